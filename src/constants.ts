@@ -1,0 +1,62 @@
+// Every limit in Vaultmeter lives here, so that bounds are reviewed in one place.
+
+/** Money: 1 USD = 1000 mills. */
+export const MILLS_PER_DOLLAR = 1000n;
+/** Largest single print, fund or refund amount: $10,000.000. */
+export const MAX_AMOUNT_MILLS = 10_000_000n;
+/** Per-meter ceiling on the descending register (funds available): $50,000. */
+export const MAX_DR_MILLS = 50_000_000n;
+/** Largest postage value a single item may carry: $1,000. */
+export const MAX_ITEM_VALUE_MILLS = 1_000_000n;
+
+/** Login attempts before the meter locks. */
+export const MAX_FAILED_LOGINS = 5;
+/** How many previous password verifiers a meter remembers to refuse repeats. */
+export const PASSWORD_HISTORY_LENGTH = 5;
+export const MIN_PASSWORD_LENGTH = 8;
+export const MAX_PASSWORD_LENGTH = 256;
+
+/** Refund window for unused items (configurable through VAULTMETER_REFUND_WINDOW_DAYS). */
+export const DEFAULT_REFUND_WINDOW_DAYS = 30;
+export const MAX_REFUND_WINDOW_DAYS = 365;
+/** Meter signing key and certificate lifetime. */
+export const METER_KEY_LIFETIME_DAYS = 3 * 365;
+export const MODULE_CERT_LIFETIME_DAYS = 5 * 365;
+export const CA_CERT_LIFETIME_DAYS = 20 * 365;
+/** A registration that is begun must be completed within this time. */
+export const REGISTRATION_TTL_MS = 10 * 60_000;
+
+/** HTTP */
+export const DEFAULT_PORT = 8080;
+export const MAX_BODY_BYTES = 64 * 1024;
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 128;
+export const SESSION_TTL_MS = 8 * 60 * 60_000;
+export const MAX_USERNAME_LENGTH = 64;
+export const REQUEST_TIMEOUT_MS = 30_000;
+
+/** Module framed protocol. */
+export const MAX_FRAME_BYTES = 1024 * 1024;
+export const MODULE_CALL_TIMEOUT_MS = 15_000;
+export const MODULE_MAX_PENDING_CALLS = 4096;
+export const MODULE_START_TIMEOUT_MS = 30_000;
+export const DEFAULT_MODULE_COUNT = 2;
+export const MAX_MODULE_COUNT = 16;
+
+/** Meter pool (the patent's MeterGen keeps pre-created meters ready). */
+export const METER_POOL_TARGET = 4;
+export const METER_POOL_REFILL_INTERVAL_MS = 5_000;
+
+/** Keystore and profile key derivation (scrypt). */
+export const KEYSTORE_SCRYPT = { N: 2 ** 17, r: 8, p: 1, maxmem: 256 * 1024 * 1024 } as const;
+export const PROFILE_SCRYPT = { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 } as const;
+export const PASSWORD_VERIFIER_SCRYPT = { N: 2 ** 14, r: 8, p: 1, maxmem: 64 * 1024 * 1024 } as const;
+export const OFFICER_SCRYPT = { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 } as const;
+
+/** Database */
+export const DB_POOL_SIZE = 16;
+export const DEFAULT_EMBEDDED_PG_PORT = 54329;
+export const DB_STATEMENT_TIMEOUT_MS = 10_000;
+
+/** Mailing dates may be at most this many days in the past or ahead of today (UTC). */
+export const MAILING_DATE_MAX_DAYS_BEHIND = 1;
+export const MAILING_DATE_MAX_DAYS_AHEAD = 30;

@@ -1,0 +1,2 @@
+export { seal, open, AEAD_OVERHEAD_BYTES } from './aead.js';
+export { scryptKey, hkdf, constantTimeEqual, type ScryptParams } from './kdf.js';

@@ -1,0 +1,60 @@
+// The one error catalogue. Codes are stable API: clients branch on them, so never rename one.
+
+export const ERRORS = {
+  invalid_request: { status: 400, title: 'The request is malformed' },
+  invalid_amount: { status: 400, title: 'The amount is not a valid positive number of mills' },
+  amount_too_large: { status: 400, title: 'The amount is larger than allowed' },
+  invalid_password: { status: 400, title: 'The password does not meet the rules' },
+  body_too_large: { status: 413, title: 'The request body is too large' },
+  unauthorized: { status: 401, title: 'Authentication is required' },
+  invalid_credentials: { status: 401, title: 'The user name or password is wrong' },
+  forbidden: { status: 403, title: 'You may not act on this resource' },
+  not_found: { status: 404, title: 'No such resource' },
+  user_exists: { status: 409, title: 'That user name is already registered' },
+  conflict: { status: 409, title: 'The meter changed concurrently; retry' },
+  idempotency_key_reused: { status: 422, title: 'The idempotency key was used for a different request' },
+  bad_mac: { status: 401, title: 'The request MAC does not verify' },
+  challenge_mismatch: { status: 409, title: 'The challenge is not the current one (replayed or stale request)' },
+  stale_registers: { status: 409, title: "The client's view of the registers does not match the meter" },
+  insufficient_funds: { status: 402, title: 'The meter does not hold enough funds' },
+  balance_ceiling: { status: 422, title: 'The funding would exceed the meter balance ceiling' },
+  meter_locked: { status: 423, title: 'The meter is locked' },
+  meter_withdrawn: { status: 410, title: 'The meter is withdrawn' },
+  meter_not_operational: { status: 409, title: 'The meter is not in the operational state' },
+  registration_expired: { status: 409, title: 'The registration was not completed in time' },
+  password_reused: { status: 422, title: 'The new password repeats one of the last passwords' },
+  refund_window_closed: { status: 422, title: 'The refund window for this item has closed' },
+  already_refunded: { status: 409, title: 'The item was already refunded' },
+  package_tampered: { status: 500, title: 'The stored meter package failed authentication' },
+  invariant_violation: { status: 500, title: 'A register invariant is broken; the meter is refused' },
+  item_invalid: { status: 422, title: 'The item does not verify' },
+  module_unavailable: { status: 503, title: 'No cryptographic module is available' },
+  pool_empty: { status: 503, title: 'No meter is available for registration; retry shortly' },
+  internal: { status: 500, title: 'Internal error' },
+} as const;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERRORS, value);
+}
+
+/** An expected failure with a stable code. Thrown across layers, rendered as RFC 9457 problem JSON. */
+export class VaultError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  /** Extra members for the problem document (already JSON-safe). */
+  readonly extra: Record<string, unknown>;
+
+  constructor(code: ErrorCode, detail?: string, extra: Record<string, unknown> = {}) {
+    super(detail ?? ERRORS[code].title);
+    this.name = 'VaultError';
+    this.code = code;
+    this.status = ERRORS[code].status;
+    this.extra = extra;
+  }
+}
+
+export function fail(code: ErrorCode, detail?: string, extra?: Record<string, unknown>): never {
+  throw new VaultError(code, detail, extra);
+}

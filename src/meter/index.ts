@@ -1,0 +1,23 @@
+export { type Registers, ZERO_REGISTERS, assertRegisters, credit, debit, registersToJson } from './registers.js';
+export {
+  type MeterPackage,
+  type MeterState,
+  type PasswordVerifier,
+  type PendingRegistration,
+  METER_STATES,
+  encodePackage,
+  decodePackage,
+} from './package.js';
+export {
+  type ClientView,
+  requireOperational,
+  checkClientView,
+  applyFund,
+  applyPrint,
+  applyRefund,
+  applyWithdraw,
+  acknowledgeCredits,
+  recordFailedLogin,
+  recordGoodLogin,
+  rotatePassword,
+} from './rules.js';

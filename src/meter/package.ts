@@ -1,0 +1,139 @@
+import { assertRegisters, type Registers } from './registers.js';
+
+export type MeterState = 'registered' | 'operational' | 'locked' | 'withdrawn';
+export const METER_STATES: readonly MeterState[] = ['registered', 'operational', 'locked', 'withdrawn'];
+
+export interface PasswordVerifier {
+  readonly salt: Buffer;
+  readonly hash: Buffer;
+}
+
+/** Registration in progress: the module's ephemeral ECDH key lives in the package, so any module can finish it. */
+export interface PendingRegistration {
+  readonly ephemeralPrivateKeyPkcs8: Buffer;
+  readonly clientNonce: Buffer;
+  readonly expiresAtMs: number;
+}
+
+/**
+ * The patent's security device transaction data: everything a module needs to run the meter.
+ * It only ever leaves a module sealed (see module/sealing.ts).
+ */
+export interface MeterPackage {
+  readonly meterId: string;
+  /** Bound into the seal's associated data; grows by one on every write. */
+  readonly version: bigint;
+  readonly certSerialHex: string;
+  readonly licensingZip: string;
+  /** The meter's P-256 signing key (PKCS#8), wrapped under the domain key-wrap key. */
+  readonly wrappedSigningKey: Buffer;
+  readonly keyNotBeforeMs: number;
+  readonly keyNotAfterMs: number;
+  readonly registers: Registers;
+  /** Credits the client has not yet seen in a module response (operator funding). */
+  readonly unackedCreditMills: bigint;
+  /** Serial of the last item issued by this meter. */
+  readonly itemSerial: bigint;
+  readonly clientMacKey: Buffer | null;
+  readonly passwordVerifier: PasswordVerifier | null;
+  /** The last verifiers, newest first, so a password change cannot repeat one. */
+  readonly passwordHistory: readonly PasswordVerifier[];
+  readonly failedLogins: number;
+  readonly lastTransactionAtMs: number | null;
+  readonly lastChallenge: Buffer | null;
+  readonly lastAuditAtMs: number | null;
+  readonly state: MeterState;
+  readonly pendingRegistration: PendingRegistration | null;
+  readonly createdAtMs: number;
+}
+
+// Encoding: JSON with bigints as decimal strings and bytes as base64. Versioned by the `f` field.
+const FORMAT = 1;
+
+export function encodePackage(p: MeterPackage): Buffer {
+  const b64 = (b: Buffer | null) => (b === null ? null : b.toString('base64'));
+  const verifier = (v: PasswordVerifier) => ({ salt: b64(v.salt), hash: b64(v.hash) });
+  const doc = {
+    f: FORMAT,
+    meterId: p.meterId,
+    version: p.version.toString(),
+    certSerialHex: p.certSerialHex,
+    licensingZip: p.licensingZip,
+    wrappedSigningKey: b64(p.wrappedSigningKey),
+    keyNotBeforeMs: p.keyNotBeforeMs,
+    keyNotAfterMs: p.keyNotAfterMs,
+    ar: p.registers.arMills.toString(),
+    dr: p.registers.drMills.toString(),
+    ct: p.registers.controlTotalMills.toString(),
+    unackedCreditMills: p.unackedCreditMills.toString(),
+    itemSerial: p.itemSerial.toString(),
+    clientMacKey: b64(p.clientMacKey),
+    passwordVerifier: p.passwordVerifier ? verifier(p.passwordVerifier) : null,
+    passwordHistory: p.passwordHistory.map(verifier),
+    failedLogins: p.failedLogins,
+    lastTransactionAtMs: p.lastTransactionAtMs,
+    lastChallenge: b64(p.lastChallenge),
+    lastAuditAtMs: p.lastAuditAtMs,
+    state: p.state,
+    pendingRegistration: p.pendingRegistration
+      ? {
+          ephemeralPrivateKeyPkcs8: b64(p.pendingRegistration.ephemeralPrivateKeyPkcs8),
+          clientNonce: b64(p.pendingRegistration.clientNonce),
+          expiresAtMs: p.pendingRegistration.expiresAtMs,
+        }
+      : null,
+    createdAtMs: p.createdAtMs,
+  };
+  return Buffer.from(JSON.stringify(doc), 'utf8');
+}
+
+/** Decodes and validates a package; throws on any malformed field (a sealed package that decodes badly is corrupt). */
+export function decodePackage(bytes: Uint8Array): MeterPackage {
+  const d = JSON.parse(Buffer.from(bytes).toString('utf8')) as Record<string, any>;
+  if (d.f !== FORMAT) throw new Error(`unknown package format ${String(d.f)}`);
+  const buf = (v: unknown): Buffer => {
+    if (typeof v !== 'string') throw new Error('package field is not base64');
+    return Buffer.from(v, 'base64');
+  };
+  const optBuf = (v: unknown): Buffer | null => (v === null ? null : buf(v));
+  const big = (v: unknown): bigint => {
+    if (typeof v !== 'string' || !/^-?\d+$/.test(v)) throw new Error('package field is not an integer');
+    return BigInt(v);
+  };
+  const num = (v: unknown): number => {
+    if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new Error('package field is not a safe integer');
+    return v;
+  };
+  const optNum = (v: unknown): number | null => (v === null ? null : num(v));
+  const verifier = (v: any): PasswordVerifier => ({ salt: buf(v?.salt), hash: buf(v?.hash) });
+  if (!(METER_STATES as readonly string[]).includes(d.state)) throw new Error('package state is unknown');
+  const pending = d.pendingRegistration;
+  return {
+    meterId: String(d.meterId),
+    version: big(d.version),
+    certSerialHex: String(d.certSerialHex),
+    licensingZip: String(d.licensingZip),
+    wrappedSigningKey: buf(d.wrappedSigningKey),
+    keyNotBeforeMs: num(d.keyNotBeforeMs),
+    keyNotAfterMs: num(d.keyNotAfterMs),
+    registers: assertRegisters({ arMills: big(d.ar), drMills: big(d.dr), controlTotalMills: big(d.ct) }),
+    unackedCreditMills: big(d.unackedCreditMills),
+    itemSerial: big(d.itemSerial),
+    clientMacKey: optBuf(d.clientMacKey),
+    passwordVerifier: d.passwordVerifier === null ? null : verifier(d.passwordVerifier),
+    passwordHistory: Array.isArray(d.passwordHistory) ? d.passwordHistory.map(verifier) : [],
+    failedLogins: num(d.failedLogins),
+    lastTransactionAtMs: optNum(d.lastTransactionAtMs),
+    lastChallenge: optBuf(d.lastChallenge),
+    lastAuditAtMs: optNum(d.lastAuditAtMs),
+    state: d.state as MeterState,
+    pendingRegistration: pending
+      ? {
+          ephemeralPrivateKeyPkcs8: buf(pending.ephemeralPrivateKeyPkcs8),
+          clientNonce: buf(pending.clientNonce),
+          expiresAtMs: num(pending.expiresAtMs),
+        }
+      : null,
+    createdAtMs: num(d.createdAtMs),
+  };
+}

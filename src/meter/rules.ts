@@ -1,0 +1,89 @@
+import { MAX_FAILED_LOGINS, PASSWORD_HISTORY_LENGTH } from '../constants.js';
+import { fail } from '../errors.js';
+import type { MeterPackage, PasswordVerifier } from './package.js';
+import { assertRegisters, credit, debit, type Registers } from './registers.js';
+
+/** What the client believes the registers hold, sent (under its MAC) with every command. */
+export interface ClientView {
+  readonly arMills: bigint;
+  readonly drMills: bigint;
+}
+
+/** Refuse anything but an operational meter, with the code that says why. */
+export function requireOperational(p: MeterPackage): void {
+  switch (p.state) {
+    case 'operational':
+      return;
+    case 'locked':
+      return fail('meter_locked', 'the meter is locked (too many failed logins, or by an operator)');
+    case 'withdrawn':
+      return fail('meter_withdrawn');
+    case 'registered':
+      return fail('meter_not_operational', 'the meter has not completed registration');
+  }
+}
+
+/**
+ * The client's view must match the package exactly, except for operator credits the client has
+ * not yet been told about. A rolled-back package, or a replayed old view, fails here.
+ */
+export function checkClientView(p: MeterPackage, view: ClientView): void {
+  const r = p.registers;
+  if (view.arMills !== r.arMills || view.drMills + p.unackedCreditMills !== r.drMills) {
+    fail('stale_registers', "the client's registers do not match the meter", {
+      meterArMills: r.arMills.toString(),
+      meterDrMills: r.drMills.toString(),
+    });
+  }
+}
+
+function touch(p: MeterPackage, nowMs: number, registers: Registers, changes: Partial<MeterPackage> = {}): MeterPackage {
+  return { ...p, ...changes, registers: assertRegisters(registers), lastTransactionAtMs: nowMs };
+}
+
+/** Operator funding (the patent's postage value download). */
+export function applyFund(p: MeterPackage, amountMills: bigint, nowMs: number): MeterPackage {
+  requireOperational(p);
+  return touch(p, nowMs, credit(p.registers, amountMills), { unackedCreditMills: p.unackedCreditMills + amountMills });
+}
+
+/** Debit for one item; the item takes the next serial. */
+export function applyPrint(p: MeterPackage, amountMills: bigint, nowMs: number): MeterPackage {
+  requireOperational(p);
+  return touch(p, nowMs, debit(p.registers, amountMills), { itemSerial: p.itemSerial + 1n });
+}
+
+export function applyRefund(p: MeterPackage, amountMills: bigint, nowMs: number): MeterPackage {
+  requireOperational(p);
+  return touch(p, nowMs, credit(p.registers, amountMills));
+}
+
+export function applyWithdraw(p: MeterPackage, nowMs: number): MeterPackage {
+  requireOperational(p);
+  return touch(p, nowMs, p.registers, { state: 'withdrawn' });
+}
+
+/** A client command succeeded: the client now knows every credit. */
+export function acknowledgeCredits(p: MeterPackage): MeterPackage {
+  return { ...p, unackedCreditMills: 0n };
+}
+
+export function recordFailedLogin(p: MeterPackage, nowMs: number): MeterPackage {
+  const failedLogins = p.failedLogins + 1;
+  return {
+    ...p,
+    failedLogins,
+    state: failedLogins >= MAX_FAILED_LOGINS && p.state === 'operational' ? 'locked' : p.state,
+    lastTransactionAtMs: nowMs,
+  };
+}
+
+export function recordGoodLogin(p: MeterPackage, nowMs: number): MeterPackage {
+  return { ...p, failedLogins: 0, lastTransactionAtMs: nowMs };
+}
+
+/** Install a new password verifier, keeping the last ones so they cannot be reused. */
+export function rotatePassword(p: MeterPackage, next: PasswordVerifier, nowMs: number): MeterPackage {
+  const history = [next, ...p.passwordHistory].slice(0, PASSWORD_HISTORY_LENGTH);
+  return { ...p, passwordVerifier: next, passwordHistory: history, lastTransactionAtMs: nowMs };
+}

@@ -1,0 +1,130 @@
+// The module's framed protocol: one JSON message per frame, bytes as base64 or hex strings, money as
+// strings of integer mills. Shared by the module process and the API server's module client.
+
+/** A sealed package as stored in postal.meters. */
+export interface SealedRef {
+  readonly meterId: string;
+  readonly version: string;
+  /** base64 */
+  readonly sealed: string;
+}
+
+export interface ResponseWire {
+  readonly op: string;
+  readonly meterId: string;
+  readonly requestMac: string;
+  readonly status: string;
+  readonly arMills: string;
+  readonly drMills: string;
+  readonly controlTotalMills: string;
+  readonly nextChallenge: string;
+  readonly result: Record<string, string>;
+}
+
+export interface MacdResponse {
+  readonly response: ResponseWire;
+  /** hex */
+  readonly responseMac: string;
+}
+
+export interface ModuleInfo {
+  readonly serial: string;
+  readonly certPem: string;
+  readonly caCertPem: string;
+}
+
+export interface ProvisionArgs {
+  readonly licensingZip: string;
+}
+export interface ProvisionResult {
+  readonly meterId: string;
+  readonly certSerialHex: string;
+  readonly certificatePem: string;
+  readonly package: SealedRef;
+}
+
+export interface RegisterBeginArgs {
+  readonly pkg: SealedRef;
+  readonly clientNonce: string;
+}
+export interface RegisterBeginResult {
+  readonly package: SealedRef;
+  readonly ephemeralPublicKey: string;
+  readonly proofSignature: string;
+  readonly moduleSerial: string;
+  readonly moduleCertPem: string;
+  readonly meterCertSerialHex: string;
+}
+
+export interface RegisterCompleteArgs {
+  readonly pkg: SealedRef;
+  readonly clientPublicKey: string;
+  readonly sealedSecrets: string;
+}
+
+export interface ChallengeArgs {
+  readonly pkg: SealedRef;
+  readonly clientNonce: string;
+}
+
+export interface CommandArgs {
+  readonly pkg: SealedRef;
+  readonly op: string;
+  readonly challenge: string;
+  readonly arMills: string;
+  readonly drMills: string;
+  readonly params: Record<string, string>;
+  readonly mac: string;
+  /** base64 item bytes, for a refund: the module checks their signature itself. */
+  readonly itemBytes?: string;
+}
+
+export interface CommandResult extends MacdResponse {
+  readonly package: SealedRef;
+  /** base64, for a print */
+  readonly item?: string;
+  /** Set when the command was authenticated but refused; the package still rotates the challenge. */
+  readonly error?: { readonly code: string; readonly message: string; readonly extra?: Record<string, unknown> };
+}
+
+export interface FundArgs {
+  readonly pkg: SealedRef;
+  readonly amountMills: string;
+}
+export interface FundResult {
+  readonly package: SealedRef;
+  readonly arMills: string;
+  readonly drMills: string;
+  readonly controlTotalMills: string;
+}
+
+export interface AuditArgs {
+  readonly pkg: SealedRef;
+}
+export interface AuditResult {
+  readonly package: SealedRef;
+  /** base64 canonical report bytes */
+  readonly report: string;
+  /** hex DER ECDSA signature by the module identity key */
+  readonly signature: string;
+  readonly moduleCertPem: string;
+  readonly fields: Record<string, string>;
+}
+
+export interface ModuleOps {
+  info: [Record<string, never>, ModuleInfo];
+  provision: [ProvisionArgs, ProvisionResult];
+  registerBegin: [RegisterBeginArgs, RegisterBeginResult];
+  registerComplete: [RegisterCompleteArgs, CommandResult];
+  challenge: [ChallengeArgs, CommandResult];
+  command: [CommandArgs, CommandResult];
+  fund: [FundArgs, FundResult];
+  audit: [AuditArgs, AuditResult];
+}
+
+export type ModuleOp = keyof ModuleOps;
+export const MODULE_OPS: readonly ModuleOp[] = ['info', 'provision', 'registerBegin', 'registerComplete', 'challenge', 'command', 'fund', 'audit'];
+
+/** Client meter commands that travel through `command`. */
+export const CLIENT_OPS = ['login', 'balance', 'print', 'refund', 'withdraw', 'password'] as const;
+export type ClientOp = (typeof CLIENT_OPS)[number];

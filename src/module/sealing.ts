@@ -1,0 +1,32 @@
+import { open, seal } from '../crypto/aead.js';
+import { fail } from '../errors.js';
+import { decodePackage, encodePackage, type MeterPackage } from '../meter/package.js';
+import { canonicalBytes } from '../protocol/canonical.js';
+
+// A package is sealed with AES-256-GCM under the domain package key. The associated data binds the
+// meter id and the package version: a package copied to another meter's row, or one whose version
+// column was changed, fails authentication.
+const DOMAIN = 'vaultmeter/package/v1';
+
+export function packageAad(meterId: string, version: bigint): Buffer {
+  return canonicalBytes(DOMAIN, { meterId, version: version.toString() });
+}
+
+export function sealPackage(packageKey: Buffer, p: MeterPackage): Buffer {
+  return seal(packageKey, encodePackage(p), packageAad(p.meterId, p.version));
+}
+
+export function openPackage(packageKey: Buffer, meterId: string, version: bigint, box: Buffer): MeterPackage {
+  const body = open(packageKey, box, packageAad(meterId, version));
+  if (!body) fail('package_tampered', `the package of meter ${meterId} (version ${version}) failed authentication`);
+  let p: MeterPackage;
+  try {
+    p = decodePackage(body);
+  } catch (e) {
+    // Authentic yet undecodable, or a broken register invariant inside: fail closed either way.
+    if ((e as { code?: string }).code === 'invariant_violation') throw e;
+    return fail('package_tampered', `the package of meter ${meterId} does not decode: ${(e as Error).message}`);
+  }
+  if (p.meterId !== meterId || p.version !== version) fail('package_tampered', 'the package names another meter or version');
+  return p;
+}

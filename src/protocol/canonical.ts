@@ -1,0 +1,32 @@
+// Canonical bytes: the one encoding every MAC and signature in the protocol is computed over.
+// A domain tag, then each field sorted by name as u16 name length | name | u32 value length | value (UTF-8).
+// No field name or value can be confused with another, whatever bytes they contain.
+
+export type CanonicalFields = Readonly<Record<string, string>>;
+
+export function canonicalBytes(domain: string, fields: CanonicalFields): Buffer {
+  const parts: Buffer[] = [lengthPrefixed(domain, 2)];
+  for (const name of Object.keys(fields).sort()) {
+    parts.push(lengthPrefixed(name, 2), lengthPrefixed(fields[name]!, 4));
+  }
+  return Buffer.concat(parts);
+}
+
+function lengthPrefixed(text: string, width: 2 | 4): Buffer {
+  const body = Buffer.from(text, 'utf8');
+  const head = Buffer.alloc(width);
+  if (width === 2) {
+    if (body.length > 0xffff) throw new Error('canonical field name too long');
+    head.writeUInt16BE(body.length);
+  } else {
+    head.writeUInt32BE(body.length);
+  }
+  return Buffer.concat([head, body]);
+}
+
+/** Prefix each parameter name so that command parameters never collide with envelope fields. */
+export function prefixed(prefix: string, params: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(params)) out[`${prefix}.${k}`] = v;
+  return out;
+}
