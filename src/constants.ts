@@ -60,3 +60,10 @@ export const DB_STATEMENT_TIMEOUT_MS = 10_000;
 /** Mailing dates may be at most this many days in the past or ahead of today (UTC). */
 export const MAILING_DATE_MAX_DAYS_BEHIND = 1;
 export const MAILING_DATE_MAX_DAYS_AHEAD = 30;
+
+/** Licensing ZIP given to pooled meters unless VAULTMETER_LICENSING_ZIP says otherwise. */
+export const DEFAULT_LICENSING_ZIP = '20260';
+
+/** A module that dies is restarted after this pause, at most this many times a minute. */
+export const MODULE_RESTART_DELAY_MS = 500;
+export const MODULE_MAX_RESTARTS_PER_MINUTE = 10;

@@ -1,8 +1,9 @@
 import { MAX_AMOUNT_MILLS } from './constants.js';
 import { fail } from './errors.js';
 
-const DOLLARS = /^(\d{1,12})(?:\.(\d{1,3}))?$/;
-const MILLS = /^\d{1,16}$/;
+// Any number of whole digits: a huge amount is amount_too_large, not a malformed one (checkAmount bounds it).
+const DOLLARS = /^(\d+)(?:\.(\d{1,3}))?$/;
+const MILLS = /^\d+$/;
 
 /** Parse a dollar amount such as "20.00" or "0.735" into mills. Sub-mill precision is refused, never rounded. */
 export function parseDollarsToMills(text: string, maxMills: bigint = MAX_AMOUNT_MILLS): bigint {

@@ -8,6 +8,7 @@ export const SIGNATURE_BYTES = 64;
 export const SOFTWARE_ID = 'VM000100';
 const HEADER_BYTES = 2 + 1 + 1 + 1 + 16 + 16 + 8 + 8 + 8 + 4 + 8 + 2;
 const MAX_BODY_BYTES = 512;
+const U64_MAX = 2n ** 64n - 1n;
 
 export const ITEM_KINDS = { postage: 1, ticket: 2, coupon: 3, voucher: 4, gift: 5 } as const;
 export type ItemKind = keyof typeof ITEM_KINDS;
@@ -101,6 +102,12 @@ function encodePostage(p: PostageElements): Buffer {
   ]);
 }
 
+/** Printable ASCII only. (Node's 'ascii' decoding drops the high bit, so 0xB2 would read as "2".) */
+function asciiText(b: Buffer, what: string): string {
+  check(b.every((c) => c >= 0x20 && c <= 0x7e), `${what} is not printable ASCII`);
+  return b.toString('latin1');
+}
+
 function decodePostage(b: Buffer): PostageElements {
   let o = 0;
   const take = (n: number) => {
@@ -109,9 +116,9 @@ function decodePostage(b: Buffer): PostageElements {
     o += n;
     return s;
   };
-  const originZip = take(5).toString('ascii');
-  const destination = take(take(1)[0]!).toString('ascii');
-  const rateCategory = take(take(1)[0]!).toString('ascii');
+  const originZip = asciiText(take(5), 'origin ZIP');
+  const destination = asciiText(take(take(1)[0]!), 'destination');
+  const rateCategory = asciiText(take(take(1)[0]!), 'rate category');
   const weightTenthOz = take(2).readUInt16BE(0);
   check(o === b.length, 'trailing bytes after postage elements');
   const p = { originZip, destination, rateCategory, weightTenthOz };
@@ -125,6 +132,7 @@ export function encodeSignedBytes(d: ItemData): Buffer {
   check(/^[0-9a-f]{32}$/.test(d.certSerialHex), 'certificate serial must be 16 bytes of hex');
   check(d.softwareId.length === 8 && /^[\x20-\x7e]+$/.test(d.softwareId), 'software id must be 8 printable ASCII characters');
   check(d.itemSerial >= 0n && d.arAfterMills >= 0n && d.valueMills > 0n, 'negative or zero field');
+  check(d.itemSerial <= U64_MAX && d.arAfterMills <= U64_MAX && d.valueMills <= U64_MAX, 'field does not fit in 64 bits');
   const body = encodePostage(d.postage);
   check(body.length <= MAX_BODY_BYTES, 'kind elements too long');
   const head = Buffer.alloc(HEADER_BYTES);
@@ -165,13 +173,18 @@ export function decodeItem(bytes: Uint8Array): DecodedItem {
   const arAfterMills = b.readBigUInt64BE((o += 8));
   const valueMills = b.readBigUInt64BE((o += 8));
   const ymd = b.readUInt32BE((o += 8));
-  const softwareId = b.subarray((o += 4), (o += 8)).toString('ascii');
+  const softwareId = asciiText(b.subarray((o += 4), (o += 8)), 'software id');
   const bodyLen = b.readUInt16BE(o);
   o += 2;
   check(b.length === o + bodyLen + SIGNATURE_BYTES, 'item length does not match its body length');
   const postage = decodePostage(b.subarray(o, o + bodyLen));
   const signedBytes = b.subarray(0, o + bodyLen);
-  const data: ItemData = { kind, certSerialHex, meterId, itemSerial, arAfterMills, valueMills, date: ymdToDate(ymd), softwareId, postage };
+  check(valueMills > 0n, 'item value must be greater than zero');
+  const date = ymdToDate(ymd);
+  check(dateToYmd(date) === ymd, 'date is not a calendar date');
+  const data: ItemData = { kind, certSerialHex, meterId, itemSerial, arAfterMills, valueMills, date, softwareId, postage };
+  // One encoding per item: the elements shown must be exactly the bytes that were signed.
+  check(encodeSignedBytes(data).equals(signedBytes), 'item is not in canonical form');
   return { data, signedBytes, signature: b.subarray(o + bodyLen) };
 }
 

@@ -12,7 +12,12 @@ export function canonicalBytes(domain: string, fields: CanonicalFields): Buffer 
   return Buffer.concat(parts);
 }
 
+// In /u mode a surrogate class matches only unpaired surrogates (paired ones form one code point).
+const LONE_SURROGATE = /\p{Cs}/u;
+
 function lengthPrefixed(text: string, width: 2 | 4): Buffer {
+  // UTF-8 would turn every lone surrogate into U+FFFD, so two different strings would give the same bytes.
+  if (LONE_SURROGATE.test(text)) throw new Error('canonical text is not well-formed UTF-16 (lone surrogate)');
   const body = Buffer.from(text, 'utf8');
   const head = Buffer.alloc(width);
   if (width === 2) {

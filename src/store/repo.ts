@@ -1,6 +1,7 @@
+import type pg from 'pg';
 import type { Db, Tx } from './db.js';
 
-type Q = Db | Tx;
+type Q = Db | Tx | pg.Client;
 
 export interface MeterRow {
   meterId: string;

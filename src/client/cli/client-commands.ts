@@ -1,0 +1,159 @@
+import { Command } from 'commander';
+import { writeFile } from 'node:fs/promises';
+import { dataMatrixPng } from '../../indicium/index.js';
+import { MAX_ITEM_VALUE_MILLS } from '../../constants.js';
+import { formatMills, parseDollarsToMills } from '../../money.js';
+import { MeterClient } from '../meter-client.js';
+import { ProfileError } from '../profile.js';
+import { DEFAULT_SERVER, emit } from './output.js';
+import { action } from './run.js';
+
+interface Common {
+  user: string;
+  password?: string;
+  server?: string;
+  json?: boolean;
+}
+
+/** An open session for the user: the saved one, else a login with --password / VAULTMETER_PASSWORD. */
+async function session(o: Common): Promise<MeterClient> {
+  const password = o.password ?? process.env.VAULTMETER_PASSWORD;
+  const resumed = password ? null : await MeterClient.resume(o.user);
+  const client = resumed ?? (password ? await MeterClient.login(o.user, password) : null);
+  if (!client) throw new ProfileError('no_session', `no open session for ${o.user}: run \`vaultmeter client login --user ${o.user}\``);
+  if (o.server) client.useServer(o.server);
+  return client;
+}
+
+function withCommon(cmd: Command): Command {
+  return cmd
+    .requiredOption('--user <user>', 'customer user name')
+    .option('--password <password>', 'password (else VAULTMETER_PASSWORD, else the open session)')
+    .option('--server <url>', "server URL (default: the profile's server)")
+    .option('--json', 'print one JSON object');
+}
+
+const registers = (b: { arMills: bigint; drMills: bigint; controlTotalMills: bigint }) => ({
+  arMills: b.arMills.toString(),
+  drMills: b.drMills.toString(),
+  controlTotalMills: b.controlTotalMills.toString(),
+});
+const describe = (b: { arMills: bigint; drMills: bigint; controlTotalMills: bigint }) =>
+  `available (dr) $${formatMills(b.drMills)}, printed (ar) $${formatMills(b.arMills)}, control total $${formatMills(b.controlTotalMills)}`;
+
+function todayUtc(): string {
+  return new Date().toISOString().slice(0, 10);
+}
+
+export function clientCommands(program: Command): void {
+  const client = program.command('client').description('customer commands: register, log in, check the balance, print items');
+
+  client
+    .command('register')
+    .description('register as a customer: a module proves itself, and your MAC key and password are sealed to it')
+    .requiredOption('--user <user>', 'user name to register')
+    .option('--password <password>', 'password, 8 to 256 characters (else VAULTMETER_PASSWORD)')
+    .option('--server <url>', 'server URL', DEFAULT_SERVER)
+    .option('--ca <file>', 'pin this CA certificate instead of trusting the one the server serves on first use')
+    .option('--json', 'print one JSON object')
+    .action(
+      action(async (o: Common & { ca?: string }) => {
+        const password = o.password ?? process.env.VAULTMETER_PASSWORD;
+        if (!password) throw new ProfileError('invalid_password', 'give --password or set VAULTMETER_PASSWORD');
+        const caCertPem = o.ca ? (await import('node:fs/promises')).readFile(o.ca, 'utf8') : undefined;
+        const c = await MeterClient.register(o.server ?? DEFAULT_SERVER, o.user, password, { caCertPem: await caCertPem });
+        emit(o.json === true, { user: o.user, meterId: c.meterId, server: c.server }, () => `Registered ${o.user} with meter ${c.meterId}`);
+      }),
+    );
+
+  withCommon(client.command('login').description('open a session (the module checks the password; 5 failures lock the meter)'))
+    .option('--accept-registers', 'accept registers lower than this client recorded (only after an investigation)')
+    .action(
+      action(async (o: Common & { acceptRegisters?: boolean }) => {
+        const password = o.password ?? process.env.VAULTMETER_PASSWORD;
+        if (!password) throw new ProfileError('invalid_password', 'give --password or set VAULTMETER_PASSWORD');
+        const c = await MeterClient.login(o.user, password, { acceptRegisters: o.acceptRegisters });
+        emit(o.json === true, { user: o.user, meterId: c.meterId }, () => `Logged in as ${o.user}`);
+      }),
+    );
+
+  withCommon(client.command('balance').description("show the meter's registers, as the module reports them")).action(
+    action(async (o: Common) => {
+      const b = await (await session(o)).balance();
+      emit(o.json === true, registers(b), () => describe(b));
+    }),
+  );
+
+  withCommon(client.command('print').description('print a postage item: debit the meter and get the signed item and its barcode'))
+    .requiredOption('--amount <dollars>', 'postage value in dollars, e.g. 0.73')
+    .requiredOption('--from <zip>', 'origin ZIP (5 digits)')
+    .requiredOption('--to <zip>', 'destination ZIP, ZIP+4 or delivery point (digits)')
+    .requiredOption('--out <file>', 'where to write the item bytes (a Data Matrix PNG goes to FILE.png)')
+    .option('--date <yyyy-mm-dd>', 'mailing date (UTC)', todayUtc())
+    .option('--rate <category>', 'rate category', 'FCM-LETTER')
+    .option('--weight-oz <ounces>', 'weight in ounces (tenths)', '1.0')
+    .action(
+      action(async (o: Common & { amount: string; from: string; to: string; out: string; date: string; rate: string; weightOz: string }) => {
+        const amountMills = parseDollarsToMills(o.amount, MAX_ITEM_VALUE_MILLS);
+        const weight = Number(o.weightOz);
+        if (!Number.isFinite(weight) || weight <= 0) throw new ProfileError('invalid_request', '--weight-oz must be a positive number');
+        const item = await (await session(o)).print({
+          amountMills,
+          originZip: o.from,
+          destination: o.to.replace(/-/g, ''),
+          date: o.date,
+          rateCategory: o.rate,
+          weightTenthOz: Math.round(weight * 10),
+        });
+        await writeFile(o.out, item.itemBytes);
+        const png = `${o.out}.png`;
+        await writeFile(png, await dataMatrixPng(item.itemBytes));
+        emit(
+          o.json === true,
+          { itemId: item.itemId, itemSerial: item.itemSerial.toString(), amountMills: item.amountMills.toString(), ...registers(item), file: o.out, png },
+          () => `Printed item ${item.itemId} for $${formatMills(item.amountMills)} -> ${o.out} (barcode ${png}); ${describe(item)}`,
+        );
+      }),
+    );
+
+  withCommon(client.command('refund').description('credit back an unused item (once, within the refund window)'))
+    .requiredOption('--item <itemId>', 'the item id printed by `client print`')
+    .action(
+      action(async (o: Common & { item: string }) => {
+        const r = await (await session(o)).refund(o.item);
+        emit(o.json === true, { itemId: o.item, refundedMills: r.refundedMills.toString(), ...registers(r) }, () => `Refunded $${formatMills(r.refundedMills)}; ${describe(r)}`);
+      }),
+    );
+
+  withCommon(client.command('withdraw').description('withdraw the meter from service (it prints no more)')).action(
+    action(async (o: Common) => {
+      const r = await (await session(o)).withdraw();
+      emit(o.json === true, { withdrawn: true, ...registers(r) }, () => `Meter withdrawn; ${describe(r)}`);
+    }),
+  );
+
+  withCommon(client.command('password').description('change the password (none of the last 5 may be reused)'))
+    .requiredOption('--new-password <password>', 'the new password')
+    .action(
+      action(async (o: Common & { newPassword: string }) => {
+        const old = o.password ?? process.env.VAULTMETER_PASSWORD;
+        if (!old) throw new ProfileError('invalid_password', 'give the current password with --password');
+        const c = await session({ ...o, password: undefined });
+        await c.changePassword(old, o.newPassword);
+        await c.rewrapProfile(o.newPassword);
+        emit(o.json === true, { changed: true }, () => 'Password changed');
+      }),
+    );
+
+  client
+    .command('logout')
+    .description('end the saved session')
+    .requiredOption('--user <user>', 'customer user name')
+    .option('--json', 'print one JSON object')
+    .action(
+      action(async (o: { user: string; json?: boolean }) => {
+        await MeterClient.logout(o.user);
+        emit(o.json === true, { loggedOut: true }, () => `Logged out ${o.user}`);
+      }),
+    );
+}

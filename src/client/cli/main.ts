@@ -1,0 +1,15 @@
+import { Command } from 'commander';
+import { adminCommands } from './admin-commands.js';
+import { clientCommands } from './client-commands.js';
+import { systemCommands } from './system-commands.js';
+import { verifyCommand } from './verify-command.js';
+
+const program = new Command('vaultmeter')
+  .description('Vaultmeter: virtual postage meters with cryptographic modules, sealed state and signed items')
+  .version('0.1.0')
+  .showHelpAfterError();
+systemCommands(program);
+clientCommands(program);
+adminCommands(program);
+verifyCommand(program);
+await program.parseAsync(process.argv);

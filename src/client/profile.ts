@@ -1,0 +1,146 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { PROFILE_SCRYPT } from '../constants.js';
+import { open, seal } from '../crypto/aead.js';
+import { scryptKey } from '../crypto/kdf.js';
+import { writeFileAtomic } from '../runtime/files.js';
+
+// A client profile holds the client MAC key and the client's record of the registers, sealed under a
+// data key; the data key is wrapped under scrypt(password). A session file (mode 0600) keeps the data
+// key and the server session token until the session expires, so commands need no password meanwhile.
+
+export interface ProfileState {
+  macKey: string;
+  arMills: string;
+  drMills: string;
+  challenge: string;
+}
+
+export interface ProfilePublic {
+  readonly user: string;
+  readonly server: string;
+  readonly meterId: string;
+  readonly caCertPem: string;
+  readonly meterCertificatePem: string;
+}
+
+interface ProfileFile extends ProfilePublic {
+  format: 'vaultmeter-profile/1';
+  kdf: { N: number; r: number; p: number; salt: string };
+  wrappedKey: string;
+  sealedState: string;
+}
+
+export interface SessionFile {
+  readonly token: string;
+  readonly expiresAt: string;
+  readonly dataKey: string;
+}
+
+export function clientHome(): string {
+  return process.env.VAULTMETER_CLIENT_HOME ?? join(homedir(), '.config', 'vaultmeter');
+}
+
+const profilePath = (user: string) => join(clientHome(), 'profiles', `${encodeURIComponent(user)}.json`);
+const sessionPath = (user: string) => join(clientHome(), 'sessions', `${encodeURIComponent(user)}.json`);
+
+export class ProfileError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** An opened profile: public part plus the decrypted state, and the data key to save it again. */
+export class Profile {
+  constructor(
+    readonly pub: ProfilePublic,
+    public state: ProfileState,
+    private readonly dataKey: Buffer,
+    private readonly file: ProfileFile,
+  ) {}
+
+  static async create(pub: ProfilePublic, state: ProfileState, password: string): Promise<Profile> {
+    const dataKey = randomBytes(32);
+    const salt = randomBytes(16);
+    const kek = await scryptKey(password, salt, PROFILE_SCRYPT);
+    const file: ProfileFile = {
+      format: 'vaultmeter-profile/1',
+      ...pub,
+      kdf: { N: PROFILE_SCRYPT.N, r: PROFILE_SCRYPT.r, p: PROFILE_SCRYPT.p, salt: salt.toString('base64') },
+      wrappedKey: seal(kek, dataKey, Buffer.from(pub.user)).toString('base64'),
+      sealedState: '',
+    };
+    const profile = new Profile(pub, state, dataKey, file);
+    await profile.save();
+    return profile;
+  }
+
+  static async unlockWithPassword(user: string, password: string): Promise<Profile> {
+    const file = await readProfileFile(user);
+    const kek = await scryptKey(password, Buffer.from(file.kdf.salt, 'base64'), { ...file.kdf, maxmem: PROFILE_SCRYPT.maxmem });
+    const dataKey = open(kek, Buffer.from(file.wrappedKey, 'base64'), Buffer.from(user));
+    if (!dataKey) throw new ProfileError('invalid_credentials', `the password does not open the local profile of ${user}`);
+    return Profile.fromFile(file, dataKey);
+  }
+
+  static async unlockWithSession(user: string): Promise<{ profile: Profile; session: SessionFile } | null> {
+    const session = await readSession(user);
+    if (!session) return null;
+    const file = await readProfileFile(user);
+    return { profile: Profile.fromFile(file, Buffer.from(session.dataKey, 'base64')), session };
+  }
+
+  private static fromFile(file: ProfileFile, dataKey: Buffer): Profile {
+    const body = open(dataKey, Buffer.from(file.sealedState, 'base64'), Buffer.from(file.user));
+    if (!body) throw new ProfileError('profile_corrupt', `the local profile of ${file.user} does not open`);
+    const { user, server, meterId, caCertPem, meterCertificatePem } = file;
+    return new Profile({ user, server, meterId, caCertPem, meterCertificatePem }, JSON.parse(body.toString('utf8')) as ProfileState, dataKey, file);
+  }
+
+  async save(): Promise<void> {
+    this.file.sealedState = seal(this.dataKey, Buffer.from(JSON.stringify(this.state)), Buffer.from(this.pub.user)).toString('base64');
+    await writeFileAtomic(profilePath(this.pub.user), JSON.stringify(this.file, null, 2), 0o600);
+  }
+
+  async rewrap(password: string): Promise<void> {
+    const salt = randomBytes(16);
+    const kek = await scryptKey(password, salt, PROFILE_SCRYPT);
+    this.file.kdf = { N: PROFILE_SCRYPT.N, r: PROFILE_SCRYPT.r, p: PROFILE_SCRYPT.p, salt: salt.toString('base64') };
+    this.file.wrappedKey = seal(kek, this.dataKey, Buffer.from(this.pub.user)).toString('base64');
+    await this.save();
+  }
+
+  async saveSession(token: string, expiresAt: string): Promise<void> {
+    const s: SessionFile = { token, expiresAt, dataKey: this.dataKey.toString('base64') };
+    await writeFileAtomic(sessionPath(this.pub.user), JSON.stringify(s), 0o600);
+  }
+}
+
+export function profileExists(user: string): boolean {
+  return existsSync(profilePath(user));
+}
+
+async function readProfileFile(user: string): Promise<ProfileFile> {
+  if (!profileExists(user)) throw new ProfileError('no_profile', `no local profile for ${user}: run \`vaultmeter client register\` first`);
+  return JSON.parse(await readFile(profilePath(user), 'utf8')) as ProfileFile;
+}
+
+async function readSession(user: string): Promise<SessionFile | null> {
+  if (!existsSync(sessionPath(user))) return null;
+  const s = JSON.parse(await readFile(sessionPath(user), 'utf8')) as SessionFile;
+  if (Date.parse(s.expiresAt) <= Date.now()) {
+    await endSession(user);
+    return null;
+  }
+  return s;
+}
+
+export async function endSession(user: string): Promise<void> {
+  await rm(sessionPath(user), { force: true });
+}

@@ -1,0 +1,42 @@
+import { DEFAULT_LICENSING_ZIP, DEFAULT_PORT } from '../constants.js';
+import { ModuleConnection, ModulePool } from '../module/index.js';
+import { buildApp, MeterPool, type ServerContext } from '../server/index.js';
+import { createDb, repo } from '../store/index.js';
+
+/**
+ * The API server process. It gets the database URL of the application role and the module sockets;
+ * it never sees the passphrase or a keystore, so it cannot read module keys.
+ */
+export async function runApiServer(): Promise<void> {
+  const dbUrl = process.env.VAULTMETER_DB_URL;
+  const sockets = (process.env.VAULTMETER_MODULE_SOCKETS ?? '').split(',').filter(Boolean);
+  if (!dbUrl || sockets.length === 0) throw new Error('serve needs VAULTMETER_DB_URL and VAULTMETER_MODULE_SOCKETS (use `vaultmeter start`)');
+  const port = Number(process.env.PORT ?? DEFAULT_PORT);
+  const host = process.env.HOST ?? '127.0.0.1';
+  const db = createDb(dbUrl);
+  const modules = new ModulePool(sockets.map((s) => new ModuleConnection(s)));
+  const infos = await Promise.all(modules.modules.map((m) => m.call('info', {})));
+  for (const info of infos) await repo.upsertModule(db, info.serial, info.certPem);
+  const ctx: ServerContext = {
+    db,
+    modules,
+    caCertPem: infos[0]!.caCertPem,
+    licensingZip: process.env.VAULTMETER_LICENSING_ZIP ?? DEFAULT_LICENSING_ZIP,
+  };
+  const log = (msg: string) => process.stderr.write(`[api] ${msg}\n`);
+  const pool = new MeterPool(ctx, log);
+  const app = await buildApp(ctx, { logger: process.env.VAULTMETER_LOG === '1' });
+  await app.listen({ port, host });
+  pool.start();
+  const url = `http://${host}:${port}`;
+  process.stdout.write(`${JSON.stringify({ ready: true, url })}\n`);
+  const stop = async () => {
+    await pool.stop();
+    await app.close();
+    modules.close();
+    await db.end();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop());
+  process.on('SIGINT', () => void stop());
+}

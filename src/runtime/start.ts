@@ -1,0 +1,139 @@
+import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  DEFAULT_PORT,
+  DEFAULT_REFUND_WINDOW_DAYS,
+  MAX_REFUND_WINDOW_DAYS,
+  MODULE_MAX_RESTARTS_PER_MINUTE,
+  MODULE_RESTART_DELAY_MS,
+  MODULE_START_TIMEOUT_MS,
+} from '../constants.js';
+import { openDatabase, type RunningDatabase } from './database.js';
+import { spawnVaultmeter, stopChild } from './children.js';
+import { paths, readConfig } from './home.js';
+
+export interface StartOptions {
+  readonly home: string;
+  readonly port?: number;
+  readonly log: (line: string) => void;
+}
+
+export interface RunningSystem {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/** The passphrase for the module keystores: VAULTMETER_PASSPHRASE, else the development file in the home. */
+export async function loadPassphrase(home: string): Promise<{ passphrase: string; source: string }> {
+  if (process.env.VAULTMETER_PASSPHRASE) return { passphrase: process.env.VAULTMETER_PASSPHRASE, source: 'VAULTMETER_PASSPHRASE' };
+  const file = paths(home).devPassphrase;
+  if (existsSync(file)) return { passphrase: (await readFile(file, 'utf8')).trim(), source: file };
+  throw new Error('no passphrase: set VAULTMETER_PASSPHRASE (the keystores are sealed under it)');
+}
+
+export function refundWindowDays(): number {
+  const raw = process.env.VAULTMETER_REFUND_WINDOW_DAYS;
+  const days = raw === undefined ? DEFAULT_REFUND_WINDOW_DAYS : Number(raw);
+  if (!Number.isInteger(days) || days < 0 || days > MAX_REFUND_WINDOW_DAYS) {
+    throw new Error(`VAULTMETER_REFUND_WINDOW_DAYS must be an integer from 0 to ${MAX_REFUND_WINDOW_DAYS}`);
+  }
+  return days;
+}
+
+/** Environment for children, without the passphrase: only modules get it, and only on stdin. */
+function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env = { ...process.env, ...extra };
+  delete env.VAULTMETER_PASSPHRASE;
+  delete env.VAULTMETER_OFFICER_PASSWORD;
+  return env;
+}
+
+/**
+ * The supervisor: PostgreSQL, the module processes, then the API server as a separate process that
+ * never holds the passphrase. Modules that die are restarted.
+ */
+export async function startSystem(opts: StartOptions): Promise<RunningSystem> {
+  const config = await readConfig(opts.home);
+  const { passphrase } = await loadPassphrase(opts.home);
+  const windowDays = refundWindowDays();
+  const p = paths(opts.home);
+  await mkdir(p.runDir, { recursive: true, mode: 0o700 });
+  let stopping = false;
+  const children = new Set<ChildProcess>();
+  let db: RunningDatabase | null = null;
+
+  const stopAll = async () => {
+    stopping = true;
+    await Promise.all([...children].map((c) => stopChild(c)));
+    await db?.stop();
+  };
+
+  try {
+    db = await openDatabase(opts.home, config, opts.log);
+    const sockets: string[] = [];
+    for (const [i, m] of config.modules.entries()) {
+      const socket = join(p.runDir, `module-${i + 1}.sock`);
+      sockets.push(socket);
+      const args = ['module', '--keystore', join(opts.home, m.keystore), '--socket', socket, '--refund-window-days', String(windowDays)];
+      const launch = async () => {
+        const { child } = await spawnVaultmeter(args, {
+          env: childEnv({}),
+          stdin: `${passphrase}\n`,
+          timeoutMs: MODULE_START_TIMEOUT_MS,
+          onStderr: opts.log,
+        });
+        children.add(child);
+        return child;
+      };
+      superviseModule(m.serial, await launch(), launch, () => stopping, children, opts.log);
+    }
+    const port = opts.port ?? Number(process.env.PORT ?? DEFAULT_PORT);
+    const api = await spawnVaultmeter(['serve'], {
+      env: childEnv({ VAULTMETER_DB_URL: db.appUrl, VAULTMETER_MODULE_SOCKETS: sockets.join(','), PORT: String(port) }),
+      timeoutMs: MODULE_START_TIMEOUT_MS,
+      onStderr: opts.log,
+    });
+    children.add(api.child);
+    api.child.once('exit', (code) => {
+      if (!stopping) {
+        opts.log(`the API server exited (${code}); stopping`);
+        void stopAll().then(() => process.exit(1));
+      }
+    });
+    return { url: String(api.ready.url), stop: stopAll };
+  } catch (e) {
+    await stopAll();
+    throw e;
+  }
+}
+
+function superviseModule(
+  serial: string,
+  first: ChildProcess,
+  launch: () => Promise<ChildProcess>,
+  stopping: () => boolean,
+  children: Set<ChildProcess>,
+  log: (l: string) => void,
+): void {
+  const restarts: number[] = [];
+  const watch = (child: ChildProcess) => {
+    child.once('exit', (code, signal) => {
+      children.delete(child);
+      if (stopping()) return;
+      const now = Date.now();
+      restarts.push(now);
+      while (restarts.length && restarts[0]! < now - 60_000) restarts.shift();
+      if (restarts.length > MODULE_MAX_RESTARTS_PER_MINUTE) {
+        log(`module ${serial} keeps dying (${code ?? signal}); not restarting it`);
+        return;
+      }
+      log(`module ${serial} exited (${code ?? signal}); restarting`);
+      setTimeout(() => {
+        launch().then(watch, (e: Error) => log(`module ${serial} failed to restart: ${e.message}`));
+      }, MODULE_RESTART_DELAY_MS);
+    });
+  };
+  watch(first);
+}

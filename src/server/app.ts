@@ -1,0 +1,42 @@
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { MAX_BODY_BYTES, REQUEST_TIMEOUT_MS } from '../constants.js';
+import type { ServerContext } from './context.js';
+import { installProblemHandlers } from './problem.js';
+import { adminRoutes } from './routes/admin.js';
+import { meterRoutes } from './routes/meter.js';
+import { publicRoutes } from './routes/public.js';
+import { registrationRoutes } from './routes/registration.js';
+import { sessionRoutes } from './routes/sessions.js';
+
+export interface AppOptions {
+  readonly logger?: boolean;
+}
+
+export async function buildApp(ctx: ServerContext, opts: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: MAX_BODY_BYTES,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    // Strict input: no silent coercion, no silently dropped fields.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  installProblemHandlers(app);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Vaultmeter API', version: '0.1.0', description: 'On-line meter for value-bearing items' },
+      components: {
+        securitySchemes: { session: { type: 'http', scheme: 'bearer' }, officer: { type: 'http', scheme: 'basic' } },
+      },
+    },
+  });
+  await app.register(publicRoutes(ctx));
+  await app.register(registrationRoutes(ctx));
+  await app.register(sessionRoutes(ctx));
+  await app.register(meterRoutes(ctx));
+  await app.register(adminRoutes(ctx));
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return app;
+}

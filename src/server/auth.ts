@@ -1,0 +1,47 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import { SESSION_TTL_MS } from '../constants.js';
+import { fail } from '../errors.js';
+import { repo, type Db, type Tx } from '../store/index.js';
+import { verifyOfficerPassword } from './passwords.js';
+
+export interface CustomerSession {
+  readonly customerId: bigint;
+  readonly username: string;
+  readonly meterId: string;
+}
+
+export function tokenHash(token: string): Buffer {
+  return createHash('sha256').update(token, 'utf8').digest();
+}
+
+/** A new bearer token; only its hash is stored. */
+export async function openSession(tx: Tx, customerId: bigint): Promise<{ token: string; expiresAt: string }> {
+  const token = randomBytes(32).toString('base64url');
+  const expiresAt = new Date(Date.now() + SESSION_TTL_MS);
+  await repo.insertSession(tx, tokenHash(token), customerId, expiresAt);
+  return { token, expiresAt: expiresAt.toISOString() };
+}
+
+export async function requireCustomer(db: Db, request: FastifyRequest): Promise<CustomerSession> {
+  const header = request.headers.authorization ?? '';
+  const m = /^Bearer ([A-Za-z0-9_-]{20,100})$/.exec(header);
+  if (!m) fail('unauthorized', 'send Authorization: Bearer <session token> (log in first)');
+  const s = await repo.findSession(db, tokenHash(m[1]!));
+  if (!s) fail('unauthorized', 'the session is unknown or has expired; log in again');
+  return { customerId: s.customerId, username: s.username, meterId: s.meterId };
+}
+
+/** Operators authenticate with HTTP Basic on every call (the CLI is one-shot). */
+export async function requireOfficer(db: Db, request: FastifyRequest): Promise<string> {
+  const header = request.headers.authorization ?? '';
+  const m = /^Basic ([A-Za-z0-9+/=]{1,700})$/.exec(header);
+  if (!m) fail('unauthorized', 'operator commands need officer credentials (HTTP Basic)');
+  const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  const user = decoded.slice(0, colon);
+  const password = decoded.slice(colon + 1);
+  const officer = colon > 0 ? await repo.findOfficer(db, user) : null;
+  if (!officer || !(await verifyOfficerPassword(password, officer.passwordHash))) fail('invalid_credentials', 'the officer user name or password is wrong');
+  return officer.username;
+}

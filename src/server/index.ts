@@ -1,0 +1,4 @@
+export { buildApp } from './app.js';
+export { type ServerContext } from './context.js';
+export { MeterPool, provisionMeter } from './meter-pool.js';
+export { hashOfficerPassword, verifyOfficerPassword } from './passwords.js';

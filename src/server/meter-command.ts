@@ -1,0 +1,46 @@
+import { fail } from '../errors.js';
+import type { CommandArgs, CommandResult } from '../module/index.js';
+import { repo, type Tx } from '../store/index.js';
+import type { ServerContext } from './context.js';
+import { refusal, type Outcome } from './idempotency.js';
+
+export type CommandInput = Omit<CommandArgs, 'pkg'>;
+
+/**
+ * Run one client command through a module and turn its answer into an Outcome. The package write
+ * is a compare-and-set on the version, committed together with `onOk`'s writes.
+ */
+export async function runMeterCommand(
+  ctx: ServerContext,
+  meterId: string,
+  input: CommandInput,
+  onOk: (tx: Tx, result: CommandResult) => Promise<Record<string, unknown>> = async () => ({}),
+  onRefused: (tx: Tx, result: CommandResult) => Promise<void> = async () => {},
+): Promise<Outcome> {
+  const meter = await repo.getMeter(ctx.db, meterId);
+  if (!meter) fail('not_found', 'no such meter');
+  const result = await ctx.modules.call('command', {
+    ...input,
+    pkg: { meterId, version: meter.packageVersion.toString(), sealed: meter.package.toString('base64') },
+  });
+  const savePackage = async (tx: Tx) => {
+    const ok = await repo.updatePackage(tx, meterId, meter.packageVersion, Buffer.from(result.package.sealed, 'base64'), BigInt(result.package.version));
+    if (!ok) fail('conflict', 'the meter changed concurrently; the command was not applied');
+  };
+  const moduleAnswer = { response: result.response, responseMac: result.responseMac };
+  if (result.error) {
+    return refusal(result.error.code, result.error.message, { ...result.error.extra, ...moduleAnswer }, async (tx) => {
+      await savePackage(tx);
+      await onRefused(tx, result);
+    });
+  }
+  const body: Record<string, unknown> = { ...moduleAnswer };
+  return {
+    status: 200,
+    body,
+    write: async (tx) => {
+      await savePackage(tx);
+      Object.assign(body, await onOk(tx, result));
+    },
+  };
+}

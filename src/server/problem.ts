@@ -1,0 +1,39 @@
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { ERRORS, VaultError, type ErrorCode } from '../errors.js';
+
+export const PROBLEM_TYPE_BASE = 'https://vaultmeter.dev/problems/';
+
+/** An RFC 9457 problem document with our stable `code`. */
+export function problemBody(code: ErrorCode, detail: string, extra: Record<string, unknown> = {}, instance?: string) {
+  return {
+    type: `${PROBLEM_TYPE_BASE}${code}`,
+    title: ERRORS[code].title,
+    status: ERRORS[code].status,
+    code,
+    detail,
+    ...(instance ? { instance } : {}),
+    ...extra,
+  };
+}
+
+export function sendProblem(reply: FastifyReply, code: ErrorCode, detail: string, extra: Record<string, unknown> = {}) {
+  return reply
+    .code(ERRORS[code].status)
+    .type('application/problem+json')
+    .send(problemBody(code, detail, extra, reply.request.url));
+}
+
+/** Map every failure to problem JSON; nothing internal leaks to the client. */
+export function installProblemHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError | VaultError | Error, request, reply) => {
+    if (err instanceof VaultError) return sendProblem(reply, err.code, err.message, err.extra);
+    const fe = err as FastifyError;
+    if (fe.validation) return sendProblem(reply, 'invalid_request', `${fe.validationContext ?? 'request'} ${fe.message}`);
+    if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendProblem(reply, 'body_too_large', fe.message);
+    if (fe.code?.startsWith('FST_ERR_CTP_') || fe.statusCode === 400) return sendProblem(reply, 'invalid_request', fe.message);
+    if (fe.statusCode === 413) return sendProblem(reply, 'body_too_large', fe.message);
+    request.log.error({ err }, 'internal error');
+    return sendProblem(reply, 'internal', 'the server failed; the request changed nothing');
+  });
+  app.setNotFoundHandler((request, reply) => sendProblem(reply, 'not_found', `no route ${request.method} ${request.url}`));
+}

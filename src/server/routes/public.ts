@@ -1,0 +1,32 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { fail } from '../../errors.js';
+import { repo } from '../../store/index.js';
+import type { ServerContext } from '../context.js';
+import { MeterId } from '../schemas.js';
+
+/** Public, cacheable material: anyone may verify items with it, offline. */
+export function publicRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.get('/v1/health', { schema: { summary: 'Liveness and module reachability', tags: ['public'] } }, async () => {
+      await ctx.db.query('SELECT 1');
+      return { status: 'ok', modules: ctx.modules.modules.length };
+    });
+
+    app.get('/v1/ca', { schema: { summary: 'The installation CA certificate', tags: ['public'] } }, async (_req, reply) => {
+      reply.header('cache-control', 'public, max-age=3600');
+      return { certificatePem: ctx.caCertPem };
+    });
+
+    app.get(
+      '/v1/meters/:meterId/certificate',
+      { schema: { summary: "A meter's signing certificate", tags: ['public'], params: Type.Object({ meterId: MeterId }) } },
+      async (request, reply) => {
+        const meter = await repo.getMeter(ctx.db, request.params.meterId);
+        if (!meter) fail('not_found', 'no such meter');
+        reply.header('cache-control', 'public, max-age=3600');
+        return { meterId: meter.meterId, certSerialHex: meter.certSerial, certificatePem: meter.certificatePem };
+      },
+    );
+  };
+}

@@ -1,0 +1,102 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { fail } from '../../errors.js';
+import { inTransaction, repo } from '../../store/index.js';
+import { openSession } from '../auth.js';
+import type { ServerContext } from '../context.js';
+import { provisionMeter } from '../meter-pool.js';
+import { Base64, Hex32, MeterId, ModuleResponse, Session, Username } from '../schemas.js';
+
+/** Registration (the patent's registration state): a pooled meter is bound to a new customer. */
+export function registrationRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.post(
+      '/v1/registrations',
+      {
+        schema: {
+          summary: 'Begin registration: claim a meter and get the module proof and its ephemeral key',
+          tags: ['registration'],
+          body: Type.Object({ user: Username, clientNonce: Hex32 }, { additionalProperties: false }),
+        },
+      },
+      async (request) => {
+        const { user, clientNonce } = request.body;
+        const meter = await meterForRegistration(ctx, user);
+        const begun = await ctx.modules.call('registerBegin', {
+          pkg: { meterId: meter.meterId, version: meter.packageVersion.toString(), sealed: meter.package.toString('base64') },
+          clientNonce,
+        });
+        const saved = await repo.updatePackage(
+          ctx.db,
+          meter.meterId,
+          meter.packageVersion,
+          Buffer.from(begun.package.sealed, 'base64'),
+          BigInt(begun.package.version),
+        );
+        if (!saved) fail('conflict', 'the registration raced with another; retry');
+        return {
+          meterId: meter.meterId,
+          meterCertificatePem: meter.certificatePem,
+          meterCertSerialHex: begun.meterCertSerialHex,
+          moduleSerial: begun.moduleSerial,
+          moduleCertificatePem: begun.moduleCertPem,
+          caCertificatePem: ctx.caCertPem,
+          ephemeralPublicKey: begun.ephemeralPublicKey,
+          proofSignature: begun.proofSignature,
+        };
+      },
+    );
+
+    app.post(
+      '/v1/registrations/complete',
+      {
+        schema: {
+          summary: 'Complete registration: deliver the sealed client MAC key and password to the module',
+          tags: ['registration'],
+          body: Type.Object(
+            { user: Username, meterId: MeterId, clientPublicKey: Type.String({ pattern: '^04[0-9a-f]{128}$' }), sealedSecrets: Base64 },
+            { additionalProperties: false },
+          ),
+          response: { 200: Type.Object({ response: ModuleResponse, responseMac: Type.String(), session: Session }) },
+        },
+      },
+      async (request) => {
+        const { user, meterId, clientPublicKey, sealedSecrets } = request.body;
+        const customer = await repo.findCustomer(ctx.db, user);
+        if (!customer || customer.meterId !== meterId) fail('not_found', 'begin the registration first');
+        if (customer.registeredAt) fail('user_exists');
+        const meter = (await repo.getMeter(ctx.db, meterId))!;
+        const done = await ctx.modules.call('registerComplete', {
+          pkg: { meterId, version: meter.packageVersion.toString(), sealed: meter.package.toString('base64') },
+          clientPublicKey,
+          sealedSecrets,
+        });
+        const session = await inTransaction(ctx.db, async (tx) => {
+          const ok = await repo.updatePackage(tx, meterId, meter.packageVersion, Buffer.from(done.package.sealed, 'base64'), BigInt(done.package.version));
+          if (!ok) fail('conflict', 'the registration raced with another; retry');
+          await repo.markCustomerRegistered(tx, customer.customerId);
+          return openSession(tx, customer.customerId);
+        });
+        return { response: done.response, responseMac: done.responseMac, session };
+      },
+    );
+  };
+}
+
+/** The meter for this user name: the one already claimed by an unfinished registration, or a pooled one. */
+async function meterForRegistration(ctx: ServerContext, user: string) {
+  const existing = await repo.findCustomer(ctx.db, user);
+  if (existing?.registeredAt) fail('user_exists');
+  if (existing) return (await repo.getMeter(ctx.db, existing.meterId))!;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const claimed = await inTransaction(ctx.db, async (tx) => {
+      const meter = await repo.claimUnassignedMeter(tx);
+      if (!meter) return null;
+      if (!(await repo.insertCustomer(tx, user, meter.meterId))) fail('user_exists');
+      return meter;
+    });
+    if (claimed) return claimed;
+    await provisionMeter(ctx); // the pool ran dry: make one now
+  }
+  return fail('pool_empty');
+}

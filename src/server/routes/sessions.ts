@@ -1,0 +1,68 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { fail } from '../../errors.js';
+import { repo } from '../../store/index.js';
+import { openSession } from '../auth.js';
+import type { ServerContext } from '../context.js';
+import { runIdempotent } from '../idempotency.js';
+import { runMeterCommand } from '../meter-command.js';
+import { CommandBody, Hex32, Username } from '../schemas.js';
+
+async function registeredCustomer(ctx: ServerContext, user: string) {
+  const c = await repo.findCustomer(ctx.db, user);
+  // One answer for an unknown and an unregistered user: no user enumeration.
+  if (!c?.registeredAt) fail('invalid_credentials', 'unknown user, or registration not completed');
+  return c;
+}
+
+/** Login: the module checks the password inside the package; the server only opens the session it vouches for. */
+export function sessionRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.post(
+      '/v1/sessions/challenge',
+      {
+        schema: {
+          summary: 'Get a fresh module challenge for login (MAC-bound to the client nonce)',
+          tags: ['sessions'],
+          body: Type.Object({ user: Username, clientNonce: Hex32 }, { additionalProperties: false }),
+        },
+      },
+      async (request) => {
+        const customer = await registeredCustomer(ctx, request.body.user);
+        const meter = (await repo.getMeter(ctx.db, customer.meterId))!;
+        const r = await ctx.modules.call('challenge', {
+          pkg: { meterId: meter.meterId, version: meter.packageVersion.toString(), sealed: meter.package.toString('base64') },
+          clientNonce: request.body.clientNonce,
+        });
+        const ok = await repo.updatePackage(ctx.db, meter.meterId, meter.packageVersion, Buffer.from(r.package.sealed, 'base64'), BigInt(r.package.version));
+        if (!ok) fail('conflict');
+        return { meterId: meter.meterId, response: r.response, responseMac: r.responseMac };
+      },
+    );
+
+    app.post(
+      '/v1/sessions',
+      {
+        schema: {
+          summary: 'Log in: the password travels sealed to the module; 5 failures lock the meter',
+          tags: ['sessions'],
+          body: Type.Intersect([Type.Object({ user: Username }), CommandBody]),
+        },
+      },
+      async (request, reply) => {
+        const { user, ...command } = request.body;
+        const customer = await registeredCustomer(ctx, user);
+        return runIdempotent(ctx.db, request, reply, `login:${customer.customerId}`, () =>
+          runMeterCommand(
+            ctx,
+            customer.meterId,
+            { ...command, op: 'login' },
+            async (tx) => ({ session: await openSession(tx, customer.customerId) }),
+            // A failed check ends every session of this customer.
+            async (tx) => repo.deleteSessions(tx, customer.customerId),
+          ),
+        );
+      },
+    );
+  };
+}

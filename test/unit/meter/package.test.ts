@@ -1,0 +1,85 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decodePackage, encodePackage, METER_STATES, type MeterPackage } from '../../../src/meter/index.js';
+import { codeOf, makePackage, verifier } from '../helpers/package.js';
+
+function reencodeWith(p: MeterPackage, edit: (doc: Record<string, unknown>) => void): Buffer {
+  const doc = JSON.parse(encodePackage(p).toString('utf8')) as Record<string, unknown>;
+  edit(doc);
+  return Buffer.from(JSON.stringify(doc));
+}
+
+describe('package encoding', () => {
+  it('round-trips a fully populated package', () => {
+    const p = makePackage({
+      pendingRegistration: { ephemeralPrivateKeyPkcs8: Buffer.from('eph'), clientNonce: Buffer.alloc(32, 3), expiresAtMs: 42 },
+      passwordHistory: [verifier(1), verifier(2), verifier(3)],
+      lastAuditAtMs: 99,
+      unackedCreditMills: 500n,
+    });
+    expect(decodePackage(encodePackage(p))).toEqual(p);
+  });
+
+  it('round-trips a fresh package with nulls', () => {
+    const p = makePackage({
+      clientMacKey: null,
+      passwordVerifier: null,
+      passwordHistory: [],
+      lastChallenge: null,
+      lastTransactionAtMs: null,
+      state: 'registered',
+      registers: { arMills: 0n, drMills: 0n, controlTotalMills: 0n },
+    });
+    expect(decodePackage(encodePackage(p))).toEqual(p);
+  });
+
+  it('round-trips arbitrary registers, versions, serials and states', () => {
+    fc.assert(
+      fc.property(
+        fc.bigInt({ min: 0n, max: 2n ** 70n }),
+        fc.bigInt({ min: 0n, max: 2n ** 70n }),
+        fc.bigInt({ min: 1n, max: 2n ** 63n }),
+        fc.bigInt({ min: 0n, max: 2n ** 64n }),
+        fc.constantFrom(...METER_STATES),
+        fc.nat(10),
+        (ar, dr, version, itemSerial, state, failedLogins) => {
+          const p = makePackage({ registers: { arMills: ar, drMills: dr, controlTotalMills: ar + dr }, version, itemSerial, state, failedLogins });
+          expect(decodePackage(encodePackage(p))).toEqual(p);
+        },
+      ),
+    );
+  });
+
+  it('never writes a secret as raw bytes: keys are base64 inside JSON', () => {
+    const text = encodePackage(makePackage()).toString('utf8');
+    expect(() => JSON.parse(text)).not.toThrow();
+    expect(text).toContain(Buffer.alloc(32, 7).toString('base64'));
+  });
+});
+
+describe('package decoding refuses corrupt documents', () => {
+  const p = makePackage();
+  it.each<[string, (d: Record<string, unknown>) => void]>([
+    ['unknown format', (d) => (d.f = 2)],
+    ['missing format', (d) => delete d.f],
+    ['unknown state', (d) => (d.state = 'happy')],
+    ['non-integer version', (d) => (d.version = '1.5')],
+    ['numeric version', (d) => (d.version = 7)],
+    ['non-string key', (d) => (d.wrappedSigningKey = 12)],
+    ['float failedLogins', (d) => (d.failedLogins = 1.5)],
+    ['string timestamp', (d) => (d.createdAtMs = '1')],
+    ['unsafe integer', (d) => (d.keyNotAfterMs = 2 ** 60)],
+    ['ar as number', (d) => (d.ar = 1000)],
+  ])('%s', (_name, edit) => {
+    expect(() => decodePackage(reencodeWith(p, edit))).toThrow();
+  });
+
+  it('refuses registers that break ar + dr = ct with invariant_violation', () => {
+    expect(codeOf(() => decodePackage(reencodeWith(p, (d) => (d.ct = '1'))))).toBe('invariant_violation');
+    expect(codeOf(() => decodePackage(reencodeWith(p, (d) => ((d.dr = '-5'), (d.ct = '995')))))).toBe('invariant_violation');
+  });
+
+  it('refuses bytes that are not JSON', () => {
+    expect(() => decodePackage(Buffer.from([0xff, 0x00, 0x01]))).toThrow();
+  });
+});
