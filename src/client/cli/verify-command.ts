@@ -45,7 +45,7 @@ export function verifyCommand(program: Command): void {
           },
           () => (v.valid ? `VALID: $${formatMills(d!.valueMills)} from meter ${d!.meterId}, ${d!.date}` : `INVALID: ${v.reasons.join('; ')}`),
         );
-        if (!v.valid) process.exitCode = 3;
+        if (!v.valid) process.exit(3);
       }),
     );
 }

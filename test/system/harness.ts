@@ -1,0 +1,110 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import pg from 'pg';
+
+export const CLI = join(import.meta.dirname, '..', '..', 'bin', 'vaultmeter.js');
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  json: any;
+}
+
+export interface TestSystem {
+  readonly url: string;
+  readonly dir: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly officer: { user: string; password: string };
+  cli(args: string[], extraEnv?: NodeJS.ProcessEnv): Promise<CliResult>;
+  /** A connection as the database owner, for tests that play the attacker or inspect the store. */
+  ownerDb(): Promise<pg.Client>;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export function runCli(args: string[], env: NodeJS.ProcessEnv, cwd?: string): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code) => {
+      let json: any = null;
+      try {
+        json = JSON.parse(stdout.trim().split('\n').pop() ?? '');
+      } catch {
+        /* not JSON */
+      }
+      resolve({ code: code ?? -1, stdout, stderr, json });
+    });
+  });
+}
+
+/** `vaultmeter start --json` on a fresh home: development init, embedded PostgreSQL, two modules, API server. */
+export async function startSystem(extraEnv: NodeJS.ProcessEnv = {}): Promise<TestSystem> {
+  const dir = await mkdtemp(join(tmpdir(), 'vmtest-'));
+  await chmod(dir, 0o711); // as root, PostgreSQL's own user must reach the data directory
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    VAULTMETER_HOME: join(dir, 'home'),
+    VAULTMETER_CLIENT_HOME: join(dir, 'client'),
+    PORT: String(port),
+    ...extraEnv,
+  };
+  delete env.VAULTMETER_PASSPHRASE;
+  const child: ChildProcess = spawn(process.execPath, [CLI, 'start', '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  const lines = createInterface({ input: child.stdout! });
+  const first = await new Promise<{ officer: { user: string; password: string }; url: string }>((resolve, reject) => {
+    let officer: { user: string; password: string } | null = null;
+    const timer = setTimeout(() => reject(new Error(`start timed out:\n${stderr}`)), 90_000);
+    lines.on('line', (line) => {
+      const msg = JSON.parse(line);
+      if (msg.officer) officer = msg.officer;
+      if (msg.ready) {
+        clearTimeout(timer);
+        resolve({ officer: officer!, url: msg.url });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`start exited ${code}:\n${stderr}`)));
+  });
+  const config = JSON.parse(await readFile(join(dir, 'home', 'config.json'), 'utf8'));
+  const ownerUrl = `postgres://postgres:${encodeURIComponent(config.embedded.ownerPassword)}@127.0.0.1:${config.embedded.port}/postgres`;
+  return {
+    url: first.url,
+    dir,
+    env,
+    officer: first.officer,
+    cli: (args, more = {}) => runCli(args, { ...env, ...more }, dir),
+    ownerDb: async () => {
+      const c = new pg.Client({ connectionString: ownerUrl });
+      await c.connect();
+      return c;
+    },
+    stop: async () => {
+      await new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      });
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
