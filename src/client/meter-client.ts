@@ -129,13 +129,23 @@ export class MeterClient {
     return new MeterClient(profile, done.session.token);
   }
 
-  /** Login: a fresh module challenge, then the password sealed under the client MAC key. */
+  /** Login: open the local profile with the password, then let the module check the same password. */
   static async login(user: string, password: string, opts: { acceptRegisters?: boolean } = {}): Promise<MeterClient> {
-    const profile = await Profile.unlockWithPassword(user, password);
-    const { server, meterId } = profile.pub;
+    const client = new MeterClient(await Profile.unlockWithPassword(user, password), '');
+    await client.authenticate(password, opts);
+    return client;
+  }
+
+  /**
+   * A fresh module challenge (MAC-bound to our nonce), then the password sealed under the client MAC key.
+   * The module counts failures in the package and locks the meter after 5; a failure ends every session.
+   */
+  async authenticate(password: string, opts: { acceptRegisters?: boolean } = {}): Promise<void> {
+    const profile = this.profile;
+    const { user, meterId } = profile.pub;
     const macKey = Buffer.from(profile.state.macKey, 'base64');
     const clientNonce = random(32);
-    const ch = await callApi<{ response: ResponseWire; responseMac: string }>(server, 'POST', '/v1/sessions/challenge', {
+    const ch = await callApi<{ response: ResponseWire; responseMac: string }>(this.server, 'POST', '/v1/sessions/challenge', {
       user,
       clientNonce: clientNonce.toString('hex'),
     });
@@ -146,12 +156,11 @@ export class MeterClient {
     }
     profile.state = { ...profile.state, arMills: regs.arMills.toString(), drMills: regs.drMills.toString(), challenge: ch.response.nextChallenge };
     await profile.save();
-    const client = new MeterClient(profile, '');
-    const out = await client.command('login', { sealedPassword: client.sealed(password) }, '/v1/sessions', { user });
+    this.token = '';
+    const out = await this.command('login', { sealedPassword: this.sealed(password) }, '/v1/sessions', { user });
     const session = out.body.session as { token: string; expiresAt: string };
-    client.token = session.token;
+    this.token = session.token;
     await profile.saveSession(session.token, session.expiresAt);
-    return client;
   }
 
   /** Resume with the saved session; null when there is none (log in again). */

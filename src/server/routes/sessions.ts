@@ -46,7 +46,7 @@ export function sessionRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
         schema: {
           summary: 'Log in: the password travels sealed to the module; 5 failures lock the meter',
           tags: ['sessions'],
-          body: Type.Intersect([Type.Object({ user: Username }), CommandBody]),
+          body: Type.Object({ user: Username, ...CommandBody.properties }, { additionalProperties: false }),
         },
       },
       async (request, reply) => {
