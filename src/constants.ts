@@ -54,7 +54,6 @@ export const OFFICER_SCRYPT = { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024
 
 /** Database */
 export const DB_POOL_SIZE = 16;
-export const DEFAULT_EMBEDDED_PG_PORT = 54329;
 export const DB_STATEMENT_TIMEOUT_MS = 10_000;
 
 /** Mailing dates may be at most this many days in the past or ahead of today (UTC). */

@@ -66,18 +66,9 @@ export class Profile {
   ) {}
 
   static async create(pub: ProfilePublic, state: ProfileState, password: string): Promise<Profile> {
-    const dataKey = randomBytes(32);
-    const salt = randomBytes(16);
-    const kek = await scryptKey(password, salt, PROFILE_SCRYPT);
-    const file: ProfileFile = {
-      format: 'vaultmeter-profile/1',
-      ...pub,
-      kdf: { N: PROFILE_SCRYPT.N, r: PROFILE_SCRYPT.r, p: PROFILE_SCRYPT.p, salt: salt.toString('base64') },
-      wrappedKey: seal(kek, dataKey, Buffer.from(pub.user)).toString('base64'),
-      sealedState: '',
-    };
-    const profile = new Profile(pub, state, dataKey, file);
-    await profile.save();
+    const file: ProfileFile = { format: 'vaultmeter-profile/1', ...pub, kdf: { N: 0, r: 0, p: 0, salt: '' }, wrappedKey: '', sealedState: '' };
+    const profile = new Profile(pub, state, randomBytes(32), file);
+    await profile.rewrap(password);
     return profile;
   }
 
@@ -108,6 +99,7 @@ export class Profile {
     await writeFileAtomic(profilePath(this.pub.user), JSON.stringify(this.file, null, 2), 0o600);
   }
 
+  /** Wrap the data key under scrypt(password) and save: at creation, and after a password change. */
   async rewrap(password: string): Promise<void> {
     const salt = randomBytes(16);
     const kek = await scryptKey(password, salt, PROFILE_SCRYPT);

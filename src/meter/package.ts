@@ -41,6 +41,8 @@ export interface MeterPackage {
   readonly failedLogins: number;
   readonly lastTransactionAtMs: number | null;
   readonly lastChallenge: Buffer | null;
+  /** Issued by the unauthenticated login-challenge call; kept apart so that call cannot spoil lastChallenge. */
+  readonly loginChallenge: Buffer | null;
   readonly lastAuditAtMs: number | null;
   readonly state: MeterState;
   readonly pendingRegistration: PendingRegistration | null;
@@ -73,6 +75,7 @@ export function encodePackage(p: MeterPackage): Buffer {
     failedLogins: p.failedLogins,
     lastTransactionAtMs: p.lastTransactionAtMs,
     lastChallenge: b64(p.lastChallenge),
+    loginChallenge: b64(p.loginChallenge),
     lastAuditAtMs: p.lastAuditAtMs,
     state: p.state,
     pendingRegistration: p.pendingRegistration
@@ -125,6 +128,7 @@ export function decodePackage(bytes: Uint8Array): MeterPackage {
     failedLogins: num(d.failedLogins),
     lastTransactionAtMs: optNum(d.lastTransactionAtMs),
     lastChallenge: optBuf(d.lastChallenge),
+    loginChallenge: d.loginChallenge === undefined ? null : optBuf(d.loginChallenge),
     lastAuditAtMs: optNum(d.lastAuditAtMs),
     state: d.state as MeterState,
     pendingRegistration: pending

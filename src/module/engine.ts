@@ -36,6 +36,7 @@ import {
   requireOperational,
   rotatePassword,
   ZERO_REGISTERS,
+  assertRegisters,
   type MeterPackage,
   type PasswordVerifier,
 } from '../meter/index.js';
@@ -135,6 +136,7 @@ export class MeterEngine {
       failedLogins: 0,
       lastTransactionAtMs: null,
       lastChallenge: null,
+      loginChallenge: null,
       lastAuditAtMs: null,
       state: 'registered',
       pendingRegistration: null,
@@ -197,18 +199,22 @@ export class MeterEngine {
     return this.respond(operational, 'register', requestMac, 'ok', {});
   }
 
-  /** A fresh login challenge, MAC'd so the client knows it came from the module. */
+  /**
+   * A fresh login challenge, MAC'd so the client knows it came from the module. Anyone may ask for
+   * one, so it goes to its own slot: asking cannot spoil the challenge of a logged-in client.
+   */
   challenge(args: M.ChallengeArgs): M.CommandResult {
     const pkg = this.open(args.pkg);
     if (!pkg.clientMacKey) fail('meter_not_operational', 'the meter has not completed registration');
-    return this.respond(acknowledgeCredits(pkg), 'challenge', fromHex(args.clientNonce, 32), 'ok', { state: pkg.state });
+    return this.respond(acknowledgeCredits(pkg), 'challenge', fromHex(args.clientNonce, 32), 'ok', { state: pkg.state }, 'loginChallenge');
   }
 
   /** Every client meter command: MAC, challenge (good once), then registers, then the operation. */
   async command(args: M.CommandArgs): Promise<M.CommandResult> {
     const pkg = this.open(args.pkg);
     const macKey = pkg.clientMacKey;
-    if (!macKey || !pkg.lastChallenge) fail('meter_not_operational', 'the meter has not completed registration');
+    const expected = args.op === 'login' ? pkg.loginChallenge : pkg.lastChallenge;
+    if (!macKey) fail('meter_not_operational', 'the meter has not completed registration');
     const request: CommandRequest = {
       op: args.op,
       meterId: pkg.meterId,
@@ -220,8 +226,13 @@ export class MeterEngine {
     const mac = fromHex(args.mac, 32);
     // Unauthenticated or replayed: refuse without touching the package.
     if (!verifyRequestMac(macKey, request, mac)) fail('bad_mac');
-    if (!constantTimeEqual(request.challenge, pkg.lastChallenge)) fail('challenge_mismatch');
+    if (!expected || !constantTimeEqual(request.challenge, expected)) fail('challenge_mismatch');
     // From here the challenge is spent, whatever the outcome: a refused request can never be replayed later.
+    const spent = args.op === 'login' ? { ...pkg, loginChallenge: null } : pkg;
+    return this.settle(spent, request, mac, args);
+  }
+
+  private async settle(pkg: MeterPackage, request: CommandRequest, mac: Buffer, args: M.CommandArgs): Promise<M.CommandResult> {
     try {
       const { next, result, item } = await this.runCommand(pkg, request, args);
       const out = this.respond(acknowledgeCredits(next), args.op, mac, 'ok', result);
@@ -398,14 +409,23 @@ export class MeterEngine {
     return { ...pkg, ...changes, version: pkg.version + 1n };
   }
 
+  /** Every write re-checks the register invariant before anything leaves the module. */
   private sealRef(pkg: MeterPackage): M.SealedRef {
+    assertRegisters(pkg.registers);
     return { meterId: pkg.meterId, version: pkg.version.toString(), sealed: b64(sealPackage(this.deps.keystore.domain.packageKey, pkg)) };
   }
 
   /** Seal the next package with a fresh challenge and MAC the answer with the client key. */
-  private respond(pkg: MeterPackage, op: string, requestMac: Buffer, status: string, result: Record<string, string>): M.CommandResult {
+  private respond(
+    pkg: MeterPackage,
+    op: string,
+    requestMac: Buffer,
+    status: string,
+    result: Record<string, string>,
+    slot: 'lastChallenge' | 'loginChallenge' = 'lastChallenge',
+  ): M.CommandResult {
     const nextChallenge = this.deps.random(32);
-    const next = this.next(pkg, { lastChallenge: nextChallenge });
+    const next = this.next(pkg, { [slot]: nextChallenge });
     const r = next.registers;
     const response: CommandResponse = {
       op,

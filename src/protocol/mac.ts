@@ -66,10 +66,19 @@ export function macResponse(macKey: Uint8Array, r: CommandResponse): Buffer {
   return hmac(macKey, responseBytes(r));
 }
 
+/** False, never an exception, when the MAC is wrong or the request has no canonical bytes (a lone surrogate). */
 export function verifyRequestMac(macKey: Uint8Array, r: CommandRequest, mac: Uint8Array): boolean {
-  return constantTimeEqual(macRequest(macKey, r), mac);
+  return constantTimeEqual(macOrNull(() => macRequest(macKey, r)), mac);
 }
 
 export function verifyResponseMac(macKey: Uint8Array, r: CommandResponse, mac: Uint8Array): boolean {
-  return constantTimeEqual(macResponse(macKey, r), mac);
+  return constantTimeEqual(macOrNull(() => macResponse(macKey, r)), mac);
+}
+
+function macOrNull(compute: () => Buffer): Buffer {
+  try {
+    return compute();
+  } catch {
+    return Buffer.alloc(0); // matches no MAC: constantTimeEqual needs equal lengths
+  }
 }

@@ -1,4 +1,4 @@
-import { createECDH, createPublicKey, verify, X509Certificate } from 'node:crypto';
+import { createECDH, verify, X509Certificate } from 'node:crypto';
 import { open, seal } from '../crypto/aead.js';
 import { hkdf } from '../crypto/kdf.js';
 import { canonicalBytes } from './canonical.js';
@@ -139,8 +139,4 @@ export function certificateChainsTo(cert: X509Certificate, ca: X509Certificate, 
   if (!ca.ca || !cert.checkIssued(ca) || !cert.verify(ca.publicKey)) return false;
   const t = now.getTime();
   return Date.parse(cert.validFrom) <= t && t <= Date.parse(cert.validTo) && Date.parse(ca.validFrom) <= t && t <= Date.parse(ca.validTo);
-}
-
-export function publicKeyFromCert(cert: X509Certificate) {
-  return createPublicKey(cert.publicKey.export({ type: 'spki', format: 'pem' }));
 }

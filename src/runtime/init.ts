@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
-import { DEFAULT_EMBEDDED_PG_PORT, MODULE_CERT_LIFETIME_DAYS } from '../constants.js';
+import { MODULE_CERT_LIFETIME_DAYS } from '../constants.js';
 import { createAuthority, issueCertificate, newCertSerialHex, newDomainKeys, writeKeystore } from '../module/index.js';
 import { hashOfficerPassword } from '../server/passwords.js';
 import { repo } from '../store/index.js';
@@ -60,7 +60,7 @@ export async function initInstallation(opts: InitOptions): Promise<InitResult> {
     format: 1,
     installationName: opts.installationName,
     createdAt: now.toISOString(),
-    embedded: process.env.DATABASE_URL ? null : { port: await freePort(DEFAULT_EMBEDDED_PG_PORT), ownerPassword: randomBytes(18).toString('base64url') },
+    embedded: process.env.DATABASE_URL ? null : { port: await freePort(embeddedPort()), ownerPassword: randomBytes(18).toString('base64url') },
     appDbPassword: randomBytes(18).toString('base64url'),
     modules,
   };
@@ -81,6 +81,12 @@ export async function initInstallation(opts: InitOptions): Promise<InitResult> {
   // Written last: an interrupted init leaves no config, so it can simply be run again on a clean home.
   await writeConfig(opts.home, config);
   return { officer: { user: opts.officerUser, password }, home: opts.home, caCertPath: p.caCert, modules: modules.map((m) => m.serial) };
+}
+
+/** VAULTMETER_PG_PORT, else any free port the kernel gives (0), so that installations never collide. */
+function embeddedPort(): number {
+  const raw = process.env.VAULTMETER_PG_PORT;
+  return raw ? Number(raw) : 0;
 }
 
 /** The preferred port when it is free, else any free port the kernel gives. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from '../constants.js';
-import { fail, VaultError } from '../errors.js';
+import { ERRORS, fail, isErrorCode, VaultError, type ErrorCode } from '../errors.js';
 import { inTransaction, repo, type Db, type Tx } from '../store/index.js';
 import { problemBody } from './problem.js';
 
@@ -29,8 +29,8 @@ function requestHash(request: FastifyRequest): Buffer {
 
 /** A refusal from the module that still rotated the package (the challenge is spent): commit it, answer with a problem. */
 export function refusal(code: string, message: string, extra: Record<string, unknown>, write: (tx: Tx) => Promise<void>): Outcome {
-  const err = new VaultError(code as never, message, extra);
-  return { status: err.status, body: problemBody(err.code, message, extra), write };
+  const known: ErrorCode = isErrorCode(code) ? code : 'internal';
+  return { status: ERRORS[known].status, body: problemBody(known, message, extra), write };
 }
 
 /**

@@ -3,6 +3,7 @@ import type { CommandArgs, CommandResult } from '../module/index.js';
 import { repo, type Tx } from '../store/index.js';
 import type { ServerContext } from './context.js';
 import { refusal, type Outcome } from './idempotency.js';
+import { savePackage, sealedRef } from './packages.js';
 
 export type CommandInput = Omit<CommandArgs, 'pkg'>;
 
@@ -19,18 +20,12 @@ export async function runMeterCommand(
 ): Promise<Outcome> {
   const meter = await repo.getMeter(ctx.db, meterId);
   if (!meter) fail('not_found', 'no such meter');
-  const result = await ctx.modules.call('command', {
-    ...input,
-    pkg: { meterId, version: meter.packageVersion.toString(), sealed: meter.package.toString('base64') },
-  });
-  const savePackage = async (tx: Tx) => {
-    const ok = await repo.updatePackage(tx, meterId, meter.packageVersion, Buffer.from(result.package.sealed, 'base64'), BigInt(result.package.version));
-    if (!ok) fail('conflict', 'the meter changed concurrently; the command was not applied');
-  };
+  const result = await ctx.modules.call('command', { ...input, pkg: sealedRef(meter) });
+  const save = (tx: Tx) => savePackage(tx, meter, result.package);
   const moduleAnswer = { response: result.response, responseMac: result.responseMac };
   if (result.error) {
     return refusal(result.error.code, result.error.message, { ...result.error.extra, ...moduleAnswer }, async (tx) => {
-      await savePackage(tx);
+      await save(tx);
       await onRefused(tx, result);
     });
   }
@@ -39,7 +34,7 @@ export async function runMeterCommand(
     status: 200,
     body,
     write: async (tx) => {
-      await savePackage(tx);
+      await save(tx);
       Object.assign(body, await onOk(tx, result));
     },
   };

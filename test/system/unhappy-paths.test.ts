@@ -128,6 +128,15 @@ describe('unhappy paths', () => {
     expect(await registersOf('alice')).toEqual(before);
   });
 
+  it('lets nobody spoil a logged-in client by asking for login challenges', async () => {
+    const c = await MeterClient.login('alice', PW);
+    for (let i = 0; i < 3; i++) {
+      const r = await post(url, '/v1/sessions/challenge', { user: 'alice', clientNonce: 'ab'.repeat(32) });
+      expect(r.status).toBe(200);
+    }
+    await c.balance(); // its command challenge is untouched
+  });
+
   it('refuses an oversized body', async () => {
     const r = await post(url, '/v1/registrations', JSON.stringify({ user: 'x', clientNonce: 'a'.repeat(200_000) }));
     expect(r.status).toBe(413);

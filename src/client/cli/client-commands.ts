@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { dataMatrixPng } from '../../indicium/index.js';
 import { MAX_ITEM_VALUE_MILLS } from '../../constants.js';
 import { formatMills, parseDollarsToMills } from '../../money.js';
@@ -60,8 +60,8 @@ export function clientCommands(program: Command): void {
       action(async (o: Common & { ca?: string }) => {
         const password = o.password ?? process.env.VAULTMETER_PASSWORD;
         if (!password) throw new ProfileError('invalid_password', 'give --password or set VAULTMETER_PASSWORD');
-        const caCertPem = o.ca ? (await import('node:fs/promises')).readFile(o.ca, 'utf8') : undefined;
-        const c = await MeterClient.register(o.server ?? DEFAULT_SERVER, o.user, password, { caCertPem: await caCertPem });
+        const caCertPem = o.ca ? await readFile(o.ca, 'utf8') : undefined;
+        const c = await MeterClient.register(o.server ?? DEFAULT_SERVER, o.user, password, { caCertPem });
         emit(o.json === true, { user: o.user, meterId: c.meterId, server: c.server }, () => `Registered ${o.user} with meter ${c.meterId}`);
       }),
     );

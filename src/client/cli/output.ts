@@ -20,7 +20,8 @@ export function reportError(e: unknown, json: boolean): never {
     code = e.code;
     message = e.message;
   } else if (e instanceof Error) {
-    code = (e as { code?: string }).code && typeof (e as { code?: string }).code === 'string' ? String((e as { code?: string }).code) : 'error';
+    const own = (e as { code?: unknown }).code;
+    code = typeof own === 'string' ? own : 'error';
     message = e.message;
   }
   if (json) process.stdout.write(`${JSON.stringify({ error: { ...extra, code, message } })}\n`);

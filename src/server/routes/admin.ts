@@ -2,7 +2,8 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { fail } from '../../errors.js';
 import { parseMills } from '../../money.js';
-import { repo, type Tx } from '../../store/index.js';
+import { repo } from '../../store/index.js';
+import { savePackage, sealedRef } from '../packages.js';
 import { requireOfficer } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import { runIdempotent } from '../idempotency.js';
@@ -12,13 +13,7 @@ async function customerMeter(ctx: ServerContext, user: string) {
   const c = await repo.findCustomer(ctx.db, user);
   if (!c?.registeredAt) fail('not_found', `no registered customer ${user}`);
   const meter = (await repo.getMeter(ctx.db, c.meterId))!;
-  return { customer: c, meter, pkg: { meterId: meter.meterId, version: meter.packageVersion.toString(), sealed: meter.package.toString('base64') } };
-}
-
-async function savePackage(tx: Tx, meterId: string, fromVersion: bigint, pkg: { sealed: string; version: string }) {
-  if (!(await repo.updatePackage(tx, meterId, fromVersion, Buffer.from(pkg.sealed, 'base64'), BigInt(pkg.version)))) {
-    fail('conflict', 'the meter changed concurrently; retry');
-  }
+  return { customer: c, meter, pkg: sealedRef(meter) };
 }
 
 /** Operator commands: HTTP Basic with an officer account; every action is recorded. */
@@ -44,7 +39,7 @@ export function adminRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
             status: 200,
             body,
             write: async (tx) => {
-              await savePackage(tx, meter.meterId, meter.packageVersion, r.package);
+              await savePackage(tx, meter, r.package);
               await repo.recordOperatorAction(tx, officer, 'fund', meter.meterId, { amountMills: amountMills.toString() });
             },
           };
@@ -70,7 +65,7 @@ export function adminRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
             status: 200,
             body: { report: r.fields, reportBase64: r.report, signatureDerHex: r.signature, moduleCertificatePem: r.moduleCertPem },
             write: async (tx) => {
-              await savePackage(tx, meter.meterId, meter.packageVersion, r.package);
+              await savePackage(tx, meter, r.package);
               await repo.recordOperatorAction(tx, officer, 'audit', meter.meterId, {});
             },
           };

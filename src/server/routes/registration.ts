@@ -5,6 +5,7 @@ import { inTransaction, repo } from '../../store/index.js';
 import { openSession } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import { provisionMeter } from '../meter-pool.js';
+import { savePackage, sealedRef } from '../packages.js';
 import { Base64, Hex32, MeterId, ModuleResponse, Session, Username } from '../schemas.js';
 
 /** Registration (the patent's registration state): a pooled meter is bound to a new customer. */
@@ -22,18 +23,8 @@ export function registrationRoutes(ctx: ServerContext): FastifyPluginAsyncTypebo
       async (request) => {
         const { user, clientNonce } = request.body;
         const meter = await meterForRegistration(ctx, user);
-        const begun = await ctx.modules.call('registerBegin', {
-          pkg: { meterId: meter.meterId, version: meter.packageVersion.toString(), sealed: meter.package.toString('base64') },
-          clientNonce,
-        });
-        const saved = await repo.updatePackage(
-          ctx.db,
-          meter.meterId,
-          meter.packageVersion,
-          Buffer.from(begun.package.sealed, 'base64'),
-          BigInt(begun.package.version),
-        );
-        if (!saved) fail('conflict', 'the registration raced with another; retry');
+        const begun = await ctx.modules.call('registerBegin', { pkg: sealedRef(meter), clientNonce });
+        await savePackage(ctx.db, meter, begun.package);
         return {
           meterId: meter.meterId,
           meterCertificatePem: meter.certificatePem,
@@ -66,14 +57,9 @@ export function registrationRoutes(ctx: ServerContext): FastifyPluginAsyncTypebo
         if (!customer || customer.meterId !== meterId) fail('not_found', 'begin the registration first');
         if (customer.registeredAt) fail('user_exists');
         const meter = (await repo.getMeter(ctx.db, meterId))!;
-        const done = await ctx.modules.call('registerComplete', {
-          pkg: { meterId, version: meter.packageVersion.toString(), sealed: meter.package.toString('base64') },
-          clientPublicKey,
-          sealedSecrets,
-        });
+        const done = await ctx.modules.call('registerComplete', { pkg: sealedRef(meter), clientPublicKey, sealedSecrets });
         const session = await inTransaction(ctx.db, async (tx) => {
-          const ok = await repo.updatePackage(tx, meterId, meter.packageVersion, Buffer.from(done.package.sealed, 'base64'), BigInt(done.package.version));
-          if (!ok) fail('conflict', 'the registration raced with another; retry');
+          await savePackage(tx, meter, done.package);
           await repo.markCustomerRegistered(tx, customer.customerId);
           return openSession(tx, customer.customerId);
         });

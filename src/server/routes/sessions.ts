@@ -6,6 +6,7 @@ import { openSession } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import { runIdempotent } from '../idempotency.js';
 import { runMeterCommand } from '../meter-command.js';
+import { savePackage, sealedRef } from '../packages.js';
 import { CommandBody, Hex32, Username } from '../schemas.js';
 
 async function registeredCustomer(ctx: ServerContext, user: string) {
@@ -30,12 +31,8 @@ export function sessionRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
       async (request) => {
         const customer = await registeredCustomer(ctx, request.body.user);
         const meter = (await repo.getMeter(ctx.db, customer.meterId))!;
-        const r = await ctx.modules.call('challenge', {
-          pkg: { meterId: meter.meterId, version: meter.packageVersion.toString(), sealed: meter.package.toString('base64') },
-          clientNonce: request.body.clientNonce,
-        });
-        const ok = await repo.updatePackage(ctx.db, meter.meterId, meter.packageVersion, Buffer.from(r.package.sealed, 'base64'), BigInt(r.package.version));
-        if (!ok) fail('conflict');
+        const r = await ctx.modules.call('challenge', { pkg: sealedRef(meter), clientNonce: request.body.clientNonce });
+        await savePackage(ctx.db, meter, r.package);
         return { meterId: meter.meterId, response: r.response, responseMac: r.responseMac };
       },
     );
