@@ -25,6 +25,7 @@ export function makePackage(changes: Partial<MeterPackage> = {}): MeterPackage {
     failedLogins: 0,
     lastTransactionAtMs: 1_700_000_100_000,
     lastChallenge: Buffer.alloc(32, 9),
+    loginChallenge: null,
     lastAuditAtMs: null,
     state: 'operational',
     pendingRegistration: null,

@@ -16,6 +16,7 @@ describe('package encoding', () => {
       passwordHistory: [verifier(1), verifier(2), verifier(3)],
       lastAuditAtMs: 99,
       unackedCreditMills: 500n,
+      loginChallenge: Buffer.alloc(32, 0x4c),
     });
     expect(decodePackage(encodePackage(p))).toEqual(p);
   });

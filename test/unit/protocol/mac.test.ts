@@ -139,3 +139,14 @@ describe('response MAC', () => {
     );
   });
 });
+
+describe('MACs over text with no canonical form', () => {
+  it('verification returns false, never throws, for a lone surrogate anywhere', () => {
+    const mac = macRequest(key, request);
+    expect(verifyRequestMac(key, { ...request, params: { x: '\ud800' } }, mac)).toBe(false);
+    expect(verifyRequestMac(key, { ...request, op: 'print\udfff' }, mac)).toBe(false);
+    expect(verifyResponseMac(key, { ...response, result: { ['\ud800']: '' } }, macResponse(key, response))).toBe(false);
+    // Nobody can compute such a MAC in the first place.
+    expect(() => macRequest(key, { ...request, params: { x: '\ud800' } })).toThrow();
+  });
+});
