@@ -66,3 +66,13 @@ export const DEFAULT_LICENSING_ZIP = '20260';
 /** A module that dies is restarted after this pause, at most this many times a minute. */
 export const MODULE_RESTART_DELAY_MS = 500;
 export const MODULE_MAX_RESTARTS_PER_MINUTE = 10;
+
+/** Checkpoints: ring entries per module (the patent's N), and the halt threshold of inhibited modules. */
+export const DEFAULT_RING_SIZE = 3;
+export const DEFAULT_HALT_THRESHOLD = 1;
+/** The watchdog: days a meter may go without a device audit before it stops printing. */
+export const DEFAULT_AUDIT_INTERVAL_DAYS = 90;
+/** How many modules one request may try (after a recovery, an inhibition or an unreachable module). */
+export const MODULE_ATTEMPTS = 3;
+/** Page size for the audit trail listing. */
+export const MAX_AUDIT_PAGE = 500;

@@ -100,26 +100,61 @@ interface Reply {
   error?: { code: string; message: string; extra?: Record<string, unknown> };
 }
 
-/** Any module can serve any meter: spread calls round-robin, skipping modules that do not answer. */
+/**
+ * Any module can serve any meter. `pick` spreads work round-robin over the modules that answer and
+ * are not known to be inhibited; the server learns each module's serial from its `info`.
+ */
 export class ModulePool {
   private cursor = 0;
+  private readonly inhibited = new Set<string>();
+  private readonly serials = new Map<ModuleConnection, string>();
+
   constructor(readonly modules: readonly ModuleConnection[]) {
     if (modules.length === 0) throw new Error('at least one module is needed');
   }
 
-  async call<K extends ModuleOp>(op: K, args: ModuleOps[K][0]): Promise<ModuleOps[K][1]> {
-    let lastError: unknown;
-    for (let i = 0; i < this.modules.length; i++) {
-      const m = this.modules[this.cursor++ % this.modules.length]!;
-      try {
-        return await m.call(op, args);
-      } catch (e) {
-        // Only an unreachable module is worth trying elsewhere; a refusal is the answer.
-        if (!(e instanceof VaultError) || e.code !== 'module_unavailable') throw e;
-        lastError = e;
-      }
+  /** Ask every module who it is; returns their status (checkpoint head, inhibition). */
+  async identify(): Promise<ModuleOps['info'][1][]> {
+    const infos = await Promise.all(this.modules.map((m) => m.call('info', {})));
+    infos.forEach((info, i) => {
+      this.serials.set(this.modules[i]!, info.serial);
+      if (info.inhibited) this.inhibited.add(info.serial);
+    });
+    return infos;
+  }
+
+  serialOf(m: ModuleConnection): string {
+    const serial = this.serials.get(m);
+    if (!serial) throw new Error('module not identified');
+    return serial;
+  }
+
+  setInhibited(serial: string, inhibited: boolean): void {
+    if (inhibited) this.inhibited.add(serial);
+    else this.inhibited.delete(serial);
+  }
+
+  isInhibited(serial: string): boolean {
+    return this.inhibited.has(serial);
+  }
+
+  byserial(serial: string): ModuleConnection {
+    for (const [m, s] of this.serials) if (s === serial) return m;
+    throw new VaultError('not_found', `no module ${serial} is connected to this server`);
+  }
+
+  /** The next module in service, skipping `avoid` (modules that just failed) when another one is left. */
+  pick(avoid: ReadonlySet<ModuleConnection> = new Set()): ModuleConnection {
+    const n = this.modules.length;
+    let fallback: ModuleConnection | null = null;
+    for (let i = 0; i < n; i++) {
+      const m = this.modules[this.cursor++ % n]!;
+      if (this.inhibited.has(this.serialOf(m))) continue;
+      if (!avoid.has(m)) return m;
+      fallback ??= m;
     }
-    throw lastError;
+    if (fallback) return fallback;
+    throw new VaultError('module_unavailable', 'every module is inhibited or unreachable');
   }
 
   close(): void {

@@ -67,6 +67,8 @@ export interface EngineDeps {
   readonly now: () => number;
   readonly random: Random;
   readonly refundWindowDays: number;
+  /** The watchdog: a meter not audited for this long stops printing (the patent's PSD requirement). */
+  readonly auditIntervalDays?: number;
 }
 
 const hex = (b: Buffer) => b.toString('hex');
@@ -280,6 +282,10 @@ export class MeterEngine {
 
   private print(pkg: MeterPackage, p: Record<string, string | undefined>, now: number) {
     const amountMills = parseMills(p.amountMills, MAX_ITEM_VALUE_MILLS);
+    const intervalDays = this.deps.auditIntervalDays;
+    if (intervalDays !== undefined && now - (pkg.lastAuditAtMs ?? pkg.createdAtMs) > intervalDays * DAY_MS) {
+      fail('audit_overdue', `the meter has not been audited for over ${intervalDays} days; an operator must audit it (admin audit) or fund it`);
+    }
     if (now > pkg.keyNotAfterMs) fail('meter_not_operational', "the meter's signing key has expired");
     const date = p.date ?? '';
     checkMailingDate(date, now);
@@ -351,7 +357,9 @@ export class MeterEngine {
   /** Operator funding: credits dr; the client learns of it in its next module response. */
   fund(args: M.FundArgs): M.FundResult {
     const pkg = this.open(args.pkg);
-    const next = this.next(applyFund(pkg, parseMills(args.amountMills), this.deps.now()));
+    // A postage value download includes a device audit, as in the patent's reset.
+    const now = this.deps.now();
+    const next = this.next({ ...applyFund(pkg, parseMills(args.amountMills), now), lastAuditAtMs: now });
     const r = next.registers;
     return {
       package: this.sealRef(next),

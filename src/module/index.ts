@@ -6,3 +6,5 @@ export { newDomainKeys, readKeystore, writeKeystore, KeystoreError, type Keystor
 export { sealPackage, openPackage, packageAad } from './sealing.js';
 export { encodeFrame, FrameDecoder } from './framing.js';
 export * from './messages.js';
+export { decodeCheckpointRecord, checkpointToJson, type Checkpoint } from './checkpoint.js';
+export { Ring, MIN_RING_SIZE, MAX_RING_SIZE } from './ring.js';

@@ -4,7 +4,10 @@ import { startModuleServer } from './server.js';
 export interface RunModuleOptions {
   readonly keystorePath: string;
   readonly socketPath: string;
+  readonly ringPath: string;
+  readonly ringSize: number;
   readonly refundWindowDays: number;
+  readonly auditIntervalDays: number;
 }
 
 /**
@@ -15,7 +18,7 @@ export async function runModule(opts: RunModuleOptions): Promise<void> {
   const passphrase = await readPassphrase();
   const keystore = await readKeystore(opts.keystorePath, passphrase);
   const log = (line: string) => process.stderr.write(`[module ${keystore.identity.serial}] ${line}\n`);
-  const server = await startModuleServer({ keystore, socketPath: opts.socketPath, refundWindowDays: opts.refundWindowDays, log });
+  const server = await startModuleServer({ ...opts, keystore, log });
   // The supervisor waits for this line.
   process.stdout.write(`${JSON.stringify({ ready: true, serial: keystore.identity.serial, socket: opts.socketPath })}\n`);
   const stop = () => server.close(() => process.exit(0));

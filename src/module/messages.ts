@@ -111,19 +111,45 @@ export interface AuditResult {
   readonly fields: Record<string, string>;
 }
 
+/** A checkpoint as stored in postal.modules: the encoded record and its MAC, hex. */
+export interface CheckpointWire {
+  readonly record: string;
+  readonly mac: string;
+}
+
+/** Every op that writes a package is checked against, and advances, the module's checkpoint. */
+type Guarded<A, R> = [A & { readonly checkpoint: CheckpointWire | null }, R & { readonly checkpoint: CheckpointWire }];
+
+export interface ModuleStatus extends ModuleInfo {
+  readonly checkpoint: CheckpointWire;
+  readonly inhibited: { readonly at: string; readonly reason: string } | null;
+  readonly ring: Record<string, string | number>[];
+}
+
+export interface RecoverResult {
+  readonly outcome: 'current' | 'recovered' | 'inhibited';
+  /** The ring entries newer than the database's checkpoint, dropped by the recovery. */
+  readonly discarded: Record<string, string | number>[];
+  readonly reason?: string;
+}
+
 export interface ModuleOps {
-  info: [Record<string, never>, ModuleInfo];
-  provision: [ProvisionArgs, ProvisionResult];
-  registerBegin: [RegisterBeginArgs, RegisterBeginResult];
-  registerComplete: [RegisterCompleteArgs, CommandResult];
-  challenge: [ChallengeArgs, CommandResult];
-  command: [CommandArgs, CommandResult];
-  fund: [FundArgs, FundResult];
-  audit: [AuditArgs, AuditResult];
+  info: [Record<string, never>, ModuleStatus];
+  provision: Guarded<ProvisionArgs, ProvisionResult>;
+  registerBegin: Guarded<RegisterBeginArgs, RegisterBeginResult>;
+  registerComplete: Guarded<RegisterCompleteArgs, CommandResult>;
+  challenge: Guarded<ChallengeArgs, CommandResult>;
+  command: Guarded<CommandArgs, CommandResult>;
+  fund: Guarded<FundArgs, FundResult>;
+  audit: Guarded<AuditArgs, AuditResult>;
+  recover: [{ readonly checkpoint: CheckpointWire | null }, RecoverResult];
+  reseed: [{ readonly checkpoint: CheckpointWire | null }, { readonly checkpoint: CheckpointWire }];
 }
 
 export type ModuleOp = keyof ModuleOps;
-export const MODULE_OPS: readonly ModuleOp[] = ['info', 'provision', 'registerBegin', 'registerComplete', 'challenge', 'command', 'fund', 'audit'];
+export const PACKAGE_OPS = ['provision', 'registerBegin', 'registerComplete', 'challenge', 'command', 'fund', 'audit'] as const;
+export type PackageOp = (typeof PACKAGE_OPS)[number];
+export const MODULE_OPS: readonly ModuleOp[] = ['info', ...PACKAGE_OPS, 'recover', 'reseed'];
 
 /** Client meter commands that travel through `command`. */
 export const CLIENT_OPS = ['login', 'balance', 'print', 'refund', 'withdraw', 'password'] as const;

@@ -3,6 +3,8 @@ import { chmod, rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { ERRORS, VaultError } from '../errors.js';
 import { MeterEngine } from './engine.js';
+import { GuardedModule } from './guard.js';
+import { Ring } from './ring.js';
 import { encodeFrame, FrameDecoder } from './framing.js';
 import type { Keystore } from './keystore.js';
 import { MODULE_OPS, type ModuleOp } from './messages.js';
@@ -10,7 +12,10 @@ import { MODULE_OPS, type ModuleOp } from './messages.js';
 export interface ModuleServerOptions {
   readonly keystore: Keystore;
   readonly socketPath: string;
+  readonly ringPath: string;
+  readonly ringSize: number;
   readonly refundWindowDays: number;
+  readonly auditIntervalDays: number;
   readonly log: (line: string) => void;
 }
 
@@ -22,14 +27,18 @@ interface Frame {
 
 /** The module's socket shell: decode a frame, run the engine, answer with the same id. */
 export async function startModuleServer(opts: ModuleServerOptions): Promise<Server> {
+  const now = () => Date.now();
   const engine = new MeterEngine({
     keystore: opts.keystore,
-    now: () => Date.now(),
+    now,
     random: (n) => randomBytes(n),
     refundWindowDays: opts.refundWindowDays,
+    auditIntervalDays: opts.auditIntervalDays,
   });
+  const ring = await Ring.load(opts.ringPath, opts.keystore.domain.checkpointKey, opts.keystore.identity.serial, opts.ringSize, now());
+  const guarded = new GuardedModule(engine, ring, opts.keystore.domain.checkpointKey, now, opts.log);
   await rm(opts.socketPath, { force: true });
-  const server = createServer((socket) => serveConnection(socket, engine, opts.log));
+  const server = createServer((socket) => serveConnection(socket, guarded, opts.log));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.socketPath, () => resolve());
@@ -39,7 +48,7 @@ export async function startModuleServer(opts: ModuleServerOptions): Promise<Serv
   return server;
 }
 
-function serveConnection(socket: Socket, engine: MeterEngine, log: (line: string) => void): void {
+function serveConnection(socket: Socket, engine: GuardedModule, log: (line: string) => void): void {
   const decoder = new FrameDecoder();
   socket.on('data', (chunk) => {
     let frames: unknown[];
@@ -55,14 +64,12 @@ function serveConnection(socket: Socket, engine: MeterEngine, log: (line: string
   socket.on('error', () => socket.destroy());
 }
 
-async function answer(socket: Socket, engine: MeterEngine, frame: Frame, log: (line: string) => void): Promise<void> {
+async function answer(socket: Socket, engine: GuardedModule, frame: Frame, log: (line: string) => void): Promise<void> {
   const id = typeof frame?.id === 'number' ? frame.id : -1;
   let reply: unknown;
   try {
     if (!(MODULE_OPS as readonly string[]).includes(frame.op)) throw new VaultError('invalid_request', `unknown module op ${frame.op}`);
-    const op = frame.op as ModuleOp;
-    const args = (frame.args ?? {}) as never;
-    reply = { id, ok: true, result: await (engine[op] as (a: never) => unknown).call(engine, args) };
+    reply = { id, ok: true, result: await engine.dispatch(frame.op as ModuleOp, frame.args ?? {}) };
   } catch (e) {
     if (e instanceof VaultError) {
       if (e.code === 'invariant_violation' || e.code === 'package_tampered') log(`REFUSED ${frame.op}: ${e.code}: ${e.message}`);

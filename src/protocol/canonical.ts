@@ -35,3 +35,26 @@ export function prefixed(prefix: string, params: Readonly<Record<string, string>
   for (const [k, v] of Object.entries(params)) out[`${prefix}.${k}`] = v;
   return out;
 }
+
+/** Parse canonical bytes back into fields; null when they are not well-formed under `domain`. */
+export function decodeCanonical(domain: string, bytes: Buffer): Record<string, string> | null {
+  let o = 0;
+  const take = (width: 2 | 4): string | null => {
+    if (o + width > bytes.length) return null;
+    const len = width === 2 ? bytes.readUInt16BE(o) : bytes.readUInt32BE(o);
+    o += width;
+    if (o + len > bytes.length) return null;
+    const s = bytes.subarray(o, o + len).toString('utf8');
+    o += len;
+    return s;
+  };
+  if (take(2) !== domain) return null;
+  const out: Record<string, string> = {};
+  while (o < bytes.length) {
+    const name = take(2);
+    const value = name === null ? null : take(4);
+    if (name === null || value === null) return null;
+    out[name] = value;
+  }
+  return out;
+}

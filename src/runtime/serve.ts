@@ -1,4 +1,5 @@
-import { DEFAULT_LICENSING_ZIP, DEFAULT_PORT } from '../constants.js';
+import { DEFAULT_HALT_THRESHOLD, DEFAULT_LICENSING_ZIP, DEFAULT_PORT, MAX_MODULE_COUNT } from '../constants.js';
+import { intFromEnv } from './env.js';
 import { ModuleConnection, ModulePool } from '../module/index.js';
 import { buildApp, MeterPool, type ServerContext } from '../server/index.js';
 import { createDb, repo } from '../store/index.js';
@@ -15,13 +16,19 @@ export async function runApiServer(): Promise<void> {
   const host = process.env.HOST ?? '127.0.0.1';
   const db = createDb(dbUrl);
   const modules = new ModulePool(sockets.map((s) => new ModuleConnection(s)));
-  const infos = await Promise.all(modules.modules.map((m) => m.call('info', {})));
-  for (const info of infos) await repo.upsertModule(db, info.serial, info.certPem);
+  const infos = await modules.identify();
+  for (const info of infos) {
+    await repo.upsertModule(db, info.serial, info.certPem);
+    // A module inhibited in an earlier run, or by another server, stays out of service.
+    if (info.inhibited) await repo.setModuleState(db, info.serial, 'inhibited', info.inhibited.reason);
+  }
+  for (const row of await repo.listModules(db)) modules.setInhibited(row.serial, row.state === 'inhibited');
   const ctx: ServerContext = {
     db,
     modules,
     caCertPem: infos[0]!.caCertPem,
     licensingZip: process.env.VAULTMETER_LICENSING_ZIP ?? DEFAULT_LICENSING_ZIP,
+    haltThreshold: intFromEnv('VAULTMETER_HALT_THRESHOLD', DEFAULT_HALT_THRESHOLD, 1, MAX_MODULE_COUNT),
   };
   const log = (msg: string) => process.stderr.write(`[api] ${msg}\n`);
   const pool = new MeterPool(ctx, log);

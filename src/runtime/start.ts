@@ -2,9 +2,13 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { MAX_RING_SIZE, MIN_RING_SIZE } from '../module/index.js';
+import { intFromEnv } from './env.js';
 import {
+  DEFAULT_AUDIT_INTERVAL_DAYS,
   DEFAULT_PORT,
   DEFAULT_REFUND_WINDOW_DAYS,
+  DEFAULT_RING_SIZE,
   MAX_REFUND_WINDOW_DAYS,
   MODULE_MAX_RESTARTS_PER_MINUTE,
   MODULE_RESTART_DELAY_MS,
@@ -33,14 +37,6 @@ export async function loadPassphrase(home: string): Promise<{ passphrase: string
   throw new Error('no passphrase: set VAULTMETER_PASSPHRASE (the keystores are sealed under it)');
 }
 
-export function refundWindowDays(): number {
-  const raw = process.env.VAULTMETER_REFUND_WINDOW_DAYS;
-  const days = raw === undefined ? DEFAULT_REFUND_WINDOW_DAYS : Number(raw);
-  if (!Number.isInteger(days) || days < 0 || days > MAX_REFUND_WINDOW_DAYS) {
-    throw new Error(`VAULTMETER_REFUND_WINDOW_DAYS must be an integer from 0 to ${MAX_REFUND_WINDOW_DAYS}`);
-  }
-  return days;
-}
 
 /** Environment for children, without the passphrase: only modules get it, and only on stdin. */
 function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
@@ -57,7 +53,14 @@ function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 export async function startSystem(opts: StartOptions): Promise<RunningSystem> {
   const config = await readConfig(opts.home);
   const { passphrase } = await loadPassphrase(opts.home);
-  const windowDays = refundWindowDays();
+  const moduleSettings = [
+    '--refund-window-days',
+    String(intFromEnv('VAULTMETER_REFUND_WINDOW_DAYS', DEFAULT_REFUND_WINDOW_DAYS, 0, MAX_REFUND_WINDOW_DAYS)),
+    '--ring-size',
+    String(intFromEnv('VAULTMETER_RING_SIZE', DEFAULT_RING_SIZE, MIN_RING_SIZE, MAX_RING_SIZE)),
+    '--audit-interval-days',
+    String(intFromEnv('VAULTMETER_AUDIT_INTERVAL_DAYS', DEFAULT_AUDIT_INTERVAL_DAYS, 1, 3650)),
+  ];
   const p = paths(opts.home);
   await mkdir(p.runDir, { recursive: true, mode: 0o700 });
   let stopping = false;
@@ -76,7 +79,8 @@ export async function startSystem(opts: StartOptions): Promise<RunningSystem> {
     for (const [i, m] of config.modules.entries()) {
       const socket = join(p.runDir, `module-${i + 1}.sock`);
       sockets.push(socket);
-      const args = ['module', '--keystore', join(opts.home, m.keystore), '--socket', socket, '--refund-window-days', String(windowDays)];
+      const ring = join(opts.home, m.keystore.replace(/\.keystore$/, '.ring'));
+      const args = ['module', '--keystore', join(opts.home, m.keystore), '--socket', socket, '--ring', ring, ...moduleSettings];
       const launch = async () => {
         const { child } = await spawnVaultmeter(args, {
           env: childEnv({}),

@@ -7,4 +7,6 @@ export interface ServerContext {
   readonly modules: ModulePool;
   readonly caCertPem: string;
   readonly licensingZip: string;
+  /** Inhibited modules at which the whole system halts meter commands. */
+  readonly haltThreshold: number;
 }

@@ -2,15 +2,17 @@ import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from '../constants.js';
 import { ERRORS, fail, isErrorCode, VaultError, type ErrorCode } from '../errors.js';
-import { inTransaction, repo, type Db, type Tx } from '../store/index.js';
+import { repo, type Db, type Tx } from '../store/index.js';
 import { problemBody } from './problem.js';
 
-/** What a handler produced: the answer, and the writes that must commit before it is released. */
-export interface Outcome {
+/** The answer to a state-changing request. */
+export interface Answer {
   readonly status: number;
   readonly body: Record<string, unknown>;
-  readonly write: (tx: Tx) => Promise<void>;
 }
+
+/** Store the answer under the request's Idempotency-Key, inside the transaction that made the change. */
+export type Remember = (tx: Tx, answer: Answer) => Promise<void>;
 
 const KEY = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -27,23 +29,23 @@ function requestHash(request: FastifyRequest): Buffer {
   return createHash('sha256').update(`${request.method} ${request.routeOptions.url}\n${JSON.stringify(request.body ?? null)}`).digest();
 }
 
-/** A refusal from the module that still rotated the package (the challenge is spent): commit it, answer with a problem. */
-export function refusal(code: string, message: string, extra: Record<string, unknown>, write: (tx: Tx) => Promise<void>): Outcome {
+/** A refusal from the module that still rotated the package (the challenge is spent): committed, answered as a problem. */
+export function refusalAnswer(code: string, message: string, extra: Record<string, unknown>): Answer {
   const known: ErrorCode = isErrorCode(code) ? code : 'internal';
-  return { status: ERRORS[known].status, body: problemBody(known, message, extra), write };
+  return { status: ERRORS[known].status, body: problemBody(known, message, extra) };
 }
 
 /**
- * Runs a state-changing POST exactly once per Idempotency-Key (scoped to the caller): the first
- * answer is stored in the same transaction as the state change, and a retry gets it back verbatim.
- * Nothing is sent before that transaction commits.
+ * Runs a state-changing POST exactly once per Idempotency-Key (scoped to the caller): the handler
+ * calls `remember` inside the transaction that makes the change, so the first answer is stored
+ * atomically with it, and a retry gets it back verbatim. Nothing is sent before that commit.
  */
 export async function runIdempotent(
   db: Db,
   request: FastifyRequest,
   reply: FastifyReply,
   scope: string,
-  handler: () => Promise<Outcome>,
+  handler: (remember: Remember) => Promise<Answer>,
 ): Promise<FastifyReply> {
   const key = idempotencyKey(request);
   const hash = requestHash(request);
@@ -51,23 +53,21 @@ export async function runIdempotent(
     const stored = await repo.findIdempotent(db, scope, key);
     if (stored) return replay(reply, stored, hash);
   }
-  const outcome = await handler();
-  const committed: true | repo.StoredResponse = await inTransaction(db, async (tx): Promise<true | repo.StoredResponse> => {
-    await outcome.write(tx);
-    if (key && !(await repo.insertIdempotent(tx, scope, key, { requestSha256: hash, statusCode: outcome.status, response: outcome.body }))) {
+  const remember: Remember = async (tx, a) => {
+    if (key && !(await repo.insertIdempotent(tx, scope, key, { requestSha256: hash, statusCode: a.status, response: a.body }))) {
       fail('conflict', 'a concurrent request with the same Idempotency-Key won');
     }
-    return true;
-  }).catch(async (e: unknown) => {
+  };
+  let answer: Answer;
+  try {
+    answer = await handler(remember);
+  } catch (e) {
     // Lost a race against the same key: answer with the winner's stored response.
-    if (key && e instanceof VaultError && e.code === 'conflict') {
-      const stored = await repo.findIdempotent(db, scope, key);
-      if (stored) return stored;
-    }
+    const stored = key && e instanceof VaultError && e.code === 'conflict' ? await repo.findIdempotent(db, scope, key) : null;
+    if (stored) return replay(reply, stored, hash);
     throw e;
-  });
-  if (committed !== true) return replay(reply, committed, hash);
-  return send(reply, outcome.status, outcome.body);
+  }
+  return send(reply, answer.status, answer.body);
 }
 
 function replay(reply: FastifyReply, stored: repo.StoredResponse, hash: Buffer): FastifyReply {

@@ -2,40 +2,45 @@ import { fail } from '../errors.js';
 import type { CommandArgs, CommandResult } from '../module/index.js';
 import { repo, type Tx } from '../store/index.js';
 import type { ServerContext } from './context.js';
-import { refusal, type Outcome } from './idempotency.js';
+import { refusalAnswer, type Answer, type Remember } from './idempotency.js';
+import { onModule } from './module-tx.js';
 import { savePackage, sealedRef } from './packages.js';
 
 export type CommandInput = Omit<CommandArgs, 'pkg'>;
 
 /**
- * Run one client command through a module and turn its answer into an Outcome. The package write
- * is a compare-and-set on the version, committed together with `onOk`'s writes.
+ * Run one client command through a module. The new package (a compare-and-set on its version), the
+ * module checkpoint, `onOk`'s or `onRefused`'s writes and the idempotent answer commit together.
  */
 export async function runMeterCommand(
   ctx: ServerContext,
   meterId: string,
   input: CommandInput,
+  remember: Remember,
   onOk: (tx: Tx, result: CommandResult) => Promise<Record<string, unknown>> = async () => ({}),
   onRefused: (tx: Tx, result: CommandResult) => Promise<void> = async () => {},
-): Promise<Outcome> {
-  const meter = await repo.getMeter(ctx.db, meterId);
-  if (!meter) fail('not_found', 'no such meter');
-  const result = await ctx.modules.call('command', { ...input, pkg: sealedRef(meter) });
-  const save = (tx: Tx) => savePackage(tx, meter, result.package);
-  const moduleAnswer = { response: result.response, responseMac: result.responseMac };
-  if (result.error) {
-    return refusal(result.error.code, result.error.message, { ...result.error.extra, ...moduleAnswer }, async (tx) => {
-      await save(tx);
-      await onRefused(tx, result);
-    });
-  }
-  const body: Record<string, unknown> = { ...moduleAnswer };
-  return {
-    status: 200,
-    body,
-    write: async (tx) => {
-      await save(tx);
-      Object.assign(body, await onOk(tx, result));
+): Promise<Answer> {
+  let meter: repo.MeterRow | null = null;
+  return onModule(
+    ctx,
+    'command',
+    async (tx) => {
+      meter = await repo.getMeter(tx, meterId);
+      if (!meter) fail('not_found', 'no such meter');
+      return { ...input, pkg: sealedRef(meter) };
     },
-  };
+    async (tx, result) => {
+      await savePackage(tx, meter!, result.package);
+      const moduleAnswer = { response: result.response, responseMac: result.responseMac };
+      let answer: Answer;
+      if (result.error) {
+        await onRefused(tx, result);
+        answer = refusalAnswer(result.error.code, result.error.message, { ...result.error.extra, ...moduleAnswer });
+      } else {
+        answer = { status: 200, body: { ...moduleAnswer, ...(await onOk(tx, result)) } };
+      }
+      await remember(tx, answer);
+      return answer;
+    },
+  );
 }

@@ -1,19 +1,26 @@
 import { METER_POOL_REFILL_INTERVAL_MS, METER_POOL_TARGET } from '../constants.js';
 import { repo } from '../store/index.js';
 import type { ServerContext } from './context.js';
+import { onModule } from './module-tx.js';
 
 /** MeterGen: a module creates the meter (key, certificate, sealed package); the server stores it unassigned. */
 export async function provisionMeter(ctx: ServerContext): Promise<string> {
-  const m = await ctx.modules.call('provision', { licensingZip: ctx.licensingZip });
-  await repo.insertMeter(ctx.db, {
-    meterId: m.meterId,
-    certSerial: m.certSerialHex,
-    certificatePem: m.certificatePem,
-    package: Buffer.from(m.package.sealed, 'base64'),
-    packageVersion: BigInt(m.package.version),
-    licensingZip: ctx.licensingZip,
-  });
-  return m.meterId;
+  return onModule(
+    ctx,
+    'provision',
+    async () => ({ licensingZip: ctx.licensingZip }),
+    async (tx, m) => {
+      await repo.insertMeter(tx, {
+        meterId: m.meterId,
+        certSerial: m.certSerialHex,
+        certificatePem: m.certificatePem,
+        package: Buffer.from(m.package.sealed, 'base64'),
+        packageVersion: BigInt(m.package.version),
+        licensingZip: ctx.licensingZip,
+      });
+      return m.meterId;
+    },
+  );
 }
 
 /** Keeps METER_POOL_TARGET unassigned meters ready, so registration never waits on key generation. */

@@ -208,3 +208,153 @@ export async function upsertModule(q: Q, serial: string, certificatePem: string)
     [serial, certificatePem],
   );
 }
+
+export interface CheckpointRow {
+  record: Buffer;
+  mac: Buffer;
+}
+
+/** Lock a module's row for the length of the transaction and return its stored checkpoint (null: none yet). */
+export async function lockCheckpoint(tx: Tx, serial: string): Promise<CheckpointRow | null> {
+  const r = await tx.query<{ record: Buffer | null; mac: Buffer | null }>(
+    'SELECT checkpoint AS record, checkpoint_mac AS mac FROM postal.modules WHERE serial = $1 FOR UPDATE',
+    [serial],
+  );
+  const row = r.rows[0];
+  if (!row) throw new Error(`module ${serial} is not registered in postal.modules`);
+  return row.record && row.mac ? { record: row.record, mac: row.mac } : null;
+}
+
+export async function storeCheckpoint(
+  tx: Tx,
+  serial: string,
+  c: { record: Buffer; mac: Buffer; seq: bigint; at: Date; type: string; valueMills: bigint },
+): Promise<void> {
+  await tx.query(
+    `UPDATE postal.modules SET checkpoint = $2, checkpoint_mac = $3, checkpoint_seq = $4, checkpoint_at = $5,
+       checkpoint_type = $6, checkpoint_value_mills = $7, last_seen_at = now() WHERE serial = $1`,
+    [serial, c.record, c.mac, c.seq, c.at, c.type, c.valueMills],
+  );
+}
+
+export interface ModuleRow {
+  serial: string;
+  state: string;
+  checkpointSeq: bigint;
+  checkpointAt: Date | null;
+  checkpointType: string | null;
+  checkpointValueMills: bigint | null;
+  checkpointMacHex: string | null;
+  inhibitedAt: Date | null;
+  inhibitedReason: string | null;
+  lastSeenAt: Date;
+}
+
+export async function listModules(q: Q): Promise<ModuleRow[]> {
+  const r = await q.query<ModuleRow>(
+    `SELECT serial, state, checkpoint_seq AS "checkpointSeq", checkpoint_at AS "checkpointAt", checkpoint_type AS "checkpointType",
+            checkpoint_value_mills AS "checkpointValueMills", encode(checkpoint_mac, 'hex') AS "checkpointMacHex",
+            inhibited_at AS "inhibitedAt", inhibited_reason AS "inhibitedReason", last_seen_at AS "lastSeenAt"
+     FROM postal.modules ORDER BY serial`,
+  );
+  return r.rows;
+}
+
+export async function setModuleState(q: Q, serial: string, state: 'active' | 'inhibited', reason: string | null): Promise<void> {
+  await q.query(
+    `UPDATE postal.modules SET state = $2, inhibited_at = CASE WHEN $2 = 'inhibited' THEN now() END, inhibited_reason = $3 WHERE serial = $1`,
+    [serial, state, reason],
+  );
+}
+
+export async function countInhibitedModules(q: Q): Promise<number> {
+  const r = await q.query<{ n: bigint }>("SELECT count(*) AS n FROM postal.modules WHERE state = 'inhibited'");
+  return Number(r.rows[0]!.n);
+}
+
+export interface SystemState {
+  halted: boolean;
+  haltedAt: Date | null;
+  haltReason: string | null;
+}
+
+export async function systemState(q: Q): Promise<SystemState> {
+  const r = await q.query<SystemState>(
+    'SELECT halted, halted_at AS "haltedAt", halt_reason AS "haltReason" FROM postal.system_state',
+  );
+  return r.rows[0] ?? { halted: false, haltedAt: null, haltReason: null };
+}
+
+export async function setHalted(q: Q, halted: boolean, reason: string | null): Promise<void> {
+  await q.query('UPDATE postal.system_state SET halted = $1, halted_at = CASE WHEN $1 THEN now() END, halt_reason = $2', [halted, reason]);
+}
+
+export async function recordAudit(
+  q: Q,
+  e: { kind: string; moduleSerial?: string | null; meterId?: string | null; actor?: string | null; detail?: object },
+): Promise<void> {
+  await q.query('INSERT INTO support.audit_events (kind, module_serial, meter_id, actor, detail) VALUES ($1, $2, $3, $4, $5)', [
+    e.kind,
+    e.moduleSerial ?? null,
+    e.meterId || null,
+    e.actor ?? null,
+    JSON.stringify(e.detail ?? {}),
+  ]);
+}
+
+export interface AuditEventRow {
+  eventId: bigint;
+  at: Date;
+  kind: string;
+  moduleSerial: string | null;
+  meterId: string | null;
+  actor: string | null;
+  detail: Record<string, unknown>;
+}
+
+export async function listAuditEvents(q: Q, sinceId: bigint, limit: number): Promise<AuditEventRow[]> {
+  const r = await q.query<AuditEventRow>(
+    `SELECT event_id AS "eventId", at, kind, module_serial AS "moduleSerial", meter_id AS "meterId", actor, detail
+     FROM support.audit_events WHERE event_id > $1 ORDER BY event_id LIMIT $2`,
+    [sinceId, limit],
+  );
+  return r.rows;
+}
+
+export interface ApprovalRow {
+  approvalId: bigint;
+  action: string;
+  params: Record<string, string>;
+  requestedBy: string;
+  requestedAt: Date;
+  decidedBy: string | null;
+  state: string;
+}
+
+const APPROVAL_COLUMNS = `approval_id AS "approvalId", action, params, requested_by AS "requestedBy", requested_at AS "requestedAt",
+  decided_by AS "decidedBy", state`;
+
+export async function insertApproval(q: Q, action: string, params: object, requestedBy: string): Promise<ApprovalRow> {
+  const r = await q.query<ApprovalRow>(
+    `INSERT INTO support.approvals (action, params, requested_by) VALUES ($1, $2, $3) RETURNING ${APPROVAL_COLUMNS}`,
+    [action, JSON.stringify(params), requestedBy],
+  );
+  return r.rows[0]!;
+}
+
+export async function lockApproval(tx: Tx, id: bigint): Promise<ApprovalRow | null> {
+  const r = await tx.query<ApprovalRow>(`SELECT ${APPROVAL_COLUMNS} FROM support.approvals WHERE approval_id = $1 FOR UPDATE`, [id]);
+  return r.rows[0] ?? null;
+}
+
+export async function decideApproval(tx: Tx, id: bigint, officer: string, state: 'approved' | 'rejected'): Promise<void> {
+  await tx.query('UPDATE support.approvals SET decided_by = $2, decided_at = now(), state = $3 WHERE approval_id = $1', [id, officer, state]);
+}
+
+export async function listApprovals(q: Q, state: string | null): Promise<ApprovalRow[]> {
+  const r = await q.query<ApprovalRow>(
+    `SELECT ${APPROVAL_COLUMNS} FROM support.approvals WHERE $1::text IS NULL OR state = $1 ORDER BY approval_id DESC LIMIT 100`,
+    [state],
+  );
+  return r.rows;
+}

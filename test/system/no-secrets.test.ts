@@ -36,7 +36,7 @@ describe('the database holds no secret in clear', () => {
     const secrets: Record<string, Buffer | string> = { customerPassword: PW, officerPassword: sys.officer.password, passphrase };
     const profile = await Profile.unlockWithPassword('dana', PW);
     secrets.clientMacKey = Buffer.from(profile.state.macKey, 'base64');
-    for (const file of await readdir(join(home, 'modules'))) {
+    for (const file of (await readdir(join(home, 'modules'))).filter((f) => f.endsWith('.keystore'))) {
       const ks = await readKeystore(join(home, 'modules', file), passphrase);
       Object.assign(secrets, {
         [`${file}.packageKey`]: ks.domain.packageKey,

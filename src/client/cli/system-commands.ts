@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { DEFAULT_MODULE_COUNT, DEFAULT_REFUND_WINDOW_DAYS, MAX_MODULE_COUNT } from '../../constants.js';
+import { DEFAULT_AUDIT_INTERVAL_DAYS, DEFAULT_MODULE_COUNT, DEFAULT_REFUND_WINDOW_DAYS, DEFAULT_RING_SIZE, MAX_MODULE_COUNT } from '../../constants.js';
 import { runModule } from '../../module/index.js';
 import { homeDir, isInitialised, paths } from '../../runtime/home.js';
 import { createDevPassphrase, initInstallation, type InitResult } from '../../runtime/init.js';
@@ -87,10 +87,20 @@ export function systemCommands(program: Command): void {
     .description('run one cryptographic module process (started by `vaultmeter start`; the passphrase comes on stdin)')
     .requiredOption('--keystore <file>', 'sealed keystore file')
     .requiredOption('--socket <path>', 'local socket to listen on')
+    .requiredOption('--ring <file>', "the module's protected checkpoint ring (created if missing)")
+    .addOption(new Option('--ring-size <n>', 'checkpoints kept in the ring (3 to 5)').default(String(DEFAULT_RING_SIZE)))
     .addOption(new Option('--refund-window-days <days>', 'refund window for unused items').default(String(DEFAULT_REFUND_WINDOW_DAYS)))
+    .addOption(new Option('--audit-interval-days <days>', 'a meter not audited for this long stops printing').default(String(DEFAULT_AUDIT_INTERVAL_DAYS)))
     .action(
-      action(async (o: { keystore: string; socket: string; refundWindowDays: string }) => {
-        await runModule({ keystorePath: o.keystore, socketPath: o.socket, refundWindowDays: Number(o.refundWindowDays) });
+      action(async (o: { keystore: string; socket: string; ring: string; ringSize: string; refundWindowDays: string; auditIntervalDays: string }) => {
+        await runModule({
+          keystorePath: o.keystore,
+          socketPath: o.socket,
+          ringPath: o.ring,
+          ringSize: Number(o.ringSize),
+          refundWindowDays: Number(o.refundWindowDays),
+          auditIntervalDays: Number(o.auditIntervalDays),
+        });
       }),
     );
 

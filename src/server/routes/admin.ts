@@ -3,17 +3,17 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { fail } from '../../errors.js';
 import { parseMills } from '../../money.js';
 import { repo } from '../../store/index.js';
+import { onModule } from '../module-tx.js';
 import { savePackage, sealedRef } from '../packages.js';
 import { requireOfficer } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import { runIdempotent } from '../idempotency.js';
 import { AmountMills, Username } from '../schemas.js';
 
-async function customerMeter(ctx: ServerContext, user: string) {
+async function registeredCustomer(ctx: ServerContext, user: string) {
   const c = await repo.findCustomer(ctx.db, user);
   if (!c?.registeredAt) fail('not_found', `no registered customer ${user}`);
-  const meter = (await repo.getMeter(ctx.db, c.meterId))!;
-  return { customer: c, meter, pkg: sealedRef(meter) };
+  return c;
 }
 
 /** Operator commands: HTTP Basic with an officer account; every action is recorded. */
@@ -31,18 +31,25 @@ export function adminRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
       async (request, reply) => {
         const officer = await requireOfficer(ctx.db, request);
         const amountMills = parseMills(request.body.amountMills);
-        const { customer, meter, pkg } = await customerMeter(ctx, request.body.user);
-        return runIdempotent(ctx.db, request, reply, `officer:${officer}`, async () => {
-          const r = await ctx.modules.call('fund', { pkg, amountMills: amountMills.toString() });
-          const body = { user: customer.username, meterId: meter.meterId, amountMills: amountMills.toString(), arMills: r.arMills, drMills: r.drMills, controlTotalMills: r.controlTotalMills };
-          return {
-            status: 200,
-            body,
-            write: async (tx) => {
+        const customer = await registeredCustomer(ctx, request.body.user);
+        return runIdempotent(ctx.db, request, reply, `officer:${officer}`, (remember) => {
+          let meter!: repo.MeterRow;
+          return onModule(
+            ctx,
+            'fund',
+            async (tx) => {
+              meter = (await repo.getMeter(tx, customer.meterId))!;
+              return { pkg: sealedRef(meter), amountMills: amountMills.toString() };
+            },
+            async (tx, r) => {
               await savePackage(tx, meter, r.package);
               await repo.recordOperatorAction(tx, officer, 'fund', meter.meterId, { amountMills: amountMills.toString() });
+              const body = { user: customer.username, meterId: meter.meterId, amountMills: amountMills.toString(), arMills: r.arMills, drMills: r.drMills, controlTotalMills: r.controlTotalMills };
+              const answer = { status: 200, body };
+              await remember(tx, answer);
+              return answer;
             },
-          };
+          );
         });
       },
     );
@@ -58,17 +65,24 @@ export function adminRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
       },
       async (request, reply) => {
         const officer = await requireOfficer(ctx.db, request);
-        const { meter, pkg } = await customerMeter(ctx, request.body.user);
-        return runIdempotent(ctx.db, request, reply, `officer:${officer}`, async () => {
-          const r = await ctx.modules.call('audit', { pkg });
-          return {
-            status: 200,
-            body: { report: r.fields, reportBase64: r.report, signatureDerHex: r.signature, moduleCertificatePem: r.moduleCertPem },
-            write: async (tx) => {
+        const customer = await registeredCustomer(ctx, request.body.user);
+        return runIdempotent(ctx.db, request, reply, `officer:${officer}`, (remember) => {
+          let meter!: repo.MeterRow;
+          return onModule(
+            ctx,
+            'audit',
+            async (tx) => {
+              meter = (await repo.getMeter(tx, customer.meterId))!;
+              return { pkg: sealedRef(meter) };
+            },
+            async (tx, r) => {
               await savePackage(tx, meter, r.package);
               await repo.recordOperatorAction(tx, officer, 'audit', meter.meterId, {});
+              const answer = { status: 200, body: { report: r.fields, reportBase64: r.report, signatureDerHex: r.signature, moduleCertificatePem: r.moduleCertPem } };
+              await remember(tx, answer);
+              return answer;
             },
-          };
+          );
         });
       },
     );

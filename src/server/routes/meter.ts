@@ -4,7 +4,7 @@ import { fail } from '../../errors.js';
 import { repo } from '../../store/index.js';
 import { requireCustomer } from '../auth.js';
 import type { ServerContext } from '../context.js';
-import { runIdempotent } from '../idempotency.js';
+import { runIdempotent, type Remember } from '../idempotency.js';
 import { runMeterCommand, type CommandInput } from '../meter-command.js';
 import { CommandBody, MeterId } from '../schemas.js';
 
@@ -29,18 +29,18 @@ export function meterRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
         const { meterId, op } = request.params;
         if (session.meterId !== meterId) fail('forbidden', 'that meter belongs to another customer');
         const input: CommandInput = { ...request.body, op };
-        return runIdempotent(ctx.db, request, reply, `customer:${session.customerId}`, async () => {
-          if (op === 'print') return print(ctx, meterId, input);
-          if (op === 'refund') return refund(ctx, meterId, input);
-          return runMeterCommand(ctx, meterId, input);
+        return runIdempotent(ctx.db, request, reply, `customer:${session.customerId}`, async (remember) => {
+          if (op === 'print') return print(ctx, meterId, input, remember);
+          if (op === 'refund') return refund(ctx, meterId, input, remember);
+          return runMeterCommand(ctx, meterId, input, remember);
         });
       },
     );
   };
 }
 
-function print(ctx: ServerContext, meterId: string, input: CommandInput) {
-  return runMeterCommand(ctx, meterId, input, async (tx, r) => {
+function print(ctx: ServerContext, meterId: string, input: CommandInput, remember: Remember) {
+  return runMeterCommand(ctx, meterId, input, remember, async (tx, r) => {
     const itemBytes = Buffer.from(r.item!, 'base64');
     const res = r.response.result;
     await repo.insertItem(tx, {
@@ -55,12 +55,12 @@ function print(ctx: ServerContext, meterId: string, input: CommandInput) {
   });
 }
 
-async function refund(ctx: ServerContext, meterId: string, input: CommandInput) {
+async function refund(ctx: ServerContext, meterId: string, input: CommandInput, remember: Remember) {
   const itemId = input.params.itemId ?? '';
   const item = /^[0-9a-f]{32}$/.test(itemId) ? await repo.getItem(ctx.db, itemId) : null;
   if (!item || item.meterId !== meterId) fail('not_found', 'no such item on this meter');
   if (item.refundedAt) fail('already_refunded', `refunded at ${item.refundedAt.toISOString()}`);
-  return runMeterCommand(ctx, meterId, { ...input, itemBytes: item.itemBytes.toString('base64') }, async (tx) => {
+  return runMeterCommand(ctx, meterId, { ...input, itemBytes: item.itemBytes.toString('base64') }, remember, async (tx) => {
     if (!(await repo.markItemRefunded(tx, itemId))) fail('already_refunded');
     return {};
   });

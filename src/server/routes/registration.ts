@@ -5,6 +5,7 @@ import { inTransaction, repo } from '../../store/index.js';
 import { openSession } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import { provisionMeter } from '../meter-pool.js';
+import { onModule } from '../module-tx.js';
 import { savePackage, sealedRef } from '../packages.js';
 import { Base64, Hex32, MeterId, ModuleResponse, Session, Username } from '../schemas.js';
 
@@ -22,9 +23,20 @@ export function registrationRoutes(ctx: ServerContext): FastifyPluginAsyncTypebo
       },
       async (request) => {
         const { user, clientNonce } = request.body;
-        const meter = await meterForRegistration(ctx, user);
-        const begun = await ctx.modules.call('registerBegin', { pkg: sealedRef(meter), clientNonce });
-        await savePackage(ctx.db, meter, begun.package);
+        const claimed = await meterForRegistration(ctx, user);
+        let meter!: repo.MeterRow;
+        const begun = await onModule(
+          ctx,
+          'registerBegin',
+          async (tx) => {
+            meter = (await repo.getMeter(tx, claimed.meterId))!;
+            return { pkg: sealedRef(meter), clientNonce };
+          },
+          async (tx, r) => {
+            await savePackage(tx, meter, r.package);
+            return r;
+          },
+        );
         return {
           meterId: meter.meterId,
           meterCertificatePem: meter.certificatePem,
@@ -56,14 +68,20 @@ export function registrationRoutes(ctx: ServerContext): FastifyPluginAsyncTypebo
         const customer = await repo.findCustomer(ctx.db, user);
         if (!customer || customer.meterId !== meterId) fail('not_found', 'begin the registration first');
         if (customer.registeredAt) fail('user_exists');
-        const meter = (await repo.getMeter(ctx.db, meterId))!;
-        const done = await ctx.modules.call('registerComplete', { pkg: sealedRef(meter), clientPublicKey, sealedSecrets });
-        const session = await inTransaction(ctx.db, async (tx) => {
-          await savePackage(tx, meter, done.package);
-          await repo.markCustomerRegistered(tx, customer.customerId);
-          return openSession(tx, customer.customerId);
-        });
-        return { response: done.response, responseMac: done.responseMac, session };
+        let meter!: repo.MeterRow;
+        return onModule(
+          ctx,
+          'registerComplete',
+          async (tx) => {
+            meter = (await repo.getMeter(tx, meterId))!;
+            return { pkg: sealedRef(meter), clientPublicKey, sealedSecrets };
+          },
+          async (tx, done) => {
+            await savePackage(tx, meter, done.package);
+            await repo.markCustomerRegistered(tx, customer.customerId);
+            return { response: done.response, responseMac: done.responseMac, session: await openSession(tx, customer.customerId) };
+          },
+        );
       },
     );
   };

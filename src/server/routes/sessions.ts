@@ -6,6 +6,7 @@ import { openSession } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import { runIdempotent } from '../idempotency.js';
 import { runMeterCommand } from '../meter-command.js';
+import { onModule } from '../module-tx.js';
 import { savePackage, sealedRef } from '../packages.js';
 import { CommandBody, Hex32, Username } from '../schemas.js';
 
@@ -30,10 +31,19 @@ export function sessionRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
       },
       async (request) => {
         const customer = await registeredCustomer(ctx, request.body.user);
-        const meter = (await repo.getMeter(ctx.db, customer.meterId))!;
-        const r = await ctx.modules.call('challenge', { pkg: sealedRef(meter), clientNonce: request.body.clientNonce });
-        await savePackage(ctx.db, meter, r.package);
-        return { meterId: meter.meterId, response: r.response, responseMac: r.responseMac };
+        let meter!: repo.MeterRow;
+        return onModule(
+          ctx,
+          'challenge',
+          async (tx) => {
+            meter = (await repo.getMeter(tx, customer.meterId))!;
+            return { pkg: sealedRef(meter), clientNonce: request.body.clientNonce };
+          },
+          async (tx, r) => {
+            await savePackage(tx, meter, r.package);
+            return { meterId: meter.meterId, response: r.response, responseMac: r.responseMac };
+          },
+        );
       },
     );
 
@@ -49,11 +59,12 @@ export function sessionRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
       async (request, reply) => {
         const { user, ...command } = request.body;
         const customer = await registeredCustomer(ctx, user);
-        return runIdempotent(ctx.db, request, reply, `login:${customer.customerId}`, () =>
+        return runIdempotent(ctx.db, request, reply, `login:${customer.customerId}`, (remember) =>
           runMeterCommand(
             ctx,
             customer.meterId,
             { ...command, op: 'login' },
+            remember,
             async (tx) => ({ session: await openSession(tx, customer.customerId) }),
             // A failed check ends every session of this customer.
             async (tx) => repo.deleteSessions(tx, customer.customerId),

@@ -1,0 +1,124 @@
+import { createHmac } from 'node:crypto';
+import { constantTimeEqual } from '../crypto/kdf.js';
+import type { CheckpointWire } from './messages.js';
+import { canonicalBytes, decodeCanonical } from '../protocol/canonical.js';
+
+// A checkpoint is one ring entry: the module's record of one transaction that changed a package,
+// with the module's running totals. Its canonical bytes are MAC'd with the domain checkpoint key,
+// so the copy in postal.modules cannot be forged by anyone without module keys.
+
+const DOMAIN = 'vaultmeter/checkpoint/v1';
+
+export interface Checkpoint {
+  /** The module's transaction counter; 0 is the genesis entry of a fresh ring. */
+  readonly seq: bigint;
+  readonly moduleSerial: string;
+  readonly meterId: string;
+  readonly type: string;
+  readonly amountMills: bigint;
+  readonly arMills: bigint;
+  readonly drMills: bigint;
+  readonly packageVersion: bigint;
+  readonly atMs: number;
+  readonly fundedMills: bigint;
+  readonly printedMills: bigint;
+  readonly refundedMills: bigint;
+}
+
+export type { CheckpointWire };
+
+export function encodeCheckpoint(c: Checkpoint): Buffer {
+  return canonicalBytes(DOMAIN, {
+    seq: c.seq.toString(),
+    moduleSerial: c.moduleSerial,
+    meterId: c.meterId,
+    type: c.type,
+    amountMills: c.amountMills.toString(),
+    arMills: c.arMills.toString(),
+    drMills: c.drMills.toString(),
+    packageVersion: c.packageVersion.toString(),
+    atMs: String(c.atMs),
+    fundedMills: c.fundedMills.toString(),
+    printedMills: c.printedMills.toString(),
+    refundedMills: c.refundedMills.toString(),
+  });
+}
+
+export function checkpointMac(key: Buffer, record: Buffer): Buffer {
+  return createHmac('sha256', key).update(record).digest();
+}
+
+export function toWire(key: Buffer, c: Checkpoint): CheckpointWire {
+  const record = encodeCheckpoint(c);
+  return { record: record.toString('hex'), mac: checkpointMac(key, record).toString('hex') };
+}
+
+/** True when the wire record carries a good MAC under the domain checkpoint key. */
+export function wireIsAuthentic(key: Buffer, w: CheckpointWire): boolean {
+  if (!/^([0-9a-f]{2})+$/.test(w.record) || !/^[0-9a-f]{64}$/.test(w.mac)) return false;
+  return constantTimeEqual(checkpointMac(key, Buffer.from(w.record, 'hex')), Buffer.from(w.mac, 'hex'));
+}
+
+export function genesis(moduleSerial: string, atMs: number): Checkpoint {
+  return {
+    seq: 0n,
+    moduleSerial,
+    meterId: '',
+    type: 'genesis',
+    amountMills: 0n,
+    arMills: 0n,
+    drMills: 0n,
+    packageVersion: 0n,
+    atMs,
+    fundedMills: 0n,
+    printedMills: 0n,
+    refundedMills: 0n,
+  };
+}
+
+/** JSON form for the ring file and for audit records. */
+export function checkpointToJson(c: Checkpoint): Record<string, string | number> {
+  return {
+    seq: c.seq.toString(),
+    moduleSerial: c.moduleSerial,
+    meterId: c.meterId,
+    type: c.type,
+    amountMills: c.amountMills.toString(),
+    arMills: c.arMills.toString(),
+    drMills: c.drMills.toString(),
+    packageVersion: c.packageVersion.toString(),
+    at: new Date(c.atMs).toISOString(),
+    atMs: c.atMs,
+    fundedMills: c.fundedMills.toString(),
+    printedMills: c.printedMills.toString(),
+    refundedMills: c.refundedMills.toString(),
+  };
+}
+
+export function checkpointFromJson(j: Record<string, string | number>): Checkpoint {
+  return {
+    seq: BigInt(j.seq!),
+    moduleSerial: String(j.moduleSerial),
+    meterId: String(j.meterId),
+    type: String(j.type),
+    amountMills: BigInt(j.amountMills!),
+    arMills: BigInt(j.arMills!),
+    drMills: BigInt(j.drMills!),
+    packageVersion: BigInt(j.packageVersion!),
+    atMs: Number(j.atMs),
+    fundedMills: BigInt(j.fundedMills!),
+    printedMills: BigInt(j.printedMills!),
+    refundedMills: BigInt(j.refundedMills!),
+  };
+}
+
+/** Decode an (already authenticated) record into a checkpoint; null when malformed. */
+export function decodeCheckpointRecord(record: Buffer): Checkpoint | null {
+  const f = decodeCanonical(DOMAIN, record);
+  if (!f) return null;
+  try {
+    return checkpointFromJson(f);
+  } catch {
+    return null;
+  }
+}

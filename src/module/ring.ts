@@ -1,0 +1,139 @@
+import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { open, seal } from '../crypto/aead.js';
+import { hkdf } from '../crypto/kdf.js';
+import { decodeCanonical } from '../protocol/canonical.js';
+import { writeFileAtomic } from '../runtime/files.js';
+import {
+  checkpointFromJson,
+  checkpointToJson,
+  encodeCheckpoint,
+  genesis,
+  toWire,
+  wireIsAuthentic,
+  type Checkpoint,
+  type CheckpointWire,
+} from './checkpoint.js';
+
+// The module ring: the last N checkpoints, in the module's own state file (never the database),
+// sealed with AES-256-GCM under a key derived from the domain checkpoint key and the module serial.
+// Every write goes to a temporary file, is fsynced, then renamed: a crash leaves the last good ring.
+
+const FORMAT = 'vaultmeter-ring/1';
+export const MIN_RING_SIZE = 3;
+export const MAX_RING_SIZE = 5;
+
+export type RingMatch =
+  | { readonly kind: 'head' }
+  | { readonly kind: 'older'; readonly index: number }
+  | { readonly kind: 'none' }
+  | { readonly kind: 'forged' }
+  | { readonly kind: 'foreign'; readonly serial: string };
+
+export interface Inhibition {
+  readonly atMs: number;
+  readonly reason: string;
+}
+
+interface RingState {
+  entries: Checkpoint[];
+  inhibited: Inhibition | null;
+}
+
+export class Ring {
+  private constructor(
+    private readonly path: string,
+    private readonly key: Buffer,
+    private readonly checkpointKey: Buffer,
+    readonly serial: string,
+    readonly capacity: number,
+    private state: RingState,
+  ) {}
+
+  static async load(path: string, checkpointKey: Buffer, serial: string, capacity: number, nowMs: number): Promise<Ring> {
+    if (capacity < MIN_RING_SIZE || capacity > MAX_RING_SIZE) throw new Error(`ring size must be ${MIN_RING_SIZE} to ${MAX_RING_SIZE}`);
+    const key = hkdf(checkpointKey, Buffer.from(serial), 'vaultmeter/ring/v1');
+    if (!existsSync(path)) {
+      const ring = new Ring(path, key, checkpointKey, serial, capacity, { entries: [genesis(serial, nowMs)], inhibited: null });
+      await ring.persist();
+      return ring;
+    }
+    const file = JSON.parse(await readFile(path, 'utf8')) as { format: string; serial: string; sealed: string };
+    if (file.format !== FORMAT || file.serial !== serial) throw new Error(`${path} is not the ring of module ${serial}`);
+    const body = open(key, Buffer.from(file.sealed, 'base64'), Buffer.from(`${FORMAT}|${serial}`));
+    if (!body) throw new Error(`the ring file ${path} fails authentication: refusing to start`);
+    const d = JSON.parse(body.toString('utf8')) as { entries: Record<string, string | number>[]; inhibited: Inhibition | null };
+    return new Ring(path, key, checkpointKey, serial, capacity, { entries: d.entries.map(checkpointFromJson), inhibited: d.inhibited });
+  }
+
+  get head(): Checkpoint {
+    return this.state.entries[this.state.entries.length - 1]!;
+  }
+
+  get entries(): readonly Checkpoint[] {
+    return this.state.entries;
+  }
+
+  get inhibited(): Inhibition | null {
+    return this.state.inhibited;
+  }
+
+  headWire(): CheckpointWire {
+    return toWire(this.checkpointKey, this.head);
+  }
+
+  /** Where does the database's checkpoint for this module sit in the ring? null means "none stored yet". */
+  match(db: CheckpointWire | null): RingMatch {
+    if (db === null) return this.head.seq === 0n && this.head.type === 'genesis' ? { kind: 'head' } : { kind: 'none' };
+    if (!wireIsAuthentic(this.checkpointKey, db)) return { kind: 'forged' };
+    const record = Buffer.from(db.record, 'hex');
+    const fields = decodeCanonical('vaultmeter/checkpoint/v1', record);
+    if (fields && fields.moduleSerial !== this.serial) return { kind: 'foreign', serial: fields.moduleSerial ?? '?' };
+    const entries = this.state.entries;
+    for (let i = entries.length - 1; i >= 0; i--) {
+      if (encodeCheckpoint(entries[i]!).equals(record)) return i === entries.length - 1 ? { kind: 'head' } : { kind: 'older', index: i };
+    }
+    return { kind: 'none' };
+  }
+
+  /** Record one transaction; returns the checkpoint the database must now hold. */
+  async append(next: Omit<Checkpoint, 'seq' | 'moduleSerial' | 'fundedMills' | 'printedMills' | 'refundedMills'>): Promise<CheckpointWire> {
+    const h = this.head;
+    const entry: Checkpoint = {
+      ...next,
+      seq: h.seq + 1n,
+      moduleSerial: this.serial,
+      fundedMills: h.fundedMills + (next.type === 'fund' ? next.amountMills : 0n),
+      printedMills: h.printedMills + (next.type === 'print' ? next.amountMills : 0n),
+      refundedMills: h.refundedMills + (next.type === 'refund' ? next.amountMills : 0n),
+    };
+    this.state = { ...this.state, entries: [...this.state.entries, entry].slice(-this.capacity) };
+    await this.persist();
+    return toWire(this.checkpointKey, entry);
+  }
+
+  /** Auto-recovery: drop the entries newer than `index`; returns them for the audit trail. */
+  async rollbackTo(index: number): Promise<Checkpoint[]> {
+    const discarded = this.state.entries.slice(index + 1);
+    this.state = { ...this.state, entries: this.state.entries.slice(0, index + 1) };
+    await this.persist();
+    return discarded;
+  }
+
+  async inhibit(reason: string, nowMs: number): Promise<void> {
+    this.state = { ...this.state, inhibited: { atMs: nowMs, reason } };
+    await this.persist();
+  }
+
+  /** Return to service after an investigation: the ring restarts from the database's (authentic) checkpoint. */
+  async reseed(entry: Checkpoint): Promise<void> {
+    this.state = { entries: [entry], inhibited: null };
+    await this.persist();
+  }
+
+  private async persist(): Promise<void> {
+    const body = JSON.stringify({ entries: this.state.entries.map(checkpointToJson), inhibited: this.state.inhibited });
+    const sealed = seal(this.key, Buffer.from(body), Buffer.from(`${FORMAT}|${this.serial}`));
+    await writeFileAtomic(this.path, JSON.stringify({ format: FORMAT, serial: this.serial, sealed: sealed.toString('base64') }), 0o600);
+  }
+}

@@ -1,0 +1,109 @@
+import { MODULE_ATTEMPTS } from '../constants.js';
+import { fail, VaultError } from '../errors.js';
+import { decodeCheckpointRecord, type CheckpointWire, type ModuleConnection, type ModuleOps, type PackageOp } from '../module/index.js';
+import { inTransaction, repo, type Tx } from '../store/index.js';
+import type { ServerContext } from './context.js';
+
+type Args<K extends PackageOp> = Omit<ModuleOps[K][0], 'checkpoint'>;
+type Result<K extends PackageOp> = ModuleOps[K][1];
+
+const toWire = (row: repo.CheckpointRow | null): CheckpointWire | null =>
+  row ? { record: row.record.toString('hex'), mac: row.mac.toString('hex') } : null;
+
+/**
+ * One package-writing module call, checkpointed (the patent's cross-verification): in one database
+ * transaction, lock the module's row, hand the module its stored checkpoint with the request, store
+ * the module's new checkpoint, and commit it together with `commit`'s writes. Nothing the module
+ * produced is released before that commit. A checkpoint mismatch triggers auto-recovery, then one
+ * more try; an inhibited or unreachable module is skipped for another.
+ */
+export async function onModule<K extends PackageOp, R>(
+  ctx: ServerContext,
+  op: K,
+  prepare: (tx: Tx) => Promise<Args<K>>,
+  commit: (tx: Tx, result: Result<K>) => Promise<R>,
+): Promise<R> {
+  await assertNotHalted(ctx);
+  const failed = new Set<ModuleConnection>();
+  let lastError: unknown = null;
+  for (let attempt = 0; attempt < MODULE_ATTEMPTS; attempt++) {
+    const m = ctx.modules.pick(failed);
+    const serial = ctx.modules.serialOf(m);
+    try {
+      return await inTransaction(ctx.db, async (tx) => {
+        const checkpoint = toWire(await repo.lockCheckpoint(tx, serial));
+        const args = await prepare(tx);
+        const result = (await m.call(op, { ...args, checkpoint } as ModuleOps[K][0])) as Result<K>;
+        await storeCheckpoint(tx, serial, result.checkpoint);
+        return commit(tx, result);
+      });
+    } catch (e) {
+      if (!(e instanceof VaultError)) throw e;
+      lastError = e;
+      if (e.code === 'checkpoint_mismatch') await recoverModule(ctx, m);
+      else if (e.code === 'module_inhibited') await markInhibited(ctx, serial, e.message);
+      else if (e.code === 'module_unavailable') failed.add(m);
+      else throw e;
+      await assertNotHalted(ctx);
+    }
+  }
+  throw lastError;
+}
+
+async function storeCheckpoint(tx: Tx, serial: string, wire: CheckpointWire): Promise<void> {
+  const record = Buffer.from(wire.record, 'hex');
+  const c = decodeCheckpointRecord(record);
+  if (!c) fail('internal', 'the module returned a malformed checkpoint');
+  await repo.storeCheckpoint(tx, serial, { record, mac: Buffer.from(wire.mac, 'hex'), seq: c.seq, at: new Date(c.atMs), type: c.type, valueMills: c.amountMills });
+}
+
+export async function assertNotHalted(ctx: ServerContext): Promise<void> {
+  const s = await repo.systemState(ctx.db);
+  if (s.halted) fail('system_halted', `meter commands are halted since ${s.haltedAt?.toISOString()}: ${s.haltReason}`);
+}
+
+/**
+ * "Auto-recover checkpoint": give the module the database's checkpoint. Within its ring, the module
+ * rolls back to it and we record every discarded transaction; beyond it, the module is inhibited,
+ * and enough inhibited modules halt the system.
+ */
+export async function recoverModule(ctx: ServerContext, m: ModuleConnection): Promise<void> {
+  const serial = ctx.modules.serialOf(m);
+  try {
+    await inTransaction(ctx.db, async (tx) => {
+      const checkpoint = toWire(await repo.lockCheckpoint(tx, serial));
+      const r = await m.call('recover', { checkpoint });
+      if (r.outcome === 'recovered') {
+        for (const d of r.discarded) {
+          await repo.recordAudit(tx, { kind: 'transaction_discarded', moduleSerial: serial, meterId: String(d.meterId), detail: d });
+        }
+        await repo.recordAudit(tx, { kind: 'checkpoint_recovered', moduleSerial: serial, detail: { discarded: r.discarded.length } });
+      }
+      if (r.outcome === 'inhibited') await inhibit(ctx, tx, serial, r.reason ?? 'checkpoint not in the ring');
+    });
+  } catch (e) {
+    if (e instanceof VaultError && (e.code === 'checkpoint_forged' || e.code === 'checkpoint_foreign')) {
+      await repo.recordAudit(ctx.db, { kind: 'checkpoint_refused', moduleSerial: serial, detail: { code: e.code, message: e.message } });
+    }
+    throw e;
+  }
+}
+
+async function markInhibited(ctx: ServerContext, serial: string, reason: string): Promise<void> {
+  await inTransaction(ctx.db, async (tx) => {
+    await repo.lockCheckpoint(tx, serial);
+    await inhibit(ctx, tx, serial, reason);
+  });
+}
+
+async function inhibit(ctx: ServerContext, tx: Tx, serial: string, reason: string): Promise<void> {
+  await repo.setModuleState(tx, serial, 'inhibited', reason);
+  await repo.recordAudit(tx, { kind: 'module_inhibited', moduleSerial: serial, detail: { reason } });
+  ctx.modules.setInhibited(serial, true);
+  const inhibited = await repo.countInhibitedModules(tx);
+  if (inhibited >= ctx.haltThreshold && !(await repo.systemState(tx)).halted) {
+    const why = `${inhibited} inhibited module(s) reached the halt threshold of ${ctx.haltThreshold}`;
+    await repo.setHalted(tx, true, why);
+    await repo.recordAudit(tx, { kind: 'system_halted', detail: { reason: why } });
+  }
+}
