@@ -6,6 +6,7 @@ import type { ServerContext } from './context.js';
 import { installProblemHandlers } from './problem.js';
 import { adminRoutes } from './routes/admin.js';
 import { meterRoutes } from './routes/meter.js';
+import { operationsRoutes } from './routes/operations.js';
 import { publicRoutes } from './routes/public.js';
 import { registrationRoutes } from './routes/registration.js';
 import { sessionRoutes } from './routes/sessions.js';
@@ -37,6 +38,7 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions = {}): Promi
   await app.register(sessionRoutes(ctx));
   await app.register(meterRoutes(ctx));
   await app.register(adminRoutes(ctx));
+  await app.register(operationsRoutes(ctx));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -34,6 +34,17 @@ export async function requireCustomer(db: Db, request: FastifyRequest): Promise<
 
 /** Operators authenticate with HTTP Basic on every call (the CLI is one-shot). */
 export async function requireOfficer(db: Db, request: FastifyRequest): Promise<string> {
+  return (await authenticateOfficer(db, request)).username;
+}
+
+/** Dual-control actions need a security officer, not any operator. */
+export async function requireSecurityOfficer(db: Db, request: FastifyRequest): Promise<string> {
+  const officer = await authenticateOfficer(db, request);
+  if (officer.role !== 'security_officer') fail('forbidden', 'only a security officer may do this');
+  return officer.username;
+}
+
+async function authenticateOfficer(db: Db, request: FastifyRequest): Promise<repo.OfficerRow> {
   const header = request.headers.authorization ?? '';
   const m = /^Basic ([A-Za-z0-9+/=]{1,700})$/.exec(header);
   if (!m) fail('unauthorized', 'operator commands need officer credentials (HTTP Basic)');
@@ -43,5 +54,5 @@ export async function requireOfficer(db: Db, request: FastifyRequest): Promise<s
   const password = decoded.slice(colon + 1);
   const officer = colon > 0 ? await repo.findOfficer(db, user) : null;
   if (!officer || !(await verifyOfficerPassword(password, officer.passwordHash))) fail('invalid_credentials', 'the officer user name or password is wrong');
-  return officer.username;
+  return officer;
 }

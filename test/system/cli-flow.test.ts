@@ -83,7 +83,7 @@ describe('CLI end to end', () => {
 });
 
 describe('CLI help', () => {
-  const commands = [[], ['init'], ['start'], ['module'], ['serve'], ['verify'], ['client'], ['client', 'register'], ['client', 'login'], ['client', 'balance'], ['client', 'print'], ['client', 'refund'], ['client', 'withdraw'], ['client', 'password'], ['client', 'logout'], ['admin'], ['admin', 'fund'], ['admin', 'audit']];
+  const commands = [[], ['init'], ['start'], ['module'], ['serve'], ['verify'], ['client'], ['client', 'register'], ['client', 'login'], ['client', 'balance'], ['client', 'print'], ['client', 'refund'], ['client', 'withdraw'], ['client', 'password'], ['client', 'logout'], ['admin'], ['admin', 'fund'], ['admin', 'audit'], ['admin', 'modules'], ['admin', 'modules', 'reinstate'], ['admin', 'halt', 'clear'], ['admin', 'approve'], ['admin', 'approvals'], ['admin', 'events'], ['admin', 'officers', 'add']];
   it.each(commands.map((c) => [c.join(' ') || '(root)', c]))('%s --help', async (_name, args) => {
     const r = await runCli([...(args as string[]), '--help'], process.env);
     expect(r.code).toBe(0);

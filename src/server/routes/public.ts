@@ -9,8 +9,8 @@ import { MeterId } from '../schemas.js';
 export function publicRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/v1/health', { schema: { summary: 'Liveness and module reachability', tags: ['public'] } }, async () => {
-      await ctx.db.query('SELECT 1');
-      return { status: 'ok', modules: ctx.modules.modules.length };
+      const system = await repo.systemState(ctx.db);
+      return { status: system.halted ? 'halted' : 'ok', halted: system.halted, modules: ctx.modules.modules.length };
     });
 
     app.get('/v1/ca', { schema: { summary: 'The installation CA certificate', tags: ['public'] } }, async (_req, reply) => {

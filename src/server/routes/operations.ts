@@ -1,0 +1,176 @@
+import { randomBytes } from 'node:crypto';
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { MAX_AUDIT_PAGE } from '../../constants.js';
+import { fail } from '../../errors.js';
+import { inTransaction, repo, type Tx } from '../../store/index.js';
+import { requireOfficer, requireSecurityOfficer } from '../auth.js';
+import type { ServerContext } from '../context.js';
+import { hashOfficerPassword } from '../passwords.js';
+import { Username } from '../schemas.js';
+
+const ModuleSerial = Type.String({ pattern: '^[A-Za-z0-9-]{1,40}$' });
+
+/** Operations: the module table, the audit trail, officers, and dual-control approvals. */
+export function operationsRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.get('/v1/admin/modules', { schema: { summary: 'The cryptographic module table and the halt state', tags: ['operations'] } }, async (request) => {
+      await requireOfficer(ctx.db, request);
+      const [modules, system] = await Promise.all([repo.listModules(ctx.db), repo.systemState(ctx.db)]);
+      return {
+        halted: system.halted,
+        haltedAt: system.haltedAt?.toISOString() ?? null,
+        haltReason: system.haltReason,
+        haltThreshold: ctx.haltThreshold,
+        modules: modules.map((m) => ({
+          serial: m.serial,
+          state: m.state,
+          checkpoint: {
+            seq: m.checkpointSeq.toString(),
+            at: m.checkpointAt?.toISOString() ?? null,
+            date: m.checkpointAt?.toISOString().slice(0, 10) ?? null,
+            time: m.checkpointAt?.toISOString().slice(11, 19) ?? null,
+            type: m.checkpointType,
+            valueMills: m.checkpointValueMills?.toString() ?? null,
+            macHex: m.checkpointMacHex,
+          },
+          inhibitedAt: m.inhibitedAt?.toISOString() ?? null,
+          inhibitedReason: m.inhibitedReason,
+          lastSeenAt: m.lastSeenAt.toISOString(),
+        })),
+      };
+    });
+
+    app.get(
+      '/v1/admin/audit-events',
+      {
+        schema: {
+          summary: 'The audit trail: recoveries, discarded transactions, inhibitions, halts, approvals',
+          tags: ['operations'],
+          querystring: Type.Object({
+            since: Type.Optional(Type.String({ pattern: '^\\d{1,18}$' })),
+            limit: Type.Optional(Type.String({ pattern: '^\\d{1,4}$' })),
+          }),
+        },
+      },
+      async (request) => {
+        await requireOfficer(ctx.db, request);
+        const limit = Math.min(Number(request.query.limit ?? MAX_AUDIT_PAGE), MAX_AUDIT_PAGE);
+        const rows = await repo.listAuditEvents(ctx.db, BigInt(request.query.since ?? '0'), limit);
+        return { events: rows.map((e) => ({ ...e, eventId: e.eventId.toString(), at: e.at.toISOString() })) };
+      },
+    );
+
+    app.post(
+      '/v1/admin/officers',
+      {
+        schema: {
+          summary: 'Create an officer account; its password is returned once',
+          tags: ['operations'],
+          body: Type.Object(
+            { user: Username, role: Type.Union([Type.Literal('security_officer'), Type.Literal('operator')]) },
+            { additionalProperties: false },
+          ),
+        },
+      },
+      async (request) => {
+        const by = await requireSecurityOfficer(ctx.db, request);
+        if (await repo.findOfficer(ctx.db, request.body.user)) fail('user_exists');
+        const password = randomBytes(15).toString('base64url');
+        await inTransaction(ctx.db, async (tx) => {
+          await repo.insertOfficer(tx, request.body.user, await hashOfficerPassword(password), request.body.role);
+          await repo.recordAudit(tx, { kind: 'officer_created', actor: by, detail: { user: request.body.user, role: request.body.role } });
+        });
+        return { officer: { user: request.body.user, role: request.body.role, password } };
+      },
+    );
+
+    app.get('/v1/admin/approvals', { schema: { summary: 'Dual-control requests', tags: ['operations'] } }, async (request) => {
+      await requireOfficer(ctx.db, request);
+      return { approvals: (await repo.listApprovals(ctx.db, null)).map(approvalJson) };
+    });
+
+    app.post(
+      '/v1/admin/approvals',
+      {
+        schema: {
+          summary: 'Request a dual-control action: clear the halt, or return an inhibited module to service',
+          tags: ['operations'],
+          body: Type.Object(
+            { action: Type.Union([Type.Literal('clear_halt'), Type.Literal('reinstate_module')]), module: Type.Optional(ModuleSerial) },
+            { additionalProperties: false },
+          ),
+        },
+      },
+      async (request) => {
+        const by = await requireSecurityOfficer(ctx.db, request);
+        const { action, module } = request.body;
+        if (action === 'reinstate_module') {
+          const row = (await repo.listModules(ctx.db)).find((m) => m.serial === module);
+          if (!row) fail('not_found', `no module ${module ?? '(give --module)'}`);
+          if (row.state !== 'inhibited') fail('invalid_request', `module ${module} is not inhibited`);
+        }
+        const approval = await inTransaction(ctx.db, async (tx) => {
+          const a = await repo.insertApproval(tx, action, module ? { module } : {}, by);
+          await repo.recordAudit(tx, { kind: 'approval_requested', actor: by, moduleSerial: module ?? null, detail: { approvalId: a.approvalId.toString(), action } });
+          return a;
+        });
+        return { approval: approvalJson(approval), next: `a different security officer approves it: vaultmeter admin approve ${approval.approvalId}` };
+      },
+    );
+
+    app.post(
+      '/v1/admin/approvals/:id/approve',
+      {
+        schema: {
+          summary: 'Approve and carry out a dual-control request (a different security officer than the requester)',
+          tags: ['operations'],
+          params: Type.Object({ id: Type.String({ pattern: '^\\d{1,18}$' }) }),
+        },
+      },
+      async (request) => {
+        const by = await requireSecurityOfficer(ctx.db, request);
+        const done = await inTransaction(ctx.db, async (tx) => {
+          const a = await repo.lockApproval(tx, BigInt(request.params.id));
+          if (!a) fail('not_found', 'no such approval request');
+          if (a.state !== 'pending') fail('approval_not_pending', `the request is ${a.state}`);
+          if (a.requestedBy === by) fail('dual_control', `${by} requested this; a different security officer must approve it`);
+          const result = await carryOut(ctx, tx, a, by);
+          await repo.decideApproval(tx, a.approvalId, by, 'approved');
+          await repo.recordAudit(tx, { kind: 'approval_granted', actor: by, moduleSerial: a.params.module ?? null, detail: { approvalId: a.approvalId.toString(), action: a.action, requestedBy: a.requestedBy } });
+          return { ...approvalJson({ ...a, decidedBy: by, state: 'approved' }), result };
+        });
+        return { approval: done };
+      },
+    );
+  };
+}
+
+async function carryOut(ctx: ServerContext, tx: Tx, a: repo.ApprovalRow, by: string): Promise<Record<string, unknown>> {
+  if (a.action === 'clear_halt') {
+    await repo.setHalted(tx, false, null);
+    await repo.recordAudit(tx, { kind: 'halt_cleared', actor: by, detail: { requestedBy: a.requestedBy } });
+    return { halted: false };
+  }
+  const serial = a.params.module!;
+  const row = await repo.lockCheckpoint(tx, serial);
+  const checkpoint = row ? { record: row.record.toString('hex'), mac: row.mac.toString('hex') } : null;
+  // The module's ring restarts from the database's authentic checkpoint, after the investigation.
+  await ctx.modules.byserial(serial).call('reseed', { checkpoint });
+  await repo.setModuleState(tx, serial, 'active', null);
+  await repo.recordAudit(tx, { kind: 'module_reinstated', actor: by, moduleSerial: serial, detail: { requestedBy: a.requestedBy } });
+  ctx.modules.setInhibited(serial, false);
+  return { module: serial, state: 'active' };
+}
+
+function approvalJson(a: repo.ApprovalRow) {
+  return {
+    id: a.approvalId.toString(),
+    action: a.action,
+    params: a.params,
+    requestedBy: a.requestedBy,
+    requestedAt: a.requestedAt.toISOString(),
+    decidedBy: a.decidedBy,
+    state: a.state,
+  };
+}
