@@ -44,6 +44,7 @@ export const MAX_MODULE_COUNT = 16;
 
 /** Meter pool (the patent's MeterGen keeps pre-created meters ready). */
 export const METER_POOL_TARGET = 4;
+export const MAX_METER_POOL = 1000;
 export const METER_POOL_REFILL_INTERVAL_MS = 5_000;
 
 /** Keystore and profile key derivation (scrypt). */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { MODULE_CERT_LIFETIME_DAYS } from '../constants.js';
 import { createAuthority, issueCertificate, newCertSerialHex, newDomainKeys, writeKeystore } from '../module/index.js';
-import { hashOfficerPassword } from '../server/passwords.js';
+import { hashOfficerPassword, newOfficerPassword } from '../server/passwords.js';
 import { repo } from '../store/index.js';
 import { openDatabase } from './database.js';
 import { writeFileAtomic } from './files.js';
@@ -64,7 +64,7 @@ export async function initInstallation(opts: InitOptions): Promise<InitResult> {
     appDbPassword: randomBytes(18).toString('base64url'),
     modules,
   };
-  const password = randomBytes(15).toString('base64url');
+  const password = newOfficerPassword();
   opts.log('starting the database to create the first security officer');
   const db = await openDatabase(opts.home, config, opts.log);
   try {

@@ -1,4 +1,4 @@
-import { DEFAULT_HALT_THRESHOLD, DEFAULT_LICENSING_ZIP, DEFAULT_PORT, MAX_MODULE_COUNT } from '../constants.js';
+import { DEFAULT_HALT_THRESHOLD, DEFAULT_LICENSING_ZIP, DEFAULT_PORT, MAX_METER_POOL, MAX_MODULE_COUNT, METER_POOL_TARGET } from '../constants.js';
 import { intFromEnv } from './env.js';
 import { ModuleConnection, ModulePool } from '../module/index.js';
 import { buildApp, MeterPool, type ServerContext } from '../server/index.js';
@@ -31,7 +31,7 @@ export async function runApiServer(): Promise<void> {
     haltThreshold: intFromEnv('VAULTMETER_HALT_THRESHOLD', DEFAULT_HALT_THRESHOLD, 1, MAX_MODULE_COUNT),
   };
   const log = (msg: string) => process.stderr.write(`[api] ${msg}\n`);
-  const pool = new MeterPool(ctx, log);
+  const pool = new MeterPool(ctx, log, intFromEnv('VAULTMETER_POOL_SIZE', METER_POOL_TARGET, 0, MAX_METER_POOL));
   const app = await buildApp(ctx, { logger: process.env.VAULTMETER_LOG === '1' });
   await app.listen({ port, host });
   pool.start();

@@ -35,6 +35,7 @@ export class MeterPool {
   ) {}
 
   start(): void {
+    if (this.target === 0) return; // registrations provision their meter on demand
     void this.refill();
     this.timer = setInterval(() => void this.refill(), METER_POOL_REFILL_INTERVAL_MS);
     this.timer.unref();

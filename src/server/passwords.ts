@@ -5,6 +5,14 @@ import { constantTimeEqual, scryptKey } from '../crypto/kdf.js';
 // Officer password hashes: scrypt$N$r$p$salt$hash (base64). Customer passwords never reach the
 // server in clear: a module checks them inside the sealed package.
 
+/** A generated officer password: 20 base64url characters, never starting with '-' (it would read as a CLI flag). */
+export function newOfficerPassword(): string {
+  for (;;) {
+    const p = randomBytes(15).toString('base64url');
+    if (/^[A-Za-z0-9]/.test(p)) return p;
+  }
+}
+
 export async function hashOfficerPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
   const hash = await scryptKey(password, salt, OFFICER_SCRYPT);

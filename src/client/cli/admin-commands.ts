@@ -76,7 +76,9 @@ export function adminCommands(program: Command): void {
   withAdmin(modules.command('reinstate').description('request that an inhibited module return to service (a second security officer approves)'))
     .requiredOption('--module <serial>', 'the inhibited module')
     .action(
-      action(async (o: AdminOpts & { module: string }) => {
+      // The parent `modules` command takes the same officer options: read them from either level.
+      action(async (_o: unknown, cmd: Command) => {
+        const o = cmd.optsWithGlobals() as AdminOpts & { module: string };
         const r = await post<{ approval: { id: string }; next: string }>(o, '/v1/admin/approvals', { action: 'reinstate_module', module: o.module });
         emit(o.json === true, r, () => `Requested approval #${r.approval.id}; ${r.next}`);
       }),

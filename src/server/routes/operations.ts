@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { MAX_AUDIT_PAGE } from '../../constants.js';
@@ -6,7 +5,7 @@ import { fail } from '../../errors.js';
 import { inTransaction, repo, type Tx } from '../../store/index.js';
 import { requireOfficer, requireSecurityOfficer } from '../auth.js';
 import type { ServerContext } from '../context.js';
-import { hashOfficerPassword } from '../passwords.js';
+import { hashOfficerPassword, newOfficerPassword } from '../passwords.js';
 import { Username } from '../schemas.js';
 
 const ModuleSerial = Type.String({ pattern: '^[A-Za-z0-9-]{1,40}$' });
@@ -76,7 +75,7 @@ export function operationsRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox 
       async (request) => {
         const by = await requireSecurityOfficer(ctx.db, request);
         if (await repo.findOfficer(ctx.db, request.body.user)) fail('user_exists');
-        const password = randomBytes(15).toString('base64url');
+        const password = newOfficerPassword();
         await inTransaction(ctx.db, async (tx) => {
           await repo.insertOfficer(tx, request.body.user, await hashOfficerPassword(password), request.body.role);
           await repo.recordAudit(tx, { kind: 'officer_created', actor: by, detail: { user: request.body.user, role: request.body.role } });

@@ -1,0 +1,34 @@
+import type pg from 'pg';
+
+// Plays "the database was swapped for a stale copy" (a restore, a lagging standby, an attacker):
+// copy the tables that a restore would roll back, and later put them back.
+
+const TABLES = ['postal.meters', 'postal.modules', 'postal.items', 'postal.idempotency'];
+
+export async function takeSnapshot(db: pg.Client, name: string): Promise<void> {
+  await db.query(`DROP SCHEMA IF EXISTS ${name} CASCADE; CREATE SCHEMA ${name}`);
+  for (const t of TABLES) await db.query(`CREATE TABLE ${name}.${t.split('.')[1]} AS SELECT * FROM ${t}`);
+}
+
+export async function restoreSnapshot(db: pg.Client, name: string): Promise<void> {
+  await db.query('BEGIN');
+  await db.query(`UPDATE postal.meters m SET package = s.package, package_version = s.package_version FROM ${name}.meters s WHERE m.meter_id = s.meter_id`);
+  await db.query(
+    `UPDATE postal.modules m SET checkpoint = s.checkpoint, checkpoint_mac = s.checkpoint_mac, checkpoint_seq = s.checkpoint_seq,
+       checkpoint_at = s.checkpoint_at, checkpoint_type = s.checkpoint_type, checkpoint_value_mills = s.checkpoint_value_mills
+     FROM ${name}.modules s WHERE m.serial = s.serial`,
+  );
+  await db.query(`DELETE FROM postal.items WHERE item_id NOT IN (SELECT item_id FROM ${name}.items)`);
+  await db.query(`DELETE FROM postal.idempotency i WHERE NOT EXISTS (SELECT 1 FROM ${name}.idempotency s WHERE s.scope = i.scope AND s.idem_key = i.idem_key)`);
+  await db.query('COMMIT');
+}
+
+export async function checkpointSeqs(db: pg.Client): Promise<Map<string, bigint>> {
+  const r = await db.query('SELECT serial, checkpoint_seq FROM postal.modules');
+  return new Map(r.rows.map((row) => [row.serial as string, BigInt(row.checkpoint_seq)]));
+}
+
+export async function auditEvents(db: pg.Client, kind?: string): Promise<any[]> {
+  const r = await db.query('SELECT * FROM support.audit_events WHERE $1::text IS NULL OR kind = $1 ORDER BY event_id', [kind ?? null]);
+  return r.rows;
+}
