@@ -77,3 +77,20 @@ export const DEFAULT_AUDIT_INTERVAL_DAYS = 90;
 export const MODULE_ATTEMPTS = 3;
 /** Page size for the audit trail listing. */
 export const MAX_AUDIT_PAGE = 500;
+
+/** Tickets, coupons, vouchers and gift certificates may be valid at most this long. */
+export const MAX_VALIDITY_DAYS = 5 * 365;
+
+/** Public verification and redemption: per-client-address token bucket, and how many addresses it tracks. */
+export const PUBLIC_RATE_PER_SEC = 500;
+export const PUBLIC_RATE_BURST = 1000;
+export const RATE_LIMIT_MAX_CLIENTS = 10_000;
+export const CHALLENGE_RATE_PER_SEC = 20;
+export const CHALLENGE_RATE_BURST = 200;
+/** Largest item a verifier accepts (bytes) and longest free-text location. */
+export const MAX_ITEM_BYTES = 2048;
+export const MAX_LOCATION_LENGTH = 128;
+/** Largest barcode image or PDF the CLI will try to decode. */
+export const MAX_SCAN_FILE_BYTES = 10 * 1024 * 1024;
+/** Verified meter certificates a verifier keeps parsed. */
+export const MAX_CACHED_CERTIFICATES = 10_000;

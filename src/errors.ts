@@ -37,6 +37,12 @@ export const ERRORS = {
   audit_overdue: { status: 423, title: 'The meter has gone too long without a device audit' },
   dual_control: { status: 403, title: 'A different security officer must approve this request' },
   approval_not_pending: { status: 409, title: 'The approval request is not pending' },
+  item_scanned: { status: 409, title: 'The item was already scanned, so it can no longer be refunded' },
+  already_redeemed: { status: 409, title: 'The item was already redeemed' },
+  not_redeemable: { status: 422, title: 'The item cannot be redeemed' },
+  meter_revoked: { status: 410, title: "The meter's certificate is revoked" },
+  rate_limited: { status: 429, title: 'Too many requests; slow down' },
+  unsupported_file: { status: 400, title: 'The file is not an item, a PNG or a PDF with a Vaultmeter barcode' },
   pool_empty: { status: 503, title: 'No meter is available for registration; retry shortly' },
   internal: { status: 500, title: 'Internal error' },
 } as const;

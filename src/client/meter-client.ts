@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomUUID, X509Certificate } from 'node:crypto';
+import type { ItemKind } from '../indicium/index.js';
 import type { ResponseWire } from '../module/messages.js';
 import {
   certificateChainsTo,
@@ -178,14 +179,21 @@ export class MeterClient {
   }
 
   async print(req: PrintRequest): Promise<PrintedItem> {
-    const out = await this.command('print', {
-      amountMills: req.amountMills.toString(),
+    return this.issue('postage', req.amountMills, {
       originZip: req.originZip,
       destination: req.destination,
       date: req.date,
       rateCategory: req.rateCategory,
       weightTenthOz: String(req.weightTenthOz),
     });
+  }
+
+  /**
+   * Issue an item of any kind from the meter (same registers and protocol as postage). Elements:
+   * ticket {event, seat, validFrom, validTo}; coupon and voucher {offer, expiry}; gift {expiry}.
+   */
+  async issue(kind: ItemKind, amountMills: bigint, elements: Record<string, string>): Promise<PrintedItem> {
+    const out = await this.command('print', { ...elements, kind, amountMills: amountMills.toString() });
     const item = out.body.item as { itemId: string; itemSerial: string; amountMills: string; itemBase64: string };
     const itemBytes = Buffer.from(item.itemBase64, 'base64');
     const sha = createHash('sha256').update(itemBytes).digest('hex');
@@ -205,6 +213,7 @@ export class MeterClient {
   }
 
   async changePassword(oldPassword: string, newPassword: string): Promise<void> {
+    await this.profile.reload(); // the sealed passwords bind the current challenge
     await this.command('password', { sealedOldPassword: this.sealed(oldPassword), sealedNewPassword: this.sealed(newPassword) });
   }
 
@@ -235,6 +244,7 @@ export class MeterClient {
   }
 
   private async command(op: string, params: Record<string, string>, path = `/v1/meters/${this.meterId}/${op}`, extraBody: Record<string, unknown> = {}) {
+    if (op !== 'login') await this.profile.reload();
     const { body, requestMac } = this.buildRequest(op, params);
     const macKey = Buffer.from(this.profile.state.macKey, 'base64');
     const headers: Record<string, string> = { 'idempotency-key': randomUUID() };

@@ -94,6 +94,13 @@ export class Profile {
     return new Profile({ user, server, meterId, caCertPem, meterCertificatePem }, JSON.parse(body.toString('utf8')) as ProfileState, dataKey, file);
   }
 
+  /** Take the state another process (a second terminal, the CLI beside an SDK user) may have saved since. */
+  async reload(): Promise<void> {
+    const fresh = Profile.fromFile(await readProfileFile(this.pub.user), this.dataKey);
+    this.state = fresh.state;
+    this.file.sealedState = fresh.file.sealedState;
+  }
+
   async save(): Promise<void> {
     this.file.sealedState = seal(this.dataKey, Buffer.from(JSON.stringify(this.state)), Buffer.from(this.pub.user)).toString('base64');
     await writeFileAtomic(profilePath(this.pub.user), JSON.stringify(this.file, null, 2), 0o600);

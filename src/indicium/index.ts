@@ -1,20 +1,50 @@
 export {
   ITEM_KINDS,
   ITEM_FORMAT_VERSION,
+  ITEM_MAGIC,
   SOFTWARE_ID,
   SIGNATURE_BYTES,
   type ItemKind,
   type ItemData,
   type ItemHeader,
-  type PostageElements,
   type DecodedItem,
   ItemFormatError,
   encodeSignedBytes,
   encodeItem,
   decodeItem,
   itemIdOf,
-  validatePostage,
   dateToYmd,
 } from './format.js';
+export {
+  type PostageElements,
+  type TicketElements,
+  type OfferElements,
+  type GiftElements,
+  type KindElements,
+  validatePostage,
+  expiryOf,
+  MAX_TEXT,
+} from './elements.js';
 export { signItemBytes, verifyItemSignature, rawSignatureToDer } from './signature.js';
 export { dataMatrixPng } from './barcode.js';
+export {
+  type Symbology,
+  type BarcodeOptions,
+  type BarcodeVector,
+  SYMBOLOGIES,
+  barcodePng,
+  pdf417Png,
+  barcodeSvg,
+  decodeBarcodes,
+} from './barcode.js';
+export {
+  type Stock,
+  type LabelFormat,
+  type LabelInput,
+  type LabelKind,
+  type RenderOptions as LabelRenderOptions,
+  STOCKS,
+  LabelError,
+  renderLabel,
+} from './labels/index.js';
+export { verifyItem, itemJson, type Verdict } from './verify.js';

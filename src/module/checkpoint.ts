@@ -55,6 +55,8 @@ export function toWire(key: Buffer, c: Checkpoint): CheckpointWire {
 
 /** True when the wire record carries a good MAC under the domain checkpoint key. */
 export function wireIsAuthentic(key: Buffer, w: CheckpointWire): boolean {
+  // The wire comes from the database via the server: a wrong shape is "not authentic", never a crash.
+  if (typeof w !== 'object' || w === null || typeof w.record !== 'string' || typeof w.mac !== 'string') return false;
   if (!/^([0-9a-f]{2})+$/.test(w.record) || !/^[0-9a-f]{64}$/.test(w.mac)) return false;
   return constantTimeEqual(checkpointMac(key, Buffer.from(w.record, 'hex')), Buffer.from(w.mac, 'hex'));
 }

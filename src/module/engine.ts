@@ -1,7 +1,5 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
 import {
-  MAILING_DATE_MAX_DAYS_AHEAD,
-  MAILING_DATE_MAX_DAYS_BEHIND,
   MAX_FAILED_LOGINS,
   MAX_ITEM_VALUE_MILLS,
   MAX_PASSWORD_LENGTH,
@@ -22,7 +20,6 @@ import {
   SOFTWARE_ID,
   signItemBytes,
   verifyItemSignature,
-  type PostageElements,
 } from '../indicium/index.js';
 import {
   acknowledgeCredits,
@@ -54,6 +51,7 @@ import {
   type Random,
 } from '../protocol/index.js';
 import { issueCertificate, newCertSerialHex } from './certificates.js';
+import { parseKind, requestedItem } from './item-request.js';
 import type { Keystore } from './keystore.js';
 import type * as M from './messages.js';
 import { openPackage, sealPackage } from './sealing.js';
@@ -287,19 +285,12 @@ export class MeterEngine {
       fail('audit_overdue', `the meter has not been audited for over ${intervalDays} days; an operator must audit it (admin audit) or fund it`);
     }
     if (now > pkg.keyNotAfterMs) fail('meter_not_operational', "the meter's signing key has expired");
-    const date = p.date ?? '';
-    checkMailingDate(date, now);
-    const postage: PostageElements = {
-      originZip: p.originZip ?? '',
-      destination: p.destination ?? '',
-      rateCategory: p.rateCategory ?? '',
-      weightTenthOz: Number(p.weightTenthOz ?? 'x'),
-    };
+    const kind = parseKind(p.kind);
+    const { date, elements } = requestedItem(kind, p, now);
     const next = applyPrint(pkg, amountMills, now);
     let signed: Buffer;
     try {
       signed = encodeSignedBytes({
-        kind: 'postage',
         certSerialHex: pkg.certSerialHex,
         meterId: pkg.meterId,
         itemSerial: next.itemSerial,
@@ -307,7 +298,7 @@ export class MeterEngine {
         valueMills: amountMills,
         date,
         softwareId: SOFTWARE_ID,
-        postage,
+        ...elements,
       });
     } catch (e) {
       if (e instanceof ItemFormatError) fail('invalid_request', e.message);
@@ -318,6 +309,7 @@ export class MeterEngine {
       itemId: itemIdOf(signed),
       itemSerial: next.itemSerial.toString(),
       amountMills: amountMills.toString(),
+      kind,
       itemSha256: createHash('sha256').update(item).digest('hex'),
     };
     return { next, result, item };
@@ -482,15 +474,6 @@ function validParams(params: unknown): Record<string, string> {
 function checkPasswordRules(password: string): void {
   if (password.length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH) {
     fail('invalid_password', `passwords are ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters`);
-  }
-}
-
-function checkMailingDate(date: string, nowMs: number): void {
-  const t = Date.parse(`${date}T00:00:00Z`);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(t)) fail('invalid_request', 'the mailing date must be YYYY-MM-DD');
-  const today = Math.floor(nowMs / DAY_MS) * DAY_MS;
-  if (t < today - MAILING_DATE_MAX_DAYS_BEHIND * DAY_MS || t > today + MAILING_DATE_MAX_DAYS_AHEAD * DAY_MS) {
-    fail('invalid_request', `the mailing date must be within ${MAILING_DATE_MAX_DAYS_BEHIND} day behind and ${MAILING_DATE_MAX_DAYS_AHEAD} days ahead`);
   }
 }
 

@@ -18,6 +18,7 @@ import {
 // The module ring: the last N checkpoints, in the module's own state file (never the database),
 // sealed with AES-256-GCM under a key derived from the domain checkpoint key and the module serial.
 // Every write goes to a temporary file, is fsynced, then renamed: a crash leaves the last good ring.
+// One writer at a time: the caller serializes the mutating methods (GuardedModule runs ops one by one).
 
 const FORMAT = 'vaultmeter-ring/1';
 export const MIN_RING_SIZE = 3;
@@ -54,8 +55,9 @@ export class Ring {
     if (capacity < MIN_RING_SIZE || capacity > MAX_RING_SIZE) throw new Error(`ring size must be ${MIN_RING_SIZE} to ${MAX_RING_SIZE}`);
     const key = hkdf(checkpointKey, Buffer.from(serial), 'vaultmeter/ring/v1');
     if (!existsSync(path)) {
-      const ring = new Ring(path, key, checkpointKey, serial, capacity, { entries: [genesis(serial, nowMs)], inhibited: null });
-      await ring.persist();
+      const fresh: RingState = { entries: [genesis(serial, nowMs)], inhibited: null };
+      const ring = new Ring(path, key, checkpointKey, serial, capacity, fresh);
+      await ring.persist(fresh);
       return ring;
     }
     const file = JSON.parse(await readFile(path, 'utf8')) as { format: string; serial: string; sealed: string };
@@ -63,7 +65,8 @@ export class Ring {
     const body = open(key, Buffer.from(file.sealed, 'base64'), Buffer.from(`${FORMAT}|${serial}`));
     if (!body) throw new Error(`the ring file ${path} fails authentication: refusing to start`);
     const d = JSON.parse(body.toString('utf8')) as { entries: Record<string, string | number>[]; inhibited: Inhibition | null };
-    return new Ring(path, key, checkpointKey, serial, capacity, { entries: d.entries.map(checkpointFromJson), inhibited: d.inhibited });
+    // A ring written under a larger size keeps only the newest `capacity` entries: N bounds how far recovery may roll back.
+    return new Ring(path, key, checkpointKey, serial, capacity, { entries: d.entries.map(checkpointFromJson).slice(-capacity), inhibited: d.inhibited });
   }
 
   get head(): Checkpoint {
@@ -107,33 +110,31 @@ export class Ring {
       printedMills: h.printedMills + (next.type === 'print' ? next.amountMills : 0n),
       refundedMills: h.refundedMills + (next.type === 'refund' ? next.amountMills : 0n),
     };
-    this.state = { ...this.state, entries: [...this.state.entries, entry].slice(-this.capacity) };
-    await this.persist();
+    await this.persist({ ...this.state, entries: [...this.state.entries, entry].slice(-this.capacity) });
     return toWire(this.checkpointKey, entry);
   }
 
   /** Auto-recovery: drop the entries newer than `index`; returns them for the audit trail. */
   async rollbackTo(index: number): Promise<Checkpoint[]> {
     const discarded = this.state.entries.slice(index + 1);
-    this.state = { ...this.state, entries: this.state.entries.slice(0, index + 1) };
-    await this.persist();
+    await this.persist({ ...this.state, entries: this.state.entries.slice(0, index + 1) });
     return discarded;
   }
 
   async inhibit(reason: string, nowMs: number): Promise<void> {
-    this.state = { ...this.state, inhibited: { atMs: nowMs, reason } };
-    await this.persist();
+    await this.persist({ ...this.state, inhibited: { atMs: nowMs, reason } });
   }
 
   /** Return to service after an investigation: the ring restarts from the database's (authentic) checkpoint. */
   async reseed(entry: Checkpoint): Promise<void> {
-    this.state = { entries: [entry], inhibited: null };
-    await this.persist();
+    await this.persist({ entries: [entry], inhibited: null });
   }
 
-  private async persist(): Promise<void> {
-    const body = JSON.stringify({ entries: this.state.entries.map(checkpointToJson), inhibited: this.state.inhibited });
+  /** Write `next` durably, then adopt it: a failed write leaves the ring in memory as it is on disk. */
+  private async persist(next: RingState): Promise<void> {
+    const body = JSON.stringify({ entries: next.entries.map(checkpointToJson), inhibited: next.inhibited });
     const sealed = seal(this.key, Buffer.from(body), Buffer.from(`${FORMAT}|${this.serial}`));
     await writeFileAtomic(this.path, JSON.stringify({ format: FORMAT, serial: this.serial, sealed: sealed.toString('base64') }), 0o600);
+    this.state = next;
   }
 }

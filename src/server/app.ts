@@ -10,6 +10,7 @@ import { operationsRoutes } from './routes/operations.js';
 import { publicRoutes } from './routes/public.js';
 import { registrationRoutes } from './routes/registration.js';
 import { sessionRoutes } from './routes/sessions.js';
+import { verificationRoutes } from './routes/verification.js';
 
 export interface AppOptions {
   readonly logger?: boolean;
@@ -39,6 +40,7 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions = {}): Promi
   await app.register(meterRoutes(ctx));
   await app.register(adminRoutes(ctx));
   await app.register(operationsRoutes(ctx));
+  await app.register(verificationRoutes(ctx));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -27,6 +27,7 @@ export async function runMeterCommand(
     async (tx) => {
       meter = await repo.getMeter(tx, meterId);
       if (!meter) fail('not_found', 'no such meter');
+      if (meter.status === 'revoked') fail('meter_revoked', "the meter's certificate was revoked by an operator");
       return { ...input, pkg: sealedRef(meter) };
     },
     async (tx, result) => {

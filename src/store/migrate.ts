@@ -56,6 +56,8 @@ export async function ensureAppRole(ownerUrl: string, password: string): Promise
       GRANT SELECT, INSERT ON membership.officers TO ${APP_ROLE};
       GRANT SELECT, INSERT ON support.operator_actions, support.audit_events TO ${APP_ROLE};
       GRANT SELECT, UPDATE ON postal.system_state TO ${APP_ROLE};
+      GRANT SELECT, INSERT ON postal.verifications, postal.redemptions TO ${APP_ROLE};
+      GRANT USAGE ON ALL SEQUENCES IN SCHEMA postal TO ${APP_ROLE};
       GRANT SELECT, INSERT ON support.approvals TO ${APP_ROLE};
       GRANT UPDATE (decided_by, decided_at, state) ON support.approvals TO ${APP_ROLE};
       GRANT USAGE ON ALL SEQUENCES IN SCHEMA membership, support TO ${APP_ROLE};

@@ -10,10 +10,11 @@ export interface MeterRow {
   package: Buffer;
   packageVersion: bigint;
   assigned: boolean;
+  status: string;
 }
 
 const METER_COLUMNS = `meter_id AS "meterId", cert_serial AS "certSerial", certificate_pem AS "certificatePem",
-  package, package_version AS "packageVersion", assigned`;
+  package, package_version AS "packageVersion", assigned, status`;
 
 export async function insertMeter(
   q: Q,
@@ -357,4 +358,72 @@ export async function listApprovals(q: Q, state: string | null): Promise<Approva
     [state],
   );
   return r.rows;
+}
+
+export async function setMeterStatus(q: Q, meterId: string, status: 'active' | 'withdrawn' | 'revoked', reason: string | null): Promise<void> {
+  await q.query('UPDATE postal.meters SET status = $2, status_at = now(), status_reason = $3 WHERE meter_id = $1', [meterId, status, reason]);
+}
+
+export interface MeterStatusRow {
+  meterId: string;
+  certSerial: string;
+  certificatePem: string;
+  status: string;
+  statusAt: Date | null;
+  statusReason: string | null;
+}
+
+export async function getMeterStatus(q: Q, meterId: string): Promise<MeterStatusRow | null> {
+  const r = await q.query<MeterStatusRow>(
+    `SELECT meter_id AS "meterId", cert_serial AS "certSerial", certificate_pem AS "certificatePem", status,
+            status_at AS "statusAt", status_reason AS "statusReason" FROM postal.meters WHERE meter_id = $1`,
+    [meterId],
+  );
+  return r.rows[0] ?? null;
+}
+
+export async function listInactiveMeters(q: Q): Promise<MeterStatusRow[]> {
+  const r = await q.query<MeterStatusRow>(
+    `SELECT meter_id AS "meterId", cert_serial AS "certSerial", '' AS "certificatePem", status,
+            status_at AS "statusAt", status_reason AS "statusReason" FROM postal.meters WHERE status <> 'active' ORDER BY status_at`,
+  );
+  return r.rows;
+}
+
+export interface ScanRow {
+  at: Date;
+  location: string;
+}
+
+/** Record a verification; returns the earlier valid scans of the same item (oldest first, at most a few). */
+export async function recordVerification(q: Q, v: { itemId: string; meterId: string | null; location: string; valid: boolean }): Promise<ScanRow[]> {
+  const earlier = await q.query<ScanRow>(
+    'SELECT at, location FROM postal.verifications WHERE item_id = $1 AND valid ORDER BY verification_id LIMIT 3',
+    [v.itemId],
+  );
+  await q.query('INSERT INTO postal.verifications (item_id, meter_id, location, valid) VALUES ($1, $2, $3, $4)', [v.itemId, v.meterId, v.location, v.valid]);
+  return earlier.rows;
+}
+
+export async function wasScanned(q: Q, itemId: string): Promise<boolean> {
+  const r = await q.query('SELECT 1 FROM postal.verifications WHERE item_id = $1 AND valid LIMIT 1', [itemId]);
+  return (r.rowCount ?? 0) > 0;
+}
+
+export interface RedemptionRow {
+  at: Date;
+  location: string;
+}
+
+/** Exactly one redemption per item: returns null when this call won, else the winner's time and place. */
+export async function redeem(q: Q, itemId: string, meterId: string, location: string): Promise<RedemptionRow | null> {
+  const won = await q.query('INSERT INTO postal.redemptions (item_id, meter_id, location) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [itemId, meterId, location]);
+  if (won.rowCount === 1) return null;
+  const first = await q.query<RedemptionRow>('SELECT at, location FROM postal.redemptions WHERE item_id = $1', [itemId]);
+  return first.rows[0]!;
+}
+
+export async function findRedemption(q: Q, itemId: string): Promise<RedemptionRow | null> {
+  const r = await q.query<RedemptionRow>('SELECT at, location FROM postal.redemptions WHERE item_id = $1', [itemId]);
+  return r.rows[0] ?? null;
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError, MeterClient } from '../../src/client/index.js';
+import { ApiError, MeterClient, type PrintedItem } from '../../src/client/index.js';
 import { officerHeaders, post } from './api-client.js';
 import { auditEvents, checkpointSeqs, restoreSnapshot, takeSnapshot } from './db-snapshot.js';
 import { startSystem, type TestSystem } from './harness.js';
@@ -127,9 +127,9 @@ describe.each([1, 2])('stale database, halt threshold %i', (threshold) => {
     // was touched: it is inhibited on its first use, and takes a second round.
     let rounds = 1;
     for (;;) {
-      const attempt = await MeterClient.login('erin', PW, { acceptRegisters: true })
+      const attempt: PrintedItem | ApiError = await MeterClient.login('erin', PW, { acceptRegisters: true })
         .then(async (c) => c.print(printRequest()))
-        .catch((e: unknown) => e);
+        .catch((e: ApiError) => e);
       if (!(attempt instanceof ApiError)) {
         expect(attempt.arMills + attempt.drMills).toBe(attempt.controlTotalMills);
         break;

@@ -61,6 +61,16 @@ export function adminCommands(program: Command): void {
       }),
     );
 
+  withAdmin(admin.command('revoke').description("revoke a customer's meter: its items stop verifying and it runs no more commands"))
+    .requiredOption('--user <user>', 'the customer')
+    .requiredOption('--reason <text>', 'why (published in the revocation list)')
+    .action(
+      action(async (o: AdminOpts & { user: string; reason: string }) => {
+        const r = await post(o, '/v1/admin/revoke', { user: o.user, reason: o.reason });
+        emit(o.json === true, r, () => `Revoked meter ${String(r.meterId)}`);
+      }),
+    );
+
   const modules = withAdmin(admin.command('modules').description('show the cryptographic module table (checkpoints, states) and the halt state'));
   modules.action(
     action(async (o: AdminOpts) => {

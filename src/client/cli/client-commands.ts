@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { readFile, writeFile } from 'node:fs/promises';
-import { dataMatrixPng } from '../../indicium/index.js';
+import { dataMatrixPng, type ItemKind } from '../../indicium/index.js';
 import { MAX_ITEM_VALUE_MILLS } from '../../constants.js';
 import { formatMills, parseDollarsToMills } from '../../money.js';
 import { MeterClient } from '../meter-client.js';
@@ -40,6 +40,25 @@ const registers = (b: { arMills: bigint; drMills: bigint; controlTotalMills: big
 });
 const describe = (b: { arMills: bigint; drMills: bigint; controlTotalMills: bigint }) =>
   `available (dr) $${formatMills(b.drMills)}, printed (ar) $${formatMills(b.arMills)}, control total $${formatMills(b.controlTotalMills)}`;
+
+/** The kind's elements from the command line; the module checks them again. */
+function issueElements(o: { kind: string; event?: string; seat: string; validFrom: string; validTo?: string; offer?: string; expiry?: string }): Record<string, string> {
+  const need = (v: string | undefined, flag: string): string => {
+    if (!v) throw new ProfileError('invalid_request', `--kind ${o.kind} needs ${flag}`);
+    return v;
+  };
+  switch (o.kind) {
+    case 'ticket':
+      return { event: need(o.event, '--event'), seat: o.seat, validFrom: o.validFrom, validTo: need(o.validTo ?? o.validFrom, '--valid-to') };
+    case 'coupon':
+    case 'voucher':
+      return { offer: need(o.offer, '--offer'), expiry: need(o.expiry, '--expiry') };
+    case 'gift':
+      return { expiry: need(o.expiry, '--expiry') };
+    default:
+      throw new ProfileError('invalid_request', '--kind must be ticket, coupon, voucher or gift (use `client print` for postage)');
+  }
+}
 
 function todayUtc(): string {
   return new Date().toISOString().slice(0, 10);
@@ -112,6 +131,32 @@ export function clientCommands(program: Command): void {
           o.json === true,
           { itemId: item.itemId, itemSerial: item.itemSerial.toString(), amountMills: item.amountMills.toString(), ...registers(item), file: o.out, png },
           () => `Printed item ${item.itemId} for $${formatMills(item.amountMills)} -> ${o.out} (barcode ${png}); ${describe(item)}`,
+        );
+      }),
+    );
+
+  withCommon(client.command('issue').description('issue a ticket, coupon, voucher or gift certificate from the meter'))
+    .requiredOption('--kind <kind>', 'ticket, coupon, voucher or gift')
+    .requiredOption('--amount <dollars>', 'value in dollars')
+    .requiredOption('--out <file>', 'where to write the item bytes (a Data Matrix PNG goes to FILE.png)')
+    .option('--event <text>', 'ticket: the event')
+    .option('--seat <text>', 'ticket: seat or zone', '')
+    .option('--valid-from <yyyy-mm-dd>', 'ticket: first valid day', todayUtc())
+    .option('--valid-to <yyyy-mm-dd>', 'ticket: last valid day')
+    .option('--offer <text>', 'coupon or voucher: what is offered')
+    .option('--expiry <yyyy-mm-dd>', 'coupon, voucher or gift: last valid day')
+    .action(
+      action(async (o: Common & { kind: string; amount: string; out: string; event?: string; seat: string; validFrom: string; validTo?: string; offer?: string; expiry?: string }) => {
+        const elements = issueElements(o);
+        const amountMills = parseDollarsToMills(o.amount, MAX_ITEM_VALUE_MILLS);
+        const item = await (await session(o)).issue(o.kind as ItemKind, amountMills, elements);
+        await writeFile(o.out, item.itemBytes);
+        const png = `${o.out}.png`;
+        await writeFile(png, await dataMatrixPng(item.itemBytes));
+        emit(
+          o.json === true,
+          { itemId: item.itemId, kind: o.kind, itemSerial: item.itemSerial.toString(), amountMills: item.amountMills.toString(), ...registers(item), file: o.out, png },
+          () => `Issued ${o.kind} ${item.itemId} for $${formatMills(item.amountMills)} -> ${o.out}; ${describe(item)}`,
         );
       }),
     );

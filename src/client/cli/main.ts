@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { adminCommands } from './admin-commands.js';
 import { clientCommands } from './client-commands.js';
 import { systemCommands } from './system-commands.js';
+import { redeemCommand } from './redeem-command.js';
 import { verifyCommand } from './verify-command.js';
 
 const program = new Command('vaultmeter')
@@ -12,4 +13,5 @@ systemCommands(program);
 clientCommands(program);
 adminCommands(program);
 verifyCommand(program);
+redeemCommand(program);
 await program.parseAsync(process.argv);

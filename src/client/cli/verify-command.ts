@@ -1,51 +1,67 @@
 import { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
-import { decodeItem } from '../../indicium/index.js';
+import { decodeItem, itemJson, verifyItem } from '../../indicium/index.js';
 import { formatMills } from '../../money.js';
 import { callApi } from '../http.js';
-import { verifyItem } from '../verify.js';
+import { readItemFile } from '../scan.js';
 import { DEFAULT_SERVER, emit } from './output.js';
 import { action } from './run.js';
+
+interface VerifyOpts {
+  server: string;
+  cert?: string;
+  ca?: string;
+  offline?: boolean;
+  location?: string;
+  json?: boolean;
+}
 
 export function verifyCommand(program: Command): void {
   program
     .command('verify')
-    .description("verify an item's signature and certificate chain (offline with --cert and --ca)")
-    .argument('<file>', 'item bytes, as written by `client print --out`')
-    .option('--server <url>', 'where to fetch the meter certificate and the CA', DEFAULT_SERVER)
+    .description('verify an item: its signature and certificate chain, and (online) the meter status, refunds, redemptions and earlier scans')
+    .argument('<file>', 'item bytes (from `client print --out`), a barcode PNG, or a label PDF')
+    .option('--server <url>', 'the installation to ask (certificates, status; the scan is recorded)', DEFAULT_SERVER)
+    .option('--offline', 'check only the signature, chain, validity and expiry, with --cert and --ca; contact nobody')
     .option('--cert <file>', 'meter certificate (PEM) instead of fetching it')
     .option('--ca <file>', 'installation CA certificate (PEM) instead of fetching it')
+    .option('--location <text>', 'where the item is being verified (recorded with the scan)')
     .option('--json', 'print one JSON object')
     .action(
-      action(async (file: string, o: { server: string; cert?: string; ca?: string; json?: boolean }) => {
-        const bytes = await readFile(file);
+      action(async (file: string, o: VerifyOpts) => {
+        const bytes = await readItemFile(file);
         const meterId = safeMeterId(bytes);
-        const certPem = o.cert
-          ? await readFile(o.cert, 'utf8')
-          : meterId
-            ? String((await callApi(o.server, 'GET', `/v1/meters/${meterId}/certificate`)).certificatePem)
-            : '';
-        const caPem = o.ca ? await readFile(o.ca, 'utf8') : String((await callApi(o.server, 'GET', '/v1/ca')).certificatePem);
-        const v = verifyItem(bytes, certPem, caPem);
-        const d = v.item?.data;
+        const certPem = o.cert ? await readFile(o.cert, 'utf8') : meterId && !o.offline ? String((await callApi(o.server, 'GET', `/v1/meters/${meterId}/certificate`)).certificatePem) : '';
+        const caPem = o.ca ? await readFile(o.ca, 'utf8') : o.offline ? '' : String((await callApi(o.server, 'GET', '/v1/ca')).certificatePem);
+        const local = verifyItem(bytes, certPem, caPem);
+        const online = o.offline
+          ? null
+          : await callApi<Record<string, any>>(o.server, 'POST', '/v1/verify', { itemBase64: bytes.toString('base64'), location: o.location ?? '' });
+        const reasons = [...new Set([...local.reasons, ...((online?.reasons as string[]) ?? [])])];
+        const valid = local.valid && (online ? online.valid === true : true);
+        const d = local.item?.data;
         emit(
           o.json === true,
           {
-            valid: v.valid,
-            reasons: v.reasons,
+            valid,
+            status: online?.status ?? (local.valid ? 'valid' : 'invalid'),
+            reasons,
             meterId: d?.meterId ?? null,
             amountMills: d?.valueMills.toString() ?? null,
-            itemSerial: d?.itemSerial.toString() ?? null,
-            arAfterMills: d?.arAfterMills.toString() ?? null,
-            date: d?.date ?? null,
-            postage: d?.postage ?? null,
-            signedDataHex: v.signedDataHex ?? null,
-            signatureDerHex: v.signatureDerHex ?? null,
+            kind: d?.kind ?? null,
+            item: d ? itemJson(d) : null,
+            scans: online?.scans ?? null,
+            redemption: online?.redemption ?? null,
+            signedDataHex: local.signedDataHex ?? null,
+            signatureDerHex: local.signatureDerHex ?? null,
             certificatePem: certPem || null,
           },
-          () => (v.valid ? `VALID: $${formatMills(d!.valueMills)} from meter ${d!.meterId}, ${d!.date}` : `INVALID: ${v.reasons.join('; ')}`),
+          () =>
+            valid
+              ? `VALID ${d!.kind}: $${formatMills(d!.valueMills)} from meter ${d!.meterId}, ${d!.date}${online?.scans?.possibleReuse ? ` (WARNING: scanned before at ${online.scans.firstSeenAt})` : ''}`
+              : `INVALID: ${reasons.join('; ')}`,
         );
-        if (!v.valid) process.exit(3);
+        if (!valid) process.exit(3);
       }),
     );
 }

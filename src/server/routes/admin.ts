@@ -2,10 +2,10 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { fail } from '../../errors.js';
 import { parseMills } from '../../money.js';
-import { repo } from '../../store/index.js';
+import { inTransaction, repo } from '../../store/index.js';
 import { onModule } from '../module-tx.js';
 import { savePackage, sealedRef } from '../packages.js';
-import { requireOfficer } from '../auth.js';
+import { requireOfficer, requireSecurityOfficer } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import { runIdempotent } from '../idempotency.js';
 import { AmountMills, Username } from '../schemas.js';
@@ -51,6 +51,27 @@ export function adminRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
             },
           );
         });
+      },
+    );
+
+    app.post(
+      '/v1/admin/revoke',
+      {
+        schema: {
+          summary: "Revoke a customer's meter: its items stop verifying, and it runs no more commands",
+          tags: ['admin'],
+          body: Type.Object({ user: Username, reason: Type.String({ minLength: 1, maxLength: 200, pattern: '^[\\x20-\\x7e]*$' }) }, { additionalProperties: false }),
+        },
+      },
+      async (request) => {
+        const officer = await requireSecurityOfficer(ctx.db, request);
+        const customer = await registeredCustomer(ctx, request.body.user);
+        await inTransaction(ctx.db, async (tx) => {
+          await repo.setMeterStatus(tx, customer.meterId, 'revoked', request.body.reason);
+          await repo.recordOperatorAction(tx, officer, 'revoke', customer.meterId, { reason: request.body.reason });
+          await repo.recordAudit(tx, { kind: 'meter_revoked', meterId: customer.meterId, actor: officer, detail: { reason: request.body.reason } });
+        });
+        return { meterId: customer.meterId, status: 'revoked', reason: request.body.reason };
       },
     );
 

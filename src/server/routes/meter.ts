@@ -32,6 +32,7 @@ export function meterRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
         return runIdempotent(ctx.db, request, reply, `customer:${session.customerId}`, async (remember) => {
           if (op === 'print') return print(ctx, meterId, input, remember);
           if (op === 'refund') return refund(ctx, meterId, input, remember);
+          if (op === 'withdraw') return runMeterCommand(ctx, meterId, input, remember, async (tx) => (await repo.setMeterStatus(tx, meterId, 'withdrawn', 'withdrawn by the customer'), {}));
           return runMeterCommand(ctx, meterId, input, remember);
         });
       },
@@ -47,11 +48,11 @@ function print(ctx: ServerContext, meterId: string, input: CommandInput, remembe
       itemId: res.itemId!,
       meterId,
       itemSerial: BigInt(res.itemSerial!),
-      kind: 'postage',
+      kind: res.kind ?? 'postage',
       amountMills: BigInt(res.amountMills!),
       itemBytes,
     });
-    return { item: { itemId: res.itemId, itemSerial: res.itemSerial, amountMills: res.amountMills, itemBase64: r.item } };
+    return { item: { itemId: res.itemId, itemSerial: res.itemSerial, kind: res.kind ?? 'postage', amountMills: res.amountMills, itemBase64: r.item } };
   });
 }
 
@@ -60,6 +61,10 @@ async function refund(ctx: ServerContext, meterId: string, input: CommandInput, 
   const item = /^[0-9a-f]{32}$/.test(itemId) ? await repo.getItem(ctx.db, itemId) : null;
   if (!item || item.meterId !== meterId) fail('not_found', 'no such item on this meter');
   if (item.refundedAt) fail('already_refunded', `refunded at ${item.refundedAt.toISOString()}`);
+  // As with PC postage today: only unscanned labels are refunded; a redeemed item never is.
+  if (await repo.wasScanned(ctx.db, itemId)) fail('item_scanned', 'the item was scanned by a verifier');
+  const redeemed = await repo.findRedemption(ctx.db, itemId);
+  if (redeemed) fail('already_redeemed', `redeemed at ${redeemed.at.toISOString()}`);
   return runMeterCommand(ctx, meterId, { ...input, itemBytes: item.itemBytes.toString('base64') }, remember, async (tx) => {
     if (!(await repo.markItemRefunded(tx, itemId))) fail('already_refunded');
     return {};

@@ -25,7 +25,8 @@ export function publicRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
         const meter = await repo.getMeter(ctx.db, request.params.meterId);
         if (!meter) fail('not_found', 'no such meter');
         reply.header('cache-control', 'public, max-age=3600');
-        return { meterId: meter.meterId, certSerialHex: meter.certSerial, certificatePem: meter.certificatePem };
+        const status = await repo.getMeterStatus(ctx.db, meter.meterId);
+        return { meterId: meter.meterId, certSerialHex: meter.certSerial, certificatePem: meter.certificatePem, status: status?.status ?? 'active' };
       },
     );
   };

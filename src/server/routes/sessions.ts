@@ -6,7 +6,9 @@ import { openSession } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import { runIdempotent } from '../idempotency.js';
 import { runMeterCommand } from '../meter-command.js';
+import { CHALLENGE_RATE_BURST, CHALLENGE_RATE_PER_SEC } from '../../constants.js';
 import { onModule } from '../module-tx.js';
+import { RateLimiter } from '../rate-limit.js';
 import { savePackage, sealedRef } from '../packages.js';
 import { CommandBody, Hex32, Username } from '../schemas.js';
 
@@ -19,6 +21,8 @@ async function registeredCustomer(ctx: ServerContext, user: string) {
 
 /** Login: the module checks the password inside the package; the server only opens the session it vouches for. */
 export function sessionRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
+  // Anyone may ask for a login challenge, and each one is a module transaction (a ring entry).
+  const limiter = new RateLimiter(CHALLENGE_RATE_PER_SEC, CHALLENGE_RATE_BURST);
   return async (app) => {
     app.post(
       '/v1/sessions/challenge',
@@ -30,6 +34,7 @@ export function sessionRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request) => {
+        limiter.take(request.ip);
         const customer = await registeredCustomer(ctx, request.body.user);
         let meter!: repo.MeterRow;
         return onModule(
