@@ -34,7 +34,7 @@ export function verifyItem(itemBytes: Uint8Array, meterCertPem: string, caCertPe
     if (!cert.chainsToCa) reasons.push('the meter certificate is not issued by the installation CA');
     else if (t < cert.validFromMs || t > cert.validToMs) reasons.push('the meter or CA certificate is outside its validity period');
     if (cert.serialHex !== item.data.certSerialHex.replace(/^0+/, '')) reasons.push("the item names another certificate than the meter's");
-    if (revokedSerials.has(item.data.certSerialHex)) reasons.push("the meter's certificate is revoked");
+    if ([...revokedSerials].some((r) => r.toLowerCase().replace(/^0+/, '') === cert.serialHex)) reasons.push("the meter's certificate is revoked");
     const expiry = expiryOf(item.data);
     if (expiry && now.toISOString().slice(0, 10) > expiry) reasons.push(`the ${item.data.kind} expired on ${expiry}`);
     if (!verifyItemSignature(item.signedBytes, item.signature, cert.publicKey)) reasons.push('the signature does not verify');

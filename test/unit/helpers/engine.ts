@@ -50,9 +50,15 @@ export function testKeystore(): Promise<Keystore> {
   return keystorePromise;
 }
 
-export async function makeEngine(clock = new Clock(), refundWindowDays = 30): Promise<{ engine: MeterEngine; clock: Clock; keystore: Keystore }> {
+/** `auditIntervalDays` turns on the print watchdog; left out, no watchdog applies. */
+export async function makeEngine(
+  clock = new Clock(),
+  refundWindowDays = 30,
+  auditIntervalDays?: number,
+): Promise<{ engine: MeterEngine; clock: Clock; keystore: Keystore }> {
   const keystore = await testKeystore();
-  return { engine: new MeterEngine({ keystore, now: clock.now, random: randomBytes, refundWindowDays }), clock, keystore };
+  const watchdog = auditIntervalDays === undefined ? {} : { auditIntervalDays };
+  return { engine: new MeterEngine({ keystore, now: clock.now, random: randomBytes, refundWindowDays, ...watchdog }), clock, keystore };
 }
 
 export function toResponse(r: CommandResult): CommandResponse {

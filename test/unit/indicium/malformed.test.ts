@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeItem, encodeItem, encodeSignedBytes, ItemFormatError, type ItemData } from '../../../src/indicium/index.js';
+import { decodeItem, encodeItem, encodeSignedBytes, ItemFormatError, type ItemData, type PostageElements } from '../../../src/indicium/index.js';
 import { itemDataArb, SAMPLE } from '../helpers/items.js';
 
 const SIG = Buffer.alloc(64, 0x5a);
@@ -26,8 +26,13 @@ function expectFormatError(fn: () => unknown, message?: RegExp): void {
 }
 
 describe('encodeSignedBytes refuses invalid elements', () => {
-  const cases: [string, Partial<ItemData> | { postage: Partial<ItemData['postage']> }][] = [
+  const cases: [string, Partial<ItemData> | { postage: Partial<PostageElements> }][] = [
+    // A ticket header over postage elements: the ticket's own elements are missing.
     ['kind ticket', { kind: 'ticket' }],
+    ['kind coupon', { kind: 'coupon' }],
+    ['kind voucher', { kind: 'voucher' }],
+    ['kind gift', { kind: 'gift' }],
+    ['kind unknown', { kind: 'parcel' as ItemData['kind'] }],
     ['short cert serial', { certSerialHex: 'abcd' }],
     ['uppercase cert serial', { certSerialHex: SAMPLE.certSerialHex.toUpperCase() }],
     ['meter id not a UUID', { meterId: 'meter-1' }],
@@ -79,7 +84,12 @@ describe('decodeItem refuses malformed bytes with ItemFormatError', () => {
     ['version 2', edit(2, [2]), /version/],
     ['version 0', edit(2, [0]), /version/],
     ['kind 0', edit(3, [0]), /kind/],
-    ['kind ticket', edit(3, [2]), /kind/],
+    // Kinds 2-5 are defined now: a postage body under their header is malformed elements of that kind.
+    ['kind ticket over a postage body', edit(3, [2]), /ticket elements/],
+    ['kind coupon over a postage body', edit(3, [3]), /coupon elements/],
+    ['kind voucher over a postage body', edit(3, [4]), /voucher elements/],
+    ['kind gift over a postage body', edit(3, [5])],
+    ['kind 6', edit(3, [6]), /kind/],
     ['kind 255', edit(3, [255]), /kind/],
     ['algorithm 2', edit(4, [2]), /algorithm/],
     ['body length too big', edit(73, [0x00, 0x30]), /length/],

@@ -5,15 +5,20 @@ import {
   decodeItem,
   encodeItem,
   encodeSignedBytes,
+  ITEM_KINDS,
   itemIdOf,
   rawSignatureToDer,
   verifyItemSignature,
   type ItemData,
+  type ItemKind,
 } from '../../../src/indicium/index.js';
+
+/** ItemData as JSON: money and serial as decimal strings (Omit per kind, so each kind keeps its elements). */
+type JsonFields<D = ItemData> = D extends ItemData ? Omit<D, 'itemSerial' | 'arAfterMills' | 'valueMills'> & { itemSerial: string; arAfterMills: string; valueMills: string } : never;
 
 interface Vector {
   name: string;
-  fields: Omit<ItemData, 'itemSerial' | 'arAfterMills' | 'valueMills'> & { itemSerial: string; arAfterMills: string; valueMills: string };
+  fields: JsonFields;
   signedBytesHex: string;
   signedBytesSha256Hex: string;
   itemId: string;
@@ -30,7 +35,56 @@ const file = JSON.parse(readFileSync(new URL('../../../docs/test-vectors/items-v
 const publicKey = createPublicKey(file.key.publicKeySpkiPem);
 
 function expected(v: Vector): ItemData {
-  return { ...v.fields, itemSerial: BigInt(v.fields.itemSerial), arAfterMills: BigInt(v.fields.arAfterMills), valueMills: BigInt(v.fields.valueMills) };
+  return { ...v.fields, itemSerial: BigInt(v.fields.itemSerial), arAfterMills: BigInt(v.fields.arAfterMills), valueMills: BigInt(v.fields.valueMills) } as ItemData;
+}
+
+/**
+ * The kind elements read straight from the bytes by the layout in docs/ITEM-FORMAT.md, without the
+ * project's decoder: u8-length text, u32 YYYYMMDD dates, u16 weight.
+ */
+function elementsByTheDoc(kind: ItemKind, body: Buffer): Record<string, unknown> {
+  let o = 0;
+  const text = (fixed?: number) => {
+    const n = fixed ?? body[o++]!;
+    const s = body.subarray(o, o + n).toString('latin1');
+    o += n;
+    return s;
+  };
+  const date = () => {
+    const ymd = body.readUInt32BE(o).toString().padStart(8, '0');
+    o += 4;
+    return `${ymd.slice(0, 4)}-${ymd.slice(4, 6)}-${ymd.slice(6)}`;
+  };
+  let e: Record<string, unknown>;
+  switch (kind) {
+    case 'postage': {
+      const originZip = text(5);
+      const destination = text();
+      const rateCategory = text();
+      const weightTenthOz = body.readUInt16BE(o);
+      o += 2;
+      e = { postage: { originZip, destination, rateCategory, weightTenthOz } };
+      break;
+    }
+    case 'ticket': {
+      const event = text();
+      const seat = text();
+      const validFrom = date();
+      e = { ticket: { event, seat, validFrom, validTo: date() } };
+      break;
+    }
+    case 'coupon':
+    case 'voucher': {
+      const offer = text();
+      e = { offer: { offer, expiry: date() } };
+      break;
+    }
+    case 'gift':
+      e = { gift: { expiry: date() } };
+      break;
+  }
+  expect(o, 'nothing follows the last element').toBe(body.length);
+  return e;
 }
 
 describe('docs/test-vectors/items-v1.json', () => {
@@ -39,6 +93,12 @@ describe('docs/test-vectors/items-v1.json', () => {
     expect(derived).toBe(file.key.publicKeySpkiPem);
     expect(publicKey.asymmetricKeyDetails?.namedCurve).toBe('prime256v1');
     expect(file.items.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('has a vector for every item kind, each with a distinct name and item id', () => {
+    for (const kind of Object.keys(ITEM_KINDS)) expect(file.items.map((v) => v.fields.kind), kind).toContain(kind);
+    expect(new Set(file.items.map((v) => v.name)).size).toBe(file.items.length);
+    expect(new Set(file.items.map((v) => v.itemId)).size).toBe(file.items.length);
   });
 
   describe.each(file.items.map((v) => [v.name, v] as const))('%s', (_name, v) => {
@@ -73,6 +133,15 @@ describe('docs/test-vectors/items-v1.json', () => {
       const changed = Buffer.from(signed);
       changed[changed.length - 1]! ^= 1;
       expect(verifyItemSignature(changed, raw, publicKey)).toBe(false);
+    });
+
+    it('carries its kind code at offset 3 and elements laid out as docs/ITEM-FORMAT.md describes', () => {
+      const signed = Buffer.from(v.signedBytesHex, 'hex');
+      expect(signed[3]).toBe(ITEM_KINDS[v.fields.kind]);
+      expect(signed.readUInt16BE(73)).toBe(signed.length - 75);
+      const { kind, certSerialHex, meterId, itemSerial, arAfterMills, valueMills, date, softwareId, ...elements } = v.fields;
+      expect(elementsByTheDoc(kind, signed.subarray(75))).toEqual(elements);
+      expect(Object.keys(elements)).toHaveLength(1);
     });
 
     it('has the documented item id and digest', () => {

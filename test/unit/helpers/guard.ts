@@ -1,0 +1,78 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GuardedModule } from '../../../src/module/guard.js';
+import type { MeterEngine } from '../../../src/module/engine.js';
+import type { Keystore } from '../../../src/module/keystore.js';
+import type { CheckpointWire, ModuleOp } from '../../../src/module/messages.js';
+import { Ring } from '../../../src/module/ring.js';
+import { Clock, makeEngine, TODAY } from './engine.js';
+
+/**
+ * A module as the socket shell builds it (engine, ring file in a temp dir, guard), with a fixed
+ * clock and a captured log. `db` plays the database's copy of the module's checkpoint.
+ */
+export class GuardHarness {
+  readonly logs: string[] = [];
+  db: CheckpointWire | null = null;
+  guard!: GuardedModule;
+  ring!: Ring;
+
+  private constructor(
+    readonly dir: string,
+    readonly ringPath: string,
+    readonly engine: MeterEngine,
+    readonly clock: Clock,
+    readonly keystore: Keystore,
+    readonly capacity: number,
+  ) {}
+
+  static async create(capacity = 3, clock = new Clock()): Promise<GuardHarness> {
+    const dir = await mkdtemp(join(tmpdir(), 'vm-guard-'));
+    const { engine, keystore } = await makeEngine(clock);
+    const h = new GuardHarness(dir, join(dir, 'state', 'module.ring'), engine, clock, keystore, capacity);
+    await h.reload();
+    return h;
+  }
+
+  get key(): Buffer {
+    return this.keystore.domain.checkpointKey;
+  }
+
+  get serial(): string {
+    return this.keystore.identity.serial;
+  }
+
+  /** What a module restart does: load the ring from its file and wrap the engine again. */
+  async reload(): Promise<void> {
+    this.ring = await Ring.load(this.ringPath, this.key, this.serial, this.capacity, this.clock.now());
+    this.guard = new GuardedModule(this.engine, this.ring, this.key, this.clock.now, (line) => this.logs.push(line));
+  }
+
+  /** Dispatch with an explicit checkpoint; the database copy is not touched. */
+  dispatch<T = any>(op: ModuleOp, args: object, checkpoint: CheckpointWire | null): Promise<T> {
+    return this.guard.dispatch(op, { ...args, checkpoint }) as Promise<T>;
+  }
+
+  /** Dispatch with the database's checkpoint, and store the new one as the server would. */
+  async call<T = any>(op: ModuleOp, args: object): Promise<T> {
+    const r = (await this.dispatch<{ checkpoint: CheckpointWire }>(op, args, this.db)) as { checkpoint: CheckpointWire };
+    this.db = r.checkpoint;
+    return r as T;
+  }
+
+  cleanup(): Promise<void> {
+    return rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+export function printParams(amountMills: bigint, date = TODAY): Record<string, string> {
+  return {
+    amountMills: amountMills.toString(),
+    date,
+    originZip: '20260',
+    destination: '100011234',
+    rateCategory: 'FCM-LTR',
+    weightTenthOz: '10',
+  };
+}

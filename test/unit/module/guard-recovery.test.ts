@@ -1,0 +1,169 @@
+import { randomBytes } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { checkpointToJson, decodeCheckpointRecord, genesis, toWire } from '../../../src/module/checkpoint.js';
+import type { CheckpointWire, ModuleStatus, RecoverResult } from '../../../src/module/messages.js';
+import { registeredMeter, rejectsWith, T0, type TestClient } from '../helpers/engine.js';
+import { GuardHarness } from '../helpers/guard.js';
+
+// Ring size 3: the head and two older entries, as in the patent.
+let h: GuardHarness;
+let c: TestClient;
+beforeEach(async () => {
+  h = await GuardHarness.create(3);
+  c = await registeredMeter(h.engine, T0);
+});
+afterEach(() => h.cleanup());
+
+/** n funds through the guard; returns every checkpoint the database held, genesis (null) first. */
+async function funds(n: number): Promise<CheckpointWire[]> {
+  const wires = [h.ring.headWire()];
+  for (let i = 0; i < n; i++) {
+    h.clock.advance(1000);
+    wires.push((await h.call<{ checkpoint: CheckpointWire }>('fund', { pkg: c.pkg, amountMills: String(100 * (i + 1)) })).checkpoint);
+  }
+  return wires;
+}
+
+const recover = (checkpoint: CheckpointWire | null) => h.guard.dispatch('recover', { checkpoint }) as Promise<RecoverResult>;
+const reseed = (checkpoint: CheckpointWire | null) => h.guard.dispatch('reseed', { checkpoint }) as Promise<{ checkpoint: CheckpointWire }>;
+const seqOf = (w: CheckpointWire) => decodeCheckpointRecord(Buffer.from(w.record, 'hex'))!.seq;
+
+async function expectInhibited(): Promise<void> {
+  const head = h.ring.headWire();
+  for (const [op, args] of [
+    ['provision', { licensingZip: '20260' }],
+    ['fund', { pkg: c.pkg, amountMills: '1' }],
+    ['audit', { pkg: c.pkg }],
+    ['challenge', { pkg: c.pkg, clientNonce: randomBytes(32).toString('hex') }],
+    ['command', c.build('balance')],
+  ] as const) {
+    await rejectsWith(h.dispatch(op, args, head), 'module_inhibited');
+  }
+  await rejectsWith(recover(head), 'module_inhibited');
+  const info = (await h.guard.dispatch('info', {})) as ModuleStatus;
+  expect(info.inhibited?.reason).toMatch(/not in the ring/);
+}
+
+describe("recover: the database's checkpoint is in the ring", () => {
+  it('at the head: nothing to do', async () => {
+    const wires = await funds(2);
+    expect(await recover(wires[2]!)).toEqual({ outcome: 'current', discarded: [] });
+    expect(h.ring.head.seq).toBe(2n);
+    expect(h.logs).toEqual([]);
+  });
+
+  it.each([1, 2])('%i step(s) back: rolls back, reports the discarded entries, and runs from there', async (back) => {
+    const wires = await funds(3);
+    const ring = [...h.ring.entries];
+    const target = wires[3 - back]!;
+    const r = await recover(target);
+    expect(r.outcome).toBe('recovered');
+    expect(r.discarded).toEqual(ring.slice(ring.length - back).map(checkpointToJson));
+    expect(r.discarded.map((d) => d.seq)).toEqual(Array.from({ length: back }, (_, i) => String(4 - back + i)));
+    expect(h.ring.headWire()).toEqual(target);
+    expect(h.logs.at(-1)).toContain(`discarded ${back} transaction(s)`);
+    // The old head is gone: only the database's checkpoint opens the next op, and the seq follows it.
+    await rejectsWith(h.dispatch('fund', { pkg: c.pkg, amountMills: '1' }, wires[3]!), 'checkpoint_mismatch');
+    const next = await h.dispatch<{ checkpoint: CheckpointWire }>('fund', { pkg: c.pkg, amountMills: '1' }, target);
+    expect(seqOf(next.checkpoint)).toBe(seqOf(target) + 1n);
+    // The rolled-back totals are the target's: the discarded funding is no longer counted.
+    expect(h.ring.head.fundedMills).toBe(decodeCheckpointRecord(Buffer.from(target.record, 'hex'))!.fundedMills + 1n);
+  });
+
+  it('the rollback survives a restart', async () => {
+    const wires = await funds(3);
+    await recover(wires[1]!);
+    await h.reload();
+    expect(h.ring.headWire()).toEqual(wires[1]);
+  });
+});
+
+describe('recover: a checkpoint the ring cannot accept', () => {
+  it('forged: refused, and the ring is unchanged and not inhibited', async () => {
+    const wires = await funds(2);
+    const entries = [...h.ring.entries];
+    await rejectsWith(recover({ ...wires[1]!, mac: 'ab'.repeat(32) }), 'checkpoint_forged');
+    await rejectsWith(recover(toWire(randomBytes(32), h.ring.entries[0]!)), 'checkpoint_forged');
+    expect(h.ring.entries).toEqual(entries);
+    expect(h.ring.inhibited).toBeNull();
+  });
+
+  it("another module's: refused, unchanged", async () => {
+    await funds(2);
+    const entries = [...h.ring.entries];
+    await rejectsWith(recover(toWire(h.key, { ...h.ring.entries[0]!, moduleSerial: 'M-OTHER' })), 'checkpoint_foreign');
+    expect(h.ring.entries).toEqual(entries);
+    expect(h.ring.inhibited).toBeNull();
+  });
+
+  it('authentic but older than the ring: the module is inhibited, and stays so after a restart', async () => {
+    const wires = await funds(4);
+    expect(h.ring.entries.map((e) => e.seq)).toEqual([2n, 3n, 4n]);
+    const r = await recover(wires[1]!);
+    expect(r.outcome).toBe('inhibited');
+    expect(r.discarded).toEqual([]);
+    expect(r.reason).toMatch(/newest seq 4, oldest seq 2/);
+    expect(h.logs.at(-1)).toMatch(/^INHIBITED/);
+    expect(h.ring.inhibited).toMatchObject({ atMs: h.clock.now() });
+    // The ring itself is kept for the investigation.
+    expect(h.ring.entries.map((e) => e.seq)).toEqual([2n, 3n, 4n]);
+    await expectInhibited();
+    await h.reload();
+    await expectInhibited();
+  });
+
+  it('a null (never stored) checkpoint after the ring has moved: inhibited', async () => {
+    await funds(1);
+    expect((await recover(null)).outcome).toBe('inhibited');
+    await expectInhibited();
+  });
+});
+
+describe('reseed: return to service', () => {
+  async function inhibited(): Promise<CheckpointWire[]> {
+    const wires = await funds(4);
+    expect((await recover(wires[0]!)).outcome).toBe('inhibited');
+    return wires;
+  }
+
+  it("with an authentic checkpoint of this module: the ring restarts from it, for good", async () => {
+    const wires = await inhibited();
+    const db = wires[1]!;
+    const r = await reseed(db);
+    expect(r.checkpoint).toEqual(db);
+    expect(h.ring.inhibited).toBeNull();
+    expect(h.ring.entries).toHaveLength(1);
+    expect(h.logs.at(-1)).toContain('re-seeded the ring from the database at seq 1');
+    await h.reload();
+    expect(h.ring.inhibited).toBeNull();
+    const next = await h.dispatch<{ checkpoint: CheckpointWire }>('fund', { pkg: c.pkg, amountMills: '7' }, db);
+    expect(seqOf(next.checkpoint)).toBe(2n);
+    expect(h.ring.head.fundedMills).toBe(107n);
+  });
+
+  it('with null: restarts from a fresh genesis entry that null then matches', async () => {
+    await inhibited();
+    h.clock.advance(5000);
+    const r = await reseed(null);
+    expect(decodeCheckpointRecord(Buffer.from(r.checkpoint.record, 'hex'))).toEqual(genesis(h.serial, h.clock.now()));
+    expect(h.ring.inhibited).toBeNull();
+    const next = await h.dispatch<{ checkpoint: CheckpointWire }>('fund', { pkg: c.pkg, amountMills: '7' }, null);
+    expect(seqOf(next.checkpoint)).toBe(1n);
+  });
+
+  it('with a forged checkpoint: refused, and the module stays inhibited', async () => {
+    const wires = await inhibited();
+    const entries = [...h.ring.entries];
+    await rejectsWith(reseed({ ...wires[2]!, mac: 'cd'.repeat(32) }), 'checkpoint_forged');
+    await rejectsWith(reseed(toWire(randomBytes(32), { ...h.ring.head, seq: 50n })), 'checkpoint_forged');
+    await rejectsWith(reseed({ record: 'zz', mac: 'zz' }), 'checkpoint_forged');
+    expect(h.ring.entries).toEqual(entries);
+    await expectInhibited();
+  });
+
+  it("with another module's checkpoint: refused, and the module stays inhibited", async () => {
+    await inhibited();
+    await rejectsWith(reseed(toWire(h.key, genesis('M-OTHER', T0))), 'checkpoint_foreign');
+    await expectInhibited();
+  });
+});
