@@ -31,6 +31,9 @@ export const DEFAULT_PORT = 8080;
 export const MAX_BODY_BYTES = 64 * 1024;
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 128;
 export const SESSION_TTL_MS = 8 * 60 * 60_000;
+/** Verified officer credentials are remembered this long (scrypt is deliberately slow). */
+export const OFFICER_CACHE_TTL_MS = 60_000;
+export const OFFICER_CACHE_MAX = 1000;
 export const MAX_USERNAME_LENGTH = 64;
 export const REQUEST_TIMEOUT_MS = 30_000;
 

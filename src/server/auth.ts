@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { SESSION_TTL_MS } from '../constants.js';
+import { OFFICER_CACHE_MAX, OFFICER_CACHE_TTL_MS, SESSION_TTL_MS } from '../constants.js';
 import { fail } from '../errors.js';
 import { repo, type Db, type Tx } from '../store/index.js';
 import { verifyOfficerPassword } from './passwords.js';
@@ -44,7 +44,20 @@ export async function requireSecurityOfficer(db: Db, request: FastifyRequest): P
   return officer.username;
 }
 
+// scrypt makes a password check cost ~50 ms: remember good credentials briefly (by hash, bounded).
+const verifiedOfficers = new Map<string, { officer: repo.OfficerRow; untilMs: number }>();
+
 async function authenticateOfficer(db: Db, request: FastifyRequest): Promise<repo.OfficerRow> {
+  const key = createHash('sha256').update(request.headers.authorization ?? '').digest('hex');
+  const hit = verifiedOfficers.get(key);
+  if (hit && hit.untilMs > Date.now()) return hit.officer;
+  const officer = await checkOfficer(db, request);
+  if (verifiedOfficers.size >= OFFICER_CACHE_MAX) verifiedOfficers.delete(verifiedOfficers.keys().next().value!);
+  verifiedOfficers.set(key, { officer, untilMs: Date.now() + OFFICER_CACHE_TTL_MS });
+  return officer;
+}
+
+async function checkOfficer(db: Db, request: FastifyRequest): Promise<repo.OfficerRow> {
   const header = request.headers.authorization ?? '';
   const m = /^Basic ([A-Za-z0-9+/=]{1,700})$/.exec(header);
   if (!m) fail('unauthorized', 'operator commands need officer credentials (HTTP Basic)');

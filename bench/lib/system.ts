@@ -1,0 +1,78 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { createServer } from 'node:net';
+
+const CLI = join(import.meta.dirname, '..', '..', 'bin', 'vaultmeter.js');
+
+export interface BenchSystem {
+  readonly url: string;
+  readonly home: string;
+  readonly clientHome: string;
+  readonly officer: { user: string; password: string };
+  readonly ownerUrl: string;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function run(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`vaultmeter ${args[0]} failed: ${err}`))));
+  });
+}
+
+/** A whole installation in a temporary home: init with N modules, then start (embedded PostgreSQL). */
+export async function startBenchSystem(modules: number, extraEnv: NodeJS.ProcessEnv = {}): Promise<BenchSystem> {
+  const dir = await mkdtemp(join(tmpdir(), 'vmbench-'));
+  await chmod(dir, 0o711);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    VAULTMETER_HOME: join(dir, 'home'),
+    VAULTMETER_CLIENT_HOME: join(dir, 'client'),
+    VAULTMETER_PASSPHRASE: 'benchmark passphrase, not for production',
+    PORT: String(await freePort()),
+    ...extraEnv,
+  };
+  const init = JSON.parse((await run(['init', '--modules', String(modules), '--json'], env)).trim());
+  const child: ChildProcess = spawn(process.execPath, [CLI, 'start', '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const msg = JSON.parse(line);
+      if (msg.ready) resolve(msg.url);
+    });
+    child.once('exit', (code) => reject(new Error(`start exited ${code}: ${stderr}`)));
+  });
+  const config = JSON.parse(await readFile(join(dir, 'home', 'config.json'), 'utf8'));
+  return {
+    url,
+    home: env.VAULTMETER_HOME!,
+    clientHome: env.VAULTMETER_CLIENT_HOME!,
+    officer: init.officer,
+    ownerUrl: `postgres://postgres:${encodeURIComponent(config.embedded.ownerPassword)}@127.0.0.1:${config.embedded.port}/postgres`,
+    stop: async () => {
+      await new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      });
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
