@@ -77,7 +77,12 @@ export const DEFAULT_HALT_THRESHOLD = 1;
 /** The watchdog: days a meter may go without a device audit before it stops printing. */
 export const DEFAULT_AUDIT_INTERVAL_DAYS = 90;
 /** How many modules one request may try (after a recovery, an inhibition or an unreachable module). */
-export const MODULE_ATTEMPTS = 3;
+export const MODULE_ATTEMPTS = 4;
+/**
+ * Group commit: at most this many commands (for distinct meters) in one module dispatch and one
+ * database transaction. Batches form while the previous one commits; none waits on a timer.
+ */
+export const MAX_BATCH_OPS = 64;
 /** Page size for the audit trail listing. */
 export const MAX_AUDIT_PAGE = 500;
 

@@ -1,8 +1,10 @@
-import { fail } from '../errors.js';
+import { MAX_BATCH_OPS } from '../constants.js';
+import { fail, VaultError } from '../errors.js';
 import { checkpointToJson, decodeCheckpointRecord, genesis, wireIsAuthentic } from './checkpoint.js';
 import type { MeterEngine } from './engine.js';
 import type * as M from './messages.js';
-import type { Ring } from './ring.js';
+import { PACKAGE_OPS } from './messages.js';
+import type { Ring, RingEffect } from './ring.js';
 
 /** What a package-writing op did, for the ring: amounts and registers after. */
 interface Effect {
@@ -68,11 +70,39 @@ export class GuardedModule {
   private async run(op: M.ModuleOp, args: any): Promise<unknown> {
     if (op === 'recover') return this.recover(args.checkpoint);
     if (op === 'reseed') return this.reseed(args.checkpoint);
+    if (op === 'batch') return this.batch(args);
     if (this.ring.inhibited) fail('module_inhibited', `module ${this.ring.serial} is inhibited: ${this.ring.inhibited.reason}`);
     this.verify(args.checkpoint);
     const { result, effect } = await this.act(op, args);
     const checkpoint = await this.ring.append({ ...effect, atMs: this.now() });
     return { ...result, checkpoint };
+  }
+
+  /**
+   * Group commit: several package ops (for distinct meters) in one dispatch, checked against the
+   * stored checkpoint once and recorded as one ring entry (one file write). An op that fails is
+   * answered on its own and leaves no trace in the ring.
+   */
+  private async batch(args: M.BatchArgs): Promise<M.BatchResult> {
+    if (this.ring.inhibited) fail('module_inhibited', `module ${this.ring.serial} is inhibited: ${this.ring.inhibited.reason}`);
+    if (!Array.isArray(args.ops) || args.ops.length === 0 || args.ops.length > MAX_BATCH_OPS) fail('invalid_request', `a batch holds 1 to ${MAX_BATCH_OPS} ops`);
+    this.verify(args.checkpoint);
+    const results: M.BatchItemResult[] = [];
+    const effects: RingEffect[] = [];
+    for (const { op, args: opArgs } of args.ops) {
+      try {
+        if (!(PACKAGE_OPS as readonly string[]).includes(op)) fail('invalid_request', `${op} cannot be batched`);
+        const { result, effect } = await this.act(op, opArgs);
+        effects.push(effect);
+        results.push({ ok: true, result });
+      } catch (e) {
+        if (!(e instanceof VaultError)) this.log(`internal error in batched ${op}: ${(e as Error).stack ?? String(e)}`);
+        const err = e instanceof VaultError ? { code: e.code, message: e.message, extra: e.extra } : { code: 'internal', message: 'internal error' };
+        results.push({ ok: false, error: err });
+      }
+    }
+    const checkpoint = effects.length ? await this.ring.appendBatch(effects, this.now()) : this.ring.headWire();
+    return { results, checkpoint };
   }
 
   private verify(db: M.CheckpointWire | null): void {
@@ -129,9 +159,10 @@ export class GuardedModule {
       case 'head':
         return { outcome: 'current', discarded: [] };
       case 'older': {
-        const discarded = await this.ring.rollbackTo(m.index);
+        const discarded = this.ring.entries.slice(m.index + 1).flatMap((e) => this.ring.transactionsOf(e));
+        await this.ring.rollbackTo(m.index);
         this.log(`auto-recovered to checkpoint seq ${this.ring.head.seq}; discarded ${discarded.length} transaction(s)`);
-        return { outcome: 'recovered', discarded: discarded.map(checkpointToJson) };
+        return { outcome: 'recovered', discarded };
       }
       case 'none': {
         const reason = `the stored checkpoint is not in the ring (newest seq ${this.ring.head.seq}, oldest seq ${this.ring.entries[0]!.seq})`;

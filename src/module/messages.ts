@@ -133,6 +133,21 @@ export interface RecoverResult {
   readonly reason?: string;
 }
 
+export interface BatchArgs {
+  readonly checkpoint: CheckpointWire | null;
+  readonly ops: readonly { readonly op: PackageOp; readonly args: Record<string, unknown> }[];
+}
+
+export type BatchItemResult =
+  | { readonly ok: true; readonly result: Record<string, unknown> }
+  | { readonly ok: false; readonly error: { readonly code: string; readonly message: string; readonly extra?: Record<string, unknown> } };
+
+export interface BatchResult {
+  readonly results: readonly BatchItemResult[];
+  /** The stored checkpoint must become this when the batch commits (the head, unchanged, if every op failed). */
+  readonly checkpoint: CheckpointWire;
+}
+
 export interface ModuleOps {
   info: [Record<string, never>, ModuleStatus];
   provision: Guarded<ProvisionArgs, ProvisionResult>;
@@ -144,12 +159,13 @@ export interface ModuleOps {
   audit: Guarded<AuditArgs, AuditResult>;
   recover: [{ readonly checkpoint: CheckpointWire | null }, RecoverResult];
   reseed: [{ readonly checkpoint: CheckpointWire | null }, { readonly checkpoint: CheckpointWire }];
+  batch: [BatchArgs, BatchResult];
 }
 
 export type ModuleOp = keyof ModuleOps;
 export const PACKAGE_OPS = ['provision', 'registerBegin', 'registerComplete', 'challenge', 'command', 'fund', 'audit'] as const;
 export type PackageOp = (typeof PACKAGE_OPS)[number];
-export const MODULE_OPS: readonly ModuleOp[] = ['info', ...PACKAGE_OPS, 'recover', 'reseed'];
+export const MODULE_OPS: readonly ModuleOp[] = ['info', ...PACKAGE_OPS, 'recover', 'reseed', 'batch'];
 
 /** Client meter commands that travel through `command`. */
 export const CLIENT_OPS = ['login', 'balance', 'print', 'refund', 'withdraw', 'password'] as const;

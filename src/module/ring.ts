@@ -39,7 +39,12 @@ export interface Inhibition {
 interface RingState {
   entries: Checkpoint[];
   inhibited: Inhibition | null;
+  /** For an entry that checkpoints a whole batch (group commit): each transaction in it, by entry seq. */
+  batchOps?: Record<string, Record<string, string | number>[]>;
 }
+
+/** One transaction as the ring records it (the module adds seq, serial, time and running totals). */
+export type RingEffect = Omit<Checkpoint, 'seq' | 'moduleSerial' | 'fundedMills' | 'printedMills' | 'refundedMills' | 'atMs'>;
 
 export class Ring {
   private constructor(
@@ -64,9 +69,9 @@ export class Ring {
     if (file.format !== FORMAT || file.serial !== serial) throw new Error(`${path} is not the ring of module ${serial}`);
     const body = open(key, Buffer.from(file.sealed, 'base64'), Buffer.from(`${FORMAT}|${serial}`));
     if (!body) throw new Error(`the ring file ${path} fails authentication: refusing to start`);
-    const d = JSON.parse(body.toString('utf8')) as { entries: Record<string, string | number>[]; inhibited: Inhibition | null };
+    const d = JSON.parse(body.toString('utf8')) as { entries: Record<string, string | number>[]; inhibited: Inhibition | null; batchOps?: RingState['batchOps'] };
     // A ring written under a larger size keeps only the newest `capacity` entries: N bounds how far recovery may roll back.
-    return new Ring(path, key, checkpointKey, serial, capacity, { entries: d.entries.map(checkpointFromJson).slice(-capacity), inhibited: d.inhibited });
+    return new Ring(path, key, checkpointKey, serial, capacity, { entries: d.entries.map(checkpointFromJson).slice(-capacity), inhibited: d.inhibited, batchOps: d.batchOps ?? {} });
   }
 
   get head(): Checkpoint {
@@ -114,6 +119,38 @@ export class Ring {
     return toWire(this.checkpointKey, entry);
   }
 
+  /**
+   * Group commit: one checkpoint for a whole batch, so the chain stays exact per batch and a batch
+   * that fails to commit is rolled back as a unit. A batch of one is an ordinary entry.
+   */
+  async appendBatch(effects: readonly RingEffect[], atMs: number): Promise<CheckpointWire> {
+    if (effects.length === 1) return this.append({ ...effects[0]!, atMs });
+    const h = this.head;
+    const sum = (type: string) => effects.filter((e) => e.type === type).reduce((t, e) => t + e.amountMills, 0n);
+    const entry: Checkpoint = {
+      seq: h.seq + 1n,
+      moduleSerial: this.serial,
+      meterId: '',
+      type: `batch:${effects.length}`,
+      amountMills: effects.reduce((t, e) => t + e.amountMills, 0n),
+      arMills: 0n,
+      drMills: 0n,
+      packageVersion: 0n,
+      atMs,
+      fundedMills: h.fundedMills + sum('fund'),
+      printedMills: h.printedMills + sum('print'),
+      refundedMills: h.refundedMills + sum('refund'),
+    };
+    const ops = effects.map((e) => checkpointToJson({ ...entry, ...e, seq: entry.seq }));
+    await this.persist({ ...this.state, entries: [...this.state.entries, entry].slice(-this.capacity), batchOps: { ...this.state.batchOps, [entry.seq.toString()]: ops } });
+    return toWire(this.checkpointKey, entry);
+  }
+
+  /** The transactions an entry stands for: itself, or each transaction of its batch. */
+  transactionsOf(entry: Checkpoint): Record<string, string | number>[] {
+    return this.state.batchOps?.[entry.seq.toString()] ?? [checkpointToJson(entry)];
+  }
+
   /** Auto-recovery: drop the entries newer than `index`; returns them for the audit trail. */
   async rollbackTo(index: number): Promise<Checkpoint[]> {
     const discarded = this.state.entries.slice(index + 1);
@@ -132,7 +169,11 @@ export class Ring {
 
   /** Write `next` durably, then adopt it: a failed write leaves the ring in memory as it is on disk. */
   private async persist(next: RingState): Promise<void> {
-    const body = JSON.stringify({ entries: next.entries.map(checkpointToJson), inhibited: next.inhibited });
+    // Keep batch details only for the entries still in the ring.
+    const kept = new Set(next.entries.map((e) => e.seq.toString()));
+    const batchOps = Object.fromEntries(Object.entries(next.batchOps ?? {}).filter(([seq]) => kept.has(seq)));
+    next = { ...next, batchOps };
+    const body = JSON.stringify({ entries: next.entries.map(checkpointToJson), inhibited: next.inhibited, batchOps });
     const sealed = seal(this.key, Buffer.from(body), Buffer.from(`${FORMAT}|${this.serial}`));
     await writeFileAtomic(this.path, JSON.stringify({ format: FORMAT, serial: this.serial, sealed: sealed.toString('base64') }), 0o600);
     this.state = next;

@@ -43,5 +43,6 @@ export async function runMeterCommand(
       await remember(tx, answer);
       return answer;
     },
+    meterId,
   );
 }

@@ -2,6 +2,7 @@ import { MODULE_ATTEMPTS } from '../constants.js';
 import { fail, VaultError } from '../errors.js';
 import { decodeCheckpointRecord, type CheckpointWire, type ModuleConnection, type ModuleOps, type PackageOp } from '../module/index.js';
 import { inTransaction, repo, type Tx } from '../store/index.js';
+import { BatchAborted, ModuleBatcher } from './module-batcher.js';
 import type { ServerContext } from './context.js';
 
 type Args<K extends PackageOp> = Omit<ModuleOps[K][0], 'checkpoint'>;
@@ -10,18 +11,31 @@ type Result<K extends PackageOp> = ModuleOps[K][1];
 const toWire = (row: repo.CheckpointRow | null): CheckpointWire | null =>
   row ? { record: row.record.toString('hex'), mac: row.mac.toString('hex') } : null;
 
+const batchers = new WeakMap<ModuleConnection, ModuleBatcher>();
+
+function batcherOf(ctx: ServerContext, m: ModuleConnection): ModuleBatcher {
+  let b = batchers.get(m);
+  if (!b) {
+    b = new ModuleBatcher(ctx.db, m, ctx.modules.serialOf(m), storeCheckpoint);
+    batchers.set(m, b);
+  }
+  return b;
+}
+
 /**
- * One package-writing module call, checkpointed (the patent's cross-verification): in one database
- * transaction, lock the module's row, hand the module its stored checkpoint with the request, store
- * the module's new checkpoint, and commit it together with `commit`'s writes. Nothing the module
- * produced is released before that commit. A checkpoint mismatch triggers auto-recovery, then one
- * more try; an inhibited or unreachable module is skipped for another.
+ * One package-writing module call, checkpointed (the patent's cross-verification) and group-committed:
+ * the op joins the module's next batch, which in one database transaction locks the module's row,
+ * hands the module its stored checkpoint, stores the module's new checkpoint and commits it together
+ * with every op's `commit` writes. Nothing the module produced is released before that commit. A
+ * checkpoint mismatch triggers auto-recovery, then another try; an inhibited or unreachable module
+ * is skipped for another; an op whose batch was aborted by another op's failed write is retried.
  */
 export async function onModule<K extends PackageOp, R>(
   ctx: ServerContext,
   op: K,
   prepare: (tx: Tx) => Promise<Args<K>>,
   commit: (tx: Tx, result: Result<K>) => Promise<R>,
+  key: string | null = null,
 ): Promise<R> {
   await assertNotHalted(ctx);
   const failed = new Set<ModuleConnection>();
@@ -30,16 +44,16 @@ export async function onModule<K extends PackageOp, R>(
     const m = ctx.modules.pick(failed);
     const serial = ctx.modules.serialOf(m);
     try {
-      return await inTransaction(ctx.db, async (tx) => {
-        const checkpoint = toWire(await repo.lockCheckpoint(tx, serial));
-        const args = await prepare(tx);
-        const result = (await m.call(op, { ...args, checkpoint } as ModuleOps[K][0])) as Result<K>;
-        await storeCheckpoint(tx, serial, result.checkpoint);
-        return commit(tx, result);
+      return await batcherOf(ctx, m).submit<R>({
+        op,
+        key,
+        prepare: async (tx) => (await prepare(tx)) as Record<string, unknown>,
+        commit: async (tx, result) => commit(tx, result as unknown as Result<K>),
       });
     } catch (e) {
-      if (!(e instanceof VaultError)) throw e;
       lastError = e;
+      if (e instanceof BatchAborted) continue;
+      if (!(e instanceof VaultError)) throw e;
       if (e.code === 'checkpoint_mismatch') await recoverModule(ctx, m);
       else if (e.code === 'module_inhibited') await markInhibited(ctx, serial, e.message);
       else if (e.code === 'module_unavailable') failed.add(m);

@@ -31,13 +31,21 @@ export function formatZip(zip: string): string {
   return zip;
 }
 
+function isCalendarDate(ymd: string): boolean {
+  const [y, m, d] = ymd.split('-').map(Number) as [number, number, number];
+  const t = new Date(Date.UTC(y, m - 1, d));
+  return t.getUTCFullYear() === y && t.getUTCMonth() === m - 1 && t.getUTCDate() === d;
+}
+
 /** Checks what the renderer relies on; text fields are otherwise printed as given (cleaned, fitted). */
 export function checkInput(input: LabelInput): void {
   if (!((input.itemBytes as unknown) instanceof Uint8Array)) throw new LabelError('itemBytes must be bytes');
   if (input.itemBytes.length === 0) throw new LabelError('itemBytes is empty');
   kindTitle(input.kind);
   formatValue(input.valueMills);
-  if (typeof input.date !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(input.date)) throw new LabelError('date must be YYYY-MM-DD');
+  if (typeof input.date !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(input.date) || !isCalendarDate(input.date)) {
+    throw new LabelError('date must be a real date, YYYY-MM-DD');
+  }
   if (typeof input.meterId !== 'string' || typeof input.itemId !== 'string') throw new LabelError('meterId and itemId must be strings');
   const lines = input.addressLines ?? [];
   if (!Array.isArray(lines) || lines.some((l) => typeof l !== 'string')) throw new LabelError('addressLines must be strings');

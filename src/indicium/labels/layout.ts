@@ -172,7 +172,8 @@ function indicium(
       if (moduleIn < minModule || textH > region.h) continue;
       const bw = moduleIn * s.modulesWide;
       const bh = moduleIn * s.modulesHigh;
-      const usedW = side ? bw + GAP + Math.max(...fitted.map((l) => m.width(l.text, l.sizePt, l.bold))) : Math.max(bw, textW);
+      const textUsed = Math.max(...fitted.map((l) => m.width(l.text, l.sizePt, l.bold)));
+      const usedW = side ? bw + GAP + textUsed : Math.max(bw, textUsed);
       const height = side ? Math.max(bh, textH) : textH + GAP + bh;
       const score: [number, number] = [moduleIn, -height];
       if (best && (score[0] < best.score[0] || (score[0] === best.score[0] && score[1] <= best.score[1] + 1e-9))) continue;
@@ -204,8 +205,7 @@ function body(m: TextMetrics, input: LabelInput, region: Region, basePt: number,
         // One size for the whole block: the size its longest line needs (within limits).
         const sizePt = Math.min(...address.map((text) => fit(m, { text, sizePt: size(basePt), bold: false, minPt: size(basePt - 4) }, region.w).sizePt));
         lines.push(...address.map((text) => fit(m, { text, sizePt, bold: false, minPt: sizePt }, region.w)));
-      }
-      else lines.push(fit(m, { text: dest, sizePt: size(basePt + 4), bold: true, minPt: size(basePt) }, region.w));
+      } else lines.push(fit(m, { text: dest, sizePt: size(basePt + 4), bold: true, minPt: size(basePt) }, region.w));
     }
     return lines;
   };

@@ -1,8 +1,9 @@
 import { PDFDocument, StandardFonts, type PDFFont } from 'pdf-lib';
 
 /**
- * Text metrics for laying out a label. All outputs measure with Helvetica (the PDF font), widened by
- * WIDEN so that the PNG font (DejaVu Sans Condensed, up to ~9% wider in bold) and the ZPL font also fit.
+ * Text metrics for laying out a label. All outputs measure with Helvetica (the PDF font), widened so
+ * that the PNG font (DejaVu Sans Condensed: up to ~4% wider than Helvetica, and up to ~20% in bold, for
+ * digits and commas) and the ZPL font (narrower) also fit.
  */
 export interface TextMetrics {
   /** Width in inches of `text` at `sizePt`. */
@@ -11,7 +12,7 @@ export interface TextMetrics {
   clean(text: string): string;
 }
 
-const WIDEN = 1.1;
+const WIDEN = { regular: 1.1, bold: 1.22 };
 
 export interface PdfFonts {
   readonly regular: PDFFont;
@@ -28,11 +29,14 @@ export function metricsOf(fonts: PdfFonts): TextMetrics {
     Array.from(text.normalize('NFC').replace(/\s+/g, ' ').trim(), (ch) => (printable.has(ch.codePointAt(0)!) ? ch : '?')).join('');
   return {
     clean,
-    width: (text, sizePt, bold) => ((bold ? fonts.bold : fonts.regular).widthOfTextAtSize(clean(text), sizePt) * WIDEN) / 72,
+    width: (text, sizePt, bold) => ((bold ? fonts.bold : fonts.regular).widthOfTextAtSize(clean(text), sizePt) * (bold ? WIDEN.bold : WIDEN.regular)) / 72,
   };
 }
 
-/** Metrics without a PDF to draw in (PNG and ZPL output). */
-export async function standaloneMetrics(): Promise<TextMetrics> {
-  return metricsOf(embedFonts(await PDFDocument.create({ updateMetadata: false })));
+let standalone: Promise<TextMetrics> | undefined;
+
+/** Metrics without a PDF to draw in (PNG and ZPL output); made once. */
+export function standaloneMetrics(): Promise<TextMetrics> {
+  standalone ??= PDFDocument.create({ updateMetadata: false }).then((doc) => metricsOf(embedFonts(doc)));
+  return standalone;
 }

@@ -49,6 +49,7 @@ export function adminRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
               await remember(tx, answer);
               return answer;
             },
+            customer.meterId,
           );
         });
       },
@@ -103,6 +104,7 @@ export function adminRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
               await remember(tx, answer);
               return answer;
             },
+            customer.meterId,
           );
         });
       },

@@ -36,6 +36,7 @@ export function registrationRoutes(ctx: ServerContext): FastifyPluginAsyncTypebo
             await savePackage(tx, meter, r.package);
             return r;
           },
+          claimed.meterId,
         );
         return {
           meterId: meter.meterId,
@@ -81,6 +82,7 @@ export function registrationRoutes(ctx: ServerContext): FastifyPluginAsyncTypebo
             await repo.markCustomerRegistered(tx, customer.customerId);
             return { response: done.response, responseMac: done.responseMac, session: await openSession(tx, customer.customerId) };
           },
+          meterId,
         );
       },
     );

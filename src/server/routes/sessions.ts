@@ -48,6 +48,7 @@ export function sessionRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
             await savePackage(tx, meter, r.package);
             return { meterId: meter.meterId, response: r.response, responseMac: r.responseMac };
           },
+          customer.meterId,
         );
       },
     );

@@ -33,6 +33,7 @@ describe('LabelError', () => {
     [`${MAX_ADDRESS_LINES + 1} address lines`, { addressLines: Array.from({ length: MAX_ADDRESS_LINES + 1 }, (_, i) => `LINE ${i}`) }, {}],
     ['no item bytes', { itemBytes: Buffer.alloc(0) }, {}],
     ['a date that is not YYYY-MM-DD', { date: '14/03/2026' }, {}],
+    ['a date that does not exist', { date: '2026-02-30' }, {}],
     ['a negative value', { valueMills: -1n }, {}],
     ['an unknown kind', { kind: 'stamp' as never }, {}],
     ['a ZPL printer resolution that does not exist', {}, { format: 'zpl', dpi: 250 }],
@@ -51,6 +52,13 @@ describe('LabelError', () => {
 
   it('names the formats a stock does support', async () => {
     await expect(renderLabel(item, { stock: 'envelope-10', format: 'zpl' })).rejects.toThrow('stock envelope-10 cannot be printed as zpl (it can be: pdf, png)');
+  });
+
+  it('is not thrown for the largest value, long text fields, or non-Latin text', async () => {
+    const odd = { ...item, valueMills: 2n ** 64n - 1n, title: 'x'.repeat(500), addressLines: ['東京都千代田区', 'y'.repeat(200)] };
+    for (const stock of ['label-4x6', 'envelope-10', 'letter'] as const) {
+      for (const symbology of ['datamatrix', 'pdf417'] as const) await expect(renderLabel(odd, { stock, format: 'pdf', symbology })).resolves.toBeInstanceOf(Buffer);
+    }
   });
 
   it('is not thrown for exactly 6 address lines, or none', async () => {

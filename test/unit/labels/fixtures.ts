@@ -76,6 +76,18 @@ export function pdfToPng(pdf: Buffer, dpi = 300): Promise<Buffer> {
   });
 }
 
+/** Page 1 of a PDF as an 8-bit grayscale raster (pdftoppm -gray, PGM). */
+export function pdfToGray(pdf: Buffer, dpi: number): Promise<{ gray: Uint8Array; width: number; height: number }> {
+  return inTempDir(async (dir) => {
+    await writeFile(join(dir, 'in.pdf'), pdf);
+    await run('pdftoppm', ['-r', String(dpi), '-gray', '-singlefile', '-f', '1', '-l', '1', join(dir, 'in.pdf'), join(dir, 'page')]);
+    const pgm = await readFile(join(dir, 'page.pgm'));
+    const header = /^P5\s+(\d+)\s+(\d+)\s+255\s/.exec(pgm.toString('latin1', 0, 64));
+    if (!header) throw new Error('pdftoppm did not write an 8-bit PGM');
+    return { gray: pgm.subarray(header[0].length), width: Number(header[1]), height: Number(header[2]) };
+  });
+}
+
 /** The text of a PDF, by poppler's pdftotext. */
 export function pdfText(pdf: Buffer): Promise<string> {
   return inTempDir(async (dir) => {

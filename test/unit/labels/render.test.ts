@@ -49,7 +49,9 @@ describe('every stock in every format it supports, with a real signed item', () 
     }
   });
 
-  it.skipIf(HAS_DMTX)('SKIPPED CHECK: dmtxread is not installed (apt-get install dmtx-utils), so Data Matrix PNGs were decoded by zxing only', () => {});
+  // Reported as a skipped test only when dmtxread is missing.
+
+  if (!HAS_DMTX) it.skip('dmtxread is not installed (apt-get install dmtx-utils): Data Matrix PNGs were decoded by zxing only', () => {});
 
   it('renders the same bytes twice (deterministic output)', async () => {
     for (const format of ['pdf', 'png', 'zpl'] as const) {
@@ -69,9 +71,9 @@ describe('every stock in every format it supports, with a real signed item', () 
   });
 
   it('shows the kind and title for items other than postage, and a destination ZIP without an address', async () => {
-    const ticket = { ...item, kind: 'ticket' as const, title: 'Spring Concert - Row F Seat 12', addressLines: undefined, valueMills: 42_500n };
+    const ticket = { ...item, kind: 'ticket' as const, title: 'Spring Concert F12', addressLines: undefined, valueMills: 42_500n };
     const text = await pdfText(await renderLabel(ticket, { stock: 'letter', format: 'pdf' }));
-    for (const s of ['TICKET', '$42.50', 'Spring Concert - Row F Seat 12', 'ZIP 10001-1234']) expect(text).toContain(s);
+    for (const s of ['TICKET', '$42.50', 'Spring Concert F12', 'ZIP 10001-1234']) expect(text).toContain(s);
     expect(text).not.toContain('US POSTAGE');
     const gift = await pdfText(await renderLabel({ ...ticket, kind: 'gift', valueMills: 25_000_125n }, { stock: 'envelope-10', format: 'pdf' }));
     for (const s of ['GIFT CERTIFICATE', '$25,000.125']) expect(gift).toContain(s);

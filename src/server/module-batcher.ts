@@ -1,0 +1,116 @@
+import { MAX_BATCH_OPS } from '../constants.js';
+import { isErrorCode, VaultError } from '../errors.js';
+import type { CheckpointWire, ModuleConnection, PackageOp } from '../module/index.js';
+import { inTransaction, repo, type Db, type Tx } from '../store/index.js';
+
+/** One queued package op: how to build its module args, and what to write when it succeeds. */
+export interface BatchedOp {
+  readonly op: PackageOp;
+  /** Ops with the same key (a meter) never share a batch: they would race on one package. */
+  readonly key: string | null;
+  readonly prepare: (tx: Tx) => Promise<Record<string, unknown>>;
+  readonly commit: (tx: Tx, result: Record<string, unknown>) => Promise<unknown>;
+}
+
+interface Pending extends BatchedOp {
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+}
+
+/** Thrown to the other ops of a batch that one op's write aborted: they were not applied. */
+export class BatchAborted extends Error {}
+
+/**
+ * Group commit for one module. Ops queue while the previous batch commits; the next batch takes up
+ * to MAX_BATCH_OPS of them for distinct meters, in ONE database transaction: lock the module's
+ * checkpoint row, read each package, one module dispatch, each op's writes, the batch checkpoint,
+ * one commit. Answers are released only after that commit.
+ */
+export class ModuleBatcher {
+  private readonly queue: Pending[] = [];
+  private running = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly module: ModuleConnection,
+    private readonly serial: string,
+    private readonly storeCheckpoint: (tx: Tx, serial: string, wire: CheckpointWire) => Promise<void>,
+  ) {}
+
+  submit<R>(op: BatchedOp): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.queue.push({ ...op, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.running) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.queue.length > 0) await this.runBatch(this.take());
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** Up to MAX_BATCH_OPS queued ops, first come first served, one per key. */
+  private take(): Pending[] {
+    const keys = new Set<string>();
+    const batch: Pending[] = [];
+    for (let i = 0; i < this.queue.length && batch.length < MAX_BATCH_OPS; ) {
+      const p = this.queue[i]!;
+      if (p.key !== null && keys.has(p.key)) {
+        i++;
+        continue;
+      }
+      if (p.key !== null) keys.add(p.key);
+      batch.push(p);
+      this.queue.splice(i, 1);
+    }
+    return batch;
+  }
+
+  private async runBatch(batch: Pending[]): Promise<void> {
+    const settled: { p: Pending; value?: unknown; error?: unknown }[] = [];
+    try {
+      await inTransaction(this.db, async (tx) => {
+        const row = await repo.lockCheckpoint(tx, this.serial);
+        const checkpoint = row ? { record: row.record.toString('hex'), mac: row.mac.toString('hex') } : null;
+        const ready: { p: Pending; args: Record<string, unknown> }[] = [];
+        for (const p of batch) {
+          try {
+            ready.push({ p, args: await p.prepare(tx) });
+          } catch (e) {
+            settled.push({ p, error: e });
+          }
+        }
+        if (ready.length === 0) return;
+        const res = await this.module.call('batch', { checkpoint, ops: ready.map((r) => ({ op: r.p.op, args: r.args })) });
+        for (const [i, r] of ready.entries()) {
+          const out = res.results[i]!;
+          if (!out.ok) {
+            const code = isErrorCode(out.error.code) ? out.error.code : 'internal';
+            settled.push({ p: r.p, error: new VaultError(code, out.error.message, out.error.extra ?? {}) });
+            continue;
+          }
+          try {
+            settled.push({ p: r.p, value: await r.p.commit(tx, { ...out.result, checkpoint: res.checkpoint }) });
+          } catch (e) {
+            // One op's writes failed: nothing of this batch is applied. It gets its own error, the others retry.
+            for (const s of settled) if (s.error === undefined) s.error = new BatchAborted('the batch was aborted');
+            settled.push({ p: r.p, error: e });
+            for (const rest of ready.slice(i + 1)) settled.push({ p: rest.p, error: new BatchAborted('the batch was aborted') });
+            throw new BatchAborted('a write in the batch failed');
+          }
+        }
+        await this.storeCheckpoint(tx, this.serial, res.checkpoint);
+      });
+    } catch (e) {
+      // The transaction did not commit: every op that had not failed on its own fails with this error.
+      const decided = new Set(settled.map((s) => s.p));
+      for (const p of batch) if (!decided.has(p)) settled.push({ p, error: e });
+      for (const s of settled) if (s.error === undefined) s.error = e;
+    }
+    for (const s of settled) (s.error === undefined ? s.p.resolve(s.value) : s.p.reject(s.error));
+  }
+}
