@@ -27,8 +27,18 @@ export interface ProfilePublic {
   readonly meterCertificatePem: string;
 }
 
+/** A printer profile that a test print proved: its stock, output format and symbology. */
+export interface PrinterProfile {
+  readonly stock: string;
+  readonly format: string;
+  readonly symbology: string;
+  readonly testedAt: string;
+  readonly barcodeDecoded: boolean;
+}
+
 interface ProfileFile extends ProfilePublic {
   format: 'vaultmeter-profile/1';
+  printers?: PrinterProfile[];
   kdf: { N: number; r: number; p: number; salt: string };
   wrappedKey: string;
   sealedState: string;
@@ -92,6 +102,17 @@ export class Profile {
     if (!body) throw new ProfileError('profile_corrupt', `the local profile of ${file.user} does not open`);
     const { user, server, meterId, caCertPem, meterCertificatePem } = file;
     return new Profile({ user, server, meterId, caCertPem, meterCertificatePem }, JSON.parse(body.toString('utf8')) as ProfileState, dataKey, file);
+  }
+
+  get printers(): readonly PrinterProfile[] {
+    return this.file.printers ?? [];
+  }
+
+  /** Record a tested printer profile (newest first, one per stock/format/symbology). */
+  async recordPrinter(p: PrinterProfile): Promise<void> {
+    const others = this.printers.filter((x) => !(x.stock === p.stock && x.format === p.format && x.symbology === p.symbology));
+    this.file.printers = [p, ...others].slice(0, 16);
+    await this.save();
   }
 
   /** Take the state another process (a second terminal, the CLI beside an SDK user) may have saved since. */

@@ -46,5 +46,6 @@ export {
   STOCKS,
   LabelError,
   renderLabel,
+  MAX_ADDRESS_LINES,
 } from './labels/index.js';
 export { verifyItem, itemJson, type Verdict } from './verify.js';

@@ -1,10 +1,12 @@
 import { Command } from 'commander';
 import { readFile, writeFile } from 'node:fs/promises';
-import { dataMatrixPng, type ItemKind } from '../../indicium/index.js';
+import { dataMatrixPng, MAX_ADDRESS_LINES, STOCKS, type ItemKind, type LabelFormat, type Stock, type Symbology } from '../../indicium/index.js';
+import { labelFor, testLabel, type PrinterChoice } from '../labels.js';
+import { barcodesIn } from '../scan.js';
 import { MAX_ITEM_VALUE_MILLS } from '../../constants.js';
 import { formatMills, parseDollarsToMills } from '../../money.js';
 import { MeterClient } from '../meter-client.js';
-import { ProfileError } from '../profile.js';
+import { Profile, ProfileError } from '../profile.js';
 import { DEFAULT_SERVER, emit } from './output.js';
 import { action } from './run.js';
 
@@ -40,6 +42,40 @@ const registers = (b: { arMills: bigint; drMills: bigint; controlTotalMills: big
 });
 const describe = (b: { arMills: bigint; drMills: bigint; controlTotalMills: bigint }) =>
   `available (dr) $${formatMills(b.drMills)}, printed (ar) $${formatMills(b.arMills)}, control total $${formatMills(b.controlTotalMills)}`;
+
+interface OutputOpts {
+  out: string;
+  format?: string;
+  stock: string;
+  symbology: string;
+  address?: string[];
+}
+
+/** Checked before anything is debited: a label that cannot be made must not cost money. */
+function printerChoice(o: OutputOpts): PrinterChoice | null {
+  if (!o.format) return null;
+  if (!['pdf', 'png', 'zpl'].includes(o.format)) throw new ProfileError('invalid_request', '--format must be pdf, png or zpl');
+  if (!Object.hasOwn(STOCKS, o.stock)) throw new ProfileError('invalid_request', `--stock must be one of ${Object.keys(STOCKS).join(', ')}`);
+  const stock = o.stock as Stock;
+  if (!(STOCKS[stock].formats as readonly string[]).includes(o.format)) throw new ProfileError('invalid_request', `stock ${stock} prints as ${STOCKS[stock].formats.join(', ')}, not ${o.format}`);
+  if (!['datamatrix', 'pdf417'].includes(o.symbology)) throw new ProfileError('invalid_request', '--symbology must be datamatrix or pdf417');
+  if ((o.address?.length ?? 0) > MAX_ADDRESS_LINES) throw new ProfileError('invalid_request', `at most ${MAX_ADDRESS_LINES} --address lines`);
+  return { stock, format: o.format as LabelFormat, symbology: o.symbology as Symbology };
+}
+
+/** The item bytes and its barcode PNG, or the label and the item bytes beside it. */
+async function writeOutputs(o: OutputOpts, printer: PrinterChoice | null, itemBytes: Buffer): Promise<Record<string, string>> {
+  if (!printer) {
+    const png = `${o.out}.png`;
+    await writeFile(o.out, itemBytes);
+    await writeFile(png, await dataMatrixPng(itemBytes));
+    return { file: o.out, png };
+  }
+  const itemFile = `${o.out}.item`;
+  await writeFile(itemFile, itemBytes);
+  await writeFile(o.out, await labelFor(itemBytes, printer, o.address ?? []));
+  return { file: o.out, label: o.out, itemFile, format: printer.format, stock: printer.stock };
+}
 
 /** The kind's elements from the command line; the module checks them again. */
 function issueElements(o: { kind: string; event?: string; seat: string; validFrom: string; validTo?: string; offer?: string; expiry?: string }): Record<string, string> {
@@ -107,12 +143,17 @@ export function clientCommands(program: Command): void {
     .requiredOption('--amount <dollars>', 'postage value in dollars, e.g. 0.73')
     .requiredOption('--from <zip>', 'origin ZIP (5 digits)')
     .requiredOption('--to <zip>', 'destination ZIP, ZIP+4 or delivery point (digits)')
-    .requiredOption('--out <file>', 'where to write the item bytes (a Data Matrix PNG goes to FILE.png)')
+    .requiredOption('--out <file>', 'output file: the item bytes (and FILE.png, its Data Matrix), or with --format the label (and FILE.item, the item bytes)')
+    .option('--format <format>', 'print a label: pdf, png or zpl')
+    .option('--stock <stock>', 'label stock: label-4x6, envelope-10 or letter', 'label-4x6')
+    .option('--symbology <symbology>', 'barcode: datamatrix or pdf417', 'datamatrix')
+    .option('--address <line>', 'destination address line for the label (repeat, at most 6)', (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--date <yyyy-mm-dd>', 'mailing date (UTC)', todayUtc())
     .option('--rate <category>', 'rate category', 'FCM-LETTER')
     .option('--weight-oz <ounces>', 'weight in ounces (tenths)', '1.0')
     .action(
-      action(async (o: Common & { amount: string; from: string; to: string; out: string; date: string; rate: string; weightOz: string }) => {
+      action(async (o: Common & OutputOpts & { amount: string; from: string; to: string; date: string; rate: string; weightOz: string }) => {
+        const printer = printerChoice(o);
         const amountMills = parseDollarsToMills(o.amount, MAX_ITEM_VALUE_MILLS);
         const weight = Number(o.weightOz);
         if (!Number.isFinite(weight) || weight <= 0) throw new ProfileError('invalid_request', '--weight-oz must be a positive number');
@@ -124,13 +165,11 @@ export function clientCommands(program: Command): void {
           rateCategory: o.rate,
           weightTenthOz: Math.round(weight * 10),
         });
-        await writeFile(o.out, item.itemBytes);
-        const png = `${o.out}.png`;
-        await writeFile(png, await dataMatrixPng(item.itemBytes));
+        const files = await writeOutputs(o, printer, item.itemBytes);
         emit(
           o.json === true,
-          { itemId: item.itemId, itemSerial: item.itemSerial.toString(), amountMills: item.amountMills.toString(), ...registers(item), file: o.out, png },
-          () => `Printed item ${item.itemId} for $${formatMills(item.amountMills)} -> ${o.out} (barcode ${png}); ${describe(item)}`,
+          { itemId: item.itemId, itemSerial: item.itemSerial.toString(), amountMills: item.amountMills.toString(), ...registers(item), ...files },
+          () => `Printed item ${item.itemId} for $${formatMills(item.amountMills)} -> ${o.out}; ${describe(item)}`,
         );
       }),
     );
@@ -138,7 +177,10 @@ export function clientCommands(program: Command): void {
   withCommon(client.command('issue').description('issue a ticket, coupon, voucher or gift certificate from the meter'))
     .requiredOption('--kind <kind>', 'ticket, coupon, voucher or gift')
     .requiredOption('--amount <dollars>', 'value in dollars')
-    .requiredOption('--out <file>', 'where to write the item bytes (a Data Matrix PNG goes to FILE.png)')
+    .requiredOption('--out <file>', 'output file: the item bytes (and FILE.png), or with --format the label (and FILE.item)')
+    .option('--format <format>', 'print a label: pdf, png or zpl')
+    .option('--stock <stock>', 'label stock: label-4x6, envelope-10 or letter', 'label-4x6')
+    .option('--symbology <symbology>', 'barcode: datamatrix or pdf417', 'datamatrix')
     .option('--event <text>', 'ticket: the event')
     .option('--seat <text>', 'ticket: seat or zone', '')
     .option('--valid-from <yyyy-mm-dd>', 'ticket: first valid day', todayUtc())
@@ -146,16 +188,15 @@ export function clientCommands(program: Command): void {
     .option('--offer <text>', 'coupon or voucher: what is offered')
     .option('--expiry <yyyy-mm-dd>', 'coupon, voucher or gift: last valid day')
     .action(
-      action(async (o: Common & { kind: string; amount: string; out: string; event?: string; seat: string; validFrom: string; validTo?: string; offer?: string; expiry?: string }) => {
+      action(async (o: Common & OutputOpts & { kind: string; amount: string; event?: string; seat: string; validFrom: string; validTo?: string; offer?: string; expiry?: string }) => {
         const elements = issueElements(o);
         const amountMills = parseDollarsToMills(o.amount, MAX_ITEM_VALUE_MILLS);
+        const printer = printerChoice(o);
         const item = await (await session(o)).issue(o.kind as ItemKind, amountMills, elements);
-        await writeFile(o.out, item.itemBytes);
-        const png = `${o.out}.png`;
-        await writeFile(png, await dataMatrixPng(item.itemBytes));
+        const files = await writeOutputs(o, printer, item.itemBytes);
         emit(
           o.json === true,
-          { itemId: item.itemId, kind: o.kind, itemSerial: item.itemSerial.toString(), amountMills: item.amountMills.toString(), ...registers(item), file: o.out, png },
+          { itemId: item.itemId, kind: o.kind, itemSerial: item.itemSerial.toString(), amountMills: item.amountMills.toString(), ...registers(item), ...files },
           () => `Issued ${o.kind} ${item.itemId} for $${formatMills(item.amountMills)} -> ${o.out}; ${describe(item)}`,
         );
       }),
@@ -187,6 +228,44 @@ export function clientCommands(program: Command): void {
         await c.changePassword(old, o.newPassword);
         await c.rewrapProfile(o.newPassword);
         emit(o.json === true, { changed: true }, () => 'Password changed');
+      }),
+    );
+
+  const printer = client.command('printer').description('printer profiles (the patent\'s printer configuration service)');
+  printer
+    .command('test')
+    .description('print a test label for a stock/format/symbology and record, in your profile, whether its barcode reads back')
+    .requiredOption('--user <user>', 'customer user name')
+    .requiredOption('--format <format>', 'pdf, png or zpl')
+    .option('--stock <stock>', 'label-4x6, envelope-10 or letter', 'label-4x6')
+    .option('--symbology <symbology>', 'datamatrix or pdf417', 'datamatrix')
+    .requiredOption('--out <file>', 'where to write the test label')
+    .option('--json', 'print one JSON object')
+    .action(
+      action(async (o: OutputOpts & { user: string; json?: boolean }) => {
+        const choice = printerChoice(o)!;
+        const opened = await Profile.unlockWithSession(o.user);
+        if (!opened) throw new ProfileError('no_session', `no open session for ${o.user}: run \`vaultmeter client login --user ${o.user}\``);
+        const { label, payload } = await testLabel(choice);
+        await writeFile(o.out, label);
+        // A PNG or PDF is read back here; a ZPL file can only be checked on the printer itself.
+        const decoded = choice.format !== 'zpl' && (await barcodesIn(o.out).catch(() => [])).some((b) => b.equals(payload));
+        const record = { ...choice, testedAt: new Date().toISOString(), barcodeDecoded: decoded };
+        await opened.profile.recordPrinter(record);
+        emit(o.json === true, { printer: record, file: o.out }, () => `Test label written to ${o.out}; barcode ${decoded ? 'reads back' : choice.format === 'zpl' ? 'to be checked on the printer' : 'did NOT read back'}`);
+      }),
+    );
+  printer
+    .command('list')
+    .description('the printer profiles recorded by test prints')
+    .requiredOption('--user <user>', 'customer user name')
+    .option('--json', 'print one JSON object')
+    .action(
+      action(async (o: { user: string; json?: boolean }) => {
+        const opened = await Profile.unlockWithSession(o.user);
+        if (!opened) throw new ProfileError('no_session', `no open session for ${o.user}`);
+        const printers = opened.profile.printers;
+        emit(o.json === true, { printers }, () => printers.map((p) => `${p.stock} ${p.format} ${p.symbology}: tested ${p.testedAt}, barcode ${p.barcodeDecoded ? 'ok' : 'unchecked'}`).join('\n') || 'no printer profiles yet');
       }),
     );
 
