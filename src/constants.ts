@@ -83,6 +83,8 @@ export const MODULE_ATTEMPTS = 4;
  * database transaction. Batches form while the previous one commits; none waits on a timer.
  */
 export const MAX_BATCH_OPS = 64;
+/** Unwrapped meter signing keys a module keeps parsed. */
+export const MODULE_KEY_CACHE_SIZE = 4096;
 /** Page size for the audit trail listing. */
 export const MAX_AUDIT_PAGE = 500;
 

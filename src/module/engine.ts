@@ -1,6 +1,7 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
 import {
   MAX_FAILED_LOGINS,
+  MODULE_KEY_CACHE_SIZE,
   MAX_ITEM_VALUE_MILLS,
   MAX_PASSWORD_LENGTH,
   METER_KEY_LIFETIME_DAYS,
@@ -89,6 +90,7 @@ const fromB64 = (s: string): Buffer => {
 export class MeterEngine {
   private readonly keyWrapKey: Buffer;
   private readonly identityKey: KeyObject;
+  private readonly keyCache = new Map<string, KeyObject>();
 
   constructor(private readonly deps: EngineDeps) {
     this.keyWrapKey = hkdf(deps.keystore.domain.packageKey, Buffer.alloc(0), KEY_WRAP_INFO);
@@ -394,10 +396,20 @@ export class MeterEngine {
     return password;
   }
 
+  /**
+   * The meter's signing key. Parsing PKCS#8 costs more than the signature itself, so unwrapped keys
+   * stay in this process (never outside it), bounded, keyed by the exact wrapped bytes.
+   */
   private signingKey(pkg: MeterPackage): KeyObject {
+    const cacheKey = `${pkg.meterId}:${pkg.wrappedSigningKey.toString('base64')}`;
+    const hit = this.keyCache.get(cacheKey);
+    if (hit) return hit;
     const pkcs8 = open(this.keyWrapKey, pkg.wrappedSigningKey, Buffer.from(pkg.meterId));
     if (!pkcs8) fail('package_tampered', "the meter's signing key does not unwrap");
-    return createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' });
+    const key = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' });
+    if (this.keyCache.size >= MODULE_KEY_CACHE_SIZE) this.keyCache.delete(this.keyCache.keys().next().value!);
+    this.keyCache.set(cacheKey, key);
+    return key;
   }
 
   private open(ref: M.SealedRef): MeterPackage {

@@ -15,7 +15,9 @@ export function spawnVaultmeter(
   args: string[],
   opts: { env: NodeJS.ProcessEnv; stdin?: string; timeoutMs: number; onStderr: (line: string) => void },
 ): Promise<SpawnedChild> {
-  const child = spawn(process.execPath, [CLI_ENTRY, ...args], { env: opts.env, stdio: ['pipe', 'pipe', 'pipe'] });
+  // VAULTMETER_CHILD_NODE_ARGS passes Node flags to the children, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const nodeArgs = (process.env.VAULTMETER_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, CLI_ENTRY, ...args], { env: opts.env, stdio: ['pipe', 'pipe', 'pipe'] });
   child.stdin!.end(opts.stdin ?? '');
   createInterface({ input: child.stderr! }).on('line', opts.onStderr);
   return new Promise((resolve, reject) => {

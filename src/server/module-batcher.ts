@@ -1,7 +1,7 @@
 import { MAX_BATCH_OPS } from '../constants.js';
 import { isErrorCode, VaultError } from '../errors.js';
 import type { CheckpointWire, ModuleConnection, PackageOp } from '../module/index.js';
-import { inTransaction, repo, type Db, type Tx } from '../store/index.js';
+import { deferWrites, discardDeferred, flushWrites, inTransaction, repo, type Db, type Tx } from '../store/index.js';
 
 /** One queued package op: how to build its module args, and what to write when it succeeds. */
 export interface BatchedOp {
@@ -15,6 +15,12 @@ export interface BatchedOp {
 interface Pending extends BatchedOp {
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
+}
+
+interface Settled {
+  p: Pending;
+  value?: unknown;
+  error?: unknown;
 }
 
 /** Thrown to the other ops of a batch that one op's write aborted: they were not applied. */
@@ -71,39 +77,19 @@ export class ModuleBatcher {
   }
 
   private async runBatch(batch: Pending[]): Promise<void> {
-    const settled: { p: Pending; value?: unknown; error?: unknown }[] = [];
+    const settled: Settled[] = [];
     try {
       await inTransaction(this.db, async (tx) => {
         const row = await repo.lockCheckpoint(tx, this.serial);
         const checkpoint = row ? { record: row.record.toString('hex'), mac: row.mac.toString('hex') } : null;
-        const ready: { p: Pending; args: Record<string, unknown> }[] = [];
-        for (const p of batch) {
-          try {
-            ready.push({ p, args: await p.prepare(tx) });
-          } catch (e) {
-            settled.push({ p, error: e });
-          }
+        deferWrites(tx);
+        let next: CheckpointWire | null;
+        try {
+          next = await this.runInTransaction(tx, batch, checkpoint, settled);
+        } finally {
+          discardDeferred(tx);
         }
-        if (ready.length === 0) return;
-        const res = await this.module.call('batch', { checkpoint, ops: ready.map((r) => ({ op: r.p.op, args: r.args })) });
-        for (const [i, r] of ready.entries()) {
-          const out = res.results[i]!;
-          if (!out.ok) {
-            const code = isErrorCode(out.error.code) ? out.error.code : 'internal';
-            settled.push({ p: r.p, error: new VaultError(code, out.error.message, out.error.extra ?? {}) });
-            continue;
-          }
-          try {
-            settled.push({ p: r.p, value: await r.p.commit(tx, { ...out.result, checkpoint: res.checkpoint }) });
-          } catch (e) {
-            // One op's writes failed: nothing of this batch is applied. It gets its own error, the others retry.
-            for (const s of settled) if (s.error === undefined) s.error = new BatchAborted('the batch was aborted');
-            settled.push({ p: r.p, error: e });
-            for (const rest of ready.slice(i + 1)) settled.push({ p: rest.p, error: new BatchAborted('the batch was aborted') });
-            throw new BatchAborted('a write in the batch failed');
-          }
-        }
-        await this.storeCheckpoint(tx, this.serial, res.checkpoint);
+        if (next) await this.storeCheckpoint(tx, this.serial, next);
       });
     } catch (e) {
       // The transaction did not commit: every op that had not failed on its own fails with this error.
@@ -112,5 +98,45 @@ export class ModuleBatcher {
       for (const s of settled) if (s.error === undefined) s.error = e;
     }
     for (const s of settled) (s.error === undefined ? s.p.resolve(s.value) : s.p.reject(s.error));
+  }
+
+  /** Everything of one batch inside its transaction; returns the checkpoint to store (null: no op reached the module). */
+  private async runInTransaction(tx: Tx, batch: Pending[], checkpoint: CheckpointWire | null, settled: Settled[]): Promise<CheckpointWire | null> {
+    await repo.preloadMeters(tx, batch.map((p) => p.key).filter((k): k is string => k !== null));
+    const ready: { p: Pending; args: Record<string, unknown> }[] = [];
+    for (const p of batch) {
+      try {
+        ready.push({ p, args: await p.prepare(tx) });
+      } catch (e) {
+        settled.push({ p, error: e });
+      }
+    }
+    if (ready.length === 0) return null;
+    const res = await this.module.call('batch', { checkpoint, ops: ready.map((r) => ({ op: r.p.op, args: r.args })) });
+    for (const [i, r] of ready.entries()) {
+      const out = res.results[i]!;
+      if (!out.ok) {
+        const code = isErrorCode(out.error.code) ? out.error.code : 'internal';
+        settled.push({ p: r.p, error: new VaultError(code, out.error.message, out.error.extra ?? {}) });
+        continue;
+      }
+      try {
+        settled.push({ p: r.p, value: await r.p.commit(tx, { ...out.result, checkpoint: res.checkpoint }) });
+      } catch (e) {
+        // One op's writes failed: nothing of this batch is applied. It gets its own error, the others retry.
+        for (const s of settled) if (s.error === undefined) s.error = new BatchAborted('the batch was aborted');
+        settled.push({ p: r.p, error: e });
+        for (const rest of ready.slice(i + 1)) settled.push({ p: rest.p, error: new BatchAborted('the batch was aborted') });
+        throw new BatchAborted('a write in the batch failed');
+      }
+    }
+    try {
+      await flushWrites(tx);
+    } catch (e) {
+      // A clash inside the batch (a package or an Idempotency-Key written concurrently): nothing applies, all retry.
+      if (e instanceof VaultError && e.code === 'conflict') throw new BatchAborted(e.message);
+      throw e;
+    }
+    return res.checkpoint;
   }
 }

@@ -61,6 +61,8 @@ export async function onModule<K extends PackageOp, R>(
       await assertNotHalted(ctx);
     }
   }
+  // Aborted again and again by other commands' clashes: say so as a retryable conflict.
+  if (lastError instanceof BatchAborted) throw new VaultError('conflict', 'the command kept colliding with concurrent ones; retry');
   throw lastError;
 }
 

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { deferredOf, preloadedOf, setPreloaded } from './write-behind.js';
 import type { Db, Tx } from './db.js';
 
 type Q = Db | Tx | pg.Client;
@@ -28,8 +29,17 @@ export async function insertMeter(
 }
 
 export async function getMeter(q: Q, meterId: string): Promise<MeterRow | null> {
+  const cached = preloadedOf(q)?.get(meterId) as MeterRow | undefined;
+  if (cached) return cached;
   const r = await q.query<MeterRow>(`SELECT ${METER_COLUMNS} FROM postal.meters WHERE meter_id = $1`, [meterId]);
   return r.rows[0] ?? null;
+}
+
+/** One SELECT for every meter a batch touches; later getMeter calls in the same transaction use it. */
+export async function preloadMeters(tx: Tx, meterIds: readonly string[]): Promise<void> {
+  if (meterIds.length === 0) return;
+  const r = await tx.query<MeterRow>(`SELECT ${METER_COLUMNS} FROM postal.meters WHERE meter_id = ANY($1::uuid[])`, [meterIds]);
+  setPreloaded(tx, new Map(r.rows.map((m) => [m.meterId, m])));
 }
 
 export async function countUnassignedMeters(q: Q): Promise<number> {
@@ -49,6 +59,11 @@ export async function claimUnassignedMeter(tx: Tx): Promise<MeterRow | null> {
 
 /** Compare-and-set on the package version: a concurrent writer makes this return false. */
 export async function updatePackage(q: Q, meterId: string, fromVersion: bigint, pkg: Buffer, toVersion: bigint): Promise<boolean> {
+  const d = deferredOf(q);
+  if (d) {
+    d.packages.push({ meterId, fromVersion, pkg, toVersion }); // checked when the batch flushes
+    return true;
+  }
   const r = await q.query(
     `UPDATE postal.meters SET package = $3, package_version = $4, updated_at = now()
      WHERE meter_id = $1 AND package_version = $2`,
@@ -128,6 +143,11 @@ export async function insertItem(
   q: Q,
   i: { itemId: string; meterId: string; itemSerial: bigint; kind: string; amountMills: bigint; itemBytes: Buffer },
 ): Promise<void> {
+  const d = deferredOf(q);
+  if (d) {
+    d.items.push(i);
+    return;
+  }
   await q.query(
     `INSERT INTO postal.items (item_id, meter_id, item_serial, kind, amount_mills, item_bytes) VALUES ($1, $2, $3, $4, $5, $6)`,
     [i.itemId, i.meterId, i.itemSerial, i.kind, i.amountMills, i.itemBytes],
@@ -167,6 +187,11 @@ export async function findIdempotent(q: Q, scope: string, key: string): Promise<
 
 /** False when another request with the same key committed first. */
 export async function insertIdempotent(q: Q, scope: string, key: string, s: StoredResponse): Promise<boolean> {
+  const d = deferredOf(q);
+  if (d) {
+    d.answers.push({ scope, key, requestSha256: s.requestSha256, statusCode: s.statusCode, response: JSON.stringify(s.response) });
+    return true; // a clash aborts the batch when it flushes
+  }
   const r = await q.query(
     `INSERT INTO postal.idempotency (scope, idem_key, request_sha256, status_code, response) VALUES ($1, $2, $3, $4, $5)
      ON CONFLICT DO NOTHING`,
