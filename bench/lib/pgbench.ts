@@ -19,7 +19,9 @@ export async function pgbenchTps(ownerUrl: string, clients: number, seconds: num
   const u = new URL(ownerUrl);
   u.pathname = '/pgbench_vaultmeter';
   const env = { ...process.env, PGPASSWORD: decodeURIComponent(u.password) };
-  const conn = ['-h', u.hostname, '-p', u.port, '-U', decodeURIComponent(u.username), 'pgbench_vaultmeter'];
+  // The same transport as the application: the Unix socket when the URL names one.
+  const host = u.searchParams.get('host') ?? u.hostname;
+  const conn = ['-h', host, '-p', u.port, '-U', decodeURIComponent(u.username), 'pgbench_vaultmeter'];
   await run('pgbench', ['-i', '-q', '-s', String(Math.max(1, Math.ceil(clients / 10))), ...conn], { env });
   const { stdout } = await run('pgbench', ['-b', 'tpcb-like', '-c', String(clients), '-j', '2', '-T', String(seconds), ...conn], { env, maxBuffer: 1 << 20 });
   const m = /tps = ([\d.]+)/.exec(stdout);

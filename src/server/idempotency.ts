@@ -46,10 +46,13 @@ export async function runIdempotent(
   reply: FastifyReply,
   scope: string,
   handler: (remember: Remember) => Promise<Answer>,
+  opts: { challengeProtected?: boolean } = {},
 ): Promise<FastifyReply> {
   const key = idempotencyKey(request);
   const hash = requestHash(request);
-  if (key) {
+  // A request without a one-time challenge (operator funding) must look up its key first: run twice,
+  // it would act twice. A client command cannot: its spent challenge refuses the repeat.
+  if (key && !opts.challengeProtected) {
     const stored = await repo.findIdempotent(db, scope, key);
     if (stored) return replay(reply, stored, hash);
   }
@@ -62,8 +65,9 @@ export async function runIdempotent(
   try {
     answer = await handler(remember);
   } catch (e) {
-    // Lost a race against the same key: answer with the winner's stored response.
-    const stored = key && e instanceof VaultError && e.code === 'conflict' ? await repo.findIdempotent(db, scope, key) : null;
+    // A retry of a client command that committed always fails (its challenge is spent, or it lost
+    // the race on the key): only then is the key looked up, and the first answer sent back verbatim.
+    const stored = key && e instanceof VaultError ? await repo.findIdempotent(db, scope, key) : null;
     if (stored) return replay(reply, stored, hash);
     throw e;
   }

@@ -81,6 +81,9 @@ export class ModuleBatcher {
     try {
       await inTransaction(this.db, async (tx) => {
         const row = await repo.lockCheckpoint(tx, this.serial);
+        // Checked once per batch, inside its transaction: a halt stops the very next batch.
+        const system = await repo.systemState(tx);
+        if (system.halted) throw new VaultError('system_halted', `meter commands are halted since ${system.haltedAt?.toISOString()}: ${system.haltReason}`);
         const checkpoint = row ? { record: row.record.toString('hex'), mac: row.mac.toString('hex') } : null;
         deferWrites(tx);
         let next: CheckpointWire | null;

@@ -37,11 +37,10 @@ export async function onModule<K extends PackageOp, R>(
   commit: (tx: Tx, result: Result<K>) => Promise<R>,
   key: string | null = null,
 ): Promise<R> {
-  await assertNotHalted(ctx);
   const failed = new Set<ModuleConnection>();
   let lastError: unknown = null;
   for (let attempt = 0; attempt < MODULE_ATTEMPTS; attempt++) {
-    const m = ctx.modules.pick(failed);
+    const m = await pickModule(ctx, failed);
     const serial = ctx.modules.serialOf(m);
     try {
       return await batcherOf(ctx, m).submit<R>({
@@ -53,7 +52,7 @@ export async function onModule<K extends PackageOp, R>(
     } catch (e) {
       lastError = e;
       if (e instanceof BatchAborted) continue;
-      if (!(e instanceof VaultError)) throw e;
+      if (!(e instanceof VaultError) || e.code === 'system_halted') throw e;
       if (e.code === 'checkpoint_mismatch') await recoverModule(ctx, m);
       else if (e.code === 'module_inhibited') await markInhibited(ctx, serial, e.message);
       else if (e.code === 'module_unavailable') failed.add(m);
@@ -64,6 +63,16 @@ export async function onModule<K extends PackageOp, R>(
   // Aborted again and again by other commands' clashes: say so as a retryable conflict.
   if (lastError instanceof BatchAborted) throw new VaultError('conflict', 'the command kept colliding with concurrent ones; retry');
   throw lastError;
+}
+
+/** The next module in service; with none left, say why: the halt, when there is one. */
+async function pickModule(ctx: ServerContext, failed: ReadonlySet<ModuleConnection>): Promise<ModuleConnection> {
+  try {
+    return ctx.modules.pick(failed);
+  } catch (e) {
+    await assertNotHalted(ctx);
+    throw e;
+  }
 }
 
 async function storeCheckpoint(tx: Tx, serial: string, wire: CheckpointWire): Promise<void> {

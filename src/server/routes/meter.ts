@@ -34,7 +34,7 @@ export function meterRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
           if (op === 'refund') return refund(ctx, meterId, input, remember);
           if (op === 'withdraw') return runMeterCommand(ctx, meterId, input, remember, async (tx) => (await repo.setMeterStatus(tx, meterId, 'withdrawn', 'withdrawn by the customer'), {}));
           return runMeterCommand(ctx, meterId, input, remember);
-        });
+        }, { challengeProtected: true });
       },
     );
   };

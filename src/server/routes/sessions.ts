@@ -75,6 +75,7 @@ export function sessionRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
             // A failed check ends every session of this customer.
             async (tx) => repo.deleteSessions(tx, customer.customerId),
           ),
+          { challengeProtected: true },
         );
       },
     );
