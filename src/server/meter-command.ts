@@ -1,10 +1,9 @@
 import { fail } from '../errors.js';
 import type { CommandArgs, CommandResult } from '../module/index.js';
-import { repo, type Tx } from '../store/index.js';
+import type { Tx } from '../store/index.js';
 import type { ServerContext } from './context.js';
 import { refusalAnswer, type Answer, type Remember } from './idempotency.js';
-import { onModule } from './module-tx.js';
-import { savePackage, sealedRef } from './packages.js';
+import { onMeter } from './module-tx.js';
 
 export type CommandInput = Omit<CommandArgs, 'pkg'>;
 
@@ -20,18 +19,15 @@ export async function runMeterCommand(
   onOk: (tx: Tx, result: CommandResult) => Promise<Record<string, unknown>> = async () => ({}),
   onRefused: (tx: Tx, result: CommandResult) => Promise<void> = async () => {},
 ): Promise<Answer> {
-  let meter: repo.MeterRow | null = null;
-  return onModule(
+  return onMeter(
     ctx,
     'command',
-    async (tx) => {
-      meter = await repo.getMeter(tx, meterId);
-      if (!meter) fail('not_found', 'no such meter');
+    meterId,
+    (meter) => {
       if (meter.status === 'revoked') fail('meter_revoked', "the meter's certificate was revoked by an operator");
-      return { ...input, pkg: sealedRef(meter) };
+      return input;
     },
     async (tx, result) => {
-      await savePackage(tx, meter!, result.package);
       const moduleAnswer = { response: result.response, responseMac: result.responseMac };
       let answer: Answer;
       if (result.error) {
@@ -43,6 +39,5 @@ export async function runMeterCommand(
       await remember(tx, answer);
       return answer;
     },
-    meterId,
   );
 }

@@ -1,8 +1,9 @@
 import { MODULE_ATTEMPTS } from '../constants.js';
 import { fail, VaultError } from '../errors.js';
-import { decodeCheckpointRecord, type CheckpointWire, type ModuleConnection, type ModuleOps, type PackageOp } from '../module/index.js';
+import { decodeCheckpointRecord, type CheckpointWire, type ModuleConnection, type ModuleOps, type PackageOp, type SealedRef } from '../module/index.js';
 import { inTransaction, repo, type Tx } from '../store/index.js';
 import { BatchAborted, ModuleBatcher } from './module-batcher.js';
+import { savePackage, sealedRef } from './packages.js';
 import type { ServerContext } from './context.js';
 
 type Args<K extends PackageOp> = Omit<ModuleOps[K][0], 'checkpoint'>;
@@ -131,4 +132,36 @@ async function inhibit(ctx: ServerContext, tx: Tx, serial: string, reason: strin
     await repo.setHalted(tx, true, why);
     await repo.recordAudit(tx, { kind: 'system_halted', detail: { reason: why } });
   }
+}
+
+type MeterOp = Exclude<PackageOp, 'provision'>;
+
+/**
+ * A module op on one stored meter: read the meter in the batch's transaction, hand its sealed
+ * package to the module, store the module's new package (compare-and-set on the version), then
+ * `commit`'s own writes. Every meter command goes through here.
+ */
+export async function onMeter<K extends MeterOp, R>(
+  ctx: ServerContext,
+  op: K,
+  meterId: string,
+  args: (meter: repo.MeterRow) => Omit<Args<K>, 'pkg'>,
+  commit: (tx: Tx, result: Result<K>, meter: repo.MeterRow) => Promise<R>,
+): Promise<R> {
+  let meter!: repo.MeterRow;
+  return onModule(
+    ctx,
+    op,
+    async (tx) => {
+      const row = await repo.getMeter(tx, meterId);
+      if (!row) fail('not_found', 'no such meter');
+      meter = row;
+      return { ...args(row), pkg: sealedRef(row) } as unknown as Args<K>;
+    },
+    async (tx, result) => {
+      await savePackage(tx, meter, (result as { package: SealedRef }).package);
+      return commit(tx, result, meter);
+    },
+    meterId,
+  );
 }

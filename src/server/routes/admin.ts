@@ -3,8 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { fail } from '../../errors.js';
 import { parseMills } from '../../money.js';
 import { inTransaction, repo } from '../../store/index.js';
-import { onModule } from '../module-tx.js';
-import { savePackage, sealedRef } from '../packages.js';
+import { onMeter } from '../module-tx.js';
 import { requireOfficer, requireSecurityOfficer } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import { runIdempotent } from '../idempotency.js';
@@ -33,23 +32,18 @@ export function adminRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
         const amountMills = parseMills(request.body.amountMills);
         const customer = await registeredCustomer(ctx, request.body.user);
         return runIdempotent(ctx.db, request, reply, `officer:${officer}`, (remember) => {
-          let meter!: repo.MeterRow;
-          return onModule(
+          return onMeter(
             ctx,
             'fund',
-            async (tx) => {
-              meter = (await repo.getMeter(tx, customer.meterId))!;
-              return { pkg: sealedRef(meter), amountMills: amountMills.toString() };
-            },
-            async (tx, r) => {
-              await savePackage(tx, meter, r.package);
+            customer.meterId,
+            () => ({ amountMills: amountMills.toString() }),
+            async (tx, r, meter) => {
               await repo.recordOperatorAction(tx, officer, 'fund', meter.meterId, { amountMills: amountMills.toString() });
               const body = { user: customer.username, meterId: meter.meterId, amountMills: amountMills.toString(), arMills: r.arMills, drMills: r.drMills, controlTotalMills: r.controlTotalMills };
               const answer = { status: 200, body };
               await remember(tx, answer);
               return answer;
             },
-            customer.meterId,
           );
         });
       },
@@ -89,22 +83,17 @@ export function adminRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
         const officer = await requireOfficer(ctx.db, request);
         const customer = await registeredCustomer(ctx, request.body.user);
         return runIdempotent(ctx.db, request, reply, `officer:${officer}`, (remember) => {
-          let meter!: repo.MeterRow;
-          return onModule(
+          return onMeter(
             ctx,
             'audit',
-            async (tx) => {
-              meter = (await repo.getMeter(tx, customer.meterId))!;
-              return { pkg: sealedRef(meter) };
-            },
-            async (tx, r) => {
-              await savePackage(tx, meter, r.package);
+            customer.meterId,
+            () => ({}),
+            async (tx, r, meter) => {
               await repo.recordOperatorAction(tx, officer, 'audit', meter.meterId, {});
               const answer = { status: 200, body: { report: r.fields, reportBase64: r.report, signatureDerHex: r.signature, moduleCertificatePem: r.moduleCertPem } };
               await remember(tx, answer);
               return answer;
             },
-            customer.meterId,
           );
         });
       },

@@ -5,8 +5,7 @@ import { inTransaction, repo } from '../../store/index.js';
 import { openSession } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import { provisionMeter } from '../meter-pool.js';
-import { onModule } from '../module-tx.js';
-import { savePackage, sealedRef } from '../packages.js';
+import { onMeter } from '../module-tx.js';
 import { Base64, Hex32, MeterId, ModuleResponse, Session, Username } from '../schemas.js';
 
 /** Registration (the patent's registration state): a pooled meter is bound to a new customer. */
@@ -24,20 +23,7 @@ export function registrationRoutes(ctx: ServerContext): FastifyPluginAsyncTypebo
       async (request) => {
         const { user, clientNonce } = request.body;
         const claimed = await meterForRegistration(ctx, user);
-        let meter!: repo.MeterRow;
-        const begun = await onModule(
-          ctx,
-          'registerBegin',
-          async (tx) => {
-            meter = (await repo.getMeter(tx, claimed.meterId))!;
-            return { pkg: sealedRef(meter), clientNonce };
-          },
-          async (tx, r) => {
-            await savePackage(tx, meter, r.package);
-            return r;
-          },
-          claimed.meterId,
-        );
+        const { begun, meter } = await onMeter(ctx, 'registerBegin', claimed.meterId, () => ({ clientNonce }), async (_tx, begun, meter) => ({ begun, meter }));
         return {
           meterId: meter.meterId,
           meterCertificatePem: meter.certificatePem,
@@ -69,21 +55,10 @@ export function registrationRoutes(ctx: ServerContext): FastifyPluginAsyncTypebo
         const customer = await repo.findCustomer(ctx.db, user);
         if (!customer || customer.meterId !== meterId) fail('not_found', 'begin the registration first');
         if (customer.registeredAt) fail('user_exists');
-        let meter!: repo.MeterRow;
-        return onModule(
-          ctx,
-          'registerComplete',
-          async (tx) => {
-            meter = (await repo.getMeter(tx, meterId))!;
-            return { pkg: sealedRef(meter), clientPublicKey, sealedSecrets };
-          },
-          async (tx, done) => {
-            await savePackage(tx, meter, done.package);
-            await repo.markCustomerRegistered(tx, customer.customerId);
-            return { response: done.response, responseMac: done.responseMac, session: await openSession(tx, customer.customerId) };
-          },
-          meterId,
-        );
+        return onMeter(ctx, 'registerComplete', meterId, () => ({ clientPublicKey, sealedSecrets }), async (tx, done) => {
+          await repo.markCustomerRegistered(tx, customer.customerId);
+          return { response: done.response, responseMac: done.responseMac, session: await openSession(tx, customer.customerId) };
+        });
       },
     );
   };

@@ -7,9 +7,8 @@ import type { ServerContext } from '../context.js';
 import { runIdempotent } from '../idempotency.js';
 import { runMeterCommand } from '../meter-command.js';
 import { CHALLENGE_RATE_BURST, CHALLENGE_RATE_PER_SEC } from '../../constants.js';
-import { onModule } from '../module-tx.js';
+import { onMeter } from '../module-tx.js';
 import { RateLimiter } from '../rate-limit.js';
-import { savePackage, sealedRef } from '../packages.js';
 import { CommandBody, Hex32, Username } from '../schemas.js';
 
 async function registeredCustomer(ctx: ServerContext, user: string) {
@@ -36,20 +35,11 @@ export function sessionRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
       async (request) => {
         limiter.take(request.ip);
         const customer = await registeredCustomer(ctx, request.body.user);
-        let meter!: repo.MeterRow;
-        return onModule(
-          ctx,
-          'challenge',
-          async (tx) => {
-            meter = (await repo.getMeter(tx, customer.meterId))!;
-            return { pkg: sealedRef(meter), clientNonce: request.body.clientNonce };
-          },
-          async (tx, r) => {
-            await savePackage(tx, meter, r.package);
-            return { meterId: meter.meterId, response: r.response, responseMac: r.responseMac };
-          },
-          customer.meterId,
-        );
+        return onMeter(ctx, 'challenge', customer.meterId, () => ({ clientNonce: request.body.clientNonce }), async (_tx, r, meter) => ({
+          meterId: meter.meterId,
+          response: r.response,
+          responseMac: r.responseMac,
+        }));
       },
     );
 
