@@ -34,6 +34,9 @@ export const SESSION_TTL_MS = 8 * 60 * 60_000;
 /** Verified officer credentials are remembered this long (scrypt is deliberately slow). */
 export const OFFICER_CACHE_TTL_MS = 60_000;
 export const OFFICER_CACHE_MAX = 1000;
+/** Customer sessions stay looked up this long in one API server (another server sees an ended session this late at most). */
+export const SESSION_CACHE_TTL_MS = 1000;
+export const SESSION_CACHE_MAX = 10_000;
 export const MAX_USERNAME_LENGTH = 64;
 export const REQUEST_TIMEOUT_MS = 30_000;
 

@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { existsSync } from 'node:fs';
 import { open, seal } from '../crypto/aead.js';
 import { hkdf } from '../crypto/kdf.js';
@@ -62,6 +63,7 @@ export class Ring {
     if (!existsSync(path)) {
       const fresh: RingState = { entries: [genesis(serial, nowMs)], inhibited: null };
       const ring = new Ring(path, key, checkpointKey, serial, capacity, fresh);
+      await mkdir(dirname(path), { recursive: true });
       await ring.persist(fresh);
       return ring;
     }
@@ -175,7 +177,8 @@ export class Ring {
     next = { ...next, batchOps };
     const body = JSON.stringify({ entries: next.entries.map(checkpointToJson), inhibited: next.inhibited, batchOps });
     const sealed = seal(this.key, Buffer.from(body), Buffer.from(`${FORMAT}|${this.serial}`));
-    await writeFileAtomic(this.path, JSON.stringify({ format: FORMAT, serial: this.serial, sealed: sealed.toString('base64') }), 0o600);
+    // The module's directory exists (it holds the keystore); the hot path skips the mkdir.
+    await writeFileAtomic(this.path, JSON.stringify({ format: FORMAT, serial: this.serial, sealed: sealed.toString('base64') }), 0o600, false);
     this.state = next;
   }
 }

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { fail } from '../../errors.js';
 import { repo } from '../../store/index.js';
-import { openSession } from '../auth.js';
+import { endSessions, openSession } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import { runIdempotent } from '../idempotency.js';
 import { runMeterCommand } from '../meter-command.js';
@@ -63,7 +63,7 @@ export function sessionRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
             remember,
             async (tx) => ({ session: await openSession(tx, customer.customerId) }),
             // A failed check ends every session of this customer.
-            async (tx) => repo.deleteSessions(tx, customer.customerId),
+            async (tx) => endSessions(tx, customer.customerId),
           ),
           { challengeProtected: true },
         );
