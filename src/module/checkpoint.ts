@@ -27,8 +27,9 @@ export interface Checkpoint {
 
 export type { CheckpointWire };
 
-export function encodeCheckpoint(c: Checkpoint): Buffer {
-  return canonicalBytes(DOMAIN, {
+/** Every field as text: what the record signs, and (with a readable time) the JSON form. */
+function textFields(c: Checkpoint): Record<string, string> {
+  return {
     seq: c.seq.toString(),
     moduleSerial: c.moduleSerial,
     meterId: c.meterId,
@@ -41,7 +42,11 @@ export function encodeCheckpoint(c: Checkpoint): Buffer {
     fundedMills: c.fundedMills.toString(),
     printedMills: c.printedMills.toString(),
     refundedMills: c.refundedMills.toString(),
-  });
+  };
+}
+
+export function encodeCheckpoint(c: Checkpoint): Buffer {
+  return canonicalBytes(DOMAIN, textFields(c));
 }
 
 export function checkpointMac(key: Buffer, record: Buffer): Buffer {
@@ -80,21 +85,7 @@ export function genesis(moduleSerial: string, atMs: number): Checkpoint {
 
 /** JSON form for the ring file and for audit records. */
 export function checkpointToJson(c: Checkpoint): Record<string, string | number> {
-  return {
-    seq: c.seq.toString(),
-    moduleSerial: c.moduleSerial,
-    meterId: c.meterId,
-    type: c.type,
-    amountMills: c.amountMills.toString(),
-    arMills: c.arMills.toString(),
-    drMills: c.drMills.toString(),
-    packageVersion: c.packageVersion.toString(),
-    at: new Date(c.atMs).toISOString(),
-    atMs: c.atMs,
-    fundedMills: c.fundedMills.toString(),
-    printedMills: c.printedMills.toString(),
-    refundedMills: c.refundedMills.toString(),
-  };
+  return { ...textFields(c), at: new Date(c.atMs).toISOString(), atMs: c.atMs };
 }
 
 export function checkpointFromJson(j: Record<string, string | number>): Checkpoint {
