@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../../src/runtime/init.js';
 import { createInterface } from 'node:readline';
-import { createServer } from 'node:net';
 
 const CLI = join(import.meta.dirname, '..', '..', 'bin', 'vaultmeter.js');
 
@@ -14,16 +14,6 @@ export interface BenchSystem {
   readonly officer: { user: string; password: string };
   readonly ownerUrl: string;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 function run(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
@@ -46,7 +36,7 @@ export async function startBenchSystem(modules: number, extraEnv: NodeJS.Process
     VAULTMETER_HOME: join(dir, 'home'),
     VAULTMETER_CLIENT_HOME: join(dir, 'client'),
     VAULTMETER_PASSPHRASE: 'benchmark passphrase, not for production',
-    PORT: String(await freePort()),
+    PORT: String(await freePort(0)),
     ...extraEnv,
   };
   const init = JSON.parse((await run(['init', '--modules', String(modules), '--json'], env)).trim());

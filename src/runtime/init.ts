@@ -90,7 +90,7 @@ function embeddedPort(): number {
 }
 
 /** The preferred port when it is free, else any free port the kernel gives. */
-async function freePort(preferred: number): Promise<number> {
+export async function freePort(preferred: number): Promise<number> {
   const tryPort = (port: number) =>
     new Promise<number | null>((resolve) => {
       const srv = createServer();

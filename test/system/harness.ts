@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../../src/runtime/init.js';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
 
@@ -24,16 +24,6 @@ export interface TestSystem {
   /** A connection as the database owner, for tests that play the attacker or inspect the store. */
   ownerDb(): Promise<pg.Client>;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export function runCli(args: string[], env: NodeJS.ProcessEnv, cwd?: string): Promise<CliResult> {
@@ -59,7 +49,7 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv, cwd?: string): Pr
 export async function startSystem(extraEnv: NodeJS.ProcessEnv = {}): Promise<TestSystem> {
   const dir = await mkdtemp(join(tmpdir(), 'vmtest-'));
   await chmod(dir, 0o711); // as root, PostgreSQL's own user must reach the data directory
-  const port = await freePort();
+  const port = await freePort(0);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     VAULTMETER_HOME: join(dir, 'home'),

@@ -43,6 +43,15 @@ const registers = (b: { arMills: bigint; drMills: bigint; controlTotalMills: big
 const describe = (b: { arMills: bigint; drMills: bigint; controlTotalMills: bigint }) =>
   `available (dr) $${formatMills(b.drMills)}, printed (ar) $${formatMills(b.arMills)}, control total $${formatMills(b.controlTotalMills)}`;
 
+/** Where an item goes: its bytes and barcode, or a label on a stock. */
+function withOutput(cmd: Command): Command {
+  return cmd
+    .requiredOption('--out <file>', 'output file: the item bytes (and FILE.png, its Data Matrix), or with --format the label (and FILE.item, the item bytes)')
+    .option('--format <format>', 'print a label: pdf, png or zpl')
+    .option('--stock <stock>', 'label stock: label-4x6, envelope-10 or letter', 'label-4x6')
+    .option('--symbology <symbology>', 'barcode: datamatrix or pdf417', 'datamatrix');
+}
+
 interface OutputOpts {
   out: string;
   format?: string;
@@ -139,14 +148,10 @@ export function clientCommands(program: Command): void {
     }),
   );
 
-  withCommon(client.command('print').description('print a postage item: debit the meter and get the signed item and its barcode'))
+  withOutput(withCommon(client.command('print').description('print a postage item: debit the meter and get the signed item and its barcode')))
     .requiredOption('--amount <dollars>', 'postage value in dollars, e.g. 0.73')
     .requiredOption('--from <zip>', 'origin ZIP (5 digits)')
     .requiredOption('--to <zip>', 'destination ZIP, ZIP+4 or delivery point (digits)')
-    .requiredOption('--out <file>', 'output file: the item bytes (and FILE.png, its Data Matrix), or with --format the label (and FILE.item, the item bytes)')
-    .option('--format <format>', 'print a label: pdf, png or zpl')
-    .option('--stock <stock>', 'label stock: label-4x6, envelope-10 or letter', 'label-4x6')
-    .option('--symbology <symbology>', 'barcode: datamatrix or pdf417', 'datamatrix')
     .option('--address <line>', 'destination address line for the label (repeat, at most 6)', (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--date <yyyy-mm-dd>', 'mailing date (UTC)', todayUtc())
     .option('--rate <category>', 'rate category', 'FCM-LETTER')
@@ -174,13 +179,9 @@ export function clientCommands(program: Command): void {
       }),
     );
 
-  withCommon(client.command('issue').description('issue a ticket, coupon, voucher or gift certificate from the meter'))
+  withOutput(withCommon(client.command('issue').description('issue a ticket, coupon, voucher or gift certificate from the meter')))
     .requiredOption('--kind <kind>', 'ticket, coupon, voucher or gift')
     .requiredOption('--amount <dollars>', 'value in dollars')
-    .requiredOption('--out <file>', 'output file: the item bytes (and FILE.png), or with --format the label (and FILE.item)')
-    .option('--format <format>', 'print a label: pdf, png or zpl')
-    .option('--stock <stock>', 'label stock: label-4x6, envelope-10 or letter', 'label-4x6')
-    .option('--symbology <symbology>', 'barcode: datamatrix or pdf417', 'datamatrix')
     .option('--event <text>', 'ticket: the event')
     .option('--seat <text>', 'ticket: seat or zone', '')
     .option('--valid-from <yyyy-mm-dd>', 'ticket: first valid day', todayUtc())
