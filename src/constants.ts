@@ -88,6 +88,27 @@ export const MODULE_ATTEMPTS = 4;
 export const MAX_BATCH_OPS = 64;
 /** Unwrapped meter signing keys a module keeps parsed. */
 export const MODULE_KEY_CACHE_SIZE = 4096;
+/** Transaction log: largest server-supplied detail a module seals into one record (bytes of JSON). */
+export const MAX_LOG_EXTRA_BYTES = 16 * 1024;
+/** Segments close at this many records, or this long after their first record, whichever comes first. */
+export const DEFAULT_SEGMENT_RECORDS = 1000;
+export const MAX_SEGMENT_RECORDS = 100_000;
+export const DEFAULT_SEGMENT_MAX_AGE_MS = 60_000;
+/** The shipper's pass interval (0 = continuous) and how many records it reads per query. */
+export const DEFAULT_SHIP_INTERVAL_MS = 60_000;
+export const SHIP_READ_BATCH = 5000;
+/** Idle wait between continuous shipper passes, and how long a `shipped`-durability answer waits at most. */
+export const SHIP_CONTINUOUS_IDLE_MS = 5;
+export const SHIPPED_WAIT_TIMEOUT_MS = 30_000;
+/** Replay: records decrypted per module call, and rows per database statement. */
+export const REPLAY_MODULE_BATCH = 500;
+export const REPLAY_DB_BATCH = 2000;
+/** Backups kept by the daily schedule, and the default interval between them. */
+export const DEFAULT_BACKUP_RETENTION = 7;
+export const DEFAULT_BACKUP_INTERVAL_MS = 24 * 3600 * 1000;
+/** Rows a backup reads per query from one table. */
+export const BACKUP_PAGE_ROWS = 5000;
+
 /** Page size for the audit trail listing. */
 export const MAX_AUDIT_PAGE = 500;
 
@@ -107,3 +128,18 @@ export const MAX_LOCATION_LENGTH = 128;
 export const MAX_SCAN_FILE_BYTES = 10 * 1024 * 1024;
 /** Verified meter certificates a verifier keeps parsed. */
 export const MAX_CACHED_CERTIFICATES = 10_000;
+
+// Transaction log shipping targets
+/** Longest key a ship target accepts (S3's own limit is 1024 bytes of UTF-8). */
+export const MAX_SHIP_KEY_LENGTH = 1024;
+/** Largest object a ship target stores or reads back (one log segment or one sealed backup part). */
+export const MAX_SHIP_OBJECT_BYTES = 256 * 1024 * 1024;
+/** Most keys one `list` returns; a listing that would be longer fails rather than come back cut short. */
+export const MAX_SHIP_LIST_KEYS = 100_000;
+/** Keys asked for per S3 ListObjectsV2 page (S3's own maximum is 1000). */
+export const SHIP_S3_LIST_PAGE_KEYS = 1000;
+/** Attempts per S3 request, first try included (the SDK's standard retry mode, with backoff). */
+export const SHIP_S3_MAX_ATTEMPTS = 4;
+/** S3 connection and per-request socket timeouts. */
+export const SHIP_S3_CONNECT_TIMEOUT_MS = 5_000;
+export const SHIP_S3_REQUEST_TIMEOUT_MS = 60_000;

@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { constantTimeEqual } from '../crypto/kdf.js';
 import type { CheckpointWire } from './messages.js';
 import { canonicalBytes, decodeCanonical } from '../protocol/canonical.js';
+import { GENESIS_HASH } from '../txlog/record.js';
 
 // A checkpoint is one ring entry: the module's record of one transaction that changed a package,
 // with the module's running totals. Its canonical bytes are MAC'd with the domain checkpoint key,
@@ -23,6 +24,10 @@ export interface Checkpoint {
   readonly fundedMills: bigint;
   readonly printedMills: bigint;
   readonly refundedMills: bigint;
+  /** The module's transaction log (log id = module serial): records written so far, and the last one's hash. */
+  readonly logSeq: bigint;
+  /** Kept in the ring only, not in the MAC'd record: the database holds the chain itself. */
+  readonly logHead: string;
 }
 
 export type { CheckpointWire };
@@ -42,6 +47,7 @@ function textFields(c: Checkpoint): Record<string, string> {
     fundedMills: c.fundedMills.toString(),
     printedMills: c.printedMills.toString(),
     refundedMills: c.refundedMills.toString(),
+    logSeq: c.logSeq.toString(),
   };
 }
 
@@ -66,7 +72,8 @@ export function wireIsAuthentic(key: Buffer, w: CheckpointWire): boolean {
   return constantTimeEqual(checkpointMac(key, Buffer.from(w.record, 'hex')), Buffer.from(w.mac, 'hex'));
 }
 
-export function genesis(moduleSerial: string, atMs: number): Checkpoint {
+/** A fresh ring's first entry; a module brought in from the vault may continue an existing log (`log`). */
+export function genesis(moduleSerial: string, atMs: number, log: { seq: bigint; hash: string } = { seq: 0n, hash: GENESIS_HASH }): Checkpoint {
   return {
     seq: 0n,
     moduleSerial,
@@ -80,12 +87,14 @@ export function genesis(moduleSerial: string, atMs: number): Checkpoint {
     fundedMills: 0n,
     printedMills: 0n,
     refundedMills: 0n,
+    logSeq: log.seq,
+    logHead: log.hash,
   };
 }
 
 /** JSON form for the ring file and for audit records. */
 export function checkpointToJson(c: Checkpoint): Record<string, string | number> {
-  return { ...textFields(c), at: new Date(c.atMs).toISOString(), atMs: c.atMs };
+  return { ...textFields(c), logHead: c.logHead, at: new Date(c.atMs).toISOString(), atMs: c.atMs };
 }
 
 export function checkpointFromJson(j: Record<string, string | number>): Checkpoint {
@@ -102,6 +111,8 @@ export function checkpointFromJson(j: Record<string, string | number>): Checkpoi
     fundedMills: BigInt(j.fundedMills!),
     printedMills: BigInt(j.printedMills!),
     refundedMills: BigInt(j.refundedMills!),
+    logSeq: BigInt(j.logSeq ?? 0),
+    logHead: String(j.logHead ?? GENESIS_HASH),
   };
 }
 
@@ -110,7 +121,8 @@ export function decodeCheckpointRecord(record: Buffer): Checkpoint | null {
   const f = decodeCanonical(DOMAIN, record);
   if (!f) return null;
   try {
-    return checkpointFromJson(f);
+    // The record does not carry the chain's hash (only the ring and the log itself do).
+    return { ...checkpointFromJson(f), logHead: '' };
   } catch {
     return null;
   }

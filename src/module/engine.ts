@@ -412,6 +412,12 @@ export class MeterEngine {
     return key;
   }
 
+  /** Version and registers of a sealed package as handed in: the "before" of a log record. */
+  registersOf(ref: M.SealedRef): { version: bigint; arMills: bigint; drMills: bigint } {
+    const p = this.open(ref);
+    return { version: p.version, arMills: p.registers.arMills, drMills: p.registers.drMills };
+  }
+
   private open(ref: M.SealedRef): MeterPackage {
     if (!/^\d{1,18}$/.test(ref.version)) fail('invalid_request', 'bad package version');
     return openPackage(this.deps.keystore.domain.packageKey, ref.meterId, BigInt(ref.version), fromB64(ref.sealed));

@@ -1,7 +1,12 @@
-import { MAX_BATCH_OPS } from '../constants.js';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { MAX_BATCH_OPS, MAX_LOG_EXTRA_BYTES } from '../constants.js';
+import { chainRecords, type ChainedRecord, type RecordDraft } from '../txlog/chain.js';
+import { signHead, type SignedHead } from '../txlog/head.js';
+import { bodyKey, GENESIS_HASH } from '../txlog/record.js';
 import { fail, VaultError } from '../errors.js';
 import { checkpointToJson, decodeCheckpointRecord, genesis, wireIsAuthentic } from './checkpoint.js';
 import type { MeterEngine } from './engine.js';
+import type { Keystore } from './keystore.js';
 import type * as M from './messages.js';
 import { PACKAGE_OPS } from './messages.js';
 import type { Ring, RingEffect } from './ring.js';
@@ -29,6 +34,49 @@ function commandEffect(r: M.CommandResult): Effect {
   };
 }
 
+export interface GuardKeys {
+  readonly checkpointKey: Buffer;
+  /** The domain log key: record bodies are sealed under a key derived from it. */
+  readonly logKey: Buffer;
+  /** The module identity key: it signs the head of the module's log. */
+  readonly identityKey: KeyObject;
+}
+
+export function guardKeys(ks: Keystore): GuardKeys {
+  const identityKey = createPrivateKey({ key: ks.identity.privatePkcs8, format: 'der', type: 'pkcs8' });
+  return { checkpointKey: ks.domain.checkpointKey, logKey: ks.domain.logKey, identityKey };
+}
+
+/** What `act` hands back: the op's answer, its ring effect, and its log record before chaining. */
+interface Acted {
+  result: any;
+  effect: Effect;
+  draft: RecordDraft;
+}
+
+/** The server's detail for the log record (who acted, which customer): bounded JSON, or nothing. */
+function logExtra(args: { logExtra?: unknown }): unknown {
+  if (args.logExtra === undefined) return undefined;
+  const text = JSON.stringify(args.logExtra);
+  if (text === undefined || text.length > MAX_LOG_EXTRA_BYTES) fail('invalid_request', `log detail must be JSON of at most ${MAX_LOG_EXTRA_BYTES} bytes`);
+  return args.logExtra;
+}
+
+/** A log record for an effect: registers after from the effect, before from the package handed in (zero for a new meter). */
+function draftOf(effect: Effect, before: { version: bigint; arMills: bigint; drMills: bigint } | null, body: object): RecordDraft {
+  return {
+    type: effect.type,
+    meterId: effect.meterId,
+    versionBefore: before?.version ?? 0n,
+    versionAfter: effect.packageVersion,
+    arBeforeMills: before?.arMills ?? 0n,
+    drBeforeMills: before?.drMills ?? 0n,
+    arAfterMills: effect.arMills,
+    drAfterMills: effect.drMills,
+    body,
+  };
+}
+
 /**
  * The checkpoint discipline around the engine (the patent's cross-verification): a package op runs
  * only when the database's checkpoint for this module is the ring's newest entry; each op appends
@@ -37,14 +85,19 @@ function commandEffect(r: M.CommandResult): Effect {
  */
 export class GuardedModule {
   private tail: Promise<unknown> = Promise.resolve();
+  private readonly checkpointKey: Buffer;
+  private readonly logBodyKey: Buffer;
 
   constructor(
     private readonly engine: MeterEngine,
     private readonly ring: Ring,
-    private readonly checkpointKey: Buffer,
+    private readonly keys: GuardKeys,
     private readonly now: () => number,
     private readonly log: (line: string) => void,
-  ) {}
+  ) {
+    this.checkpointKey = keys.checkpointKey;
+    this.logBodyKey = bodyKey(keys.logKey, ring.serial);
+  }
 
   dispatch(op: M.ModuleOp, args: any): Promise<unknown> {
     if (op === 'info') return Promise.resolve(this.info());
@@ -69,13 +122,23 @@ export class GuardedModule {
 
   private async run(op: M.ModuleOp, args: any): Promise<unknown> {
     if (op === 'recover') return this.recover(args.checkpoint);
-    if (op === 'reseed') return this.reseed(args.checkpoint);
+    if (op === 'reseed') return this.reseed(args.checkpoint, args.log);
     if (op === 'batch') return this.batch(args);
     if (this.ring.inhibited) fail('module_inhibited', `module ${this.ring.serial} is inhibited: ${this.ring.inhibited.reason}`);
     this.verify(args.checkpoint);
-    const { result, effect } = await this.act(op, args);
-    const checkpoint = await this.ring.append({ ...effect, atMs: this.now() });
-    return { ...result, checkpoint };
+    const { result, effect, draft } = await this.act(op, args);
+    const atMs = this.now();
+    const { records, head } = this.chain([draft], atMs);
+    const checkpoint = await this.ring.append({ ...effect, atMs, logSeq: BigInt(head.seq), logHead: head.hash });
+    return { ...result, checkpoint, logRecord: records[0]!, logHead: head };
+  }
+
+  /** Chain this op's records after the ring head's log position, and sign the new head. */
+  private chain(drafts: readonly RecordDraft[], atMs: number): { records: ChainedRecord[]; head: M.SignedHeadWire } {
+    const from = { seq: this.ring.head.logSeq, hash: this.ring.head.logHead };
+    const { records, head } = chainRecords(this.logBodyKey, this.ring.serial, from, atMs, drafts);
+    const signed: SignedHead = signHead(this.keys.identityKey, { logId: this.ring.serial, seq: head.seq, hash: head.hash });
+    return { records, head: { ...signed, seq: signed.seq.toString() } };
   }
 
   /**
@@ -87,13 +150,15 @@ export class GuardedModule {
     if (this.ring.inhibited) fail('module_inhibited', `module ${this.ring.serial} is inhibited: ${this.ring.inhibited.reason}`);
     if (!Array.isArray(args.ops) || args.ops.length === 0 || args.ops.length > MAX_BATCH_OPS) fail('invalid_request', `a batch holds 1 to ${MAX_BATCH_OPS} ops`);
     this.verify(args.checkpoint);
-    const results: M.BatchItemResult[] = [];
+    const results: ({ ok: true; result: Record<string, unknown> } | Extract<M.BatchItemResult, { ok: false }>)[] = [];
     const effects: RingEffect[] = [];
+    const drafts: RecordDraft[] = [];
     for (const { op, args: opArgs } of args.ops) {
       try {
         if (!(PACKAGE_OPS as readonly string[]).includes(op)) fail('invalid_request', `${op} cannot be batched`);
-        const { result, effect } = await this.act(op, opArgs);
+        const { result, effect, draft } = await this.act(op, opArgs);
         effects.push(effect);
+        drafts.push(draft);
         results.push({ ok: true, result });
       } catch (e) {
         if (!(e instanceof VaultError)) this.log(`internal error in batched ${op}: ${(e as Error).stack ?? String(e)}`);
@@ -101,8 +166,13 @@ export class GuardedModule {
         results.push({ ok: false, error: err });
       }
     }
-    const checkpoint = effects.length ? await this.ring.appendBatch(effects, this.now()) : this.ring.headWire();
-    return { results, checkpoint };
+    if (effects.length === 0) return { results: results as M.BatchItemResult[], checkpoint: this.ring.headWire() };
+    const atMs = this.now();
+    const { records, head } = this.chain(drafts, atMs);
+    const checkpoint = await this.ring.appendBatch(effects, atMs, { seq: BigInt(head.seq), hash: head.hash });
+    let next = 0;
+    const withRecords: M.BatchItemResult[] = results.map((r) => (r.ok ? { ...r, logRecord: records[next++]! } : r));
+    return { results: withRecords, checkpoint, logHead: head };
   }
 
   private verify(db: M.CheckpointWire | null): void {
@@ -113,38 +183,50 @@ export class GuardedModule {
     fail('checkpoint_mismatch', `the stored checkpoint of module ${this.ring.serial} is not its latest`);
   }
 
-  private async act(op: M.ModuleOp, args: any): Promise<{ result: any; effect: Omit<Effect, never> }> {
+  private async act(op: M.ModuleOp, args: any): Promise<Acted> {
     const e = this.engine;
+    const extra = logExtra(args);
     switch (op) {
       case 'provision': {
         const r = await e.provision(args);
-        return { result: r, effect: { meterId: r.meterId, type: 'provision', amountMills: 0n, arMills: 0n, drMills: 0n, packageVersion: BigInt(r.package.version) } };
+        const effect = { meterId: r.meterId, type: 'provision', amountMills: 0n, arMills: 0n, drMills: 0n, packageVersion: BigInt(r.package.version) };
+        const meter = { certSerialHex: r.certSerialHex, certificatePem: r.certificatePem, licensingZip: args.licensingZip };
+        return { result: r, effect, draft: draftOf(effect, null, { op, package: r.package, meter, extra }) };
       }
       case 'registerBegin': {
+        const before = e.registersOf(args.pkg);
         const r = e.registerBegin(args);
-        return { result: r, effect: { meterId: r.package.meterId, type: 'registerBegin', amountMills: 0n, arMills: 0n, drMills: 0n, packageVersion: BigInt(r.package.version) } };
+        const effect = { meterId: r.package.meterId, type: 'registerBegin', amountMills: 0n, arMills: before.arMills, drMills: before.drMills, packageVersion: BigInt(r.package.version) };
+        return { result: r, effect, draft: draftOf(effect, before, { op, package: r.package, extra }) };
       }
-      case 'registerComplete': {
-        const r = await e.registerComplete(args);
-        return { result: r, effect: commandEffect(r) };
-      }
-      case 'challenge': {
-        const r = e.challenge(args);
-        return { result: r, effect: commandEffect(r) };
-      }
+      case 'registerComplete':
+      case 'challenge':
       case 'command': {
-        const r = await e.command(args);
-        return { result: r, effect: commandEffect(r) };
+        const before = e.registersOf(args.pkg);
+        const r = op === 'registerComplete' ? await e.registerComplete(args) : op === 'challenge' ? e.challenge(args) : await e.command(args);
+        const effect = commandEffect(r);
+        const { status, op: commandOp, result } = r.response;
+        const body = { op, package: r.package, response: { op: commandOp, status, result }, item: r.item, error: r.error?.code, extra };
+        return { result: r, effect, draft: draftOf(effect, before, body) };
       }
       case 'fund': {
+        const before = e.registersOf(args.pkg);
         const r = e.fund(args);
         const effect = { meterId: r.package.meterId, type: 'fund', amountMills: BigInt(args.amountMills), arMills: BigInt(r.arMills), drMills: BigInt(r.drMills), packageVersion: BigInt(r.package.version) };
-        return { result: r, effect };
+        return { result: r, effect, draft: draftOf(effect, before, { op, package: r.package, amountMills: args.amountMills, extra }) };
       }
       case 'audit': {
+        const before = e.registersOf(args.pkg);
         const r = e.audit(args);
         const effect = { meterId: r.package.meterId, type: 'audit', amountMills: 0n, arMills: BigInt(r.fields.arMills!), drMills: BigInt(r.fields.drMills!), packageVersion: BigInt(r.package.version) };
-        return { result: r, effect };
+        return { result: r, effect, draft: draftOf(effect, before, { op, package: r.package, extra }) };
+      }
+      case 'log': {
+        // An operator action or other change without a package: sealed and chained like the rest.
+        const action = typeof args.action === 'string' && /^[a-z_]{1,40}$/.test(args.action) ? args.action : fail('invalid_request', 'a log action is 1 to 40 letters or underscores');
+        const meterId = typeof args.meterId === 'string' ? args.meterId : '';
+        const effect = { meterId, type: `log:${action}`, amountMills: 0n, arMills: 0n, drMills: 0n, packageVersion: 0n };
+        return { result: {}, effect, draft: draftOf(effect, null, { op, action, extra }) };
       }
       default:
         return fail('invalid_request', `unknown module op ${op}`);
@@ -177,16 +259,24 @@ export class GuardedModule {
     }
   }
 
-  /** Return to service: restart the ring from the database's authentic checkpoint of this module. */
-  private async reseed(db: M.CheckpointWire | null): Promise<{ checkpoint: M.CheckpointWire }> {
+  /**
+   * Return to service: restart the ring from the database's authentic checkpoint of this module, or
+   * from genesis. `log` is where the module's log stands in the database (its last record); the
+   * chain continues from there, and a checkpoint must agree with it.
+   */
+  private async reseed(db: M.CheckpointWire | null, log?: { seq: string; hash: string }): Promise<{ checkpoint: M.CheckpointWire }> {
+    const at = log && /^\d{1,18}$/.test(log.seq) && /^[0-9a-f]{64}$/.test(log.hash) ? { seq: BigInt(log.seq), hash: log.hash } : undefined;
+    if (log && !at) fail('invalid_request', 'a log position is a sequence number and a 64-digit hex hash');
     if (db === null) {
-      await this.ring.reseed(genesis(this.ring.serial, this.now()));
+      await this.ring.reseed(genesis(this.ring.serial, this.now(), at));
       return { checkpoint: this.ring.headWire() };
     }
     if (!wireIsAuthentic(this.checkpointKey, db)) fail('checkpoint_forged', 'refusing to re-seed from a checkpoint that fails its MAC');
     const entry = decodeCheckpointRecord(Buffer.from(db.record, 'hex'));
     if (!entry || entry.moduleSerial !== this.ring.serial) fail('checkpoint_foreign', 'the checkpoint is not this module\'s');
-    await this.ring.reseed(entry);
+    const logAt = at ?? (entry.logSeq === 0n ? { seq: 0n, hash: GENESIS_HASH } : fail('invalid_request', 're-seeding needs the log position the checkpoint names'));
+    if (logAt.seq !== entry.logSeq) fail('checkpoint_mismatch', `the checkpoint names log record ${entry.logSeq}, the log ends at ${logAt.seq}`);
+    await this.ring.reseed({ ...entry, logHead: logAt.hash });
     this.log(`re-seeded the ring from the database at seq ${entry.seq}`);
     return { checkpoint: this.ring.headWire() };
   }

@@ -111,6 +111,28 @@ export interface AuditResult {
   readonly fields: Record<string, string>;
 }
 
+/** A log record as a module hands it out: its number and hash, hex header, base64 sealed body. */
+export interface LogRecordWire {
+  readonly seq: string;
+  readonly hash: string;
+  readonly header: string;
+  readonly body: string;
+}
+
+/** The module's signature over its log's head after a dispatch. */
+export interface SignedHeadWire {
+  readonly logId: string;
+  readonly seq: string;
+  readonly hash: string;
+  readonly signature: string;
+}
+
+/** An operator action (or any change without a package) for the module to seal into its log. */
+export interface LogArgs {
+  readonly action: string;
+  readonly meterId?: string;
+}
+
 /** A checkpoint as stored in postal.modules: the encoded record and its MAC, hex. */
 export interface CheckpointWire {
   readonly record: string;
@@ -118,7 +140,10 @@ export interface CheckpointWire {
 }
 
 /** Every op that writes a package is checked against, and advances, the module's checkpoint. */
-type Guarded<A, R> = [A & { readonly checkpoint: CheckpointWire | null }, R & { readonly checkpoint: CheckpointWire }];
+type Guarded<A, R> = [
+  A & { readonly checkpoint: CheckpointWire | null; readonly logExtra?: unknown },
+  R & { readonly checkpoint: CheckpointWire; readonly logRecord: LogRecordWire; readonly logHead: SignedHeadWire },
+];
 
 export interface ModuleStatus extends ModuleInfo {
   readonly checkpoint: CheckpointWire;
@@ -139,13 +164,15 @@ export interface BatchArgs {
 }
 
 export type BatchItemResult =
-  | { readonly ok: true; readonly result: Record<string, unknown> }
+  | { readonly ok: true; readonly result: Record<string, unknown>; readonly logRecord: LogRecordWire }
   | { readonly ok: false; readonly error: { readonly code: string; readonly message: string; readonly extra?: Record<string, unknown> } };
 
 export interface BatchResult {
   readonly results: readonly BatchItemResult[];
   /** The stored checkpoint must become this when the batch commits (the head, unchanged, if every op failed). */
   readonly checkpoint: CheckpointWire;
+  /** Absent when no op of the batch succeeded. */
+  readonly logHead?: SignedHeadWire;
 }
 
 export interface ModuleOps {
@@ -157,13 +184,15 @@ export interface ModuleOps {
   command: Guarded<CommandArgs, CommandResult>;
   fund: Guarded<FundArgs, FundResult>;
   audit: Guarded<AuditArgs, AuditResult>;
+  log: Guarded<LogArgs, Record<string, never>>;
   recover: [{ readonly checkpoint: CheckpointWire | null }, RecoverResult];
-  reseed: [{ readonly checkpoint: CheckpointWire | null }, { readonly checkpoint: CheckpointWire }];
+  /** `log`: with no checkpoint, continue this module's log after this record (a module restored from the vault). */
+  reseed: [{ readonly checkpoint: CheckpointWire | null; readonly log?: { readonly seq: string; readonly hash: string } }, { readonly checkpoint: CheckpointWire }];
   batch: [BatchArgs, BatchResult];
 }
 
 export type ModuleOp = keyof ModuleOps;
-export const PACKAGE_OPS = ['provision', 'registerBegin', 'registerComplete', 'challenge', 'command', 'fund', 'audit'] as const;
+export const PACKAGE_OPS = ['provision', 'registerBegin', 'registerComplete', 'challenge', 'command', 'fund', 'audit', 'log'] as const;
 export type PackageOp = (typeof PACKAGE_OPS)[number];
 export const MODULE_OPS: readonly ModuleOp[] = ['info', ...PACKAGE_OPS, 'recover', 'reseed', 'batch'];
 

@@ -45,7 +45,15 @@ interface RingState {
 }
 
 /** One transaction as the ring records it (the module adds seq, serial, time and running totals). */
-export type RingEffect = Omit<Checkpoint, 'seq' | 'moduleSerial' | 'fundedMills' | 'printedMills' | 'refundedMills' | 'atMs'>;
+export type RingEffect = Omit<Checkpoint, 'seq' | 'moduleSerial' | 'fundedMills' | 'printedMills' | 'refundedMills' | 'atMs' | 'logSeq' | 'logHead'>;
+
+type LogFields = Pick<Checkpoint, 'logSeq' | 'logHead'>;
+
+/** Where the module's log stands after an entry: its last record's number and hash. */
+export interface LogPosition {
+  readonly seq: bigint;
+  readonly hash: string;
+}
 
 export class Ring {
   private constructor(
@@ -107,9 +115,11 @@ export class Ring {
   }
 
   /** Record one transaction; returns the checkpoint the database must now hold. */
-  async append(next: Omit<Checkpoint, 'seq' | 'moduleSerial' | 'fundedMills' | 'printedMills' | 'refundedMills'>): Promise<CheckpointWire> {
+  async append(next: Omit<Checkpoint, 'seq' | 'moduleSerial' | 'fundedMills' | 'printedMills' | 'refundedMills' | 'logSeq' | 'logHead'> & Partial<LogFields>): Promise<CheckpointWire> {
     const h = this.head;
     const entry: Checkpoint = {
+      logSeq: h.logSeq,
+      logHead: h.logHead,
       ...next,
       seq: h.seq + 1n,
       moduleSerial: this.serial,
@@ -125,8 +135,8 @@ export class Ring {
    * Group commit: one checkpoint for a whole batch, so the chain stays exact per batch and a batch
    * that fails to commit is rolled back as a unit. A batch of one is an ordinary entry.
    */
-  async appendBatch(effects: readonly RingEffect[], atMs: number): Promise<CheckpointWire> {
-    if (effects.length === 1) return this.append({ ...effects[0]!, atMs });
+  async appendBatch(effects: readonly RingEffect[], atMs: number, log: LogPosition): Promise<CheckpointWire> {
+    if (effects.length === 1) return this.append({ ...effects[0]!, atMs, logSeq: log.seq, logHead: log.hash });
     const h = this.head;
     const sum = (type: string) => effects.filter((e) => e.type === type).reduce((t, e) => t + e.amountMills, 0n);
     const entry: Checkpoint = {
@@ -142,6 +152,8 @@ export class Ring {
       fundedMills: h.fundedMills + sum('fund'),
       printedMills: h.printedMills + sum('print'),
       refundedMills: h.refundedMills + sum('refund'),
+      logSeq: log.seq,
+      logHead: log.hash,
     };
     const ops = effects.map((e) => checkpointToJson({ ...entry, ...e, seq: entry.seq }));
     await this.persist({ ...this.state, entries: [...this.state.entries, entry].slice(-this.capacity), batchOps: { ...this.state.batchOps, [entry.seq.toString()]: ops } });

@@ -3,7 +3,7 @@ import { chmod, rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { ERRORS, VaultError } from '../errors.js';
 import { MeterEngine } from './engine.js';
-import { GuardedModule } from './guard.js';
+import { GuardedModule, guardKeys } from './guard.js';
 import { Ring } from './ring.js';
 import { encodeFrame, FrameDecoder } from './framing.js';
 import type { Keystore } from './keystore.js';
@@ -36,7 +36,7 @@ export async function startModuleServer(opts: ModuleServerOptions): Promise<Serv
     auditIntervalDays: opts.auditIntervalDays,
   });
   const ring = await Ring.load(opts.ringPath, opts.keystore.domain.checkpointKey, opts.keystore.identity.serial, opts.ringSize, now());
-  const guarded = new GuardedModule(engine, ring, opts.keystore.domain.checkpointKey, now, opts.log);
+  const guarded = new GuardedModule(engine, ring, guardKeys(opts.keystore), now, opts.log);
   await rm(opts.socketPath, { force: true });
   const server = createServer((socket) => serveConnection(socket, guarded, opts.log));
   await new Promise<void>((resolve, reject) => {

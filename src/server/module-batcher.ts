@@ -1,7 +1,8 @@
 import { MAX_BATCH_OPS } from '../constants.js';
 import { isErrorCode, VaultError } from '../errors.js';
 import type { CheckpointWire, ModuleConnection, PackageOp } from '../module/index.js';
-import { deferWrites, discardDeferred, flushWrites, inTransaction, repo, type Db, type Tx } from '../store/index.js';
+import { deferredOf, deferWrites, discardDeferred, flushWrites, inTransaction, repo, type Db, type Tx } from '../store/index.js';
+import { logRows } from './log-records.js';
 
 /** One queued package op: how to build its module args, and what to write when it succeeds. */
 export interface BatchedOp {
@@ -116,6 +117,9 @@ export class ModuleBatcher {
     }
     if (ready.length === 0) return null;
     const res = await this.module.call('batch', { checkpoint, ops: ready.map((r) => ({ op: r.p.op, args: r.args })) });
+    // Every op the module carried out has its log record; they commit with the batch or not at all.
+    const records = res.results.flatMap((out) => (out.ok ? [out.logRecord] : []));
+    deferredOf(tx)!.records.push(...logRows(this.serial, records, res.logHead));
     for (const [i, r] of ready.entries()) {
       const out = res.results[i]!;
       if (!out.ok) {

@@ -385,7 +385,7 @@ export async function listApprovals(q: Q, state: string | null): Promise<Approva
   return r.rows;
 }
 
-export async function setMeterStatus(q: Q, meterId: string, status: 'active' | 'withdrawn' | 'revoked', reason: string | null): Promise<void> {
+export async function setMeterStatus(q: Q, meterId: string, status: 'active' | 'withdrawn' | 'revoked' | 'suspended', reason: string | null): Promise<void> {
   await q.query('UPDATE postal.meters SET status = $2, status_at = now(), status_reason = $3 WHERE meter_id = $1', [meterId, status, reason]);
 }
 

@@ -27,10 +27,23 @@ interface IdempotentWrite {
   response: string;
 }
 
+export interface LogRecordWrite {
+  logId: string;
+  seq: bigint;
+  atMs: number;
+  type: string;
+  meterId: string | null;
+  hash: Buffer;
+  header: Buffer;
+  body: Buffer;
+  headSignature: Buffer | null;
+}
+
 export interface Deferred {
   packages: PackageWrite[];
   items: ItemWrite[];
   answers: IdempotentWrite[];
+  records: LogRecordWrite[];
 }
 
 const deferred = new WeakMap<object, Deferred>();
@@ -38,7 +51,7 @@ const preloaded = new WeakMap<object, Map<string, unknown>>();
 
 /** From now on, this transaction's hot-path writes wait for `flushWrites`. */
 export function deferWrites(tx: Tx): void {
-  deferred.set(tx, { packages: [], items: [], answers: [] });
+  deferred.set(tx, { packages: [], items: [], answers: [], records: [] });
 }
 
 export function deferredOf(q: object): Deferred | undefined {
@@ -84,6 +97,7 @@ export async function flushWrites(tx: Tx): Promise<void> {
       [i.map((x) => x.itemId), i.map((x) => x.meterId), i.map((x) => x.itemSerial.toString()), i.map((x) => x.kind), i.map((x) => x.amountMills.toString()), i.map((x) => x.itemBytes)],
     );
   }
+  if (d.records.length) await insertLogRecords(tx, d.records);
   if (d.answers.length) {
     const a = d.answers;
     const r = await tx.query(
@@ -93,4 +107,25 @@ export async function flushWrites(tx: Tx): Promise<void> {
     );
     if (r.rowCount !== a.length) throw new VaultError('conflict', 'a concurrent request with the same Idempotency-Key won');
   }
+}
+
+/** Append log records (one multi-row INSERT); a clash on (log_id, seq) means two writers forked a log. */
+export async function insertLogRecords(tx: Tx, r: readonly LogRecordWrite[]): Promise<void> {
+  await tx.query(
+    `INSERT INTO postal.txlog (log_id, seq, at, type, meter_id, hash, header, body, head_signature)
+     SELECT log_id, seq, to_timestamp(at_ms / 1000.0), type, meter_id, hash, header, body, head_signature
+     FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::uuid[], $6::bytea[], $7::bytea[], $8::bytea[], $9::bytea[])
+       AS v(log_id, seq, at_ms, type, meter_id, hash, header, body, head_signature)`,
+    [
+      r.map((x) => x.logId),
+      r.map((x) => x.seq.toString()),
+      r.map((x) => String(x.atMs)),
+      r.map((x) => x.type),
+      r.map((x) => x.meterId),
+      r.map((x) => x.hash),
+      r.map((x) => x.header),
+      r.map((x) => x.body),
+      r.map((x) => x.headSignature),
+    ],
+  );
 }

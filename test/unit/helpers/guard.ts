@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GuardedModule } from '../../../src/module/guard.js';
+import { GuardedModule, guardKeys } from '../../../src/module/guard.js';
 import type { MeterEngine } from '../../../src/module/engine.js';
 import type { Keystore } from '../../../src/module/keystore.js';
 import type { CheckpointWire, ModuleOp } from '../../../src/module/messages.js';
@@ -46,7 +46,7 @@ export class GuardHarness {
   /** What a module restart does: load the ring from its file and wrap the engine again. */
   async reload(): Promise<void> {
     this.ring = await Ring.load(this.ringPath, this.key, this.serial, this.capacity, this.clock.now());
-    this.guard = new GuardedModule(this.engine, this.ring, this.key, this.clock.now, (line) => this.logs.push(line));
+    this.guard = new GuardedModule(this.engine, this.ring, guardKeys(this.keystore), this.clock.now, (line) => this.logs.push(line));
   }
 
   /** Dispatch with an explicit checkpoint; the database copy is not touched. */

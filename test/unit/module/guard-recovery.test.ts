@@ -15,17 +15,24 @@ beforeEach(async () => {
 afterEach(() => h.cleanup());
 
 /** n funds through the guard; returns every checkpoint the database held, genesis (null) first. */
+/** The module's log head after each fund of the last `funds` call, by checkpoint index. */
+let logHeads: { seq: string; hash: string }[] = [];
+
 async function funds(n: number): Promise<CheckpointWire[]> {
   const wires = [h.ring.headWire()];
+  logHeads = [{ seq: '0', hash: '00'.repeat(32) }];
   for (let i = 0; i < n; i++) {
     h.clock.advance(1000);
-    wires.push((await h.call<{ checkpoint: CheckpointWire }>('fund', { pkg: c.pkg, amountMills: String(100 * (i + 1)) })).checkpoint);
+    const r = await h.call<{ checkpoint: CheckpointWire; logHead: { seq: string; hash: string } }>('fund', { pkg: c.pkg, amountMills: String(100 * (i + 1)) });
+    wires.push(r.checkpoint);
+    logHeads.push({ seq: r.logHead.seq, hash: r.logHead.hash });
   }
   return wires;
 }
 
 const recover = (checkpoint: CheckpointWire | null) => h.guard.dispatch('recover', { checkpoint }) as Promise<RecoverResult>;
-const reseed = (checkpoint: CheckpointWire | null) => h.guard.dispatch('reseed', { checkpoint }) as Promise<{ checkpoint: CheckpointWire }>;
+const reseed = (checkpoint: CheckpointWire | null, log?: { seq: string; hash: string }) =>
+  h.guard.dispatch('reseed', { checkpoint, log }) as Promise<{ checkpoint: CheckpointWire }>;
 const seqOf = (w: CheckpointWire) => decodeCheckpointRecord(Buffer.from(w.record, 'hex'))!.seq;
 
 async function expectInhibited(): Promise<void> {
@@ -129,8 +136,11 @@ describe('reseed: return to service', () => {
   it("with an authentic checkpoint of this module: the ring restarts from it, for good", async () => {
     const wires = await inhibited();
     const db = wires[1]!;
-    const r = await reseed(db);
+    await expect(reseed(db)).rejects.toMatchObject({ code: 'invalid_request' });
+    await expect(reseed(db, logHeads[2])).rejects.toMatchObject({ code: 'checkpoint_mismatch' });
+    const r = await reseed(db, logHeads[1]);
     expect(r.checkpoint).toEqual(db);
+    expect(h.ring.head.logHead).toBe(logHeads[1]!.hash);
     expect(h.ring.inhibited).toBeNull();
     expect(h.ring.entries).toHaveLength(1);
     expect(h.logs.at(-1)).toContain('re-seeded the ring from the database at seq 1');
@@ -145,7 +155,7 @@ describe('reseed: return to service', () => {
     await inhibited();
     h.clock.advance(5000);
     const r = await reseed(null);
-    expect(decodeCheckpointRecord(Buffer.from(r.checkpoint.record, 'hex'))).toEqual(genesis(h.serial, h.clock.now()));
+    expect(decodeCheckpointRecord(Buffer.from(r.checkpoint.record, 'hex'))).toEqual({ ...genesis(h.serial, h.clock.now()), logHead: '' });
     expect(h.ring.inhibited).toBeNull();
     const next = await h.dispatch<{ checkpoint: CheckpointWire }>('fund', { pkg: c.pkg, amountMills: '7' }, null);
     expect(seqOf(next.checkpoint)).toBe(1n);

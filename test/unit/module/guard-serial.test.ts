@@ -34,8 +34,13 @@ function fundEntry(seq: bigint, amount: bigint, fundedBefore: bigint): Checkpoin
     fundedMills: fundedBefore + amount,
     printedMills: 0n,
     refundedMills: 0n,
+    logSeq: seq,
+    logHead: '',
   };
 }
+
+/** Entries without the log chain's hash, which depends on random IVs. */
+const withoutHead = (es: readonly Checkpoint[]) => es.map((e) => ({ ...e, logHead: '' }));
 
 describe('GuardedModule serializes ops', () => {
   it('of several slow ops given the same head, exactly the first dispatched runs', async () => {
@@ -73,7 +78,7 @@ describe('GuardedModule serializes ops', () => {
       expect(o.ok, JSON.stringify(o)).toBe(true);
       expect((o as { value: FundResult & { checkpoint: CheckpointWire } }).value.checkpoint).toEqual(wires[i + 1]);
     });
-    expect(h.ring.entries.slice(1)).toEqual(expected);
+    expect(withoutHead(h.ring.entries.slice(1))).toEqual(expected);
   });
 
   it('the same chain dispatched in reverse: only the op holding the head runs', async () => {

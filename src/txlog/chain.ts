@@ -1,0 +1,64 @@
+import { encodeHeader, recordHash, sealBody, type LogHeader } from './record.js';
+
+/** A record before it is numbered and chained: what the module knows about one transaction. */
+export interface RecordDraft {
+  readonly type: string;
+  readonly meterId: string;
+  readonly versionBefore: bigint;
+  readonly versionAfter: bigint;
+  readonly arBeforeMills: bigint;
+  readonly drBeforeMills: bigint;
+  readonly arAfterMills: bigint;
+  readonly drAfterMills: bigint;
+  readonly body: object;
+}
+
+/** A chained record as the module hands it out (hex header, base64 body) for the database. */
+export interface ChainedRecord {
+  readonly seq: string;
+  readonly hash: string;
+  /** hex */
+  readonly header: string;
+  /** base64 */
+  readonly body: string;
+}
+
+export interface ChainPosition {
+  readonly seq: bigint;
+  readonly hash: string;
+}
+
+/** Number, seal and chain `drafts` after `head`; returns the records and the new head. */
+export function chainRecords(
+  bodyKey: Buffer,
+  logId: string,
+  head: ChainPosition,
+  atMs: number,
+  drafts: readonly RecordDraft[],
+): { records: ChainedRecord[]; head: ChainPosition } {
+  let { seq, hash } = head;
+  const records: ChainedRecord[] = [];
+  for (const d of drafts) {
+    seq += 1n;
+    const h: LogHeader = {
+      logId,
+      seq,
+      atMs,
+      type: d.type,
+      meterId: d.meterId,
+      moduleSerial: logId,
+      prevHash: hash,
+      versionBefore: d.versionBefore,
+      versionAfter: d.versionAfter,
+      arBeforeMills: d.arBeforeMills,
+      drBeforeMills: d.drBeforeMills,
+      arAfterMills: d.arAfterMills,
+      drAfterMills: d.drAfterMills,
+    };
+    const header = encodeHeader(h);
+    const body = sealBody(bodyKey, header, d.body);
+    hash = recordHash({ header, body });
+    records.push({ seq: seq.toString(), hash, header: header.toString('hex'), body: body.toString('base64') });
+  }
+  return { records, head: { seq, hash } };
+}
