@@ -106,6 +106,8 @@ export const REPLAY_DB_BATCH = 2000;
 /** Backups kept by the daily schedule, and the default interval between them. */
 export const DEFAULT_BACKUP_RETENTION = 7;
 export const DEFAULT_BACKUP_INTERVAL_MS = 24 * 3600 * 1000;
+/** Plain bytes a module seals into one backup chunk (a module frame holds at most 1 MiB of JSON). */
+export const MAX_BACKUP_CHUNK_BYTES = 512 * 1024;
 /** Rows a backup reads per query from one table. */
 export const BACKUP_PAGE_ROWS = 5000;
 
@@ -143,3 +145,10 @@ export const SHIP_S3_MAX_ATTEMPTS = 4;
 /** S3 connection and per-request socket timeouts. */
 export const SHIP_S3_CONNECT_TIMEOUT_MS = 5_000;
 export const SHIP_S3_REQUEST_TIMEOUT_MS = 60_000;
+
+// Shipped log verification
+/** Largest certificate file (CA or module, PEM) `audit verify` reads; and the most non-segment keys under logs/ it lists in its report. */
+export const MAX_AUDIT_CERT_BYTES = 64 * 1024;
+export const MAX_AUDIT_IGNORED_KEYS = 100;
+/** Least time between two progress lines of `audit verify` on stderr. */
+export const AUDIT_PROGRESS_INTERVAL_MS = 1000;

@@ -7,6 +7,7 @@ import { fail, VaultError } from '../errors.js';
 import { checkpointToJson, decodeCheckpointRecord, genesis, wireIsAuthentic } from './checkpoint.js';
 import type { MeterEngine } from './engine.js';
 import type { Keystore } from './keystore.js';
+import { LogVault } from './log-vault.js';
 import type * as M from './messages.js';
 import { PACKAGE_OPS } from './messages.js';
 import type { Ring, RingEffect } from './ring.js';
@@ -87,6 +88,7 @@ export class GuardedModule {
   private tail: Promise<unknown> = Promise.resolve();
   private readonly checkpointKey: Buffer;
   private readonly logBodyKey: Buffer;
+  private readonly vault: LogVault;
 
   constructor(
     private readonly engine: MeterEngine,
@@ -97,10 +99,15 @@ export class GuardedModule {
   ) {
     this.checkpointKey = keys.checkpointKey;
     this.logBodyKey = bodyKey(keys.logKey, ring.serial);
+    this.vault = new LogVault(keys.logKey, keys.identityKey, ring.serial);
   }
 
   dispatch(op: M.ModuleOp, args: any): Promise<unknown> {
     if (op === 'info') return Promise.resolve(this.info());
+    if (op === 'openLog') return Promise.resolve().then(() => this.vault.openLog(args));
+    if (op === 'sealBackupChunk') return Promise.resolve().then(() => this.vault.sealBackupChunk(args));
+    if (op === 'openBackupChunk') return Promise.resolve().then(() => this.vault.openBackupChunk(args));
+    if (op === 'signBackup') return Promise.resolve().then(() => this.vault.signBackup(args));
     return this.serially(() => this.run(op, args));
   }
 

@@ -8,3 +8,4 @@ export { encodeFrame, FrameDecoder } from './framing.js';
 export * from './messages.js';
 export { decodeCheckpointRecord, checkpointToJson, type Checkpoint } from './checkpoint.js';
 export { Ring, MIN_RING_SIZE, MAX_RING_SIZE } from './ring.js';
+export { backupManifestBytes } from './log-vault.js';

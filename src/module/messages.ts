@@ -133,6 +133,30 @@ export interface LogArgs {
   readonly meterId?: string;
 }
 
+export interface OpenLogArgs {
+  readonly records: readonly { readonly header: string; readonly body: string; readonly hash?: string }[];
+}
+export interface OpenLogResult {
+  readonly bodies: readonly Record<string, unknown>[];
+}
+
+export interface BackupChunkArgs {
+  readonly backupId: string;
+  readonly index: number;
+  readonly last: boolean;
+  /** base64: plain bytes to seal, or sealed bytes to open */
+  readonly data: string;
+}
+
+export interface SignBackupArgs {
+  readonly backupId: string;
+  /** hex SHA-256 of the sealed backup body */
+  readonly sha256: string;
+  readonly createdAt: string;
+  /** log id -> last sequence number the backup covers */
+  readonly logPosition: Readonly<Record<string, string>>;
+}
+
 /** A checkpoint as stored in postal.modules: the encoded record and its MAC, hex. */
 export interface CheckpointWire {
   readonly record: string;
@@ -189,12 +213,18 @@ export interface ModuleOps {
   /** `log`: with no checkpoint, continue this module's log after this record (a module restored from the vault). */
   reseed: [{ readonly checkpoint: CheckpointWire | null; readonly log?: { readonly seq: string; readonly hash: string } }, { readonly checkpoint: CheckpointWire }];
   batch: [BatchArgs, BatchResult];
+  openLog: [OpenLogArgs, OpenLogResult];
+  sealBackupChunk: [BackupChunkArgs, { readonly sealed: string }];
+  openBackupChunk: [BackupChunkArgs, { readonly data: string }];
+  signBackup: [SignBackupArgs, { readonly signature: string; readonly signer: string }];
 }
 
 export type ModuleOp = keyof ModuleOps;
 export const PACKAGE_OPS = ['provision', 'registerBegin', 'registerComplete', 'challenge', 'command', 'fund', 'audit', 'log'] as const;
 export type PackageOp = (typeof PACKAGE_OPS)[number];
-export const MODULE_OPS: readonly ModuleOp[] = ['info', ...PACKAGE_OPS, 'recover', 'reseed', 'batch'];
+/** Ops with the log key that leave the ring alone: they run beside the serial queue. */
+export const VAULT_OPS = ['openLog', 'sealBackupChunk', 'openBackupChunk', 'signBackup'] as const;
+export const MODULE_OPS: readonly ModuleOp[] = ['info', ...PACKAGE_OPS, 'recover', 'reseed', 'batch', ...VAULT_OPS];
 
 /** Client meter commands that travel through `command`. */
 export const CLIENT_OPS = ['login', 'balance', 'print', 'refund', 'withdraw', 'password'] as const;

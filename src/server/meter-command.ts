@@ -25,6 +25,7 @@ export async function runMeterCommand(
     meterId,
     (meter) => {
       if (meter.status === 'revoked') fail('meter_revoked', "the meter's certificate was revoked by an operator");
+      if (meter.status === 'suspended') fail('meter_suspended');
       return input;
     },
     async (tx, result) => {

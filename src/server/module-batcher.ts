@@ -77,14 +77,21 @@ export class ModuleBatcher {
     return batch;
   }
 
-  private async runBatch(batch: Pending[]): Promise<void> {
+  private async runBatch(all: Pending[]): Promise<void> {
+    let batch = all;
     const settled: Settled[] = [];
     try {
       await inTransaction(this.db, async (tx) => {
         const row = await repo.lockCheckpoint(tx, this.serial);
         // Checked once per batch, inside its transaction: a halt stops the very next batch.
         const system = await repo.systemState(tx);
-        if (system.halted) throw new VaultError('system_halted', `meter commands are halted since ${system.haltedAt?.toISOString()}: ${system.haltReason}`);
+        if (system.halted) {
+          // A halt stops meter commands; operator actions (log ops) still run: they are how a halt is cleared.
+          const why = new VaultError('system_halted', `meter commands are halted since ${system.haltedAt?.toISOString()}: ${system.haltReason}`);
+          for (const p of batch) if (p.op !== 'log') settled.push({ p, error: why });
+          batch = batch.filter((p) => p.op === 'log');
+          if (batch.length === 0) return;
+        }
         const checkpoint = row ? { record: row.record.toString('hex'), mac: row.mac.toString('hex') } : null;
         deferWrites(tx);
         let next: CheckpointWire | null;
@@ -98,7 +105,7 @@ export class ModuleBatcher {
     } catch (e) {
       // The transaction did not commit: every op that had not failed on its own fails with this error.
       const decided = new Set(settled.map((s) => s.p));
-      for (const p of batch) if (!decided.has(p)) settled.push({ p, error: e });
+      for (const p of all) if (!decided.has(p)) settled.push({ p, error: e });
       for (const s of settled) if (s.error === undefined) s.error = e;
     }
     for (const s of settled) (s.error === undefined ? s.p.resolve(s.value) : s.p.reject(s.error));

@@ -95,6 +95,7 @@ export async function assertNotHalted(ctx: ServerContext): Promise<void> {
  */
 export async function recoverModule(ctx: ServerContext, m: ModuleConnection): Promise<void> {
   const serial = ctx.modules.serialOf(m);
+  let discarded: readonly Record<string, unknown>[] | null = null;
   try {
     await inTransaction(ctx.db, async (tx) => {
       const checkpoint = toWire(await repo.lockCheckpoint(tx, serial));
@@ -104,6 +105,7 @@ export async function recoverModule(ctx: ServerContext, m: ModuleConnection): Pr
           await repo.recordAudit(tx, { kind: 'transaction_discarded', moduleSerial: serial, meterId: String(d.meterId), detail: d });
         }
         await repo.recordAudit(tx, { kind: 'checkpoint_recovered', moduleSerial: serial, detail: { discarded: r.discarded.length } });
+        discarded = r.discarded;
       }
       if (r.outcome === 'inhibited') await inhibit(ctx, tx, serial, r.reason ?? 'checkpoint not in the ring');
     });
@@ -112,6 +114,17 @@ export async function recoverModule(ctx: ServerContext, m: ModuleConnection): Pr
       await repo.recordAudit(ctx.db, { kind: 'checkpoint_refused', moduleSerial: serial, detail: { code: e.code, message: e.message } });
     }
     throw e;
+  }
+  if (discarded) await logRecovery(ctx, serial, discarded);
+}
+
+/** The recovery itself goes into the log (after it, since the recovered module's chain was just rolled back). */
+async function logRecovery(ctx: ServerContext, serial: string, discarded: readonly Record<string, unknown>[]): Promise<void> {
+  const detail = { module: serial, discarded };
+  try {
+    await onModule(ctx, 'log', async () => ({ action: 'checkpoint_recovered', logExtra: detail }), async () => undefined);
+  } catch (e) {
+    await repo.recordAudit(ctx.db, { kind: 'action_not_logged', moduleSerial: serial, detail: { action: 'checkpoint_recovered', reason: (e as Error).message } });
   }
 }
 

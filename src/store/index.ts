@@ -3,3 +3,4 @@ export { startEmbedded, type EmbeddedDatabase } from './embedded.js';
 export { migrate, ensureAppRole, appUrlFrom, APP_ROLE } from './migrate.js';
 export * as repo from './repo.js';
 export { deferWrites, deferredOf, discardDeferred, flushWrites, insertLogRecords, type LogRecordWrite } from './write-behind.js';
+export * as txlogRepo from './txlog-repo.js';

@@ -368,6 +368,11 @@ export async function insertApproval(q: Q, action: string, params: object, reque
   return r.rows[0]!;
 }
 
+export async function findApproval(q: Q, id: bigint): Promise<ApprovalRow | null> {
+  const r = await q.query<ApprovalRow>(`SELECT ${APPROVAL_COLUMNS} FROM support.approvals WHERE approval_id = $1`, [id]);
+  return r.rows[0] ?? null;
+}
+
 export async function lockApproval(tx: Tx, id: bigint): Promise<ApprovalRow | null> {
   const r = await tx.query<ApprovalRow>(`SELECT ${APPROVAL_COLUMNS} FROM support.approvals WHERE approval_id = $1 FOR UPDATE`, [id]);
   return r.rows[0] ?? null;

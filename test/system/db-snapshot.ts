@@ -3,7 +3,7 @@ import type pg from 'pg';
 // Plays "the database was swapped for a stale copy" (a restore, a lagging standby, an attacker):
 // copy the tables that a restore would roll back, and later put them back.
 
-const TABLES = ['postal.meters', 'postal.modules', 'postal.items', 'postal.idempotency'];
+const TABLES = ['postal.meters', 'postal.modules', 'postal.items', 'postal.idempotency', 'postal.txlog'];
 
 export async function takeSnapshot(db: pg.Client, name: string): Promise<void> {
   await db.query(`DROP SCHEMA IF EXISTS ${name} CASCADE; CREATE SCHEMA ${name}`);
@@ -19,6 +19,7 @@ export async function restoreSnapshot(db: pg.Client, name: string): Promise<void
      FROM ${name}.modules s WHERE m.serial = s.serial`,
   );
   await db.query(`DELETE FROM postal.items WHERE item_id NOT IN (SELECT item_id FROM ${name}.items)`);
+  await db.query(`DELETE FROM postal.txlog l WHERE NOT EXISTS (SELECT 1 FROM ${name}.txlog s WHERE s.log_id = l.log_id AND s.seq = l.seq)`);
   await db.query(`DELETE FROM postal.idempotency i WHERE NOT EXISTS (SELECT 1 FROM ${name}.idempotency s WHERE s.scope = i.scope AND s.idem_key = i.idem_key)`);
   await db.query('COMMIT');
 }

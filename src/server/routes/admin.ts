@@ -4,6 +4,7 @@ import { fail } from '../../errors.js';
 import { parseMills } from '../../money.js';
 import { inTransaction, repo } from '../../store/index.js';
 import { onMeter } from '../module-tx.js';
+import { loggedOrNoted } from '../log-action.js';
 import { requireOfficer, requireSecurityOfficer } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import { runIdempotent } from '../idempotency.js';
@@ -36,7 +37,7 @@ export function adminRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
             ctx,
             'fund',
             customer.meterId,
-            () => ({ amountMills: amountMills.toString() }),
+            () => ({ amountMills: amountMills.toString(), logExtra: { officer } }),
             async (tx, r, meter) => {
               await repo.recordOperatorAction(tx, officer, 'fund', meter.meterId, { amountMills: amountMills.toString() });
               const body = { user: customer.username, meterId: meter.meterId, amountMills: amountMills.toString(), arMills: r.arMills, drMills: r.drMills, controlTotalMills: r.controlTotalMills };
@@ -61,10 +62,11 @@ export function adminRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
       async (request) => {
         const officer = await requireSecurityOfficer(ctx.db, request);
         const customer = await registeredCustomer(ctx, request.body.user);
-        await inTransaction(ctx.db, async (tx) => {
-          await repo.setMeterStatus(tx, customer.meterId, 'revoked', request.body.reason);
-          await repo.recordOperatorAction(tx, officer, 'revoke', customer.meterId, { reason: request.body.reason });
-          await repo.recordAudit(tx, { kind: 'meter_revoked', meterId: customer.meterId, actor: officer, detail: { reason: request.body.reason } });
+        const { reason } = request.body;
+        await loggedOrNoted(ctx, { action: 'meter_revoked', meterId: customer.meterId, detail: { officer, reason } }, async (tx) => {
+          await repo.setMeterStatus(tx, customer.meterId, 'revoked', reason);
+          await repo.recordOperatorAction(tx, officer, 'revoke', customer.meterId, { reason });
+          await repo.recordAudit(tx, { kind: 'meter_revoked', meterId: customer.meterId, actor: officer, detail: { reason } });
         });
         return { meterId: customer.meterId, status: 'revoked', reason: request.body.reason };
       },
@@ -87,7 +89,7 @@ export function adminRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
             ctx,
             'audit',
             customer.meterId,
-            () => ({}),
+            () => ({ logExtra: { officer } }),
             async (tx, r, meter) => {
               await repo.recordOperatorAction(tx, officer, 'audit', meter.meterId, {});
               const answer = { status: 200, body: { report: r.fields, reportBase64: r.report, signatureDerHex: r.signature, moduleCertificatePem: r.moduleCertPem } };

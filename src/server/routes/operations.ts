@@ -2,7 +2,8 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { MAX_AUDIT_PAGE } from '../../constants.js';
 import { fail } from '../../errors.js';
-import { inTransaction, repo, type Tx } from '../../store/index.js';
+import { repo, txlogRepo, type Tx } from '../../store/index.js';
+import { loggedOrNoted } from '../log-action.js';
 import { requireOfficer, requireSecurityOfficer } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import { hashOfficerPassword, newOfficerPassword } from '../passwords.js';
@@ -76,9 +77,12 @@ export function operationsRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox 
         const by = await requireSecurityOfficer(ctx.db, request);
         if (await repo.findOfficer(ctx.db, request.body.user)) fail('user_exists');
         const password = newOfficerPassword();
-        await inTransaction(ctx.db, async (tx) => {
-          await repo.insertOfficer(tx, request.body.user, await hashOfficerPassword(password), request.body.role);
-          await repo.recordAudit(tx, { kind: 'officer_created', actor: by, detail: { user: request.body.user, role: request.body.role } });
+        const { user, role } = request.body;
+        const passwordHash = await hashOfficerPassword(password);
+        // Logged, or noted when no module can log it: a second officer is what a halt needs.
+        await loggedOrNoted(ctx, { action: 'officer_created', detail: { by, user, role, passwordHash } }, async (tx) => {
+          await repo.insertOfficer(tx, user, passwordHash, role);
+          await repo.recordAudit(tx, { kind: 'officer_created', actor: by, detail: { user, role } });
         });
         return { officer: { user: request.body.user, role: request.body.role, password } };
       },
@@ -109,11 +113,13 @@ export function operationsRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox 
           if (!row) fail('not_found', `no module ${module ?? '(give --module)'}`);
           if (row.state !== 'inhibited') fail('invalid_request', `module ${module} is not inhibited`);
         }
-        const approval = await inTransaction(ctx.db, async (tx) => {
-          const a = await repo.insertApproval(tx, action, module ? { module } : {}, by);
+        const params = module ? { module } : {};
+        const request_ = async (tx: Tx) => {
+          const a = await repo.insertApproval(tx, action, params, by);
           await repo.recordAudit(tx, { kind: 'approval_requested', actor: by, moduleSerial: module ?? null, detail: { approvalId: a.approvalId.toString(), action } });
           return a;
-        });
+        };
+        const approval = await loggedOrNoted(ctx, { action: 'approval_requested', detail: { by, action, params } }, request_);
         return { approval: approvalJson(approval), next: `a different security officer approves it: vaultmeter admin approve ${approval.approvalId}` };
       },
     );
@@ -129,8 +135,11 @@ export function operationsRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox 
       },
       async (request) => {
         const by = await requireSecurityOfficer(ctx.db, request);
-        const done = await inTransaction(ctx.db, async (tx) => {
-          const a = await repo.lockApproval(tx, BigInt(request.params.id));
+        const id = BigInt(request.params.id);
+        const pending = await repo.findApproval(ctx.db, id);
+        if (!pending) fail('not_found', 'no such approval request');
+        const approve = async (tx: Tx) => {
+          const a = await repo.lockApproval(tx, id);
           if (!a) fail('not_found', 'no such approval request');
           if (a.state !== 'pending') fail('approval_not_pending', `the request is ${a.state}`);
           if (a.requestedBy === by) fail('dual_control', `${by} requested this; a different security officer must approve it`);
@@ -138,7 +147,12 @@ export function operationsRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox 
           await repo.decideApproval(tx, a.approvalId, by, 'approved');
           await repo.recordAudit(tx, { kind: 'approval_granted', actor: by, moduleSerial: a.params.module ?? null, detail: { approvalId: a.approvalId.toString(), action: a.action, requestedBy: a.requestedBy } });
           return { ...approvalJson({ ...a, decidedBy: by, state: 'approved' }), result };
-        });
+        };
+        // Refusals are checked before any log record is asked for.
+        if (pending.state !== 'pending') fail('approval_not_pending', `the request is ${pending.state}`);
+        if (pending.requestedBy === by) fail('dual_control', `${by} requested this; a different security officer must approve it`);
+        const detail = { by, approvalId: id.toString(), action: pending.action, params: pending.params, requestedBy: pending.requestedBy };
+        const done = await loggedOrNoted(ctx, { action: 'approval_granted', detail }, approve);
         return { approval: done };
       },
     );
@@ -154,8 +168,9 @@ async function carryOut(ctx: ServerContext, tx: Tx, a: repo.ApprovalRow, by: str
   const serial = a.params.module!;
   const row = await repo.lockCheckpoint(tx, serial);
   const checkpoint = row ? { record: row.record.toString('hex'), mac: row.mac.toString('hex') } : null;
-  // The module's ring restarts from the database's authentic checkpoint, after the investigation.
-  await ctx.modules.byserial(serial).call('reseed', { checkpoint });
+  const head = await txlogRepo.logHead(tx, serial);
+  // The module's ring restarts from the database's authentic checkpoint, after the investigation; its log continues from the stored head.
+  await ctx.modules.byserial(serial).call('reseed', { checkpoint, ...(head ? { log: { seq: head.seq.toString(), hash: head.hash } } : {}) });
   await repo.setModuleState(tx, serial, 'active', null);
   await repo.recordAudit(tx, { kind: 'module_reinstated', actor: by, moduleSerial: serial, detail: { requestedBy: a.requestedBy } });
   ctx.modules.setInhibited(serial, false);
@@ -173,3 +188,4 @@ function approvalJson(a: repo.ApprovalRow) {
     state: a.state,
   };
 }
+

@@ -23,7 +23,7 @@ export function registrationRoutes(ctx: ServerContext): FastifyPluginAsyncTypebo
       async (request) => {
         const { user, clientNonce } = request.body;
         const claimed = await meterForRegistration(ctx, user);
-        const { begun, meter } = await onMeter(ctx, 'registerBegin', claimed.meterId, () => ({ clientNonce }), async (_tx, begun, meter) => ({ begun, meter }));
+        const { begun, meter } = await onMeter(ctx, 'registerBegin', claimed.meterId, () => ({ clientNonce, logExtra: { username: user } }), async (_tx, begun, meter) => ({ begun, meter }));
         return {
           meterId: meter.meterId,
           meterCertificatePem: meter.certificatePem,
