@@ -96,10 +96,20 @@ export const MAX_SEGMENT_RECORDS = 100_000;
 export const DEFAULT_SEGMENT_MAX_AGE_MS = 60_000;
 /** The shipper's pass interval (0 = continuous) and how many records it reads per query. */
 export const DEFAULT_SHIP_INTERVAL_MS = 60_000;
+export const MAX_SHIP_TARGETS = 8;
+/** How often a shipper that lost the election tries again to become the installation's shipper. */
+export const SHIPPER_ELECTION_RETRY_MS = 2_000;
+/** The election lock (pg_advisory_lock key) for the one shipper per installation. */
+export const SHIPPER_LOCK_KEY = 7262002;
 export const SHIP_READ_BATCH = 5000;
+/** Segments one shipper pass cuts, and uploads per target and log, at most (the next pass goes on). */
+export const MAX_SEGMENTS_PER_PASS = 200;
 /** Idle wait between continuous shipper passes, and how long a `shipped`-durability answer waits at most. */
 export const SHIP_CONTINUOUS_IDLE_MS = 5;
 export const SHIPPED_WAIT_TIMEOUT_MS = 30_000;
+/** Answers waiting for the shipper at once, at most, and how often they look when no notification comes. */
+export const MAX_SHIPPED_WAITERS = 10_000;
+export const SHIPPED_POLL_MS = 50;
 /** Replay: records decrypted per module call, and rows per database statement. */
 export const REPLAY_MODULE_BATCH = 500;
 export const REPLAY_DB_BATCH = 2000;

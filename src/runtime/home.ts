@@ -27,6 +27,9 @@ export const paths = (home: string) => ({
   certsDir: join(home, 'certs'),
   caCert: join(home, 'certs', 'ca.pem'),
   devPassphrase: join(home, 'dev-passphrase'),
+  /** The default ship target when VAULTMETER_SHIP_TARGETS is unset (development: not off-site). */
+  shippedLog: join(home, 'shipped-log'),
+  backups: join(home, 'backups'),
   runDir: socketDir(home),
 });
 

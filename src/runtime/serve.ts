@@ -2,7 +2,9 @@ import { DEFAULT_HALT_THRESHOLD, DEFAULT_LICENSING_ZIP, DEFAULT_PORT, MAX_METER_
 import { intFromEnv } from './env.js';
 import { ModuleConnection, ModulePool } from '../module/index.js';
 import { buildApp, MeterPool, type ServerContext } from '../server/index.js';
-import { createDb, repo } from '../store/index.js';
+import { createDb, repo, type Db } from '../store/index.js';
+import { ShippedWaiter } from '../server/shipped-wait.js';
+import { logSettingsFromEnv } from './log-settings.js';
 
 /**
  * The API server process. It gets the database URL of the application role and the module sockets;
@@ -14,7 +16,11 @@ export async function runApiServer(): Promise<void> {
   if (!dbUrl || sockets.length === 0) throw new Error('serve needs VAULTMETER_DB_URL and VAULTMETER_MODULE_SOCKETS (use `vaultmeter start`)');
   const port = Number(process.env.PORT ?? DEFAULT_PORT);
   const host = process.env.HOST ?? '127.0.0.1';
-  const db = createDb(dbUrl);
+  const settings = logSettingsFromEnv();
+  const db = createDb(dbUrl, undefined, settings.durability === 'replica' ? { synchronousCommit: 'remote_apply' } : {});
+  if (settings.durability === 'replica') await requireSynchronousStandby(db);
+  const shipTargets = settings.targets.map((t) => t.name);
+  const shipped = settings.durability === 'shipped' ? await ShippedWaiter.start(dbUrl, db, shipTargets) : null;
   const modules = new ModulePool(sockets.map((s) => new ModuleConnection(s)));
   const infos = await modules.identify();
   for (const info of infos) {
@@ -29,6 +35,9 @@ export async function runApiServer(): Promise<void> {
     caCertPem: infos[0]!.caCertPem,
     licensingZip: process.env.VAULTMETER_LICENSING_ZIP ?? DEFAULT_LICENSING_ZIP,
     haltThreshold: intFromEnv('VAULTMETER_HALT_THRESHOLD', DEFAULT_HALT_THRESHOLD, 1, MAX_MODULE_COUNT),
+    shipTargets,
+    durability: settings.durability,
+    shipped,
   };
   const log = (msg: string) => process.stderr.write(`[api] ${msg}\n`);
   const pool = new MeterPool(ctx, log, intFromEnv('VAULTMETER_POOL_SIZE', METER_POOL_TARGET, 0, MAX_METER_POOL));
@@ -40,10 +49,19 @@ export async function runApiServer(): Promise<void> {
   const stop = async () => {
     await pool.stop();
     await app.close();
+    await shipped?.close();
     modules.close();
     await db.end();
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop());
   process.on('SIGINT', () => void stop());
+}
+
+/** `replica` durability waits for a synchronous standby: without one configured, PostgreSQL would not wait at all. */
+async function requireSynchronousStandby(db: Db): Promise<void> {
+  const r = await db.query<{ names: string }>('SELECT current_setting(\'synchronous_standby_names\') AS names');
+  if (!r.rows[0]?.names) {
+    throw new Error('VAULTMETER_DURABILITY=replica needs a synchronous standby: set synchronous_standby_names on the primary (see README, Operations: standby)');
+  }
 }

@@ -91,11 +91,22 @@ export async function startSystem(opts: StartOptions): Promise<RunningSystem> {
         children.add(child);
         return child;
       };
-      superviseModule(m.serial, await launch(), launch, () => stopping, children, opts.log);
+      supervise(`module ${m.serial}`, await launch(), launch, () => stopping, children, opts.log);
     }
+    const logEnv = await shippingEnv(opts.home);
+    const launchShipper = async () => {
+      const { child } = await spawnVaultmeter(['ship'], {
+        env: childEnv({ ...logEnv, VAULTMETER_DB_URL: db!.appUrl, VAULTMETER_CA_CERT: p.caCert }),
+        timeoutMs: MODULE_START_TIMEOUT_MS,
+        onStderr: opts.log,
+      });
+      children.add(child);
+      return child;
+    };
+    supervise('the log shipper', await launchShipper(), launchShipper, () => stopping, children, opts.log);
     const port = opts.port ?? Number(process.env.PORT ?? DEFAULT_PORT);
     const api = await spawnVaultmeter(['serve'], {
-      env: childEnv({ VAULTMETER_DB_URL: db.appUrl, VAULTMETER_MODULE_SOCKETS: sockets.join(','), PORT: String(port) }),
+      env: childEnv({ ...logEnv, VAULTMETER_DB_URL: db.appUrl, VAULTMETER_MODULE_SOCKETS: sockets.join(','), PORT: String(port) }),
       timeoutMs: MODULE_START_TIMEOUT_MS,
       onStderr: opts.log,
     });
@@ -113,8 +124,17 @@ export async function startSystem(opts: StartOptions): Promise<RunningSystem> {
   }
 }
 
-function superviseModule(
-  serial: string,
+/** Ship targets: VAULTMETER_SHIP_TARGETS, else a directory in the home (fine for development; off-site is the point). */
+async function shippingEnv(home: string): Promise<Record<string, string>> {
+  if (process.env.VAULTMETER_SHIP_TARGETS) return { VAULTMETER_SHIP_TARGETS: process.env.VAULTMETER_SHIP_TARGETS };
+  const dir = paths(home).shippedLog;
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  return { VAULTMETER_SHIP_TARGETS: dir };
+}
+
+/** Restart a child that dies, unless it keeps dying. */
+function supervise(
+  name: string,
   first: ChildProcess,
   launch: () => Promise<ChildProcess>,
   stopping: () => boolean,
@@ -130,12 +150,12 @@ function superviseModule(
       restarts.push(now);
       while (restarts.length && restarts[0]! < now - 60_000) restarts.shift();
       if (restarts.length > MODULE_MAX_RESTARTS_PER_MINUTE) {
-        log(`module ${serial} keeps dying (${code ?? signal}); not restarting it`);
+        log(`${name} keeps dying (${code ?? signal}); not restarting it`);
         return;
       }
-      log(`module ${serial} exited (${code ?? signal}); restarting`);
+      log(`${name} exited (${code ?? signal}); restarting`);
       setTimeout(() => {
-        launch().then(watch, (e: Error) => log(`module ${serial} failed to restart: ${e.message}`));
+        launch().then(watch, (e: Error) => log(`${name} failed to restart: ${e.message}`));
       }, MODULE_RESTART_DELAY_MS);
     });
   };

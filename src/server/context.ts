@@ -1,5 +1,6 @@
 import type { ModulePool } from '../module/index.js';
 import type { Db } from '../store/index.js';
+import type { ShippedWaiter } from './shipped-wait.js';
 
 /** Everything a route needs; built once per API server process. */
 export interface ServerContext {
@@ -9,4 +10,8 @@ export interface ServerContext {
   readonly licensingZip: string;
   /** Inhibited modules at which the whole system halts meter commands. */
   readonly haltThreshold: number;
+  /** Where the log ships (target names), and, for `shipped` durability, what answers wait on. */
+  readonly shipTargets: readonly string[];
+  readonly durability: 'local' | 'replica' | 'shipped';
+  readonly shipped: ShippedWaiter | null;
 }

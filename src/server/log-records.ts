@@ -24,6 +24,7 @@ export function logRows(serial: string, records: readonly LogRecordWire[], head:
       atMs: h.atMs,
       type: h.type,
       meterId: h.meterId === '' ? null : h.meterId,
+      versionAfter: h.versionAfter,
       hash: Buffer.from(r.hash, 'hex'),
       header,
       body,

@@ -42,6 +42,8 @@ export class ModuleBatcher {
     private readonly module: ModuleConnection,
     private readonly serial: string,
     private readonly storeCheckpoint: (tx: Tx, serial: string, wire: CheckpointWire) => Promise<void>,
+    /** After the commit, before any answer leaves: e.g. wait until the batch's last log record is shipped. */
+    private readonly afterCommit: (serial: string, lastLogSeq: bigint) => Promise<void> = async () => {},
   ) {}
 
   submit<R>(op: BatchedOp): Promise<R> {
@@ -80,6 +82,7 @@ export class ModuleBatcher {
   private async runBatch(all: Pending[]): Promise<void> {
     let batch = all;
     const settled: Settled[] = [];
+    let lastLogSeq: bigint | null = null;
     try {
       await inTransaction(this.db, async (tx) => {
         const row = await repo.lockCheckpoint(tx, this.serial);
@@ -96,23 +99,39 @@ export class ModuleBatcher {
         deferWrites(tx);
         let next: CheckpointWire | null;
         try {
-          next = await this.runInTransaction(tx, batch, checkpoint, settled);
+          const ran = await this.runInTransaction(tx, batch, checkpoint, settled);
+          next = ran.checkpoint;
+          lastLogSeq = ran.lastLogSeq;
         } finally {
           discardDeferred(tx);
         }
         if (next) await this.storeCheckpoint(tx, this.serial, next);
       });
     } catch (e) {
+      lastLogSeq = null;
       // The transaction did not commit: every op that had not failed on its own fails with this error.
       const decided = new Set(settled.map((s) => s.p));
       for (const p of all) if (!decided.has(p)) settled.push({ p, error: e });
       for (const s of settled) if (s.error === undefined) s.error = e;
     }
-    for (const s of settled) (s.error === undefined ? s.p.resolve(s.value) : s.p.reject(s.error));
+    const release = () => {
+      for (const s of settled) (s.error === undefined ? s.p.resolve(s.value) : s.p.reject(s.error));
+    };
+    if (lastLogSeq === null) return release();
+    // Committed: the answers wait for the durability level (e.g. shipped), while the next batch goes on.
+    void this.afterCommit(this.serial, lastLogSeq).then(release, (e: unknown) => {
+      for (const s of settled) if (s.error === undefined) s.error = e;
+      release();
+    });
   }
 
   /** Everything of one batch inside its transaction; returns the checkpoint to store (null: no op reached the module). */
-  private async runInTransaction(tx: Tx, batch: Pending[], checkpoint: CheckpointWire | null, settled: Settled[]): Promise<CheckpointWire | null> {
+  private async runInTransaction(
+    tx: Tx,
+    batch: Pending[],
+    checkpoint: CheckpointWire | null,
+    settled: Settled[],
+  ): Promise<{ checkpoint: CheckpointWire | null; lastLogSeq: bigint | null }> {
     await repo.preloadMeters(tx, batch.map((p) => p.key).filter((k): k is string => k !== null));
     const ready: { p: Pending; args: Record<string, unknown> }[] = [];
     for (const p of batch) {
@@ -122,11 +141,11 @@ export class ModuleBatcher {
         settled.push({ p, error: e });
       }
     }
-    if (ready.length === 0) return null;
+    if (ready.length === 0) return { checkpoint: null, lastLogSeq: null };
     const res = await this.module.call('batch', { checkpoint, ops: ready.map((r) => ({ op: r.p.op, args: r.args })) });
     // Every op the module carried out has its log record; they commit with the batch or not at all.
-    const records = res.results.flatMap((out) => (out.ok ? [out.logRecord] : []));
-    deferredOf(tx)!.records.push(...logRows(this.serial, records, res.logHead));
+    const records = logRows(this.serial, res.results.flatMap((out) => (out.ok ? [out.logRecord] : [])), res.logHead);
+    deferredOf(tx)!.records.push(...records);
     for (const [i, r] of ready.entries()) {
       const out = res.results[i]!;
       if (!out.ok) {
@@ -151,6 +170,6 @@ export class ModuleBatcher {
       if (e instanceof VaultError && e.code === 'conflict') throw new BatchAborted(e.message);
       throw e;
     }
-    return res.checkpoint;
+    return { checkpoint: res.checkpoint, lastLogSeq: records.length ? records[records.length - 1]!.seq : null };
   }
 }

@@ -17,7 +17,9 @@ const batchers = new WeakMap<ModuleConnection, ModuleBatcher>();
 function batcherOf(ctx: ServerContext, m: ModuleConnection): ModuleBatcher {
   let b = batchers.get(m);
   if (!b) {
-    b = new ModuleBatcher(ctx.db, m, ctx.modules.serialOf(m), storeCheckpoint);
+    const shipped = ctx.shipped;
+    const afterCommit = shipped ? (serial: string, seq: bigint) => shipped.wait(serial, seq) : undefined;
+    b = new ModuleBatcher(ctx.db, m, ctx.modules.serialOf(m), storeCheckpoint, afterCommit);
     batchers.set(m, b);
   }
   return b;

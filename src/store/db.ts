@@ -7,8 +7,14 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => BigInt(v));
 export type Db = pg.Pool;
 export type Tx = pg.PoolClient;
 
-export function createDb(url: string, max = DB_POOL_SIZE): Db {
-  return new pg.Pool({ connectionString: url, max, statement_timeout: DB_STATEMENT_TIMEOUT_MS });
+export interface DbOptions {
+  /** `remote_apply`: a commit returns only once a synchronous standby has applied it (`replica` durability). */
+  readonly synchronousCommit?: 'on' | 'remote_apply';
+}
+
+export function createDb(url: string, max = DB_POOL_SIZE, o: DbOptions = {}): Db {
+  const options = o.synchronousCommit ? `-c synchronous_commit=${o.synchronousCommit}` : undefined;
+  return new pg.Pool({ connectionString: url, max, statement_timeout: DB_STATEMENT_TIMEOUT_MS, ...(options ? { options } : {}) });
 }
 
 /** Run `fn` in one transaction; commit only if it returns, roll back on any throw. */

@@ -274,13 +274,15 @@ export interface ModuleRow {
   inhibitedAt: Date | null;
   inhibitedReason: string | null;
   lastSeenAt: Date;
+  certificatePem: string;
 }
 
 export async function listModules(q: Q): Promise<ModuleRow[]> {
   const r = await q.query<ModuleRow>(
     `SELECT serial, state, checkpoint_seq AS "checkpointSeq", checkpoint_at AS "checkpointAt", checkpoint_type AS "checkpointType",
             checkpoint_value_mills AS "checkpointValueMills", encode(checkpoint_mac, 'hex') AS "checkpointMacHex",
-            inhibited_at AS "inhibitedAt", inhibited_reason AS "inhibitedReason", last_seen_at AS "lastSeenAt"
+            inhibited_at AS "inhibitedAt", inhibited_reason AS "inhibitedReason", last_seen_at AS "lastSeenAt",
+            certificate_pem AS "certificatePem"
      FROM postal.modules ORDER BY serial`,
   );
   return r.rows;

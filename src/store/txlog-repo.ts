@@ -27,9 +27,12 @@ export async function logHead(q: Q, logId: string): Promise<{ seq: bigint; hash:
   return row ? { seq: BigInt(row.seq), hash: row.hash.toString('hex') } : null;
 }
 
+/** Logs that hold records. Each module writes its own log (log id = its serial): one index probe each. */
 export async function logIds(q: Q): Promise<string[]> {
-  const r = await q.query<{ log_id: string }>('SELECT DISTINCT log_id FROM postal.txlog ORDER BY log_id');
-  return r.rows.map((x) => x.log_id);
+  const r = await q.query<{ serial: string }>(
+    'SELECT m.serial FROM postal.modules m WHERE EXISTS (SELECT 1 FROM postal.txlog t WHERE t.log_id = m.serial) ORDER BY m.serial',
+  );
+  return r.rows.map((x) => x.serial);
 }
 
 /** Records of a log after `afterSeq`, at most `limit`, in order. */
@@ -53,7 +56,10 @@ export async function lastSignedSeq(q: Q, logId: string, afterSeq: bigint, maxSe
 
 /** Every log's last sequence number: the position a backup covers. */
 export async function logPositions(q: Q): Promise<Record<string, string>> {
-  const r = await q.query<{ log_id: string; seq: string }>('SELECT log_id, max(seq)::text AS seq FROM postal.txlog GROUP BY log_id ORDER BY log_id');
+  const r = await q.query<{ log_id: string; seq: string }>(
+    `SELECT m.serial AS log_id, h.seq::text AS seq FROM postal.modules m
+     CROSS JOIN LATERAL (SELECT seq FROM postal.txlog t WHERE t.log_id = m.serial ORDER BY seq DESC LIMIT 1) h ORDER BY m.serial`,
+  );
   return Object.fromEntries(r.rows.map((x) => [x.log_id, x.seq]));
 }
 
@@ -118,7 +124,9 @@ export interface ShippingStatus {
 /** Per log: how far it goes, how far every target has it, and how old the oldest record not yet everywhere is. */
 export async function shippingStatus(q: Q, targets: readonly string[]): Promise<ShippingStatus[]> {
   const r = await q.query<{ log_id: string; last_seq: string; last_at: Date; shipped_seq: string; oldest_at: Date | null }>(
-    `WITH heads AS (SELECT log_id, max(seq) AS last_seq, max(at) AS last_at FROM postal.txlog GROUP BY log_id),
+    `WITH heads AS (
+            SELECT m.serial AS log_id, h.seq AS last_seq, h.at AS last_at FROM postal.modules m
+            CROSS JOIN LATERAL (SELECT seq, at FROM postal.txlog t WHERE t.log_id = m.serial ORDER BY seq DESC LIMIT 1) h),
           shipped AS (
             SELECT h.log_id, COALESCE(min(COALESCE(s.last_seq, 0)), 0) AS shipped_seq
             FROM heads h CROSS JOIN unnest($1::text[]) AS t(target)
@@ -136,6 +144,16 @@ export async function shippingStatus(q: Q, targets: readonly string[]): Promise<
     shippedSeq: targets.length ? BigInt(x.shipped_seq) : 0n,
     oldestUnshippedAt: x.oldest_at,
   }));
+}
+
+/** The package changes in records after..to of a log, for the audit verifier. */
+export async function changesIn(q: Q, logId: string, after: bigint, to: bigint): Promise<{ meterId: string; logId: string; seq: bigint; versionAfter: bigint }[]> {
+  const r = await q.query<{ meterId: string; logId: string; seq: bigint; versionAfter: bigint }>(
+    `SELECT meter_id AS "meterId", log_id AS "logId", seq, version_after AS "versionAfter" FROM postal.txlog
+     WHERE log_id = $1 AND seq > $2 AND seq <= $3 AND meter_id IS NOT NULL AND version_after > 0`,
+    [logId, after.toString(), to.toString()],
+  );
+  return r.rows.map((x) => ({ ...x, seq: BigInt(x.seq), versionAfter: BigInt(x.versionAfter) }));
 }
 
 export interface ContinuityRow {

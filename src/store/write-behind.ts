@@ -33,6 +33,7 @@ export interface LogRecordWrite {
   atMs: number;
   type: string;
   meterId: string | null;
+  versionAfter: bigint;
   hash: Buffer;
   header: Buffer;
   body: Buffer;
@@ -112,16 +113,17 @@ export async function flushWrites(tx: Tx): Promise<void> {
 /** Append log records (one multi-row INSERT); a clash on (log_id, seq) means two writers forked a log. */
 export async function insertLogRecords(tx: Tx, r: readonly LogRecordWrite[]): Promise<void> {
   await tx.query(
-    `INSERT INTO postal.txlog (log_id, seq, at, type, meter_id, hash, header, body, head_signature)
-     SELECT log_id, seq, to_timestamp(at_ms / 1000.0), type, meter_id, hash, header, body, head_signature
-     FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::uuid[], $6::bytea[], $7::bytea[], $8::bytea[], $9::bytea[])
-       AS v(log_id, seq, at_ms, type, meter_id, hash, header, body, head_signature)`,
+    `INSERT INTO postal.txlog (log_id, seq, at, type, meter_id, version_after, hash, header, body, head_signature)
+     SELECT log_id, seq, to_timestamp(at_ms / 1000.0), type, meter_id, version_after, hash, header, body, head_signature
+     FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::uuid[], $6::bigint[], $7::bytea[], $8::bytea[], $9::bytea[], $10::bytea[])
+       AS v(log_id, seq, at_ms, type, meter_id, version_after, hash, header, body, head_signature)`,
     [
       r.map((x) => x.logId),
       r.map((x) => x.seq.toString()),
       r.map((x) => String(x.atMs)),
       r.map((x) => x.type),
       r.map((x) => x.meterId),
+      r.map((x) => x.versionAfter.toString()),
       r.map((x) => x.hash),
       r.map((x) => x.header),
       r.map((x) => x.body),

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { adminCommands } from './admin-commands.js';
+import { auditCommand } from './audit-command.js';
 import { clientCommands } from './client-commands.js';
 import { systemCommands } from './system-commands.js';
 import { redeemCommand } from './redeem-command.js';
@@ -14,4 +15,5 @@ clientCommands(program);
 adminCommands(program);
 verifyCommand(program);
 redeemCommand(program);
+auditCommand(program);
 await program.parseAsync(process.argv);

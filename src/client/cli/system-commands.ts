@@ -4,6 +4,7 @@ import { runModule } from '../../module/index.js';
 import { homeDir, isInitialised, paths } from '../../runtime/home.js';
 import { createDevPassphrase, initInstallation, type InitResult } from '../../runtime/init.js';
 import { runApiServer } from '../../runtime/serve.js';
+import { runShipper } from '../../runtime/ship.js';
 import { startSystem } from '../../runtime/start.js';
 import { emit } from './output.js';
 import { action } from './run.js';
@@ -104,6 +105,10 @@ export function systemCommands(program: Command): void {
       }),
     );
 
+  program
+    .command('ship')
+    .description('run the transaction log shipper alone (started by `vaultmeter start`; needs VAULTMETER_DB_URL, VAULTMETER_CA_CERT and VAULTMETER_SHIP_TARGETS)')
+    .action(action(async () => runShipper()));
   program
     .command('serve')
     .description('run the API server process alone (started by `vaultmeter start`; needs VAULTMETER_DB_URL and VAULTMETER_MODULE_SOCKETS)')

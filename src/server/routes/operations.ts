@@ -41,6 +41,11 @@ export function operationsRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox 
       };
     });
 
+    app.get('/v1/admin/log', { schema: { summary: 'The transaction log: durability, ship targets, and shipping lag per module log', tags: ['operations'] } }, async (request) => {
+      await requireOfficer(ctx.db, request);
+      return logStatus(ctx);
+    });
+
     app.get(
       '/v1/admin/audit-events',
       {
@@ -189,3 +194,25 @@ function approvalJson(a: repo.ApprovalRow) {
   };
 }
 
+
+/** Per target and module log: the last record, how far the target has it, and how far behind it is. */
+export async function logStatus(ctx: ServerContext) {
+  const nowMs = Date.now();
+  const targets = await Promise.all(
+    ctx.shipTargets.map(async (name) => {
+      const logs = await txlogRepo.shippingStatus(ctx.db, [name]);
+      return {
+        name,
+        logs: logs.map((l) => ({
+          logId: l.logId,
+          lastSeq: l.lastSeq.toString(),
+          shippedSeq: l.shippedSeq.toString(),
+          lagRecords: (l.lastSeq - l.shippedSeq).toString(),
+          lagMs: l.oldestUnshippedAt ? Math.max(0, nowMs - l.oldestUnshippedAt.getTime()) : 0,
+        })),
+      };
+    }),
+  );
+  const lagMs = Math.max(0, ...targets.flatMap((t) => t.logs.map((l) => l.lagMs)));
+  return { durability: ctx.durability, lagMs, targets };
+}

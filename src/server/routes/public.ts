@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { logStatus } from './operations.js';
 import { fail } from '../../errors.js';
 import { repo } from '../../store/index.js';
 import type { ServerContext } from '../context.js';
@@ -10,7 +11,8 @@ export function publicRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/v1/health', { schema: { summary: 'Liveness and module reachability', tags: ['public'] } }, async () => {
       const system = await repo.systemState(ctx.db);
-      return { status: system.halted ? 'halted' : 'ok', halted: system.halted, modules: ctx.modules.modules.length };
+      const log = await logStatus(ctx);
+      return { status: system.halted ? 'halted' : 'ok', halted: system.halted, modules: ctx.modules.modules.length, durability: log.durability, shippingLagMs: log.lagMs };
     });
 
     app.get('/v1/ca', { schema: { summary: 'The installation CA certificate', tags: ['public'] } }, async (_req, reply) => {

@@ -7,6 +7,7 @@ CREATE TABLE postal.txlog (
   at              timestamptz NOT NULL,
   type            text NOT NULL,
   meter_id        uuid,
+  version_after   bigint NOT NULL DEFAULT 0,
   hash            bytea NOT NULL CHECK (length(hash) = 32),
   header          bytea NOT NULL,
   body            bytea NOT NULL,
@@ -14,6 +15,8 @@ CREATE TABLE postal.txlog (
   PRIMARY KEY (log_id, seq)
 );
 CREATE INDEX txlog_signed_heads ON postal.txlog (log_id, seq) WHERE head_signature IS NOT NULL;
+-- The audit verifier walks each meter's records in package-version order, across the module logs.
+CREATE INDEX txlog_meter_versions ON postal.txlog (meter_id, version_after) WHERE meter_id IS NOT NULL;
 
 -- Segments the shipper has cut: each ends at a signed head and is named by its range.
 CREATE TABLE postal.txlog_segments (

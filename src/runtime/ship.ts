@@ -1,0 +1,67 @@
+import { readFile } from 'node:fs/promises';
+import pg from 'pg';
+import { SHIP_CONTINUOUS_IDLE_MS, SHIPPER_ELECTION_RETRY_MS, SHIPPER_LOCK_KEY } from '../constants.js';
+import { createDb } from '../store/index.js';
+import { Shipper } from '../txlog/index.js';
+import { logSettingsFromEnv } from './log-settings.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The log shipper process (started by `vaultmeter start`). It needs only the application role's
+ * database URL and the CA certificate: everything it ships is public or sealed. One shipper per
+ * installation holds a PostgreSQL advisory lock; another waits until that lock is free.
+ */
+export async function runShipper(): Promise<void> {
+  const dbUrl = process.env.VAULTMETER_DB_URL;
+  const caPath = process.env.VAULTMETER_CA_CERT;
+  if (!dbUrl || !caPath) throw new Error('ship needs VAULTMETER_DB_URL and VAULTMETER_CA_CERT (use `vaultmeter start`)');
+  const settings = logSettingsFromEnv();
+  const log = (line: string) => process.stderr.write(`[shipper] ${line}\n`);
+  const db = createDb(dbUrl, 4);
+  const lock = new pg.Client({ connectionString: dbUrl });
+  await lock.connect();
+  // Losing the lock connection means losing the election: stop, and let the supervisor start a new one.
+  lock.on('error', (e) => {
+    log(`lost the election connection: ${e.message}`);
+    process.exit(1);
+  });
+  let stopping = false;
+  const stop = () => {
+    stopping = true;
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.stdout.write(`${JSON.stringify({ ready: true, targets: settings.targets.map((t) => t.name), durability: settings.durability })}\n`);
+  while (!stopping && !(await tryLock(lock))) await sleep(SHIPPER_ELECTION_RETRY_MS);
+  if (!stopping) log(`elected; shipping to ${settings.targets.map((t) => t.name).join(', ')} every ${settings.intervalMs || 'moment (continuous)'}${settings.intervalMs ? ' ms' : ''}`);
+  const shipper = new Shipper({
+    db,
+    targets: settings.targets,
+    policy: { maxRecords: settings.segmentRecords, maxAgeMs: settings.segmentMaxAgeMs },
+    caCertPem: await readFile(caPath, 'utf8'),
+    now: () => Date.now(),
+    log,
+  });
+  let failures = 0;
+  while (!stopping) {
+    try {
+      const r = await shipper.pass();
+      failures = 0;
+      if (settings.intervalMs > 0 || (r.cut === 0 && r.shipped === 0)) await sleep(Math.max(settings.intervalMs, SHIP_CONTINUOUS_IDLE_MS));
+    } catch (e) {
+      // A target or the database is down: keep the position, back off, try again (the lag grows, and shows).
+      failures++;
+      log(`pass failed (${failures} in a row): ${(e as Error).message}`);
+      await sleep(Math.min(30_000, 250 * 2 ** Math.min(failures, 7)));
+    }
+  }
+  await lock.end().catch(() => {});
+  await db.end();
+  process.exit(0);
+}
+
+async function tryLock(c: pg.Client): Promise<boolean> {
+  const r = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [SHIPPER_LOCK_KEY]);
+  return r.rows[0]!.ok;
+}
