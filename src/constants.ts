@@ -111,10 +111,13 @@ export const SHIPPED_WAIT_TIMEOUT_MS = 30_000;
 export const MAX_SHIPPED_WAITERS = 10_000;
 export const SHIPPED_POLL_MS = 50;
 /** Replay: records decrypted per module call, and rows per database statement. */
-export const REPLAY_MODULE_BATCH = 500;
+export const REPLAY_MODULE_BATCH = 200;
 export const REPLAY_DB_BATCH = 2000;
 /** Backups kept by the daily schedule, and the default interval between them. */
 export const DEFAULT_BACKUP_RETENTION = 7;
+export const MAX_BACKUP_RETENTION = 1000;
+/** Largest backup file `recover` reads (it is held in memory; a ship target stores at most 256 MiB per object). */
+export const MAX_BACKUP_FILE_BYTES = 256 * 1024 * 1024;
 export const DEFAULT_BACKUP_INTERVAL_MS = 24 * 3600 * 1000;
 /** Plain bytes a module seals into one backup chunk (a module frame holds at most 1 MiB of JSON). */
 export const MAX_BACKUP_CHUNK_BYTES = 512 * 1024;

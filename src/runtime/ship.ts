@@ -3,6 +3,8 @@ import pg from 'pg';
 import { SHIP_CONTINUOUS_IDLE_MS, SHIPPER_ELECTION_RETRY_MS, SHIPPER_LOCK_KEY } from '../constants.js';
 import { createDb } from '../store/index.js';
 import { Shipper } from '../txlog/index.js';
+import { backupDue, backupNow, backupScheduleFromEnv, backupTarget } from './backups.js';
+import { homeDir } from './home.js';
 import { logSettingsFromEnv } from './log-settings.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -43,11 +45,19 @@ export async function runShipper(): Promise<void> {
     now: () => Date.now(),
     log,
   });
+  const backups = backupScheduleFromEnv();
+  const home = homeDir();
+  const sockets = (process.env.VAULTMETER_MODULE_SOCKETS ?? '').split(',').filter(Boolean);
+  const backupTo = backups.intervalMs > 0 ? await backupTarget(home) : null;
   let failures = 0;
   while (!stopping) {
     try {
       const r = await shipper.pass();
       failures = 0;
+      if (backupTo && (await backupDue(db, backups.intervalMs, Date.now()))) {
+        const b = await backupNow(db, home, sockets, backupTo, backups.keep);
+        log(`daily backup ${b.manifest.backupId}: ${b.bytes} bytes to ${backupTo.name}; ${b.pruned.length} old backup(s) pruned`);
+      }
       if (settings.intervalMs > 0 || (r.cut === 0 && r.shipped === 0)) await sleep(Math.max(settings.intervalMs, SHIP_CONTINUOUS_IDLE_MS));
     } catch (e) {
       // A target or the database is down: keep the position, back off, try again (the lag grows, and shows).

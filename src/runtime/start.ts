@@ -96,7 +96,7 @@ export async function startSystem(opts: StartOptions): Promise<RunningSystem> {
     const logEnv = await shippingEnv(opts.home);
     const launchShipper = async () => {
       const { child } = await spawnVaultmeter(['ship'], {
-        env: childEnv({ ...logEnv, VAULTMETER_DB_URL: db!.appUrl, VAULTMETER_CA_CERT: p.caCert }),
+        env: childEnv({ ...logEnv, VAULTMETER_DB_URL: db!.appUrl, VAULTMETER_CA_CERT: p.caCert, VAULTMETER_HOME: opts.home, VAULTMETER_MODULE_SOCKETS: sockets.join(',') }),
         timeoutMs: MODULE_START_TIMEOUT_MS,
         onStderr: opts.log,
       });

@@ -252,7 +252,7 @@ export async function lockCheckpoint(tx: Tx, serial: string): Promise<Checkpoint
 }
 
 export async function storeCheckpoint(
-  tx: Tx,
+  tx: Q,
   serial: string,
   c: { record: Buffer; mac: Buffer; seq: bigint; at: Date; type: string; valueMills: bigint },
 ): Promise<void> {

@@ -111,7 +111,7 @@ export async function flushWrites(tx: Tx): Promise<void> {
 }
 
 /** Append log records (one multi-row INSERT); a clash on (log_id, seq) means two writers forked a log. */
-export async function insertLogRecords(tx: Tx, r: readonly LogRecordWrite[]): Promise<void> {
+export async function insertLogRecords(tx: Pick<Tx, 'query'>, r: readonly LogRecordWrite[]): Promise<void> {
   await tx.query(
     `INSERT INTO postal.txlog (log_id, seq, at, type, meter_id, version_after, hash, header, body, head_signature)
      SELECT log_id, seq, to_timestamp(at_ms / 1000.0), type, meter_id, version_after, hash, header, body, head_signature

@@ -7,3 +7,7 @@ export { Shipper, putOnce, ShippedLogConflict, AUDIT_POSITION, SHIPPED_CHANNEL, 
 export { checkContinuity, type ContinuityBreak, type ChangeRef } from './continuity.js';
 export { verifyShippedLog } from './verify-log.js';
 export { parseTarget, type ShipTarget } from './targets/index.js';
+export { createBackup, pruneBackups, backupTables, type BackupResult } from './backup.js';
+export { decodeBackup, BACKUP_FORMAT, BackupFormatError, type BackupManifest, type BackupHome, type BackupFile } from './backup-format.js';
+export { verifiedBackup, restoreSnapshot } from './restore.js';
+export { replayLog, adoptShippedSegments, type ReplayProgress, type ReplayReport } from './replay.js';

@@ -45,7 +45,11 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv, cwd?: string): Pr
   });
 }
 
-/** `vaultmeter start --json` on a fresh home: development init, embedded PostgreSQL, two modules, API server. */
+/**
+ * `vaultmeter start --json` on a fresh home: development init, embedded PostgreSQL, two modules, API
+ * server. With VAULTMETER_HOME in `extraEnv`, that (existing) home is started instead; `officer` is
+ * then unknown (null) and the caller keeps the home.
+ */
 export async function startSystem(extraEnv: NodeJS.ProcessEnv = {}): Promise<TestSystem> {
   const dir = await mkdtemp(join(tmpdir(), 'vmtest-'));
   await chmod(dir, 0o711); // as root, PostgreSQL's own user must reach the data directory
@@ -75,7 +79,7 @@ export async function startSystem(extraEnv: NodeJS.ProcessEnv = {}): Promise<Tes
     });
     child.once('exit', (code) => reject(new Error(`start exited ${code}:\n${stderr}`)));
   });
-  const config = JSON.parse(await readFile(join(dir, 'home', 'config.json'), 'utf8'));
+  const config = JSON.parse(await readFile(join(env.VAULTMETER_HOME!, 'config.json'), 'utf8'));
   const ownerUrl = `postgres://postgres:${encodeURIComponent(config.embedded.ownerPassword)}@127.0.0.1:${config.embedded.port}/postgres`;
   return {
     url: first.url,

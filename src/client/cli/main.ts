@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { adminCommands } from './admin-commands.js';
 import { auditCommand } from './audit-command.js';
+import { backupCommands } from './backup-commands.js';
 import { clientCommands } from './client-commands.js';
 import { systemCommands } from './system-commands.js';
 import { redeemCommand } from './redeem-command.js';
@@ -16,4 +17,5 @@ adminCommands(program);
 verifyCommand(program);
 redeemCommand(program);
 auditCommand(program);
+backupCommands(program);
 await program.parseAsync(process.argv);

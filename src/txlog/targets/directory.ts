@@ -2,7 +2,7 @@
 // durable: temp file in the same directory, fsync, rename over the key, fsync the directory.
 
 import { constants as fsc } from 'node:fs';
-import { mkdir, open, readdir, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { MAX_SHIP_LIST_KEYS, MAX_SHIP_OBJECT_BYTES } from '../../constants.js';
 import { writeFileAtomic } from '../../runtime/files.js';
@@ -81,6 +81,13 @@ export class DirectoryTarget implements ShipTarget {
     } catch (err) {
       throw new ShipTargetError(`${this.name}: cannot store ${JSON.stringify(key)}: ${(err as Error).message}`, { cause: err });
     }
+  }
+
+  async delete(key: string): Promise<void> {
+    checkShipKey(key);
+    await this.checkRoot();
+    await rm(join(this.root, key), { force: true });
+    await fsyncDir(dirname(join(this.root, key))).catch(() => undefined);
   }
 
   async get(key: string): Promise<Buffer | null> {

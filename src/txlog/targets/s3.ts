@@ -2,7 +2,7 @@
 // S3 writes are atomic and durable once PutObject answers; Content-MD5 makes the store refuse a corrupted upload.
 
 import { createHash } from 'node:crypto';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   MAX_SHIP_LIST_KEYS,
   MAX_SHIP_OBJECT_BYTES,
@@ -106,6 +106,15 @@ export class S3Target implements ShipTarget {
       );
     } catch (err) {
       throw this.fail('put', key, err);
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    checkShipKey(key);
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
+    } catch (err) {
+      throw this.fail('delete', key, err);
     }
   }
 

@@ -16,6 +16,8 @@ export interface ShipTarget {
   get(key: string): Promise<Buffer | null>;
   /** Every key under `prefix`, sorted ascending, bounded by a limit from constants. */
   list(prefix: string): Promise<string[]>;
+  /** Remove `key` (backup retention only; log segments are never deleted). Absent keys are fine. */
+  delete(key: string): Promise<void>;
 }
 
 /** A refused spec, key or object, or a target that failed to store or read. */

@@ -1,0 +1,115 @@
+import { randomBytes } from 'node:crypto';
+import { BACKUP_PAGE_ROWS, MAX_BACKUP_CHUNK_BYTES } from '../constants.js';
+import type { ModuleConnection } from '../module/index.js';
+import { txlogRepo, type Db } from '../store/index.js';
+import { BACKUP_FORMAT, backupDigest, encodeBackup, frameChunk, homeLineOf, type BackupHome, type BackupManifest } from './backup-format.js';
+import type { ShipTarget } from './targets/index.js';
+
+/** Schemas a backup covers (DESIGN.md); sessions are left out: a restored system starts with none. */
+const SCHEMAS = ['postal', 'membership', 'provider', 'commerce', 'support', 'staging'];
+const SKIPPED = new Set(['membership.sessions']);
+/** Restore order: rows that others reference come first. */
+const FIRST = ['postal.modules', 'postal.meters', 'membership.customers', 'postal.items'];
+
+export interface BackupResult {
+  readonly key: string;
+  readonly manifest: BackupManifest;
+  readonly bytes: number;
+}
+
+export async function backupTables(db: Db): Promise<string[]> {
+  const r = await db.query<{ name: string }>(
+    `SELECT table_schema || '.' || table_name AS name FROM information_schema.tables
+     WHERE table_type = 'BASE TABLE' AND table_schema = ANY($1::text[]) ORDER BY 1`,
+    [SCHEMAS],
+  );
+  const names = r.rows.map((x) => x.name).filter((n) => !SKIPPED.has(n));
+  const rank = (n: string) => (FIRST.includes(n) ? FIRST.indexOf(n) : FIRST.length);
+  return names.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+/**
+ * `vaultmeter backup create`: one consistent snapshot of every schema, in one REPEATABLE READ
+ * transaction, with the log position it covers; sealed chunk by chunk by a module (the key never
+ * leaves it), signed by that module, and stored on `to` under backups/.
+ */
+export async function createBackup(db: Db, module: ModuleConnection, home: BackupHome, to: ShipTarget, now: Date): Promise<BackupResult> {
+  const backupId = `${now.toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomBytes(6).toString('hex')}`;
+  const plain = await snapshot(db);
+  const frames: Buffer[] = [];
+  const pieces = chunk(plain.body, MAX_BACKUP_CHUNK_BYTES);
+  for (const [index, piece] of pieces.entries()) {
+    const { sealed } = await module.call('sealBackupChunk', { backupId, index, last: index === pieces.length - 1, data: piece.toString('base64') });
+    frames.push(frameChunk(Buffer.from(sealed, 'base64')));
+  }
+  const homeLine = homeLineOf(home);
+  const sha256 = backupDigest(homeLine, frames);
+  const createdAt = now.toISOString();
+  const signed = await module.call('signBackup', { backupId, sha256, createdAt, logPosition: plain.logPosition });
+  const manifest: BackupManifest = {
+    format: BACKUP_FORMAT,
+    backupId,
+    createdAt,
+    logPosition: plain.logPosition,
+    tables: plain.tables,
+    chunks: frames.length,
+    sha256,
+    signer: signed.signer,
+    signature: signed.signature,
+  };
+  const bytes = encodeBackup(manifest, homeLine, frames);
+  const key = `backups/${backupId}.vmbk`;
+  await to.put(key, bytes);
+  await db.query('INSERT INTO support.backups (backup_id, location, bytes, log_position) VALUES ($1, $2, $3, $4)', [
+    backupId,
+    `${to.name}/${key}`,
+    bytes.length,
+    JSON.stringify(plain.logPosition),
+  ]);
+  return { key, manifest, bytes: bytes.length };
+}
+
+/** Keep the newest `keep` backups on a target; older ones are deleted. */
+export async function pruneBackups(to: ShipTarget, keep: number): Promise<string[]> {
+  const keys = (await to.list('backups/')).filter((k) => k.endsWith('.vmbk'));
+  const old = keys.slice(0, Math.max(0, keys.length - keep));
+  for (const k of old) await to.delete(k);
+  return old;
+}
+
+/** Every table as JSON Lines ({"t": table, "r": row}) read in one snapshot, with the log position. */
+async function snapshot(db: Db): Promise<{ body: Buffer; logPosition: Record<string, string>; tables: Record<string, number> }> {
+  const client = await db.connect();
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const logPosition = await txlogRepo.logPositions(client);
+    const parts: Buffer[] = [];
+    const tables: Record<string, number> = {};
+    for (const t of await backupTables(db)) {
+      tables[t] = 0;
+      const [schema, name] = t.split('.');
+      await client.query(`DECLARE backup_rows NO SCROLL CURSOR FOR SELECT to_jsonb(x)::text AS row FROM ${schema}.${name} x`);
+      for (;;) {
+        const page = await client.query<{ row: string }>(`FETCH ${BACKUP_PAGE_ROWS} FROM backup_rows`);
+        for (const { row } of page.rows) parts.push(Buffer.from(`{"t":${JSON.stringify(t)},"r":${row}}\n`));
+        tables[t] += page.rows.length;
+        if (page.rows.length < BACKUP_PAGE_ROWS) break;
+      }
+      await client.query('CLOSE backup_rows');
+    }
+    await client.query('COMMIT');
+    return { body: Buffer.concat(parts), logPosition, tables };
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw e;
+  } finally {
+    client.release();
+  }
+}
+
+function chunk(b: Buffer, size: number): Buffer[] {
+  if (b.length === 0) return [b];
+  const out: Buffer[] = [];
+  for (let o = 0; o < b.length; o += size) out.push(b.subarray(o, o + size));
+  return out;
+}

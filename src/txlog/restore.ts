@@ -1,0 +1,90 @@
+import { verify, X509Certificate } from 'node:crypto';
+import type pg from 'pg';
+import { fail } from '../errors.js';
+import { backupManifestBytes, type ModuleConnection } from '../module/index.js';
+import { certificateChainsTo } from '../protocol/registration.js';
+import { decodeBackup, type BackupFile } from './backup-format.js';
+
+/**
+ * A backup file, checked: its digest, and its manifest's signature by a module whose certificate
+ * (carried in the backup) chains to the trusted CA — the operator's `--ca`, else the backup's own.
+ */
+export function verifiedBackup(bytes: Buffer, trustedCaPem: string | null, now: Date): BackupFile {
+  let file: BackupFile;
+  try {
+    file = decodeBackup(bytes);
+  } catch (e) {
+    return fail('backup_invalid', (e as Error).message);
+  }
+  const { manifest, home } = file;
+  const ca = new X509Certificate(trustedCaPem ?? home.caCertPem);
+  const signer = home.modules.find((m) => m.serial === manifest.signer);
+  if (!signer) fail('backup_invalid', `the backup names signer ${manifest.signer}, whose certificate it does not carry`);
+  const cert = new X509Certificate(signer.certPem);
+  if (!certificateChainsTo(cert, ca, now)) fail('backup_invalid', `the signer's certificate does not chain to the trusted CA (${ca.subject.replace(/\n/g, ', ')})`);
+  const message = backupManifestBytes({ backupId: manifest.backupId, sha256: manifest.sha256, createdAt: manifest.createdAt, logPosition: manifest.logPosition });
+  if (!verify('sha256', message, cert.publicKey, Buffer.from(manifest.signature, 'hex'))) fail('backup_invalid', 'the backup manifest signature does not verify');
+  return file;
+}
+
+/**
+ * Put a verified backup's snapshot into an empty database, in one transaction, as the owner role.
+ * A module opens the chunks. Sequences are moved past the restored ids.
+ */
+export async function restoreSnapshot(db: pg.Client, module: ModuleConnection, file: BackupFile, onProgress: (rows: number, total: number) => void): Promise<number> {
+  const { manifest } = file;
+  const total = Object.values(manifest.tables).reduce((a, b) => a + b, 0);
+  const plain: Buffer[] = [];
+  for (const [index, sealed] of file.chunks.entries()) {
+    const { data } = await module.call('openBackupChunk', { backupId: manifest.backupId, index, last: index === file.chunks.length - 1, data: sealed.toString('base64') });
+    plain.push(Buffer.from(data, 'base64'));
+  }
+  const lines = Buffer.concat(plain).toString('utf8').split('\n').filter(Boolean);
+  const byTable = new Map<string, unknown[]>();
+  for (const line of lines) {
+    const { t, r } = JSON.parse(line) as { t: string; r: unknown };
+    if (!(t in manifest.tables)) fail('backup_invalid', `the snapshot holds rows of ${t}, which the manifest does not list`);
+    (byTable.get(t) ?? byTable.set(t, []).get(t)!).push(r);
+  }
+  let done = 0;
+  await db.query('BEGIN');
+  try {
+    // Some tables are seeded by migrations (e.g. the one system_state row): the backup's rows replace them.
+    for (const t of Object.keys(manifest.tables).reverse()) await db.query(`DELETE FROM ${quoteTable(t)}`);
+    for (const t of Object.keys(manifest.tables)) {
+      const rows = byTable.get(t) ?? [];
+      if (rows.length !== manifest.tables[t]) fail('backup_invalid', `${t}: the manifest says ${manifest.tables[t]} rows, the snapshot holds ${rows.length}`);
+      for (let i = 0; i < rows.length; i += 1000) {
+        const page = rows.slice(i, i + 1000);
+        await db.query(`INSERT INTO ${quoteTable(t)} SELECT * FROM jsonb_populate_recordset(NULL::${quoteTable(t)}, $1::jsonb)`, [JSON.stringify(page)]);
+        done += page.length;
+        onProgress(done, total);
+      }
+    }
+    await resetSequences(db);
+    await db.query('COMMIT');
+  } catch (e) {
+    await db.query('ROLLBACK').catch(() => {});
+    throw e;
+  }
+  return done;
+}
+
+function quoteTable(t: string): string {
+  const [schema, name] = t.split('.');
+  if (!schema || !name || !/^[a-z_]+$/.test(schema) || !/^[a-z_]+$/.test(name)) fail('backup_invalid', `bad table name ${JSON.stringify(t)}`);
+  return `${schema}.${name}`;
+}
+
+/** Every serial column's sequence continues after the largest restored id. */
+async function resetSequences(db: pg.Client): Promise<void> {
+  const r = await db.query<{ seq: string; tbl: string; col: string }>(
+    `SELECT s.seqrelid::regclass::text AS seq, d.refobjid::regclass::text AS tbl, a.attname AS col
+     FROM pg_sequence s
+     JOIN pg_depend d ON d.objid = s.seqrelid AND d.deptype IN ('a', 'i')
+     JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid`,
+  );
+  for (const x of r.rows) {
+    await db.query(`SELECT setval($1, GREATEST((SELECT COALESCE(max(${x.col}), 0) FROM ${x.tbl}), 1), (SELECT count(*) > 0 FROM ${x.tbl}))`, [x.seq]);
+  }
+}
