@@ -38,6 +38,9 @@ export interface RecoveryReport {
   readonly replayedTotal: number;
   readonly lastSeq: Record<string, string>;
   readonly restoredRows: number;
+  /** Wall time of each stage, and the replay rate (records per second). */
+  readonly timingsMs: { readonly verifyLog: number; readonly restore: number; readonly replay: number; readonly total: number };
+  readonly replayRecordsPerSec: number;
 }
 
 interface Marker {
@@ -54,15 +57,18 @@ const markerPath = (home: string) => join(home, 'recovery.json');
  * interruption: a marker file says how far it got, and replay resumes from the database's log.
  */
 export async function recoverInstallation(o: RecoverOptions): Promise<RecoveryReport> {
+  const t0 = Date.now();
   const file = verifiedBackup(o.backup, o.caPem, new Date());
   const { manifest, home } = file;
   o.say(`backup ${manifest.backupId} of ${manifest.createdAt}: signature by module ${manifest.signer} verified`);
   const marker = await prepareHome(o, file.home, manifest.backupId);
+  const tVerify = Date.now();
   const check = await verifyShippedLog(o.log, { caPem: o.caPem ?? home.caCertPem, onProgress: (d, t) => o.progress('verifying the shipped log', d, t) });
   if (!check.ok) {
     const first = check.problems[0]!;
     throw new Error(`the shipped log fails verification at ${first.key}${first.line ? ` line ${first.line}` : ''}${first.seq ? ` (record ${first.seq})` : ''}: ${first.message}`);
   }
+  const verifyMs = Date.now() - tVerify;
   o.say(`shipped log verified: ${check.records} records in ${check.segments} segments`);
   const config = await readConfig(o.home);
   const db = await openDatabase(o.home, config, () => {});
@@ -72,16 +78,31 @@ export async function recoverInstallation(o: RecoverOptions): Promise<RecoveryRe
     for (const [i, m] of config.modules.entries()) modules.push({ serial: m.serial, ...(await startModule(o, i, m.keystore)) });
     await owner.connect();
     let restoredRows = 0;
+    const tRestore = Date.now();
     if (!marker.restored) {
       await refuseNonEmpty(owner);
       restoredRows = await restoreSnapshot(owner, modules[0]!.conn, file, (d, t) => o.progress('restoring the snapshot', d, t));
       await writeFileAtomic(markerPath(o.home), JSON.stringify({ ...marker, restored: true }), 0o600);
     }
-    const r = await replayLog(owner, modules[0]!.conn, o.log, (p: ReplayProgress) => o.progress(`replaying log ${p.logId}`, p.replayed, p.total));
+    const restoreMs = Date.now() - tRestore;
+    const tReplay = Date.now();
+    const r = await replayLog(owner, modules.map((m) => m.conn), o.log, (p: ReplayProgress) => o.progress(`replaying log ${p.logId}`, p.replayed, p.total));
+    const replayMs = Date.now() - tReplay;
     await adoptShippedSegments(owner, o.log);
     for (const m of modules) await reseed(owner, m.serial, m.conn);
     await owner.query('UPDATE postal.system_state SET halted = false, halted_at = NULL, halt_reason = NULL');
-    const report = { backupId: manifest.backupId, backupCreatedAt: manifest.createdAt, ...(await totals(owner)), replayed: r.replayed, replayedTotal: Object.values(r.replayed).reduce((a, b) => a + b, 0), lastSeq: r.lastSeq, restoredRows };
+    const replayedTotal = Object.values(r.replayed).reduce((a, b) => a + b, 0);
+    const report: RecoveryReport = {
+      backupId: manifest.backupId,
+      backupCreatedAt: manifest.createdAt,
+      ...(await totals(owner)),
+      replayed: r.replayed,
+      replayedTotal,
+      lastSeq: r.lastSeq,
+      restoredRows,
+      timingsMs: { verifyLog: verifyMs, restore: restoreMs, replay: replayMs, total: Date.now() - t0 },
+      replayRecordsPerSec: replayMs > 0 ? Math.round((replayedTotal * 1000) / replayMs) : 0,
+    };
     await rm(markerPath(o.home), { force: true });
     return report;
   } finally {

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { insertLogRecords, type LogRecordWrite } from '../store/index.js';
+import { insertLogRecords, packBytes, type LogRecordWrite } from '../store/index.js';
 import type { LogHeader } from './record.js';
 
 // What replay does with one opened record: the same rows the API server wrote in the record's
@@ -54,10 +54,14 @@ export async function applyRecords(db: pg.Client, records: readonly OpenedRecord
   }
   if (e.items.length) {
     const i = e.items;
+    const bytes = packBytes(i.map((x) => x.bytes));
     await db.query(
       `INSERT INTO postal.items (item_id, meter_id, item_serial, kind, amount_mills, item_bytes, created_at)
-       SELECT * FROM unnest($1::text[], $2::uuid[], $3::bigint[], $4::text[], $5::bigint[], $6::bytea[], $7::timestamptz[]) ON CONFLICT DO NOTHING`,
-      [i.map((x) => x.itemId), i.map((x) => x.meterId), i.map((x) => x.serial), i.map((x) => x.kind), i.map((x) => x.amountMills), i.map((x) => x.bytes), i.map((x) => x.at)],
+       SELECT item_id, meter_id, item_serial, kind, amount_mills, substring($6::bytea FROM b_start FOR b_len), created_at
+       FROM unnest($1::text[], $2::uuid[], $3::bigint[], $4::text[], $5::bigint[], $7::int[], $8::int[], $9::timestamptz[])
+         AS v(item_id, meter_id, item_serial, kind, amount_mills, b_start, b_len, created_at)
+       ON CONFLICT DO NOTHING`,
+      [i.map((x) => x.itemId), i.map((x) => x.meterId), i.map((x) => x.serial), i.map((x) => x.kind), i.map((x) => x.amountMills), bytes.blob, bytes.starts, bytes.lengths, i.map((x) => x.at)],
     );
   }
   for (const r of e.refunds) await db.query('UPDATE postal.items SET refunded_at = $2 WHERE item_id = $1 AND refunded_at IS NULL', [r.itemId, r.at]);

@@ -27,82 +27,143 @@ interface Pending {
   readonly lastSeq: bigint;
 }
 
-/**
- * Roll the database forward from a shipped log: for each module log, every record after the
- * database's own last record, in order, each opened and checked by a module, applied in batches
- * (each batch one transaction with its records, so an interrupted replay resumes where it
- * stopped). The shipped log must continue the database's chain exactly.
- */
-export async function replayLog(db: pg.Client, module: ModuleConnection, source: ShipTarget, onProgress: (p: ReplayProgress) => void): Promise<ReplayReport> {
-  const logs = await segmentsByLog(source);
-  const replayed: Record<string, number> = {};
-  const lastSeq: Record<string, string> = {};
-  for (const [logId, segments] of logs) {
-    const head = await txlogRepo.logHead(db, logId);
-    const from = head ?? { seq: 0n, hash: GENESIS_HASH };
-    const todo = segments.filter((s) => s.lastSeq > from.seq);
-    const total = todo.reduce((n, s) => n + Number(s.lastSeq - (s.firstSeq > from.seq ? s.firstSeq - 1n : from.seq)), 0);
-    let done = 0;
-    let prev = from;
-    let batch: { rec: SegmentRecord; signature: Buffer | null }[] = [];
-    const flush = async () => {
-      if (batch.length === 0) return;
-      await applyBatch(db, module, logId, batch);
-      done += batch.length;
-      onProgress({ logId, replayed: done, total });
-      batch = [];
-    };
-    for (const s of todo) {
-      const bytes = await source.get(s.key);
-      if (!bytes) fail('log_record_invalid', `${source.name}: segment ${s.key} disappeared`);
-      const seg = decodeSegment(bytes);
-      for (const [i, rec] of seg.records.entries()) {
+/** One log's shipped records after the database's last one, read segment by segment, chain-checked. */
+class LogCursor {
+  private seg = 0;
+  private records: readonly SegmentRecord[] = [];
+  private signature: Buffer | null = null;
+  private i = 0;
+  next: { rec: SegmentRecord; atMs: number; signature: Buffer | null } | null = null;
+  replayed = 0;
+
+  constructor(
+    readonly logId: string,
+    private readonly source: ShipTarget,
+    private readonly segments: readonly Pending[],
+    public prev: { seq: bigint; hash: string },
+  ) {}
+
+  /** Load the following record into `next` (null at the end of the log). */
+  async advance(): Promise<void> {
+    for (;;) {
+      while (this.i < this.records.length) {
+        const rec = this.records[this.i++]!;
         const seq = BigInt(rec.seq);
-        if (seq <= prev.seq) continue;
+        if (seq <= this.prev.seq) continue;
         const h = decodeHeader(Buffer.from(rec.header, 'hex'));
-        if (!h || h.seq !== prev.seq + 1n || h.prevHash !== prev.hash) {
-          fail('log_record_invalid', `${s.key} record ${rec.seq} does not continue the database's log ${logId} at #${prev.seq} (run \`vaultmeter audit verify\` on the log)`);
+        if (!h || h.seq !== this.prev.seq + 1n || h.prevHash !== this.prev.hash) {
+          fail('log_record_invalid', `log ${this.logId} record ${rec.seq} does not continue the database's log at #${this.prev.seq} (run \`vaultmeter audit verify\` on the log)`);
         }
-        prev = { seq, hash: rec.hash };
-        const last = i === seg.records.length - 1;
-        batch.push({ rec, signature: last ? Buffer.from(seg.head.headSignature, 'hex') : null });
-        if (batch.length >= REPLAY_DB_BATCH) await flush();
+        this.prev = { seq, hash: rec.hash };
+        this.next = { rec, atMs: h.atMs, signature: this.i === this.records.length ? this.signature : null };
+        return;
       }
+      const s = this.segments[this.seg++];
+      if (!s) {
+        this.next = null;
+        return;
+      }
+      if (s.lastSeq <= this.prev.seq) continue;
+      const bytes = await this.source.get(s.key);
+      if (!bytes) fail('log_record_invalid', `${this.source.name}: segment ${s.key} disappeared`);
+      const decoded = decodeSegment(bytes);
+      this.records = decoded.records;
+      this.signature = Buffer.from(decoded.head.headSignature, 'hex');
+      this.i = 0;
     }
-    await flush();
-    replayed[logId] = done;
-    lastSeq[logId] = prev.seq.toString();
   }
-  return { replayed, lastSeq };
 }
 
-/** Open records with the module (a few hundred per call) and apply them in one transaction. */
-async function applyBatch(db: pg.Client, module: ModuleConnection, logId: string, batch: readonly { rec: SegmentRecord; signature: Buffer | null }[]): Promise<void> {
-  const opened: OpenedRecord[] = [];
-  for (let i = 0; i < batch.length; i += REPLAY_MODULE_BATCH) {
-    const part = batch.slice(i, i + REPLAY_MODULE_BATCH);
-    const { bodies } = await module.call('openLog', { records: part.map(({ rec }) => ({ header: rec.header, body: rec.body, hash: rec.hash })) });
-    part.forEach(({ rec, signature }, j) => {
-      const headerBytes = Buffer.from(rec.header, 'hex');
-      const header = decodeHeader(headerBytes)!;
-      opened.push({
-        header,
-        body: bodies[j] as Record<string, any>,
-        row: {
-          logId,
-          seq: header.seq,
-          atMs: header.atMs,
-          type: header.type,
-          meterId: header.meterId || null,
-          versionAfter: header.versionAfter,
-          hash: Buffer.from(rec.hash, 'hex'),
-          header: headerBytes,
-          body: Buffer.from(rec.body, 'base64'),
-          headSignature: signature,
-        },
-      });
-    });
+/**
+ * Roll the database forward from a shipped log: every record after the database's own last record
+ * of each module log, each opened and checked by a module, applied in batches (each batch one
+ * transaction with its records, so an interrupted replay resumes where it stopped). The module
+ * logs are merged by time, so that a meter created in one log exists before another log's records
+ * use it. Each log must continue the database's chain exactly.
+ */
+export async function replayLog(db: pg.Client, modules: readonly ModuleConnection[], source: ShipTarget, onProgress: (p: ReplayProgress) => void): Promise<ReplayReport> {
+  const cursors: LogCursor[] = [];
+  let total = 0;
+  for (const [logId, segments] of await segmentsByLog(source)) {
+    const head = (await txlogRepo.logHead(db, logId)) ?? { seq: 0n, hash: GENESIS_HASH };
+    const last = segments[segments.length - 1]?.lastSeq ?? 0n;
+    if (last > head.seq) total += Number(last - head.seq);
+    const c = new LogCursor(logId, source, segments, head);
+    await c.advance();
+    cursors.push(c);
   }
+  let done = 0;
+  let batch: Queued[] = [];
+  // Pipelined: the modules open batch N+1 while PostgreSQL applies batch N.
+  let applying: Promise<void> = Promise.resolve();
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const taken = batch;
+    batch = [];
+    const opened = await openAll(modules, taken);
+    await applying;
+    applying = applyOpened(db, opened).then(() => {
+      done += opened.length;
+      onProgress({ logId: 'all', replayed: done, total });
+    });
+  };
+  for (;;) {
+    let pick: LogCursor | null = null;
+    for (const c of cursors) if (c.next && (!pick || c.next.atMs < pick.next!.atMs)) pick = c;
+    if (!pick) break;
+    batch.push({ logId: pick.logId, rec: pick.next!.rec, signature: pick.next!.signature });
+    pick.replayed++;
+    await pick.advance();
+    if (batch.length >= REPLAY_DB_BATCH) await flush();
+  }
+  await flush();
+  await applying;
+  return {
+    replayed: Object.fromEntries(cursors.map((c) => [c.logId, c.replayed])),
+    lastSeq: Object.fromEntries(cursors.map((c) => [c.logId, c.prev.seq.toString()])),
+  };
+}
+
+interface Queued {
+  readonly logId: string;
+  readonly rec: SegmentRecord;
+  readonly signature: Buffer | null;
+}
+
+/** Open a batch's records, a few hundred per call, spread over every module at once. */
+async function openAll(modules: readonly ModuleConnection[], batch: readonly Queued[]): Promise<OpenedRecord[]> {
+  const parts: Queued[][] = [];
+  for (let i = 0; i < batch.length; i += REPLAY_MODULE_BATCH) parts.push(batch.slice(i, i + REPLAY_MODULE_BATCH));
+  const opened = await Promise.all(
+    parts.map(async (part, k) => {
+      const { bodies } = await modules[k % modules.length]!.call('openLog', { records: part.map(({ rec }) => ({ header: rec.header, body: rec.body, hash: rec.hash })) });
+      return part.map(({ logId, rec, signature }, j): OpenedRecord => {
+        const headerBytes = Buffer.from(rec.header, 'hex');
+        const header = decodeHeader(headerBytes)!;
+        return {
+          header,
+          body: bodies[j] as Record<string, any>,
+          row: {
+            logId,
+            seq: header.seq,
+            atMs: header.atMs,
+            type: header.type,
+            meterId: header.meterId || null,
+            versionAfter: header.versionAfter,
+            hash: Buffer.from(rec.hash, 'hex'),
+            header: headerBytes,
+            body: Buffer.from(rec.body, 'base64'),
+            headSignature: signature,
+          },
+        };
+      });
+    }),
+  );
+  return opened.flat();
+}
+
+/** Apply opened records in one transaction. */
+async function applyOpened(db: pg.Client, opened: readonly OpenedRecord[]): Promise<void> {
   await db.query('BEGIN');
   try {
     await applyRecords(db, opened);
