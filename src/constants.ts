@@ -101,6 +101,8 @@ export const MAX_SHIP_TARGETS = 8;
 export const SHIPPER_ELECTION_RETRY_MS = 2_000;
 /** The election lock (pg_advisory_lock key) for the one shipper per installation. */
 export const SHIPPER_LOCK_KEY = 7262002;
+/** Only one API server rolls the database forward from the shipped log at a time. */
+export const ROLL_FORWARD_LOCK_KEY = 7262003;
 export const SHIP_READ_BATCH = 5000;
 /** Segments one shipper pass cuts, and uploads per target and log, at most (the next pass goes on). */
 export const MAX_SEGMENTS_PER_PASS = 200;

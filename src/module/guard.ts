@@ -128,7 +128,7 @@ export class GuardedModule {
   }
 
   private async run(op: M.ModuleOp, args: any): Promise<unknown> {
-    if (op === 'recover') return this.recover(args.checkpoint);
+    if (op === 'recover') return this.recover(args.checkpoint, args.log);
     if (op === 'reseed') return this.reseed(args.checkpoint, args.log);
     if (op === 'batch') return this.batch(args);
     if (this.ring.inhibited) fail('module_inhibited', `module ${this.ring.serial} is inhibited: ${this.ring.inhibited.reason}`);
@@ -240,10 +240,18 @@ export class GuardedModule {
     }
   }
 
-  /** Auto-recover checkpoint: roll the ring back to the database's entry, or inhibit when it is not in the ring. */
-  private async recover(db: M.CheckpointWire | null): Promise<M.RecoverResult> {
+  /**
+   * Auto-recover checkpoint: roll the ring back to the database's entry, or inhibit when it is not in
+   * the ring. When the database was rolled forward from the shipped log (after a failover to a
+   * standby that missed the last commits), `log` says where this module's log now ends there: the
+   * ring entry that ends at exactly that record (by this module's own chain hash) becomes the head.
+   */
+  private async recover(db: M.CheckpointWire | null, log?: { seq: string; hash: string }): Promise<M.RecoverResult> {
     if (this.ring.inhibited) fail('module_inhibited', `module ${this.ring.serial} is inhibited: ${this.ring.inhibited.reason}`);
     const m = this.ring.match(db);
+    const at = log && m.kind !== 'head' && m.kind !== 'forged' && m.kind !== 'foreign' ? this.ring.entries.findIndex((e) => e.logSeq.toString() === log.seq && e.logHead === log.hash) : -1;
+    // Only when the database's log went past its checkpoint (records put back from the shipped log).
+    if (at >= 0 && at > (m.kind === 'older' ? m.index : -1)) return this.rollForwardTo(at);
     switch (m.kind) {
       case 'head':
         return { outcome: 'current', discarded: [] };
@@ -264,6 +272,14 @@ export class GuardedModule {
       case 'foreign':
         return fail('checkpoint_foreign', `the stored checkpoint of module ${this.ring.serial} is module ${m.serial}'s`);
     }
+  }
+
+  /** The database now holds this module's log up to ring entry `index`: that entry is the checkpoint to store. */
+  private async rollForwardTo(index: number): Promise<M.RecoverResult> {
+    const discarded = this.ring.entries.slice(index + 1).flatMap((e) => this.ring.transactionsOf(e));
+    if (discarded.length) await this.ring.rollbackTo(index);
+    this.log(`the database was rolled forward to log record ${this.ring.head.logSeq}; checkpoint seq ${this.ring.head.seq}${discarded.length ? `; ${discarded.length} unshipped transaction(s) discarded` : ''}`);
+    return { outcome: 'rolled_forward', discarded, checkpoint: this.ring.headWire() };
   }
 
   /**

@@ -176,7 +176,9 @@ export interface ModuleStatus extends ModuleInfo {
 }
 
 export interface RecoverResult {
-  readonly outcome: 'current' | 'recovered' | 'inhibited';
+  readonly outcome: 'current' | 'recovered' | 'inhibited' | 'rolled_forward';
+  /** For rolled_forward: the checkpoint the database must now store. */
+  readonly checkpoint?: CheckpointWire;
   /** The ring entries newer than the database's checkpoint, dropped by the recovery. */
   readonly discarded: Record<string, string | number>[];
   readonly reason?: string;
@@ -209,7 +211,7 @@ export interface ModuleOps {
   fund: Guarded<FundArgs, FundResult>;
   audit: Guarded<AuditArgs, AuditResult>;
   log: Guarded<LogArgs, Record<string, never>>;
-  recover: [{ readonly checkpoint: CheckpointWire | null }, RecoverResult];
+  recover: [{ readonly checkpoint: CheckpointWire | null; readonly log?: { readonly seq: string; readonly hash: string } }, RecoverResult];
   /** `log`: with no checkpoint, continue this module's log after this record (a module restored from the vault). */
   reseed: [{ readonly checkpoint: CheckpointWire | null; readonly log?: { readonly seq: string; readonly hash: string } }, { readonly checkpoint: CheckpointWire }];
   batch: [BatchArgs, BatchResult];

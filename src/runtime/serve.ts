@@ -1,7 +1,8 @@
 import { DEFAULT_HALT_THRESHOLD, DEFAULT_LICENSING_ZIP, DEFAULT_PORT, MAX_METER_POOL, MAX_MODULE_COUNT, METER_POOL_TARGET } from '../constants.js';
 import { intFromEnv } from './env.js';
 import { ModuleConnection, ModulePool } from '../module/index.js';
-import { buildApp, MeterPool, type ServerContext } from '../server/index.js';
+import { buildApp, MeterPool, recoverModule, type ServerContext } from '../server/index.js';
+import { decodeCheckpointRecord } from '../module/index.js';
 import { createDb, repo, type Db } from '../store/index.js';
 import { ShippedWaiter } from '../server/shipped-wait.js';
 import { logSettingsFromEnv } from './log-settings.js';
@@ -36,10 +37,12 @@ export async function runApiServer(): Promise<void> {
     licensingZip: process.env.VAULTMETER_LICENSING_ZIP ?? DEFAULT_LICENSING_ZIP,
     haltThreshold: intFromEnv('VAULTMETER_HALT_THRESHOLD', DEFAULT_HALT_THRESHOLD, 1, MAX_MODULE_COUNT),
     shipTargets,
+    shipSources: settings.targets,
     durability: settings.durability,
     shipped,
   };
   const log = (msg: string) => process.stderr.write(`[api] ${msg}\n`);
+  await reconcileModules(ctx, infos, log);
   const pool = new MeterPool(ctx, log, intFromEnv('VAULTMETER_POOL_SIZE', METER_POOL_TARGET, 0, MAX_METER_POOL));
   const app = await buildApp(ctx, { logger: process.env.VAULTMETER_LOG === '1' });
   await app.listen({ port, host });
@@ -63,5 +66,29 @@ async function requireSynchronousStandby(db: Db): Promise<void> {
   const r = await db.query<{ names: string }>('SELECT current_setting(\'synchronous_standby_names\') AS names');
   if (!r.rows[0]?.names) {
     throw new Error('VAULTMETER_DURABILITY=replica needs a synchronous standby: set synchronous_standby_names on the primary (see README, Operations: standby)');
+  }
+}
+
+/**
+ * At start: a module whose ring is ahead of the database's checkpoint (the database was restored,
+ * or failed over to a standby that missed the last commits) is recovered now, before any request:
+ * rolled forward from the shipped log where it can be, else auto-recovered or inhibited.
+ */
+async function reconcileModules(ctx: ServerContext, infos: readonly { serial: string; checkpoint: { record: string; mac: string }; inhibited: unknown }[], log: (m: string) => void): Promise<void> {
+  for (const [i, info] of infos.entries()) {
+    if (info.inhibited) continue;
+    const stored = await repo.getCheckpoint(ctx.db, info.serial);
+    if (stored && stored.record.toString('hex') === info.checkpoint.record && stored.mac.toString('hex') === info.checkpoint.mac) continue;
+    if (!stored && info.checkpoint) {
+      // A fresh module (or database): its first batch stores the checkpoint.
+      const genesis = decodeCheckpointRecord(Buffer.from(info.checkpoint.record, 'hex'));
+      if (genesis?.seq === 0n) continue;
+    }
+    log(`module ${info.serial}: its ring and the database disagree; recovering`);
+    try {
+      await recoverModule(ctx, ctx.modules.modules[i]!);
+    } catch (e) {
+      log(`module ${info.serial}: recovery at start failed: ${(e as Error).message}`);
+    }
   }
 }

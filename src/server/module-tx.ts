@@ -1,7 +1,8 @@
 import { MODULE_ATTEMPTS } from '../constants.js';
 import { fail, VaultError } from '../errors.js';
 import { decodeCheckpointRecord, type CheckpointWire, type ModuleConnection, type ModuleOps, type PackageOp, type SealedRef } from '../module/index.js';
-import { inTransaction, repo, type Tx } from '../store/index.js';
+import { inTransaction, repo, txlogRepo, type Tx } from '../store/index.js';
+import { rollForward } from './roll-forward.js';
 import { BatchAborted, ModuleBatcher } from './module-batcher.js';
 import { savePackage, sealedRef } from './packages.js';
 import type { ServerContext } from './context.js';
@@ -98,10 +99,20 @@ export async function assertNotHalted(ctx: ServerContext): Promise<void> {
 export async function recoverModule(ctx: ServerContext, m: ModuleConnection): Promise<void> {
   const serial = ctx.modules.serialOf(m);
   let discarded: readonly Record<string, unknown>[] | null = null;
+  // What the modules hold beyond the database may be in the shipped log (a failover to a standby
+  // that missed the last commits): roll those records forward first, and discard nothing shipped.
+  await rollForward(ctx);
   try {
     await inTransaction(ctx.db, async (tx) => {
       const checkpoint = toWire(await repo.lockCheckpoint(tx, serial));
-      const r = await m.call('recover', { checkpoint });
+      const head = await txlogRepo.logHead(tx, serial);
+      const r = await m.call('recover', { checkpoint, ...(head ? { log: { seq: head.seq.toString(), hash: head.hash } } : {}) });
+      if (r.outcome === 'rolled_forward' && r.checkpoint) {
+        await storeCheckpoint(tx, serial, r.checkpoint);
+        for (const d of r.discarded) await repo.recordAudit(tx, { kind: 'transaction_discarded', moduleSerial: serial, meterId: String(d.meterId), detail: d });
+        await repo.recordAudit(tx, { kind: 'checkpoint_rolled_forward', moduleSerial: serial, detail: { logSeq: head?.seq.toString(), discarded: r.discarded.length } });
+        if (r.discarded.length) discarded = r.discarded;
+      }
       if (r.outcome === 'recovered') {
         for (const d of r.discarded) {
           await repo.recordAudit(tx, { kind: 'transaction_discarded', moduleSerial: serial, meterId: String(d.meterId), detail: d });

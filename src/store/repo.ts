@@ -251,6 +251,13 @@ export async function lockCheckpoint(tx: Tx, serial: string): Promise<Checkpoint
   return row.record && row.mac ? { record: row.record, mac: row.mac } : null;
 }
 
+/** The stored checkpoint of a module, without locking its row. */
+export async function getCheckpoint(q: Q, serial: string): Promise<CheckpointRow | null> {
+  const r = await q.query<{ record: Buffer | null; mac: Buffer | null }>('SELECT checkpoint AS record, checkpoint_mac AS mac FROM postal.modules WHERE serial = $1', [serial]);
+  const row = r.rows[0];
+  return row?.record && row.mac ? { record: row.record, mac: row.mac } : null;
+}
+
 export async function storeCheckpoint(
   tx: Q,
   serial: string,

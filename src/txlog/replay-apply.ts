@@ -26,7 +26,7 @@ interface Effects {
 }
 
 /** Apply opened records (in log order) in the caller's transaction. */
-export async function applyRecords(db: pg.Client, records: readonly OpenedRecord[]): Promise<void> {
+export async function applyRecords(db: pg.ClientBase, records: readonly OpenedRecord[]): Promise<void> {
   const e = collect(records);
   await insertLogRecords(db, records.map((r) => r.row));
   for (const m of e.meters) {

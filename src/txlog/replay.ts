@@ -81,7 +81,7 @@ class LogCursor {
  * logs are merged by time, so that a meter created in one log exists before another log's records
  * use it. Each log must continue the database's chain exactly.
  */
-export async function replayLog(db: pg.Client, modules: readonly ModuleConnection[], source: ShipTarget, onProgress: (p: ReplayProgress) => void): Promise<ReplayReport> {
+export async function replayLog(db: pg.ClientBase, modules: readonly ModuleConnection[], source: ShipTarget, onProgress: (p: ReplayProgress) => void): Promise<ReplayReport> {
   const cursors: LogCursor[] = [];
   let total = 0;
   for (const [logId, segments] of await segmentsByLog(source)) {
@@ -163,7 +163,7 @@ async function openAll(modules: readonly ModuleConnection[], batch: readonly Que
 }
 
 /** Apply opened records in one transaction. */
-async function applyOpened(db: pg.Client, opened: readonly OpenedRecord[]): Promise<void> {
+async function applyOpened(db: pg.ClientBase, opened: readonly OpenedRecord[]): Promise<void> {
   await db.query('BEGIN');
   try {
     await applyRecords(db, opened);
@@ -192,7 +192,7 @@ async function segmentsByLog(source: ShipTarget): Promise<Map<string, Pending[]>
  * After a replay: the segments already on the source become the database's own (cut and shipped
  * there), so the shipper continues after them instead of cutting the same records differently.
  */
-export async function adoptShippedSegments(db: pg.Client, source: ShipTarget): Promise<number> {
+export async function adoptShippedSegments(db: pg.ClientBase, source: ShipTarget): Promise<number> {
   let adopted = 0;
   for (const [logId, segments] of await segmentsByLog(source)) {
     const head = await txlogRepo.logHead(db, logId);

@@ -23,7 +23,8 @@ export interface TestSystem {
   cli(args: string[], extraEnv?: NodeJS.ProcessEnv): Promise<CliResult>;
   /** A connection as the database owner, for tests that play the attacker or inspect the store. */
   ownerDb(): Promise<pg.Client>;
-  stop(): Promise<void>;
+  /** Stop the system; `keep` leaves the temporary directory (and the home in it) in place. */
+  stop(keep?: boolean): Promise<void>;
 }
 
 export function runCli(args: string[], env: NodeJS.ProcessEnv, cwd?: string): Promise<CliResult> {
@@ -80,7 +81,9 @@ export async function startSystem(extraEnv: NodeJS.ProcessEnv = {}): Promise<Tes
     child.once('exit', (code) => reject(new Error(`start exited ${code}:\n${stderr}`)));
   });
   const config = JSON.parse(await readFile(join(env.VAULTMETER_HOME!, 'config.json'), 'utf8'));
-  const ownerUrl = `postgres://postgres:${encodeURIComponent(config.embedded.ownerPassword)}@127.0.0.1:${config.embedded.port}/postgres`;
+  const ownerUrl = config.embedded
+    ? `postgres://postgres:${encodeURIComponent(config.embedded.ownerPassword)}@127.0.0.1:${config.embedded.port}/postgres`
+    : env.DATABASE_URL!;
   return {
     url: first.url,
     dir,
@@ -92,13 +95,13 @@ export async function startSystem(extraEnv: NodeJS.ProcessEnv = {}): Promise<Tes
       await c.connect();
       return c;
     },
-    stop: async () => {
+    stop: async (keep = false) => {
       await new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       });
-      await rm(dir, { recursive: true, force: true });
+      if (!keep) await rm(dir, { recursive: true, force: true });
     },
   };
 }

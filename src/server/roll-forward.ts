@@ -1,0 +1,47 @@
+import { ROLL_FORWARD_LOCK_KEY } from '../constants.js';
+import { repo } from '../store/index.js';
+import { replayLog, type ShipTarget } from '../txlog/index.js';
+import type { ServerContext } from './context.js';
+
+let running: Promise<number> | null = null;
+
+/**
+ * After a failover to an asynchronous standby that missed the last commits, the shipped log holds
+ * records the database lacks: put them back (modules open and check each one) instead of letting
+ * the modules discard them. One server at a time (advisory lock), one run at a time in a process.
+ * Returns how many records were rolled forward.
+ */
+export function rollForward(ctx: ServerContext): Promise<number> {
+  running ??= run(ctx).finally(() => {
+    running = null;
+  });
+  return running;
+}
+
+async function run(ctx: ServerContext): Promise<number> {
+  const source = ctx.shipSources[0];
+  if (!source) return 0;
+  const client = await ctx.db.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [ROLL_FORWARD_LOCK_KEY]);
+    try {
+      const r = await replayFrom(client, ctx, source);
+      if (r.total > 0) await repo.recordAudit(client, { kind: 'log_rolled_forward', detail: { source: source.name, records: r.replayed } });
+      return r.total;
+    } catch (e) {
+      // The shipped log does not continue the database (or cannot be read): recovery goes on without
+      // it, as before shipping existed, and the audit trail says why.
+      await repo.recordAudit(client, { kind: 'roll_forward_failed', detail: { source: source.name, reason: (e as Error).message } });
+      return 0;
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [ROLL_FORWARD_LOCK_KEY]);
+    }
+  } finally {
+    client.release();
+  }
+}
+
+async function replayFrom(client: Parameters<typeof replayLog>[0], ctx: ServerContext, source: ShipTarget) {
+  const r = await replayLog(client, ctx.modules.modules, source, () => {});
+  return { replayed: r.replayed, total: Object.values(r.replayed).reduce((a, b) => a + b, 0) };
+}
