@@ -108,6 +108,7 @@ export const SHIP_READ_BATCH = 5000;
 export const MAX_SEGMENTS_PER_PASS = 200;
 /** Idle wait between continuous shipper passes, and how long a `shipped`-durability answer waits at most. */
 export const SHIP_CONTINUOUS_IDLE_MS = 5;
+export const SHIP_CONTINUOUS_MAX_IDLE_MS = 500;
 export const SHIPPED_WAIT_TIMEOUT_MS = 30_000;
 /** Answers waiting for the shipper at once, at most, and how often they look when no notification comes. */
 export const MAX_SHIPPED_WAITERS = 10_000;

@@ -56,7 +56,10 @@ export async function startBenchSystem(modules: number, extraEnv: NodeJS.Process
     home: env.VAULTMETER_HOME!,
     clientHome: env.VAULTMETER_CLIENT_HOME!,
     officer: init.officer,
-    ownerUrl: `postgres://postgres:${encodeURIComponent(config.embedded.ownerPassword)}@127.0.0.1:${config.embedded.port}/postgres`,
+    // An external database (DATABASE_URL in extraEnv or the environment) has no embedded settings in config.json.
+    ownerUrl: config.embedded
+      ? `postgres://postgres:${encodeURIComponent(config.embedded.ownerPassword)}@127.0.0.1:${config.embedded.port}/postgres`
+      : env.DATABASE_URL!,
     stop: async () => {
       await new Promise<void>((resolve) => {
         child.once('exit', () => resolve());

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import pg from 'pg';
-import { SHIP_CONTINUOUS_IDLE_MS, SHIPPER_ELECTION_RETRY_MS, SHIPPER_LOCK_KEY } from '../constants.js';
+import { SHIP_CONTINUOUS_IDLE_MS, SHIP_CONTINUOUS_MAX_IDLE_MS, SHIPPER_ELECTION_RETRY_MS, SHIPPER_LOCK_KEY } from '../constants.js';
 import { createDb } from '../store/index.js';
-import { Shipper } from '../txlog/index.js';
+import { COMMITTED_CHANNEL, Shipper } from '../txlog/index.js';
 import { backupDue, backupNow, backupScheduleFromEnv, backupTarget } from './backups.js';
 import { homeDir } from './home.js';
 import { logSettingsFromEnv } from './log-settings.js';
@@ -49,6 +49,22 @@ export async function runShipper(): Promise<void> {
   const home = homeDir();
   const sockets = (process.env.VAULTMETER_MODULE_SOCKETS ?? '').split(',').filter(Boolean);
   const backupTo = backups.intervalMs > 0 ? await backupTarget(home) : null;
+  // Continuous shipping idles with a growing pause, and wakes at once when an API server says an
+  // answer is waiting for its log record (the `shipped` durability level).
+  let idleMs = SHIP_CONTINUOUS_IDLE_MS;
+  let wake: (() => void) | null = null;
+  lock.on('notification', () => wake?.());
+  await lock.query(`LISTEN ${COMMITTED_CHANNEL}`);
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        wake = null;
+        resolve();
+      }
+      wake = done;
+    });
   let failures = 0;
   while (!stopping) {
     try {
@@ -58,7 +74,11 @@ export async function runShipper(): Promise<void> {
         const b = await backupNow(db, home, sockets, backupTo, backups.keep);
         log(`daily backup ${b.manifest.backupId}: ${b.bytes} bytes to ${backupTo.name}; ${b.pruned.length} old backup(s) pruned`);
       }
-      if (settings.intervalMs > 0 || (r.cut === 0 && r.shipped === 0)) await sleep(Math.max(settings.intervalMs, SHIP_CONTINUOUS_IDLE_MS));
+      if (settings.intervalMs > 0) await sleep(settings.intervalMs);
+      else if (r.cut === 0 && r.shipped === 0) {
+        await pause(idleMs);
+        idleMs = Math.min(idleMs * 2, SHIP_CONTINUOUS_MAX_IDLE_MS);
+      } else idleMs = SHIP_CONTINUOUS_IDLE_MS;
     } catch (e) {
       // A target or the database is down: keep the position, back off, try again (the lag grows, and shows).
       failures++;

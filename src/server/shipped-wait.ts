@@ -2,7 +2,7 @@ import pg from 'pg';
 import { MAX_SHIPPED_WAITERS, SHIPPED_POLL_MS, SHIPPED_WAIT_TIMEOUT_MS } from '../constants.js';
 import { fail, VaultError } from '../errors.js';
 import type { Db } from '../store/index.js';
-import { SHIPPED_CHANNEL } from '../txlog/index.js';
+import { COMMITTED_CHANNEL, SHIPPED_CHANNEL } from '../txlog/index.js';
 
 interface Waiter {
   logId: string;
@@ -20,6 +20,7 @@ export class ShippedWaiter {
   private readonly waiters = new Set<Waiter>();
   private poll: NodeJS.Timeout | null = null;
   private checking = false;
+  private nudging = false;
 
   private constructor(
     private readonly db: Db,
@@ -53,7 +54,18 @@ export class ShippedWaiter {
       };
       this.waiters.add(w);
       this.poll ??= setInterval(() => void this.check(), SHIPPED_POLL_MS);
+      this.nudgeShipper();
       void this.check();
+    });
+  }
+
+  /** Tell an idle shipper there is work, at most once per turn of the event loop. */
+  private nudgeShipper(): void {
+    if (this.nudging) return;
+    this.nudging = true;
+    setImmediate(() => {
+      this.nudging = false;
+      this.db.query(`NOTIFY ${COMMITTED_CHANNEL}`).catch(() => {});
     });
   }
 

@@ -9,6 +9,8 @@ import type { ShipTarget } from './targets/index.js';
 export const AUDIT_POSITION = 'audit:continuity';
 /** Listeners (API servers waiting for `shipped` durability) are told on this channel. */
 export const SHIPPED_CHANNEL = 'vaultmeter_shipped';
+/** API servers wake an idle continuous shipper on this channel when an answer waits for shipping. */
+export const COMMITTED_CHANNEL = 'vaultmeter_committed';
 
 export interface ShipperOptions {
   readonly db: Db;

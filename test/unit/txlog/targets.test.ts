@@ -1,14 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readlinkSync } from 'node:fs';
 import { mkdir, mkdtemp, open, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MAX_SHIP_KEY_LENGTH } from '../../../src/constants.js';
 import { DirectoryTarget, parseTarget, S3Target, ShipTargetError, type ShipTarget } from '../../../src/txlog/targets/index.js';
+import { startS3rver, stopS3rver } from '../../helpers/s3rver.js';
 
 const SEG = 'logs/log-1/00000000000000000001-00000000000000000500.seg';
 const BAD_KEYS = [
@@ -271,47 +270,6 @@ describe('parseTarget', () => {
     expect(() => parseTarget('gs://b/x?secretAccessKey=TOPSECRET', {})).toThrow(/^(?!.*TOPSECRET)/s);
   });
 });
-
-/**
- * s3rver in a child process: it makes ListObjectsV2 continuation tokens with DES, which OpenSSL 3 only offers
- * through its legacy provider, and Node enables that only by a start-up flag. The child exits when our stdin closes.
- */
-const S3RVER_MAIN = `
-const S3rver = require(process.argv[1]);
-const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: process.argv[2], configureBuckets: [{ name: process.argv[3], configs: [] }] });
-server.run().then((a) => process.stdout.write(JSON.stringify({ port: a.port }) + '\\n'), (e) => { console.error(e); process.exit(1); });
-process.stdin.on('end', () => server.close().finally(() => process.exit(0)));
-process.stdin.resume();
-`;
-
-async function startS3rver(directory: string, bucket: string): Promise<{ child: ChildProcess; port: number }> {
-  const main = createRequire(import.meta.url).resolve('s3rver');
-  const child = spawn(process.execPath, ['--openssl-legacy-provider', '-e', S3RVER_MAIN, main, directory, bucket], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: child.stdout! });
-  try {
-    const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('s3rver did not start within 20 s')), 20_000);
-      child.once('exit', (code) => reject(new Error(`s3rver exited with code ${code}`)));
-      lines.once('line', (line) => {
-        clearTimeout(timer);
-        resolve((JSON.parse(line) as { port: number }).port);
-      });
-    });
-    return { child, port };
-  } catch (err) {
-    child.kill();
-    throw err;
-  }
-}
-
-async function stopS3rver(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.stdin!.end();
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 describe('S3Target against s3rver', () => {
   const BUCKET = 'vm-ship';
