@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 // Canonical bytes: the one encoding every MAC and signature in the protocol is computed over.
 // A domain tag, then each field sorted by name as u16 name length | name | u32 value length | value (UTF-8).
 // No field name or value can be confused with another, whatever bytes they contain.
@@ -54,6 +55,36 @@ export function decodeCanonical(domain: string, bytes: Buffer): Record<string, s
     const name = take(2);
     const value = name === null ? null : take(4);
     if (name === null || value === null) return null;
+    out[name] = value;
+  }
+  return out;
+}
+
+/**
+ * Like decodeCanonical, and only for bytes that are exactly what canonicalBytes would produce:
+ * names in strictly ascending order (so no duplicates) and every string valid UTF-8. As strict as
+ * re-encoding and comparing, at a fraction of the cost (the transaction log decodes every header).
+ */
+export function decodeCanonicalStrict(domain: string, bytes: Buffer): Record<string, string> | null {
+  let o = 0;
+  const take = (width: 2 | 4): string | null => {
+    if (o + width > bytes.length) return null;
+    const len = width === 2 ? bytes.readUInt16BE(o) : bytes.readUInt32BE(o);
+    o += width;
+    if (o + len > bytes.length) return null;
+    const raw = bytes.subarray(o, o + len);
+    o += len;
+    return isUtf8(raw) ? raw.toString('utf8') : null;
+  };
+  if (take(2) !== domain) return null;
+  const out: Record<string, string> = {};
+  let previous: string | null = null;
+  while (o < bytes.length) {
+    const name = take(2);
+    const value = name === null ? null : take(4);
+    if (name === null || value === null) return null;
+    if (previous !== null && !(previous < name)) return null;
+    previous = name;
     out[name] = value;
   }
   return out;
