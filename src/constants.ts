@@ -116,6 +116,8 @@ export const SHIPPED_POLL_MS = 50;
 /** Replay: records decrypted per module call, and rows per database statement. */
 export const REPLAY_MODULE_BATCH = 200;
 export const REPLAY_DB_BATCH = 2000;
+/** Replay batches being read, opened or applied at once. */
+export const REPLAY_PIPELINE_DEPTH = 3;
 /** Backups kept by the daily schedule, and the default interval between them. */
 export const DEFAULT_BACKUP_RETENTION = 7;
 export const MAX_BACKUP_RETENTION = 1000;

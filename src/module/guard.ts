@@ -59,7 +59,7 @@ interface Acted {
 function logExtra(args: { logExtra?: unknown }): unknown {
   if (args.logExtra === undefined) return undefined;
   const text = JSON.stringify(args.logExtra);
-  if (text === undefined || text.length > MAX_LOG_EXTRA_BYTES) fail('invalid_request', `log detail must be JSON of at most ${MAX_LOG_EXTRA_BYTES} bytes`);
+  if (text === undefined || Buffer.byteLength(text, 'utf8') > MAX_LOG_EXTRA_BYTES) fail('invalid_request', `log detail must be JSON of at most ${MAX_LOG_EXTRA_BYTES} bytes`);
   return args.logExtra;
 }
 

@@ -77,10 +77,17 @@ export function backupManifestBytes(m: M.SignBackupArgs): Buffer {
   if (typeof m.backupId !== 'string' || !/^[0-9a-f]{64}$/.test(m.sha256) || typeof m.logPosition !== 'object' || m.logPosition === null) {
     fail('invalid_request', 'a backup manifest has an id, a SHA-256 and a log position');
   }
-  return canonicalBytes(BACKUP_SIGN_DOMAIN, { backupId: m.backupId, sha256: m.sha256, createdAt: String(m.createdAt), logPosition: JSON.stringify(sortKeys(m.logPosition)) });
+  return canonicalBytes(BACKUP_SIGN_DOMAIN, {
+    backupId: m.backupId,
+    sha256: m.sha256,
+    createdAt: String(m.createdAt),
+    logPosition: JSON.stringify(sortKeys(m.logPosition)),
+    tables: JSON.stringify(sortKeys(m.tables ?? {})),
+    chunks: String(m.chunks ?? 0),
+  });
 }
 
-function sortKeys(o: Record<string, string>): Record<string, string> {
+function sortKeys(o: Readonly<Record<string, string | number>>): Record<string, string> {
   return Object.fromEntries(Object.keys(o).sort().map((k) => [k, String(o[k])]));
 }
 

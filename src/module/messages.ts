@@ -155,6 +155,9 @@ export interface SignBackupArgs {
   readonly createdAt: string;
   /** log id -> last sequence number the backup covers */
   readonly logPosition: Readonly<Record<string, string>>;
+  /** table -> rows, and how many sealed chunks: signed too, so neither can be edited */
+  readonly tables?: Readonly<Record<string, number>>;
+  readonly chunks?: number;
 }
 
 /** A checkpoint as stored in postal.modules: the encoded record and its MAC, hex. */

@@ -72,7 +72,10 @@ export function decodeBackup(bytes: Buffer): BackupFile {
   } catch {
     throw new BackupFormatError('not a Vaultmeter backup (the manifest or home line is not JSON)');
   }
+  const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(manifest) || !isObject(home)) throw new BackupFormatError(`not a ${BACKUP_FORMAT} file (the manifest or home line is not a JSON object)`);
   if (manifest.format !== BACKUP_FORMAT) throw new BackupFormatError(`not a ${BACKUP_FORMAT} file`);
+  if (!Array.isArray(home.modules) || typeof home.caCertPem !== 'string') throw new BackupFormatError('the backup home line lacks the CA or the modules');
   const frames: Buffer[] = [];
   const chunks: Buffer[] = [];
   let o = nl2 + 1;

@@ -45,7 +45,7 @@ export async function createBackup(db: Db, module: ModuleConnection, home: Backu
   const homeLine = homeLineOf(home);
   const sha256 = backupDigest(homeLine, frames);
   const createdAt = now.toISOString();
-  const signed = await module.call('signBackup', { backupId, sha256, createdAt, logPosition: plain.logPosition });
+  const signed = await module.call('signBackup', { backupId, sha256, createdAt, logPosition: plain.logPosition, tables: plain.tables, chunks: frames.length });
   const manifest: BackupManifest = {
     format: BACKUP_FORMAT,
     backupId,

@@ -56,6 +56,8 @@ export function decodeHeader(bytes: Buffer): LogHeader | null {
   const names = ['logId', 'atMs', 'type', 'meterId', 'moduleSerial', 'prevHash', ...BIGINT_FIELDS];
   if (Object.keys(f).length !== names.length || names.some((n) => f[n] === undefined)) return null;
   if (!BIGINT_FIELDS.every((n) => DIGITS.test(f[n]!)) || !DIGITS.test(f.atMs!) || !/^[0-9a-f]{64}$/.test(f.prevHash!)) return null;
+  // A time that a JS number cannot hold exactly would be rounded: two different headers would decode alike.
+  if (String(Number(f.atMs)) !== f.atMs) return null;
   const header: LogHeader = {
     logId: f.logId!,
     seq: BigInt(f.seq!),

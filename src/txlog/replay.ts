@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { REPLAY_DB_BATCH, REPLAY_MODULE_BATCH } from '../constants.js';
+import { REPLAY_DB_BATCH, REPLAY_MODULE_BATCH, REPLAY_PIPELINE_DEPTH } from '../constants.js';
 import { fail } from '../errors.js';
 import type { ModuleConnection } from '../module/index.js';
 import { txlogRepo } from '../store/index.js';
@@ -95,18 +95,26 @@ export async function replayLog(db: pg.ClientBase, modules: readonly ModuleConne
   }
   let done = 0;
   let batch: Queued[] = [];
-  // Pipelined: the modules open batch N+1 while PostgreSQL applies batch N.
-  let applying: Promise<void> = Promise.resolve();
+  // Pipelined: this process reads batch N+2 while the modules open batch N+1 and PostgreSQL applies
+  // batch N. Batches are applied strictly in order; at most REPLAY_PIPELINE_DEPTH are in flight.
+  let applied: Promise<void> = Promise.resolve();
+  const inFlight: Promise<void>[] = [];
   const flush = async () => {
     if (batch.length === 0) return;
     const taken = batch;
     batch = [];
-    const opened = await openAll(modules, taken);
-    await applying;
-    applying = applyOpened(db, opened).then(() => {
+    const opening = openAll(modules, taken);
+    opening.catch(() => {}); // surfaced through `applied`
+    const previous = applied;
+    applied = (async () => {
+      const opened = await opening;
+      await previous;
+      await applyOpened(db, opened);
       done += opened.length;
       onProgress({ logId: 'all', replayed: done, total });
-    });
+    })();
+    inFlight.push(applied);
+    if (inFlight.length >= REPLAY_PIPELINE_DEPTH) await inFlight.shift();
   };
   for (;;) {
     let pick: LogCursor | null = null;
@@ -118,7 +126,7 @@ export async function replayLog(db: pg.ClientBase, modules: readonly ModuleConne
     if (batch.length >= REPLAY_DB_BATCH) await flush();
   }
   await flush();
-  await applying;
+  await applied;
   return {
     replayed: Object.fromEntries(cursors.map((c) => [c.logId, c.replayed])),
     lastSeq: Object.fromEntries(cursors.map((c) => [c.logId, c.prev.seq.toString()])),

@@ -22,7 +22,7 @@ export function verifiedBackup(bytes: Buffer, trustedCaPem: string | null, now: 
   if (!signer) fail('backup_invalid', `the backup names signer ${manifest.signer}, whose certificate it does not carry`);
   const cert = new X509Certificate(signer.certPem);
   if (!certificateChainsTo(cert, ca, now)) fail('backup_invalid', `the signer's certificate does not chain to the trusted CA (${ca.subject.replace(/\n/g, ', ')})`);
-  const message = backupManifestBytes({ backupId: manifest.backupId, sha256: manifest.sha256, createdAt: manifest.createdAt, logPosition: manifest.logPosition });
+  const message = backupManifestBytes({ backupId: manifest.backupId, sha256: manifest.sha256, createdAt: manifest.createdAt, logPosition: manifest.logPosition, tables: manifest.tables, chunks: manifest.chunks });
   if (!verify('sha256', message, cert.publicKey, Buffer.from(manifest.signature, 'hex'))) fail('backup_invalid', 'the backup manifest signature does not verify');
   return file;
 }
