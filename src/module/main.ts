@@ -1,3 +1,4 @@
+import { exitWithParent } from '../runtime/files.js';
 import { readKeystore } from './keystore.js';
 import { startModuleServer } from './server.js';
 
@@ -18,6 +19,7 @@ export async function runModule(opts: RunModuleOptions): Promise<void> {
   const passphrase = await readPassphrase();
   const keystore = await readKeystore(opts.keystorePath, passphrase);
   const log = (line: string) => process.stderr.write(`[module ${keystore.identity.serial}] ${line}\n`);
+  exitWithParent();
   const server = await startModuleServer({ ...opts, keystore, log });
   // The supervisor waits for this line.
   process.stdout.write(`${JSON.stringify({ ready: true, serial: keystore.identity.serial, socket: opts.socketPath })}\n`);

@@ -21,3 +21,14 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
     await dir.close();
   }
 }
+
+/**
+ * A child of the supervisor (or of `recover`) stops when its parent is gone, even if the parent was
+ * killed with SIGKILL and could not stop it: no module or server is left running unsupervised.
+ */
+export function exitWithParent(intervalMs = 1000): void {
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) process.exit(0);
+  }, intervalMs).unref();
+}

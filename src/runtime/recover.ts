@@ -4,6 +4,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { MODULE_START_TIMEOUT_MS } from '../constants.js';
+import { fail } from '../errors.js';
 import { decodeCheckpointRecord, ModuleConnection } from '../module/index.js';
 import { repo, txlogRepo } from '../store/index.js';
 import { adoptShippedSegments, decodeHeader, replayLog, restoreSnapshot, verifiedBackup, verifyShippedLog, type ReplayProgress, type ShipTarget } from '../txlog/index.js';
@@ -66,7 +67,9 @@ export async function recoverInstallation(o: RecoverOptions): Promise<RecoveryRe
   const check = await verifyShippedLog(o.log, { caPem: o.caPem ?? home.caCertPem, onProgress: (d, t) => o.progress('verifying the shipped log', d, t) });
   if (!check.ok) {
     const first = check.problems[0]!;
-    throw new Error(`the shipped log fails verification at ${first.key}${first.line ? ` line ${first.line}` : ''}${first.seq ? ` (record ${first.seq})` : ''}: ${first.message}`);
+    fail('log_record_invalid', `the shipped log fails verification at ${first.key}${first.line ? ` line ${first.line}` : ''}${first.seq ? ` (record ${first.seq})` : ''}: ${first.message}`, {
+      problem: first,
+    });
   }
   const verifyMs = Date.now() - tVerify;
   o.say(`shipped log verified: ${check.records} records in ${check.segments} segments`);
@@ -79,11 +82,13 @@ export async function recoverInstallation(o: RecoverOptions): Promise<RecoveryRe
     await owner.connect();
     let restoredRows = 0;
     const tRestore = Date.now();
-    if (!marker.restored) {
+    // The restore commits with an audit record naming the backup: that record, not only the marker
+    // file, says the snapshot is in (a crash between the commit and the marker write loses nothing).
+    if (!marker.restored && !(await snapshotRestored(owner, manifest.backupId))) {
       await refuseNonEmpty(owner);
       restoredRows = await restoreSnapshot(owner, modules[0]!.conn, file, (d, t) => o.progress('restoring the snapshot', d, t));
-      await writeFileAtomic(markerPath(o.home), JSON.stringify({ ...marker, restored: true }), 0o600);
     }
+    await writeFileAtomic(markerPath(o.home), JSON.stringify({ ...marker, restored: true }), 0o600);
     const restoreMs = Date.now() - tRestore;
     const tReplay = Date.now();
     const r = await replayLog(owner, modules.map((m) => m.conn), o.log, (p: ReplayProgress) => o.progress(`replaying log ${p.logId}`, p.replayed, p.total));
@@ -171,6 +176,11 @@ async function startModule(o: RecoverOptions, i: number, keystore: string): Prom
       await stopChild(child);
     },
   };
+}
+
+async function snapshotRestored(db: pg.Client, backupId: string): Promise<boolean> {
+  const r = await db.query(`SELECT 1 FROM support.audit_events WHERE kind = 'backup_restored' AND detail->>'backupId' = $1`, [backupId]);
+  return (r.rowCount ?? 0) > 0;
 }
 
 async function refuseNonEmpty(db: pg.Client): Promise<void> {

@@ -1,3 +1,4 @@
+import { exitWithParent } from './files.js';
 import { DEFAULT_HALT_THRESHOLD, DEFAULT_LICENSING_ZIP, DEFAULT_PORT, MAX_METER_POOL, MAX_MODULE_COUNT, METER_POOL_TARGET } from '../constants.js';
 import { intFromEnv } from './env.js';
 import { ModuleConnection, ModulePool } from '../module/index.js';
@@ -15,6 +16,7 @@ export async function runApiServer(): Promise<void> {
   const dbUrl = process.env.VAULTMETER_DB_URL;
   const sockets = (process.env.VAULTMETER_MODULE_SOCKETS ?? '').split(',').filter(Boolean);
   if (!dbUrl || sockets.length === 0) throw new Error('serve needs VAULTMETER_DB_URL and VAULTMETER_MODULE_SOCKETS (use `vaultmeter start`)');
+  exitWithParent();
   const port = Number(process.env.PORT ?? DEFAULT_PORT);
   const host = process.env.HOST ?? '127.0.0.1';
   const settings = logSettingsFromEnv();

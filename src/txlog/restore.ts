@@ -62,6 +62,9 @@ export async function restoreSnapshot(db: pg.Client, module: ModuleConnection, f
       }
     }
     await resetSequences(db);
+    await db.query(`INSERT INTO support.audit_events (kind, detail) VALUES ('backup_restored', $1)`, [
+      JSON.stringify({ backupId: manifest.backupId, createdAt: manifest.createdAt, logPosition: manifest.logPosition, rows: done }),
+    ]);
     await db.query('COMMIT');
   } catch (e) {
     await db.query('ROLLBACK').catch(() => {});
