@@ -39,25 +39,7 @@ export function prefixed(prefix: string, params: Readonly<Record<string, string>
 
 /** Parse canonical bytes back into fields; null when they are not well-formed under `domain`. */
 export function decodeCanonical(domain: string, bytes: Buffer): Record<string, string> | null {
-  let o = 0;
-  const take = (width: 2 | 4): string | null => {
-    if (o + width > bytes.length) return null;
-    const len = width === 2 ? bytes.readUInt16BE(o) : bytes.readUInt32BE(o);
-    o += width;
-    if (o + len > bytes.length) return null;
-    const s = bytes.subarray(o, o + len).toString('utf8');
-    o += len;
-    return s;
-  };
-  if (take(2) !== domain) return null;
-  const out: Record<string, string> = {};
-  while (o < bytes.length) {
-    const name = take(2);
-    const value = name === null ? null : take(4);
-    if (name === null || value === null) return null;
-    out[name] = value;
-  }
-  return out;
+  return parse(domain, bytes, false);
 }
 
 /**
@@ -66,6 +48,10 @@ export function decodeCanonical(domain: string, bytes: Buffer): Record<string, s
  * re-encoding and comparing, at a fraction of the cost (the transaction log decodes every header).
  */
 export function decodeCanonicalStrict(domain: string, bytes: Buffer): Record<string, string> | null {
+  return parse(domain, bytes, true);
+}
+
+function parse(domain: string, bytes: Buffer, strict: boolean): Record<string, string> | null {
   let o = 0;
   const take = (width: 2 | 4): string | null => {
     if (o + width > bytes.length) return null;
@@ -74,7 +60,7 @@ export function decodeCanonicalStrict(domain: string, bytes: Buffer): Record<str
     if (o + len > bytes.length) return null;
     const raw = bytes.subarray(o, o + len);
     o += len;
-    return isUtf8(raw) ? raw.toString('utf8') : null;
+    return !strict || isUtf8(raw) ? raw.toString('utf8') : null;
   };
   if (take(2) !== domain) return null;
   const out: Record<string, string> = {};
@@ -83,7 +69,7 @@ export function decodeCanonicalStrict(domain: string, bytes: Buffer): Record<str
     const name = take(2);
     const value = name === null ? null : take(4);
     if (name === null || value === null) return null;
-    if (previous !== null && !(previous < name)) return null;
+    if (strict && previous !== null && !(previous < name)) return null;
     previous = name;
     out[name] = value;
   }

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MeterClient } from '../../src/client/index.js';
 import { officerHeaders, post } from './api-client.js';
 import { CLI, runCli, startSystem, type CliResult } from './harness.js';
+import { shippedTo, until } from './wait.js';
 
 // `vaultmeter recover` when things are wrong: a tampered backup, a backup that does not chain to the
 // CA the operator trusts, a tampered shipped log, a home that is not empty, an interrupted run, and
@@ -40,15 +41,6 @@ interface Vault {
 /** The report fields that must not depend on how the recovery got there. */
 const totalsOf = (r: any) => ({ meters: r.meters, items: r.items, arMills: r.arMills, drMills: r.drMills, controlTotalMills: r.controlTotalMills, lastSeq: r.lastSeq });
 
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Processes whose command line names this home (PostgreSQL's `-D <home>/pg`, the modules' keystores). */
 function processesOf(home: string): { pid: number; args: string }[] {
@@ -186,14 +178,7 @@ describe('vaultmeter recover: unhappy paths', () => {
       const db = await sys.ownerDb();
       const shipDir = join(home, 'shipped-log');
       try {
-        await until('the log to ship', async () => {
-          const r = await db.query(
-            `SELECT bool_and(COALESCE(s.last_seq, 0) = h.seq) AS done FROM (SELECT log_id, max(seq) AS seq FROM postal.txlog GROUP BY log_id) h
-             LEFT JOIN postal.txlog_shipped s ON s.log_id = h.log_id AND s.target = $1`,
-            [`dir:${shipDir}`],
-          );
-          return r.rows[0].done === true;
-        });
+        await until('the log to ship', () => shippedTo(db, `dir:${shipDir}`));
       } finally {
         await db.end();
       }

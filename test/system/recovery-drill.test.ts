@@ -6,6 +6,7 @@ import { MeterClient, type PrintedItem } from '../../src/client/index.js';
 import { decodeHeader } from '../../src/txlog/index.js';
 import { officerHeaders, post } from './api-client.js';
 import { runCli, startSystem, type TestSystem } from './harness.js';
+import { shippedTo, until } from './wait.js';
 
 const PW = 'correct horse battery';
 const CUSTOMERS = 12;
@@ -25,15 +26,6 @@ interface Ledger {
   refunded: Set<string>;
 }
 
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** One round: every customer does something, chosen by the round number (deterministic mix). */
 async function round(r: number, ledgers: Ledger[], sys: TestSystem): Promise<number> {
@@ -105,14 +97,7 @@ describe('recovery drill: backup + shipped log after losing everything', () => {
     // Everything committed is off-site before the disaster.
     const db = await sys.ownerDb();
     const shipDir = join(home, 'shipped-log');
-    await until('the log to ship', async () => {
-      const r = await db.query(
-        `SELECT bool_and(COALESCE(s.last_seq, 0) = h.seq) AS done FROM (SELECT log_id, max(seq) AS seq FROM postal.txlog GROUP BY log_id) h
-         LEFT JOIN postal.txlog_shipped s ON s.log_id = h.log_id AND s.target = $1`,
-        [`dir:${shipDir}`],
-      );
-      return r.rows[0].done === true;
-    });
+    await until('the log to ship', () => shippedTo(db, `dir:${shipDir}`));
     const logRecords = Number((await db.query('SELECT count(*) FROM postal.txlog')).rows[0].count);
     await db.end();
     // The off-site vault: the shipped log, the backup, the passphrase; then the site is lost.

@@ -7,6 +7,7 @@ import { MeterClient } from '../../src/client/index.js';
 import { s3rverSpec, startS3rver, stopS3rver, type S3rverProcess } from '../helpers/s3rver.js';
 import { officerHeaders, post } from './api-client.js';
 import { startSystem, type TestSystem } from './harness.js';
+import { shippedTo, until } from './wait.js';
 
 const PW = 'correct horse battery';
 const BUCKET = 'vm-ship';
@@ -14,15 +15,6 @@ const PREFIX = 'txlog';
 const today = () => new Date().toISOString().slice(0, 10);
 const printRequest = (amount: bigint) => ({ amountMills: amount, originZip: '90807', destination: '10001', date: today(), rateCategory: 'FCM-LETTER', weightTenthOz: 10 });
 
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 interface LogStatus {
   durability: string;
@@ -45,14 +37,7 @@ describe('shipping the log to a directory and an S3 store', () => {
   const s3Name = `s3://${BUCKET}/${PREFIX}`;
 
   /** True when target `name` holds every record of every log. */
-  const shippedAll = async (name: string) => {
-    const r = await db.query(
-      `SELECT bool_and(COALESCE(s.last_seq, 0) = h.seq) AS done FROM (SELECT log_id, max(seq) AS seq FROM postal.txlog GROUP BY log_id) h
-       LEFT JOIN postal.txlog_shipped s ON s.log_id = h.log_id AND s.target = $1`,
-      [name],
-    );
-    return r.rows[0].done === true;
-  };
+  const shippedAll = (name: string) => shippedTo(db, name);
   const totalRecords = async () => Number((await db.query('SELECT count(*) FROM postal.txlog')).rows[0].count);
   const logStatus = async (): Promise<LogStatus> => {
     const r = await sys.cli(['admin', 'log', '--json', '--server', sys.url, '--officer', sys.officer.user, '--officer-password', sys.officer.password]);

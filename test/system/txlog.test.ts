@@ -6,6 +6,7 @@ import { ApiError, MeterClient } from '../../src/client/index.js';
 import { officerHeaders, post } from './api-client.js';
 import { auditEvents } from './db-snapshot.js';
 import { startSystem, type TestSystem } from './harness.js';
+import { shippedTo, until } from './wait.js';
 
 const PW = 'correct horse battery';
 const today = () => new Date().toISOString().slice(0, 10);
@@ -22,15 +23,6 @@ async function processPids(home: string, command: string): Promise<number[]> {
   return pids;
 }
 
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 // The transaction log on a running system: one sealed, chained record per state change, written in
 // the same transaction; segments signed by the modules, shipped to a directory, verifiable with no
@@ -41,14 +33,7 @@ describe('the transaction log', () => {
   let shipDir: string;
   const clients: MeterClient[] = [];
 
-  const shippedAll = async () => {
-    const r = await db.query(
-      `SELECT bool_and(COALESCE(s.last_seq, 0) = h.seq) AS done FROM (SELECT log_id, max(seq) AS seq FROM postal.txlog GROUP BY log_id) h
-       LEFT JOIN postal.txlog_shipped s ON s.log_id = h.log_id AND s.target = $1`,
-      [`dir:${shipDir}`],
-    );
-    return r.rows[0].done === true;
-  };
+  const shippedAll = () => shippedTo(db, `dir:${shipDir}`);
 
   beforeAll(async () => {
     sys = await startSystem({ VAULTMETER_POOL_SIZE: '0', VAULTMETER_SHIP_INTERVAL_MS: '100', VAULTMETER_SEGMENT_RECORDS: '7', VAULTMETER_SEGMENT_MAX_AGE_MS: '0' });

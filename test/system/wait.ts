@@ -1,0 +1,22 @@
+import type pg from 'pg';
+
+/** Poll `fn` until it gives a truthy value; fail with `what` after the timeout. */
+export async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 60_000, everyMs = 50): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** True when `target` (a ship target name, e.g. `dir:/…`) has every record of every module log. */
+export async function shippedTo(db: pg.Client, target: string): Promise<boolean> {
+  const r = await db.query(
+    `SELECT bool_and(COALESCE(s.last_seq, 0) = h.seq) AS done FROM (SELECT log_id, max(seq) AS seq FROM postal.txlog GROUP BY log_id) h
+     LEFT JOIN postal.txlog_shipped s ON s.log_id = h.log_id AND s.target = $1`,
+    [target],
+  );
+  return r.rows[0].done === true;
+}
