@@ -97,7 +97,6 @@ async function main(): Promise<void> {
     delete recEnv.VAULTMETER_PASSPHRASE;
     const rec = await cli(['recover', '--backup', backupFile, '--log', join(vault, 'log'), '--passphrase-file', join(vault, 'passphrase'), '--json'], recEnv);
     if (rec.code !== 0) throw new Error(`recover failed: ${rec.err}`);
-    if (process.env.VM_REPLAY_DEBUG) log(rec.err);
     const report = JSON.parse(rec.out);
     const verifyPerSec = Math.round((verified.records * 1000) / verify.ms);
     const result = {
@@ -131,7 +130,9 @@ async function main(): Promise<void> {
     process.stdout.write(`${md}\n`);
   } finally {
     if (!stopped) await sys.stop();
-    await rm(vault, { recursive: true, force: true });
+    // REPLAY_BENCH_KEEP=1 keeps the vault (backup, shipped log, passphrase) to profile `recover` again.
+    if (process.env.REPLAY_BENCH_KEEP) log(`  kept the vault in ${vault}`);
+    else await rm(vault, { recursive: true, force: true });
   }
 }
 

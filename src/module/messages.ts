@@ -134,7 +134,7 @@ export interface LogArgs {
 }
 
 export interface OpenLogArgs {
-  readonly records: readonly { readonly header: string; readonly body: string; readonly hash?: string }[];
+  readonly records: readonly { readonly header: string; readonly body: string; readonly hash?: string; readonly logId?: string }[];
 }
 export interface OpenLogResult {
   readonly bodies: readonly Record<string, unknown>[];

@@ -147,7 +147,7 @@ async function openAll(modules: readonly ModuleConnection[], batch: readonly Que
   for (let i = 0; i < batch.length; i += REPLAY_MODULE_BATCH) parts.push(batch.slice(i, i + REPLAY_MODULE_BATCH));
   const opened = await Promise.all(
     parts.map(async (part, k) => {
-      const { bodies } = await modules[k % modules.length]!.call('openLog', { records: part.map(({ rec }) => ({ header: rec.header, body: rec.body, hash: rec.hash })) });
+      const { bodies } = await modules[k % modules.length]!.call('openLog', { records: part.map(({ logId, rec }) => ({ logId, header: rec.header, body: rec.body, hash: rec.hash })) });
       return part.map(({ logId, rec, header, headerBytes, signature }, j): OpenedRecord => {
         return {
           header,
