@@ -27,7 +27,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { MeterClient } from '../src/client/index.js';
 import { Profile } from '../src/client/profile.js';
-import { pgClusterAvailable, startPgCluster, type PgCluster } from '../test/system/pg-cluster.js';
+import { pgClusterAvailable, query as ownerQuery, startPgCluster, type PgCluster } from '../test/system/pg-cluster.js';
 import { closedLoop, LeanClient, percentile } from './lib/driver.js';
 import { startBenchSystem, type BenchSystem } from './lib/system.js';
 
@@ -151,16 +151,6 @@ interface Measured {
   cpuSeconds: Record<string, number>;
   /** A check that the level did what it says, right after its last slice. */
   check: string;
-}
-
-async function ownerQuery<R extends pg.QueryResultRow>(url: string, sql: string, params: unknown[] = []): Promise<R[]> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return (await c.query<R>(sql, params)).rows;
-  } finally {
-    await c.end();
-  }
 }
 
 const TICKS_PER_SEC = 100;

@@ -7,7 +7,7 @@ import { MODULE_START_TIMEOUT_MS } from '../constants.js';
 import { fail } from '../errors.js';
 import { decodeCheckpointRecord, ModuleConnection } from '../module/index.js';
 import { repo, txlogRepo } from '../store/index.js';
-import { adoptShippedSegments, decodeHeader, replayLog, restoreSnapshot, verifiedBackup, verifyShippedLog, type ReplayProgress, type ShipTarget } from '../txlog/index.js';
+import { adoptShippedSegments, decodeHeader, replayLog, restoreSnapshot, verifiedBackup, verifyShippedLog, type BackupHome, type ReplayProgress, type ShipTarget } from '../txlog/index.js';
 import { spawnVaultmeter, stopChild } from './children.js';
 import { openDatabase } from './database.js';
 import { writeFileAtomic } from './files.js';
@@ -118,7 +118,7 @@ export async function recoverInstallation(o: RecoverOptions): Promise<RecoveryRe
 }
 
 /** Write the home from the backup (a fresh one), or pick up an interrupted recovery of the same backup. */
-async function prepareHome(o: RecoverOptions, home: { installationName: string; caCertPem: string; modules: readonly { serial: string; certPem: string; keystore: string }[] }, backupId: string): Promise<Marker> {
+async function prepareHome(o: RecoverOptions, home: BackupHome, backupId: string): Promise<Marker> {
   if (existsSync(markerPath(o.home))) {
     const m = JSON.parse(await readFile(markerPath(o.home), 'utf8')) as Marker;
     if (m.backupId !== backupId) throw new Error(`${o.home} holds an interrupted recovery of backup ${m.backupId}, not ${backupId}`);

@@ -1,6 +1,6 @@
 import { ROLL_FORWARD_LOCK_KEY } from '../constants.js';
 import { repo } from '../store/index.js';
-import { replayLog, type ShipTarget } from '../txlog/index.js';
+import { replayLog } from '../txlog/index.js';
 import type { ServerContext } from './context.js';
 
 let running: Promise<number> | null = null;
@@ -25,9 +25,10 @@ async function run(ctx: ServerContext): Promise<number> {
   try {
     await client.query('SELECT pg_advisory_lock($1)', [ROLL_FORWARD_LOCK_KEY]);
     try {
-      const r = await replayFrom(client, ctx, source);
-      if (r.total > 0) await repo.recordAudit(client, { kind: 'log_rolled_forward', detail: { source: source.name, records: r.replayed } });
-      return r.total;
+      const { replayed } = await replayLog(client, ctx.modules.modules, source, () => {});
+      const total = Object.values(replayed).reduce((a, b) => a + b, 0);
+      if (total > 0) await repo.recordAudit(client, { kind: 'log_rolled_forward', detail: { source: source.name, records: replayed } });
+      return total;
     } catch (e) {
       // The shipped log does not continue the database (or cannot be read): recovery goes on without
       // it, as before shipping existed, and the audit trail says why.
@@ -41,7 +42,3 @@ async function run(ctx: ServerContext): Promise<number> {
   }
 }
 
-async function replayFrom(client: Parameters<typeof replayLog>[0], ctx: ServerContext, source: ShipTarget) {
-  const r = await replayLog(client, ctx.modules.modules, source, () => {});
-  return { replayed: r.replayed, total: Object.values(r.replayed).reduce((a, b) => a + b, 0) };
-}

@@ -1,17 +1,7 @@
 import { encodeHeader, recordHash, sealBody, type LogHeader } from './record.js';
 
 /** A record before it is numbered and chained: what the module knows about one transaction. */
-export interface RecordDraft {
-  readonly type: string;
-  readonly meterId: string;
-  readonly versionBefore: bigint;
-  readonly versionAfter: bigint;
-  readonly arBeforeMills: bigint;
-  readonly drBeforeMills: bigint;
-  readonly arAfterMills: bigint;
-  readonly drAfterMills: bigint;
-  readonly body: object;
-}
+export type RecordDraft = Omit<LogHeader, 'logId' | 'seq' | 'atMs' | 'moduleSerial' | 'prevHash'> & { readonly body: object };
 
 /** A chained record as the module hands it out (hex header, base64 body) for the database. */
 export interface ChainedRecord {
@@ -40,21 +30,8 @@ export function chainRecords(
   const records: ChainedRecord[] = [];
   for (const d of drafts) {
     seq += 1n;
-    const h: LogHeader = {
-      logId,
-      seq,
-      atMs,
-      type: d.type,
-      meterId: d.meterId,
-      moduleSerial: logId,
-      prevHash: hash,
-      versionBefore: d.versionBefore,
-      versionAfter: d.versionAfter,
-      arBeforeMills: d.arBeforeMills,
-      drBeforeMills: d.drBeforeMills,
-      arAfterMills: d.arAfterMills,
-      drAfterMills: d.drAfterMills,
-    };
+    const { body: _body, ...fields } = d;
+    const h: LogHeader = { ...fields, logId, seq, atMs, moduleSerial: logId, prevHash: hash };
     const header = encodeHeader(h);
     const body = sealBody(bodyKey, header, d.body);
     hash = recordHash({ header, body });

@@ -81,11 +81,11 @@ export class Shipper {
   /** Run the continuity check over segments shipped since the verifier's last position. */
   private async audit(logIds: readonly string[]): Promise<ContinuityBreak[]> {
     const positions = await txlogRepo.shippedPositions(this.o.db, AUDIT_POSITION);
-    const shippedSomewhere = await this.shippedEverywhere(logIds);
+    const offsite = await this.shippedEverywhere(logIds);
     const breaks: ContinuityBreak[] = [];
     for (const logId of logIds) {
       const from = positions.get(logId) ?? 0n;
-      const to = shippedSomewhere.get(logId) ?? 0n;
+      const to = offsite.get(logId) ?? 0n;
       if (to <= from) continue;
       const changes = await txlogRepo.changesIn(this.o.db, logId, from, to);
       for (const b of await checkContinuity(this.o.db, changes)) {
