@@ -50,6 +50,8 @@ export const MAX_MODULE_COUNT = 16;
 
 /** Meter pool (the patent's MeterGen keeps pre-created meters ready). */
 export const METER_POOL_TARGET = 4;
+/** Pooled meters a registration tries before it gives up (each lost race to a concurrent registration costs one). */
+export const REGISTRATION_CLAIM_ATTEMPTS = 4;
 export const MAX_METER_POOL = 1000;
 export const METER_POOL_REFILL_INTERVAL_MS = 5_000;
 
@@ -90,6 +92,8 @@ export const MAX_BATCH_OPS = 64;
 export const MODULE_KEY_CACHE_SIZE = 4096;
 /** Transaction log: largest server-supplied detail a module seals into one record (bytes of JSON). */
 export const MAX_LOG_EXTRA_BYTES = 16 * 1024;
+/** Ledger effects an API server may declare for one module op (a log record's body). */
+export const MAX_DECLARED_EFFECTS = 8;
 /** Segments close at this many records, or this long after their first record, whichever comes first. */
 export const DEFAULT_SEGMENT_RECORDS = 1000;
 export const MAX_SEGMENT_RECORDS = 100_000;

@@ -77,3 +77,18 @@ export class VaultError extends Error {
 export function fail(code: ErrorCode, detail?: string, extra?: Record<string, unknown>): never {
   throw new VaultError(code, detail, extra);
 }
+
+export const PROBLEM_TYPE_BASE = 'https://vaultmeter.dev/problems/';
+
+/** An RFC 9457 problem document with our stable `code`. */
+export function problemDocument(code: ErrorCode, detail: string, extra: Record<string, unknown> = {}, instance?: string): Record<string, unknown> {
+  return {
+    type: `${PROBLEM_TYPE_BASE}${code}`,
+    title: ERRORS[code].title,
+    status: ERRORS[code].status,
+    code,
+    detail,
+    ...(instance ? { instance } : {}),
+    ...extra,
+  };
+}

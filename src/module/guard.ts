@@ -4,6 +4,7 @@ import { chainRecords, type ChainedRecord, type RecordDraft } from '../txlog/cha
 import { signHead, type SignedHead } from '../txlog/head.js';
 import { bodyKey, GENESIS_HASH } from '../txlog/record.js';
 import { fail, VaultError } from '../errors.js';
+import { checkDeclaredEffects, EffectError, effectsOf, EFFECTS_VERSION, type EffectOp, type LedgerEffect } from '../ledger/index.js';
 import { checkpointToJson, decodeCheckpointRecord, genesis, wireIsAuthentic } from './checkpoint.js';
 import type { MeterEngine } from './engine.js';
 import type { Keystore } from './keystore.js';
@@ -61,6 +62,20 @@ function logExtra(args: { logExtra?: unknown }): unknown {
   const text = JSON.stringify(args.logExtra);
   if (text === undefined || Buffer.byteLength(text, 'utf8') > MAX_LOG_EXTRA_BYTES) fail('invalid_request', `log detail must be JSON of at most ${MAX_LOG_EXTRA_BYTES} bytes`);
   return args.logExtra;
+}
+
+/** Effects the server declares: only for a log op or a registration's claim, and only of server-declared kinds. */
+function declaredEffects(op: M.ModuleOp, args: { effects?: unknown }): LedgerEffect[] {
+  try {
+    const declared = checkDeclaredEffects(args.effects);
+    if (declared.length && op !== 'log' && !(op === 'registerBegin' && declared.every((d) => d.kind === 'customer_claimed'))) {
+      fail('invalid_request', `a ${op} op carries no declared effects but a registration's claim`);
+    }
+    return declared;
+  } catch (e) {
+    if (e instanceof EffectError) fail('invalid_request', e.message);
+    throw e;
+  }
 }
 
 /** A log record for an effect: registers after from the effect, before from the package handed in (zero for a new meter). */
@@ -190,7 +205,17 @@ export class GuardedModule {
     fail('checkpoint_mismatch', `the stored checkpoint of module ${this.ring.serial} is not its latest`);
   }
 
+  /** The op itself, then the ledger effects its record carries: derived from what it did, plus what the server declared. */
   private async act(op: M.ModuleOp, args: any): Promise<Acted> {
+    const declared = declaredEffects(op, args);
+    const acted = await this.actOnly(op, args);
+    const effects = effectsOf(op as EffectOp, { ...args, effects: declared }, acted.result);
+    // The effects carry the package, the meter's certificate and the item: the body holds them once, there.
+    const { package: _pkg, item: _item, meter: _meter, ...rest } = acted.draft.body as Record<string, unknown>;
+    return { ...acted, draft: { ...acted.draft, body: { ...rest, effectsVersion: EFFECTS_VERSION, effects } } };
+  }
+
+  private async actOnly(op: M.ModuleOp, args: any): Promise<Acted> {
     const e = this.engine;
     const extra = logExtra(args);
     switch (op) {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { MODULE_CERT_LIFETIME_DAYS } from '../constants.js';
 import { createAuthority, issueCertificate, newCertSerialHex, newDomainKeys, writeKeystore } from '../module/index.js';
-import { hashOfficerPassword, newOfficerPassword } from '../server/passwords.js';
+import { hashOfficerPassword, newOfficerPassword } from '../services/index.js';
 import { repo } from '../store/index.js';
 import { openDatabase } from './database.js';
 import { writeFileAtomic } from './files.js';
@@ -71,7 +71,7 @@ export async function initInstallation(opts: InitOptions): Promise<InitResult> {
     const client = new pg.Client({ connectionString: db.ownerUrl });
     await client.connect();
     try {
-      await repo.insertOfficer(client, opts.officerUser, await hashOfficerPassword(password), 'security_officer');
+      await repo.insertFirstOfficer(client, opts.officerUser, await hashOfficerPassword(password));
     } finally {
       await client.end();
     }

@@ -2,10 +2,11 @@ import { exitWithParent } from './files.js';
 import { DEFAULT_HALT_THRESHOLD, DEFAULT_LICENSING_ZIP, DEFAULT_PORT, MAX_METER_POOL, MAX_MODULE_COUNT, METER_POOL_TARGET } from '../constants.js';
 import { intFromEnv } from './env.js';
 import { ModuleConnection, ModulePool } from '../module/index.js';
-import { buildApp, MeterPool, recoverModule, type ServerContext } from '../server/index.js';
+import { buildApp } from '../server/index.js';
+import { MeterPool, recoverModule, type ServiceContext } from '../services/index.js';
 import { decodeCheckpointRecord } from '../module/index.js';
 import { createDb, repo, type Db } from '../store/index.js';
-import { ShippedWaiter } from '../server/shipped-wait.js';
+import { rollForward, ShippedWaiter } from '../txlog/index.js';
 import { logSettingsFromEnv } from './log-settings.js';
 
 /**
@@ -32,16 +33,16 @@ export async function runApiServer(): Promise<void> {
     if (info.inhibited) await repo.setModuleState(db, info.serial, 'inhibited', info.inhibited.reason);
   }
   for (const row of await repo.listModules(db)) modules.setInhibited(row.serial, row.state === 'inhibited');
-  const ctx: ServerContext = {
+  const ctx: ServiceContext = {
     db,
     modules,
     caCertPem: infos[0]!.caCertPem,
     licensingZip: process.env.VAULTMETER_LICENSING_ZIP ?? DEFAULT_LICENSING_ZIP,
     haltThreshold: intFromEnv('VAULTMETER_HALT_THRESHOLD', DEFAULT_HALT_THRESHOLD, 1, MAX_MODULE_COUNT),
     shipTargets,
-    shipSources: settings.targets,
     durability: settings.durability,
     shipped,
+    rollForward: () => rollForward({ db, modules, source: settings.targets[0] }),
   };
   const log = (msg: string) => process.stderr.write(`[api] ${msg}\n`);
   await reconcileModules(ctx, infos, log);
@@ -76,7 +77,7 @@ async function requireSynchronousStandby(db: Db): Promise<void> {
  * or failed over to a standby that missed the last commits) is recovered now, before any request:
  * rolled forward from the shipped log where it can be, else auto-recovered or inhibited.
  */
-async function reconcileModules(ctx: ServerContext, infos: readonly { serial: string; checkpoint: { record: string; mac: string }; inhibited: unknown }[], log: (m: string) => void): Promise<void> {
+async function reconcileModules(ctx: ServiceContext, infos: readonly { serial: string; checkpoint: { record: string; mac: string }; inhibited: unknown }[], log: (m: string) => void): Promise<void> {
   for (const [i, info] of infos.entries()) {
     if (info.inhibited) continue;
     const stored = await repo.getCheckpoint(ctx.db, info.serial);

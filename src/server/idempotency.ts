@@ -1,18 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from '../constants.js';
-import { ERRORS, fail, isErrorCode, VaultError, type ErrorCode } from '../errors.js';
-import { repo, type Db, type Tx } from '../store/index.js';
-import { problemBody } from './problem.js';
+import { fail, VaultError } from '../errors.js';
+import type { Answer, Remember } from '../services/index.js';
+import { repo, type Db } from '../store/index.js';
 
-/** The answer to a state-changing request. */
-export interface Answer {
-  readonly status: number;
-  readonly body: Record<string, unknown>;
-}
-
-/** Store the answer under the request's Idempotency-Key, inside the transaction that made the change. */
-export type Remember = (tx: Tx, answer: Answer) => Promise<void>;
+export type { Answer, Remember } from '../services/index.js';
 
 const KEY = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -27,12 +20,6 @@ function idempotencyKey(request: FastifyRequest): string | null {
 
 function requestHash(request: FastifyRequest): Buffer {
   return createHash('sha256').update(`${request.method} ${request.routeOptions.url}\n${JSON.stringify(request.body ?? null)}`).digest();
-}
-
-/** A refusal from the module that still rotated the package (the challenge is spent): committed, answered as a problem. */
-export function refusalAnswer(code: string, message: string, extra: Record<string, unknown>): Answer {
-  const known: ErrorCode = isErrorCode(code) ? code : 'internal';
-  return { status: ERRORS[known].status, body: problemBody(known, message, extra) };
 }
 
 /**
@@ -56,10 +43,9 @@ export async function runIdempotent(
     const stored = await repo.findIdempotent(db, scope, key);
     if (stored) return replay(reply, stored, hash);
   }
-  const remember: Remember = async (tx, a) => {
-    if (key && !(await repo.insertIdempotent(tx, scope, key, { requestSha256: hash, statusCode: a.status, response: a.body }))) {
-      fail('conflict', 'a concurrent request with the same Idempotency-Key won');
-    }
+  // The answer joins the batch's writes; a concurrent request with the same key makes that batch conflict.
+  const remember: Remember = (writer, a) => {
+    if (key) writer.answers.push({ scope, key, requestSha256: hash, statusCode: a.status, response: JSON.stringify(a.body) });
   };
   let answer: Answer;
   try {

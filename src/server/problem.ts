@@ -1,20 +1,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
-import { ERRORS, VaultError, type ErrorCode } from '../errors.js';
+import { ERRORS, problemDocument, VaultError, type ErrorCode } from '../errors.js';
 
-export const PROBLEM_TYPE_BASE = 'https://vaultmeter.dev/problems/';
-
-/** An RFC 9457 problem document with our stable `code`. */
-export function problemBody(code: ErrorCode, detail: string, extra: Record<string, unknown> = {}, instance?: string) {
-  return {
-    type: `${PROBLEM_TYPE_BASE}${code}`,
-    title: ERRORS[code].title,
-    status: ERRORS[code].status,
-    code,
-    detail,
-    ...(instance ? { instance } : {}),
-    ...extra,
-  };
-}
+export { PROBLEM_TYPE_BASE } from '../errors.js';
+export const problemBody = problemDocument;
 
 export function sendProblem(reply: FastifyReply, code: ErrorCode, detail: string, extra: Record<string, unknown> = {}) {
   return reply

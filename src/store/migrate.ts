@@ -61,6 +61,8 @@ export async function ensureAppRole(ownerUrl: string, password: string): Promise
       GRANT SELECT, INSERT ON support.approvals TO ${APP_ROLE};
       GRANT UPDATE (decided_by, decided_at, state) ON support.approvals TO ${APP_ROLE};
       GRANT USAGE ON ALL SEQUENCES IN SCHEMA membership, support TO ${APP_ROLE};
+      -- Roll-forward replays approval requests with the ids the live system drew, and moves the sequence past them.
+      GRANT UPDATE ON SEQUENCE support.approvals_approval_id_seq TO ${APP_ROLE};
       GRANT SELECT, INSERT ON postal.txlog, support.backups TO ${APP_ROLE};
       GRANT SELECT, INSERT, UPDATE ON postal.txlog_segments, postal.txlog_shipped, postal.txlog_continuity TO ${APP_ROLE};
     `);

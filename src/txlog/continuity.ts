@@ -120,7 +120,7 @@ function walk(meterId: string, from: txlogRepo.ContinuityRow | null, records: re
 
 async function suspend(db: Db, b: ContinuityBreak): Promise<void> {
   await inTransaction(db, async (tx) => {
-    await repo.setMeterStatus(tx, b.meterId, 'suspended', `register continuity broken at ${b.logId}#${b.seq}: ${b.reason}`);
+    await repo.suspendMeter(tx, b.meterId, `register continuity broken at ${b.logId}#${b.seq}: ${b.reason}`);
     await repo.recordAudit(tx, { kind: 'continuity_break', meterId: b.meterId, moduleSerial: b.logId, detail: { logId: b.logId, seq: b.seq, reason: b.reason } });
   });
 }

@@ -11,3 +11,5 @@ export { createBackup, pruneBackups, backupTables, type BackupResult } from './b
 export { decodeBackup, BACKUP_FORMAT, BackupFormatError, type BackupManifest, type BackupHome, type BackupFile } from './backup-format.js';
 export { verifiedBackup, restoreSnapshot } from './restore.js';
 export { replayLog, adoptShippedSegments, type ReplayProgress, type ReplayReport } from './replay.js';
+export { rollForward, type RollForwardDeps } from './roll-forward.js';
+export { ShippedWaiter } from './shipped-wait.js';

@@ -151,7 +151,7 @@ async function openAll(modules: readonly ModuleConnection[], batch: readonly Que
       return part.map(({ logId, rec, header, headerBytes, signature }, j): OpenedRecord => {
         return {
           header,
-          body: bodies[j] as Record<string, any>,
+          body: bodies[j] as Record<string, unknown>,
           row: {
             logId,
             seq: header.seq,

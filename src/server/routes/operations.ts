@@ -2,11 +2,10 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { MAX_AUDIT_PAGE } from '../../constants.js';
 import { fail } from '../../errors.js';
-import { repo, txlogRepo, type Tx } from '../../store/index.js';
-import { loggedOrNoted } from '../log-action.js';
+import { approve, createOfficer, requestApproval } from '../../services/index.js';
+import { repo, txlogRepo } from '../../store/index.js';
 import { requireOfficer, requireSecurityOfficer } from '../auth.js';
 import type { ServerContext } from '../context.js';
-import { hashOfficerPassword, newOfficerPassword } from '../passwords.js';
 import { Username } from '../schemas.js';
 
 const ModuleSerial = Type.String({ pattern: '^[A-Za-z0-9-]{1,40}$' });
@@ -80,15 +79,7 @@ export function operationsRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox 
       },
       async (request) => {
         const by = await requireSecurityOfficer(ctx.db, request);
-        if (await repo.findOfficer(ctx.db, request.body.user)) fail('user_exists');
-        const password = newOfficerPassword();
-        const { user, role } = request.body;
-        const passwordHash = await hashOfficerPassword(password);
-        // Logged, or noted when no module can log it: a second officer is what a halt needs.
-        await loggedOrNoted(ctx, { action: 'officer_created', detail: { by, user, role, passwordHash } }, async (tx) => {
-          await repo.insertOfficer(tx, user, passwordHash, role);
-          await repo.recordAudit(tx, { kind: 'officer_created', actor: by, detail: { user, role } });
-        });
+        const { password } = await createOfficer(ctx, by, request.body.user, request.body.role);
         return { officer: { user: request.body.user, role: request.body.role, password } };
       },
     );
@@ -112,19 +103,7 @@ export function operationsRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox 
       },
       async (request) => {
         const by = await requireSecurityOfficer(ctx.db, request);
-        const { action, module } = request.body;
-        if (action === 'reinstate_module') {
-          const row = (await repo.listModules(ctx.db)).find((m) => m.serial === module);
-          if (!row) fail('not_found', `no module ${module ?? '(give --module)'}`);
-          if (row.state !== 'inhibited') fail('invalid_request', `module ${module} is not inhibited`);
-        }
-        const params = module ? { module } : {};
-        const request_ = async (tx: Tx) => {
-          const a = await repo.insertApproval(tx, action, params, by);
-          await repo.recordAudit(tx, { kind: 'approval_requested', actor: by, moduleSerial: module ?? null, detail: { approvalId: a.approvalId.toString(), action } });
-          return a;
-        };
-        const approval = await loggedOrNoted(ctx, { action: 'approval_requested', detail: { by, action, params } }, request_);
+        const approval = await requestApproval(ctx, by, request.body.action, request.body.module);
         return { approval: approvalJson(approval), next: `a different security officer approves it: vaultmeter admin approve ${approval.approvalId}` };
       },
     );
@@ -140,46 +119,11 @@ export function operationsRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox 
       },
       async (request) => {
         const by = await requireSecurityOfficer(ctx.db, request);
-        const id = BigInt(request.params.id);
-        const pending = await repo.findApproval(ctx.db, id);
-        if (!pending) fail('not_found', 'no such approval request');
-        const approve = async (tx: Tx) => {
-          const a = await repo.lockApproval(tx, id);
-          if (!a) fail('not_found', 'no such approval request');
-          if (a.state !== 'pending') fail('approval_not_pending', `the request is ${a.state}`);
-          if (a.requestedBy === by) fail('dual_control', `${by} requested this; a different security officer must approve it`);
-          const result = await carryOut(ctx, tx, a, by);
-          await repo.decideApproval(tx, a.approvalId, by, 'approved');
-          await repo.recordAudit(tx, { kind: 'approval_granted', actor: by, moduleSerial: a.params.module ?? null, detail: { approvalId: a.approvalId.toString(), action: a.action, requestedBy: a.requestedBy } });
-          return { ...approvalJson({ ...a, decidedBy: by, state: 'approved' }), result };
-        };
-        // Refusals are checked before any log record is asked for.
-        if (pending.state !== 'pending') fail('approval_not_pending', `the request is ${pending.state}`);
-        if (pending.requestedBy === by) fail('dual_control', `${by} requested this; a different security officer must approve it`);
-        const detail = { by, approvalId: id.toString(), action: pending.action, params: pending.params, requestedBy: pending.requestedBy };
-        const done = await loggedOrNoted(ctx, { action: 'approval_granted', detail }, approve);
-        return { approval: done };
+        const { approval, result } = await approve(ctx, by, BigInt(request.params.id));
+        return { approval: { ...approvalJson(approval), result } };
       },
     );
   };
-}
-
-async function carryOut(ctx: ServerContext, tx: Tx, a: repo.ApprovalRow, by: string): Promise<Record<string, unknown>> {
-  if (a.action === 'clear_halt') {
-    await repo.setHalted(tx, false, null);
-    await repo.recordAudit(tx, { kind: 'halt_cleared', actor: by, detail: { requestedBy: a.requestedBy } });
-    return { halted: false };
-  }
-  const serial = a.params.module!;
-  const row = await repo.lockCheckpoint(tx, serial);
-  const checkpoint = row ? { record: row.record.toString('hex'), mac: row.mac.toString('hex') } : null;
-  const head = await txlogRepo.logHead(tx, serial);
-  // The module's ring restarts from the database's authentic checkpoint, after the investigation; its log continues from the stored head.
-  await ctx.modules.byserial(serial).call('reseed', { checkpoint, ...(head ? { log: { seq: head.seq.toString(), hash: head.hash } } : {}) });
-  await repo.setModuleState(tx, serial, 'active', null);
-  await repo.recordAudit(tx, { kind: 'module_reinstated', actor: by, moduleSerial: serial, detail: { requestedBy: a.requestedBy } });
-  ctx.modules.setInhibited(serial, false);
-  return { module: serial, state: 'active' };
 }
 
 function approvalJson(a: repo.ApprovalRow) {

@@ -1,11 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { fail } from '../../errors.js';
-import { inTransaction, repo } from '../../store/index.js';
-import { openSession } from '../auth.js';
+import { beginRegistration, completeRegistration } from '../../services/index.js';
 import type { ServerContext } from '../context.js';
-import { provisionMeter } from '../meter-pool.js';
-import { onMeter } from '../module-tx.js';
 import { Base64, Hex32, MeterId, ModuleResponse, Session, Username } from '../schemas.js';
 
 /** Registration (the patent's registration state): a pooled meter is bound to a new customer. */
@@ -21,9 +17,7 @@ export function registrationRoutes(ctx: ServerContext): FastifyPluginAsyncTypebo
         },
       },
       async (request) => {
-        const { user, clientNonce } = request.body;
-        const claimed = await meterForRegistration(ctx, user);
-        const { begun, meter } = await onMeter(ctx, 'registerBegin', claimed.meterId, () => ({ clientNonce, logExtra: { username: user } }), async (_tx, begun, meter) => ({ begun, meter }));
+        const { begun, meter } = await beginRegistration(ctx, request.body.user, request.body.clientNonce);
         return {
           meterId: meter.meterId,
           meterCertificatePem: meter.certificatePem,
@@ -52,32 +46,9 @@ export function registrationRoutes(ctx: ServerContext): FastifyPluginAsyncTypebo
       },
       async (request) => {
         const { user, meterId, clientPublicKey, sealedSecrets } = request.body;
-        const customer = await repo.findCustomer(ctx.db, user);
-        if (!customer || customer.meterId !== meterId) fail('not_found', 'begin the registration first');
-        if (customer.registeredAt) fail('user_exists');
-        return onMeter(ctx, 'registerComplete', meterId, () => ({ clientPublicKey, sealedSecrets }), async (tx, done) => {
-          await repo.markCustomerRegistered(tx, customer.customerId);
-          return { response: done.response, responseMac: done.responseMac, session: await openSession(tx, customer.customerId) };
-        });
+        const { result, session } = await completeRegistration(ctx, user, meterId, clientPublicKey, sealedSecrets);
+        return { response: result.response, responseMac: result.responseMac, session };
       },
     );
   };
-}
-
-/** The meter for this user name: the one already claimed by an unfinished registration, or a pooled one. */
-async function meterForRegistration(ctx: ServerContext, user: string) {
-  const existing = await repo.findCustomer(ctx.db, user);
-  if (existing?.registeredAt) fail('user_exists');
-  if (existing) return (await repo.getMeter(ctx.db, existing.meterId))!;
-  for (let attempt = 0; attempt < 2; attempt++) {
-    const claimed = await inTransaction(ctx.db, async (tx) => {
-      const meter = await repo.claimUnassignedMeter(tx);
-      if (!meter) return null;
-      if (!(await repo.insertCustomer(tx, user, meter.meterId))) fail('user_exists');
-      return meter;
-    });
-    if (claimed) return claimed;
-    await provisionMeter(ctx); // the pool ran dry: make one now
-  }
-  return fail('pool_empty');
 }

@@ -1,22 +1,11 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { fail } from '../../errors.js';
-import { repo } from '../../store/index.js';
-import { endSessions, openSession } from '../auth.js';
+import { CHALLENGE_RATE_BURST, CHALLENGE_RATE_PER_SEC } from '../../constants.js';
+import { customerForLogin, login, loginChallenge } from '../../services/index.js';
 import type { ServerContext } from '../context.js';
 import { runIdempotent } from '../idempotency.js';
-import { runMeterCommand } from '../meter-command.js';
-import { CHALLENGE_RATE_BURST, CHALLENGE_RATE_PER_SEC } from '../../constants.js';
-import { onMeter } from '../module-tx.js';
 import { RateLimiter } from '../rate-limit.js';
 import { CommandBody, Hex32, Username } from '../schemas.js';
-
-async function registeredCustomer(ctx: ServerContext, user: string) {
-  const c = await repo.findCustomer(ctx.db, user);
-  // One answer for an unknown and an unregistered user: no user enumeration.
-  if (!c?.registeredAt) fail('invalid_credentials', 'unknown user, or registration not completed');
-  return c;
-}
 
 /** Login: the module checks the password inside the package; the server only opens the session it vouches for. */
 export function sessionRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
@@ -34,12 +23,7 @@ export function sessionRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
       },
       async (request) => {
         limiter.take(request.ip);
-        const customer = await registeredCustomer(ctx, request.body.user);
-        return onMeter(ctx, 'challenge', customer.meterId, () => ({ clientNonce: request.body.clientNonce }), async (_tx, r, meter) => ({
-          meterId: meter.meterId,
-          response: r.response,
-          responseMac: r.responseMac,
-        }));
+        return loginChallenge(ctx, request.body.user, request.body.clientNonce);
       },
     );
 
@@ -54,19 +38,8 @@ export function sessionRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
       },
       async (request, reply) => {
         const { user, ...command } = request.body;
-        const customer = await registeredCustomer(ctx, user);
-        return runIdempotent(ctx.db, request, reply, `login:${customer.customerId}`, (remember) =>
-          runMeterCommand(
-            ctx,
-            customer.meterId,
-            { ...command, op: 'login' },
-            remember,
-            async (tx) => ({ session: await openSession(tx, customer.customerId) }),
-            // A failed check ends every session of this customer.
-            async (tx) => endSessions(tx, customer.customerId),
-          ),
-          { challengeProtected: true },
-        );
+        const customer = await customerForLogin(ctx, user);
+        return runIdempotent(ctx.db, request, reply, `login:${customer.customerId}`, (remember) => login(ctx, customer, { ...command, op: 'login' }, remember), { challengeProtected: true });
       },
     );
   };

@@ -1,11 +1,10 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { MAX_ITEM_BYTES, MAX_LOCATION_LENGTH } from '../../constants.js';
-import { fail } from '../../errors.js';
 import { repo } from '../../store/index.js';
 import type { ServerContext } from '../context.js';
 import { RateLimiter } from '../rate-limit.js';
-import { verifyForPublic } from '../verification.js';
+import { redeem, verifyForPublic } from '../../services/index.js';
 
 const ItemBody = Type.Object(
   {
@@ -24,7 +23,7 @@ export function verificationRoutes(ctx: ServerContext): FastifyPluginAsyncTypebo
       { schema: { summary: 'Verify an item: signature, chain, validity, meter status; postage scans are recorded', tags: ['public'], body: ItemBody } },
       async (request) => {
         limiter.take(request.ip);
-        return verifyForPublic(ctx.db, ctx.caCertPem, Buffer.from(request.body.itemBase64, 'base64'), request.body.location ?? '');
+        return verifyForPublic(ctx, Buffer.from(request.body.itemBase64, 'base64'), request.body.location ?? '');
       },
     );
 
@@ -40,15 +39,8 @@ export function verificationRoutes(ctx: ServerContext): FastifyPluginAsyncTypebo
       async (request) => {
         limiter.take(request.ip);
         const location = request.body.location ?? '';
-        const v = await verifyForPublic(ctx.db, ctx.caCertPem, Buffer.from(request.body.itemBase64, 'base64'), location);
-        if (v.status === 'redeemed' && v.redemption) {
-          fail('already_redeemed', `first redeemed at ${v.redemption.at} (${v.redemption.location || 'no location'})`, { firstRedeemedAt: v.redemption.at, firstRedeemedLocation: v.redemption.location });
-        }
-        if (!v.valid || !v.itemId || v.status !== 'valid') fail('not_redeemable', v.reasons.join('; ') || 'the item is not known to this installation', { reasons: v.reasons });
-        if (v.item?.kind === 'postage') fail('not_redeemable', 'postage is not redeemed; it is scanned');
-        const first = await repo.redeem(ctx.db, v.itemId, String(v.item!.meterId), location);
-        if (first) fail('already_redeemed', `first redeemed at ${first.at.toISOString()} (${first.location || 'no location'})`, { firstRedeemedAt: first.at.toISOString(), firstRedeemedLocation: first.location });
-        return { redeemed: true, itemId: v.itemId, location, item: v.item };
+        const { itemId, item } = await redeem(ctx, Buffer.from(request.body.itemBase64, 'base64'), location);
+        return { redeemed: true, itemId, location, item };
       },
     );
 

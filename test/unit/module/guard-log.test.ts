@@ -58,7 +58,7 @@ describe('GuardedModule log: every package op writes one chained record and sign
     const p = await h.call<Logged<ProvisionResult>>('provision', { licensingZip: '20260', logExtra: { by: 'pool' } });
     let hdr = expectChained(p, prev);
     expect(hdr).toMatchObject({ type: 'provision', meterId: p.meterId, versionBefore: 0n, versionAfter: 1n, arBeforeMills: 0n, drBeforeMills: 0n, arAfterMills: 0n, drAfterMills: 0n });
-    expect(open(p.logRecord)).toMatchObject({ op: 'provision', package: p.package, meter: { certSerialHex: p.certSerialHex, licensingZip: '20260' }, extra: { by: 'pool' } });
+    expect(open(p.logRecord)).toMatchObject({ op: 'provision', effectsVersion: 1, effects: [{ kind: 'meter_provisioned', meterId: p.meterId, certSerialHex: p.certSerialHex, certificatePem: p.certificatePem, licensingZip: '20260', version: p.package.version, sealed: p.package.sealed }], extra: { by: 'pool' } });
     prev = pos(p);
 
     h.clock.advance(1000);
@@ -66,7 +66,7 @@ describe('GuardedModule log: every package op writes one chained record and sign
     const begun = await h.call<Logged<RegisterBeginResult>>('registerBegin', { pkg: p.package, clientNonce: nonce.toString('hex') });
     hdr = expectChained(begun, prev);
     expect(hdr).toMatchObject({ type: 'registerBegin', meterId: p.meterId, versionBefore: 1n, versionAfter: 2n });
-    expect(open(begun.logRecord)).toMatchObject({ op: 'registerBegin', package: begun.package });
+    expect(open(begun.logRecord)).toMatchObject({ op: 'registerBegin', effects: [{ kind: 'package_stored', meterId: p.meterId, fromVersion: '1', toVersion: '2', sealed: begun.package.sealed }] });
     prev = pos(begun);
 
     const macKey = randomBytes(32);
@@ -79,7 +79,7 @@ describe('GuardedModule log: every package op writes one chained record and sign
     hdr = expectChained(done, prev);
     expect(hdr).toMatchObject({ type: 'register', versionBefore: 2n, versionAfter: 3n });
     const doneBody = open(done.logRecord)!;
-    expect(doneBody).toMatchObject({ op: 'registerComplete', package: done.package, response: { op: 'register', status: 'ok' } });
+    expect(doneBody).toMatchObject({ op: 'registerComplete', response: { op: 'register', status: 'ok' }, effects: [{ kind: 'package_stored', sealed: done.package.sealed }, { kind: 'customer_registered', meterId: p.meterId }] });
     // The body never holds the client's secrets in clear.
     expect(JSON.stringify(doneBody)).not.toContain(macKey.toString('hex'));
     expect(JSON.stringify(doneBody)).not.toContain(macKey.toString('base64'));
@@ -93,13 +93,13 @@ describe('GuardedModule log: every package op writes one chained record and sign
     c.pkg = f.package;
     hdr = expectChained(f, prev);
     expect(hdr).toMatchObject({ type: 'fund', versionBefore: 3n, versionAfter: 4n, arBeforeMills: 0n, drBeforeMills: 0n, arAfterMills: 0n, drAfterMills: 10_000n });
-    expect(open(f.logRecord)).toMatchObject({ op: 'fund', amountMills: '10000', package: f.package });
+    expect(open(f.logRecord)).toMatchObject({ op: 'fund', amountMills: '10000', effects: [{ kind: 'package_stored', toVersion: f.package.version, sealed: f.package.sealed }, { kind: 'meter_funded', meterId: p.meterId, amountMills: '10000' }] });
     prev = pos(f);
 
     const pr = c.accept(await h.call<Logged<CommandResult>>('command', c.build('print', printParams(730n)))) as Logged<CommandResult>;
     hdr = expectChained(pr, prev);
     expect(hdr).toMatchObject({ type: 'print', versionBefore: 4n, versionAfter: 5n, arBeforeMills: 0n, drBeforeMills: 10_000n, arAfterMills: 730n, drAfterMills: 9_270n });
-    expect(open(pr.logRecord)).toMatchObject({ op: 'command', response: { op: 'print', status: 'ok', result: pr.response.result }, item: pr.item, package: pr.package });
+    expect(open(pr.logRecord)).toMatchObject({ op: 'command', response: { op: 'print', status: 'ok', result: pr.response.result }, effects: [{ kind: 'package_stored', sealed: pr.package.sealed }, { kind: 'item_printed', itemId: pr.response.result.itemId, amountMills: '730', itemBase64: pr.item }] });
     prev = pos(pr);
 
     const ch = c.accept(await h.call<Logged<CommandResult>>('challenge', { pkg: c.pkg, clientNonce: randomBytes(32).toString('hex') })) as Logged<CommandResult>;
@@ -225,7 +225,7 @@ describe('GuardedModule log: the log op (operator actions)', () => {
       arAfterMills: 0n,
       drAfterMills: 0n,
     });
-    expect(open(r.logRecord)).toEqual({ op: 'log', action: 'suspend_meter', extra });
+    expect(open(r.logRecord)).toEqual({ op: 'log', action: 'suspend_meter', extra, effectsVersion: 1, effects: [] });
     // The ring entry is a zero-value, package-less transaction.
     expect(h.ring.head).toMatchObject({ type: 'log:suspend_meter', meterId: 'meter-123', amountMills: 0n, packageVersion: 0n, logSeq: 1n });
   });
@@ -233,7 +233,7 @@ describe('GuardedModule log: the log op (operator actions)', () => {
   it('without a meter id (or with a non-string one) the record concerns no meter; without extra the body has none', async () => {
     const a = await h.call<Logged>('log', { action: 'halt_cleared' });
     expect(headerOf(a.logRecord).meterId).toBe('');
-    expect(open(a.logRecord)).toEqual({ op: 'log', action: 'halt_cleared' });
+    expect(open(a.logRecord)).toEqual({ op: 'log', action: 'halt_cleared', effectsVersion: 1, effects: [] });
     const b = await h.call<Logged>('log', { action: 'x', meterId: 42 });
     expect(headerOf(b.logRecord).meterId).toBe('');
     expect(headerOf(b.logRecord).prevHash).toBe(a.logRecord.hash);
@@ -334,7 +334,7 @@ describe('GuardedModule log: batch', () => {
     expect(headers[0]!.drAfterMills - headers[0]!.drBeforeMills).toBe(100n);
     expect(headers[1]!.drAfterMills - headers[1]!.drBeforeMills).toBe(250n);
     expect(open(records[0]!)).toMatchObject({ op: 'fund', amountMills: '100', extra: { n: 1 } });
-    expect(open(records[2]!)).toEqual({ op: 'log', action: 'batch_note', extra: { n: 2 } });
+    expect(open(records[2]!)).toEqual({ op: 'log', action: 'batch_note', extra: { n: 2 }, effectsVersion: 1, effects: [] });
 
     expect(r.logHead).toMatchObject({ logId: h.serial, seq: '4', hash: records[2]!.hash });
     expect(wireHeadValid(h.keystore.identity.certPem, r.logHead!)).toBe(true);

@@ -1,26 +1,16 @@
 import { METER_POOL_REFILL_INTERVAL_MS, METER_POOL_TARGET } from '../constants.js';
 import { repo } from '../store/index.js';
-import type { ServerContext } from './context.js';
-import { onModule } from './module-tx.js';
+import { runModuleCommand } from './commit/module-commit.js';
+import type { ServiceContext } from './context.js';
 
-/** MeterGen: a module creates the meter (key, certificate, sealed package); the server stores it unassigned. */
-export async function provisionMeter(ctx: ServerContext): Promise<string> {
-  return onModule(
-    ctx,
-    'provision',
-    async () => ({ licensingZip: ctx.licensingZip }),
-    async (tx, m) => {
-      await repo.insertMeter(tx, {
-        meterId: m.meterId,
-        certSerial: m.certSerialHex,
-        certificatePem: m.certificatePem,
-        package: Buffer.from(m.package.sealed, 'base64'),
-        packageVersion: BigInt(m.package.version),
-        licensingZip: ctx.licensingZip,
-      });
-      return m.meterId;
-    },
-  );
+/** MeterGen: a module creates the meter (key, certificate, sealed package); its ledger effect stores it unassigned. */
+export function provisionMeter(ctx: ServiceContext): Promise<string> {
+  return runModuleCommand(ctx, {
+    op: 'provision',
+    key: null,
+    prepare: () => ({ licensingZip: ctx.licensingZip }),
+    answer: (_scope, m) => m.meterId,
+  });
 }
 
 /** Keeps METER_POOL_TARGET unassigned meters ready, so registration never waits on key generation. */
@@ -29,7 +19,7 @@ export class MeterPool {
   private running: Promise<void> | null = null;
 
   constructor(
-    private readonly ctx: ServerContext,
+    private readonly ctx: ServiceContext,
     private readonly log: (msg: string) => void,
     private readonly target = METER_POOL_TARGET,
   ) {}

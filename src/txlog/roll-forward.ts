@@ -1,7 +1,16 @@
 import { ROLL_FORWARD_LOCK_KEY } from '../constants.js';
 import { repo } from '../store/index.js';
-import { replayLog } from '../txlog/index.js';
-import type { ServerContext } from './context.js';
+import type { ModulePool } from '../module/index.js';
+import type { Db } from '../store/index.js';
+import { replayLog } from './replay.js';
+import type { ShipTarget } from './targets/index.js';
+
+export interface RollForwardDeps {
+  readonly db: Db;
+  readonly modules: ModulePool;
+  /** Where the shipped log is read back from (the first ship target). */
+  readonly source: ShipTarget | undefined;
+}
 
 let running: Promise<number> | null = null;
 
@@ -11,15 +20,15 @@ let running: Promise<number> | null = null;
  * the modules discard them. One server at a time (advisory lock), one run at a time in a process.
  * Returns how many records were rolled forward.
  */
-export function rollForward(ctx: ServerContext): Promise<number> {
+export function rollForward(ctx: RollForwardDeps): Promise<number> {
   running ??= run(ctx).finally(() => {
     running = null;
   });
   return running;
 }
 
-async function run(ctx: ServerContext): Promise<number> {
-  const source = ctx.shipSources[0];
+async function run(ctx: RollForwardDeps): Promise<number> {
+  const source = ctx.source;
   if (!source) return 0;
   const client = await ctx.db.connect();
   try {

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { MAX_SHIPPED_WAITERS, SHIPPED_POLL_MS, SHIPPED_WAIT_TIMEOUT_MS } from '../constants.js';
 import { fail, VaultError } from '../errors.js';
 import type { Db } from '../store/index.js';
-import { COMMITTED_CHANNEL, SHIPPED_CHANNEL } from '../txlog/index.js';
+import { COMMITTED_CHANNEL, SHIPPED_CHANNEL } from './shipper.js';
 
 interface Waiter {
   logId: string;

@@ -1,5 +1,8 @@
 import { decodeItem, itemIdOf, ItemFormatError, itemJson, verifyItem } from '../indicium/index.js';
-import { repo, type Db } from '../store/index.js';
+import { fail } from '../errors.js';
+import { repo } from '../store/index.js';
+import type { ServiceContext } from './context.js';
+import { logChange, logChangeOrNote } from './logged.js';
 
 export interface PublicVerdict {
   readonly valid: boolean;
@@ -20,7 +23,9 @@ const NO_SCANS: PublicVerdict['scans'] = { previous: 0, firstSeenAt: null, first
  * the server knows of the item (refunded, redeemed). Postage verifications are recorded, and a
  * second valid scan is flagged as possible reuse with where and when it was first seen.
  */
-export async function verifyForPublic(db: Db, caCertPem: string, itemBytes: Buffer, location: string, now = new Date()): Promise<PublicVerdict> {
+export async function verifyForPublic(ctx: ServiceContext, itemBytes: Buffer, location: string, now = new Date()): Promise<PublicVerdict> {
+  const db = ctx.db;
+  const caCertPem = ctx.caCertPem;
   let meterId: string;
   try {
     meterId = decodeItem(itemBytes).data.meterId;
@@ -47,7 +52,9 @@ export async function verifyForPublic(db: Db, caCertPem: string, itemBytes: Buff
   const valid = reasons.length === 0;
   let scans = NO_SCANS;
   if (d.kind === 'postage') {
-    const earlier = await repo.recordVerification(db, { itemId, meterId: meter ? meterId : null, location, valid });
+    const earlier = await repo.earlierScans(db, itemId);
+    const scan = { kind: 'item_scanned' as const, itemId, meterId: meter ? meterId : null, location, valid };
+    await logChangeOrNote(ctx, { effects: () => [scan] }, null);
     const first = earlier[0];
     scans = { previous: earlier.length, firstSeenAt: first?.at.toISOString() ?? null, firstSeenLocation: first?.location ?? null, possibleReuse: valid && earlier.length > 0 };
   }
@@ -61,4 +68,33 @@ export async function verifyForPublic(db: Db, caCertPem: string, itemBytes: Buff
     scans,
     redemption: redemption ? { at: redemption.at.toISOString(), location: redemption.location } : null,
   };
+}
+
+export interface Redeemed {
+  readonly itemId: string;
+  readonly item: Record<string, unknown> | null;
+}
+
+/** Redeem a ticket, coupon, voucher or gift certificate: exactly one redemption per item, even when two race. */
+export async function redeem(ctx: ServiceContext, itemBytes: Buffer, location: string): Promise<Redeemed> {
+  const v = await verifyForPublic(ctx, itemBytes, location);
+  if (v.status === 'redeemed' && v.redemption) alreadyRedeemed(v.redemption.at, v.redemption.location);
+  if (!v.valid || !v.itemId || v.status !== 'valid') fail('not_redeemable', v.reasons.join('; ') || 'the item is not known to this installation', { reasons: v.reasons });
+  if (v.item?.kind === 'postage') fail('not_redeemable', 'postage is not redeemed; it is scanned');
+  const itemId = v.itemId;
+  const meterId = String(v.item!.meterId);
+  await logChange(ctx, {
+    key: `item:${itemId}`,
+    meterId,
+    effects: async ({ tx }) => {
+      const first = await repo.findRedemption(tx, itemId);
+      if (first) alreadyRedeemed(first.at.toISOString(), first.location);
+      return [{ kind: 'item_redeemed', itemId, meterId, location }];
+    },
+  });
+  return { itemId, item: v.item };
+}
+
+function alreadyRedeemed(at: string, location: string): never {
+  return fail('already_redeemed', `first redeemed at ${at} (${location || 'no location'})`, { firstRedeemedAt: at, firstRedeemedLocation: location });
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { OFFICER_SCRYPT } from '../constants.js';
-import { constantTimeEqual, scryptKey } from '../crypto/kdf.js';
+import { constantTimeEqual, scryptKey } from '../crypto/index.js';
 
 // Officer password hashes: scrypt$N$r$p$salt$hash (base64). Customer passwords never reach the
 // server in clear: a module checks them inside the sealed package.

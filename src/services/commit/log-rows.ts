@@ -1,7 +1,7 @@
-import { fail } from '../errors.js';
-import type { LogRecordWire, SignedHeadWire } from '../module/index.js';
-import { decodeHeader, recordHash } from '../txlog/record.js';
-import type { LogRecordWrite } from '../store/write-behind.js';
+import { fail } from '../../errors.js';
+import type { LogRecordWire, SignedHeadWire } from '../../module/index.js';
+import { decodeHeader, recordHash } from '../../txlog/index.js';
+import type { LogRecordWrite } from '../../store/index.js';
 
 /**
  * The rows for one module dispatch's log records. The module signed the head after the last of

@@ -1,0 +1,112 @@
+import type { EffectOf, LedgerEffect } from './effects.js';
+
+// Which effects a module op has: one pure function of the op's arguments and answer, used by the
+// module to seal them into the record body and by the API server to apply them live. The same
+// inputs give the same effects on both sides, and replay applies what the module sealed.
+
+/** A sealed package reference, as the module protocol carries it. */
+export interface PackageRef {
+  readonly meterId: string;
+  readonly version: string;
+  readonly sealed: string;
+}
+
+/** The parts of a module op's arguments that carry meaning for the ledger. */
+export interface EffectArgs {
+  readonly pkg?: PackageRef;
+  readonly op?: string;
+  readonly licensingZip?: string;
+  readonly amountMills?: string;
+  readonly actor?: string;
+  readonly effects?: readonly LedgerEffect[];
+}
+
+/** The parts of a module op's answer that carry meaning for the ledger. */
+export interface EffectResult {
+  readonly package?: PackageRef;
+  readonly meterId?: string;
+  readonly certSerialHex?: string;
+  readonly certificatePem?: string;
+  readonly item?: string;
+  readonly response?: { readonly op: string; readonly status: string; readonly result: Readonly<Record<string, string>> };
+  readonly error?: { readonly code: string; readonly extra?: Readonly<Record<string, unknown>> };
+}
+
+export type EffectOp = 'provision' | 'registerBegin' | 'registerComplete' | 'challenge' | 'command' | 'fund' | 'audit' | 'log';
+
+export function effectsOf(op: EffectOp, args: EffectArgs, result: EffectResult): LedgerEffect[] {
+  if (op === 'provision') return [provisioned(args, result)];
+  if (op === 'log') return [...(args.effects ?? [])];
+  const stored = packageStored(args, result);
+  const meterId = stored.meterId;
+  const declared = op === 'registerBegin' ? (args.effects ?? []) : [];
+  return [stored, ...declared, ...meaningOf(op, meterId, args, result)];
+}
+
+function provisioned(args: EffectArgs, r: EffectResult): EffectOf<'meter_provisioned'> {
+  const pkg = required(r.package, 'provision');
+  return {
+    kind: 'meter_provisioned',
+    meterId: pkg.meterId,
+    certSerialHex: r.certSerialHex ?? '',
+    certificatePem: r.certificatePem ?? '',
+    licensingZip: args.licensingZip ?? '',
+    version: pkg.version,
+    sealed: pkg.sealed,
+  };
+}
+
+function packageStored(args: EffectArgs, r: EffectResult): EffectOf<'package_stored'> {
+  const before = required(args.pkg, 'pkg');
+  const after = required(r.package, 'package');
+  return { kind: 'package_stored', meterId: before.meterId, fromVersion: before.version, toVersion: after.version, sealed: after.sealed };
+}
+
+function meaningOf(op: EffectOp, meterId: string, args: EffectArgs, r: EffectResult): LedgerEffect[] {
+  switch (op) {
+    case 'fund':
+      return [{ kind: 'meter_funded', meterId, amountMills: args.amountMills ?? '0', officer: args.actor ?? '' }];
+    case 'audit':
+      return [{ kind: 'meter_audited', meterId, officer: args.actor ?? '' }];
+    case 'registerComplete':
+      return r.response?.status === 'ok' ? [{ kind: 'customer_registered', meterId }] : [];
+    case 'command':
+      return commandMeaning(meterId, r);
+    default:
+      return [];
+  }
+}
+
+function commandMeaning(meterId: string, r: EffectResult): LedgerEffect[] {
+  const res = r.response;
+  if (!res) return [];
+  if (res.status !== 'ok') return r.error?.code === 'invalid_credentials' && r.error.extra?.remainingAttempts === 0 ? [{ kind: 'meter_locked', meterId }] : [];
+  const x = res.result;
+  switch (res.op) {
+    case 'print':
+      return [
+        {
+          kind: 'item_printed',
+          meterId,
+          itemId: x.itemId ?? '',
+          itemSerial: x.itemSerial ?? '0',
+          itemKind: x.kind ?? 'postage',
+          amountMills: x.amountMills ?? '0',
+          itemBase64: r.item ?? '',
+        },
+      ];
+    case 'refund':
+      return [{ kind: 'item_refunded', meterId, itemId: x.itemId ?? '' }];
+    case 'withdraw':
+      return [{ kind: 'meter_withdrawn', meterId }];
+    case 'password':
+      return [{ kind: 'password_changed', meterId }];
+    default:
+      return [];
+  }
+}
+
+function required<T>(v: T | undefined, what: string): T {
+  if (v === undefined) throw new Error(`a ledger effect needs the op's ${what}`);
+  return v;
+}

@@ -1,0 +1,88 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+// The ledger: every durable state change is one typed effect. The module seals the effects into
+// its log record body; one applier (src/store/apply-effect.ts) writes them, live and in replay, so
+// what a transaction means is written once. Adding a kind here without a schema or an applier
+// fails the compiler (the tables below are keyed by kind) and test/unit/ledger/effects.test.ts.
+
+/** Bumped when an effect's shape changes incompatibly; replay refuses versions it does not know. */
+export const EFFECTS_VERSION = 1;
+
+const Uuid = Type.String({ pattern: '^[0-9a-f-]{36}$' });
+const Mills = Type.String({ pattern: '^\\d{1,18}$', description: 'integer mills' });
+const Text = (maxLength: number) => Type.String({ maxLength });
+const B64 = Type.String({ pattern: '^[A-Za-z0-9+/]*={0,2}$', maxLength: 65536 });
+const Version = Type.String({ pattern: '^\\d{1,18}$' });
+const ItemId = Type.String({ pattern: '^[0-9a-f]{32}$' });
+const Name = Type.String({ minLength: 1, maxLength: 64 });
+const Json = Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), { maxProperties: 32 });
+
+const effect = <K extends string, P extends Record<string, TSchema>>(kind: K, props: P) =>
+  Type.Object({ kind: Type.Literal(kind), ...props }, { additionalProperties: false });
+
+/** One schema per kind: what the module seals and what replay checks before applying. */
+export const EFFECT_SCHEMAS = {
+  /** MeterGen: a module created a meter (keys, certificate, sealed package); it waits in the pool. */
+  meter_provisioned: effect('meter_provisioned', {
+    meterId: Uuid,
+    certSerialHex: Text(64),
+    certificatePem: Text(8192),
+    licensingZip: Text(10),
+    version: Version,
+    sealed: B64,
+  }),
+  /** A meter's sealed package moved from one version to the next (every package-writing op). */
+  package_stored: effect('package_stored', { meterId: Uuid, fromVersion: Version, toVersion: Version, sealed: B64 }),
+  /** Registration began: a pooled meter is bound to a user name. */
+  customer_claimed: effect('customer_claimed', { username: Name, meterId: Uuid }),
+  /** Registration completed: the module holds the client MAC key and the password verifier. */
+  customer_registered: effect('customer_registered', { meterId: Uuid }),
+  /** A postage value download (reset), by an officer. */
+  meter_funded: effect('meter_funded', { meterId: Uuid, amountMills: Mills, officer: Text(64) }),
+  /** A module-signed device audit of the meter, by an officer. */
+  meter_audited: effect('meter_audited', { meterId: Uuid, officer: Text(64) }),
+  item_printed: effect('item_printed', { meterId: Uuid, itemId: ItemId, itemSerial: Version, itemKind: Text(16), amountMills: Mills, itemBase64: B64 }),
+  item_refunded: effect('item_refunded', { meterId: Uuid, itemId: ItemId }),
+  meter_withdrawn: effect('meter_withdrawn', { meterId: Uuid }),
+  /** The password verifier inside the package changed (nothing outside the package). */
+  password_changed: effect('password_changed', { meterId: Uuid }),
+  /** The package locked the meter after too many failed logins (nothing outside the package). */
+  meter_locked: effect('meter_locked', { meterId: Uuid }),
+  meter_revoked: effect('meter_revoked', { meterId: Uuid, officer: Text(64), reason: Text(200) }),
+  officer_created: effect('officer_created', { username: Name, role: Type.Union([Type.Literal('security_officer'), Type.Literal('operator')]), passwordHash: Text(512), by: Text(64) }),
+  approval_requested: effect('approval_requested', {
+    approvalId: Version,
+    action: Type.Union([Type.Literal('clear_halt'), Type.Literal('reinstate_module')]),
+    params: Type.Record(Type.String({ maxLength: 32 }), Type.String({ maxLength: 64 }), { maxProperties: 4 }),
+    by: Text(64),
+  }),
+  approval_granted: effect('approval_granted', { approvalId: Version, action: Text(32), requestedBy: Text(64), module: Type.Union([Text(64), Type.Null()]), by: Text(64) }),
+  item_redeemed: effect('item_redeemed', { itemId: ItemId, meterId: Uuid, location: Text(200) }),
+  item_scanned: effect('item_scanned', { itemId: ItemId, meterId: Type.Union([Uuid, Type.Null()]), location: Text(200), valid: Type.Boolean() }),
+  /** A checkpoint recovery that discarded transactions, for the audit trail. */
+  recovery_logged: effect('recovery_logged', { module: Text(64), discarded: Type.Array(Json, { maxItems: 512 }) }),
+} as const;
+
+export type EffectKind = keyof typeof EFFECT_SCHEMAS;
+export type EffectOf<K extends EffectKind> = Static<(typeof EFFECT_SCHEMAS)[K]>;
+export type LedgerEffect = { [K in EffectKind]: EffectOf<K> }[EffectKind];
+
+export const EFFECT_KINDS = Object.keys(EFFECT_SCHEMAS) as EffectKind[];
+
+/** Effects the API server may declare itself (the module adds them to the record as given). */
+export const SERVER_DECLARED: ReadonlySet<EffectKind> = new Set<EffectKind>([
+  'customer_claimed',
+  'meter_revoked',
+  'officer_created',
+  'approval_requested',
+  'approval_granted',
+  'item_redeemed',
+  'item_scanned',
+  'recovery_logged',
+]);
+
+/** When and where an effect took place: the time and log of the record that carries it. */
+export interface EffectPlace {
+  readonly atMs: number;
+  readonly logId: string;
+}

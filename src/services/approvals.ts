@@ -1,0 +1,71 @@
+import { fail } from '../errors.js';
+import { repo, txlogRepo, type Tx } from '../store/index.js';
+import type { ServiceContext } from './context.js';
+import { logChangeOrNote } from './logged.js';
+
+// Dual control: one security officer requests clearing the halt or reinstating an inhibited
+// module, and a different one approves it. Requests and approvals are ledger effects; carrying one
+// out (clearing the halt, re-seeding a module) changes the checkpoint machinery, which is not.
+
+export type ApprovalAction = 'clear_halt' | 'reinstate_module';
+
+export async function requestApproval(ctx: ServiceContext, by: string, action: ApprovalAction, module: string | undefined): Promise<repo.ApprovalRow> {
+  if (action === 'reinstate_module') {
+    const row = (await repo.listModules(ctx.db)).find((m) => m.serial === module);
+    if (!row) fail('not_found', `no module ${module ?? '(give --module)'}`);
+    if (row.state !== 'inhibited') fail('invalid_request', `module ${module} is not inhibited`);
+  }
+  const params: Record<string, string> = module ? { module } : {};
+  const approvalId = await repo.nextApprovalId(ctx.db);
+  await logChangeOrNote(ctx, { key: `approval:${approvalId}`, effects: () => [{ kind: 'approval_requested', approvalId: approvalId.toString(), action, params, by }] }, by);
+  return (await repo.findApproval(ctx.db, approvalId))!;
+}
+
+export interface Approved {
+  readonly approval: repo.ApprovalRow;
+  readonly result: Record<string, unknown>;
+}
+
+export async function approve(ctx: ServiceContext, by: string, id: bigint): Promise<Approved> {
+  const pending = await repo.findApproval(ctx.db, id);
+  // Refusals are checked before any log record is asked for, and again in the batch.
+  checkApprovable(pending, by);
+  const result = await logChangeOrNote(
+    ctx,
+    {
+      key: `approval:${id}`,
+      effects: async ({ tx }) => {
+        const a = checkApprovable(await repo.lockApproval(tx, id), by);
+        return [{ kind: 'approval_granted', approvalId: id.toString(), action: a.action, requestedBy: a.requestedBy, module: a.params.module ?? null, by }];
+      },
+      answer: ({ tx }) => carryOut(ctx, tx, pending!, by),
+    },
+    by,
+  );
+  return { approval: (await repo.findApproval(ctx.db, id))!, result };
+}
+
+function checkApprovable(a: repo.ApprovalRow | null, by: string): repo.ApprovalRow {
+  if (!a) fail('not_found', 'no such approval request');
+  if (a.state !== 'pending') fail('approval_not_pending', `the request is ${a.state}`);
+  if (a.requestedBy === by) fail('dual_control', `${by} requested this; a different security officer must approve it`);
+  return a;
+}
+
+async function carryOut(ctx: ServiceContext, tx: Tx, a: repo.ApprovalRow, by: string): Promise<Record<string, unknown>> {
+  if (a.action === 'clear_halt') {
+    await repo.setHalted(tx, false, null);
+    await repo.recordAudit(tx, { kind: 'halt_cleared', actor: by, detail: { requestedBy: a.requestedBy } });
+    return { halted: false };
+  }
+  const serial = a.params.module!;
+  const row = await repo.lockCheckpoint(tx, serial);
+  const checkpoint = row ? { record: row.record.toString('hex'), mac: row.mac.toString('hex') } : null;
+  const head = await txlogRepo.logHead(tx, serial);
+  // The module's ring restarts from the database's authentic checkpoint, after the investigation; its log continues from the stored head.
+  await ctx.modules.byserial(serial).call('reseed', { checkpoint, ...(head ? { log: { seq: head.seq.toString(), hash: head.hash } } : {}) });
+  await repo.setModuleState(tx, serial, 'active', null);
+  await repo.recordAudit(tx, { kind: 'module_reinstated', actor: by, moduleSerial: serial, detail: { requestedBy: a.requestedBy } });
+  ctx.modules.setInhibited(serial, false);
+  return { module: serial, state: 'active' };
+}

@@ -1,0 +1,66 @@
+import { MODULE_ATTEMPTS } from '../../constants.js';
+import { VaultError } from '../../errors.js';
+import type { ModuleConnection, PackageOp } from '../../module/index.js';
+import type { ServiceContext } from '../context.js';
+import type { ModuleCommand } from './command.js';
+import { BatchAborted, ModuleBatcher } from './batcher.js';
+import { assertNotHalted, markInhibited, recoverModule, storeCheckpoint } from './recovery.js';
+
+const batchers = new WeakMap<ModuleConnection, ModuleBatcher>();
+
+function batcherOf(ctx: ServiceContext, m: ModuleConnection): ModuleBatcher {
+  let b = batchers.get(m);
+  if (!b) {
+    const shipped = ctx.shipped;
+    const afterCommit = shipped ? (serial: string, seq: bigint) => shipped.wait(serial, seq) : undefined;
+    b = new ModuleBatcher(ctx.db, m, ctx.modules.serialOf(m), storeCheckpoint, afterCommit);
+    batchers.set(m, b);
+  }
+  return b;
+}
+
+/**
+ * Run one package op, checkpointed (the patent's cross-verification) and group-committed: the
+ * command joins the module's next batch, which in one database transaction locks the module's row,
+ * hands the module its stored checkpoint, applies the op's ledger effects, stores the module's new
+ * checkpoint and commits. Nothing the module produced is released before that commit. A checkpoint
+ * mismatch triggers auto-recovery, then another try; an inhibited or unreachable module is skipped
+ * for another; a command whose batch was aborted by another op's failed write is retried.
+ */
+export async function runModuleCommand<K extends PackageOp, R>(ctx: ServiceContext, command: ModuleCommand<K, R>): Promise<R> {
+  const failed = new Set<ModuleConnection>();
+  let lastError: unknown = null;
+  for (let attempt = 0; attempt < MODULE_ATTEMPTS; attempt++) {
+    const m = await pickModule(ctx, failed);
+    try {
+      return await batcherOf(ctx, m).submit<R>(command as unknown as ModuleCommand<PackageOp, unknown>);
+    } catch (e) {
+      lastError = e;
+      if (e instanceof BatchAborted) continue;
+      await afterFailure(ctx, m, e, failed);
+    }
+  }
+  // Aborted again and again by other commands' clashes: say so as a retryable conflict.
+  if (lastError instanceof BatchAborted) throw new VaultError('conflict', 'the command kept colliding with concurrent ones; retry');
+  throw lastError;
+}
+
+/** Recover, skip or give up on a module after a failed attempt. */
+async function afterFailure(ctx: ServiceContext, m: ModuleConnection, e: unknown, failed: Set<ModuleConnection>): Promise<void> {
+  if (!(e instanceof VaultError) || e.code === 'system_halted') throw e;
+  if (e.code === 'checkpoint_mismatch') await recoverModule(ctx, m);
+  else if (e.code === 'module_inhibited') await markInhibited(ctx, ctx.modules.serialOf(m), e.message);
+  else if (e.code === 'module_unavailable') failed.add(m);
+  else throw e;
+  await assertNotHalted(ctx);
+}
+
+/** The next module in service; with none left, say why: the halt, when there is one. */
+async function pickModule(ctx: ServiceContext, failed: ReadonlySet<ModuleConnection>): Promise<ModuleConnection> {
+  try {
+    return ctx.modules.pick(failed);
+  } catch (e) {
+    await assertNotHalted(ctx);
+    throw e;
+  }
+}

@@ -1,0 +1,96 @@
+import { fail, VaultError } from '../../errors.js';
+import { decodeCheckpointRecord, type CheckpointWire, type ModuleConnection } from '../../module/index.js';
+import { inTransaction, repo, txlogRepo, type Tx } from '../../store/index.js';
+import type { ServiceContext } from '../context.js';
+import { logEffects } from '../logged.js';
+
+// The checkpoint machinery around the commit: auto-recovery, inhibition and the halt. What it
+// writes is the operations journal of this database, not ledger state (see docs/ARCHITECTURE.md).
+
+const toWire = (row: repo.CheckpointRow | null): CheckpointWire | null => (row ? { record: row.record.toString('hex'), mac: row.mac.toString('hex') } : null);
+
+export async function storeCheckpoint(tx: Tx, serial: string, wire: CheckpointWire): Promise<void> {
+  const record = Buffer.from(wire.record, 'hex');
+  const c = decodeCheckpointRecord(record);
+  if (!c) fail('internal', 'the module returned a malformed checkpoint');
+  await repo.storeCheckpoint(tx, serial, { record, mac: Buffer.from(wire.mac, 'hex'), seq: c.seq, at: new Date(c.atMs), type: c.type, valueMills: c.amountMills });
+}
+
+export async function assertNotHalted(ctx: ServiceContext): Promise<void> {
+  const s = await repo.systemState(ctx.db);
+  if (s.halted) fail('system_halted', `meter commands are halted since ${s.haltedAt?.toISOString()}: ${s.haltReason}`);
+}
+
+type Discarded = readonly Record<string, string | number>[];
+
+/**
+ * "Auto-recover checkpoint": give the module the database's checkpoint. Within its ring, the module
+ * rolls back to it and we record every discarded transaction; beyond it, the module is inhibited,
+ * and enough inhibited modules halt the system.
+ */
+export async function recoverModule(ctx: ServiceContext, m: ModuleConnection): Promise<void> {
+  const serial = ctx.modules.serialOf(m);
+  // What the modules hold beyond the database may be in the shipped log (a failover to a standby
+  // that missed the last commits): roll those records forward first, and discard nothing shipped.
+  await ctx.rollForward();
+  let discarded: Discarded | null = null;
+  try {
+    discarded = await inTransaction(ctx.db, (tx) => recoverInTransaction(ctx, tx, m, serial));
+  } catch (e) {
+    if (e instanceof VaultError && (e.code === 'checkpoint_forged' || e.code === 'checkpoint_foreign')) {
+      await repo.recordAudit(ctx.db, { kind: 'checkpoint_refused', moduleSerial: serial, detail: { code: e.code, message: e.message } });
+    }
+    throw e;
+  }
+  if (discarded) await logRecovery(ctx, serial, discarded);
+}
+
+async function recoverInTransaction(ctx: ServiceContext, tx: Tx, m: ModuleConnection, serial: string): Promise<Discarded | null> {
+  const checkpoint = toWire(await repo.lockCheckpoint(tx, serial));
+  const head = await txlogRepo.logHead(tx, serial);
+  const r = await m.call('recover', { checkpoint, ...(head ? { log: { seq: head.seq.toString(), hash: head.hash } } : {}) });
+  const noteDiscarded = async () => {
+    for (const d of r.discarded) await repo.recordAudit(tx, { kind: 'transaction_discarded', moduleSerial: serial, meterId: String(d.meterId), detail: d });
+  };
+  if (r.outcome === 'rolled_forward' && r.checkpoint) {
+    await storeCheckpoint(tx, serial, r.checkpoint);
+    await noteDiscarded();
+    await repo.recordAudit(tx, { kind: 'checkpoint_rolled_forward', moduleSerial: serial, detail: { logSeq: head?.seq.toString(), discarded: r.discarded.length } });
+    return r.discarded.length ? r.discarded : null;
+  }
+  if (r.outcome === 'recovered') {
+    await noteDiscarded();
+    await repo.recordAudit(tx, { kind: 'checkpoint_recovered', moduleSerial: serial, detail: { discarded: r.discarded.length } });
+    return r.discarded;
+  }
+  if (r.outcome === 'inhibited') await inhibit(ctx, tx, serial, r.reason ?? 'checkpoint not in the ring');
+  return null;
+}
+
+/** The recovery itself goes into the log (after it, since the recovered module's chain was just rolled back). */
+async function logRecovery(ctx: ServiceContext, serial: string, discarded: Discarded): Promise<void> {
+  try {
+    await logEffects(ctx, [{ kind: 'recovery_logged', module: serial, discarded: discarded.slice(0, 512) }]);
+  } catch (e) {
+    await repo.recordAudit(ctx.db, { kind: 'action_not_logged', moduleSerial: serial, detail: { action: 'recovery_logged', reason: (e as Error).message } });
+  }
+}
+
+export async function markInhibited(ctx: ServiceContext, serial: string, reason: string): Promise<void> {
+  await inTransaction(ctx.db, async (tx) => {
+    await repo.lockCheckpoint(tx, serial);
+    await inhibit(ctx, tx, serial, reason);
+  });
+}
+
+async function inhibit(ctx: ServiceContext, tx: Tx, serial: string, reason: string): Promise<void> {
+  await repo.setModuleState(tx, serial, 'inhibited', reason);
+  await repo.recordAudit(tx, { kind: 'module_inhibited', moduleSerial: serial, detail: { reason } });
+  ctx.modules.setInhibited(serial, true);
+  const inhibited = await repo.countInhibitedModules(tx);
+  if (inhibited >= ctx.haltThreshold && !(await repo.systemState(tx)).halted) {
+    const why = `${inhibited} inhibited module(s) reached the halt threshold of ${ctx.haltThreshold}`;
+    await repo.setHalted(tx, true, why);
+    await repo.recordAudit(tx, { kind: 'system_halted', detail: { reason: why } });
+  }
+}

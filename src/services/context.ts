@@ -1,0 +1,26 @@
+import type { ModulePool } from '../module/index.js';
+import type { Db } from '../store/index.js';
+
+/** Waits, after a commit, until a module's log record has reached a backup target (`shipped` durability). */
+export interface ShippedWait {
+  wait(logId: string, seq: bigint): Promise<void>;
+}
+
+/** Everything a service needs; built once per API server process (the composition root is src/runtime). */
+export interface ServiceContext {
+  readonly db: Db;
+  readonly modules: ModulePool;
+  readonly caCertPem: string;
+  readonly licensingZip: string;
+  /** Inhibited modules at which the whole system halts meter commands. */
+  readonly haltThreshold: number;
+  /** Where the log ships (target names). */
+  readonly shipTargets: readonly string[];
+  readonly durability: 'local' | 'replica' | 'shipped';
+  readonly shipped: ShippedWait | null;
+  /**
+   * Puts back records that the shipped log holds and the database lacks (after a failover to a
+   * standby that missed the last commits); returns how many. Injected: replay lives in src/txlog.
+   */
+  readonly rollForward: () => Promise<number>;
+}

@@ -1,0 +1,102 @@
+import { fail } from '../errors.js';
+import type { CommandArgs, CommandResult } from '../module/index.js';
+import { repo, type MeterRow } from '../store/index.js';
+import { refusalAnswer, type Answer, type Remember } from './answer.js';
+import type { BatchScope } from './commit/command.js';
+import { onMeter } from './commit/meter-op.js';
+import type { ServiceContext } from './context.js';
+import { endSessions, openSession } from './sessions.js';
+
+// Client meter commands (the patent's FIG. 7): each carries the client MAC, the module's one-time
+// challenge and the client's view of the registers; the module checks all three. The ledger
+// effects (package, item, refund, withdrawal) are applied by the batch; here are the rules around
+// them and the answer.
+
+export type CommandInput = Omit<CommandArgs, 'pkg'>;
+
+interface CommandHooks {
+  /** Extra checks and arguments, inside the batch's transaction. */
+  readonly args?: (meter: MeterRow, scope: BatchScope) => Promise<Partial<CommandInput>> | Partial<CommandInput>;
+  /** Extra members of a success answer (and non-ledger writes such as a session). */
+  readonly onOk?: (scope: BatchScope, result: CommandResult) => Promise<Record<string, unknown>> | Record<string, unknown>;
+  /** Non-ledger writes when the module refused an authenticated command. */
+  readonly onRefused?: (scope: BatchScope, result: CommandResult) => Promise<void>;
+}
+
+/** Run one client command; the new package, the effects and the remembered answer commit together. */
+export function runMeterCommand(ctx: ServiceContext, meterId: string, input: CommandInput, remember: Remember, hooks: CommandHooks = {}): Promise<Answer> {
+  return onMeter(ctx, 'command', meterId, {
+    async args(meter, scope) {
+      if (meter.status === 'revoked') fail('meter_revoked', "the meter's certificate was revoked by an operator");
+      if (meter.status === 'suspended') fail('meter_suspended');
+      return { ...input, ...(hooks.args ? await hooks.args(meter, scope) : {}) };
+    },
+    async answer(scope, result) {
+      const moduleAnswer = { response: result.response, responseMac: result.responseMac };
+      let answer: Answer;
+      if (result.error) {
+        await hooks.onRefused?.(scope, result);
+        answer = refusalAnswer(result.error.code, result.error.message, { ...result.error.extra, ...moduleAnswer });
+      } else {
+        answer = { status: 200, body: { ...moduleAnswer, ...(hooks.onOk ? await hooks.onOk(scope, result) : {}) } };
+      }
+      remember(scope.writer, answer);
+      return answer;
+    },
+  });
+}
+
+export function print(ctx: ServiceContext, meterId: string, input: CommandInput, remember: Remember): Promise<Answer> {
+  return runMeterCommand(ctx, meterId, input, remember, {
+    onOk: (_scope, r) => {
+      const res = r.response.result;
+      return { item: { itemId: res.itemId, itemSerial: res.itemSerial, kind: res.kind ?? 'postage', amountMills: res.amountMills, itemBase64: r.item } };
+    },
+  });
+}
+
+/** As with PC postage today: only unscanned, unredeemed labels are refunded, once. Checked in the batch's transaction. */
+export function refund(ctx: ServiceContext, meterId: string, input: CommandInput, remember: Remember): Promise<Answer> {
+  const itemId = input.params.itemId ?? '';
+  return runMeterCommand(ctx, meterId, input, remember, {
+    async args(_meter, { tx }) {
+      const item = /^[0-9a-f]{32}$/.test(itemId) ? await repo.getItem(tx, itemId) : null;
+      if (!item || item.meterId !== meterId) fail('not_found', 'no such item on this meter');
+      if (item.refundedAt) fail('already_refunded', `refunded at ${item.refundedAt.toISOString()}`);
+      if (await repo.wasScanned(tx, itemId)) fail('item_scanned', 'the item was scanned by a verifier');
+      const redeemed = await repo.findRedemption(tx, itemId);
+      if (redeemed) fail('already_redeemed', `redeemed at ${redeemed.at.toISOString()}`);
+      return { itemBytes: item.itemBytes.toString('base64') };
+    },
+  });
+}
+
+/** Log in: the module checks the password inside the package; a success opens a session, a failure ends them all. */
+export function login(ctx: ServiceContext, customer: repo.CustomerRow, input: CommandInput, remember: Remember): Promise<Answer> {
+  return runMeterCommand(ctx, customer.meterId, input, remember, {
+    onOk: async ({ tx }) => ({ session: await openSession(tx, customer.customerId) }),
+    onRefused: ({ tx }) => endSessions(tx, customer.customerId),
+  });
+}
+
+/** A registered customer, for login; one answer for an unknown and an unregistered user (no enumeration). */
+export async function customerForLogin(ctx: ServiceContext, user: string): Promise<repo.CustomerRow> {
+  const c = await repo.findCustomer(ctx.db, user);
+  if (!c?.registeredAt) fail('invalid_credentials', 'unknown user, or registration not completed');
+  return c;
+}
+
+export interface LoginChallenge {
+  readonly meterId: string;
+  readonly response: CommandResult['response'];
+  readonly responseMac: string;
+}
+
+/** A fresh module challenge for login, MAC-bound to the client's nonce. */
+export async function loginChallenge(ctx: ServiceContext, user: string, clientNonce: string): Promise<LoginChallenge> {
+  const customer = await customerForLogin(ctx, user);
+  return onMeter(ctx, 'challenge', customer.meterId, {
+    args: () => ({ clientNonce }),
+    answer: (_scope, r, meter) => ({ meterId: meter.meterId, response: r.response, responseMac: r.responseMac }),
+  });
+}

@@ -1,0 +1,62 @@
+import { REGISTRATION_CLAIM_ATTEMPTS } from '../constants.js';
+import { fail, VaultError } from '../errors.js';
+import type { CommandResult, RegisterBeginResult } from '../module/index.js';
+import { repo, type MeterRow } from '../store/index.js';
+import { onMeter } from './commit/meter-op.js';
+import type { ServiceContext } from './context.js';
+import { provisionMeter } from './provisioning.js';
+import { openSession } from './sessions.js';
+
+// Registration (the patent's registration state): a pooled meter is bound to a new customer. The
+// claim is a ledger effect of the module's registerBegin record, so it commits with it and replays.
+
+export interface Begun {
+  readonly meter: MeterRow;
+  readonly begun: RegisterBeginResult;
+}
+
+export async function beginRegistration(ctx: ServiceContext, user: string, clientNonce: string): Promise<Begun> {
+  const existing = await repo.findCustomer(ctx.db, user);
+  if (existing?.registeredAt) fail('user_exists');
+  // An unfinished registration begins again on the meter it claimed.
+  if (existing) return begin(ctx, existing.meterId, user, clientNonce, false);
+  let skip = 0;
+  for (let attempt = 0; attempt < REGISTRATION_CLAIM_ATTEMPTS; attempt++) {
+    // A pooled meter, or, when the pool ran dry, one made now.
+    const meterId = (await repo.findUnassignedMeter(ctx.db, skip))?.meterId ?? (await provisionMeter(ctx));
+    try {
+      return await begin(ctx, meterId, user, clientNonce, true);
+    } catch (e) {
+      // Another registration took this meter first: try the next one.
+      if (!(e instanceof VaultError && e.code === 'conflict')) throw e;
+      skip++;
+    }
+  }
+  return fail('pool_empty');
+}
+
+function begin(ctx: ServiceContext, meterId: string, user: string, clientNonce: string, claim: boolean): Promise<Begun> {
+  return onMeter(ctx, 'registerBegin', meterId, {
+    async args(meter, { tx }) {
+      if (claim && meter.assigned) fail('conflict', 'the meter was claimed by another registration');
+      if (claim && (await repo.findCustomer(tx, user))) fail('user_exists');
+      return { clientNonce, logExtra: { username: user }, ...(claim ? { effects: [{ kind: 'customer_claimed' as const, username: user, meterId }] } : {}) };
+    },
+    answer: (_scope, begun, meter) => ({ begun, meter }),
+  });
+}
+
+export interface Completed {
+  readonly result: CommandResult;
+  readonly session: { token: string; expiresAt: string };
+}
+
+export async function completeRegistration(ctx: ServiceContext, user: string, meterId: string, clientPublicKey: string, sealedSecrets: string): Promise<Completed> {
+  const customer = await repo.findCustomer(ctx.db, user);
+  if (!customer || customer.meterId !== meterId) fail('not_found', 'begin the registration first');
+  if (customer.registeredAt) fail('user_exists');
+  return onMeter(ctx, 'registerComplete', meterId, {
+    args: () => ({ clientPublicKey, sealedSecrets }),
+    answer: async ({ tx }, result) => ({ result, session: await openSession(tx, customer.customerId) }),
+  });
+}

@@ -1,0 +1,101 @@
+import type { EffectKind, EffectOf, EffectPlace, LedgerEffect } from '../ledger/index.js';
+import type { BatchWriter, Statement } from './batch-writer.js';
+
+// The one place a ledger effect becomes rows. The live commit and replay (roll-forward and
+// `recover`) both call applyEffect, so what each kind of change means is written exactly once.
+
+type Applier<K extends EffectKind> = (w: BatchWriter, e: EffectOf<K>, at: Date) => void;
+
+/** Audit-trail kinds that ledger effects write (the rest of support.audit_events is operations journal). */
+export const LEDGER_AUDIT_KINDS = ['meter_revoked', 'officer_created', 'approval_requested', 'approval_granted', 'recovery_logged'] as const;
+
+function audit(w: BatchWriter, kind: (typeof LEDGER_AUDIT_KINDS)[number], at: Date, a: { module?: string | null; meterId?: string | null; actor: string | null; detail: object }): void {
+  w.statements.push({
+    sql: 'INSERT INTO support.audit_events (kind, module_serial, meter_id, actor, detail, at) VALUES ($1, $2, $3, $4, $5, $6)',
+    params: [kind, a.module ?? null, a.meterId ?? null, a.actor, JSON.stringify(a.detail), at],
+  });
+}
+
+function operatorAction(w: BatchWriter, officer: string, action: string, meterId: string | null, detail: object, at: Date): void {
+  w.statements.push({
+    sql: 'INSERT INTO support.operator_actions (officer, action, meter_id, detail, at) VALUES ($1, $2, $3, $4, $5)',
+    params: [officer, action, meterId, JSON.stringify(detail), at],
+  });
+}
+
+/** A write that must touch exactly one row live (else a concurrent change won: conflict). */
+function once(w: BatchWriter, s: Statement & { what: string }): void {
+  w.statements.push({ ...s, expectRows: 1 });
+}
+
+function meterStatus(w: BatchWriter, meterId: string, status: string, reason: string, at: Date): void {
+  w.statements.push({ sql: 'UPDATE postal.meters SET status = $2, status_at = $4, status_reason = $3 WHERE meter_id = $1', params: [meterId, status, reason, at] });
+}
+
+const nothingOutsideThePackage = (): void => {};
+
+export const APPLIERS: { readonly [K in EffectKind]: Applier<K> } = {
+  meter_provisioned: (w, e, at) => {
+    w.meters.push({ meterId: e.meterId, certSerial: e.certSerialHex, certificatePem: e.certificatePem, pkg: Buffer.from(e.sealed, 'base64'), version: BigInt(e.version), licensingZip: e.licensingZip, at });
+  },
+  package_stored: (w, e, at) => {
+    w.packages.push({ meterId: e.meterId, fromVersion: BigInt(e.fromVersion), toVersion: BigInt(e.toVersion), pkg: Buffer.from(e.sealed, 'base64'), at });
+  },
+  customer_claimed: (w, e, at) => {
+    once(w, { sql: 'INSERT INTO membership.customers (username, meter_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', params: [e.username, e.meterId, at], what: 'that user name or meter was claimed concurrently' });
+    w.statements.push({ sql: 'UPDATE postal.meters SET assigned = true WHERE meter_id = $1', params: [e.meterId] });
+  },
+  customer_registered: (w, e, at) => {
+    once(w, { sql: 'UPDATE membership.customers SET registered_at = $2 WHERE meter_id = $1 AND registered_at IS NULL', params: [e.meterId, at], what: 'the registration was completed concurrently' });
+  },
+  meter_funded: (w, e, at) => operatorAction(w, e.officer, 'fund', e.meterId, { amountMills: e.amountMills }, at),
+  meter_audited: (w, e, at) => operatorAction(w, e.officer, 'audit', e.meterId, {}, at),
+  item_printed: (w, e, at) => {
+    w.items.push({ itemId: e.itemId, meterId: e.meterId, itemSerial: BigInt(e.itemSerial), kind: e.itemKind, amountMills: BigInt(e.amountMills), itemBytes: Buffer.from(e.itemBase64, 'base64'), at });
+  },
+  item_refunded: (w, e, at) => {
+    once(w, { sql: 'UPDATE postal.items SET refunded_at = $2 WHERE item_id = $1 AND refunded_at IS NULL', params: [e.itemId, at], what: 'the item was refunded concurrently' });
+  },
+  meter_withdrawn: (w, e, at) => meterStatus(w, e.meterId, 'withdrawn', 'withdrawn by the customer', at),
+  password_changed: nothingOutsideThePackage,
+  meter_locked: nothingOutsideThePackage,
+  meter_revoked: (w, e, at) => {
+    meterStatus(w, e.meterId, 'revoked', e.reason, at);
+    operatorAction(w, e.officer, 'revoke', e.meterId, { reason: e.reason }, at);
+    audit(w, 'meter_revoked', at, { meterId: e.meterId, actor: e.officer, detail: { reason: e.reason } });
+  },
+  officer_created: (w, e, at) => {
+    once(w, { sql: 'INSERT INTO membership.officers (username, password_hash, role, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', params: [e.username, e.passwordHash, e.role, at], what: 'that officer exists already' });
+    audit(w, 'officer_created', at, { actor: e.by, detail: { user: e.username, role: e.role } });
+  },
+  approval_requested: (w, e, at) => {
+    once(w, {
+      sql: 'INSERT INTO support.approvals (approval_id, action, params, requested_by, requested_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING',
+      params: [e.approvalId, e.action, JSON.stringify(e.params), e.by, at],
+      what: 'that approval request exists already',
+    });
+    // Replay inserts the ids the live system drew: the sequence must not hand them out again.
+    if (!w.live) w.statements.push({ sql: "SELECT setval('support.approvals_approval_id_seq', GREATEST($1::bigint, (SELECT last_value FROM support.approvals_approval_id_seq)))", params: [e.approvalId] });
+    audit(w, 'approval_requested', at, { module: e.params.module ?? null, actor: e.by, detail: { approvalId: e.approvalId, action: e.action } });
+  },
+  approval_granted: (w, e, at) => {
+    once(w, {
+      sql: "UPDATE support.approvals SET decided_by = $2, decided_at = $3, state = 'approved' WHERE approval_id = $1 AND state = 'pending'",
+      params: [e.approvalId, e.by, at],
+      what: 'the approval request was decided concurrently',
+    });
+    audit(w, 'approval_granted', at, { module: e.module, actor: e.by, detail: { approvalId: e.approvalId, action: e.action, requestedBy: e.requestedBy } });
+  },
+  item_redeemed: (w, e, at) => {
+    once(w, { sql: 'INSERT INTO postal.redemptions (item_id, meter_id, location, at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', params: [e.itemId, e.meterId, e.location, at], what: 'the item was redeemed concurrently' });
+  },
+  item_scanned: (w, e, at) => {
+    w.statements.push({ sql: 'INSERT INTO postal.verifications (item_id, meter_id, location, valid, at) VALUES ($1, $2, $3, $4, $5)', params: [e.itemId, e.meterId, e.location, e.valid, at] });
+  },
+  recovery_logged: (w, e, at) => audit(w, 'recovery_logged', at, { module: e.module, actor: null, detail: { discarded: e.discarded } }),
+};
+
+/** Write one effect into the batch, at the time of the log record that carries it. */
+export function applyEffect(w: BatchWriter, e: LedgerEffect, place: EffectPlace): void {
+  (APPLIERS[e.kind] as Applier<EffectKind>)(w, e as never, new Date(place.atMs));
+}

@@ -1,0 +1,43 @@
+import type { Q } from './query.js';
+
+// membership.customers (written by ledger effects) and membership.sessions (not ledger state: a
+// session is a login on this database, and a recovered installation asks customers to log in again).
+
+export interface CustomerRow {
+  customerId: bigint;
+  username: string;
+  meterId: string;
+  registeredAt: Date | null;
+}
+
+const CUSTOMER_COLUMNS = `customer_id AS "customerId", username, meter_id AS "meterId", registered_at AS "registeredAt"`;
+
+export async function findCustomer(q: Q, username: string): Promise<CustomerRow | null> {
+  const r = await q.query<CustomerRow>(`SELECT ${CUSTOMER_COLUMNS} FROM membership.customers WHERE username = $1`, [username]);
+  return r.rows[0] ?? null;
+}
+
+export interface SessionRow {
+  customerId: bigint;
+  username: string;
+  meterId: string;
+  expiresAt: Date;
+}
+
+export async function insertSession(q: Q, tokenSha256: Buffer, customerId: bigint, expiresAt: Date): Promise<void> {
+  await q.query('INSERT INTO membership.sessions (token_sha256, customer_id, expires_at) VALUES ($1, $2, $3)', [tokenSha256, customerId, expiresAt]);
+}
+
+export async function findSession(q: Q, tokenSha256: Buffer): Promise<SessionRow | null> {
+  const r = await q.query<SessionRow>(
+    `SELECT s.customer_id AS "customerId", c.username, c.meter_id AS "meterId", s.expires_at AS "expiresAt"
+     FROM membership.sessions s JOIN membership.customers c USING (customer_id)
+     WHERE s.token_sha256 = $1 AND s.expires_at > now()`,
+    [tokenSha256],
+  );
+  return r.rows[0] ?? null;
+}
+
+export async function deleteSessions(q: Q, customerId: bigint): Promise<void> {
+  await q.query('DELETE FROM membership.sessions WHERE customer_id = $1', [customerId]);
+}

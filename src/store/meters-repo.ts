@@ -1,0 +1,72 @@
+import type { Tx } from './db.js';
+import type { Q } from './query.js';
+
+// postal.meters: the public certificate, the sealed package and the status verifiers need.
+// Writes come from ledger effects (apply-effect.ts), except the audit verifier's suspension.
+
+export interface MeterRow {
+  meterId: string;
+  certSerial: string;
+  certificatePem: string;
+  package: Buffer;
+  packageVersion: bigint;
+  assigned: boolean;
+  status: string;
+}
+
+const METER_COLUMNS = `meter_id AS "meterId", cert_serial AS "certSerial", certificate_pem AS "certificatePem",
+  package, package_version AS "packageVersion", assigned, status`;
+
+export async function getMeter(q: Q, meterId: string): Promise<MeterRow | null> {
+  const r = await q.query<MeterRow>(`SELECT ${METER_COLUMNS} FROM postal.meters WHERE meter_id = $1`, [meterId]);
+  return r.rows[0] ?? null;
+}
+
+/** One SELECT for every meter a batch touches. */
+export async function getMeters(tx: Tx, meterIds: readonly string[]): Promise<Map<string, MeterRow>> {
+  if (meterIds.length === 0) return new Map();
+  const r = await tx.query<MeterRow>(`SELECT ${METER_COLUMNS} FROM postal.meters WHERE meter_id = ANY($1::uuid[])`, [meterIds]);
+  return new Map(r.rows.map((m) => [m.meterId, m]));
+}
+
+export async function countUnassignedMeters(q: Q): Promise<number> {
+  const r = await q.query<{ n: bigint }>('SELECT count(*) AS n FROM postal.meters WHERE NOT assigned');
+  return Number(r.rows[0]!.n);
+}
+
+/** A pooled meter to offer a registration (the claim itself is a ledger effect, checked when it commits). */
+export async function findUnassignedMeter(q: Q, skip: number): Promise<MeterRow | null> {
+  const r = await q.query<MeterRow>(`SELECT ${METER_COLUMNS} FROM postal.meters WHERE NOT assigned ORDER BY created_at OFFSET $1 LIMIT 1`, [skip]);
+  return r.rows[0] ?? null;
+}
+
+/** The audit verifier's verdict on a meter whose register continuity broke (derived from the log). */
+export async function suspendMeter(q: Q, meterId: string, reason: string): Promise<void> {
+  await q.query("UPDATE postal.meters SET status = 'suspended', status_at = now(), status_reason = $2 WHERE meter_id = $1", [meterId, reason]);
+}
+
+export interface MeterStatusRow {
+  meterId: string;
+  certSerial: string;
+  certificatePem: string;
+  status: string;
+  statusAt: Date | null;
+  statusReason: string | null;
+}
+
+export async function getMeterStatus(q: Q, meterId: string): Promise<MeterStatusRow | null> {
+  const r = await q.query<MeterStatusRow>(
+    `SELECT meter_id AS "meterId", cert_serial AS "certSerial", certificate_pem AS "certificatePem", status,
+            status_at AS "statusAt", status_reason AS "statusReason" FROM postal.meters WHERE meter_id = $1`,
+    [meterId],
+  );
+  return r.rows[0] ?? null;
+}
+
+export async function listInactiveMeters(q: Q): Promise<MeterStatusRow[]> {
+  const r = await q.query<MeterStatusRow>(
+    `SELECT meter_id AS "meterId", cert_serial AS "certSerial", '' AS "certificatePem", status,
+            status_at AS "statusAt", status_reason AS "statusReason" FROM postal.meters WHERE status <> 'active' ORDER BY status_at`,
+  );
+  return r.rows;
+}

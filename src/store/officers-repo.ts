@@ -1,0 +1,19 @@
+import type { Q } from './query.js';
+
+// membership.officers: created by the officer_created ledger effect; `vaultmeter init` inserts the
+// first security officer, before any module runs (every backup holds it).
+
+export interface OfficerRow {
+  username: string;
+  passwordHash: string;
+  role: string;
+}
+
+export async function findOfficer(q: Q, username: string): Promise<OfficerRow | null> {
+  const r = await q.query<OfficerRow>('SELECT username, password_hash AS "passwordHash", role FROM membership.officers WHERE username = $1', [username]);
+  return r.rows[0] ?? null;
+}
+
+export async function insertFirstOfficer(q: Q, username: string, passwordHash: string): Promise<void> {
+  await q.query("INSERT INTO membership.officers (username, password_hash, role) VALUES ($1, $2, 'security_officer')", [username, passwordHash]);
+}

@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_DECLARED_EFFECTS } from '../../../src/constants.js';
+import { checkDeclaredEffects, checkEffect, EFFECT_KINDS, EFFECT_SCHEMAS, effectsOf, EffectError, SERVER_DECLARED, type LedgerEffect } from '../../../src/ledger/index.js';
+import { APPLIERS, applyEffect, BatchWriter } from '../../../src/store/index.js';
+
+const METER = '0b0e7c0e-7c47-4d7e-9f5e-6d1f3d0c9a11';
+const ITEM = 'ab'.repeat(16);
+const pkg = (version: string) => ({ meterId: METER, version, sealed: Buffer.from(`package v${version}`).toString('base64') });
+const response = (op: string, status = 'ok', result: Record<string, string> = {}) => ({ op, status, result });
+
+/** A queryable that records statements and answers each with `rowCount`. */
+function recorder(rowCount: (sql: string, params: unknown[]) => number = (_sql, params) => (Array.isArray(params[0]) ? params[0].length : 1)) {
+  const calls: { sql: string; params: unknown[] }[] = [];
+  return {
+    calls,
+    query: async (sql: string, params: unknown[] = []) => {
+      calls.push({ sql, params });
+      return { rowCount: rowCount(sql, params), rows: [] };
+    },
+  };
+}
+
+describe('the ledger effect catalogue', () => {
+  it('has a schema and an applier for every kind, and nothing else', () => {
+    expect(Object.keys(EFFECT_SCHEMAS).sort()).toEqual([...EFFECT_KINDS].sort());
+    expect(Object.keys(APPLIERS).sort()).toEqual([...EFFECT_KINDS].sort());
+    for (const kind of EFFECT_KINDS) expect(typeof APPLIERS[kind], kind).toBe('function');
+  });
+
+  it('derives well-formed effects for every package op', () => {
+    const cases: [Parameters<typeof effectsOf>[0], Parameters<typeof effectsOf>[1], Parameters<typeof effectsOf>[2], string[]][] = [
+      ['provision', { licensingZip: '20260' }, { package: pkg('1'), meterId: METER, certSerialHex: 'aa', certificatePem: 'PEM' }, ['meter_provisioned']],
+      ['registerBegin', { pkg: pkg('1'), effects: [{ kind: 'customer_claimed', username: 'ann', meterId: METER }] }, { package: pkg('2') }, ['package_stored', 'customer_claimed']],
+      ['registerComplete', { pkg: pkg('2') }, { package: pkg('3'), response: response('register') }, ['package_stored', 'customer_registered']],
+      ['fund', { pkg: pkg('3'), amountMills: '5000', actor: 'officer' }, { package: pkg('4') }, ['package_stored', 'meter_funded']],
+      ['audit', { pkg: pkg('4'), actor: 'officer' }, { package: pkg('5') }, ['package_stored', 'meter_audited']],
+      ['challenge', { pkg: pkg('5') }, { package: pkg('6'), response: response('challenge') }, ['package_stored']],
+      ['command', { pkg: pkg('6') }, { package: pkg('7'), item: 'aXRlbQ==', response: response('print', 'ok', { itemId: ITEM, itemSerial: '1', amountMills: '730', kind: 'postage' }) }, ['package_stored', 'item_printed']],
+      ['command', { pkg: pkg('7') }, { package: pkg('8'), response: response('refund', 'ok', { itemId: ITEM }) }, ['package_stored', 'item_refunded']],
+      ['command', { pkg: pkg('8') }, { package: pkg('9'), response: response('password') }, ['package_stored', 'password_changed']],
+      ['command', { pkg: pkg('9') }, { package: pkg('10'), response: response('login', 'invalid_credentials'), error: { code: 'invalid_credentials', extra: { remainingAttempts: 0 } } }, ['package_stored', 'meter_locked']],
+      ['command', { pkg: pkg('10') }, { package: pkg('11'), response: response('print', 'insufficient_funds'), error: { code: 'insufficient_funds' } }, ['package_stored']],
+      ['command', { pkg: pkg('11') }, { package: pkg('12'), response: response('withdraw') }, ['package_stored', 'meter_withdrawn']],
+      ['log', { effects: [{ kind: 'meter_revoked', meterId: METER, officer: 'o', reason: 'r' }] }, {}, ['meter_revoked']],
+    ];
+    for (const [op, args, result, kinds] of cases) {
+      const effects = effectsOf(op, args, result);
+      expect(effects.map((e) => e.kind), op).toEqual(kinds);
+      for (const e of effects) expect(checkEffect(e)).toBe(e);
+    }
+    const stored = effectsOf('fund', { pkg: pkg('3'), amountMills: '5000', actor: 'o' }, { package: pkg('4') })[0];
+    expect(stored).toEqual({ kind: 'package_stored', meterId: METER, fromVersion: '3', toVersion: '4', sealed: pkg('4').sealed });
+  });
+
+  it('refuses unknown kinds, extra or missing fields, and kinds the server may not declare', () => {
+    expect(() => checkEffect({ kind: 'money_printed', meterId: METER })).toThrow(EffectError);
+    expect(() => checkEffect({ kind: 'item_refunded', meterId: METER, itemId: ITEM, amountMills: '5' })).toThrow(/item_refunded/);
+    expect(() => checkEffect({ kind: 'item_refunded', meterId: METER })).toThrow(/itemId/);
+    expect(() => checkEffect(null)).toThrow(EffectError);
+    expect(() => checkDeclaredEffects([{ kind: 'package_stored', meterId: METER, fromVersion: '1', toVersion: '2', sealed: '' }])).toThrow(/may not declare/);
+    expect(() => checkDeclaredEffects([{ kind: 'meter_funded', meterId: METER, amountMills: '5000000', officer: 'x' }])).toThrow(/may not declare/);
+    const revoke = { kind: 'meter_revoked', meterId: METER, officer: 'o', reason: 'r' };
+    expect(checkDeclaredEffects([revoke])).toEqual([revoke]);
+    expect(() => checkDeclaredEffects(Array(MAX_DECLARED_EFFECTS + 1).fill(revoke))).toThrow(/at most/);
+    expect(() => checkDeclaredEffects('nope')).toThrow(EffectError);
+    expect(checkDeclaredEffects(undefined)).toEqual([]);
+    for (const k of SERVER_DECLARED) expect(['package_stored', 'item_printed', 'meter_funded', 'meter_provisioned']).not.toContain(k);
+  });
+});
+
+describe('applyEffect and the batch writer', () => {
+  const at = { atMs: Date.UTC(2026, 10, 29, 12), logId: 'M1' };
+  const effects: LedgerEffect[] = [
+    { kind: 'package_stored', meterId: METER, fromVersion: '1', toVersion: '2', sealed: 'AA==' },
+    { kind: 'package_stored', meterId: METER, fromVersion: '2', toVersion: '3', sealed: 'AQ==' },
+    { kind: 'item_refunded', meterId: METER, itemId: ITEM },
+  ];
+
+  it('replay keeps the newest package per meter and tolerates rows already there', async () => {
+    const w = new BatchWriter('replay');
+    for (const e of effects) applyEffect(w, e, at);
+    const db = recorder(() => 0);
+    await w.flush(db);
+    const update = db.calls.find((c) => c.sql.includes('UPDATE postal.meters m SET package'))!;
+    expect(update.sql).toContain('m.package_version < v.to_version');
+    expect(update.params[5]).toEqual(['3']);
+    expect(db.calls.some((c) => c.sql.includes('refunded_at = $2') && (c.params[1] as Date).getTime() === at.atMs)).toBe(true);
+  });
+
+  it('live is a compare-and-set: a row that is not where it was read aborts with conflict', async () => {
+    const w = new BatchWriter('live');
+    applyEffect(w, effects[0]!, at);
+    await expect(w.flush(recorder(() => 0))).rejects.toMatchObject({ code: 'conflict' });
+    const w2 = new BatchWriter('live');
+    applyEffect(w2, effects[2]!, at);
+    await expect(w2.flush(recorder(() => 0))).rejects.toMatchObject({ code: 'conflict' });
+    const w3 = new BatchWriter('live');
+    applyEffect(w3, effects[0]!, at);
+    applyEffect(w3, effects[2]!, at);
+    const ok = recorder();
+    await w3.flush(ok);
+    expect(ok.calls.find((c) => c.sql.includes('SET package'))!.sql).toContain('m.package_version = v.from_version');
+  });
+
+  it('writes the rows of an effect at the time of its record', async () => {
+    const w = new BatchWriter('replay');
+    applyEffect(w, { kind: 'meter_revoked', meterId: METER, officer: 'olga', reason: 'fraud' }, at);
+    const db = recorder();
+    await w.flush(db);
+    expect(db.calls.map((c) => c.sql.split(' ').slice(0, 3).join(' '))).toEqual(['UPDATE postal.meters SET', 'INSERT INTO support.operator_actions', 'INSERT INTO support.audit_events']);
+    for (const c of db.calls) expect(c.params.some((p) => p instanceof Date && p.getTime() === at.atMs)).toBe(true);
+  });
+});
