@@ -28,7 +28,7 @@ export default tseslint.config(
   },
   {
     // The launcher and the tool configs are plain Node scripts (ESM and, for dependency-cruiser, CommonJS).
-    files: ['**/*.js', '**/*.cjs'],
+    files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     languageOptions: {
       globals: { process: 'readonly', console: 'readonly', URL: 'readonly', module: 'writable', require: 'readonly', __dirname: 'readonly' },
     },
