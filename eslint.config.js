@@ -20,8 +20,8 @@ export default tseslint.config(
     languageOptions: { ecmaVersion: 2022, sourceType: 'module' },
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
-      // `_`-prefixed names mark parameters kept for a signature.
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      // `_`-prefixed names mark parameters kept for a signature; `{ a, ...rest }` may name `a` only to leave it out of `rest`.
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true }],
       // TypeScript itself reports undefined names; the JS rule does not know Node's and DOM's globals.
       'no-undef': 'off',
     },
