@@ -24,7 +24,6 @@
 import { mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { MeterClient } from '../src/client/index.js';
 import { Profile } from '../src/client/profile.js';
 import { pgClusterAvailable, query as ownerQuery, startPgCluster, type PgCluster } from '../test/system/pg-cluster.js';
@@ -328,67 +327,80 @@ async function main(): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'vmdur-'));
   let cluster: PgCluster | null = null;
   try {
-    const embedded: Running[] = [];
-    try {
-      for (const level of levels.filter((l) => GROUP[l] === 'embedded')) {
-        if (level === 'local') {
-          embedded.push(await bringUp(level, { VAULTMETER_DURABILITY: 'local' }));
-        } else {
-          const dir = join(work, 'shipped-target');
-          await mkdir(dir, { recursive: true });
-          embedded.push(await bringUp(level, { VAULTMETER_DURABILITY: 'shipped', VAULTMETER_SHIP_TARGETS: dir }));
-        }
-      }
-      if (embedded.length > 0) {
-        log(`measuring ${embedded.map((r) => r.level).join(', ')}: ${ROUNDS} rounds × ${fmt(SECONDS / ROUNDS, 1)} s each (after ${WARMUP_SECONDS} s warm-up), ${CLIENTS} clients`);
-        await measureGroup(embedded, async (r) => {
-          const version = (await ownerQuery<{ v: string }>(r.sys.ownerUrl, "SELECT current_setting('server_version') AS v"))[0]!.v;
-          return r.level === 'shipped' ? `PostgreSQL ${version}; ${await shippedCheck(r.sys, `dir:${join(work, 'shipped-target')}`)}` : `PostgreSQL ${version}`;
-        });
-        for (const r of embedded) results.set(r.level, summarize(r));
-      }
-    } finally {
-      await stopAll(embedded);
-    }
+    await measureEmbedded(levels.filter((l) => GROUP[l] === 'embedded'), work, results);
     const pgLevels = levels.filter((l) => GROUP[l] === 'pg15');
     if (pgLevels.length > 0) {
       log(`starting the PostgreSQL 15 primary + synchronous standby (fsync ${PG_FSYNC ? 'on' : 'off'})`);
       cluster = await startPgCluster({ synchronous: true, fsync: PG_FSYNC });
-      const c = cluster;
-      const version = (await ownerQuery<{ v: string }>(c.primaryUrl, "SELECT current_setting('server_version') AS v"))[0]!.v;
-      log(`  PostgreSQL ${version}; primary :${c.primaryPort}, standby :${c.standbyPort}`);
-      // Each level is its own installation in its own database of the one cluster, all up at once. They share the
-      // cluster-wide role vaultmeter_app, whose password each start resets: let that role in from 127.0.0.1 without
-      // one (the same for every level), so the earlier installations' connections keep working.
-      const hba = join(c.dir, 'primary', 'pg_hba.conf');
-      await writeFile(hba, `host all vaultmeter_app 127.0.0.1/32 trust\n${await readFile(hba, 'utf8')}`);
-      await ownerQuery(c.primaryUrl, 'SELECT pg_reload_conf()');
-      const group: Running[] = [];
-      try {
-        for (const level of pgLevels) {
-          const database = `vm_bench_${level.replace(/-/g, '_')}`;
-          await ownerQuery(c.primaryUrl, `CREATE DATABASE ${database}`);
-          // pg15-local: the same cluster with the same standby streaming, but commits do not wait for it.
-          if (level === 'pg15-local') await ownerQuery(c.primaryUrl, `ALTER DATABASE ${database} SET synchronous_commit = local`);
-          const url = new URL(c.primaryUrl);
-          url.pathname = `/${database}`;
-          const dataDirs = [join(c.dir, 'primary'), join(c.dir, 'standby')];
-          group.push(await bringUp(level, { DATABASE_URL: url.toString(), VAULTMETER_DURABILITY: level === 'replica' ? 'replica' : 'local' }, dataDirs));
-        }
-        const sync = await ownerQuery(c.primaryUrl, "SELECT 1 FROM pg_stat_replication WHERE application_name = $1 AND sync_state = 'sync'", [c.standbyName]);
-        if (sync.length === 0) throw new Error('the standby is not synchronous');
-        log(`measuring ${group.map((r) => r.level).join(', ')}: ${ROUNDS} rounds × ${fmt(SECONDS / ROUNDS, 1)} s each (after ${WARMUP_SECONDS} s warm-up), ${CLIENTS} clients`);
-        await measureGroup(group, (r) => standbyCheck(c, `vm_bench_${r.level.replace(/-/g, '_')}`));
-        for (const r of group) results.set(r.level, summarize(r));
-      } finally {
-        await stopAll(group);
-      }
+      await measurePg15(cluster, pgLevels, results);
     }
   } finally {
     await cluster?.stop().catch((e) => log(`could not stop the PostgreSQL 15 cluster: ${(e as Error).message}`));
     await rm(work, { recursive: true, force: true });
   }
+  await report(results);
+}
 
+/** The levels on the embedded PostgreSQL, up at once and measured in alternating slices. */
+async function measureEmbedded(levels: readonly Level[], work: string, results: Map<Level, Measured>): Promise<void> {
+  const embedded: Running[] = [];
+  try {
+    for (const level of levels) {
+      if (level === 'local') {
+        embedded.push(await bringUp(level, { VAULTMETER_DURABILITY: 'local' }));
+      } else {
+        const dir = join(work, 'shipped-target');
+        await mkdir(dir, { recursive: true });
+        embedded.push(await bringUp(level, { VAULTMETER_DURABILITY: 'shipped', VAULTMETER_SHIP_TARGETS: dir }));
+      }
+    }
+    if (embedded.length > 0) {
+      log(`measuring ${embedded.map((r) => r.level).join(', ')}: ${ROUNDS} rounds × ${fmt(SECONDS / ROUNDS, 1)} s each (after ${WARMUP_SECONDS} s warm-up), ${CLIENTS} clients`);
+      await measureGroup(embedded, async (r) => {
+        const version = (await ownerQuery<{ v: string }>(r.sys.ownerUrl, "SELECT current_setting('server_version') AS v"))[0]!.v;
+        return r.level === 'shipped' ? `PostgreSQL ${version}; ${await shippedCheck(r.sys, `dir:${join(work, 'shipped-target')}`)}` : `PostgreSQL ${version}`;
+      });
+      for (const r of embedded) results.set(r.level, summarize(r));
+    }
+  } finally {
+    await stopAll(embedded);
+  }
+}
+
+/** The levels on the PostgreSQL 15 cluster, each in its own database, up at once and measured in alternating slices. */
+async function measurePg15(c: PgCluster, pgLevels: readonly Level[], results: Map<Level, Measured>): Promise<void> {
+  const version = (await ownerQuery<{ v: string }>(c.primaryUrl, "SELECT current_setting('server_version') AS v"))[0]!.v;
+  log(`  PostgreSQL ${version}; primary :${c.primaryPort}, standby :${c.standbyPort}`);
+  // Each level is its own installation in its own database of the one cluster, all up at once. They share the
+  // cluster-wide role vaultmeter_app, whose password each start resets: let that role in from 127.0.0.1 without
+  // one (the same for every level), so the earlier installations' connections keep working.
+  const hba = join(c.dir, 'primary', 'pg_hba.conf');
+  await writeFile(hba, `host all vaultmeter_app 127.0.0.1/32 trust\n${await readFile(hba, 'utf8')}`);
+  await ownerQuery(c.primaryUrl, 'SELECT pg_reload_conf()');
+  const group: Running[] = [];
+  try {
+    for (const level of pgLevels) {
+      const database = `vm_bench_${level.replace(/-/g, '_')}`;
+      await ownerQuery(c.primaryUrl, `CREATE DATABASE ${database}`);
+      // pg15-local: the same cluster with the same standby streaming, but commits do not wait for it.
+      if (level === 'pg15-local') await ownerQuery(c.primaryUrl, `ALTER DATABASE ${database} SET synchronous_commit = local`);
+      const url = new URL(c.primaryUrl);
+      url.pathname = `/${database}`;
+      const dataDirs = [join(c.dir, 'primary'), join(c.dir, 'standby')];
+      group.push(await bringUp(level, { DATABASE_URL: url.toString(), VAULTMETER_DURABILITY: level === 'replica' ? 'replica' : 'local' }, dataDirs));
+    }
+    const sync = await ownerQuery(c.primaryUrl, "SELECT 1 FROM pg_stat_replication WHERE application_name = $1 AND sync_state = 'sync'", [c.standbyName]);
+    if (sync.length === 0) throw new Error('the standby is not synchronous');
+    log(`measuring ${group.map((r) => r.level).join(', ')}: ${ROUNDS} rounds × ${fmt(SECONDS / ROUNDS, 1)} s each (after ${WARMUP_SECONDS} s warm-up), ${CLIENTS} clients`);
+    await measureGroup(group, (r) => standbyCheck(c, `vm_bench_${r.level.replace(/-/g, '_')}`));
+    for (const r of group) results.set(r.level, summarize(r));
+  } finally {
+    await stopAll(group);
+  }
+}
+
+/** Writes bench/results/durability.json and durability.md, and prints the table. */
+async function report(results: Map<Level, Measured>): Promise<void> {
   const ratio = (l: Level) => {
     const b = results.get(BASELINE[l]);
     const m = results.get(l)!;

@@ -100,6 +100,28 @@ function signaturesPerSec(seconds: number): number {
 
 const fmt = (n: number | null, digits = 0) => (n === null || Number.isNaN(n) ? 'n/a' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
 
+/** With the main module count: registers exact after the print run, then verify/s, fund/s and pgbench on the same PostgreSQL. */
+async function measureAround(sys: BenchSystem, clients: LeanClient[]) {
+  const registers = await checkRegisters(sys, clients);
+  log(`  registers exact: ${registers.exact}`);
+  const verifySample = await clients[0]!.command('print', printParams());
+  const itemBase64 = String((verifySample.item as { itemBase64: string }).itemBase64);
+  const v = await closedLoop(clients, Math.min(SECONDS, 10), () => fetch(`${sys.url}/v1/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ itemBase64 }) }).then((r) => { if (r.status !== 200) throw new Error(`verify ${r.status}`); }));
+  const verifyPerSec = v.ok / Math.min(SECONDS, 10);
+  const basic = `Basic ${Buffer.from(`${sys.officer.user}:${sys.officer.password}`).toString('base64')}`;
+  const f = await closedLoop(clients.slice(0, Math.min(16, clients.length)), Math.min(SECONDS, 10), async (c) => {
+    const i = clients.indexOf(c);
+    const r = await fetch(`${sys.url}/v1/admin/fund`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: basic }, body: JSON.stringify({ user: `bench${i}`, amountMills: '1' }) });
+    if (r.status !== 200) throw new Error(`fund ${r.status}`);
+  });
+  const fundPerSec = f.ok / Math.min(SECONDS, 10);
+  log(`  verify ${fmt(verifyPerSec)}/s, fund ${fmt(fundPerSec)}/s`);
+  log(`running pgbench (${CLIENTS} clients, ${PGBENCH_SECONDS} s) against the same PostgreSQL`);
+  const pgb = await pgbenchTps(sys.ownerUrl, CLIENTS, PGBENCH_SECONDS);
+  log(`  pgbench: ${fmt(pgb.tps)} TPS (${pgb.note})`);
+  return { registers, verifyPerSec, fundPerSec, pgb };
+}
+
 async function main(): Promise<void> {
   log(`Vaultmeter throughput: ${CLIENTS} clients, ${SECONDS} s, ${MODULES} modules (scaling ${SCALING.join(', ')})`);
   const sigs = signaturesPerSec(3);
@@ -121,23 +143,7 @@ async function main(): Promise<void> {
       runs.push(run);
       if (modules === MODULES && !main) {
         main = run;
-        registers = await checkRegisters(sys, clients);
-        log(`  registers exact: ${registers.exact}`);
-        const verifySample = await clients[0]!.command('print', printParams());
-        const itemBase64 = String((verifySample.item as { itemBase64: string }).itemBase64);
-        const v = await closedLoop(clients, Math.min(SECONDS, 10), () => fetch(`${sys.url}/v1/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ itemBase64 }) }).then((r) => { if (r.status !== 200) throw new Error(`verify ${r.status}`); }));
-        verifyPerSec = v.ok / Math.min(SECONDS, 10);
-        const basic = `Basic ${Buffer.from(`${sys.officer.user}:${sys.officer.password}`).toString('base64')}`;
-        const f = await closedLoop(clients.slice(0, Math.min(16, clients.length)), Math.min(SECONDS, 10), async (c) => {
-          const i = clients.indexOf(c);
-          const r = await fetch(`${sys.url}/v1/admin/fund`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: basic }, body: JSON.stringify({ user: `bench${i}`, amountMills: '1' }) });
-          if (r.status !== 200) throw new Error(`fund ${r.status}`);
-        });
-        fundPerSec = f.ok / Math.min(SECONDS, 10);
-        log(`  verify ${fmt(verifyPerSec)}/s, fund ${fmt(fundPerSec)}/s`);
-        log(`running pgbench (${CLIENTS} clients, ${PGBENCH_SECONDS} s) against the same PostgreSQL`);
-        pgb = await pgbenchTps(sys.ownerUrl, CLIENTS, PGBENCH_SECONDS);
-        log(`  pgbench: ${fmt(pgb.tps)} TPS (${pgb.note})`);
+        ({ registers, verifyPerSec, fundPerSec, pgb } = await measureAround(sys, clients));
       }
     } finally {
       await sys.stop();

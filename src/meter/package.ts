@@ -92,7 +92,7 @@ export function encodePackage(p: MeterPackage): Buffer {
 
 /** Decodes and validates a package; throws on any malformed field (a sealed package that decodes badly is corrupt). */
 export function decodePackage(bytes: Uint8Array): MeterPackage {
-  const d = JSON.parse(Buffer.from(bytes).toString('utf8')) as Record<string, any>;
+  const d = JSON.parse(Buffer.from(bytes).toString('utf8')) as Record<string, unknown>;
   if (d.f !== FORMAT) throw new Error(`unknown package format ${String(d.f)}`);
   const buf = (v: unknown): Buffer => {
     if (typeof v !== 'string') throw new Error('package field is not base64');
@@ -108,9 +108,12 @@ export function decodePackage(bytes: Uint8Array): MeterPackage {
     return v;
   };
   const optNum = (v: unknown): number | null => (v === null ? null : num(v));
-  const verifier = (v: any): PasswordVerifier => ({ salt: buf(v?.salt), hash: buf(v?.hash) });
-  if (!(METER_STATES as readonly string[]).includes(d.state)) throw new Error('package state is unknown');
-  const pending = d.pendingRegistration;
+  const verifier = (v: unknown): PasswordVerifier => {
+    const o = (v ?? {}) as Record<string, unknown>;
+    return { salt: buf(o.salt), hash: buf(o.hash) };
+  };
+  if (!(METER_STATES as readonly unknown[]).includes(d.state)) throw new Error('package state is unknown');
+  const pending = d.pendingRegistration as Record<string, unknown> | null | undefined;
   return {
     meterId: String(d.meterId),
     version: big(d.version),

@@ -49,7 +49,7 @@ export async function readConfig(home: string): Promise<InstallationConfig> {
   try {
     return JSON.parse(await readFile(p, 'utf8')) as InstallationConfig;
   } catch (e) {
-    throw new Error(`cannot read ${p}: ${(e as Error).message}. Run \`vaultmeter init\` first.`);
+    throw new Error(`cannot read ${p}: ${(e as Error).message}. Run \`vaultmeter init\` first.`, { cause: e });
   }
 }
 

@@ -54,19 +54,7 @@ export async function runShipper(): Promise<void> {
   // Continuous shipping idles with a growing pause, and wakes at once when an API server says an
   // answer is waiting for its log record (the `shipped` durability level).
   let idleMs = SHIP_CONTINUOUS_IDLE_MS;
-  let wake: (() => void) | null = null;
-  lock.on('notification', () => wake?.());
-  await lock.query(`LISTEN ${COMMITTED_CHANNEL}`);
-  const pause = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const t = setTimeout(done, ms);
-      function done() {
-        clearTimeout(t);
-        wake = null;
-        resolve();
-      }
-      wake = done;
-    });
+  const pause = await pauseUntilCommit(lock);
   let failures = 0;
   while (!stopping) {
     try {
@@ -91,6 +79,23 @@ export async function runShipper(): Promise<void> {
   await lock.end().catch(() => {});
   await db.end();
   process.exit(0);
+}
+
+/** A pause that ends early when an API server notifies COMMITTED_CHANNEL on this connection. */
+async function pauseUntilCommit(lock: pg.Client): Promise<(ms: number) => Promise<void>> {
+  let wake: (() => void) | null = null;
+  lock.on('notification', () => wake?.());
+  await lock.query(`LISTEN ${COMMITTED_CHANNEL}`);
+  return (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        wake = null;
+        resolve();
+      }
+      wake = done;
+    });
 }
 
 async function tryLock(c: pg.Client): Promise<boolean> {

@@ -38,6 +38,18 @@ export async function loadPassphrase(home: string): Promise<{ passphrase: string
 }
 
 
+/** The modules' settings from the environment, as command-line flags. */
+function moduleSettingsFromEnv(): string[] {
+  return [
+    '--refund-window-days',
+    String(intFromEnv('VAULTMETER_REFUND_WINDOW_DAYS', DEFAULT_REFUND_WINDOW_DAYS, 0, MAX_REFUND_WINDOW_DAYS)),
+    '--ring-size',
+    String(intFromEnv('VAULTMETER_RING_SIZE', DEFAULT_RING_SIZE, MIN_RING_SIZE, MAX_RING_SIZE)),
+    '--audit-interval-days',
+    String(intFromEnv('VAULTMETER_AUDIT_INTERVAL_DAYS', DEFAULT_AUDIT_INTERVAL_DAYS, 1, 3650)),
+  ];
+}
+
 /** Environment for children, without the passphrase: only modules get it, and only on stdin. */
 function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env = { ...process.env, ...extra };
@@ -53,14 +65,7 @@ function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 export async function startSystem(opts: StartOptions): Promise<RunningSystem> {
   const config = await readConfig(opts.home);
   const { passphrase } = await loadPassphrase(opts.home);
-  const moduleSettings = [
-    '--refund-window-days',
-    String(intFromEnv('VAULTMETER_REFUND_WINDOW_DAYS', DEFAULT_REFUND_WINDOW_DAYS, 0, MAX_REFUND_WINDOW_DAYS)),
-    '--ring-size',
-    String(intFromEnv('VAULTMETER_RING_SIZE', DEFAULT_RING_SIZE, MIN_RING_SIZE, MAX_RING_SIZE)),
-    '--audit-interval-days',
-    String(intFromEnv('VAULTMETER_AUDIT_INTERVAL_DAYS', DEFAULT_AUDIT_INTERVAL_DAYS, 1, 3650)),
-  ];
+  const moduleSettings = moduleSettingsFromEnv();
   const p = paths(opts.home);
   await mkdir(p.runDir, { recursive: true, mode: 0o700 });
   let stopping = false;

@@ -226,25 +226,8 @@ async function verifyLog(target: ShipTarget, logId: string, files: readonly Segm
       tick();
       continue;
     }
-    let at: At | null = null;
-    if (file.first === 0n || file.first > file.last) {
-      at = { code: 'segment_malformed', line: null, seq: null, message: `the file name says records ${file.first}..${file.last}, which is not a run of records (first must be ≥ 1 and ≤ last)` };
-    } else if (file.first > nextSeq) {
-      const missing = file.first - 1n === nextSeq ? `record ${nextSeq} is` : `records ${nextSeq}..${file.first - 1n} are`;
-      at = {
-        code: 'sequence_gap',
-        line: 1,
-        seq: nextSeq,
-        message: prevKey === null ? `the log starts at record ${file.first}: ${missing} missing (no segment holds them)` : `${missing} missing: no segment between ${prevKey} and this one`,
-      };
-    } else if (file.first < nextSeq) {
-      at = {
-        code: 'sequence_overlap',
-        line: 1,
-        seq: file.first,
-        message: `this segment starts at record ${file.first}, but ${prevKey ?? 'an earlier segment'} already holds the records up to ${nextSeq - 1n}${file.last < nextSeq ? ' (a duplicate)' : ''}`,
-      };
-    } else {
+    let at = segmentPosition(file, nextSeq, prevKey);
+    if (at === null) {
       const r = await verifySegment(target, logId, file, prevHash, prevKey, cert.key, certKey);
       if ('problem' in r) at = r.problem;
       else {
@@ -263,6 +246,31 @@ async function verifyLog(target: ShipTarget, logId: string, files: readonly Segm
     tick();
   }
   return report(certificate);
+}
+
+/** Where a segment file sits in its log: a problem when its name is not the next run of records. */
+function segmentPosition(file: SegmentFile, nextSeq: bigint, prevKey: string | null): At | null {
+  if (file.first === 0n || file.first > file.last) {
+    return { code: 'segment_malformed', line: null, seq: null, message: `the file name says records ${file.first}..${file.last}, which is not a run of records (first must be ≥ 1 and ≤ last)` };
+  }
+  if (file.first > nextSeq) {
+    const missing = file.first - 1n === nextSeq ? `record ${nextSeq} is` : `records ${nextSeq}..${file.first - 1n} are`;
+    return {
+      code: 'sequence_gap',
+      line: 1,
+      seq: nextSeq,
+      message: prevKey === null ? `the log starts at record ${file.first}: ${missing} missing (no segment holds them)` : `${missing} missing: no segment between ${prevKey} and this one`,
+    };
+  }
+  if (file.first < nextSeq) {
+    return {
+      code: 'sequence_overlap',
+      line: 1,
+      seq: file.first,
+      message: `this segment starts at record ${file.first}, but ${prevKey ?? 'an earlier segment'} already holds the records up to ${nextSeq - 1n}${file.last < nextSeq ? ' (a duplicate)' : ''}`,
+    };
+  }
+  return null;
 }
 
 async function moduleCertificate(
@@ -319,35 +327,13 @@ async function verifySegment(
   publicKey: KeyObject,
   certKey: string,
 ): Promise<SegmentResult> {
-  let bytes: Buffer | null;
-  try {
-    bytes = await target.get(file.key);
-  } catch (err) {
-    return { problem: { code: 'segment_unreadable', line: null, seq: null, message: `the segment cannot be read: ${(err as Error).message}` } };
-  }
-  if (bytes === null) return { problem: { code: 'segment_unreadable', line: null, seq: null, message: 'the segment disappeared while the log was being verified' } };
-  const parsed = parseSegment(bytes);
-  bytes = null; // the parsed form is all that is needed from here on
+  const parsed = await readSegment(target, file);
   if ('problem' in parsed) return parsed;
   const { head, records, structural } = parsed;
-
-  // The head (line 1): what it claims about this log, the file name and the previous segment; then its signature.
+  const headProblem = checkHead(head, file, logId, prevHash, prevKey, publicKey, certKey);
+  if (headProblem) return headProblem;
   const first = BigInt(head.firstSeq);
   const last = BigInt(head.lastSeq);
-  const atHead = (code: LogProblemCode, message: string): SegmentResult => ({ problem: { code, line: 1, seq: last, message } });
-  if (head.logId !== logId) return atHead('head_mismatch', `the head is for log ${JSON.stringify(head.logId)}, but the file is in log ${logId}`);
-  if (first !== file.first || last !== file.last) return atHead('head_mismatch', `the file name says records ${file.first}..${file.last}, the head says ${first}..${last}`);
-  if (head.prevHash !== prevHash) {
-    return atHead(
-      'head_mismatch',
-      prevKey === null
-        ? `the head's prevHash is ${head.prevHash}, but the first segment of a log must start from the genesis hash`
-        : `the head's prevHash is ${head.prevHash}, but ${prevKey} ends with record ${first - 1n} hashing to ${prevHash}`,
-    );
-  }
-  if (!headSignatureValid(publicKey, { logId, seq: last, hash: head.headHash, signature: head.headSignature })) {
-    return atHead('signature_invalid', `the head signature over (log ${logId}, record ${last}, hash ${head.headHash}) does not verify with the module certificate ${certKey}`);
-  }
 
   // The records (lines 2…), in order.
   let prev = prevHash;
@@ -397,20 +383,66 @@ async function verifySegment(
     lastAt = header.atMs;
   }
 
-  // The end: what the file structure said was wrong, else the head's claims about the last record.
+  return segmentEnd(records.length, head, prev, structural) ?? { records: records.length, headHash: head.headHash, firstAt, lastAt };
+}
+
+async function readSegment(target: ShipTarget, file: SegmentFile): Promise<Parsed> {
+  let bytes: Buffer | null;
+  try {
+    bytes = await target.get(file.key);
+  } catch (err) {
+    return { problem: { code: 'segment_unreadable', line: null, seq: null, message: `the segment cannot be read: ${(err as Error).message}` } };
+  }
+  if (bytes === null) return { problem: { code: 'segment_unreadable', line: null, seq: null, message: 'the segment disappeared while the log was being verified' } };
+  return parseSegment(bytes);
+}
+
+/** The head (line 1): what it claims about this log, the file name and the previous segment; then its signature. */
+function checkHead(
+  head: SegmentHead,
+  file: SegmentFile,
+  logId: string,
+  prevHash: string,
+  prevKey: string | null,
+  publicKey: KeyObject,
+  certKey: string,
+): SegmentResult | null {
+  const first = BigInt(head.firstSeq);
+  const last = BigInt(head.lastSeq);
+  const atHead = (code: LogProblemCode, message: string): SegmentResult => ({ problem: { code, line: 1, seq: last, message } });
+  if (head.logId !== logId) return atHead('head_mismatch', `the head is for log ${JSON.stringify(head.logId)}, but the file is in log ${logId}`);
+  if (first !== file.first || last !== file.last) return atHead('head_mismatch', `the file name says records ${file.first}..${file.last}, the head says ${first}..${last}`);
+  if (head.prevHash !== prevHash) {
+    return atHead(
+      'head_mismatch',
+      prevKey === null
+        ? `the head's prevHash is ${head.prevHash}, but the first segment of a log must start from the genesis hash`
+        : `the head's prevHash is ${head.prevHash}, but ${prevKey} ends with record ${first - 1n} hashing to ${prevHash}`,
+    );
+  }
+  if (!headSignatureValid(publicKey, { logId, seq: last, hash: head.headHash, signature: head.headSignature })) {
+    return atHead('signature_invalid', `the head signature over (log ${logId}, record ${last}, hash ${head.headHash}) does not verify with the module certificate ${certKey}`);
+  }
+  return null;
+}
+
+/** The end: what the file structure said was wrong, else the head's claims about the last record (`prev` is its hash). */
+function segmentEnd(count: number, head: SegmentHead, prev: string, structural: At | null): SegmentResult | null {
+  const first = BigInt(head.firstSeq);
+  const last = BigInt(head.lastSeq);
   if (structural) return { problem: structural };
-  const n = BigInt(records.length);
+  const n = BigInt(count);
   if (n === 0n) return { problem: { code: 'segment_truncated', line: 2, seq: first, message: `the segment holds no record; its head announces records ${first}..${last}` } };
   if (first + n - 1n < last) {
     const missing = first + n === last ? `record ${last} is` : `records ${first + n}..${last} are`;
     return {
-      problem: { code: 'segment_truncated', line: records.length + 2, seq: first + n, message: `${missing} missing: the signed head announces records up to ${last}, the file ends after line ${records.length + 1}` },
+      problem: { code: 'segment_truncated', line: count + 2, seq: first + n, message: `${missing} missing: the signed head announces records up to ${last}, the file ends after line ${count + 1}` },
     };
   }
   if (prev !== head.headHash) {
-    return { problem: { code: 'chain_broken', line: records.length + 1, seq: last, message: `record ${last} was altered: it hashes to ${prev}, but the signed head commits to ${head.headHash}` } };
+    return { problem: { code: 'chain_broken', line: count + 1, seq: last, message: `record ${last} was altered: it hashes to ${prev}, but the signed head commits to ${head.headHash}` } };
   }
-  return { records: records.length, headHash: head.headHash, firstAt, lastAt };
+  return null;
 }
 
 function headerOf(r: SegmentRecord): LogHeader | null {

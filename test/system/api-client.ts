@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { MeterClient } from '../../src/client/index.js';
+import type { LooseJson } from '../helpers/loose-json.js';
 
 export interface RawAnswer {
   status: number;
-  json: any;
+  json: LooseJson;
   headers: Headers;
 }
 
@@ -22,7 +23,7 @@ export async function rawCommand(
   client: MeterClient,
   op: string,
   params: Record<string, string>,
-  alter: (body: Record<string, any>) => void = () => {},
+  alter: (body: Record<string, LooseJson>) => void = () => {},
   headers: Record<string, string> = {},
 ): Promise<RawAnswer> {
   const { body } = client.buildRequest(op, params);

@@ -11,6 +11,7 @@ import { signHead } from '../../src/txlog/head.js';
 import { GENESIS_HASH } from '../../src/txlog/record.js';
 import { encodeSegment, SEGMENT_FORMAT, segmentKey, type SegmentHead } from '../../src/txlog/segment.js';
 import { DirectoryTarget } from '../../src/txlog/targets/index.js';
+import type { LooseJson } from '../helpers/loose-json.js';
 
 // `vaultmeter audit verify DIR` over a shipped log directory, run as the built CLI (npm run build first).
 
@@ -21,7 +22,7 @@ interface Run {
   code: number;
   stdout: string;
   stderr: string;
-  json: any;
+  json: LooseJson;
 }
 
 function run(args: string[], cwd?: string): Promise<Run> {
@@ -33,7 +34,7 @@ function run(args: string[], cwd?: string): Promise<Run> {
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
     child.on('close', (code) => {
-      let json: any = null;
+      let json: LooseJson = null;
       try {
         json = JSON.parse(stdout.trim().split('\n').pop() ?? '');
       } catch {
@@ -98,7 +99,7 @@ describe('vaultmeter audit verify', () => {
     expect(r.stderr).toBe('');
     expect(r.json).toMatchObject({ ok: true, target: `dir:${intact}`, segments: 4, records: 14, problems: [] });
     expect(r.json.ca.fingerprint256).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
-    expect(r.json.logs.map((l: any) => [l.logId, l.ok, l.segments, l.records, l.lastSeq])).toEqual([
+    expect(r.json.logs.map((l: LooseJson) => [l.logId, l.ok, l.segments, l.records, l.lastSeq])).toEqual([
       ['VM-0000BEEF', true, 2, 7, '7'],
       ['VM-0000CAFE', true, 2, 7, '7'],
     ]);
@@ -127,8 +128,8 @@ describe('vaultmeter audit verify', () => {
     expect(r.code, r.stderr).toBe(1);
     expect(r.json.ok).toBe(false);
     expect(r.json.problems).toEqual([{ code: 'record_hash_mismatch', logId: 'VM-0000CAFE', key, line: 3, seq: '6', message: expect.any(String) }]);
-    expect(r.json.logs.find((l: any) => l.logId === 'VM-0000BEEF').ok).toBe(true);
-    expect(r.json.logs.find((l: any) => l.logId === 'VM-0000CAFE')).toMatchObject({ ok: false, verifiedSegments: 1, records: 4, lastSeq: '4' });
+    expect(r.json.logs.find((l: LooseJson) => l.logId === 'VM-0000BEEF').ok).toBe(true);
+    expect(r.json.logs.find((l: LooseJson) => l.logId === 'VM-0000CAFE')).toMatchObject({ ok: false, verifiedSegments: 1, records: 4, lastSeq: '4' });
 
     const human = await run(['audit', 'verify', bad]);
     expect(human.code).toBe(1);

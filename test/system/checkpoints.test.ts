@@ -3,6 +3,7 @@ import { ApiError, MeterClient, type PrintedItem } from '../../src/client/index.
 import { officerHeaders, post } from './api-client.js';
 import { auditEvents, checkpointSeqs, restoreSnapshot, takeSnapshot } from './db-snapshot.js';
 import { startSystem, type TestSystem } from './harness.js';
+import type { LooseJson } from '../helpers/loose-json.js';
 
 const PW = 'correct horse battery';
 const RING = 3;
@@ -80,7 +81,7 @@ describe.each([1, 2])('stale database, halt threshold %i', (threshold) => {
       const modules = await sys.cli(['admin', 'modules', '--server', sys.url, '--officer', sys.officer.user, '--officer-password', sys.officer.password, '--json']);
       expect(modules.code, modules.stderr).toBe(0);
       expect(modules.json.halted).toBe(true);
-      expect(modules.json.modules.filter((m: any) => m.state === 'inhibited')).toHaveLength(threshold);
+      expect(modules.json.modules.filter((m: LooseJson) => m.state === 'inhibited')).toHaveLength(threshold);
 
       // Reads, verification and operator commands still work while halted.
       expect((await fetch(`${sys.url}/v1/ca`)).status).toBe(200);
@@ -111,7 +112,7 @@ describe.each([1, 2])('stale database, halt threshold %i', (threshold) => {
     /** The operator's recovery round: reinstate every inhibited module (dual control), clear the halt if set. */
     const round = async () => {
       const table = (await sys.cli(['admin', 'modules', ...officer])).json;
-      for (const m of table.modules.filter((x: any) => x.state === 'inhibited')) {
+      for (const m of table.modules.filter((x: LooseJson) => x.state === 'inhibited')) {
         const r = await sys.cli(['admin', 'modules', 'reinstate', '--module', m.serial, ...second]);
         expect(r.code, r.stderr).toBe(0);
         const a = await sys.cli(['admin', 'approve', r.json.approval.id, ...officer]);
@@ -143,8 +144,8 @@ describe.each([1, 2])('stale database, halt threshold %i', (threshold) => {
     if (threshold === 2) expect(rounds).toBe(1);
     const after = (await sys.cli(['admin', 'modules', ...officer])).json;
     expect(after.halted).toBe(false);
-    expect(after.modules.every((m: any) => m.state === 'active')).toBe(true);
-    const kinds = (await sys.cli(['admin', 'events', ...officer])).json.events.map((e: any) => e.kind);
+    expect(after.modules.every((m: LooseJson) => m.state === 'active')).toBe(true);
+    const kinds = (await sys.cli(['admin', 'events', ...officer])).json.events.map((e: LooseJson) => e.kind);
     for (const k of ['approval_requested', 'approval_granted', 'halt_cleared', 'module_reinstated', 'officer_created']) expect(kinds).toContain(k);
   });
 });
@@ -183,7 +184,7 @@ describe('checkpoint rows that are forged, foreign, or left behind by a failed c
       const rows = (await db.query('SELECT serial, checkpoint, checkpoint_mac FROM postal.modules ORDER BY serial')).rows;
       expect(rows).toHaveLength(2);
       const [a, b] = rows;
-      const put = (serial: string, r: any) => db.query('UPDATE postal.modules SET checkpoint = $2, checkpoint_mac = $3 WHERE serial = $1', [serial, r.checkpoint, r.checkpoint_mac]);
+      const put = (serial: string, r: { checkpoint: unknown; checkpoint_mac: unknown }) => db.query('UPDATE postal.modules SET checkpoint = $2, checkpoint_mac = $3 WHERE serial = $1', [serial, r.checkpoint, r.checkpoint_mac]);
       await put(a.serial, b);
       await put(b.serial, a);
       const e = await failure(client.balance());

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { LooseJson } from '../helpers/loose-json.js';
 
 // Plays "the database was swapped for a stale copy" (a restore, a lagging standby, an attacker):
 // copy the tables that a restore would roll back, and later put them back.
@@ -29,7 +30,7 @@ export async function checkpointSeqs(db: pg.Client): Promise<Map<string, bigint>
   return new Map(r.rows.map((row) => [row.serial as string, BigInt(row.checkpoint_seq)]));
 }
 
-export async function auditEvents(db: pg.Client, kind?: string): Promise<any[]> {
+export async function auditEvents(db: pg.Client, kind?: string): Promise<LooseJson[]> {
   const r = await db.query('SELECT * FROM support.audit_events WHERE $1::text IS NULL OR kind = $1 ORDER BY event_id', [kind ?? null]);
   return r.rows;
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { freePort } from '../../src/runtime/init.js';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
+import type { LooseJson } from '../helpers/loose-json.js';
 
 export const CLI = join(import.meta.dirname, '..', '..', 'bin', 'vaultmeter.js');
 
@@ -12,7 +13,7 @@ export interface CliResult {
   code: number;
   stdout: string;
   stderr: string;
-  json: any;
+  json: LooseJson;
 }
 
 export interface TestSystem {
@@ -35,7 +36,7 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv, cwd?: string): Pr
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     child.on('exit', (code) => {
-      let json: any = null;
+      let json: LooseJson = null;
       try {
         json = JSON.parse(stdout.trim().split('\n').pop() ?? '');
       } catch {

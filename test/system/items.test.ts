@@ -5,6 +5,7 @@ import { MeterClient } from '../../src/client/index.js';
 import { decodeItem, encodeItem, encodeSignedBytes } from '../../src/indicium/index.js';
 import { officerHeaders, post } from './api-client.js';
 import { startSystem, type TestSystem } from './harness.js';
+import type { LooseJson } from '../helpers/loose-json.js';
 
 const PW = 'correct horse battery';
 const today = () => new Date().toISOString().slice(0, 10);
@@ -126,7 +127,7 @@ describe('items, verification and redemption', () => {
     expect(v.json.valid).toBe(false);
     expect(v.json.reasons.join(' ')).toMatch(/revoked/);
     const list = await (await fetch(`${sys.url}/v1/revocations`)).json();
-    expect(list.meters.map((m: any) => m.status).sort()).toEqual(['revoked', 'withdrawn']);
+    expect(list.meters.map((m: LooseJson) => m.status).sort()).toEqual(['revoked', 'withdrawn']);
     await expect(hal.print(postage())).rejects.toMatchObject({ code: 'meter_revoked' });
   });
 

@@ -142,7 +142,7 @@ async function poll<T>(what: string, timeoutMs: number, probe: () => Promise<T |
 }
 
 /** One query on a fresh connection (for a cluster whose servers come and go). */
-export async function query<R extends pg.QueryResultRow = any>(url: string, sql: string, params: unknown[] = []): Promise<R[]> {
+export async function query<R extends pg.QueryResultRow = pg.QueryResultRow>(url: string, sql: string, params: unknown[] = []): Promise<R[]> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
@@ -150,6 +150,168 @@ export async function query<R extends pg.QueryResultRow = any>(url: string, sql:
   } finally {
     await c.end();
   }
+}
+
+/** The cluster's directory, its socket directory and the owner's password file, owned by the postgres user when run as root. */
+async function preparePgDir(dir: string, sockDir: string, password: string): Promise<string> {
+  if (asRoot()) {
+    assertTraversable(dir);
+    const { uid, gid } = pgUser();
+    await chown(dir, uid, gid);
+  }
+  await chmod(dir, 0o700);
+  await mkdir(sockDir, { mode: 0o700 });
+  const pwfile = join(dir, 'pwfile');
+  await writeFile(pwfile, `${password}\n`, { mode: 0o600 });
+  if (asRoot()) {
+    const { uid, gid } = pgUser();
+    await chown(sockDir, uid, gid);
+    await chown(pwfile, uid, gid);
+  }
+  return pwfile;
+}
+
+/** initdb for the primary, then the settings a streaming standby needs. */
+async function initPrimary(o: { dir: string; primaryDir: string; sockDir: string; pwfile: string; env: NodeJS.ProcessEnv; fsync: boolean }): Promise<void> {
+  const { dir, primaryDir, sockDir, pwfile, env } = o;
+  await run(
+    [join(PG_BIN, 'initdb'), '-D', primaryDir, '-U', OWNER, `--pwfile=${pwfile}`, '--auth=scram-sha-256', '--no-locale', '-E', 'UTF8', '--no-sync'],
+    { cwd: dir, env },
+  );
+  await rm(pwfile);
+  // initdb's pg_hba already allows `replication` from 127.0.0.1 and ::1 (and the socket) with scram.
+  await appendFile(
+    join(primaryDir, 'postgresql.conf'),
+    [
+      '',
+      '# vaultmeter test cluster',
+      "listen_addresses = '127.0.0.1'",
+      `unix_socket_directories = '${sockDir}'`,
+      'wal_level = replica',
+      'max_wal_senders = 10',
+      'max_replication_slots = 10',
+      "wal_keep_size = '256MB'",
+      'hot_standby = on',
+      'hot_standby_feedback = on',
+      'max_connections = 100',
+      "shared_buffers = '32MB'",
+      `fsync = ${o.fsync ? 'on' : 'off'}`,
+      "wal_receiver_status_interval = '1s'",
+      "logging_collector = off",
+      '',
+    ].join('\n'),
+  );
+}
+
+async function baseBackup(o: { dir: string; standbyDir: string; primaryPort: number; password: string; env: NodeJS.ProcessEnv }): Promise<void> {
+  const { dir, standbyDir, primaryPort, password, env } = o;
+  // The standby: a base backup with -R (standby.signal + primary_conninfo), streaming the WAL it needs.
+  await run(
+    [
+      join(PG_BIN, 'pg_basebackup'),
+      '-d',
+      `host=127.0.0.1 port=${primaryPort} user=${OWNER} application_name=${STANDBY_NAME}`,
+      '-D',
+      standbyDir,
+      '-R',
+      '-X',
+      'stream',
+      '-c',
+      'fast',
+      '--no-sync',
+    ],
+    { cwd: dir, env },
+  );
+  const autoConf = await readFile(join(standbyDir, 'postgresql.auto.conf'), 'utf8');
+  if (!autoConf.includes(`application_name=${STANDBY_NAME}`)) {
+    // Older pg_basebackup versions drop application_name from the generated primary_conninfo.
+    await appendFile(
+      join(standbyDir, 'postgresql.auto.conf'),
+      `primary_conninfo = 'host=127.0.0.1 port=${primaryPort} user=${OWNER} password=${password} application_name=${STANDBY_NAME}'\n`,
+    );
+  }
+}
+
+/** Until the standby streams from the primary; with `synchronous`, until the primary waits for it on commit. */
+async function awaitStandby(primaryUrl: string, synchronous: boolean): Promise<void> {
+  await poll('the standby to stream from the primary', 30_000, async () => {
+    const rows = await query(primaryUrl, "SELECT 1 FROM pg_stat_replication WHERE application_name = $1 AND state = 'streaming'", [STANDBY_NAME]);
+    return rows.length > 0;
+  });
+  if (synchronous) {
+    // Set after the base backup, so the standby's copy of the configuration does not carry it.
+    await query(primaryUrl, `ALTER SYSTEM SET synchronous_standby_names = '${STANDBY_NAME}'`);
+    await query(primaryUrl, 'SELECT pg_reload_conf()');
+    await poll('the standby to become synchronous', 30_000, async () => {
+      const rows = await query(primaryUrl, "SELECT 1 FROM pg_stat_replication WHERE application_name = $1 AND sync_state = 'sync'", [STANDBY_NAME]);
+      return rows.length > 0;
+    });
+  }
+}
+
+async function stopPgServer(pgCtl: string, s: { dataDir: string }, mode: 'fast' | 'immediate', dir: string, env: NodeJS.ProcessEnv): Promise<void> {
+  if (!live.has(s)) return;
+  await run([pgCtl, '-D', s.dataDir, '-m', mode, '-w', '-t', '30', 'stop'], { cwd: dir, env });
+  live.delete(s);
+}
+
+async function connected(url: string): Promise<pg.Client> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  return c;
+}
+
+/** The last 20 lines of each server's log. */
+async function serverLogTails(dir: string): Promise<string> {
+  let logs = '';
+  for (const name of ['primary', 'standby']) {
+    const f = join(dir, `${name}.log`);
+    if (existsSync(f)) logs += `\n--- ${name}.log ---\n${(await readFile(f, 'utf8')).split('\n').slice(-20).join('\n')}`;
+  }
+  return logs;
+}
+
+async function waitForReplay(primaryUrl: string, standbyUrl: string, timeoutMs: number): Promise<void> {
+  const [{ lsn }] = (await query<{ lsn: string }>(primaryUrl, 'SELECT pg_current_wal_lsn()::text AS lsn')) as [{ lsn: string }];
+  await poll(`the standby to replay up to ${lsn}`, timeoutMs, async () => {
+    const rows = await query<{ ok: boolean }>(standbyUrl, 'SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS ok', [lsn]);
+    return rows[0]?.ok === true;
+  });
+}
+
+async function pauseReplay(standbyUrl: string): Promise<void> {
+  await query(standbyUrl, 'SELECT pg_wal_replay_pause()');
+  await poll('replay to pause', 10_000, async () => {
+    const rows = await query<{ s: string }>(standbyUrl, 'SELECT pg_get_wal_replay_pause_state() AS s');
+    return rows[0]?.s === 'paused';
+  });
+}
+
+async function promoteStandby(standbyUrl: string): Promise<void> {
+  // pg_promote(wait => true) waits up to 60 s for recovery to end.
+  const rows = await query<{ ok: boolean }>(standbyUrl, 'SELECT pg_promote(true, 60) AS ok');
+  if (!rows[0]?.ok) throw new Error('pg_promote did not finish');
+  await poll('the promoted standby to accept writes', 30_000, async () => {
+    const r = await query<{ rec: boolean }>(standbyUrl, 'SELECT pg_is_in_recovery() AS rec');
+    return r[0]?.rec === false;
+  });
+}
+
+async function detachStandby(primaryUrl: string, standbyUrl: string, primaryLive: () => boolean, pauseReplay: () => Promise<void>): Promise<void> {
+  // A paused startup process does not act on a changed primary_conninfo: resume for the switch.
+  // (What was already received gets replayed, as a promotion would do anyway.)
+  const [{ s: pauseState }] = (await query<{ s: string }>(standbyUrl, 'SELECT pg_get_wal_replay_pause_state() AS s')) as [{ s: string }];
+  if (pauseState !== 'not paused') await query(standbyUrl, 'SELECT pg_wal_replay_resume()');
+  await query(standbyUrl, "ALTER SYSTEM SET primary_conninfo = ''");
+  await query(standbyUrl, 'SELECT pg_reload_conf()');
+  await poll('the standby to stop receiving WAL', 15_000, async () => {
+    const [onStandby, onPrimary] = await Promise.all([
+      query(standbyUrl, 'SELECT 1 FROM pg_stat_wal_receiver'),
+      primaryLive() ? query(primaryUrl, 'SELECT 1 FROM pg_stat_replication WHERE application_name = $1', [STANDBY_NAME]) : [],
+    ]);
+    return onStandby.length === 0 && onPrimary.length === 0;
+  });
+  if (pauseState !== 'not paused') await pauseReplay();
 }
 
 export async function startPgCluster(opts: PgClusterOptions = {}): Promise<PgCluster> {
@@ -167,11 +329,7 @@ export async function startPgCluster(opts: PgClusterOptions = {}): Promise<PgClu
   const pgCtl = join(PG_BIN, 'pg_ctl');
   let stopped = false;
 
-  const stopServer = async (s: { dataDir: string }, mode: 'fast' | 'immediate') => {
-    if (!live.has(s)) return;
-    await run([pgCtl, '-D', s.dataDir, '-m', mode, '-w', '-t', '30', 'stop'], { cwd: dir, env });
-    live.delete(s);
-  };
+  const stopServer = (s: { dataDir: string }, mode: 'fast' | 'immediate') => stopPgServer(pgCtl, s, mode, dir, env);
   const stop = async () => {
     if (stopped) return;
     stopped = true;
@@ -183,48 +341,9 @@ export async function startPgCluster(opts: PgClusterOptions = {}): Promise<PgClu
   };
 
   try {
-    if (asRoot()) {
-      assertTraversable(dir);
-      const { uid, gid } = pgUser();
-      await chown(dir, uid, gid);
-    }
-    await chmod(dir, 0o700);
-    await mkdir(sockDir, { mode: 0o700 });
-    const pwfile = join(dir, 'pwfile');
-    await writeFile(pwfile, `${password}\n`, { mode: 0o600 });
-    if (asRoot()) {
-      const { uid, gid } = pgUser();
-      await chown(sockDir, uid, gid);
-      await chown(pwfile, uid, gid);
-    }
+    const pwfile = await preparePgDir(dir, sockDir, password);
 
-    await run(
-      [join(PG_BIN, 'initdb'), '-D', primaryDir, '-U', OWNER, `--pwfile=${pwfile}`, '--auth=scram-sha-256', '--no-locale', '-E', 'UTF8', '--no-sync'],
-      { cwd: dir, env },
-    );
-    await rm(pwfile);
-    // initdb's pg_hba already allows `replication` from 127.0.0.1 and ::1 (and the socket) with scram.
-    await appendFile(
-      join(primaryDir, 'postgresql.conf'),
-      [
-        '',
-        '# vaultmeter test cluster',
-        "listen_addresses = '127.0.0.1'",
-        `unix_socket_directories = '${sockDir}'`,
-        'wal_level = replica',
-        'max_wal_senders = 10',
-        'max_replication_slots = 10',
-        "wal_keep_size = '256MB'",
-        'hot_standby = on',
-        'hot_standby_feedback = on',
-        'max_connections = 100',
-        "shared_buffers = '32MB'",
-        `fsync = ${opts.fsync ? 'on' : 'off'}`,
-        "wal_receiver_status_interval = '1s'",
-        "logging_collector = off",
-        '',
-      ].join('\n'),
-    );
+    await initPrimary({ dir, primaryDir, sockDir, pwfile, env, fsync: opts.fsync === true });
 
     const primaryPort = await freePort(0);
     const startServer = async (s: { dataDir: string }, port: number, name: string) => {
@@ -235,48 +354,12 @@ export async function startPgCluster(opts: PgClusterOptions = {}): Promise<PgClu
     await startServer(primary, primaryPort, 'primary');
     const primaryUrl = `postgres://${OWNER}:${encodeURIComponent(password)}@127.0.0.1:${primaryPort}/postgres`;
 
-    // The standby: a base backup with -R (standby.signal + primary_conninfo), streaming the WAL it needs.
-    await run(
-      [
-        join(PG_BIN, 'pg_basebackup'),
-        '-d',
-        `host=127.0.0.1 port=${primaryPort} user=${OWNER} application_name=${STANDBY_NAME}`,
-        '-D',
-        standbyDir,
-        '-R',
-        '-X',
-        'stream',
-        '-c',
-        'fast',
-        '--no-sync',
-      ],
-      { cwd: dir, env },
-    );
-    const autoConf = await readFile(join(standbyDir, 'postgresql.auto.conf'), 'utf8');
-    if (!autoConf.includes(`application_name=${STANDBY_NAME}`)) {
-      // Older pg_basebackup versions drop application_name from the generated primary_conninfo.
-      await appendFile(
-        join(standbyDir, 'postgresql.auto.conf'),
-        `primary_conninfo = 'host=127.0.0.1 port=${primaryPort} user=${OWNER} password=${password} application_name=${STANDBY_NAME}'\n`,
-      );
-    }
+    await baseBackup({ dir, standbyDir, primaryPort, password, env });
     const standbyPort = await freePort(0);
     await startServer(standby, standbyPort, 'standby');
     const standbyUrl = `postgres://${OWNER}:${encodeURIComponent(password)}@127.0.0.1:${standbyPort}/postgres`;
 
-    await poll('the standby to stream from the primary', 30_000, async () => {
-      const rows = await query(primaryUrl, "SELECT 1 FROM pg_stat_replication WHERE application_name = $1 AND state = 'streaming'", [STANDBY_NAME]);
-      return rows.length > 0;
-    });
-    if (opts.synchronous) {
-      // Set after the base backup, so the standby's copy of the configuration does not carry it.
-      await query(primaryUrl, `ALTER SYSTEM SET synchronous_standby_names = '${STANDBY_NAME}'`);
-      await query(primaryUrl, 'SELECT pg_reload_conf()');
-      await poll('the standby to become synchronous', 30_000, async () => {
-        const rows = await query(primaryUrl, "SELECT 1 FROM pg_stat_replication WHERE application_name = $1 AND sync_state = 'sync'", [STANDBY_NAME]);
-        return rows.length > 0;
-      });
-    }
+    await awaitStandby(primaryUrl, opts.synchronous === true);
 
     const cluster: PgCluster = {
       primaryUrl,
@@ -287,64 +370,21 @@ export async function startPgCluster(opts: PgClusterOptions = {}): Promise<PgClu
       standbyPort,
       standbyName: STANDBY_NAME,
       dir,
-      connect: async (which) => {
-        const c = new pg.Client({ connectionString: which === 'primary' ? primaryUrl : standbyUrl });
-        await c.connect();
-        return c;
-      },
-      waitForReplay: async (timeoutMs = 30_000) => {
-        const [{ lsn }] = (await query<{ lsn: string }>(primaryUrl, 'SELECT pg_current_wal_lsn()::text AS lsn')) as [{ lsn: string }];
-        await poll(`the standby to replay up to ${lsn}`, timeoutMs, async () => {
-          const rows = await query<{ ok: boolean }>(standbyUrl, 'SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS ok', [lsn]);
-          return rows[0]?.ok === true;
-        });
-      },
-      pauseReplay: async () => {
-        await query(standbyUrl, 'SELECT pg_wal_replay_pause()');
-        await poll('replay to pause', 10_000, async () => {
-          const rows = await query<{ s: string }>(standbyUrl, 'SELECT pg_get_wal_replay_pause_state() AS s');
-          return rows[0]?.s === 'paused';
-        });
-      },
+      connect: (which) => connected(which === 'primary' ? primaryUrl : standbyUrl),
+      waitForReplay: (timeoutMs = 30_000) => waitForReplay(primaryUrl, standbyUrl, timeoutMs),
+      pauseReplay: () => pauseReplay(standbyUrl),
       resumeReplay: async () => {
         await query(standbyUrl, 'SELECT pg_wal_replay_resume()');
       },
-      detachStandby: async () => {
-        // A paused startup process does not act on a changed primary_conninfo: resume for the switch.
-        // (What was already received gets replayed, as a promotion would do anyway.)
-        const [{ s: pauseState }] = (await query<{ s: string }>(standbyUrl, 'SELECT pg_get_wal_replay_pause_state() AS s')) as [{ s: string }];
-        if (pauseState !== 'not paused') await query(standbyUrl, 'SELECT pg_wal_replay_resume()');
-        await query(standbyUrl, "ALTER SYSTEM SET primary_conninfo = ''");
-        await query(standbyUrl, 'SELECT pg_reload_conf()');
-        await poll('the standby to stop receiving WAL', 15_000, async () => {
-          const [onStandby, onPrimary] = await Promise.all([
-            query(standbyUrl, 'SELECT 1 FROM pg_stat_wal_receiver'),
-            live.has(primary) ? query(primaryUrl, 'SELECT 1 FROM pg_stat_replication WHERE application_name = $1', [STANDBY_NAME]) : [],
-          ]);
-          return onStandby.length === 0 && onPrimary.length === 0;
-        });
-        if (pauseState !== 'not paused') await cluster.pauseReplay();
-      },
+      detachStandby: () => detachStandby(primaryUrl, standbyUrl, () => live.has(primary), () => cluster.pauseReplay()),
       stopPrimary: (mode) => stopServer(primary, mode),
-      promoteStandby: async () => {
-        // pg_promote(wait => true) waits up to 60 s for recovery to end.
-        const rows = await query<{ ok: boolean }>(standbyUrl, 'SELECT pg_promote(true, 60) AS ok');
-        if (!rows[0]?.ok) throw new Error('pg_promote did not finish');
-        await poll('the promoted standby to accept writes', 30_000, async () => {
-          const r = await query<{ rec: boolean }>(standbyUrl, 'SELECT pg_is_in_recovery() AS rec');
-          return r[0]?.rec === false;
-        });
-      },
+      promoteStandby: () => promoteStandby(standbyUrl),
       stop,
     };
     return cluster;
   } catch (e) {
     // Keep the server logs in the error: the temp directory goes away with stop().
-    let logs = '';
-    for (const name of ['primary', 'standby']) {
-      const f = join(dir, `${name}.log`);
-      if (existsSync(f)) logs += `\n--- ${name}.log ---\n${(await readFile(f, 'utf8')).split('\n').slice(-20).join('\n')}`;
-    }
+    const logs = await serverLogTails(dir);
     await stop().catch(() => {});
     if (logs) (e as Error).message += logs;
     throw e;

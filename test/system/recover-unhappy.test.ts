@@ -8,6 +8,7 @@ import { MeterClient } from '../../src/client/index.js';
 import { officerHeaders, post } from './api-client.js';
 import { CLI, runCli, startSystem, type CliResult } from './harness.js';
 import { shippedTo, until } from './wait.js';
+import type { LooseJson } from '../helpers/loose-json.js';
 
 // `vaultmeter recover` when things are wrong: a tampered backup, a backup that does not chain to the
 // CA the operator trusts, a tampered shipped log, a home that is not empty, an interrupted run, and
@@ -39,7 +40,7 @@ interface Vault {
 }
 
 /** The report fields that must not depend on how the recovery got there. */
-const totalsOf = (r: any) => ({ meters: r.meters, items: r.items, arMills: r.arMills, drMills: r.drMills, controlTotalMills: r.controlTotalMills, lastSeq: r.lastSeq });
+const totalsOf = (r: LooseJson) => ({ meters: r.meters, items: r.items, arMills: r.arMills, drMills: r.drMills, controlTotalMills: r.controlTotalMills, lastSeq: r.lastSeq });
 
 
 /** Processes whose command line names this home (PostgreSQL's `-D <home>/pg`, the modules' keystores). */
@@ -133,7 +134,7 @@ describe('vaultmeter recover: unhappy paths', () => {
   };
 
   /** The reference: a clean recover of the intact vault into a fresh home (run once, on first use). */
-  let referenceRun: Promise<{ home: string; report: any; ms: number }> | null = null;
+  let referenceRun: Promise<{ home: string; report: LooseJson; ms: number }> | null = null;
   const reference = () =>
     (referenceRun ??= (async () => {
       const home = await freshHome('reference');

@@ -1,6 +1,7 @@
 import { chmod, cp, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MeterClient, type PrintedItem } from '../../src/client/index.js';
 import { decodeHeader } from '../../src/txlog/index.js';
@@ -56,6 +57,37 @@ async function round(r: number, ledgers: Ledger[], sys: TestSystem): Promise<num
   return n;
 }
 
+/** CUSTOMERS registered and funded meters, each with its client's ledger. */
+async function fundedCustomers(sys: TestSystem): Promise<Ledger[]> {
+  const ledgers: Ledger[] = [];
+  for (let i = 0; i < CUSTOMERS; i++) {
+    const user = `drill${i}`;
+    const client = await MeterClient.register(sys.url, user, PW);
+    await post(sys.url, '/v1/admin/fund', { user, amountMills: FUND.toString() }, officerHeaders(sys.officer));
+    await client.balance();
+    ledgers.push({ client, user, funded: FUND, items: new Map(), refunded: new Set() });
+  }
+  return ledgers;
+}
+
+/** Every item the customer was given is in the recovered database, and the meter's registers match its log. */
+async function expectRecovered(rdb: pg.Client, l: Ledger): Promise<void> {
+  for (const [id, item] of l.items) {
+    const row = (await rdb.query('SELECT item_bytes, refunded_at FROM postal.items WHERE item_id = $1', [id])).rows[0];
+    expect(row, `item ${id}`).toBeDefined();
+    expect(Buffer.from(row.item_bytes).equals(item.itemBytes)).toBe(true);
+    expect(row.refunded_at !== null).toBe(l.refunded.has(id));
+  }
+  const head = (await rdb.query('SELECT header FROM postal.txlog WHERE meter_id = $1 ORDER BY version_after DESC LIMIT 1', [l.client.meterId])).rows[0];
+  const h = decodeHeader(head.header)!;
+  // Sessions are not restored: each customer logs in again, with the same password and keys.
+  l.client = await MeterClient.login(l.user, PW);
+  const bal = await l.client.balance();
+  expect(h.arAfterMills).toBe(bal.arMills);
+  expect(h.drAfterMills).toBe(bal.drMills);
+  expect(bal.arMills + bal.drMills).toBe(l.funded);
+}
+
 // The recovery drill (issue 4): mixed transactions through the API, a backup in the middle, the
 // log shipped; then the database and every module's state are wiped, and the installation is
 // rebuilt from the backup plus the shipped log. Every item a client received must be there, with
@@ -74,14 +106,7 @@ describe('recovery drill: backup + shipped log after losing everything', () => {
     sys = await startSystem({ VAULTMETER_POOL_SIZE: '0', VAULTMETER_SHIP_INTERVAL_MS: '100', VAULTMETER_SEGMENT_RECORDS: '100', VAULTMETER_SEGMENT_MAX_AGE_MS: '0', VAULTMETER_BACKUP_INTERVAL_MS: '0' });
     const home = sys.env.VAULTMETER_HOME!;
     process.env.VAULTMETER_CLIENT_HOME = sys.env.VAULTMETER_CLIENT_HOME;
-    const ledgers: Ledger[] = [];
-    for (let i = 0; i < CUSTOMERS; i++) {
-      const user = `drill${i}`;
-      const client = await MeterClient.register(sys.url, user, PW);
-      await post(sys.url, '/v1/admin/fund', { user, amountMills: FUND.toString() }, officerHeaders(sys.officer));
-      await client.balance();
-      ledgers.push({ client, user, funded: FUND, items: new Map(), refunded: new Set() });
-    }
+    const ledgers = await fundedCustomers(sys);
     let transactions = 0;
     for (let r = 0; r < ROUNDS_BEFORE; r++) transactions += await round(r, ledgers, sys);
 
@@ -132,22 +157,7 @@ describe('recovery drill: backup + shipped log after losing everything', () => {
     const rdb = await recovered.ownerDb();
     try {
       expect(Number((await rdb.query('SELECT count(*) FROM postal.txlog')).rows[0].count)).toBe(logRecords);
-      for (const l of ledgers) {
-        for (const [id, item] of l.items) {
-          const row = (await rdb.query('SELECT item_bytes, refunded_at FROM postal.items WHERE item_id = $1', [id])).rows[0];
-          expect(row, `item ${id}`).toBeDefined();
-          expect(Buffer.from(row.item_bytes).equals(item.itemBytes)).toBe(true);
-          expect(row.refunded_at !== null).toBe(l.refunded.has(id));
-        }
-        const head = (await rdb.query('SELECT header FROM postal.txlog WHERE meter_id = $1 ORDER BY version_after DESC LIMIT 1', [l.client.meterId])).rows[0];
-        const h = decodeHeader(head.header)!;
-        // Sessions are not restored: each customer logs in again, with the same password and keys.
-        l.client = await MeterClient.login(l.user, PW);
-        const bal = await l.client.balance();
-        expect(h.arAfterMills).toBe(bal.arMills);
-        expect(h.drAfterMills).toBe(bal.drMills);
-        expect(bal.arMills + bal.drMills).toBe(l.funded);
-      }
+      for (const l of ledgers) await expectRecovered(rdb, l);
     } finally {
       await rdb.end();
     }

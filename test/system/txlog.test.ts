@@ -7,6 +7,7 @@ import { officerHeaders, post } from './api-client.js';
 import { auditEvents } from './db-snapshot.js';
 import { startSystem, type TestSystem } from './harness.js';
 import { shippedTo, until } from './wait.js';
+import type { LooseJson } from '../helpers/loose-json.js';
 
 const PW = 'correct horse battery';
 const today = () => new Date().toISOString().slice(0, 10);
@@ -98,7 +99,7 @@ describe('the transaction log', () => {
     const status = await sys.cli(['admin', 'log', '--json', '--server', sys.url, '--officer', sys.officer.user, '--officer-password', sys.officer.password]);
     expect(status.code, status.stderr).toBe(0);
     expect(status.json.durability).toBe('local');
-    expect(status.json.targets[0].logs.every((l: any) => l.lagRecords === '0')).toBe(true);
+    expect(status.json.targets[0].logs.every((l: LooseJson) => l.lagRecords === '0')).toBe(true);
   });
 
   it('suspends a meter whose package was rolled back in the database, and says where', async () => {

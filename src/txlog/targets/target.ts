@@ -98,6 +98,21 @@ export function parseTarget(spec: string, env: NodeJS.ProcessEnv = process.env):
   throw new ShipTargetError(`ship target spec ${show(spec.replace(/\?.*$/s, '?…'))} is not understood; expected ${SPEC_FORMS}`);
 }
 
+/** An s3:// spec's `endpoint` parameter: just scheme://host[:port]. */
+function parseS3Endpoint(endpointText: string): string {
+  let e: URL;
+  try {
+    e = new URL(endpointText);
+  } catch {
+    throw new ShipTargetError(`ship target s3:// endpoint ${show(endpointText)} is not a valid URL`);
+  }
+  if (e.protocol !== 'http:' && e.protocol !== 'https:') throw new ShipTargetError(`ship target s3:// endpoint ${show(endpointText)} must be http:// or https://`);
+  if (e.username || e.password || e.search || e.hash || (e.pathname !== '/' && e.pathname !== '')) {
+    throw new ShipTargetError(`ship target s3:// endpoint ${show(endpointText)} must be just scheme://host[:port]`);
+  }
+  return e.origin;
+}
+
 function parseS3(spec: string, env: NodeJS.ProcessEnv): ShipTarget {
   // URL parsing would quietly resolve "." and ".." and decode "%2e", so refuse them in the raw text first.
   const rawPath = spec.slice('s3://'.length).split(/[?#]/, 1)[0]!;
@@ -134,21 +149,8 @@ function parseS3(spec: string, env: NodeJS.ProcessEnv): ShipTarget {
     params.set(key, values[0]!);
   }
 
-  let endpoint: string | undefined;
   const endpointText = params.get('endpoint');
-  if (endpointText !== undefined) {
-    let e: URL;
-    try {
-      e = new URL(endpointText);
-    } catch {
-      throw new ShipTargetError(`ship target s3:// endpoint ${show(endpointText)} is not a valid URL`);
-    }
-    if (e.protocol !== 'http:' && e.protocol !== 'https:') throw new ShipTargetError(`ship target s3:// endpoint ${show(endpointText)} must be http:// or https://`);
-    if (e.username || e.password || e.search || e.hash || (e.pathname !== '/' && e.pathname !== '')) {
-      throw new ShipTargetError(`ship target s3:// endpoint ${show(endpointText)} must be just scheme://host[:port]`);
-    }
-    endpoint = e.origin;
-  }
+  const endpoint = endpointText === undefined ? undefined : parseS3Endpoint(endpointText);
 
   const region = params.get('region') ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
   if (!/^[a-z0-9-]{1,64}$/.test(region)) throw new ShipTargetError(`ship target s3:// region ${show(region)} is not a valid region name`);

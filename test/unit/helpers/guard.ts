@@ -7,6 +7,7 @@ import type { Keystore } from '../../../src/module/keystore.js';
 import type { CheckpointWire, ModuleOp } from '../../../src/module/messages.js';
 import { Ring } from '../../../src/module/ring.js';
 import { Clock, makeEngine, TODAY } from './engine.js';
+import type { LooseJson } from '../../helpers/loose-json.js';
 
 /**
  * A module as the socket shell builds it (engine, ring file in a temp dir, guard), with a fixed
@@ -50,12 +51,12 @@ export class GuardHarness {
   }
 
   /** Dispatch with an explicit checkpoint; the database copy is not touched. */
-  dispatch<T = any>(op: ModuleOp, args: object, checkpoint: CheckpointWire | null): Promise<T> {
+  dispatch<T = LooseJson>(op: ModuleOp, args: object, checkpoint: CheckpointWire | null): Promise<T> {
     return this.guard.dispatch(op, { ...args, checkpoint }) as Promise<T>;
   }
 
   /** Dispatch with the database's checkpoint, and store the new one as the server would. */
-  async call<T = any>(op: ModuleOp, args: object): Promise<T> {
+  async call<T = LooseJson>(op: ModuleOp, args: object): Promise<T> {
     const r = (await this.dispatch<{ checkpoint: CheckpointWire }>(op, args, this.db)) as { checkpoint: CheckpointWire };
     this.db = r.checkpoint;
     return r as T;

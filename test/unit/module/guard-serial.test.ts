@@ -3,6 +3,7 @@ import { toWire, type Checkpoint } from '../../../src/module/checkpoint.js';
 import type { CheckpointWire, FundResult, ProvisionResult } from '../../../src/module/messages.js';
 import { registeredMeter, T0, type TestClient } from '../helpers/engine.js';
 import { GuardHarness } from '../helpers/guard.js';
+import type { LooseJson } from '../../helpers/loose-json.js';
 
 // Ops are serialized: each one sees the ring exactly as the op dispatched before it left it, so the
 // ring is a total order and no two ops can both build on the same checkpoint.
@@ -15,7 +16,7 @@ beforeEach(async () => {
 });
 afterEach(() => h.cleanup());
 
-type Outcome = { ok: true; value: any } | { ok: false; code: string };
+type Outcome = { ok: true; value: LooseJson } | { ok: false; code: string };
 const settle = (ps: Promise<unknown>[]): Promise<Outcome[]> =>
   Promise.all(ps.map((p) => p.then((value) => ({ ok: true as const, value }), (e) => ({ ok: false as const, code: String((e as { code?: string }).code ?? e) }))));
 

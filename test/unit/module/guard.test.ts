@@ -78,7 +78,7 @@ describe('GuardedModule: every package op is checked against, and advances, the 
     expectAppended(seq++, login as WithCheckpoint<CommandResult>, { type: 'login' });
 
     const a = await h.call<WithCheckpoint<AuditResult>>('audit', { pkg: c.pkg });
-    expectAppended(seq++, a, { type: 'audit', arMills: 730n, drMills: 10_000n, packageVersion: BigInt(a.package.version) });
+    expectAppended(seq, a, { type: 'audit', arMills: 730n, drMills: 10_000n, packageVersion: BigInt(a.package.version) });
 
     // Capacity 5: the ring holds the five newest of genesis + nine ops.
     expect(h.ring.entries.map((e) => e.type)).toEqual(['print', 'refund', 'challenge', 'login', 'audit']);

@@ -343,7 +343,7 @@ describe('verifyShippedLog refuses tampering, naming the first bad record', () =
   });
 
   it('an overlapping segment, even one the module really signed', async () => {
-    const { root, target } = await copy();
+    const { target } = await copy();
     const m = modules.get(A)!;
     // Records 3..5 again, chained after record 2, with a head the module signed.
     const rec2 = m.segments[0]!.records[1]!;
