@@ -55,6 +55,8 @@ import type * as M from './messages.js';
 import { openPackage, sealPackage } from './sealing.js';
 
 const DAY_MS = 86_400_000;
+/** Failures of the package itself (or its keys): never answered as a command refusal that rotates the package. */
+const FAIL_CLOSED: ReadonlySet<string> = new Set(['invariant_violation', 'package_tampered', 'key_version_unknown']);
 const AUDIT_DOMAIN = 'vaultmeter/audit-report/v1';
 
 export interface EngineDeps {
@@ -242,7 +244,7 @@ export class MeterEngine {
       const out = await this.respond(acknowledgeCredits(next), args.op, mac, 'ok', result);
       return item ? { ...out, item: b64(item) } : out;
     } catch (e) {
-      if (!(e instanceof VaultError) || e.code === 'invariant_violation' || e.code === 'package_tampered') throw e;
+      if (!(e instanceof VaultError) || FAIL_CLOSED.has(e.code)) throw e;
       const after = e.code === 'invalid_credentials' ? recordFailedLogin(pkg, this.deps.now()) : pkg;
       const keep = e.code === 'stale_registers' ? after : acknowledgeCredits(after);
       const extra = e.code === 'invalid_credentials' ? { ...e.extra, remainingAttempts: remaining(after) } : e.extra;

@@ -114,8 +114,8 @@ export class GuardedModule {
 
   /** Run one op on args already checked at the process boundary (op-args.ts). */
   dispatch<K extends M.ModuleOp>(op: K, args: M.ArgsOf<K>): Promise<M.ResultOf<K>> {
-    const handler = this.ops[op] as (a: M.ArgsOf<K>) => Promise<M.ResultOf<K>>;
-    return handler(args);
+    const handler = Object.hasOwn(this.ops, op) ? (this.ops[op] as (a: M.ArgsOf<K>) => Promise<M.ResultOf<K>>) : undefined;
+    return handler ? handler(args) : Promise.reject(new VaultError('invalid_request', `unknown module op ${String(op)}`));
   }
 
   private serially<T>(fn: () => Promise<T>): Promise<T> {
