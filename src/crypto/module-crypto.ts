@@ -5,6 +5,12 @@ import type { KeyObject } from 'node:crypto';
 // version), never handed out, so a backend may keep them in software (software-crypto.ts) or as
 // handles in a PKCS#11 token. Calls an HSM would serve are async; random bytes stay synchronous
 // because the pure protocol code takes a synchronous `Random`.
+//
+// Not behind the port: per-meter secrets that travel inside the sealed package (the client MAC key,
+// the registration's ephemeral ECDH key, password verifiers). They are package contents, opened by
+// `openPackage` for the one op that uses them; the registration's ECDH runs on them in the engine.
+// The module keys themselves (package, log, checkpoint, identity, CA, wrapped meter keys) never
+// leave the backend.
 
 /** What a module signs with its certified identity key: one purpose per message domain. */
 export type IdentityPurpose = 'registration-proof' | 'audit-report' | 'log-head' | 'backup-manifest';
