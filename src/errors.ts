@@ -26,6 +26,7 @@ export const ERRORS = {
   refund_window_closed: { status: 422, title: 'The refund window for this item has closed' },
   already_refunded: { status: 409, title: 'The item was already refunded' },
   package_tampered: { status: 500, title: 'The stored meter package failed authentication' },
+  key_version_unknown: { status: 500, title: 'The data was sealed under a key version this module does not hold' },
   invariant_violation: { status: 500, title: 'A register invariant is broken; the meter is refused' },
   item_invalid: { status: 422, title: 'The item does not verify' },
   module_unavailable: { status: 503, title: 'No cryptographic module is available' },

@@ -62,9 +62,24 @@ export interface IssueRequest {
   readonly notAfter: Date;
 }
 
+/**
+ * The CA as an issuer: its certificate and a signing key handle. A WebCrypto key, so a token's
+ * provider (PKCS#11) can stand in for the software key without the key bytes ever leaving it.
+ */
+export interface CaSigner {
+  readonly certPem: string;
+  readonly signingKey: CryptoKey;
+}
+
+/** A CaSigner from the CA's PKCS#8 bytes (software keys; the imported key is not extractable). */
+export async function caSigner(ca: Authority): Promise<CaSigner> {
+  return { certPem: ca.certPem, signingKey: await importPrivate(ca.privatePkcs8) };
+}
+
 /** Issue an end-entity signing certificate (a module identity or a meter key) from the CA. */
-export async function issueCertificate(ca: Authority, req: IssueRequest): Promise<string> {
-  const caCert = new x509.X509Certificate(ca.certPem);
+export async function issueCertificate(ca: Authority | CaSigner, req: IssueRequest): Promise<string> {
+  const signer = 'signingKey' in ca ? ca : await caSigner(ca);
+  const caCert = new x509.X509Certificate(signer.certPem);
   const publicKey = await importPublic(req.publicSpki);
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: req.serialHex,
@@ -74,7 +89,7 @@ export async function issueCertificate(ca: Authority, req: IssueRequest): Promis
     notAfter: req.notAfter,
     signingAlgorithm: SIGNING,
     publicKey,
-    signingKey: await importPrivate(ca.privatePkcs8),
+    signingKey: signer.signingKey,
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),

@@ -1,12 +1,11 @@
-import { createHmac } from 'node:crypto';
-import { constantTimeEqual } from '../crypto/kdf.js';
+import type { ModuleCrypto } from '../crypto/module-crypto.js';
 import type { CheckpointWire } from './messages.js';
 import { canonicalBytes, decodeCanonical } from '../protocol/canonical.js';
 import { GENESIS_HASH } from '../txlog/record.js';
 
 // A checkpoint is one ring entry: the module's record of one transaction that changed a package,
-// with the module's running totals. Its canonical bytes are MAC'd with the domain checkpoint key,
-// so the copy in postal.modules cannot be forged by anyone without module keys.
+// with the module's running totals. Its canonical bytes are MAC'd with the domain checkpoint key
+// (through the crypto port), so the copy in postal.modules cannot be forged by anyone without module keys.
 
 const DOMAIN = 'vaultmeter/checkpoint/v1';
 
@@ -55,21 +54,20 @@ export function encodeCheckpoint(c: Checkpoint): Buffer {
   return canonicalBytes(DOMAIN, textFields(c));
 }
 
-export function checkpointMac(key: Buffer, record: Buffer): Buffer {
-  return createHmac('sha256', key).update(record).digest();
-}
+/** What checkpoints need of the crypto port. */
+export type CheckpointCrypto = Pick<ModuleCrypto, 'macCheckpoint' | 'verifyCheckpoint'>;
 
-export function toWire(key: Buffer, c: Checkpoint): CheckpointWire {
+export async function toWire(crypto: CheckpointCrypto, c: Checkpoint): Promise<CheckpointWire> {
   const record = encodeCheckpoint(c);
-  return { record: record.toString('hex'), mac: checkpointMac(key, record).toString('hex') };
+  return { record: record.toString('hex'), mac: (await crypto.macCheckpoint(record)).toString('hex') };
 }
 
 /** True when the wire record carries a good MAC under the domain checkpoint key. */
-export function wireIsAuthentic(key: Buffer, w: CheckpointWire): boolean {
+export async function wireIsAuthentic(crypto: CheckpointCrypto, w: CheckpointWire): Promise<boolean> {
   // The wire comes from the database via the server: a wrong shape is "not authentic", never a crash.
   if (typeof w !== 'object' || w === null || typeof w.record !== 'string' || typeof w.mac !== 'string') return false;
   if (!/^([0-9a-f]{2})+$/.test(w.record) || !/^[0-9a-f]{64}$/.test(w.mac)) return false;
-  return constantTimeEqual(checkpointMac(key, Buffer.from(w.record, 'hex')), Buffer.from(w.mac, 'hex'));
+  return crypto.verifyCheckpoint(Buffer.from(w.record, 'hex'), Buffer.from(w.mac, 'hex'));
 }
 
 /** A fresh ring's first entry; a module brought in from the vault may continue an existing log (`log`). */

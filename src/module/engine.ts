@@ -1,7 +1,6 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   MAX_FAILED_LOGINS,
-  MODULE_KEY_CACHE_SIZE,
   MAX_ITEM_VALUE_MILLS,
   MAX_PASSWORD_LENGTH,
   METER_KEY_LIFETIME_DAYS,
@@ -9,8 +8,8 @@ import {
   PASSWORD_VERIFIER_SCRYPT,
   REGISTRATION_TTL_MS,
 } from '../constants.js';
-import { open, seal } from '../crypto/aead.js';
-import { constantTimeEqual, hkdf, scryptKey } from '../crypto/kdf.js';
+import { constantTimeEqual, scryptKey } from '../crypto/kdf.js';
+import type { MeterKeyRef, ModuleCrypto } from '../crypto/module-crypto.js';
 import { fail, VaultError } from '../errors.js';
 import {
   decodeItem,
@@ -19,7 +18,6 @@ import {
   ItemFormatError,
   itemIdOf,
   SOFTWARE_ID,
-  signItemBytes,
   verifyItemSignature,
 } from '../indicium/index.js';
 import {
@@ -51,18 +49,19 @@ import {
   type CommandResponse,
   type Random,
 } from '../protocol/index.js';
-import { issueCertificate, newCertSerialHex } from './certificates.js';
+import { newCertSerialHex } from './certificates.js';
 import { parseKind, requestedItem } from './item-request.js';
-import type { Keystore } from './keystore.js';
 import type * as M from './messages.js';
 import { openPackage, sealPackage } from './sealing.js';
 
 const DAY_MS = 86_400_000;
-const KEY_WRAP_INFO = 'vaultmeter/meter-key-wrap/v1';
+/** Failures of the package itself (or its keys): never answered as a command refusal that rotates the package. */
+const FAIL_CLOSED: ReadonlySet<string> = new Set(['invariant_violation', 'package_tampered', 'key_version_unknown']);
 const AUDIT_DOMAIN = 'vaultmeter/audit-report/v1';
 
 export interface EngineDeps {
-  readonly keystore: Keystore;
+  /** Every secret-key operation: the engine holds no key bytes. */
+  readonly crypto: ModuleCrypto;
   readonly now: () => number;
   readonly random: Random;
   readonly refundWindowDays: number;
@@ -83,23 +82,32 @@ const fromB64 = (s: string): Buffer => {
   return Buffer.from(s, 'base64');
 };
 
+/** Version and registers of a package: the "before" of a log record. */
+export interface RegistersBefore {
+  readonly version: bigint;
+  readonly arMills: bigint;
+  readonly drMills: bigint;
+}
+
+export function registersOf(p: MeterPackage): RegistersBefore {
+  return { version: p.version, arMills: p.registers.arMills, drMills: p.registers.drMills };
+}
+
 /**
  * The module's meter logic: every operation opens a sealed package, checks it, acts, and returns a
  * freshly sealed package with the version one higher. It keeps no per-meter state of its own.
+ * Each op takes the package already opened (`opened`) when its caller opened it first (the guard
+ * does, for the log record's "before"): a package is opened once per op.
  */
 export class MeterEngine {
-  private readonly keyWrapKey: Buffer;
-  private readonly identityKey: KeyObject;
-  private readonly keyCache = new Map<string, KeyObject>();
+  private readonly crypto: ModuleCrypto;
 
   constructor(private readonly deps: EngineDeps) {
-    this.keyWrapKey = hkdf(deps.keystore.domain.packageKey, Buffer.alloc(0), KEY_WRAP_INFO);
-    this.identityKey = createPrivateKey({ key: deps.keystore.identity.privatePkcs8, format: 'der', type: 'pkcs8' });
+    this.crypto = deps.crypto;
   }
 
   info(): M.ModuleInfo {
-    const { identity, domain } = this.deps.keystore;
-    return { serial: identity.serial, certPem: identity.certPem, caCertPem: domain.caCertPem };
+    return { serial: this.crypto.serial, certPem: this.crypto.certPem, caCertPem: this.crypto.caCertPem };
   }
 
   /** MeterGen: a new meter with its own P-256 key and a certificate from the installation CA. */
@@ -107,26 +115,22 @@ export class MeterEngine {
     if (!/^\d{5}$/.test(args.licensingZip)) fail('invalid_request', 'licensing ZIP must be 5 digits');
     const now = this.deps.now();
     const meterId = randomUUID();
-    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const pkcs8 = privateKey.export({ type: 'pkcs8', format: 'der' });
+    const { wrapped, publicSpki } = await this.crypto.newMeterKey(meterId);
     const certSerialHex = newCertSerialHex();
     const notAfterMs = now + METER_KEY_LIFETIME_DAYS * DAY_MS;
-    const certificatePem = await issueCertificate(
-      { certPem: this.deps.keystore.domain.caCertPem, privatePkcs8: this.deps.keystore.domain.caPrivatePkcs8 },
-      {
-        subject: `CN=meter ${meterId}, O=Vaultmeter`,
-        publicSpki: publicKey.export({ type: 'spki', format: 'der' }),
-        serialHex: certSerialHex,
-        notBefore: new Date(now - 60_000),
-        notAfter: new Date(notAfterMs),
-      },
-    );
+    const certificatePem = await this.crypto.issueCertificate({
+      subject: `CN=meter ${meterId}, O=Vaultmeter`,
+      publicSpki,
+      serialHex: certSerialHex,
+      notBefore: new Date(now - 60_000),
+      notAfter: new Date(notAfterMs),
+    });
     const pkg: MeterPackage = {
       meterId,
       version: 1n,
       certSerialHex,
       licensingZip: args.licensingZip,
-      wrappedSigningKey: seal(this.keyWrapKey, pkcs8, Buffer.from(meterId), this.deps.random(12)),
+      wrappedSigningKey: wrapped,
       keyNotBeforeMs: now,
       keyNotAfterMs: notAfterMs,
       registers: ZERO_REGISTERS,
@@ -144,16 +148,16 @@ export class MeterEngine {
       pendingRegistration: null,
       createdAtMs: now,
     };
-    return { meterId, certSerialHex, certificatePem, package: this.sealRef(pkg) };
+    return { meterId, certSerialHex, certificatePem, package: await this.sealRef(pkg) };
   }
 
   /** Registration step 1: prove this module holds a certified key, and offer an ephemeral ECDH key. */
-  registerBegin(args: M.RegisterBeginArgs): M.RegisterBeginResult {
-    const pkg = this.open(args.pkg);
+  async registerBegin(args: M.RegisterBeginArgs, opened?: MeterPackage): Promise<M.RegisterBeginResult> {
+    const pkg = opened ?? (await this.open(args.pkg));
     if (pkg.state !== 'registered') fail('meter_not_operational', 'the meter is already registered');
     const clientNonce = fromHex(args.clientNonce, 32);
     const eph = ephemeralKey(this.deps.random);
-    const { serial, certPem } = this.deps.keystore.identity;
+    const { serial, certPem } = this.crypto;
     const proof = proofBytes({
       meterId: pkg.meterId,
       clientNonce,
@@ -169,9 +173,9 @@ export class MeterEngine {
       },
     });
     return {
-      package: this.sealRef(next),
+      package: await this.sealRef(next),
       ephemeralPublicKey: hex(eph.publicKey),
-      proofSignature: hex(sign('sha256', proof, this.identityKey)),
+      proofSignature: hex(await this.crypto.signAsModule('registration-proof', proof)),
       moduleSerial: serial,
       moduleCertPem: certPem,
       meterCertSerialHex: pkg.certSerialHex,
@@ -179,8 +183,8 @@ export class MeterEngine {
   }
 
   /** Registration step 2: open the client's envelope and make the meter operational. */
-  async registerComplete(args: M.RegisterCompleteArgs): Promise<M.CommandResult> {
-    const pkg = this.open(args.pkg);
+  async registerComplete(args: M.RegisterCompleteArgs, opened?: MeterPackage): Promise<M.CommandResult> {
+    const pkg = opened ?? (await this.open(args.pkg));
     const pending = pkg.pendingRegistration;
     if (pkg.state !== 'registered' || !pending) fail('meter_not_operational', 'no registration is in progress for this meter');
     if (this.deps.now() > pending.expiresAtMs) fail('registration_expired');
@@ -205,15 +209,15 @@ export class MeterEngine {
    * A fresh login challenge, MAC'd so the client knows it came from the module. Anyone may ask for
    * one, so it goes to its own slot: asking cannot spoil the challenge of a logged-in client.
    */
-  challenge(args: M.ChallengeArgs): M.CommandResult {
-    const pkg = this.open(args.pkg);
+  async challenge(args: M.ChallengeArgs, opened?: MeterPackage): Promise<M.CommandResult> {
+    const pkg = opened ?? (await this.open(args.pkg));
     if (!pkg.clientMacKey) fail('meter_not_operational', 'the meter has not completed registration');
     return this.respond(acknowledgeCredits(pkg), 'challenge', fromHex(args.clientNonce, 32), 'ok', { state: pkg.state }, 'loginChallenge');
   }
 
   /** Every client meter command: MAC, challenge (good once), then registers, then the operation. */
-  async command(args: M.CommandArgs): Promise<M.CommandResult> {
-    const pkg = this.open(args.pkg);
+  async command(args: M.CommandArgs, opened?: MeterPackage): Promise<M.CommandResult> {
+    const pkg = opened ?? (await this.open(args.pkg));
     const macKey = pkg.clientMacKey;
     const expected = args.op === 'login' ? pkg.loginChallenge : pkg.lastChallenge;
     if (!macKey) fail('meter_not_operational', 'the meter has not completed registration');
@@ -237,14 +241,14 @@ export class MeterEngine {
   private async settle(pkg: MeterPackage, request: CommandRequest, mac: Buffer, args: M.CommandArgs): Promise<M.CommandResult> {
     try {
       const { next, result, item } = await this.runCommand(pkg, request, args);
-      const out = this.respond(acknowledgeCredits(next), args.op, mac, 'ok', result);
+      const out = await this.respond(acknowledgeCredits(next), args.op, mac, 'ok', result);
       return item ? { ...out, item: b64(item) } : out;
     } catch (e) {
-      if (!(e instanceof VaultError) || e.code === 'invariant_violation' || e.code === 'package_tampered') throw e;
+      if (!(e instanceof VaultError) || FAIL_CLOSED.has(e.code)) throw e;
       const after = e.code === 'invalid_credentials' ? recordFailedLogin(pkg, this.deps.now()) : pkg;
       const keep = e.code === 'stale_registers' ? after : acknowledgeCredits(after);
       const extra = e.code === 'invalid_credentials' ? { ...e.extra, remainingAttempts: remaining(after) } : e.extra;
-      const out = this.respond(keep, args.op, mac, e.code, {});
+      const out = await this.respond(keep, args.op, mac, e.code, {});
       return { ...out, error: { code: e.code, message: e.message, extra } };
     }
   }
@@ -280,7 +284,7 @@ export class MeterEngine {
     }
   }
 
-  private print(pkg: MeterPackage, p: Record<string, string | undefined>, now: number) {
+  private async print(pkg: MeterPackage, p: Record<string, string | undefined>, now: number) {
     const amountMills = parseMills(p.amountMills, MAX_ITEM_VALUE_MILLS);
     const intervalDays = this.deps.auditIntervalDays;
     if (intervalDays !== undefined && now - (pkg.lastAuditAtMs ?? pkg.createdAtMs) > intervalDays * DAY_MS) {
@@ -306,7 +310,7 @@ export class MeterEngine {
       if (e instanceof ItemFormatError) fail('invalid_request', e.message);
       throw e;
     }
-    const item = encodeItem(signed, signItemBytes(signed, this.signingKey(pkg)));
+    const item = encodeItem(signed, await this.crypto.signItem(meterKeyOf(pkg), signed));
     const result = {
       itemId: itemIdOf(signed),
       itemSerial: next.itemSerial.toString(),
@@ -317,7 +321,7 @@ export class MeterEngine {
     return { next, result, item };
   }
 
-  private refund(pkg: MeterPackage, p: Record<string, string | undefined>, itemBytes: string | undefined, now: number) {
+  private async refund(pkg: MeterPackage, p: Record<string, string | undefined>, itemBytes: string | undefined, now: number) {
     if (!itemBytes) fail('invalid_request', 'the item bytes are missing');
     let decoded;
     try {
@@ -328,7 +332,7 @@ export class MeterEngine {
     if (itemIdOf(decoded.signedBytes) !== p.itemId || decoded.data.meterId !== pkg.meterId) {
       fail('item_invalid', 'the item is not the one named, or was not issued by this meter');
     }
-    if (!verifyItemSignature(decoded.signedBytes, decoded.signature, createPublicKey(this.signingKey(pkg)))) {
+    if (!verifyItemSignature(decoded.signedBytes, decoded.signature, await this.crypto.meterPublicKey(meterKeyOf(pkg)))) {
       fail('item_invalid', "the item's signature does not verify");
     }
     const issuedMs = Date.parse(`${decoded.data.date}T00:00:00Z`);
@@ -349,14 +353,14 @@ export class MeterEngine {
   }
 
   /** Operator funding: credits dr; the client learns of it in its next module response. */
-  fund(args: M.FundArgs): M.FundResult {
-    const pkg = this.open(args.pkg);
+  async fund(args: M.FundArgs, opened?: MeterPackage): Promise<M.FundResult> {
+    const pkg = opened ?? (await this.open(args.pkg));
     // A postage value download includes a device audit, as in the patent's reset.
     const now = this.deps.now();
     const next = this.next({ ...applyFund(pkg, parseMills(args.amountMills), now), lastAuditAtMs: now });
     const r = next.registers;
     return {
-      package: this.sealRef(next),
+      package: await this.sealRef(next),
       arMills: r.arMills.toString(),
       drMills: r.drMills.toString(),
       controlTotalMills: r.controlTotalMills.toString(),
@@ -364,14 +368,14 @@ export class MeterEngine {
   }
 
   /** A status report signed by this module's certified identity key. */
-  audit(args: M.AuditArgs): M.AuditResult {
-    const pkg = this.open(args.pkg);
+  async audit(args: M.AuditArgs, opened?: MeterPackage): Promise<M.AuditResult> {
+    const pkg = opened ?? (await this.open(args.pkg));
     const now = this.deps.now();
     const next = this.next(pkg, { lastAuditAtMs: now });
     const r = pkg.registers;
     const fields = {
       meterId: pkg.meterId,
-      moduleSerial: this.deps.keystore.identity.serial,
+      moduleSerial: this.crypto.serial,
       state: pkg.state,
       arMills: r.arMills.toString(),
       drMills: r.drMills.toString(),
@@ -382,10 +386,10 @@ export class MeterEngine {
     };
     const report = canonicalBytes(AUDIT_DOMAIN, fields);
     return {
-      package: this.sealRef(next),
+      package: await this.sealRef(next),
       report: b64(report),
-      signature: hex(sign('sha256', report, this.identityKey)),
-      moduleCertPem: this.deps.keystore.identity.certPem,
+      signature: hex(await this.crypto.signAsModule('audit-report', report)),
+      moduleCertPem: this.crypto.certPem,
       fields,
     };
   }
@@ -396,31 +400,16 @@ export class MeterEngine {
     return password;
   }
 
-  /**
-   * The meter's signing key. Parsing PKCS#8 costs more than the signature itself, so unwrapped keys
-   * stay in this process (never outside it), bounded, keyed by the exact wrapped bytes.
-   */
-  private signingKey(pkg: MeterPackage): KeyObject {
-    const cacheKey = `${pkg.meterId}:${pkg.wrappedSigningKey.toString('base64')}`;
-    const hit = this.keyCache.get(cacheKey);
-    if (hit) return hit;
-    const pkcs8 = open(this.keyWrapKey, pkg.wrappedSigningKey, Buffer.from(pkg.meterId));
-    if (!pkcs8) fail('package_tampered', "the meter's signing key does not unwrap");
-    const key = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' });
-    if (this.keyCache.size >= MODULE_KEY_CACHE_SIZE) this.keyCache.delete(this.keyCache.keys().next().value!);
-    this.keyCache.set(cacheKey, key);
-    return key;
+  /** Version and registers of a sealed package as handed in. */
+  async registersOf(ref: M.SealedRef): Promise<RegistersBefore> {
+    return registersOf(await this.open(ref));
   }
 
-  /** Version and registers of a sealed package as handed in: the "before" of a log record. */
-  registersOf(ref: M.SealedRef): { version: bigint; arMills: bigint; drMills: bigint } {
-    const p = this.open(ref);
-    return { version: p.version, arMills: p.registers.arMills, drMills: p.registers.drMills };
-  }
-
-  private open(ref: M.SealedRef): MeterPackage {
+  /** Open a sealed package as handed in: for a caller that needs it before the op (see `opened`). */
+  async open(ref: M.SealedRef): Promise<MeterPackage> {
+    if (typeof ref !== 'object' || ref === null || typeof ref.meterId !== 'string') fail('invalid_request', 'bad package reference');
     if (!/^\d{1,18}$/.test(ref.version)) fail('invalid_request', 'bad package version');
-    return openPackage(this.deps.keystore.domain.packageKey, ref.meterId, BigInt(ref.version), fromB64(ref.sealed));
+    return openPackage(this.crypto, ref.meterId, BigInt(ref.version), fromB64(ref.sealed));
   }
 
   private next(pkg: MeterPackage, changes: Partial<MeterPackage> = {}): MeterPackage {
@@ -428,20 +417,20 @@ export class MeterEngine {
   }
 
   /** Every write re-checks the register invariant before anything leaves the module. */
-  private sealRef(pkg: MeterPackage): M.SealedRef {
+  private async sealRef(pkg: MeterPackage): Promise<M.SealedRef> {
     assertRegisters(pkg.registers);
-    return { meterId: pkg.meterId, version: pkg.version.toString(), sealed: b64(sealPackage(this.deps.keystore.domain.packageKey, pkg)) };
+    return { meterId: pkg.meterId, version: pkg.version.toString(), sealed: b64(await sealPackage(this.crypto, pkg)) };
   }
 
   /** Seal the next package with a fresh challenge and MAC the answer with the client key. */
-  private respond(
+  private async respond(
     pkg: MeterPackage,
     op: string,
     requestMac: Buffer,
     status: string,
     result: Record<string, string>,
     slot: 'lastChallenge' | 'loginChallenge' = 'lastChallenge',
-  ): M.CommandResult {
+  ): Promise<M.CommandResult> {
     const nextChallenge = this.deps.random(32);
     const next = this.next(pkg, { [slot]: nextChallenge });
     const r = next.registers;
@@ -457,7 +446,7 @@ export class MeterEngine {
       result,
     };
     return {
-      package: this.sealRef(next),
+      package: await this.sealRef(next),
       response: {
         op,
         meterId: pkg.meterId,
@@ -472,6 +461,10 @@ export class MeterEngine {
       responseMac: hex(macResponse(next.clientMacKey!, response)),
     };
   }
+}
+
+function meterKeyOf(pkg: MeterPackage): MeterKeyRef {
+  return { meterId: pkg.meterId, wrapped: pkg.wrappedSigningKey };
 }
 
 function remaining(pkg: MeterPackage): number {

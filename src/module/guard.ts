@@ -1,16 +1,15 @@
-import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { MAX_BATCH_OPS, MAX_LOG_EXTRA_BYTES } from '../constants.js';
+import type { ModuleCrypto } from '../crypto/module-crypto.js';
 import { chainRecords, type ChainedRecord, type RecordDraft } from '../txlog/chain.js';
-import { signHead, type SignedHead } from '../txlog/head.js';
-import { bodyKey, GENESIS_HASH } from '../txlog/record.js';
+import { signHeadAsModule } from '../txlog/head.js';
+import { GENESIS_HASH } from '../txlog/record.js';
 import { fail, VaultError } from '../errors.js';
-import { checkDeclaredEffects, EffectError, effectsOf, EFFECTS_VERSION, type EffectOp, type LedgerEffect } from '../ledger/index.js';
+import { checkDeclaredEffects, EffectError, effectsOf, EFFECTS_VERSION, type EffectArgs, type EffectResult, type LedgerEffect } from '../ledger/index.js';
 import { checkpointToJson, decodeCheckpointRecord, genesis, wireIsAuthentic } from './checkpoint.js';
-import type { MeterEngine } from './engine.js';
-import type { Keystore } from './keystore.js';
+import { registersOf, type MeterEngine, type RegistersBefore } from './engine.js';
 import { LogVault } from './log-vault.js';
 import type * as M from './messages.js';
-import { PACKAGE_OPS } from './messages.js';
+import { validateBatchOp } from './op-args.js';
 import type { Ring, RingEffect } from './ring.js';
 
 /** What a package-writing op did, for the ring: amounts and registers after. */
@@ -36,25 +35,20 @@ function commandEffect(r: M.CommandResult): Effect {
   };
 }
 
-export interface GuardKeys {
-  readonly checkpointKey: Buffer;
-  /** The domain log key: record bodies are sealed under a key derived from it. */
-  readonly logKey: Buffer;
-  /** The module identity key: it signs the head of the module's log. */
-  readonly identityKey: KeyObject;
-}
+/** A package op's answer before the guard adds its checkpoint, log record and head. */
+type ActResult<K extends M.PackageOp> = K extends M.PackageOp ? Omit<M.ResultOf<K>, 'checkpoint' | 'logRecord' | 'logHead'> : never;
 
-export function guardKeys(ks: Keystore): GuardKeys {
-  const identityKey = createPrivateKey({ key: ks.identity.privatePkcs8, format: 'der', type: 'pkcs8' });
-  return { checkpointKey: ks.domain.checkpointKey, logKey: ks.domain.logKey, identityKey };
-}
-
-/** What `act` hands back: the op's answer, its ring effect, and its log record before chaining. */
-interface Acted {
-  result: any;
+/** What an actor hands back: the op's answer, its ring effect, and its log record before chaining. */
+interface Acted<K extends M.PackageOp = M.PackageOp> {
+  result: ActResult<K>;
   effect: Effect;
   draft: RecordDraft;
 }
+
+/** The args a package op acts on: the batch's ops carry no checkpoint of their own. */
+type ActArgs<K extends M.PackageOp> = Omit<M.ArgsOf<K>, 'checkpoint'>;
+/** A package op and its args, as one value: `switch (op)` narrows `args`. */
+type ActCall = { readonly [K in M.PackageOp]: { readonly op: K; readonly args: ActArgs<K> } }[M.PackageOp];
 
 /** The server's detail for the log record (who acted, which customer): bounded JSON, or nothing. */
 function logExtra(args: { logExtra?: unknown }): unknown {
@@ -79,7 +73,7 @@ function declaredEffects(op: M.ModuleOp, args: { effects?: unknown }): LedgerEff
 }
 
 /** A log record for an effect: registers after from the effect, before from the package handed in (zero for a new meter). */
-function draftOf(effect: Effect, before: { version: bigint; arMills: bigint; drMills: bigint } | null, body: object): RecordDraft {
+function draftOf(effect: Effect, before: RegistersBefore | null, body: object): RecordDraft {
   return {
     type: effect.type,
     meterId: effect.meterId,
@@ -101,29 +95,42 @@ function draftOf(effect: Effect, before: { version: bigint; arMills: bigint; drM
  */
 export class GuardedModule {
   private tail: Promise<unknown> = Promise.resolve();
-  private readonly checkpointKey: Buffer;
-  private readonly logBodyKey: Buffer;
   private readonly vault: LogVault;
 
   constructor(
     private readonly engine: MeterEngine,
     private readonly ring: Ring,
-    private readonly keys: GuardKeys,
+    private readonly crypto: ModuleCrypto,
     private readonly now: () => number,
     private readonly log: (line: string) => void,
   ) {
-    this.checkpointKey = keys.checkpointKey;
-    this.logBodyKey = bodyKey(keys.logKey, ring.serial);
-    this.vault = new LogVault(keys.logKey, keys.identityKey, ring.serial);
+    this.vault = new LogVault(crypto);
   }
 
-  dispatch(op: M.ModuleOp, args: any): Promise<unknown> {
-    if (op === 'info') return Promise.resolve(this.info());
-    if (op === 'openLog') return Promise.resolve().then(() => this.vault.openLog(args));
-    if (op === 'sealBackupChunk') return Promise.resolve().then(() => this.vault.sealBackupChunk(args));
-    if (op === 'openBackupChunk') return Promise.resolve().then(() => this.vault.openBackupChunk(args));
-    if (op === 'signBackup') return Promise.resolve().then(() => this.vault.signBackup(args));
-    return this.serially(() => this.run(op, args));
+  /** Every op, one entry each: the vault ops run beside the serial queue, the rest in it. */
+  private readonly ops: M.OpTable = {
+    info: async () => this.info(),
+    openLog: async (a) => this.vault.openLog(a),
+    sealBackupChunk: async (a) => this.vault.sealBackupChunk(a),
+    openBackupChunk: async (a) => this.vault.openBackupChunk(a),
+    signBackup: async (a) => this.vault.signBackup(a),
+    recover: (a) => this.serially(() => this.recover(a.checkpoint, a.log)),
+    reseed: (a) => this.serially(() => this.reseed(a.checkpoint, a.log)),
+    batch: (a) => this.serially(() => this.batch(a)),
+    provision: (a) => this.serially(() => this.run('provision', a)),
+    registerBegin: (a) => this.serially(() => this.run('registerBegin', a)),
+    registerComplete: (a) => this.serially(() => this.run('registerComplete', a)),
+    challenge: (a) => this.serially(() => this.run('challenge', a)),
+    command: (a) => this.serially(() => this.run('command', a)),
+    fund: (a) => this.serially(() => this.run('fund', a)),
+    audit: (a) => this.serially(() => this.run('audit', a)),
+    log: (a) => this.serially(() => this.run('log', a)),
+  };
+
+  /** Run one op on args already checked at the process boundary (op-args.ts). */
+  dispatch<K extends M.ModuleOp>(op: K, args: M.ArgsOf<K>): Promise<M.ResultOf<K>> {
+    const handler = Object.hasOwn(this.ops, op) ? (this.ops[op] as (a: M.ArgsOf<K>) => Promise<M.ResultOf<K>>) : undefined;
+    return handler ? handler(args) : Promise.reject(new VaultError('invalid_request', `unknown module op ${String(op)}`));
   }
 
   private serially<T>(fn: () => Promise<T>): Promise<T> {
@@ -142,24 +149,21 @@ export class GuardedModule {
     };
   }
 
-  private async run(op: M.ModuleOp, args: any): Promise<unknown> {
-    if (op === 'recover') return this.recover(args.checkpoint, args.log);
-    if (op === 'reseed') return this.reseed(args.checkpoint, args.log);
-    if (op === 'batch') return this.batch(args);
+  private async run<K extends M.PackageOp>(op: K, args: M.ArgsOf<K>): Promise<M.ResultOf<K>> {
     if (this.ring.inhibited) fail('module_inhibited', `module ${this.ring.serial} is inhibited: ${this.ring.inhibited.reason}`);
-    this.verify(args.checkpoint);
+    await this.verify(args.checkpoint);
     const { result, effect, draft } = await this.act(op, args);
     const atMs = this.now();
-    const { records, head } = this.chain([draft], atMs);
+    const { records, head } = await this.chain([draft], atMs);
     const checkpoint = await this.ring.append({ ...effect, atMs, logSeq: BigInt(head.seq), logHead: head.hash });
-    return { ...result, checkpoint, logRecord: records[0]!, logHead: head };
+    return { ...result, checkpoint, logRecord: records[0]!, logHead: head } as M.ResultOf<K>;
   }
 
   /** Chain this op's records after the ring head's log position, and sign the new head. */
-  private chain(drafts: readonly RecordDraft[], atMs: number): { records: ChainedRecord[]; head: M.SignedHeadWire } {
+  private async chain(drafts: readonly RecordDraft[], atMs: number): Promise<{ records: ChainedRecord[]; head: M.SignedHeadWire }> {
     const from = { seq: this.ring.head.logSeq, hash: this.ring.head.logHead };
-    const { records, head } = chainRecords(this.logBodyKey, this.ring.serial, from, atMs, drafts);
-    const signed: SignedHead = signHead(this.keys.identityKey, { logId: this.ring.serial, seq: head.seq, hash: head.hash });
+    const { records, head } = await chainRecords(this.crypto, this.ring.serial, from, atMs, drafts);
+    const signed = await signHeadAsModule(this.crypto, { logId: this.ring.serial, seq: head.seq, hash: head.hash });
     return { records, head: { ...signed, seq: signed.seq.toString() } };
   }
 
@@ -171,17 +175,18 @@ export class GuardedModule {
   private async batch(args: M.BatchArgs): Promise<M.BatchResult> {
     if (this.ring.inhibited) fail('module_inhibited', `module ${this.ring.serial} is inhibited: ${this.ring.inhibited.reason}`);
     if (!Array.isArray(args.ops) || args.ops.length === 0 || args.ops.length > MAX_BATCH_OPS) fail('invalid_request', `a batch holds 1 to ${MAX_BATCH_OPS} ops`);
-    this.verify(args.checkpoint);
+    await this.verify(args.checkpoint);
     const results: ({ ok: true; result: Record<string, unknown> } | Extract<M.BatchItemResult, { ok: false }>)[] = [];
     const effects: RingEffect[] = [];
     const drafts: RecordDraft[] = [];
-    for (const { op, args: opArgs } of args.ops) {
+    for (const raw of args.ops) {
+      const op = raw.op;
       try {
-        if (!(PACKAGE_OPS as readonly string[]).includes(op)) fail('invalid_request', `${op} cannot be batched`);
-        const { result, effect, draft } = await this.act(op, opArgs);
+        const one = validateBatchOp(raw);
+        const { result, effect, draft } = await this.act(one.op, one.args);
         effects.push(effect);
         drafts.push(draft);
-        results.push({ ok: true, result });
+        results.push({ ok: true, result: result as Record<string, unknown> });
       } catch (e) {
         if (!(e instanceof VaultError)) this.log(`internal error in batched ${op}: ${(e as Error).stack ?? String(e)}`);
         const err = e instanceof VaultError ? { code: e.code, message: e.message, extra: e.extra } : { code: 'internal', message: 'internal error' };
@@ -190,32 +195,41 @@ export class GuardedModule {
     }
     if (effects.length === 0) return { results: results as M.BatchItemResult[], checkpoint: this.ring.headWire() };
     const atMs = this.now();
-    const { records, head } = this.chain(drafts, atMs);
+    const { records, head } = await this.chain(drafts, atMs);
     const checkpoint = await this.ring.appendBatch(effects, atMs, { seq: BigInt(head.seq), hash: head.hash });
     let next = 0;
     const withRecords: M.BatchItemResult[] = results.map((r) => (r.ok ? { ...r, logRecord: records[next++]! } : r));
     return { results: withRecords, checkpoint, logHead: head };
   }
 
-  private verify(db: M.CheckpointWire | null): void {
-    const m = this.ring.match(db);
+  private async verify(db: M.CheckpointWire | null): Promise<void> {
+    const m = await this.ring.match(db);
     if (m.kind === 'head') return;
     if (m.kind === 'forged') fail('checkpoint_forged', `the stored checkpoint of module ${this.ring.serial} fails its MAC`);
     if (m.kind === 'foreign') fail('checkpoint_foreign', `the stored checkpoint of module ${this.ring.serial} is module ${m.serial}'s`);
     fail('checkpoint_mismatch', `the stored checkpoint of module ${this.ring.serial} is not its latest`);
   }
 
-  /** The op itself, then the ledger effects its record carries: derived from what it did, plus what the server declared. */
-  private async act(op: M.ModuleOp, args: any): Promise<Acted> {
-    const declared = declaredEffects(op, args);
-    const acted = await this.actOnly(op, args);
-    const effects = effectsOf(op as EffectOp, { ...args, effects: declared }, acted.result);
+  /**
+   * One package op on the engine, then the ledger effects its record carries: derived from what
+   * the op did, plus what the server declared. Each op opens its package once (see `actOn`).
+   */
+  private async act<K extends M.PackageOp>(opName: K, opArgs: ActArgs<K>): Promise<Acted<K>> {
+    const declared = declaredEffects(opName, opArgs as { effects?: unknown });
+    const acted = (await this.actOn({ op: opName, args: opArgs } as ActCall)) as Acted<K>;
+    const effects = effectsOf(opName, { ...(opArgs as EffectArgs), effects: declared }, acted.result as EffectResult);
     // The effects carry the package, the meter's certificate and the item: the body holds them once, there.
     const { package: _pkg, item: _item, meter: _meter, ...rest } = acted.draft.body as Record<string, unknown>;
     return { ...acted, draft: { ...acted.draft, body: { ...rest, effectsVersion: EFFECTS_VERSION, effects } } };
   }
 
-  private async actOnly(op: M.ModuleOp, args: any): Promise<Acted> {
+  /**
+   * `switch` over a typed union, so every op has exactly one case (see `never` below) and `args`
+   * has that op's type in it. The engine op takes the package opened, and its registers are the
+   * log record's "before".
+   */
+  private async actOn(call: ActCall): Promise<Acted> {
+    const { op, args } = call;
     const e = this.engine;
     const extra = logExtra(args);
     switch (op) {
@@ -226,30 +240,34 @@ export class GuardedModule {
         return { result: r, effect, draft: draftOf(effect, null, { op, package: r.package, meter, extra }) };
       }
       case 'registerBegin': {
-        const before = e.registersOf(args.pkg);
-        const r = e.registerBegin(args);
+        const pkg = await e.open(args.pkg);
+        const before = registersOf(pkg);
+        const r = await e.registerBegin(args, pkg);
         const effect = { meterId: r.package.meterId, type: 'registerBegin', amountMills: 0n, arMills: before.arMills, drMills: before.drMills, packageVersion: BigInt(r.package.version) };
         return { result: r, effect, draft: draftOf(effect, before, { op, package: r.package, extra }) };
       }
       case 'registerComplete':
       case 'challenge':
       case 'command': {
-        const before = e.registersOf(args.pkg);
-        const r = op === 'registerComplete' ? await e.registerComplete(args) : op === 'challenge' ? e.challenge(args) : await e.command(args);
+        const pkg = await e.open(args.pkg);
+        const before = registersOf(pkg);
+        const r = op === 'registerComplete' ? await e.registerComplete(args, pkg) : op === 'challenge' ? await e.challenge(args, pkg) : await e.command(args, pkg);
         const effect = commandEffect(r);
         const { status, op: commandOp, result } = r.response;
         const body = { op, package: r.package, response: { op: commandOp, status, result }, item: r.item, error: r.error?.code, extra };
         return { result: r, effect, draft: draftOf(effect, before, body) };
       }
       case 'fund': {
-        const before = e.registersOf(args.pkg);
-        const r = e.fund(args);
+        const pkg = await e.open(args.pkg);
+        const before = registersOf(pkg);
+        const r = await e.fund(args, pkg);
         const effect = { meterId: r.package.meterId, type: 'fund', amountMills: BigInt(args.amountMills), arMills: BigInt(r.arMills), drMills: BigInt(r.drMills), packageVersion: BigInt(r.package.version) };
         return { result: r, effect, draft: draftOf(effect, before, { op, package: r.package, amountMills: args.amountMills, extra }) };
       }
       case 'audit': {
-        const before = e.registersOf(args.pkg);
-        const r = e.audit(args);
+        const pkg = await e.open(args.pkg);
+        const before = registersOf(pkg);
+        const r = await e.audit(args, pkg);
         const effect = { meterId: r.package.meterId, type: 'audit', amountMills: 0n, arMills: BigInt(r.fields.arMills!), drMills: BigInt(r.fields.drMills!), packageVersion: BigInt(r.package.version) };
         return { result: r, effect, draft: draftOf(effect, before, { op, package: r.package, extra }) };
       }
@@ -260,8 +278,10 @@ export class GuardedModule {
         const effect = { meterId, type: `log:${action}`, amountMills: 0n, arMills: 0n, drMills: 0n, packageVersion: 0n };
         return { result: {}, effect, draft: draftOf(effect, null, { op, action, extra }) };
       }
-      default:
-        return fail('invalid_request', `unknown module op ${op}`);
+      default: {
+        const unknown: never = op;
+        return fail('invalid_request', `unknown module op ${String(unknown)}`);
+      }
     }
   }
 
@@ -273,7 +293,7 @@ export class GuardedModule {
    */
   private async recover(db: M.CheckpointWire | null, log?: { seq: string; hash: string }): Promise<M.RecoverResult> {
     if (this.ring.inhibited) fail('module_inhibited', `module ${this.ring.serial} is inhibited: ${this.ring.inhibited.reason}`);
-    const m = this.ring.match(db);
+    const m = await this.ring.match(db);
     const at = log && m.kind !== 'head' && m.kind !== 'forged' && m.kind !== 'foreign' ? this.ring.entries.findIndex((e) => e.logSeq.toString() === log.seq && e.logHead === log.hash) : -1;
     // Only when the database's log went past its checkpoint (records put back from the shipped log).
     if (at >= 0 && at > (m.kind === 'older' ? m.index : -1)) return this.rollForwardTo(at);
@@ -319,7 +339,7 @@ export class GuardedModule {
       await this.ring.reseed(genesis(this.ring.serial, this.now(), at));
       return { checkpoint: this.ring.headWire() };
     }
-    if (!wireIsAuthentic(this.checkpointKey, db)) fail('checkpoint_forged', 'refusing to re-seed from a checkpoint that fails its MAC');
+    if (!(await wireIsAuthentic(this.crypto, db))) fail('checkpoint_forged', 'refusing to re-seed from a checkpoint that fails its MAC');
     const entry = decodeCheckpointRecord(Buffer.from(db.record, 'hex'));
     if (!entry || entry.moduleSerial !== this.ring.serial) fail('checkpoint_foreign', 'the checkpoint is not this module\'s');
     const logAt = at ?? (entry.logSeq === 0n ? { seq: 0n, hash: GENESIS_HASH } : fail('invalid_request', 're-seeding needs the log position the checkpoint names'));

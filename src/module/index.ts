@@ -1,8 +1,10 @@
-export { MeterEngine, type EngineDeps } from './engine.js';
+export { MeterEngine, registersOf, type EngineDeps, type RegistersBefore } from './engine.js';
+export { SoftwareModuleCrypto, SoftwareLogKeys, SoftwareCheckpointKeys } from './software-crypto.js';
+export { validateArgs, validateBatchOp, isModuleOp } from './op-args.js';
 export { ModuleConnection, ModulePool } from './client.js';
 export { runModule, type RunModuleOptions } from './main.js';
-export { createAuthority, issueCertificate, newCertSerialHex, type Authority } from './certificates.js';
-export { newDomainKeys, readKeystore, writeKeystore, KeystoreError, type Keystore, type DomainKeys, type ModuleIdentity } from './keystore.js';
+export { createAuthority, issueCertificate, caSigner, newCertSerialHex, type Authority, type CaSigner } from './certificates.js';
+export { newDomainKeys, rotateDomainKey, readKeystore, writeKeystore, KeystoreError, type Keystore, type DomainKeys, type ModuleIdentity } from './keystore.js';
 export { sealPackage, openPackage, packageAad } from './sealing.js';
 export { encodeFrame, FrameDecoder } from './framing.js';
 export * from './messages.js';

@@ -1,3 +1,4 @@
+import type { LedgerEffect } from '../ledger/index.js';
 // The module's framed protocol: one JSON message per frame, bytes as base64 or hex strings, money as
 // strings of integer mills. Shared by the module process and the API server's module client.
 
@@ -168,7 +169,14 @@ export interface CheckpointWire {
 
 /** Every op that writes a package is checked against, and advances, the module's checkpoint. */
 type Guarded<A, R> = [
-  A & { readonly checkpoint: CheckpointWire | null; readonly logExtra?: unknown },
+  A & {
+    readonly checkpoint: CheckpointWire | null;
+    readonly logExtra?: unknown;
+    /** Ledger effects the API server declares (a log op, a registration's claim); the guard checks them. */
+    readonly effects?: readonly LedgerEffect[];
+    /** The officer who acts (fund, audit): it goes into the op's ledger effect. */
+    readonly actor?: string;
+  },
   R & { readonly checkpoint: CheckpointWire; readonly logRecord: LogRecordWire; readonly logHead: SignedHeadWire },
 ];
 
@@ -189,8 +197,12 @@ export interface RecoverResult {
 
 export interface BatchArgs {
   readonly checkpoint: CheckpointWire | null;
+  /** Untyped on the wire (the server builds them generically); the module checks each as a BatchOp. */
   readonly ops: readonly { readonly op: PackageOp; readonly args: Record<string, unknown> }[];
 }
+
+/** One op of a batch: an op name and that op's arguments (without a checkpoint: the batch has one). */
+export type BatchOp = { readonly [K in PackageOp]: { readonly op: K; readonly args: Omit<ArgsOf<K>, 'checkpoint'> } }[PackageOp];
 
 export type BatchItemResult =
   | { readonly ok: true; readonly result: Record<string, unknown>; readonly logRecord: LogRecordWire }
@@ -225,6 +237,10 @@ export interface ModuleOps {
 }
 
 export type ModuleOp = keyof ModuleOps;
+export type ArgsOf<K extends ModuleOp> = ModuleOps[K][0];
+export type ResultOf<K extends ModuleOp> = ModuleOps[K][1];
+/** One handler per op: adding an op is one entry in ModuleOps and one in each table that must know it. */
+export type OpTable = { readonly [K in ModuleOp]: (args: ArgsOf<K>) => Promise<ResultOf<K>> };
 export const PACKAGE_OPS = ['provision', 'registerBegin', 'registerComplete', 'challenge', 'command', 'fund', 'audit', 'log'] as const;
 export type PackageOp = (typeof PACKAGE_OPS)[number];
 /** Ops with the log key that leave the ring alone: they run beside the serial queue. */

@@ -1,8 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { existsSync } from 'node:fs';
-import { open, seal } from '../crypto/aead.js';
-import { hkdf } from '../crypto/kdf.js';
+import type { ModuleCrypto } from '../crypto/module-crypto.js';
 import { decodeCanonical } from '../protocol/canonical.js';
 import { writeFileAtomic } from '../runtime/files.js';
 import {
@@ -13,11 +12,12 @@ import {
   toWire,
   wireIsAuthentic,
   type Checkpoint,
+  type CheckpointCrypto,
   type CheckpointWire,
 } from './checkpoint.js';
 
 // The module ring: the last N checkpoints, in the module's own state file (never the database),
-// sealed with AES-256-GCM under a key derived from the domain checkpoint key and the module serial.
+// sealed (through the crypto port) under a key derived from the domain checkpoint key and the module serial.
 // Every write goes to a temporary file, is fsynced, then renamed: a crash leaves the last good ring.
 // One writer at a time: the caller serializes the mutating methods (GuardedModule runs ops one by one).
 
@@ -55,33 +55,39 @@ export interface LogPosition {
   readonly hash: string;
 }
 
+/** What the ring needs of the crypto port: checkpoint MACs and its own file's seal. */
+export type RingCrypto = CheckpointCrypto & Pick<ModuleCrypto, 'sealRing' | 'openRing'>;
+
 export class Ring {
+  /** The head's wire form, MAC'd once when the head changes: the hot path reads it for free. */
+  private headWireCache!: CheckpointWire;
+
   private constructor(
     private readonly path: string,
-    private readonly key: Buffer,
-    private readonly checkpointKey: Buffer,
+    private readonly crypto: RingCrypto,
     readonly serial: string,
     readonly capacity: number,
     private state: RingState,
   ) {}
 
-  static async load(path: string, checkpointKey: Buffer, serial: string, capacity: number, nowMs: number): Promise<Ring> {
+  static async load(path: string, crypto: RingCrypto, serial: string, capacity: number, nowMs: number): Promise<Ring> {
     if (capacity < MIN_RING_SIZE || capacity > MAX_RING_SIZE) throw new Error(`ring size must be ${MIN_RING_SIZE} to ${MAX_RING_SIZE}`);
-    const key = hkdf(checkpointKey, Buffer.from(serial), 'vaultmeter/ring/v1');
     if (!existsSync(path)) {
       const fresh: RingState = { entries: [genesis(serial, nowMs)], inhibited: null };
-      const ring = new Ring(path, key, checkpointKey, serial, capacity, fresh);
+      const ring = new Ring(path, crypto, serial, capacity, fresh);
       await mkdir(dirname(path), { recursive: true });
       await ring.persist(fresh);
       return ring;
     }
     const file = JSON.parse(await readFile(path, 'utf8')) as { format: string; serial: string; sealed: string };
     if (file.format !== FORMAT || file.serial !== serial) throw new Error(`${path} is not the ring of module ${serial}`);
-    const body = open(key, Buffer.from(file.sealed, 'base64'), Buffer.from(`${FORMAT}|${serial}`));
+    const body = await crypto.openRing(Buffer.from(file.sealed, 'base64'), Buffer.from(`${FORMAT}|${serial}`));
     if (!body) throw new Error(`the ring file ${path} fails authentication: refusing to start`);
     const d = JSON.parse(body.toString('utf8')) as { entries: Record<string, string | number>[]; inhibited: Inhibition | null; batchOps?: RingState['batchOps'] };
     // A ring written under a larger size keeps only the newest `capacity` entries: N bounds how far recovery may roll back.
-    return new Ring(path, key, checkpointKey, serial, capacity, { entries: d.entries.map(checkpointFromJson).slice(-capacity), inhibited: d.inhibited, batchOps: d.batchOps ?? {} });
+    const ring = new Ring(path, crypto, serial, capacity, { entries: d.entries.map(checkpointFromJson).slice(-capacity), inhibited: d.inhibited, batchOps: d.batchOps ?? {} });
+    ring.headWireCache = await toWire(crypto, ring.head);
+    return ring;
   }
 
   get head(): Checkpoint {
@@ -97,13 +103,13 @@ export class Ring {
   }
 
   headWire(): CheckpointWire {
-    return toWire(this.checkpointKey, this.head);
+    return this.headWireCache;
   }
 
   /** Where does the database's checkpoint for this module sit in the ring? null means "none stored yet". */
-  match(db: CheckpointWire | null): RingMatch {
+  async match(db: CheckpointWire | null): Promise<RingMatch> {
     if (db === null) return this.head.seq === 0n && this.head.type === 'genesis' ? { kind: 'head' } : { kind: 'none' };
-    if (!wireIsAuthentic(this.checkpointKey, db)) return { kind: 'forged' };
+    if (!(await wireIsAuthentic(this.crypto, db))) return { kind: 'forged' };
     const record = Buffer.from(db.record, 'hex');
     const fields = decodeCanonical('vaultmeter/checkpoint/v1', record);
     if (fields && fields.moduleSerial !== this.serial) return { kind: 'foreign', serial: fields.moduleSerial ?? '?' };
@@ -128,7 +134,7 @@ export class Ring {
       refundedMills: h.refundedMills + (next.type === 'refund' ? next.amountMills : 0n),
     };
     await this.persist({ ...this.state, entries: [...this.state.entries, entry].slice(-this.capacity) });
-    return toWire(this.checkpointKey, entry);
+    return this.headWireCache;
   }
 
   /**
@@ -157,7 +163,7 @@ export class Ring {
     };
     const ops = effects.map((e) => checkpointToJson({ ...entry, ...e, seq: entry.seq }));
     await this.persist({ ...this.state, entries: [...this.state.entries, entry].slice(-this.capacity), batchOps: { ...this.state.batchOps, [entry.seq.toString()]: ops } });
-    return toWire(this.checkpointKey, entry);
+    return this.headWireCache;
   }
 
   /** The transactions an entry stands for: itself, or each transaction of its batch. */
@@ -188,9 +194,11 @@ export class Ring {
     const batchOps = Object.fromEntries(Object.entries(next.batchOps ?? {}).filter(([seq]) => kept.has(seq)));
     next = { ...next, batchOps };
     const body = JSON.stringify({ entries: next.entries.map(checkpointToJson), inhibited: next.inhibited, batchOps });
-    const sealed = seal(this.key, Buffer.from(body), Buffer.from(`${FORMAT}|${this.serial}`));
+    const sealed = await this.crypto.sealRing(Buffer.from(body), Buffer.from(`${FORMAT}|${this.serial}`));
+    const headWire = await toWire(this.crypto, next.entries[next.entries.length - 1]!);
     // The module's directory exists (it holds the keystore); the hot path skips the mkdir.
     await writeFileAtomic(this.path, JSON.stringify({ format: FORMAT, serial: this.serial, sealed: sealed.toString('base64') }), 0o600, false);
     this.state = next;
+    this.headWireCache = headWire;
   }
 }

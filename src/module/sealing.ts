@@ -1,23 +1,26 @@
-import { open, seal } from '../crypto/aead.js';
+import type { ModuleCrypto } from '../crypto/module-crypto.js';
 import { fail } from '../errors.js';
 import { decodePackage, encodePackage, type MeterPackage } from '../meter/package.js';
 import { canonicalBytes } from '../protocol/canonical.js';
 
-// A package is sealed with AES-256-GCM under the domain package key. The associated data binds the
-// meter id and the package version: a package copied to another meter's row, or one whose version
-// column was changed, fails authentication.
+// A package is sealed with AES-256-GCM under the domain package key, in a versioned envelope
+// (key version byte first, see src/crypto/envelope.ts). The associated data binds the meter id and
+// the package version: a package copied to another meter's row, or one whose version column was
+// changed, fails authentication.
 const DOMAIN = 'vaultmeter/package/v1';
+
+type PackageCrypto = Pick<ModuleCrypto, 'sealPackage' | 'openPackage'>;
 
 export function packageAad(meterId: string, version: bigint): Buffer {
   return canonicalBytes(DOMAIN, { meterId, version: version.toString() });
 }
 
-export function sealPackage(packageKey: Buffer, p: MeterPackage): Buffer {
-  return seal(packageKey, encodePackage(p), packageAad(p.meterId, p.version));
+export function sealPackage(crypto: PackageCrypto, p: MeterPackage): Promise<Buffer> {
+  return crypto.sealPackage(encodePackage(p), packageAad(p.meterId, p.version));
 }
 
-export function openPackage(packageKey: Buffer, meterId: string, version: bigint, box: Buffer): MeterPackage {
-  const body = open(packageKey, box, packageAad(meterId, version));
+export async function openPackage(crypto: PackageCrypto, meterId: string, version: bigint, box: Buffer): Promise<MeterPackage> {
+  const body = await crypto.openPackage(box, packageAad(meterId, version));
   if (!body) fail('package_tampered', `the package of meter ${meterId} (version ${version}) failed authentication`);
   let p: MeterPackage;
   try {

@@ -1,13 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import { chmod, rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { ERRORS, VaultError } from '../errors.js';
 import { MeterEngine } from './engine.js';
-import { GuardedModule, guardKeys } from './guard.js';
+import { GuardedModule } from './guard.js';
 import { Ring } from './ring.js';
 import { encodeFrame, FrameDecoder } from './framing.js';
 import type { Keystore } from './keystore.js';
-import { MODULE_OPS, type ModuleOp } from './messages.js';
+import { isModuleOp, validateArgs } from './op-args.js';
+import { SoftwareModuleCrypto } from './software-crypto.js';
 
 export interface ModuleServerOptions {
   readonly keystore: Keystore;
@@ -28,15 +28,17 @@ interface Frame {
 /** The module's socket shell: decode a frame, run the engine, answer with the same id. */
 export async function startModuleServer(opts: ModuleServerOptions): Promise<Server> {
   const now = () => Date.now();
+  // The composition root of the module process: the only place that knows the keys are in software.
+  const crypto = new SoftwareModuleCrypto(opts.keystore);
   const engine = new MeterEngine({
-    keystore: opts.keystore,
+    crypto,
     now,
-    random: (n) => randomBytes(n),
+    random: (n) => crypto.random(n),
     refundWindowDays: opts.refundWindowDays,
     auditIntervalDays: opts.auditIntervalDays,
   });
-  const ring = await Ring.load(opts.ringPath, opts.keystore.domain.checkpointKey, opts.keystore.identity.serial, opts.ringSize, now());
-  const guarded = new GuardedModule(engine, ring, guardKeys(opts.keystore), now, opts.log);
+  const ring = await Ring.load(opts.ringPath, crypto, crypto.serial, opts.ringSize, now());
+  const guarded = new GuardedModule(engine, ring, crypto, now, opts.log);
   await rm(opts.socketPath, { force: true });
   const server = createServer((socket) => serveConnection(socket, guarded, opts.log));
   await new Promise<void>((resolve, reject) => {
@@ -68,11 +70,12 @@ async function answer(socket: Socket, engine: GuardedModule, frame: Frame, log: 
   const id = typeof frame?.id === 'number' ? frame.id : -1;
   let reply: unknown;
   try {
-    if (!(MODULE_OPS as readonly string[]).includes(frame.op)) throw new VaultError('invalid_request', `unknown module op ${frame.op}`);
-    reply = { id, ok: true, result: await engine.dispatch(frame.op as ModuleOp, frame.args ?? {}) };
+    const op = frame.op;
+    if (!isModuleOp(op)) throw new VaultError('invalid_request', `unknown module op ${op}`);
+    reply = { id, ok: true, result: await engine.dispatch(op, validateArgs(op, frame.args)) };
   } catch (e) {
     if (e instanceof VaultError) {
-      if (e.code === 'invariant_violation' || e.code === 'package_tampered') log(`REFUSED ${frame.op}: ${e.code}: ${e.message}`);
+      if (e.code === 'invariant_violation' || e.code === 'package_tampered' || e.code === 'key_version_unknown') log(`REFUSED ${frame.op}: ${e.code}: ${e.message}`);
       reply = { id, ok: false, error: { code: e.code, message: e.message, extra: e.extra } };
     } else {
       log(`internal error in ${frame.op}: ${(e as Error).stack ?? String(e)}`);

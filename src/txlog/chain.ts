@@ -1,3 +1,4 @@
+import type { LogBodyCrypto } from '../crypto/module-crypto.js';
 import { encodeHeader, recordHash, sealBody, type LogHeader } from './record.js';
 
 /** A record before it is numbered and chained: what the module knows about one transaction. */
@@ -19,13 +20,13 @@ export interface ChainPosition {
 }
 
 /** Number, seal and chain `drafts` after `head`; returns the records and the new head. */
-export function chainRecords(
-  bodyKey: Buffer,
+export async function chainRecords(
+  crypto: Pick<LogBodyCrypto, 'sealLogBody'>,
   logId: string,
   head: ChainPosition,
   atMs: number,
   drafts: readonly RecordDraft[],
-): { records: ChainedRecord[]; head: ChainPosition } {
+): Promise<{ records: ChainedRecord[]; head: ChainPosition }> {
   let { seq, hash } = head;
   const records: ChainedRecord[] = [];
   for (const d of drafts) {
@@ -33,7 +34,7 @@ export function chainRecords(
     const { body: _body, ...fields } = d;
     const h: LogHeader = { ...fields, logId, seq, atMs, moduleSerial: logId, prevHash: hash };
     const header = encodeHeader(h);
-    const body = sealBody(bodyKey, header, d.body);
+    const body = await sealBody(crypto, logId, header, d.body);
     hash = recordHash({ header, body });
     records.push({ seq: seq.toString(), hash, header: header.toString('hex'), body: body.toString('base64') });
   }

@@ -1,4 +1,5 @@
 import { createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import type { ModuleCrypto } from '../crypto/module-crypto.js';
 import { canonicalBytes } from '../protocol/canonical.js';
 
 // A signed chain head: a module's statement that its log `logId` holds exactly `seq` records ending
@@ -23,8 +24,13 @@ export function headMessage(h: ChainHead): Buffer {
   return canonicalBytes(HEAD_DOMAIN, { logId: h.logId, seq: h.seq.toString(), hash: h.hash });
 }
 
+/** A head signed with a key in hand (tools and tests); a module signs through its crypto port (signHeadAsModule). */
 export function signHead(key: KeyObject, h: ChainHead): SignedHead {
   return { ...h, signature: sign('sha256', headMessage(h), key).toString('hex') };
+}
+
+export async function signHeadAsModule(crypto: Pick<ModuleCrypto, 'signAsModule'>, h: ChainHead): Promise<SignedHead> {
+  return { ...h, signature: (await crypto.signAsModule('log-head', headMessage(h))).toString('hex') };
 }
 
 export function headSignatureValid(publicKey: KeyObject | string, h: SignedHead): boolean {

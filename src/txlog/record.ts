@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
-import { open, seal } from '../crypto/aead.js';
+import { envelopeVersion } from '../crypto/envelope.js';
 import { hkdf } from '../crypto/kdf.js';
+import type { LogBodyCrypto } from '../crypto/module-crypto.js';
 import { canonicalBytes, decodeCanonicalStrict } from '../protocol/canonical.js';
 
 // One transaction-log record: a clear header anyone can read and check (sequence, time, type,
 // meter, module, the hash of the previous record, registers before and after), and a body sealed
-// with AES-256-GCM under a key derived from the domain log key, with the header as associated data.
+// with AES-256-GCM under a key derived from the domain log key, with the header as associated data,
+// in a versioned envelope (key version byte first): the log key can rotate and old records still open.
 // Records of one log form a hash chain; a module signs the chain's head (see head.ts).
 
 const HEADER_DOMAIN = 'vaultmeter/txlog-record/v1';
@@ -84,17 +86,26 @@ export function recordHash(r: LogRecord): string {
   return createHash('sha256').update(HASH_DOMAIN).update(len).update(r.header).update(r.body).digest('hex');
 }
 
+/** The body key of log `logId` for one version of the domain log key (a software backend derives it). */
 export function bodyKey(logKey: Buffer, logId: string): Buffer {
   return hkdf(logKey, Buffer.from(logId, 'utf8'), BODY_KEY_INFO);
 }
 
-export function sealBody(key: Buffer, header: Buffer, body: object): Buffer {
-  return seal(key, Buffer.from(JSON.stringify(body), 'utf8'), header);
+/** The key version a sealed body names (its first byte), or null for an empty body. */
+export function bodyKeyVersion(body: Uint8Array): number | null {
+  return envelopeVersion(body);
 }
 
-/** The body's JSON, or null when it fails authentication under this header. */
-export function openBody(key: Buffer, r: LogRecord): Record<string, unknown> | null {
-  const plain = open(key, r.body, r.header);
+export function sealBody(crypto: Pick<LogBodyCrypto, 'sealLogBody'>, logId: string, header: Buffer, body: object): Promise<Buffer> {
+  return crypto.sealLogBody(logId, header, Buffer.from(JSON.stringify(body), 'utf8'));
+}
+
+/**
+ * The body's JSON, or null when it fails authentication under this header (or is not a JSON
+ * object). A body sealed under a key version the module does not hold throws key_version_unknown.
+ */
+export async function openBody(crypto: Pick<LogBodyCrypto, 'openLogBody'>, logId: string, r: LogRecord): Promise<Record<string, unknown> | null> {
+  const plain = await crypto.openLogBody(logId, r.header, r.body);
   if (!plain) return null;
   try {
     const v = JSON.parse(plain.toString('utf8')) as unknown;

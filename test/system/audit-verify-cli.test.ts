@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthority, issueCertificate, newCertSerialHex, type Authority } from '../../src/module/certificates.js';
+import { keyVersions } from '../../src/crypto/envelope.js';
+import { SoftwareLogKeys } from '../../src/module/software-crypto.js';
 import { chainRecords, type ChainPosition } from '../../src/txlog/chain.js';
 import { signHead } from '../../src/txlog/head.js';
 import { GENESIS_HASH } from '../../src/txlog/record.js';
@@ -57,7 +59,7 @@ beforeAll(async () => {
   const now = new Date();
   ca = await createAuthority('CLI Test', now);
   await target.put('certs/ca.pem', Buffer.from(ca.certPem));
-  const bodyKey = randomBytes(32);
+  const bodyKeys = new SoftwareLogKeys(keyVersions(new Map([[1, randomBytes(32)]])));
   for (const logId of LOGS) {
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const certPem = await issueCertificate(ca, {
@@ -81,7 +83,7 @@ beforeAll(async () => {
         drAfterMills: BigInt(i + 1),
         body: { i },
       }));
-      const { records, head } = chainRecords(bodyKey, logId, pos, now.getTime(), drafts);
+      const { records, head } = await chainRecords(bodyKeys, logId, pos, now.getTime(), drafts);
       const first = pos.seq + 1n;
       const headSignature = signHead(privateKey, { logId, seq: head.seq, hash: head.hash }).signature;
       const segHead: SegmentHead = { format: SEGMENT_FORMAT, logId, firstSeq: first.toString(), lastSeq: head.seq.toString(), prevHash: pos.hash, headHash: head.hash, headSignature, records: n };

@@ -39,9 +39,9 @@ describe('the database holds no secret in clear', () => {
     for (const file of (await readdir(join(home, 'modules'))).filter((f) => f.endsWith('.keystore'))) {
       const ks = await readKeystore(join(home, 'modules', file), passphrase);
       Object.assign(secrets, {
-        [`${file}.packageKey`]: ks.domain.packageKey,
+        ...Object.fromEntries([...ks.domain.packageKeys.keys].map(([v, k]) => [`${file}.packageKey.v${v}`, k])),
         [`${file}.checkpointKey`]: ks.domain.checkpointKey,
-        [`${file}.logKey`]: ks.domain.logKey,
+        ...Object.fromEntries([...ks.domain.logKeys.keys].map(([v, k]) => [`${file}.logKey.v${v}`, k])),
         [`${file}.caKey`]: ks.domain.caPrivatePkcs8.subarray(-32),
         [`${file}.identityKey`]: ks.identity.privatePkcs8.subarray(-32),
       });

@@ -3,6 +3,8 @@ import { expect } from 'vitest';
 import { createAuthority, issueCertificate, newCertSerialHex } from '../../../src/module/certificates.js';
 import { MeterEngine } from '../../../src/module/engine.js';
 import { newDomainKeys, type Keystore } from '../../../src/module/keystore.js';
+import { SoftwareModuleCrypto } from '../../../src/module/software-crypto.js';
+import type { ModuleCrypto } from '../../../src/crypto/module-crypto.js';
 import type { CommandArgs, CommandResult, ProvisionResult, SealedRef } from '../../../src/module/messages.js';
 import {
   certificateChainsTo,
@@ -50,15 +52,25 @@ export function testKeystore(): Promise<Keystore> {
   return keystorePromise;
 }
 
-/** `auditIntervalDays` turns on the print watchdog; left out, no watchdog applies. */
+let cryptoPromise: Promise<SoftwareModuleCrypto> | undefined;
+
+/** The software crypto backend over the test keystore (one per test file, like the keystore). */
+export function testCrypto(): Promise<SoftwareModuleCrypto> {
+  cryptoPromise ??= testKeystore().then((ks) => new SoftwareModuleCrypto(ks));
+  return cryptoPromise;
+}
+
+/** `auditIntervalDays` turns on the print watchdog; left out, no watchdog applies. `crypto` replaces the backend (a counting wrapper, say). */
 export async function makeEngine(
   clock = new Clock(),
   refundWindowDays = 30,
   auditIntervalDays?: number,
-): Promise<{ engine: MeterEngine; clock: Clock; keystore: Keystore }> {
+  crypto?: ModuleCrypto,
+): Promise<{ engine: MeterEngine; clock: Clock; keystore: Keystore; crypto: ModuleCrypto }> {
   const keystore = await testKeystore();
+  const c = crypto ?? (await testCrypto());
   const watchdog = auditIntervalDays === undefined ? {} : { auditIntervalDays };
-  return { engine: new MeterEngine({ keystore, now: clock.now, random: randomBytes, refundWindowDays, ...watchdog }), clock, keystore };
+  return { engine: new MeterEngine({ crypto: c, now: clock.now, random: randomBytes, refundWindowDays, ...watchdog }), clock, keystore, crypto: c };
 }
 
 export function toResponse(r: CommandResult): CommandResponse {
@@ -118,8 +130,8 @@ export class TestClient {
   }
 
   /** Ask the module for a login challenge (no MAC needed to ask; the answer is MAC'd). */
-  requestLoginChallenge(): CommandResult {
-    return this.accept(this.engine.challenge({ pkg: this.pkg, clientNonce: randomBytes(32).toString('hex') }));
+  async requestLoginChallenge(): Promise<CommandResult> {
+    return this.accept(await this.engine.challenge({ pkg: this.pkg, clientNonce: randomBytes(32).toString('hex') }));
   }
 
   private challengeFor(op: string): Buffer {
@@ -153,8 +165,8 @@ export class TestClient {
   }
 
   /** A full login: fresh login challenge, then the login command sealed under it. */
-  login(password: string): Promise<CommandResult> {
-    this.requestLoginChallenge();
+  async login(password: string): Promise<CommandResult> {
+    await this.requestLoginChallenge();
     return this.send('login', { sealedPassword: this.sealed(password, this.loginChallenge!) });
   }
 
@@ -175,8 +187,8 @@ export class TestClient {
   }
 
   /** Operator funding: not a client command, so the client view does not change. */
-  fund(amountMills: bigint): void {
-    const r = this.engine.fund({ pkg: this.pkg, amountMills: amountMills.toString() });
+  async fund(amountMills: bigint): Promise<void> {
+    const r = await this.engine.fund({ pkg: this.pkg, amountMills: amountMills.toString() });
     this.pkg = r.package;
   }
 }
@@ -186,7 +198,7 @@ export async function registeredMeter(engine: MeterEngine, now: number, password
   const provisioned = await engine.provision({ licensingZip: '20260' });
   const info = engine.info();
   const nonce = randomBytes(32);
-  const begun = engine.registerBegin({ pkg: provisioned.package, clientNonce: nonce.toString('hex') });
+  const begun = await engine.registerBegin({ pkg: provisioned.package, clientNonce: nonce.toString('hex') });
   const moduleCert = new X509Certificate(begun.moduleCertPem);
   const caCert = new X509Certificate(info.caCertPem);
   expect(certificateChainsTo(moduleCert, caCert, new Date(now))).toBe(true);

@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GuardedModule, guardKeys } from '../../../src/module/guard.js';
+import type { ModuleCrypto } from '../../../src/crypto/module-crypto.js';
+import { GuardedModule } from '../../../src/module/guard.js';
 import type { MeterEngine } from '../../../src/module/engine.js';
 import type { Keystore } from '../../../src/module/keystore.js';
 import type { CheckpointWire, ModuleOp } from '../../../src/module/messages.js';
@@ -26,18 +27,21 @@ export class GuardHarness {
     readonly clock: Clock,
     readonly keystore: Keystore,
     readonly capacity: number,
+    readonly crypto: ModuleCrypto,
   ) {}
 
-  static async create(capacity = 3, clock = new Clock()): Promise<GuardHarness> {
+  /** `crypto` replaces the software backend (a counting wrapper, say). */
+  static async create(capacity = 3, clock = new Clock(), crypto?: ModuleCrypto): Promise<GuardHarness> {
     const dir = await mkdtemp(join(tmpdir(), 'vm-guard-'));
-    const { engine, keystore } = await makeEngine(clock);
-    const h = new GuardHarness(dir, join(dir, 'state', 'module.ring'), engine, clock, keystore, capacity);
+    const made = await makeEngine(clock, 30, undefined, crypto);
+    const h = new GuardHarness(dir, join(dir, 'state', 'module.ring'), made.engine, clock, made.keystore, capacity, made.crypto);
     await h.reload();
     return h;
   }
 
-  get key(): Buffer {
-    return this.keystore.domain.checkpointKey;
+  /** The checkpoint side of the module's crypto: MACs checkpoints as the module does. */
+  get key(): ModuleCrypto {
+    return this.crypto;
   }
 
   get serial(): string {
@@ -47,12 +51,12 @@ export class GuardHarness {
   /** What a module restart does: load the ring from its file and wrap the engine again. */
   async reload(): Promise<void> {
     this.ring = await Ring.load(this.ringPath, this.key, this.serial, this.capacity, this.clock.now());
-    this.guard = new GuardedModule(this.engine, this.ring, guardKeys(this.keystore), this.clock.now, (line) => this.logs.push(line));
+    this.guard = new GuardedModule(this.engine, this.ring, this.crypto, this.clock.now, (line) => this.logs.push(line));
   }
 
   /** Dispatch with an explicit checkpoint; the database copy is not touched. */
   dispatch<T = LooseJson>(op: ModuleOp, args: object, checkpoint: CheckpointWire | null): Promise<T> {
-    return this.guard.dispatch(op, { ...args, checkpoint }) as Promise<T>;
+    return this.guard.dispatch(op, { ...args, checkpoint } as never) as Promise<T>;
   }
 
   /** Dispatch with the database's checkpoint, and store the new one as the server would. */

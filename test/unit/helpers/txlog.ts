@@ -4,7 +4,9 @@ import type { LogRecordWire, SignedHeadWire } from '../../../src/module/messages
 import { canonicalBytes } from '../../../src/protocol/canonical.js';
 import type { RecordDraft } from '../../../src/txlog/chain.js';
 import { headSignatureValid } from '../../../src/txlog/head.js';
-import { bodyKey, decodeHeader, openBody, recordHash, type LogHeader, type LogRecord } from '../../../src/txlog/record.js';
+import { keyVersions } from '../../../src/crypto/envelope.js';
+import { SoftwareLogKeys } from '../../../src/module/software-crypto.js';
+import { decodeHeader, openBody, recordHash, type LogHeader, type LogRecord } from '../../../src/txlog/record.js';
 
 /** The header domain tag of src/txlog/record.ts (not exported there): tests build non-canonical headers with it. */
 export const HEADER_DOMAIN = 'vaultmeter/txlog-record/v1';
@@ -71,9 +73,14 @@ export function headerOf(w: { header: string }): LogHeader {
   return h!;
 }
 
-/** Open a record of log `logId` with the domain log key, as a module would. */
-export function openWire(logKey: Buffer, logId: string, w: LogRecordWire): Record<string, unknown> | null {
-  return openBody(bodyKey(logKey, logId), recordOf(w));
+/** The software log-key backend over one domain log key (version 1), or over a module's whole crypto. */
+export function logKeys(logKey: Buffer): SoftwareLogKeys {
+  return new SoftwareLogKeys(keyVersions(new Map([[1, logKey]])));
+}
+
+/** Open a record of log `logId`, as a module would. */
+export function openWire(keys: Pick<SoftwareLogKeys, 'openLogBody'>, logId: string, w: LogRecordWire): Promise<Record<string, unknown> | null> {
+  return openBody(keys, logId, recordOf(w));
 }
 
 export function publicKeyOf(certPem: string): KeyObject {

@@ -12,10 +12,12 @@ import {
   type Checkpoint,
   type CheckpointWire,
 } from '../../../src/module/checkpoint.js';
+import { SoftwareCheckpointKeys } from '../../../src/module/software-crypto.js';
 import { canonicalBytes, decodeCanonical } from '../../../src/protocol/canonical.js';
 
-const KEY = Buffer.alloc(32, 0x5a);
-const OTHER_KEY = Buffer.alloc(32, 0xa5);
+const KEY_BYTES = Buffer.alloc(32, 0x5a);
+const KEY = new SoftwareCheckpointKeys(KEY_BYTES, 'M-0001');
+const OTHER_KEY = new SoftwareCheckpointKeys(Buffer.alloc(32, 0xa5), 'M-0001');
 const DOMAIN = 'vaultmeter/checkpoint/v1';
 
 const SAMPLE: Checkpoint = {
@@ -62,7 +64,7 @@ function flipHex(h: string, i: number): string {
 }
 
 describe('encodeCheckpoint', () => {
-  it('is canonical bytes under the checkpoint domain, with every field as a decimal string', () => {
+  it('is canonical bytes under the checkpoint domain, with every field as a decimal string', async () => {
     const fields = decodeCanonical(DOMAIN, encodeCheckpoint(SAMPLE));
     expect(fields).toEqual({
       seq: '17',
@@ -81,11 +83,11 @@ describe('encodeCheckpoint', () => {
     });
   });
 
-  it('is deterministic', () => {
+  it('is deterministic', async () => {
     expect(encodeCheckpoint({ ...SAMPLE })).toEqual(encodeCheckpoint(SAMPLE));
   });
 
-  it('does not carry the log chain hash, which the ring keeps beside it', () => {
+  it('does not carry the log chain hash, which the ring keeps beside it', async () => {
     expect(encodeCheckpoint({ ...SAMPLE, logHead: 'cd'.repeat(32) }).equals(encodeCheckpoint(SAMPLE))).toBe(true);
   });
 
@@ -97,34 +99,34 @@ describe('encodeCheckpoint', () => {
 });
 
 describe('toWire and wireIsAuthentic', () => {
-  it('carries the record in hex and HMAC-SHA-256 of it under the key', () => {
-    const w = toWire(KEY, SAMPLE);
+  it('carries the record in hex and HMAC-SHA-256 of it under the key', async () => {
+    const w = await toWire(KEY, SAMPLE);
     const record = encodeCheckpoint(SAMPLE);
     expect(w.record).toBe(record.toString('hex'));
-    expect(w.mac).toBe(createHmac('sha256', KEY).update(record).digest('hex'));
-    expect(wireIsAuthentic(KEY, w)).toBe(true);
+    expect(w.mac).toBe(createHmac('sha256', KEY_BYTES).update(record).digest('hex'));
+    expect(await wireIsAuthentic(KEY, w)).toBe(true);
   });
 
-  it('refuses a MAC under another key', () => {
-    expect(wireIsAuthentic(OTHER_KEY, toWire(KEY, SAMPLE))).toBe(false);
-    expect(wireIsAuthentic(KEY, toWire(OTHER_KEY, SAMPLE))).toBe(false);
+  it('refuses a MAC under another key', async () => {
+    expect(await wireIsAuthentic(OTHER_KEY, await toWire(KEY, SAMPLE))).toBe(false);
+    expect(await wireIsAuthentic(KEY, await toWire(OTHER_KEY, SAMPLE))).toBe(false);
   });
 
-  it('refuses any single flipped bit in the record or the MAC', () => {
-    const w = toWire(KEY, SAMPLE);
+  it('refuses any single flipped bit in the record or the MAC', async () => {
+    const w = await toWire(KEY, SAMPLE);
     const recordBytes = w.record.length / 2;
-    for (let i = 0; i < recordBytes; i++) expect(wireIsAuthentic(KEY, { ...w, record: flipHex(w.record, i) }), `record byte ${i}`).toBe(false);
-    for (let i = 0; i < 32; i++) expect(wireIsAuthentic(KEY, { ...w, mac: flipHex(w.mac, i) }), `mac byte ${i}`).toBe(false);
+    for (let i = 0; i < recordBytes; i++) expect(await wireIsAuthentic(KEY, { ...w, record: flipHex(w.record, i) }), `record byte ${i}`).toBe(false);
+    for (let i = 0; i < 32; i++) expect(await wireIsAuthentic(KEY, { ...w, mac: flipHex(w.mac, i) }), `mac byte ${i}`).toBe(false);
   });
 
-  it('refuses a record with the MAC of another record (swap)', () => {
-    const a = toWire(KEY, SAMPLE);
-    const b = toWire(KEY, { ...SAMPLE, seq: SAMPLE.seq + 1n });
-    expect(wireIsAuthentic(KEY, { record: a.record, mac: b.mac })).toBe(false);
+  it('refuses a record with the MAC of another record (swap)', async () => {
+    const a = await toWire(KEY, SAMPLE);
+    const b = await toWire(KEY, { ...SAMPLE, seq: SAMPLE.seq + 1n });
+    expect(await wireIsAuthentic(KEY, { record: a.record, mac: b.mac })).toBe(false);
   });
 
-  it('refuses malformed hex, truncation and extension', () => {
-    const w = toWire(KEY, SAMPLE);
+  it('refuses malformed hex, truncation and extension', async () => {
+    const w = await toWire(KEY, SAMPLE);
     const bad: CheckpointWire[] = [
       { record: '', mac: w.mac },
       { record: w.record, mac: '' },
@@ -136,11 +138,11 @@ describe('toWire and wireIsAuthentic', () => {
       { record: `zz${w.record.slice(2)}`, mac: w.mac },
       { record: w.record, mac: `zz${w.mac.slice(2)}` },
     ];
-    for (const b of bad) expect(wireIsAuthentic(KEY, b), JSON.stringify(b).slice(0, 80)).toBe(false);
+    for (const b of bad) expect(await wireIsAuthentic(KEY, b), JSON.stringify(b).slice(0, 80)).toBe(false);
   });
 
-  it('answers false, without throwing, for a wire of the wrong shape', () => {
-    const w = toWire(KEY, SAMPLE);
+  it('answers false, without throwing, for a wire of the wrong shape', async () => {
+    const w = await toWire(KEY, SAMPLE);
     const shapes: unknown[] = [
       undefined,
       null,
@@ -153,15 +155,15 @@ describe('toWire and wireIsAuthentic', () => {
       { record: w.record, mac: 1234 },
       { record: [w.record], mac: w.mac },
     ];
-    for (const s of shapes) expect(wireIsAuthentic(KEY, s as CheckpointWire), JSON.stringify(s)?.slice(0, 60)).toBe(false);
+    for (const s of shapes) expect(await wireIsAuthentic(KEY, s as CheckpointWire), JSON.stringify(s)?.slice(0, 60)).toBe(false);
   });
 
-  it('holds for any checkpoint, and only under its own key', () => {
-    fc.assert(
-      fc.property(checkpointArb, (c) => {
-        const w = toWire(KEY, c);
-        expect(wireIsAuthentic(KEY, w)).toBe(true);
-        expect(wireIsAuthentic(OTHER_KEY, w)).toBe(false);
+  it('holds for any checkpoint, and only under its own key', async () => {
+    await fc.assert(
+      fc.asyncProperty(checkpointArb, async (c) => {
+        const w = await toWire(KEY, c);
+        expect(await wireIsAuthentic(KEY, w)).toBe(true);
+        expect(await wireIsAuthentic(OTHER_KEY, w)).toBe(false);
       }),
       { numRuns: 200 },
     );
@@ -169,7 +171,7 @@ describe('toWire and wireIsAuthentic', () => {
 });
 
 describe('decodeCheckpointRecord', () => {
-  it('decodes what encodeCheckpoint wrote, for any checkpoint', () => {
+  it('decodes what encodeCheckpoint wrote, for any checkpoint', async () => {
     fc.assert(
       fc.property(checkpointArb, (c) => {
         const record = encodeCheckpoint(c);
@@ -181,12 +183,12 @@ describe('decodeCheckpointRecord', () => {
     );
   });
 
-  it('decodes the record of a wire back to the checkpoint', () => {
-    const w = toWire(KEY, SAMPLE);
+  it('decodes the record of a wire back to the checkpoint', async () => {
+    const w = await toWire(KEY, SAMPLE);
     expect(decodeCheckpointRecord(Buffer.from(w.record, 'hex'))).toEqual({ ...SAMPLE, logHead: '' });
   });
 
-  it('returns null for another domain, truncation, garbage and non-numeric amounts', () => {
+  it('returns null for another domain, truncation, garbage and non-numeric amounts', async () => {
     const record = encodeCheckpoint(SAMPLE);
     const fields = decodeCanonical(DOMAIN, record)!;
     expect(decodeCheckpointRecord(canonicalBytes('vaultmeter/other/v1', fields))).toBeNull();
@@ -201,7 +203,7 @@ describe('decodeCheckpointRecord', () => {
 });
 
 describe('genesis', () => {
-  it('is seq 0 of the module, with no meter and zero registers and totals', () => {
+  it('is seq 0 of the module, with no meter and zero registers and totals', async () => {
     expect(genesis('M-7', 1234)).toEqual({
       seq: 0n,
       moduleSerial: 'M-7',
@@ -220,7 +222,7 @@ describe('genesis', () => {
     });
   });
 
-  it('differs between modules and between times, so a fresh ring is not another ring', () => {
+  it('differs between modules and between times, so a fresh ring is not another ring', async () => {
     const a = encodeCheckpoint(genesis('M-1', 1000));
     expect(a.equals(encodeCheckpoint(genesis('M-2', 1000)))).toBe(false);
     expect(a.equals(encodeCheckpoint(genesis('M-1', 1001)))).toBe(false);
@@ -228,7 +230,7 @@ describe('genesis', () => {
 });
 
 describe('JSON form', () => {
-  it('carries amounts as strings, the time as ISO and as ms', () => {
+  it('carries amounts as strings, the time as ISO and as ms', async () => {
     expect(checkpointToJson(SAMPLE)).toMatchObject({
       seq: '17',
       amountMills: '730',
@@ -238,7 +240,7 @@ describe('JSON form', () => {
     });
   });
 
-  it('round-trips through JSON text for any checkpoint', () => {
+  it('round-trips through JSON text for any checkpoint', async () => {
     fc.assert(
       fc.property(checkpointArb, (c) => {
         const text = JSON.stringify(checkpointToJson(c));

@@ -5,7 +5,7 @@ import { makeEngine, registeredMeter, rejectsWith, T0 } from '../helpers/engine.
 async function funded() {
   const made = await makeEngine();
   const c = await registeredMeter(made.engine, T0);
-  c.fund(10_000n);
+  await c.fund(10_000n);
   await c.send('balance'); // the client now knows dr = 10000
   return { ...made, c };
 }
@@ -112,7 +112,7 @@ describe('MeterEngine client view of the registers', () => {
 
   it('keeps an unacknowledged credit unacknowledged across a stale refusal', async () => {
     const { c } = await funded();
-    c.fund(500n); // module: dr 10500, 500 unacked; the client still believes 10000
+    await c.fund(500n); // module: dr 10500, 500 unacked; the client still believes 10000
     c.dr = 1n;
     expect((await c.send('balance')).error?.code).toBe('stale_registers');
     c.dr = 10_000n; // the client's last good view still works...

@@ -7,14 +7,14 @@ import { makeEngine, registeredMeter, rejectsWith, T0, TODAY } from '../helpers/
 async function funded(amount = 10_000n) {
   const made = await makeEngine();
   const c = await registeredMeter(made.engine, T0);
-  c.fund(amount);
+  await c.fund(amount);
   return { ...made, c };
 }
 
 describe('MeterEngine funding and balance', () => {
   it('funds the meter; the client learns of the credit in its next response', async () => {
     const { engine, c } = await makeEngine().then(async (m) => ({ ...m, c: await registeredMeter(m.engine, T0) }));
-    const f = engine.fund({ pkg: c.pkg, amountMills: '5000' });
+    const f = await engine.fund({ pkg: c.pkg, amountMills: '5000' });
     expect(f).toMatchObject({ arMills: '0', drMills: '5000', controlTotalMills: '5000' });
     c.pkg = f.package;
     // The client still believes dr = 0, and that is accepted.
@@ -32,8 +32,8 @@ describe('MeterEngine funding and balance', () => {
 
   it('refuses funding beyond the balance ceiling', async () => {
     const { engine, c } = await funded(10_000_000n);
-    for (let i = 0; i < 4; i++) c.pkg = engine.fund({ pkg: c.pkg, amountMills: '10000000' }).package;
-    expect(engine.audit({ pkg: c.pkg }).fields.drMills).toBe(MAX_DR_MILLS.toString());
+    for (let i = 0; i < 4; i++) c.pkg = (await engine.fund({ pkg: c.pkg, amountMills: '10000000' })).package;
+    expect((await engine.audit({ pkg: c.pkg })).fields.drMills).toBe(MAX_DR_MILLS.toString());
     await rejectsWith(() => engine.fund({ pkg: c.pkg, amountMills: '1' }), 'balance_ceiling');
   });
 
@@ -140,7 +140,7 @@ describe('MeterEngine refund', () => {
   it('refuses a forged item: same fields, signed by another key', async () => {
     const { engine, c } = await funded(10_000n);
     const other = await registeredMeter(engine, T0);
-    other.fund(10_000n);
+    await other.fund(10_000n);
     const theirs = decodeItem(Buffer.from((await other.print(730n)).item!, 'base64'));
     // Re-label the other meter's signed item as ours: the id changes, so name the forged one.
     const ours = decodeItem(Buffer.from((await c.print(730n)).item!, 'base64'));
@@ -153,7 +153,7 @@ describe('MeterEngine refund', () => {
   it("refuses another meter's genuine item", async () => {
     const { engine, c } = await funded(10_000n);
     const other = await registeredMeter(engine, T0);
-    other.fund(10_000n);
+    await other.fund(10_000n);
     const p = await other.print(730n);
     const r = await c.send('refund', { itemId: p.response.result.itemId! }, { itemBytes: p.item! });
     expect(r.error?.code).toBe('item_invalid');
@@ -201,7 +201,7 @@ describe('MeterEngine misc', () => {
     const { engine, c } = await funded();
     const nonce = Buffer.alloc(32, 0x33).toString('hex');
     const commandChallenge = c.challenge;
-    const r = c.accept(engine.challenge({ pkg: c.pkg, clientNonce: nonce }));
+    const r = c.accept(await engine.challenge({ pkg: c.pkg, clientNonce: nonce }));
     expect(r.response).toMatchObject({ op: 'challenge', requestMac: nonce, status: 'ok', drMills: '10000', result: { state: 'operational' } });
     expect(c.loginChallenge!.equals(commandChallenge)).toBe(false);
     // The command challenge still works, and the challenge call acknowledged the credit.
@@ -216,7 +216,7 @@ describe('MeterEngine misc', () => {
 
   it('audit signs a report with the module identity key', async () => {
     const { engine, c } = await funded();
-    const a = engine.audit({ pkg: c.pkg });
+    const a = await engine.audit({ pkg: c.pkg });
     expect(a.fields).toMatchObject({ meterId: c.meterId, state: 'operational', drMills: '10000', packageVersion: (BigInt(c.pkg.version) + 1n).toString() });
     const cert = new X509Certificate(a.moduleCertPem);
     expect(verify('sha256', Buffer.from(a.report, 'base64'), cert.publicKey, Buffer.from(a.signature, 'hex'))).toBe(true);

@@ -28,7 +28,7 @@ const REQUESTS: { readonly [K in ItemKind]: { params: Record<string, string>; el
 async function funded(amount = 1_000_000n, clock = new Clock()) {
   const made = await makeEngine(clock);
   const c = await registeredMeter(made.engine, clock.ms);
-  c.fund(amount);
+  await c.fund(amount);
   return { ...made, c };
 }
 

@@ -26,7 +26,7 @@ describe('MeterEngine login', () => {
 
   it('spends a login challenge once', async () => {
     const { engine, c } = await meter();
-    c.requestLoginChallenge();
+    await c.requestLoginChallenge();
     const args = c.build('login', { sealedPassword: c.sealed(PASSWORD, c.loginChallenge!) });
     c.accept(await engine.command(args));
     await rejectsWith(engine.command({ ...args, pkg: c.pkg }), 'challenge_mismatch');
@@ -34,7 +34,7 @@ describe('MeterEngine login', () => {
 
   it('refuses a password sealed under another challenge as invalid_request', async () => {
     const { c } = await meter();
-    c.requestLoginChallenge();
+    await c.requestLoginChallenge();
     const r = await c.send('login', { sealedPassword: c.sealed(PASSWORD, Buffer.alloc(32, 1)) });
     expect(r.error?.code).toBe('invalid_request');
   });
@@ -50,7 +50,7 @@ describe('MeterEngine login', () => {
     expect((await c.login(PASSWORD)).error?.code).toBe('meter_locked');
     expect((await c.send('balance')).error?.code).toBe('meter_locked');
     expect((await c.print(1n)).error?.code).toBe('meter_locked');
-    const challenge = c.requestLoginChallenge();
+    const challenge = await c.requestLoginChallenge();
     expect(challenge.response.result).toEqual({ state: 'locked' });
   });
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { MeterEngine } from '../../../src/module/engine.js';
 import { newDomainKeys } from '../../../src/module/keystore.js';
+import { SoftwareModuleCrypto } from '../../../src/module/software-crypto.js';
 import type { SealedRef } from '../../../src/module/messages.js';
 import { makeEngine, registeredMeter, rejectsWith, T0, testKeystore } from '../helpers/engine.js';
 
@@ -9,8 +10,8 @@ async function two() {
   const made = await makeEngine();
   const a = await registeredMeter(made.engine, T0);
   const b = await registeredMeter(made.engine, T0);
-  a.fund(10_000n);
-  b.fund(10_000n);
+  await a.fund(10_000n);
+  await b.fund(10_000n);
   return { ...made, a, b };
 }
 
@@ -23,12 +24,14 @@ function flip(ref: SealedRef, at: number): SealedRef {
 describe('MeterEngine refuses tampered packages', () => {
   it('a flipped byte anywhere in the sealed package -> package_tampered, for every entry point', async () => {
     const { engine, a } = await two();
-    for (const at of [0, 5, 12, 20, 27, 28, 100, 400, -1]) {
+    // Byte 0 is the key version: flipped, it names a version the module does not hold.
+    for (const at of [0, 1, 5, 12, 20, 27, 28, 29, 100, 400, -1]) {
       const bad = flip(a.pkg, at < 0 ? Buffer.from(a.pkg.sealed, 'base64').length - 1 : at);
-      await rejectsWith(engine.command({ ...a.build('balance'), pkg: bad }), 'package_tampered');
-      await rejectsWith(() => engine.fund({ pkg: bad, amountMills: '1' }), 'package_tampered');
-      await rejectsWith(() => engine.challenge({ pkg: bad, clientNonce: '00'.repeat(32) }), 'package_tampered');
-      await rejectsWith(() => engine.audit({ pkg: bad }), 'package_tampered');
+      const code = at === 0 ? 'key_version_unknown' : 'package_tampered';
+      await rejectsWith(engine.command({ ...a.build('balance'), pkg: bad }), code);
+      await rejectsWith(() => engine.fund({ pkg: bad, amountMills: '1' }), code);
+      await rejectsWith(() => engine.challenge({ pkg: bad, clientNonce: '00'.repeat(32) }), code);
+      await rejectsWith(() => engine.audit({ pkg: bad }), code);
     }
   });
 
@@ -56,7 +59,7 @@ describe('MeterEngine refuses tampered packages', () => {
     const { a } = await two();
     const ks = await testKeystore();
     const foreign = new MeterEngine({
-      keystore: { ...ks, domain: newDomainKeys(ks.domain.caPrivatePkcs8, ks.domain.caCertPem) },
+      crypto: new SoftwareModuleCrypto({ ...ks, domain: newDomainKeys(ks.domain.caPrivatePkcs8, ks.domain.caCertPem) }),
       now: () => T0,
       random: randomBytes,
       refundWindowDays: 30,

@@ -65,7 +65,7 @@ describe('MeterEngine provisioning and registration', () => {
     const made = await makeEngine();
     const p = await made.engine.provision({ licensingZip: '20260' });
     const nonce = randomBytes(32);
-    const begun = made.engine.registerBegin({ pkg: p.package, clientNonce: nonce.toString('hex') });
+    const begun = await made.engine.registerBegin({ pkg: p.package, clientNonce: nonce.toString('hex') });
     const modulePublic = Buffer.from(begun.ephemeralPublicKey, 'hex');
     return { ...made, p, nonce, begun, modulePublic };
   }

@@ -27,7 +27,7 @@ afterEach(() => h.cleanup());
 
 type Logged<T = Record<string, unknown>> = T & { checkpoint: CheckpointWire; logRecord: LogRecordWire; logHead: SignedHeadWire };
 
-const open = (r: LogRecordWire) => openWire(h.keystore.domain.logKey, h.serial, r);
+const open = (r: LogRecordWire) => openWire(h.crypto, h.serial, r);
 
 /**
  * The answer carries a well-formed record that follows `prev` and a signed head equal to it, and the
@@ -58,7 +58,7 @@ describe('GuardedModule log: every package op writes one chained record and sign
     const p = await h.call<Logged<ProvisionResult>>('provision', { licensingZip: '20260', logExtra: { by: 'pool' } });
     let hdr = expectChained(p, prev);
     expect(hdr).toMatchObject({ type: 'provision', meterId: p.meterId, versionBefore: 0n, versionAfter: 1n, arBeforeMills: 0n, drBeforeMills: 0n, arAfterMills: 0n, drAfterMills: 0n });
-    expect(open(p.logRecord)).toMatchObject({ op: 'provision', effectsVersion: 1, effects: [{ kind: 'meter_provisioned', meterId: p.meterId, certSerialHex: p.certSerialHex, certificatePem: p.certificatePem, licensingZip: '20260', version: p.package.version, sealed: p.package.sealed }], extra: { by: 'pool' } });
+    expect(await open(p.logRecord)).toMatchObject({ op: 'provision', effectsVersion: 1, effects: [{ kind: 'meter_provisioned', meterId: p.meterId, certSerialHex: p.certSerialHex, certificatePem: p.certificatePem, licensingZip: '20260', version: p.package.version, sealed: p.package.sealed }], extra: { by: 'pool' } });
     prev = pos(p);
 
     h.clock.advance(1000);
@@ -66,7 +66,7 @@ describe('GuardedModule log: every package op writes one chained record and sign
     const begun = await h.call<Logged<RegisterBeginResult>>('registerBegin', { pkg: p.package, clientNonce: nonce.toString('hex') });
     hdr = expectChained(begun, prev);
     expect(hdr).toMatchObject({ type: 'registerBegin', meterId: p.meterId, versionBefore: 1n, versionAfter: 2n });
-    expect(open(begun.logRecord)).toMatchObject({ op: 'registerBegin', effects: [{ kind: 'package_stored', meterId: p.meterId, fromVersion: '1', toVersion: '2', sealed: begun.package.sealed }] });
+    expect(await open(begun.logRecord)).toMatchObject({ op: 'registerBegin', effects: [{ kind: 'package_stored', meterId: p.meterId, fromVersion: '1', toVersion: '2', sealed: begun.package.sealed }] });
     prev = pos(begun);
 
     const macKey = randomBytes(32);
@@ -78,7 +78,7 @@ describe('GuardedModule log: every package op writes one chained record and sign
     });
     hdr = expectChained(done, prev);
     expect(hdr).toMatchObject({ type: 'register', versionBefore: 2n, versionAfter: 3n });
-    const doneBody = open(done.logRecord)!;
+    const doneBody = (await open(done.logRecord))!;
     expect(doneBody).toMatchObject({ op: 'registerComplete', response: { op: 'register', status: 'ok' }, effects: [{ kind: 'package_stored', sealed: done.package.sealed }, { kind: 'customer_registered', meterId: p.meterId }] });
     // The body never holds the client's secrets in clear.
     expect(JSON.stringify(doneBody)).not.toContain(macKey.toString('hex'));
@@ -93,13 +93,13 @@ describe('GuardedModule log: every package op writes one chained record and sign
     c.pkg = f.package;
     hdr = expectChained(f, prev);
     expect(hdr).toMatchObject({ type: 'fund', versionBefore: 3n, versionAfter: 4n, arBeforeMills: 0n, drBeforeMills: 0n, arAfterMills: 0n, drAfterMills: 10_000n });
-    expect(open(f.logRecord)).toMatchObject({ op: 'fund', amountMills: '10000', effects: [{ kind: 'package_stored', toVersion: f.package.version, sealed: f.package.sealed }, { kind: 'meter_funded', meterId: p.meterId, amountMills: '10000' }] });
+    expect(await open(f.logRecord)).toMatchObject({ op: 'fund', amountMills: '10000', effects: [{ kind: 'package_stored', toVersion: f.package.version, sealed: f.package.sealed }, { kind: 'meter_funded', meterId: p.meterId, amountMills: '10000' }] });
     prev = pos(f);
 
     const pr = c.accept(await h.call<Logged<CommandResult>>('command', c.build('print', printParams(730n)))) as Logged<CommandResult>;
     hdr = expectChained(pr, prev);
     expect(hdr).toMatchObject({ type: 'print', versionBefore: 4n, versionAfter: 5n, arBeforeMills: 0n, drBeforeMills: 10_000n, arAfterMills: 730n, drAfterMills: 9_270n });
-    expect(open(pr.logRecord)).toMatchObject({ op: 'command', response: { op: 'print', status: 'ok', result: pr.response.result }, effects: [{ kind: 'package_stored', sealed: pr.package.sealed }, { kind: 'item_printed', itemId: pr.response.result.itemId, amountMills: '730', itemBase64: pr.item }] });
+    expect(await open(pr.logRecord)).toMatchObject({ op: 'command', response: { op: 'print', status: 'ok', result: pr.response.result }, effects: [{ kind: 'package_stored', sealed: pr.package.sealed }, { kind: 'item_printed', itemId: pr.response.result.itemId, amountMills: '730', itemBase64: pr.item }] });
     prev = pos(pr);
 
     const ch = c.accept(await h.call<Logged<CommandResult>>('challenge', { pkg: c.pkg, clientNonce: randomBytes(32).toString('hex') })) as Logged<CommandResult>;
@@ -126,7 +126,7 @@ describe('GuardedModule log: every package op writes one chained record and sign
     const hdr = expectChained(r, GENESIS);
     expect(hdr).toMatchObject({ type: 'print:insufficient_funds', meterId: c.meterId, arBeforeMills: 0n, drBeforeMills: 0n, arAfterMills: 0n, drAfterMills: 0n });
     expect(hdr.versionAfter).toBe(hdr.versionBefore + 1n);
-    expect(open(r.logRecord)).toMatchObject({ op: 'command', error: 'insufficient_funds', response: { op: 'print', status: 'insufficient_funds' } });
+    expect(await open(r.logRecord)).toMatchObject({ op: 'command', error: 'insufficient_funds', response: { op: 'print', status: 'insufficient_funds' } });
   });
 
   it('consecutive ops chain: seq +1, prevHash = previous hash, and the ring follows each head', async () => {
@@ -164,9 +164,9 @@ describe('GuardedModule log: every package op writes one chained record and sign
 describe('GuardedModule log: headers carry the registers the engine holds', () => {
   it('fund 100: drBefore + 100 = drAfter, ar unchanged, version + 1, all as the engine says', async () => {
     const c = await registeredMeter(h.engine, T0);
-    const before = h.engine.registersOf(c.pkg);
+    const before = await h.engine.registersOf(c.pkg);
     const f = await h.call<Logged<FundResult>>('fund', { pkg: c.pkg, amountMills: '100' });
-    const after = h.engine.registersOf(f.package);
+    const after = await h.engine.registersOf(f.package);
     const hdr = headerOf(f.logRecord);
     expect(hdr).toMatchObject({
       versionBefore: before.version,
@@ -188,7 +188,7 @@ describe('GuardedModule log: headers carry the registers the engine holds', () =
     let last: LogHeader | null = null;
     const step = async (r: Logged<{ package: { version: string; meterId: string; sealed: string } }>, amountAr: bigint, amountDr: bigint) => {
       const hdr = headerOf(r.logRecord);
-      const now = h.engine.registersOf(r.package);
+      const now = await h.engine.registersOf(r.package);
       expect([hdr.versionAfter, hdr.arAfterMills, hdr.drAfterMills]).toEqual([now.version, now.arMills, now.drMills]);
       expect(hdr.arAfterMills - hdr.arBeforeMills).toBe(amountAr);
       expect(hdr.drAfterMills - hdr.drBeforeMills).toBe(amountDr);
@@ -225,7 +225,7 @@ describe('GuardedModule log: the log op (operator actions)', () => {
       arAfterMills: 0n,
       drAfterMills: 0n,
     });
-    expect(open(r.logRecord)).toEqual({ op: 'log', action: 'suspend_meter', extra, effectsVersion: 1, effects: [] });
+    expect(await open(r.logRecord)).toEqual({ op: 'log', action: 'suspend_meter', extra, effectsVersion: 1, effects: [] });
     // The ring entry is a zero-value, package-less transaction.
     expect(h.ring.head).toMatchObject({ type: 'log:suspend_meter', meterId: 'meter-123', amountMills: 0n, packageVersion: 0n, logSeq: 1n });
   });
@@ -233,7 +233,7 @@ describe('GuardedModule log: the log op (operator actions)', () => {
   it('without a meter id (or with a non-string one) the record concerns no meter; without extra the body has none', async () => {
     const a = await h.call<Logged>('log', { action: 'halt_cleared' });
     expect(headerOf(a.logRecord).meterId).toBe('');
-    expect(open(a.logRecord)).toEqual({ op: 'log', action: 'halt_cleared', effectsVersion: 1, effects: [] });
+    expect(await open(a.logRecord)).toEqual({ op: 'log', action: 'halt_cleared', effectsVersion: 1, effects: [] });
     const b = await h.call<Logged>('log', { action: 'x', meterId: 42 });
     expect(headerOf(b.logRecord).meterId).toBe('');
     expect(headerOf(b.logRecord).prevHash).toBe(a.logRecord.hash);
@@ -268,7 +268,7 @@ describe('GuardedModule log: the logExtra bound', () => {
   it('JSON of exactly MAX_LOG_EXTRA_BYTES is sealed; one more byte is refused and changes nothing', async () => {
     expect(JSON.stringify(exactly(MAX_LOG_EXTRA_BYTES)).length).toBe(MAX_LOG_EXTRA_BYTES);
     const ok = await h.call<Logged>('log', { action: 'big', logExtra: exactly(MAX_LOG_EXTRA_BYTES) });
-    expect(open(ok.logRecord)).toMatchObject({ extra: exactly(MAX_LOG_EXTRA_BYTES) });
+    expect(await open(ok.logRecord)).toMatchObject({ extra: exactly(MAX_LOG_EXTRA_BYTES) });
     const ring = [...h.ring.entries];
     await rejectsWith(h.call('log', { action: 'big', logExtra: exactly(MAX_LOG_EXTRA_BYTES + 1) }), 'invalid_request');
     await rejectsWith(h.call('log', { action: 'big', logExtra: 'x'.repeat(MAX_LOG_EXTRA_BYTES * 4) }), 'invalid_request');
@@ -281,7 +281,7 @@ describe('GuardedModule log: the logExtra bound', () => {
     await rejectsWith(h.call('fund', { pkg: c.pkg, amountMills: '100', logExtra: exactly(MAX_LOG_EXTRA_BYTES + 1) }), 'invalid_request');
     expect(h.ring.entries).toEqual(ring);
     const f = await h.call<Logged<FundResult>>('fund', { pkg: c.pkg, amountMills: '100', logExtra: { customer: 'c-1' } });
-    expect(open(f.logRecord)).toMatchObject({ extra: { customer: 'c-1' } });
+    expect(await open(f.logRecord)).toMatchObject({ extra: { customer: 'c-1' } });
   });
 
   it('an extra that is not JSON-serializable (a function) is refused', async () => {
@@ -314,7 +314,7 @@ describe('GuardedModule log: batch', () => {
         { op: 'info', args: {} },
         { op: 'log', args: { action: 'bad-name' } },
         { op: 'log', args: { action: 'batch_note', meterId: c1.meterId, logExtra: { n: 2 } } },
-        { op: 'audit', args: { pkg: { ...c3.pkg, sealed: Buffer.from('tampered').toString('base64') } } },
+        { op: 'audit', args: { pkg: { ...c3.pkg, sealed: Buffer.concat([Buffer.of(1), Buffer.from('tampered')]).toString('base64') } } },
       ],
     });
     expect(r.results.map((x) => x.ok)).toEqual([true, false, true, false, false, true, false]);
@@ -333,8 +333,8 @@ describe('GuardedModule log: batch', () => {
     expect(new Set(headers.map((x) => x.atMs))).toEqual(new Set([h.clock.now()]));
     expect(headers[0]!.drAfterMills - headers[0]!.drBeforeMills).toBe(100n);
     expect(headers[1]!.drAfterMills - headers[1]!.drBeforeMills).toBe(250n);
-    expect(open(records[0]!)).toMatchObject({ op: 'fund', amountMills: '100', extra: { n: 1 } });
-    expect(open(records[2]!)).toEqual({ op: 'log', action: 'batch_note', extra: { n: 2 }, effectsVersion: 1, effects: [] });
+    expect(await open(records[0]!)).toMatchObject({ op: 'fund', amountMills: '100', extra: { n: 1 } });
+    expect(await open(records[2]!)).toEqual({ op: 'log', action: 'batch_note', extra: { n: 2 }, effectsVersion: 1, effects: [] });
 
     expect(r.logHead).toMatchObject({ logId: h.serial, seq: '4', hash: records[2]!.hash });
     expect(wireHeadValid(h.keystore.identity.certPem, r.logHead!)).toBe(true);
@@ -402,7 +402,7 @@ describe('GuardedModule log: after recover rolls the ring back', () => {
     expect(h.ring.head.logSeq).toBe(3n);
 
     // The database lost the last two commits: its checkpoint is the one after the first fund.
-    const rec = (await h.guard.dispatch('recover', { checkpoint: wires[1] })) as RecoverResult;
+    const rec = (await h.guard.dispatch('recover', { checkpoint: wires[1]! })) as RecoverResult;
     expect(rec.outcome).toBe('recovered');
     expect(rec.discarded.map((d) => d.logSeq)).toEqual(['2', '3']);
     expect(h.ring.head).toMatchObject({ logSeq: 1n, logHead: funds[0]!.logRecord.hash });

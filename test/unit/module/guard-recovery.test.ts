@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SoftwareCheckpointKeys } from '../../../src/module/software-crypto.js';
 import { checkpointToJson, decodeCheckpointRecord, genesis, toWire } from '../../../src/module/checkpoint.js';
 import type { CheckpointWire, ModuleStatus, RecoverResult } from '../../../src/module/messages.js';
 import { registeredMeter, rejectsWith, T0, type TestClient } from '../helpers/engine.js';
@@ -90,7 +91,7 @@ describe('recover: a checkpoint the ring cannot accept', () => {
     const wires = await funds(2);
     const entries = [...h.ring.entries];
     await rejectsWith(recover({ ...wires[1]!, mac: 'ab'.repeat(32) }), 'checkpoint_forged');
-    await rejectsWith(recover(toWire(randomBytes(32), h.ring.entries[0]!)), 'checkpoint_forged');
+    await rejectsWith(recover(await toWire(new SoftwareCheckpointKeys(randomBytes(32), 'M-UNIT'), h.ring.entries[0]!)), 'checkpoint_forged');
     expect(h.ring.entries).toEqual(entries);
     expect(h.ring.inhibited).toBeNull();
   });
@@ -98,7 +99,7 @@ describe('recover: a checkpoint the ring cannot accept', () => {
   it("another module's: refused, unchanged", async () => {
     await funds(2);
     const entries = [...h.ring.entries];
-    await rejectsWith(recover(toWire(h.key, { ...h.ring.entries[0]!, moduleSerial: 'M-OTHER' })), 'checkpoint_foreign');
+    await rejectsWith(recover(await toWire(h.key, { ...h.ring.entries[0]!, moduleSerial: 'M-OTHER' })), 'checkpoint_foreign');
     expect(h.ring.entries).toEqual(entries);
     expect(h.ring.inhibited).toBeNull();
   });
@@ -165,7 +166,7 @@ describe('reseed: return to service', () => {
     const wires = await inhibited();
     const entries = [...h.ring.entries];
     await rejectsWith(reseed({ ...wires[2]!, mac: 'cd'.repeat(32) }), 'checkpoint_forged');
-    await rejectsWith(reseed(toWire(randomBytes(32), { ...h.ring.head, seq: 50n })), 'checkpoint_forged');
+    await rejectsWith(reseed(await toWire(new SoftwareCheckpointKeys(randomBytes(32), 'M-UNIT'), { ...h.ring.head, seq: 50n })), 'checkpoint_forged');
     await rejectsWith(reseed({ record: 'zz', mac: 'zz' }), 'checkpoint_forged');
     expect(h.ring.entries).toEqual(entries);
     await expectInhibited();
@@ -173,7 +174,7 @@ describe('reseed: return to service', () => {
 
   it("with another module's checkpoint: refused, and the module stays inhibited", async () => {
     await inhibited();
-    await rejectsWith(reseed(toWire(h.key, genesis('M-OTHER', T0))), 'checkpoint_foreign');
+    await rejectsWith(reseed(await toWire(h.key, genesis('M-OTHER', T0))), 'checkpoint_foreign');
     await expectInhibited();
   });
 });

@@ -73,7 +73,7 @@ describe('GuardedModule serializes ops', () => {
       expected.push(fundEntry(BigInt(i + 1), a, funded));
       funded += a;
     });
-    const wires = [h.ring.headWire(), ...expected.map((e) => toWire(h.key, e))];
+    const wires = [h.ring.headWire(), ...(await Promise.all(expected.map((e) => toWire(h.key, e))))];
     const outcomes = await settle(amounts.map((a, i) => h.dispatch('fund', { pkg: c.pkg, amountMills: a.toString() }, wires[i]!)));
     outcomes.forEach((o, i) => {
       expect(o.ok, JSON.stringify(o)).toBe(true);
@@ -86,10 +86,10 @@ describe('GuardedModule serializes ops', () => {
     const amounts = [100n, 200n, 300n];
     let funded = 0n;
     const wires = [h.ring.headWire()];
-    amounts.forEach((a, i) => {
-      wires.push(toWire(h.key, fundEntry(BigInt(i + 1), a, funded)));
+    for (const [i, a] of amounts.entries()) {
+      wires.push(await toWire(h.key, fundEntry(BigInt(i + 1), a, funded)));
       funded += a;
-    });
+    }
     const order = [2, 1, 0];
     const outcomes = await settle(order.map((i) => h.dispatch('fund', { pkg: c.pkg, amountMills: amounts[i]!.toString() }, wires[i]!)));
     expect(outcomes.map((o) => (o.ok ? 'ok' : o.code))).toEqual(['checkpoint_mismatch', 'checkpoint_mismatch', 'ok']);

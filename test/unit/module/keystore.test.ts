@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEYSTORE_SCRYPT } from '../../../src/constants.js';
-import { KeystoreError, readKeystore, writeKeystore, type Keystore } from '../../../src/module/keystore.js';
+import { KeystoreError, readKeystore, rotateDomainKey, writeKeystore, type Keystore } from '../../../src/module/keystore.js';
 import { testKeystore } from '../helpers/engine.js';
 
 let dir: string;
@@ -27,10 +27,10 @@ describe('keystore', () => {
   it('is written with mode 0600 and no secret in clear', async () => {
     expect((await stat(path)).mode & 0o777).toBe(0o600);
     const text = await readFile(path, 'utf8');
-    expect(text).not.toContain(ks.domain.packageKey.toString('base64'));
+    for (const k of [...ks.domain.packageKeys.keys.values(), ...ks.domain.logKeys.keys.values(), ks.domain.checkpointKey]) expect(text).not.toContain(k.toString('base64'));
     expect(text).not.toContain(ks.identity.privatePkcs8.toString('base64'));
     const file = JSON.parse(text);
-    expect(file).toMatchObject({ format: 'vaultmeter-keystore/1', moduleSerial: ks.identity.serial, kdf: { alg: 'scrypt', N: KEYSTORE_SCRYPT.N } });
+    expect(file).toMatchObject({ format: 'vaultmeter-keystore/2', moduleSerial: ks.identity.serial, kdf: { alg: 'scrypt', N: KEYSTORE_SCRYPT.N } });
   });
 
   it('refuses a wrong passphrase with KeystoreError', async () => {
@@ -53,6 +53,17 @@ describe('keystore', () => {
     await expect(readKeystore(join(dir, 'junk'), PASSPHRASE)).rejects.toBeInstanceOf(KeystoreError);
     await writeFile(join(dir, 'other'), JSON.stringify({ format: 'something/1' }));
     await expect(readKeystore(join(dir, 'other'), PASSPHRASE)).rejects.toBeInstanceOf(KeystoreError);
+  });
+
+  it('round-trips several key versions, the current one named', async () => {
+    const rotated: Keystore = { ...ks, domain: rotateDomainKey(rotateDomainKey(ks.domain, 'logKeys'), 'packageKeys') };
+    const at = join(dir, 'rotated');
+    await writeKeystore(at, rotated, PASSPHRASE);
+    const back = await readKeystore(at, PASSPHRASE);
+    expect(back).toEqual(rotated);
+    expect(back.domain.packageKeys.current).toBe(2);
+    expect([...back.domain.logKeys.keys.keys()]).toEqual([1, 2]);
+    expect(back.domain.logKeys.keys.get(1)).toEqual(ks.domain.logKeys.keys.get(1));
   });
 
   it('uses a fresh salt on every write', async () => {

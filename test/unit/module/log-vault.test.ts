@@ -6,10 +6,13 @@ import { backupManifestBytes } from '../../../src/module/index.js';
 import { LogVault } from '../../../src/module/log-vault.js';
 import type { BackupChunkArgs, CheckpointWire, FundResult, LogRecordWire, OpenLogResult, SignBackupArgs, SignedHeadWire } from '../../../src/module/messages.js';
 import { chainRecords, type ChainedRecord } from '../../../src/txlog/chain.js';
-import { bodyKey, encodeHeader, GENESIS_HASH, recordHash, sealBody } from '../../../src/txlog/record.js';
+import type { LogBodyCrypto } from '../../../src/crypto/module-crypto.js';
+import { newDomainKeys } from '../../../src/module/keystore.js';
+import { SoftwareModuleCrypto } from '../../../src/module/software-crypto.js';
+import { encodeHeader, GENESIS_HASH, recordHash, sealBody } from '../../../src/txlog/record.js';
 import { registeredMeter, T0, type TestClient } from '../helpers/engine.js';
 import { GuardHarness } from '../helpers/guard.js';
-import { flipByte, fundDrafts, headerOf, publicKeyOf, recordOf } from '../helpers/txlog.js';
+import { flipByte, fundDrafts, headerOf, logKeys, publicKeyOf, recordOf } from '../helpers/txlog.js';
 
 let h: GuardHarness;
 let c: TestClient;
@@ -22,7 +25,7 @@ afterEach(() => h.cleanup());
 type Logged = FundResult & { checkpoint: CheckpointWire; logRecord: LogRecordWire; logHead: SignedHeadWire };
 type WireRecord = { header: string; body: string; hash?: string };
 
-const vault = <T>(op: 'openLog' | 'sealBackupChunk' | 'openBackupChunk' | 'signBackup', args: object) => h.guard.dispatch(op, args) as Promise<T>;
+const vault = <T>(op: 'openLog' | 'sealBackupChunk' | 'openBackupChunk' | 'signBackup', args: object) => h.guard.dispatch(op, args as never) as Promise<T>;
 const openLog = (records: readonly WireRecord[]) => vault<OpenLogResult>('openLog', { records });
 
 /** `n` funds through the guard: real records of this module's log. */
@@ -33,8 +36,8 @@ async function funds(n: number): Promise<LogRecordWire[]> {
 }
 
 /** Records of log `logId` chained directly, sealed under the domain log key (as that module would). */
-function chained(logId: string, n: number, logKey = h.keystore.domain.logKey): ChainedRecord[] {
-  return chainRecords(bodyKey(logKey, logId), logId, { seq: 0n, hash: GENESIS_HASH }, T0, fundDrafts(n)).records;
+async function chained(logId: string, n: number, keys: Pick<LogBodyCrypto, 'sealLogBody'> = h.crypto): Promise<ChainedRecord[]> {
+  return (await chainRecords(keys, logId, { seq: 0n, hash: GENESIS_HASH }, T0, fundDrafts(n))).records;
 }
 
 async function refused(p: Promise<unknown>, code: string, index?: number): Promise<VaultError> {
@@ -65,7 +68,7 @@ describe('openLog', () => {
   });
 
   it("opens records of another module's log of the same installation", async () => {
-    const other = chained('M-OTHER', 2);
+    const other = await chained('M-OTHER', 2);
     const { bodies } = await openLog(other);
     expect(bodies).toEqual(fundDrafts(2).map((d) => d.body));
   });
@@ -96,7 +99,9 @@ describe('openLog', () => {
   it('every body byte matters', async () => {
     const [r] = await funds(1);
     const len = Buffer.from(r!.body, 'base64').length;
-    for (let i = 0; i < len; i += 5) await refused(openLog([{ header: r!.header, body: flipBody(r!, i).body }]), 'log_record_invalid', 0);
+    // Byte 0 is the key version: flipped, it names a version the module does not hold.
+    await refused(openLog([{ header: r!.header, body: flipBody(r!, 0).body }]), 'key_version_unknown', 0);
+    for (let i = 1; i < len; i += 5) await refused(openLog([{ header: r!.header, body: flipBody(r!, i).body }]), 'log_record_invalid', 0);
   });
 
   it('a wrong hash: log_record_invalid naming the index', async () => {
@@ -136,15 +141,15 @@ describe('openLog', () => {
   });
 
   it("a record sealed under another installation's log key, or under another log's key, fails", async () => {
-    await refused(openLog(chained(h.serial, 1, randomBytes(32))), 'log_record_invalid', 0);
+    await refused(openLog(await chained(h.serial, 1, logKeys(randomBytes(32)))), 'log_record_invalid', 0);
     // The header says M-OTHER but the body was sealed with this module's log key.
-    const header = chained('M-OTHER', 1)[0]!.header;
-    const body = sealBody(bodyKey(h.keystore.domain.logKey, h.serial), Buffer.from(header, 'hex'), { op: 'fund' }).toString('base64');
+    const header = (await chained('M-OTHER', 1))[0]!.header;
+    const body = (await sealBody(h.crypto, h.serial, Buffer.from(header, 'hex'), { op: 'fund' })).toString('base64');
     await refused(openLog([{ header, body }]), 'log_record_invalid', 0);
   });
 
   it(`more than REPLAY_MODULE_BATCH (${REPLAY_MODULE_BATCH}) records, or no list: invalid_request`, async () => {
-    const many = chained(h.serial, REPLAY_MODULE_BATCH + 1);
+    const many = await chained(h.serial, REPLAY_MODULE_BATCH + 1);
     expect((await openLog(many.slice(0, REPLAY_MODULE_BATCH))).bodies).toHaveLength(REPLAY_MODULE_BATCH);
     await refused(openLog(many), 'invalid_request');
     await refused(vault('openLog', {}), 'invalid_request');
@@ -161,7 +166,7 @@ describe('backup chunks', () => {
     for (const plain of [Buffer.alloc(0), Buffer.from('{"table":"postal.meters","row":{}}\n'), randomBytes(MAX_BACKUP_CHUNK_BYTES)]) {
       const { sealed } = await sealChunk(plain);
       const sealedBytes = Buffer.from(sealed, 'base64');
-      expect(sealedBytes.length).toBe(plain.length + 28);
+      expect(sealedBytes.length).toBe(plain.length + 29); // key version, IV, tag
       if (plain.length > 16) expect(sealedBytes.includes(plain.subarray(0, 16))).toBe(false);
       const { data } = await openChunk(sealed);
       expect(Buffer.from(data, 'base64').equals(plain)).toBe(true);
@@ -188,15 +193,18 @@ describe('backup chunks', () => {
   it('a flipped or cut sealed chunk: backup_invalid', async () => {
     const { sealed } = await sealChunk(randomBytes(64));
     const bytes = Buffer.from(sealed, 'base64');
-    for (let i = 0; i < bytes.length; i += 9) await refused(openChunk(flipByte(bytes, i).toString('base64')), 'backup_invalid');
+    // Byte 0 is the key version: flipped, it names a version the module does not hold.
+    await refused(openChunk(flipByte(bytes, 0).toString('base64')), 'key_version_unknown');
+    for (let i = 1; i < bytes.length; i += 9) await refused(openChunk(flipByte(bytes, i).toString('base64')), 'backup_invalid');
     await refused(openChunk(bytes.subarray(0, -1).toString('base64')), 'backup_invalid');
     await refused(openChunk(''), 'backup_invalid');
   });
 
   it("another installation's vault (another log key) cannot open the chunk", async () => {
     const { sealed } = await sealChunk(randomBytes(64));
-    const foreign = new LogVault(randomBytes(32), generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey, h.serial);
-    expect(() => foreign.openBackupChunk(args({ data: sealed }))).toThrowError(expect.objectContaining({ code: 'backup_invalid' }));
+    const ks = h.keystore;
+    const foreign = new LogVault(new SoftwareModuleCrypto({ ...ks, domain: newDomainKeys(ks.domain.caPrivatePkcs8, ks.domain.caCertPem) }));
+    await expect(foreign.openBackupChunk(args({ data: sealed }))).rejects.toThrowError(expect.objectContaining({ code: 'backup_invalid' }));
   });
 
   it('a chunk over MAX_BACKUP_CHUNK_BYTES is refused', async () => {

@@ -3,10 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeCheckpointRecord, encodeCheckpoint, genesis, toWire, wireIsAuthentic, type Checkpoint } from '../../../src/module/checkpoint.js';
+import { SoftwareCheckpointKeys } from '../../../src/module/software-crypto.js';
 import { MAX_RING_SIZE, MIN_RING_SIZE, Ring } from '../../../src/module/ring.js';
 
 const KEY = Buffer.alloc(32, 0x11);
 const SERIAL = 'M-RING';
+const CK = new SoftwareCheckpointKeys(KEY, SERIAL);
 const T0 = Date.UTC(2026, 2, 14, 15, 0, 0);
 const METER = '0f8b6c52-3f5e-4b8a-9d3e-6a1c2b3d4e5f';
 
@@ -18,7 +20,7 @@ beforeEach(async () => {
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));
 
-const load = (capacity = 3, serial = SERIAL, key = KEY, nowMs = T0) => Ring.load(path, key, serial, capacity, nowMs);
+const load = (capacity = 3, serial = SERIAL, key = KEY, nowMs = T0) => Ring.load(path, new SoftwareCheckpointKeys(key, serial), serial, capacity, nowMs);
 
 let tick = 0;
 /** One transaction of `type`, with distinct registers so every entry is distinct. */
@@ -70,8 +72,8 @@ describe('Ring.append', () => {
     const t = tx('provision');
     const wire = await ring.append(t);
     expect(ring.head).toMatchObject({ ...t, seq: 1n, moduleSerial: SERIAL });
-    expect(wire).toEqual(toWire(KEY, ring.head));
-    expect(wireIsAuthentic(KEY, wire)).toBe(true);
+    expect(wire).toEqual(await toWire(CK, ring.head));
+    expect(await wireIsAuthentic(CK, wire)).toBe(true);
     expect(decodeCheckpointRecord(Buffer.from(wire.record, 'hex'))).toEqual({ ...ring.head, logHead: '' });
     expect(ring.headWire()).toEqual(wire);
   });
@@ -125,7 +127,7 @@ describe('Ring.append', () => {
     const small = await load(3);
     expect(seqs(small)).toEqual([4n, 5n, 6n]);
     // An entry beyond the configured size is no longer a permitted recovery point.
-    expect(small.match(toWire(KEY, big.entries[1]!)).kind).toBe('none');
+    expect((await small.match(await toWire(CK, big.entries[1]!))).kind).toBe('none');
   });
 
   it('leaves no temporary file behind', async () => {
@@ -145,59 +147,59 @@ describe('Ring.match', () => {
 
   it('finds the head', async () => {
     const { ring, wires } = await ringOf(3);
-    expect(ring.match(wires[3]!)).toEqual({ kind: 'head' });
+    expect(await ring.match(wires[3]!)).toEqual({ kind: 'head' });
   });
 
   it('finds each older entry at its index', async () => {
     const { ring, wires } = await ringOf(4);
-    for (let i = 0; i < 4; i++) expect(ring.match(wires[i]!)).toEqual({ kind: 'older', index: i });
+    for (let i = 0; i < 4; i++) expect(await ring.match(wires[i]!)).toEqual({ kind: 'older', index: i });
   });
 
   it('answers none for an entry pushed out of the ring', async () => {
     const { ring, wires } = await ringOf(6, 3);
     expect(seqs(ring)).toEqual([4n, 5n, 6n]);
-    for (let i = 0; i <= 3; i++) expect(ring.match(wires[i]!)).toEqual({ kind: 'none' });
-    expect(ring.match(wires[4]!)).toEqual({ kind: 'older', index: 0 });
+    for (let i = 0; i <= 3; i++) expect(await ring.match(wires[i]!)).toEqual({ kind: 'none' });
+    expect(await ring.match(wires[4]!)).toEqual({ kind: 'older', index: 0 });
   });
 
   it('answers none for an authentic checkpoint of this module that is not in the ring', async () => {
     const { ring } = await ringOf(2);
     // Same seq as the head, one field different: bytes must match exactly, not just the seq.
-    expect(ring.match(toWire(KEY, { ...ring.head, drMills: ring.head.drMills + 1n }))).toEqual({ kind: 'none' });
-    expect(ring.match(toWire(KEY, { ...ring.head, seq: ring.head.seq + 1n }))).toEqual({ kind: 'none' });
-    expect(ring.match(toWire(KEY, genesis(SERIAL, T0 - 1)))).toEqual({ kind: 'none' });
+    expect(await ring.match(await toWire(CK, { ...ring.head, drMills: ring.head.drMills + 1n }))).toEqual({ kind: 'none' });
+    expect(await ring.match(await toWire(CK, { ...ring.head, seq: ring.head.seq + 1n }))).toEqual({ kind: 'none' });
+    expect(await ring.match(await toWire(CK, genesis(SERIAL, T0 - 1)))).toEqual({ kind: 'none' });
   });
 
   it('answers forged for a bad MAC, a changed record, or a MAC under another key', async () => {
     const { ring, wires } = await ringOf(2);
     const head = wires[2]!;
     const flipped = (h: string) => (h[0] === '0' ? '1' : '0') + h.slice(1);
-    expect(ring.match({ ...head, mac: flipped(head.mac) })).toEqual({ kind: 'forged' });
-    expect(ring.match({ ...head, record: flipped(head.record) })).toEqual({ kind: 'forged' });
-    expect(ring.match(toWire(Buffer.alloc(32, 0x22), ring.head))).toEqual({ kind: 'forged' });
-    expect(ring.match({ record: 'not hex', mac: head.mac })).toEqual({ kind: 'forged' });
+    expect(await ring.match({ ...head, mac: flipped(head.mac) })).toEqual({ kind: 'forged' });
+    expect(await ring.match({ ...head, record: flipped(head.record) })).toEqual({ kind: 'forged' });
+    expect(await ring.match(await toWire(new SoftwareCheckpointKeys(Buffer.alloc(32, 0x22), SERIAL), ring.head))).toEqual({ kind: 'forged' });
+    expect(await ring.match({ record: 'not hex', mac: head.mac })).toEqual({ kind: 'forged' });
   });
 
   it('answers foreign for an authentic checkpoint of another module, even one equal in every other field', async () => {
     const { ring } = await ringOf(2);
-    expect(ring.match(toWire(KEY, { ...ring.head, moduleSerial: 'M-OTHER' }))).toEqual({ kind: 'foreign', serial: 'M-OTHER' });
-    expect(ring.match(toWire(KEY, genesis('M-OTHER', T0)))).toEqual({ kind: 'foreign', serial: 'M-OTHER' });
+    expect(await ring.match(await toWire(CK, { ...ring.head, moduleSerial: 'M-OTHER' }))).toEqual({ kind: 'foreign', serial: 'M-OTHER' });
+    expect(await ring.match(await toWire(CK, genesis('M-OTHER', T0)))).toEqual({ kind: 'foreign', serial: 'M-OTHER' });
   });
 
   it('matches a null (never stored) checkpoint only while the head is the genesis entry', async () => {
     const ring = await load();
-    expect(ring.match(null)).toEqual({ kind: 'head' });
+    expect(await ring.match(null)).toEqual({ kind: 'head' });
     await ring.append(tx('provision'));
     // Genesis is still in the ring as an older entry, but "nothing stored" is not a recovery point.
-    expect(ring.match(null)).toEqual({ kind: 'none' });
+    expect(await ring.match(null)).toEqual({ kind: 'none' });
     await ring.rollbackTo(0);
-    expect(ring.match(null)).toEqual({ kind: 'head' });
+    expect(await ring.match(null)).toEqual({ kind: 'head' });
   });
 
   it('null does not match a reseeded ring whose head is not a genesis entry', async () => {
     const ring = await load();
     await ring.reseed({ ...genesis(SERIAL, T0), seq: 0n, type: 'fund' });
-    expect(ring.match(null)).toEqual({ kind: 'none' });
+    expect(await ring.match(null)).toEqual({ kind: 'none' });
   });
 });
 
@@ -247,7 +249,7 @@ describe('Ring.inhibit and reseed', () => {
     await ring.reseed(seed);
     expect(ring.entries).toEqual([seed]);
     expect(ring.inhibited).toBeNull();
-    expect(ring.match(toWire(KEY, seed))).toEqual({ kind: 'head' });
+    expect(await ring.match(await toWire(CK, seed))).toEqual({ kind: 'head' });
     const again = await load(5);
     expect(again.entries).toEqual([seed]);
     expect(again.inhibited).toBeNull();
@@ -312,7 +314,7 @@ describe('crash safety', () => {
     await writeFile(`${path}.ba9876543210.tmp`, Buffer.from([0, 1, 2, 255]));
     const again = await load();
     expect(again.headWire()).toEqual(good);
-    expect(again.match(good)).toEqual({ kind: 'head' });
+    expect(await again.match(good)).toEqual({ kind: 'head' });
     // And it keeps working: the next write replaces the ring, not the leftovers.
     await again.append(tx('print', 1n));
     expect((await load()).head.seq).toBe(2n);

@@ -41,7 +41,7 @@ async function expectPrints(c: TestClient, clock: Clock, amount = 500n): Promise
 describe('the audit watchdog', () => {
   it('a meter funded (and so audited) prints up to the interval, and not a millisecond past it', async () => {
     const { c, clock } = await meter(INTERVAL);
-    c.fund(100_000n);
+    await c.fund(100_000n);
     await expectPrints(c, clock);
     clock.advance(INTERVAL * DAY_MS);
     await expectPrints(c, clock);
@@ -63,10 +63,10 @@ describe('the audit watchdog', () => {
 
   it('an operator fund resets the watchdog', async () => {
     const { c, clock } = await meter(INTERVAL);
-    c.fund(100_000n);
+    await c.fund(100_000n);
     clock.advance(INTERVAL * DAY_MS + 1);
     await expectOverdue(c, clock, 100_000n);
-    c.fund(1_000n);
+    await c.fund(1_000n);
     await expectPrints(c, clock);
     // And it runs again from the funding.
     clock.advance(INTERVAL * DAY_MS);
@@ -77,10 +77,10 @@ describe('the audit watchdog', () => {
 
   it('an operator audit resets the watchdog', async () => {
     const { engine, c, clock } = await meter(INTERVAL);
-    c.fund(100_000n);
+    await c.fund(100_000n);
     clock.advance(200 * DAY_MS);
     await expectOverdue(c, clock, 100_000n);
-    const a = engine.audit({ pkg: c.pkg });
+    const a = await engine.audit({ pkg: c.pkg });
     expect(a.fields.auditedAt).toBe(new Date(clock.now()).toISOString());
     c.pkg = a.package;
     await expectPrints(c, clock);
@@ -88,7 +88,7 @@ describe('the audit watchdog', () => {
 
   it('only printing stops: other commands still run on an overdue meter', async () => {
     const { c, clock } = await meter(INTERVAL);
-    c.fund(100_000n);
+    await c.fund(100_000n);
     clock.advance(INTERVAL * DAY_MS + 1);
     expect((await c.send('balance')).error).toBeUndefined();
     expect((await c.login('correct horse battery')).error).toBeUndefined();
@@ -97,7 +97,7 @@ describe('the audit watchdog', () => {
 
   it('follows the configured interval', async () => {
     const { c, clock } = await meter(7);
-    c.fund(100_000n);
+    await c.fund(100_000n);
     clock.advance(7 * DAY_MS);
     await expectPrints(c, clock);
     clock.advance(1);
@@ -106,7 +106,7 @@ describe('the audit watchdog', () => {
 
   it('without an interval, no watchdog applies', async () => {
     const { c, clock } = await meter();
-    c.fund(100_000n);
+    await c.fund(100_000n);
     for (const days of [INTERVAL + 1, 400, 1000]) {
       clock.ms = T0 + days * DAY_MS;
       await expectPrints(c, clock);

@@ -3,18 +3,18 @@ import { describe, expect, it } from 'vitest';
 import { canonicalBytes } from '../../../src/protocol/canonical.js';
 import { chainRecords, type ChainPosition } from '../../../src/txlog/chain.js';
 import { headMessage, headSignatureValid, signHead, type ChainHead, type SignedHead } from '../../../src/txlog/head.js';
-import { bodyKey, decodeHeader, GENESIS_HASH, openBody, recordHash } from '../../../src/txlog/record.js';
-import { flipByte, fundDrafts, recordOf } from '../helpers/txlog.js';
+import { decodeHeader, GENESIS_HASH, openBody, recordHash } from '../../../src/txlog/record.js';
+import { flipByte, fundDrafts, logKeys, recordOf } from '../helpers/txlog.js';
 
 const LOG = 'M-CHAIN';
 const logKey = randomBytes(32);
-const key = bodyKey(logKey, LOG);
+const key = logKeys(logKey);
 const AT = Date.UTC(2026, 2, 14, 15, 0, 0);
 
 describe('chainRecords', () => {
-  it('from genesis: numbers 1..n, the first prevHash is GENESIS_HASH, each next prevHash is the previous hash', () => {
+  it('from genesis: numbers 1..n, the first prevHash is GENESIS_HASH, each next prevHash is the previous hash', async () => {
     const drafts = fundDrafts(5);
-    const { records, head } = chainRecords(key, LOG, { seq: 0n, hash: GENESIS_HASH }, AT, drafts);
+    const { records, head } = await chainRecords(key, LOG, { seq: 0n, hash: GENESIS_HASH }, AT, drafts);
     expect(records.map((r) => r.seq)).toEqual(['1', '2', '3', '4', '5']);
     let prev = GENESIS_HASH;
     records.forEach((r, i) => {
@@ -28,9 +28,9 @@ describe('chainRecords', () => {
     expect(head).toEqual({ seq: 5n, hash: records[4]!.hash });
   });
 
-  it('after a given head: numbering from head.seq + 1, the first prevHash is the given hash', () => {
+  it('after a given head: numbering from head.seq + 1, the first prevHash is the given hash', async () => {
     const from: ChainPosition = { seq: 41n, hash: 'cd'.repeat(32) };
-    const { records, head } = chainRecords(key, LOG, from, AT, fundDrafts(3));
+    const { records, head } = await chainRecords(key, LOG, from, AT, fundDrafts(3));
     const headers = records.map((r) => decodeHeader(Buffer.from(r.header, 'hex'))!);
     expect(headers.map((h) => h.seq)).toEqual([42n, 43n, 44n]);
     expect(headers[0]!.prevHash).toBe(from.hash);
@@ -39,18 +39,18 @@ describe('chainRecords', () => {
     expect(head).toEqual({ seq: 44n, hash: records[2]!.hash });
   });
 
-  it('two calls continue one chain exactly as one call does (in numbers and links)', () => {
-    const first = chainRecords(key, LOG, { seq: 0n, hash: GENESIS_HASH }, AT, fundDrafts(2));
-    const second = chainRecords(key, LOG, first.head, AT + 1000, fundDrafts(2));
+  it('two calls continue one chain exactly as one call does (in numbers and links)', async () => {
+    const first = await chainRecords(key, LOG, { seq: 0n, hash: GENESIS_HASH }, AT, fundDrafts(2));
+    const second = await chainRecords(key, LOG, first.head, AT + 1000, fundDrafts(2));
     const h = decodeHeader(Buffer.from(second.records[0]!.header, 'hex'))!;
     expect(h.seq).toBe(3n);
     expect(h.prevHash).toBe(first.records[1]!.hash);
     expect(second.head.seq).toBe(4n);
   });
 
-  it('each header carries the log, the module, the time and the draft fields', () => {
+  it('each header carries the log, the module, the time and the draft fields', async () => {
     const drafts = fundDrafts(2, 250n, 'meter-9');
-    const { records } = chainRecords(key, LOG, { seq: 0n, hash: GENESIS_HASH }, AT, drafts);
+    const { records } = await chainRecords(key, LOG, { seq: 0n, hash: GENESIS_HASH }, AT, drafts);
     records.forEach((r, i) => {
       const h = decodeHeader(Buffer.from(r.header, 'hex'))!;
       const d = drafts[i]!;
@@ -70,32 +70,32 @@ describe('chainRecords', () => {
     });
   });
 
-  it('each body opens with the log body key and holds the draft body; with another key it does not', () => {
+  it('each body opens with the log body key and holds the draft body; with another key it does not', async () => {
     const drafts = fundDrafts(3);
-    const { records } = chainRecords(key, LOG, { seq: 0n, hash: GENESIS_HASH }, AT, drafts);
-    records.forEach((r, i) => {
-      expect(openBody(key, recordOf(r))).toEqual(drafts[i]!.body);
-      expect(openBody(bodyKey(logKey, 'M-OTHER'), recordOf(r))).toBeNull();
-    });
+    const { records } = await chainRecords(key, LOG, { seq: 0n, hash: GENESIS_HASH }, AT, drafts);
+    for (const [i, r] of records.entries()) {
+      expect(await openBody(key, LOG, recordOf(r))).toEqual(drafts[i]!.body);
+      expect(await openBody(key, 'M-OTHER', recordOf(r))).toBeNull();
+    }
     // Bodies are bound to their own header: swapping two bodies breaks both.
-    expect(openBody(key, { header: recordOf(records[0]!).header, body: recordOf(records[1]!).body })).toBeNull();
+    expect(await openBody(key, LOG, { header: recordOf(records[0]!).header, body: recordOf(records[1]!).body })).toBeNull();
   });
 
-  it('no drafts: no records, and the head is the one given', () => {
+  it('no drafts: no records, and the head is the one given', async () => {
     const from = { seq: 9n, hash: 'ef'.repeat(32) };
-    expect(chainRecords(key, LOG, from, AT, [])).toEqual({ records: [], head: from });
+    expect(await chainRecords(key, LOG, from, AT, [])).toEqual({ records: [], head: from });
   });
 
-  it('wire form: seq as decimal text, header hex, body base64', () => {
-    const { records } = chainRecords(key, LOG, { seq: 0n, hash: GENESIS_HASH }, AT, fundDrafts(1));
+  it('wire form: seq as decimal text, header hex, body base64', async () => {
+    const { records } = await chainRecords(key, LOG, { seq: 0n, hash: GENESIS_HASH }, AT, fundDrafts(1));
     const r = records[0]!;
     expect(Object.keys(r).sort()).toEqual(['body', 'hash', 'header', 'seq']);
     expect(r.header).toMatch(/^([0-9a-f]{2})+$/);
     expect(Buffer.from(r.body, 'base64').toString('base64')).toBe(r.body);
   });
 
-  it('a changed record no longer links: the next record names the original hash', () => {
-    const { records } = chainRecords(key, LOG, { seq: 0n, hash: GENESIS_HASH }, AT, fundDrafts(2));
+  it('a changed record no longer links: the next record names the original hash', async () => {
+    const { records } = await chainRecords(key, LOG, { seq: 0n, hash: GENESIS_HASH }, AT, fundDrafts(2));
     const tampered = recordOf(records[0]!);
     const changed = recordHash({ header: tampered.header, body: flipByte(tampered.body, 5) });
     expect(decodeHeader(Buffer.from(records[1]!.header, 'hex'))!.prevHash).not.toBe(changed);
@@ -107,7 +107,7 @@ describe('signHead / headSignatureValid (P-256)', () => {
   const pem = publicKey.export({ type: 'spki', format: 'pem' }) as string;
   const head: ChainHead = { logId: LOG, seq: 12n, hash: 'a1'.repeat(32) };
 
-  it('a signed head verifies with the public key, as a KeyObject or as PEM', () => {
+  it('a signed head verifies with the public key, as a KeyObject or as PEM', async () => {
     const s = signHead(privateKey, head);
     expect(s).toMatchObject(head);
     expect(s.signature).toMatch(/^([0-9a-f]{2})+$/);
@@ -115,12 +115,12 @@ describe('signHead / headSignatureValid (P-256)', () => {
     expect(headSignatureValid(pem, s)).toBe(true);
   });
 
-  it('a head from chainRecords signs and verifies', () => {
-    const { head: pos } = chainRecords(key, LOG, { seq: 0n, hash: GENESIS_HASH }, AT, fundDrafts(3));
+  it('a head from chainRecords signs and verifies', async () => {
+    const { head: pos } = await chainRecords(key, LOG, { seq: 0n, hash: GENESIS_HASH }, AT, fundDrafts(3));
     expect(headSignatureValid(publicKey, signHead(privateKey, { logId: LOG, ...pos }))).toBe(true);
   });
 
-  it('a changed seq, hash or logId fails', () => {
+  it('a changed seq, hash or logId fails', async () => {
     const s = signHead(privateKey, head);
     expect(headSignatureValid(publicKey, { ...s, seq: 13n })).toBe(false);
     expect(headSignatureValid(publicKey, { ...s, seq: 11n })).toBe(false);
@@ -137,7 +137,7 @@ describe('signHead / headSignatureValid (P-256)', () => {
     expect(headSignatureValid(publicKey, signHead(other.privateKey, head))).toBe(false);
   });
 
-  it('a signature over another message (same key) fails', () => {
+  it('a signature over another message (same key) fails', async () => {
     const s: SignedHead = { ...head, signature: sign('sha256', Buffer.from('not a head'), privateKey).toString('hex') };
     expect(headSignatureValid(publicKey, s)).toBe(false);
     // The head message is domain-separated: the same fields under another domain do not count.
@@ -146,7 +146,7 @@ describe('signHead / headSignatureValid (P-256)', () => {
     expect(headSignatureValid(publicKey, { ...head, signature: sign('sha256', foreign, privateKey).toString('hex') })).toBe(false);
   });
 
-  it('a garbage signature is false, never a throw', () => {
+  it('a garbage signature is false, never a throw', async () => {
     const good = signHead(privateKey, head).signature;
     for (const signature of [
       '',
@@ -167,7 +167,7 @@ describe('signHead / headSignatureValid (P-256)', () => {
     }
   });
 
-  it('headMessage binds every field', () => {
+  it('headMessage binds every field', async () => {
     const m = headMessage(head);
     expect(headMessage({ ...head }).equals(m)).toBe(true);
     expect(headMessage({ ...head, seq: 1n }).equals(m)).toBe(false);
@@ -175,7 +175,7 @@ describe('signHead / headSignatureValid (P-256)', () => {
     expect(headMessage({ ...head, logId: 'X' }).equals(m)).toBe(false);
   });
 
-  it('ECDSA signatures are randomized, and each one verifies', () => {
+  it('ECDSA signatures are randomized, and each one verifies', async () => {
     const a = signHead(privateKey, head);
     const b = signHead(privateKey, head);
     expect(a.signature).not.toBe(b.signature);

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { seal } from '../../../src/crypto/aead.js';
-import { bodyKey, decodeHeader, encodeHeader, GENESIS_HASH, openBody, recordHash, sealBody, type LogHeader } from '../../../src/txlog/record.js';
-import { flipByte, HEADER_DOMAIN, headerFields, rawHeader, sampleHeader } from '../helpers/txlog.js';
+import { keyVersions } from '../../../src/crypto/envelope.js';
+import { SoftwareLogKeys } from '../../../src/module/software-crypto.js';
+import { bodyKey, bodyKeyVersion, decodeHeader, encodeHeader, GENESIS_HASH, openBody, recordHash, sealBody, type LogHeader } from '../../../src/txlog/record.js';
+import { codeOfAsync } from '../helpers/package.js';
+import { flipByte, HEADER_DOMAIN, headerFields, logKeys, rawHeader, sampleHeader } from '../helpers/txlog.js';
 
 const U63 = (1n << 63n) - 1n;
 const text = fc.string({ unit: 'grapheme', maxLength: 24 });
@@ -212,60 +214,107 @@ describe('bodyKey', () => {
 
 describe('sealBody / openBody', () => {
   const logKey = randomBytes(32);
-  const key = bodyKey(logKey, 'M-UNIT');
+  const keys = logKeys(logKey);
+  const LOG = 'M-UNIT';
   const header = encodeHeader(sampleHeader());
   const content = { op: 'fund', amountMills: '100', nested: { list: [1, 'two', null], uni: 'naïve € 🚀' } };
+  const open = (body: Buffer, h = header, k: Pick<SoftwareLogKeys, 'openLogBody'> = keys, logId = LOG) => openBody(k, logId, { header: h, body });
 
-  it('round-trips the JSON object under the header', () => {
-    const body = sealBody(key, header, content);
-    expect(openBody(key, { header, body })).toEqual(content);
-    expect(openBody(key, { header, body: sealBody(key, header, {}) })).toEqual({});
+  it('round-trips the JSON object under the header', async () => {
+    const body = await sealBody(keys, LOG, header, content);
+    expect(await open(body)).toEqual(content);
+    expect(await open(await sealBody(keys, LOG, header, {}))).toEqual({});
   });
 
-  it('is randomized: two seals of the same body differ, and both open', () => {
-    const a = sealBody(key, header, content);
-    const b = sealBody(key, header, content);
+  it('is a versioned envelope: key version byte, IV, tag, ciphertext', async () => {
+    const body = await sealBody(keys, LOG, header, content);
+    expect(bodyKeyVersion(body)).toBe(1);
+    expect(body.length).toBe(1 + 12 + 16 + Buffer.byteLength(JSON.stringify(content)));
+    expect(bodyKeyVersion(Buffer.alloc(0))).toBeNull();
+  });
+
+  it('is randomized: two seals of the same body differ, and both open', async () => {
+    const a = await sealBody(keys, LOG, header, content);
+    const b = await sealBody(keys, LOG, header, content);
     expect(a.equals(b)).toBe(false);
-    expect(openBody(key, { header, body: b })).toEqual(content);
+    expect(await open(b)).toEqual(content);
   });
 
-  it('the body is not readable without the key', () => {
-    const body = sealBody(key, header, { secret: 'PLAINTEXT-MARKER' });
+  it('the body is not readable without the key', async () => {
+    const body = await sealBody(keys, LOG, header, { secret: 'PLAINTEXT-MARKER' });
     expect(body.includes(Buffer.from('PLAINTEXT-MARKER'))).toBe(false);
   });
 
-  it('a wrong key: null (another log, another domain, the log key itself)', () => {
-    const body = sealBody(key, header, content);
-    expect(openBody(bodyKey(logKey, 'M-OTHER'), { header, body })).toBeNull();
-    expect(openBody(bodyKey(randomBytes(32), 'M-UNIT'), { header, body })).toBeNull();
-    expect(openBody(logKey, { header, body })).toBeNull();
-    expect(openBody(Buffer.alloc(16), { header, body })).toBeNull();
+  it('a wrong key: null (another log, another installation)', async () => {
+    const body = await sealBody(keys, LOG, header, content);
+    expect(await open(body, header, keys, 'M-OTHER')).toBeNull();
+    expect(await open(body, header, logKeys(randomBytes(32)))).toBeNull();
   });
 
-  it('the header changed (it is the associated data): null', () => {
-    const body = sealBody(key, header, content);
+  it('the header changed (it is the associated data): null', async () => {
+    const body = await sealBody(keys, LOG, header, content);
     const other = encodeHeader(sampleHeader({ seq: 8n }));
-    expect(openBody(key, { header: other, body })).toBeNull();
-    for (let i = 0; i < header.length; i += 7) expect(openBody(key, { header: flipByte(header, i), body }), `header byte ${i}`).toBeNull();
-    expect(openBody(key, { header: header.subarray(0, -1), body })).toBeNull();
-    expect(openBody(key, { header: Buffer.alloc(0), body })).toBeNull();
+    expect(await open(body, other)).toBeNull();
+    for (let i = 0; i < header.length; i += 7) expect(await open(body, flipByte(header, i)), `header byte ${i}`).toBeNull();
+    expect(await open(body, header.subarray(0, -1))).toBeNull();
+    expect(await open(body, Buffer.alloc(0))).toBeNull();
   });
 
-  it('any body byte flipped, or the body cut: null', () => {
-    const body = sealBody(key, header, content);
-    for (let i = 0; i < body.length; i++) expect(openBody(key, { header, body: flipByte(body, i) }), `body byte ${i}`).toBeNull();
-    expect(openBody(key, { header, body: body.subarray(0, -1) })).toBeNull();
-    expect(openBody(key, { header, body: body.subarray(0, 27) })).toBeNull();
-    expect(openBody(key, { header, body: Buffer.alloc(0) })).toBeNull();
-    expect(openBody(key, { header, body: Buffer.concat([body, Buffer.alloc(1)]) })).toBeNull();
+  it('any body byte after the version flipped, or the body cut: null', async () => {
+    const body = await sealBody(keys, LOG, header, content);
+    for (let i = 1; i < body.length; i++) expect(await open(flipByte(body, i)), `body byte ${i}`).toBeNull();
+    expect(await open(body.subarray(0, -1))).toBeNull();
+    expect(await open(body.subarray(0, 28))).toBeNull();
+    expect(await open(Buffer.alloc(0))).toBeNull();
+    expect(await open(Buffer.concat([body, Buffer.alloc(1)]))).toBeNull();
   });
 
-  it('an authentic body that is not a JSON object: null', () => {
+  it('an authentic body that is not a JSON object: null', async () => {
     for (const plain of ['[1,2]', '[]', 'null', '42', '"text"', 'true', 'not json', '{"a":', '']) {
-      const body = seal(key, Buffer.from(plain, 'utf8'), header);
-      expect(openBody(key, { header, body }), plain).toBeNull();
+      const body = await keys.sealLogBody(LOG, header, Buffer.from(plain, 'utf8'));
+      expect(await open(body), plain).toBeNull();
     }
     // sealBody takes any object: an array seals but does not open as a body.
-    expect(openBody(key, { header, body: sealBody(key, header, [1, 2, 3]) })).toBeNull();
+    expect(await open(await sealBody(keys, LOG, header, [1, 2, 3]))).toBeNull();
+  });
+});
+
+describe('log key rotation', () => {
+  const v1 = randomBytes(32);
+  const v2 = randomBytes(32);
+  const old = new SoftwareLogKeys(keyVersions(new Map([[1, v1]])));
+  const rotated = new SoftwareLogKeys(keyVersions(new Map([[1, v1], [2, v2]])));
+  const LOG = 'M-ROT';
+  const header = encodeHeader(sampleHeader({ logId: LOG }));
+
+  it('after rotation new bodies name version 2; version 1 bodies still open', async () => {
+    const before = await sealBody(old, LOG, header, { n: 1 });
+    const after = await sealBody(rotated, LOG, header, { n: 2 });
+    expect(bodyKeyVersion(before)).toBe(1);
+    expect(bodyKeyVersion(after)).toBe(2);
+    expect(await openBody(rotated, LOG, { header, body: before })).toEqual({ n: 1 });
+    expect(await openBody(rotated, LOG, { header, body: after })).toEqual({ n: 2 });
+  });
+
+  it('a module without version 2 refuses a version 2 body with key_version_unknown', async () => {
+    const after = await sealBody(rotated, LOG, header, { n: 2 });
+    expect(await codeOfAsync(() => openBody(old, LOG, { header, body: after }))).toBe('key_version_unknown');
+  });
+
+  it('a tampered version byte: unknown versions are key_version_unknown, a held one fails authentication', async () => {
+    const after = await sealBody(rotated, LOG, header, { n: 2 });
+    for (const v of [0, 3, 200, 255]) {
+      const t = Buffer.from(after);
+      t[0] = v;
+      expect(await codeOfAsync(() => openBody(rotated, LOG, { header, body: t })), `version ${v}`).toBe('key_version_unknown');
+    }
+    const asV1 = Buffer.from(after);
+    asV1[0] = 1;
+    expect(await openBody(rotated, LOG, { header, body: asV1 })).toBeNull();
+    // The version is bound into the associated data: v1's ciphertext relabelled v2 fails too, even were the keys equal.
+    const same = new SoftwareLogKeys(keyVersions(new Map([[1, v1], [2, v1]])));
+    const relabelled = await sealBody(old, LOG, header, { n: 1 });
+    relabelled[0] = 2;
+    expect(await openBody(same, LOG, { header, body: relabelled })).toBeNull();
   });
 });

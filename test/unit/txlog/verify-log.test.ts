@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthority, issueCertificate, newCertSerialHex, type Authority } from '../../../src/module/certificates.js';
 import { chainRecords, type ChainPosition, type RecordDraft } from '../../../src/txlog/chain.js';
+import { logKeys } from '../helpers/txlog.js';
 import { signHead } from '../../../src/txlog/head.js';
 import { decodeHeader, GENESIS_HASH, recordHash } from '../../../src/txlog/record.js';
 import { encodeSegment, SEGMENT_FORMAT, segmentKey, type SegmentHead, type SegmentRecord } from '../../../src/txlog/segment.js';
@@ -60,9 +61,9 @@ function drafts(n: number, from: number): RecordDraft[] {
 }
 
 /** A segment of `logId` holding records first..first+n-1 after `pos`, with a head signed by `key`. */
-function buildSegment(logId: string, key: KeyObject, bodyKey: Buffer, pos: ChainPosition, n: number): { key: string; head: SegmentHead; records: SegmentRecord[]; next: ChainPosition } {
+async function buildSegment(logId: string, key: KeyObject, logKey: Buffer, pos: ChainPosition, n: number): Promise<{ key: string; head: SegmentHead; records: SegmentRecord[]; next: ChainPosition }> {
   const first = pos.seq + 1n;
-  const { records, head } = chainRecords(bodyKey, logId, pos, T0 + Number(first) * 1000, drafts(n, Number(first)));
+  const { records, head } = await chainRecords(logKeys(logKey), logId, pos, T0 + Number(first) * 1000, drafts(n, Number(first)));
   const signed = signHead(key, { logId, seq: head.seq, hash: head.hash });
   const segHead: SegmentHead = {
     format: SEGMENT_FORMAT,
@@ -91,7 +92,7 @@ beforeAll(async () => {
     let pos: ChainPosition = { seq: 0n, hash: GENESIS_HASH };
     const segments: Module['segments'] = [];
     for (const n of sizes) {
-      const s = buildSegment(logId, id.key, bodyKey, pos, n);
+      const s = await buildSegment(logId, id.key, bodyKey, pos, n);
       await target.put(s.key, encodeSegment({ head: s.head, records: s.records }));
       segments.push({ key: s.key, head: s.head, records: s.records });
       pos = s.next;
@@ -347,7 +348,7 @@ describe('verifyShippedLog refuses tampering, naming the first bad record', () =
     const m = modules.get(A)!;
     // Records 3..5 again, chained after record 2, with a head the module signed.
     const rec2 = m.segments[0]!.records[1]!;
-    const s = buildSegment(A, m.key, randomBytes(32), { seq: 2n, hash: rec2.hash }, 3);
+    const s = await buildSegment(A, m.key, randomBytes(32), { seq: 2n, hash: rec2.hash }, 3);
     await target.put(s.key, encodeSegment({ head: s.head, records: s.records }));
     expect(s.key).toBe(segmentKey(A, 3n, 5n));
     expect(onlyProblem(await verify(target), A)).toEqual({ code: 'sequence_overlap', key: s.key, line: 1, seq: '3' });

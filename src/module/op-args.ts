@@ -1,0 +1,81 @@
+import { fail } from '../errors.js';
+import { MODULE_OPS, PACKAGE_OPS, type ArgsOf, type BatchOp, type ModuleOp, type PackageOp } from './messages.js';
+
+// The module's process boundary: a frame's args are checked against its op's shape before any
+// handler sees them, so handlers work on typed values. Shapes only: the engine still checks the
+// contents (hex lengths, amounts, MACs) and answers with its own codes.
+
+type Check = (v: unknown) => boolean;
+type Shape = Readonly<Record<string, Check>>;
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str: Check = (v) => typeof v === 'string';
+const optional = (c: Check): Check => (v) => v === undefined || c(v);
+const any: Check = () => true;
+const ref: Check = (v) => isObject(v) && str(v.meterId) && str(v.version) && str(v.sealed);
+const logPosition: Check = optional((v) => isObject(v) && str(v.seq) && str(v.hash));
+const stringRecord: Check = (v) => isObject(v) && Object.values(v).every((x) => typeof x === 'string' || typeof x === 'number');
+const records: Check = (v) => Array.isArray(v) && v.every((r) => isObject(r));
+const chunk: Shape = { backupId: str, index: (v) => typeof v === 'number', last: (v) => typeof v === 'boolean', data: str };
+
+/**
+ * Every package op carries the stored checkpoint (checked by the ring itself), optional log detail,
+ * the acting officer, and ledger effects the server declares (checked against their schemas by the guard).
+ */
+const guarded = (shape: Shape): Shape => ({ ...shape, checkpoint: any, logExtra: any, effects: any, actor: optional(str) });
+
+/** Per op, without the guarded fields: a batch's ops have the same shapes. */
+const PACKAGE_SHAPES: { readonly [K in PackageOp]: Shape } = {
+  provision: { licensingZip: str },
+  registerBegin: { pkg: ref, clientNonce: str },
+  registerComplete: { pkg: ref, clientPublicKey: str, sealedSecrets: str },
+  challenge: { pkg: ref, clientNonce: str },
+  command: { pkg: ref, op: str, challenge: str, arMills: str, drMills: str, params: any, mac: str, itemBytes: optional(str) },
+  fund: { pkg: ref, amountMills: str },
+  audit: { pkg: ref },
+  log: { action: str, meterId: optional(str) },
+};
+
+const SHAPES: { readonly [K in ModuleOp]: Shape } = {
+  info: {},
+  provision: guarded(PACKAGE_SHAPES.provision),
+  registerBegin: guarded(PACKAGE_SHAPES.registerBegin),
+  registerComplete: guarded(PACKAGE_SHAPES.registerComplete),
+  challenge: guarded(PACKAGE_SHAPES.challenge),
+  command: guarded(PACKAGE_SHAPES.command),
+  fund: guarded(PACKAGE_SHAPES.fund),
+  audit: guarded(PACKAGE_SHAPES.audit),
+  log: guarded(PACKAGE_SHAPES.log),
+  recover: { checkpoint: any, log: logPosition },
+  reseed: { checkpoint: any, log: logPosition },
+  batch: { checkpoint: any, ops: Array.isArray },
+  openLog: { records },
+  sealBackupChunk: chunk,
+  openBackupChunk: chunk,
+  signBackup: { backupId: str, sha256: str, createdAt: str, logPosition: stringRecord, tables: optional(stringRecord), chunks: optional((v) => typeof v === 'number') },
+};
+
+function check(what: string, shape: Shape, raw: unknown): void {
+  if (!isObject(raw)) fail('invalid_request', `${what}: the arguments must be an object`);
+  for (const [field, ok] of Object.entries(shape)) {
+    if (!ok(raw[field])) fail('invalid_request', `${what}: ${field} is missing or of the wrong type`);
+  }
+}
+
+export function isModuleOp(op: unknown): op is ModuleOp {
+  return typeof op === 'string' && (MODULE_OPS as readonly string[]).includes(op);
+}
+
+/** A frame's args as its op's type, or invalid_request. */
+export function validateArgs<K extends ModuleOp>(op: K, raw: unknown): ArgsOf<K> {
+  check(op, SHAPES[op], raw ?? {});
+  return (raw ?? {}) as ArgsOf<K>;
+}
+
+/** One op of a batch as a typed value, or invalid_request (answered for that op alone). */
+export function validateBatchOp(raw: { readonly op: unknown; readonly args: unknown }): BatchOp {
+  const op = raw.op;
+  if (typeof op !== 'string' || !(PACKAGE_OPS as readonly string[]).includes(op)) fail('invalid_request', `${String(op)} cannot be batched`);
+  check(op, PACKAGE_SHAPES[op as PackageOp], raw.args);
+  return raw as BatchOp;
+}
