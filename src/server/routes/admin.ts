@@ -8,7 +8,8 @@ import { loggedOrNoted } from '../log-action.js';
 import { requireOfficer, requireSecurityOfficer } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import { runIdempotent } from '../idempotency.js';
-import { AmountMills, Username } from '../schemas.js';
+import { AmountMills, answers, Username } from '../schemas.js';
+import { DeviceAudit, Funded, Revoked } from '../responses.js';
 
 async function registeredCustomer(ctx: ServerContext, user: string) {
   const c = await repo.findCustomer(ctx.db, user);
@@ -26,6 +27,7 @@ export function adminRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
           summary: "Credit a customer's meter (the patent's postage value download)",
           tags: ['admin'],
           body: Type.Object({ user: Username, amountMills: AmountMills }, { additionalProperties: false }),
+          response: answers(Funded),
         },
       },
       async (request, reply) => {
@@ -57,6 +59,7 @@ export function adminRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
           summary: "Revoke a customer's meter: its items stop verifying, and it runs no more commands",
           tags: ['admin'],
           body: Type.Object({ user: Username, reason: Type.String({ minLength: 1, maxLength: 200, pattern: '^[\\x20-\\x7e]*$' }) }, { additionalProperties: false }),
+          response: answers(Revoked),
         },
       },
       async (request) => {
@@ -79,6 +82,7 @@ export function adminRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
           summary: "A module-signed status report of a customer's meter (device audit)",
           tags: ['admin'],
           body: Type.Object({ user: Username }, { additionalProperties: false }),
+          response: answers(DeviceAudit),
         },
       },
       async (request, reply) => {

@@ -6,7 +6,8 @@ import { requireCustomer } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import { runIdempotent, type Remember } from '../idempotency.js';
 import { runMeterCommand, type CommandInput } from '../meter-command.js';
-import { CommandBody, MeterId } from '../schemas.js';
+import { answers, CommandBody, MeterId } from '../schemas.js';
+import { CommandDone } from '../responses.js';
 
 const Op = Type.Union([Type.Literal('balance'), Type.Literal('print'), Type.Literal('refund'), Type.Literal('withdraw'), Type.Literal('password')]);
 
@@ -22,6 +23,7 @@ export function meterRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
           tags: ['meter'],
           params: Type.Object({ meterId: MeterId, op: Op }),
           body: CommandBody,
+          response: answers(CommandDone),
         },
       },
       async (request, reply) => {

@@ -6,7 +6,8 @@ import { openSession } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import { provisionMeter } from '../meter-pool.js';
 import { onMeter } from '../module-tx.js';
-import { Base64, Hex32, MeterId, ModuleResponse, Session, Username } from '../schemas.js';
+import { answers, Base64, Hex32, MeterId, Username } from '../schemas.js';
+import { RegistrationBegun, RegistrationDone } from '../responses.js';
 
 /** Registration (the patent's registration state): a pooled meter is bound to a new customer. */
 export function registrationRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
@@ -18,6 +19,7 @@ export function registrationRoutes(ctx: ServerContext): FastifyPluginAsyncTypebo
           summary: 'Begin registration: claim a meter and get the module proof and its ephemeral key',
           tags: ['registration'],
           body: Type.Object({ user: Username, clientNonce: Hex32 }, { additionalProperties: false }),
+          response: answers(RegistrationBegun),
         },
       },
       async (request) => {
@@ -47,7 +49,7 @@ export function registrationRoutes(ctx: ServerContext): FastifyPluginAsyncTypebo
             { user: Username, meterId: MeterId, clientPublicKey: Type.String({ pattern: '^04[0-9a-f]{128}$' }), sealedSecrets: Base64 },
             { additionalProperties: false },
           ),
-          response: { 200: Type.Object({ response: ModuleResponse, responseMac: Type.String(), session: Session }) },
+          response: answers(RegistrationDone),
         },
       },
       async (request) => {

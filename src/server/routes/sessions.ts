@@ -9,7 +9,8 @@ import { runMeterCommand } from '../meter-command.js';
 import { CHALLENGE_RATE_BURST, CHALLENGE_RATE_PER_SEC } from '../../constants.js';
 import { onMeter } from '../module-tx.js';
 import { RateLimiter } from '../rate-limit.js';
-import { CommandBody, Hex32, Username } from '../schemas.js';
+import { answers, CommandBody, Hex32, Username } from '../schemas.js';
+import { Challenge, LoggedIn } from '../responses.js';
 
 async function registeredCustomer(ctx: ServerContext, user: string) {
   const c = await repo.findCustomer(ctx.db, user);
@@ -30,6 +31,7 @@ export function sessionRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
           summary: 'Get a fresh module challenge for login (MAC-bound to the client nonce)',
           tags: ['sessions'],
           body: Type.Object({ user: Username, clientNonce: Hex32 }, { additionalProperties: false }),
+          response: answers(Challenge),
         },
       },
       async (request) => {
@@ -50,6 +52,7 @@ export function sessionRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
           summary: 'Log in: the password travels sealed to the module; 5 failures lock the meter',
           tags: ['sessions'],
           body: Type.Object({ user: Username, ...CommandBody.properties }, { additionalProperties: false }),
+          response: answers(LoggedIn),
         },
       },
       async (request, reply) => {

@@ -6,6 +6,8 @@ import { repo } from '../../store/index.js';
 import type { ServerContext } from '../context.js';
 import { RateLimiter } from '../rate-limit.js';
 import { verifyForPublic } from '../verification.js';
+import { answers } from '../schemas.js';
+import { Redeemed, Revocations, Verdict } from '../responses.js';
 
 const ItemBody = Type.Object(
   {
@@ -21,7 +23,7 @@ export function verificationRoutes(ctx: ServerContext): FastifyPluginAsyncTypebo
   return async (app) => {
     app.post(
       '/v1/verify',
-      { schema: { summary: 'Verify an item: signature, chain, validity, meter status; postage scans are recorded', tags: ['public'], body: ItemBody } },
+      { schema: { summary: 'Verify an item: signature, chain, validity, meter status; postage scans are recorded', tags: ['public'], body: ItemBody, response: answers(Verdict) } },
       async (request) => {
         limiter.take(request.ip);
         return verifyForPublic(ctx.db, ctx.caCertPem, Buffer.from(request.body.itemBase64, 'base64'), request.body.location ?? '');
@@ -35,6 +37,7 @@ export function verificationRoutes(ctx: ServerContext): FastifyPluginAsyncTypebo
           summary: 'Redeem a ticket, coupon, voucher or gift certificate, once',
           tags: ['public'],
           body: ItemBody,
+          response: answers(Redeemed),
         },
       },
       async (request) => {
@@ -52,7 +55,7 @@ export function verificationRoutes(ctx: ServerContext): FastifyPluginAsyncTypebo
       },
     );
 
-    app.get('/v1/revocations', { schema: { summary: 'Revoked and withdrawn meters, for verifiers to cache', tags: ['public'] } }, async (_req, reply) => {
+    app.get('/v1/revocations', { schema: { summary: 'Revoked and withdrawn meters, for verifiers to cache', tags: ['public'], response: answers(Revocations) } }, async (_req, reply) => {
       reply.header('cache-control', 'public, max-age=300');
       const rows = await repo.listInactiveMeters(ctx.db);
       return {
