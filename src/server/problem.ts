@@ -39,16 +39,25 @@ export function installProblemHandlers(app: FastifyInstance): void {
     return sendProblem(reply, 'internal', 'the server failed; the request changed nothing');
   });
   app.setNotFoundHandler((request, reply) => sendProblem(reply, 'not_found', `no route ${request.method} ${request.url}`));
+  // A 5xx can also be an answer, not a throw: a module refusal with a code this server does not know,
+  // or a stored answer replayed for an Idempotency-Key. Those are logged here.
+  app.addHook('onResponse', async (request, reply) => {
+    if (reply.statusCode >= 500 && !loggedRequests.has(request)) {
+      request.log.error({ ...requestFields(request), statusCode: reply.statusCode }, `${reply.statusCode} answered: ${request.method} ${request.url}`);
+    }
+  });
 }
 
-/**
- * Every 5xx leaves a line an operator can act on: which request, and the error with its stack. Only
- * the method, route and id of the request: never its headers (credentials) or body (passwords, keys).
- */
+const loggedRequests = new WeakSet<FastifyRequest>();
+
+/** What identifies a request in the log. Never its headers (credentials) or its body (passwords, keys). */
+function requestFields(request: FastifyRequest) {
+  return { reqId: request.id, method: request.method, url: request.url, route: request.routeOptions.url };
+}
+
+/** Every 5xx leaves a line an operator can act on: which request, and the error with its stack. */
 function logServerError(request: FastifyRequest, err: Error): void {
   const code = err instanceof VaultError ? err.code : 'internal';
-  request.log.error(
-    { reqId: request.id, method: request.method, url: request.url, route: request.routeOptions.url, code, err },
-    `${code}: ${request.method} ${request.url} failed`,
-  );
+  loggedRequests.add(request);
+  request.log.error({ ...requestFields(request), code, err }, `${code}: ${request.method} ${request.url} failed`);
 }

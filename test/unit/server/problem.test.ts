@@ -30,6 +30,10 @@ async function appLoggingTo(lines: Record<string, unknown>[]) {
   app.post('/refused', { schema }, async () => {
     throw new VaultError('stale_registers', 'the registers differ', { response: moduleAnswer, responseMac: 'ab'.repeat(32), arMills: '5' });
   });
+  app.post('/answered', { schema }, async (_req, reply) => {
+    // As runIdempotent sends a module refusal it cannot name, or a stored 5xx answer.
+    return reply.code(500).type('application/problem+json').send({ type: 'x', title: 'Internal error', status: 500, code: 'internal', detail: 'refused' });
+  });
   app.post('/done', { schema: { response: answers(RegistrationDone) } }, async () => doneAnswer);
   await app.ready();
   return app;
@@ -90,6 +94,16 @@ describe('problem answers and the 5xx log', () => {
     const errors = lines.filter((l) => l.level === 50);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ method: 'POST', url: '/unavailable?q=1', code: 'module_unavailable', reqId: expect.any(String) });
+    expect(JSON.stringify(lines)).not.toContain(SECRET);
+  });
+
+  it('logs a 5xx that was answered rather than thrown, once', async () => {
+    const lines: Record<string, unknown>[] = [];
+    app = await appLoggingTo(lines);
+    expect((await post(app, '/answered')).statusCode).toBe(500);
+    const errors = lines.filter((l) => l.level === 50);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ method: 'POST', url: '/answered?q=1', route: '/answered', statusCode: 500, reqId: expect.any(String) });
     expect(JSON.stringify(lines)).not.toContain(SECRET);
   });
 
