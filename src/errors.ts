@@ -55,6 +55,40 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS;
 
+/**
+ * Codes the client raises itself, never sent by the server: the transport failed, an answer failed
+ * the client's own checks, or the local profile or command line is wrong. A client may also raise
+ * any server code above (e.g. `invalid_request` for a bad option).
+ */
+export const CLIENT_ERRORS = {
+  unreachable: { title: 'The server cannot be reached' },
+  bad_response: { title: 'The server answered with something that is not JSON' },
+  http_error: { title: 'The server answered with an error that carries no known code' },
+  bad_response_mac: { title: 'The answer is not from the module: its MAC, its request or its item does not match' },
+  bad_ca: { title: 'The CA certificate the server sent does not parse' },
+  untrusted_module: { title: 'The module is not certified by the pinned CA, or its proof does not verify' },
+  untrusted_meter: { title: 'The meter certificate is not issued by the pinned CA' },
+  registers_rolled_back: { title: "The meter reports registers older than the client's record of them" },
+  profile_exists: { title: 'A local profile for that user already exists' },
+  profile_corrupt: { title: 'The local profile does not open' },
+  no_profile: { title: 'There is no local profile for that user' },
+  no_session: { title: 'There is no open session for that user' },
+  bad_target: { title: 'The log location to audit cannot be opened' },
+  ca_unreadable: { title: 'The CA certificate file cannot be read' },
+  ca_invalid: { title: 'The CA certificate file is not a certificate of a sane size' },
+  ca_missing: { title: 'The audited log holds no CA certificate, and none was given' },
+  error: { title: 'The command failed for a reason without its own code; the message says why' },
+} as const;
+
+export type ClientErrorCode = keyof typeof CLIENT_ERRORS;
+
+/** Any code a caller of the API or the CLI can see. */
+export type AnyErrorCode = ErrorCode | ClientErrorCode;
+
+export function isAnyErrorCode(value: unknown): value is AnyErrorCode {
+  return isErrorCode(value) || (typeof value === 'string' && Object.hasOwn(CLIENT_ERRORS, value));
+}
+
 export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && Object.hasOwn(ERRORS, value);
 }

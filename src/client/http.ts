@@ -1,9 +1,10 @@
 import { REQUEST_TIMEOUT_MS } from '../constants.js';
+import { isAnyErrorCode, type AnyErrorCode } from '../errors.js';
 
 /** A problem answer from the server (RFC 9457), or a transport failure with code `unreachable`. */
 export class ApiError extends Error {
   constructor(
-    readonly code: string,
+    readonly code: AnyErrorCode,
     message: string,
     readonly status: number,
     readonly body: Record<string, unknown> = {},
@@ -51,7 +52,7 @@ export async function callApi<T = Record<string, unknown>>(
       throw new ApiError('bad_response', `the server answered ${res.status} with non-JSON`, res.status);
     }
     if (!res.ok) {
-      throw new ApiError(String(json.code ?? 'http_error'), String(json.detail ?? json.title ?? res.statusText), res.status, json);
+      throw new ApiError(isAnyErrorCode(json.code) ? json.code : 'http_error', String(json.detail ?? json.title ?? res.statusText), res.status, json);
     }
     return json as T;
   }

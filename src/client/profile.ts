@@ -4,6 +4,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { PROFILE_SCRYPT } from '../constants.js';
+import type { AnyErrorCode } from '../errors.js';
 import { open, seal } from '../crypto/aead.js';
 import { scryptKey } from '../crypto/kdf.js';
 import { writeFileAtomic } from '../runtime/files.js';
@@ -59,7 +60,7 @@ const sessionPath = (user: string) => join(clientHome(), 'sessions', `${encodeUR
 
 export class ProfileError extends Error {
   constructor(
-    readonly code: string,
+    readonly code: AnyErrorCode,
     message: string,
   ) {
     super(message);

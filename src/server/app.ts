@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { MAX_BODY_BYTES, REQUEST_TIMEOUT_MS } from '../constants.js';
 import type { ServerContext } from './context.js';
 import { installProblemHandlers } from './problem.js';
+import { Problem } from './schemas.js';
 import { adminRoutes } from './routes/admin.js';
 import { meterRoutes } from './routes/meter.js';
 import { operationsRoutes } from './routes/operations.js';
@@ -25,7 +26,10 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions = {}): Promi
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   installProblemHandlers(app);
+  // Shared by every route's 4xx and 5xx answers, and one component in /openapi.json.
+  app.addSchema(Problem);
   await app.register(swagger, {
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
     openapi: {
       openapi: '3.0.3',
       info: { title: 'Vaultmeter API', version: '0.1.0', description: 'On-line meter for value-bearing items' },

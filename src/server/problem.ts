@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ERRORS, problemDocument, VaultError, type ErrorCode } from '../errors.js';
 
 export { PROBLEM_TYPE_BASE } from '../errors.js';
@@ -14,14 +14,38 @@ export function sendProblem(reply: FastifyReply, code: ErrorCode, detail: string
 /** Map every failure to problem JSON; nothing internal leaks to the client. */
 export function installProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | VaultError | Error, request, reply) => {
-    if (err instanceof VaultError) return sendProblem(reply, err.code, err.message, err.extra);
+    if (err instanceof VaultError) {
+      if (err.status >= 500) logServerError(request, err);
+      return sendProblem(reply, err.code, err.message, err.extra);
+    }
     const fe = err as FastifyError;
     if (fe.validation) return sendProblem(reply, 'invalid_request', `${fe.validationContext ?? 'request'} ${fe.message}`);
     if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendProblem(reply, 'body_too_large', fe.message);
     if (fe.code?.startsWith('FST_ERR_CTP_') || fe.statusCode === 400) return sendProblem(reply, 'invalid_request', fe.message);
     if (fe.statusCode === 413) return sendProblem(reply, 'body_too_large', fe.message);
-    request.log.error({ err }, 'internal error');
+    logServerError(request, err);
     return sendProblem(reply, 'internal', 'the server failed; the request changed nothing');
   });
   app.setNotFoundHandler((request, reply) => sendProblem(reply, 'not_found', `no route ${request.method} ${request.url}`));
+  // A 5xx can also be an answer, not a throw: a module refusal with a code this server does not know,
+  // or a stored answer replayed for an Idempotency-Key. Those are logged here.
+  app.addHook('onResponse', async (request, reply) => {
+    if (reply.statusCode >= 500 && !loggedRequests.has(request)) {
+      request.log.error({ ...requestFields(request), statusCode: reply.statusCode }, `${reply.statusCode} answered: ${request.method} ${request.url}`);
+    }
+  });
+}
+
+const loggedRequests = new WeakSet<FastifyRequest>();
+
+/** What identifies a request in the log. Never its headers (credentials) or its body (passwords, keys). */
+function requestFields(request: FastifyRequest) {
+  return { reqId: request.id, method: request.method, url: request.url, route: request.routeOptions.url };
+}
+
+/** Every 5xx leaves a line an operator can act on: which request, and the error with its stack. */
+function logServerError(request: FastifyRequest, err: Error): void {
+  const code = err instanceof VaultError ? err.code : 'internal';
+  loggedRequests.add(request);
+  request.log.error({ ...requestFields(request), code, err }, `${code}: ${request.method} ${request.url} failed`);
 }

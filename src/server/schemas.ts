@@ -1,5 +1,16 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { MAX_USERNAME_LENGTH } from '../constants.js';
+
+/** OpenAPI 3.0 spells "or null" as `nullable`; fast-json-stringify honours it too. */
+export const Nullable = <T extends TSchema>(schema: T) => Type.Unsafe<Static<T> | null>({ ...schema, nullable: true });
+
+/** A JSON object passed through as it is (every member kept, none typed here). */
+export const Opaque = (description: string) =>
+  Type.Unsafe<Record<string, unknown>>({ type: 'object', additionalProperties: true, description });
+
+/** String values under any names (OpenAPI 3.0 has no patternProperties, so no Type.Record). */
+export const StringMap = (description?: string) =>
+  Type.Unsafe<Record<string, string>>({ type: 'object', additionalProperties: { type: 'string' }, ...(description ? { description } : {}) });
 
 export const Hex32 = Type.String({ pattern: '^[0-9a-f]{64}$', description: '32 bytes, lowercase hex' });
 export const Username = Type.String({ pattern: `^[A-Za-z0-9._@-]{1,${MAX_USERNAME_LENGTH}}$` });
@@ -18,9 +29,10 @@ export const ModuleResponse = Type.Object(
     drMills: Type.String(),
     controlTotalMills: Type.String(),
     nextChallenge: Type.String(),
-    result: Type.Record(Type.String(), Type.String()),
+    result: StringMap(),
   },
-  { description: "The module's answer; responseMac is an HMAC over it with the client MAC key" },
+  // Permissive: the client checks an HMAC over these members, so none may be dropped on the way.
+  { additionalProperties: true, description: "The module's answer; responseMac is an HMAC over it with the client MAC key" },
 );
 
 /** Every client meter command: parameters, the client's view of the registers, the challenge, all under the MAC. */
@@ -36,3 +48,22 @@ export const CommandBody = Type.Object(
 );
 
 export const Session = Type.Object({ token: Type.String(), expiresAt: Type.String() });
+
+/** RFC 9457 problem JSON: every 4xx and 5xx answer. Extra members (e.g. a refused command's MAC'd answer) pass through. */
+export const Problem = Type.Object(
+  {
+    type: Type.String({ description: 'https://vaultmeter.dev/problems/<code>' }),
+    title: Type.String(),
+    status: Type.Integer(),
+    code: Type.String({ description: 'A stable code from docs/ERRORS.md' }),
+    detail: Type.String(),
+    instance: Type.Optional(Type.String()),
+  },
+  { $id: 'Problem', additionalProperties: true, description: 'A problem document (RFC 9457) with a stable code' },
+);
+
+/** The answers of a route: `ok` for 200, the shared Problem for every 4xx and 5xx. */
+export function answers<T extends TSchema>(ok: T) {
+  const problem = { description: 'A problem document', content: { 'application/problem+json': { schema: Type.Ref(Problem.$id!) } } };
+  return { 200: ok, '4xx': problem, '5xx': problem };
+}

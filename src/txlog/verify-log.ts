@@ -15,6 +15,7 @@
 
 import type { KeyObject, X509Certificate } from 'node:crypto';
 import { MAX_AUDIT_CERT_BYTES, MAX_AUDIT_IGNORED_KEYS } from '../constants.js';
+import type { AnyErrorCode } from '../errors.js';
 import { certificateChainsTo, parseCertificate } from '../protocol/index.js';
 import { headSignatureValid } from './head.js';
 import { decodeHeader, GENESIS_HASH, recordHash, type LogHeader } from './record.js';
@@ -117,7 +118,7 @@ export interface VerifyLogOptions {
 export class LogVerifyError extends Error {
   override readonly name = 'LogVerifyError';
   constructor(
-    readonly code: string,
+    readonly code: AnyErrorCode,
     message: string,
   ) {
     super(message);

@@ -2,6 +2,7 @@ import { Command, type CommanderError } from 'commander';
 import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { AUDIT_PROGRESS_INTERVAL_MS, MAX_AUDIT_CERT_BYTES } from '../../constants.js';
+import type { AnyErrorCode } from '../../errors.js';
 import { parseTarget, type ShipTarget } from '../../txlog/targets/index.js';
 import { verifyShippedLog, type LogProblem, type LogVerification } from '../../txlog/verify-log.js';
 
@@ -20,7 +21,7 @@ const EXIT_USAGE = 2;
 
 class UsageError extends Error {
   constructor(
-    readonly code: string,
+    readonly code: AnyErrorCode,
     message: string,
   ) {
     super(message);

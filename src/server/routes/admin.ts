@@ -5,7 +5,8 @@ import { audit, fund, registeredCustomer, revokeMeter } from '../../services/ind
 import { requireOfficer, requireSecurityOfficer } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import { runIdempotent } from '../idempotency.js';
-import { AmountMills, Username } from '../schemas.js';
+import { AmountMills, answers, Username } from '../schemas.js';
+import { DeviceAudit, Funded, Revoked } from '../responses.js';
 
 /** Operator commands: HTTP Basic with an officer account; every action is recorded. */
 export function adminRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
@@ -17,6 +18,7 @@ export function adminRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
           summary: "Credit a customer's meter (the patent's postage value download)",
           tags: ['admin'],
           body: Type.Object({ user: Username, amountMills: AmountMills }, { additionalProperties: false }),
+          response: answers(Funded),
         },
       },
       async (request, reply) => {
@@ -34,6 +36,7 @@ export function adminRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
           summary: "Revoke a customer's meter: its items stop verifying, and it runs no more commands",
           tags: ['admin'],
           body: Type.Object({ user: Username, reason: Type.String({ minLength: 1, maxLength: 200, pattern: '^[\\x20-\\x7e]*$' }) }, { additionalProperties: false }),
+          response: answers(Revoked),
         },
       },
       async (request) => {
@@ -50,6 +53,7 @@ export function adminRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
           summary: "A module-signed status report of a customer's meter (device audit)",
           tags: ['admin'],
           body: Type.Object({ user: Username }, { additionalProperties: false }),
+          response: answers(DeviceAudit),
         },
       },
       async (request, reply) => {

@@ -5,7 +5,8 @@ import { print, refund, runMeterCommand, type CommandInput } from '../../service
 import { requireCustomer } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import { runIdempotent } from '../idempotency.js';
-import { CommandBody, MeterId } from '../schemas.js';
+import { answers, CommandBody, MeterId } from '../schemas.js';
+import { CommandDone } from '../responses.js';
 
 const Op = Type.Union([Type.Literal('balance'), Type.Literal('print'), Type.Literal('refund'), Type.Literal('withdraw'), Type.Literal('password')]);
 
@@ -21,6 +22,7 @@ export function meterRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
           tags: ['meter'],
           params: Type.Object({ meterId: MeterId, op: Op }),
           body: CommandBody,
+          response: answers(CommandDone),
         },
       },
       async (request, reply) => {

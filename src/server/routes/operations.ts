@@ -6,14 +6,15 @@ import { approve, createOfficer, requestApproval } from '../../services/index.js
 import { repo, txlogRepo } from '../../store/index.js';
 import { requireOfficer, requireSecurityOfficer } from '../auth.js';
 import type { ServerContext } from '../context.js';
-import { Username } from '../schemas.js';
+import { answers, Username } from '../schemas.js';
+import { ApprovalGranted, ApprovalRequested, Approvals, AuditEvents, LogStatus, Modules, OfficerCreated } from '../responses.js';
 
 const ModuleSerial = Type.String({ pattern: '^[A-Za-z0-9-]{1,40}$' });
 
 /** Operations: the module table, the audit trail, officers, and dual-control approvals. */
 export function operationsRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
   return async (app) => {
-    app.get('/v1/admin/modules', { schema: { summary: 'The cryptographic module table and the halt state', tags: ['operations'] } }, async (request) => {
+    app.get('/v1/admin/modules', { schema: { summary: 'The cryptographic module table and the halt state', tags: ['operations'], response: answers(Modules) } }, async (request) => {
       await requireOfficer(ctx.db, request);
       const [modules, system] = await Promise.all([repo.listModules(ctx.db), repo.systemState(ctx.db)]);
       return {
@@ -40,7 +41,7 @@ export function operationsRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox 
       };
     });
 
-    app.get('/v1/admin/log', { schema: { summary: 'The transaction log: durability, ship targets, and shipping lag per module log', tags: ['operations'] } }, async (request) => {
+    app.get('/v1/admin/log', { schema: { summary: 'The transaction log: durability, ship targets, and shipping lag per module log', tags: ['operations'], response: answers(LogStatus) } }, async (request) => {
       await requireOfficer(ctx.db, request);
       return logStatus(ctx);
     });
@@ -55,6 +56,7 @@ export function operationsRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox 
             since: Type.Optional(Type.String({ pattern: '^\\d{1,18}$' })),
             limit: Type.Optional(Type.String({ pattern: '^\\d{1,4}$' })),
           }),
+          response: answers(AuditEvents),
         },
       },
       async (request) => {
@@ -75,6 +77,7 @@ export function operationsRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox 
             { user: Username, role: Type.Union([Type.Literal('security_officer'), Type.Literal('operator')]) },
             { additionalProperties: false },
           ),
+          response: answers(OfficerCreated),
         },
       },
       async (request) => {
@@ -84,7 +87,7 @@ export function operationsRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox 
       },
     );
 
-    app.get('/v1/admin/approvals', { schema: { summary: 'Dual-control requests', tags: ['operations'] } }, async (request) => {
+    app.get('/v1/admin/approvals', { schema: { summary: 'Dual-control requests', tags: ['operations'], response: answers(Approvals) } }, async (request) => {
       await requireOfficer(ctx.db, request);
       return { approvals: (await repo.listApprovals(ctx.db, null)).map(approvalJson) };
     });
@@ -99,6 +102,7 @@ export function operationsRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox 
             { action: Type.Union([Type.Literal('clear_halt'), Type.Literal('reinstate_module')]), module: Type.Optional(ModuleSerial) },
             { additionalProperties: false },
           ),
+          response: answers(ApprovalRequested),
         },
       },
       async (request) => {
@@ -115,6 +119,7 @@ export function operationsRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox 
           summary: 'Approve and carry out a dual-control request (a different security officer than the requester)',
           tags: ['operations'],
           params: Type.Object({ id: Type.String({ pattern: '^\\d{1,18}$' }) }),
+          response: answers(ApprovalGranted),
         },
       },
       async (request) => {

@@ -2,7 +2,8 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { beginRegistration, completeRegistration } from '../../services/index.js';
 import type { ServerContext } from '../context.js';
-import { Base64, Hex32, MeterId, ModuleResponse, Session, Username } from '../schemas.js';
+import { answers, Base64, Hex32, MeterId, Username } from '../schemas.js';
+import { RegistrationBegun, RegistrationDone } from '../responses.js';
 
 /** Registration (the patent's registration state): a pooled meter is bound to a new customer. */
 export function registrationRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
@@ -14,6 +15,7 @@ export function registrationRoutes(ctx: ServerContext): FastifyPluginAsyncTypebo
           summary: 'Begin registration: claim a meter and get the module proof and its ephemeral key',
           tags: ['registration'],
           body: Type.Object({ user: Username, clientNonce: Hex32 }, { additionalProperties: false }),
+          response: answers(RegistrationBegun),
         },
       },
       async (request) => {
@@ -41,7 +43,7 @@ export function registrationRoutes(ctx: ServerContext): FastifyPluginAsyncTypebo
             { user: Username, meterId: MeterId, clientPublicKey: Type.String({ pattern: '^04[0-9a-f]{128}$' }), sealedSecrets: Base64 },
             { additionalProperties: false },
           ),
-          response: { 200: Type.Object({ response: ModuleResponse, responseMac: Type.String(), session: Session }) },
+          response: answers(RegistrationDone),
         },
       },
       async (request) => {

@@ -5,7 +5,8 @@ import { customerForLogin, login, loginChallenge } from '../../services/index.js
 import type { ServerContext } from '../context.js';
 import { runIdempotent } from '../idempotency.js';
 import { RateLimiter } from '../rate-limit.js';
-import { CommandBody, Hex32, Username } from '../schemas.js';
+import { answers, CommandBody, Hex32, Username } from '../schemas.js';
+import { Challenge, LoggedIn } from '../responses.js';
 
 /** Login: the module checks the password inside the package; the server only opens the session it vouches for. */
 export function sessionRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
@@ -19,6 +20,7 @@ export function sessionRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
           summary: 'Get a fresh module challenge for login (MAC-bound to the client nonce)',
           tags: ['sessions'],
           body: Type.Object({ user: Username, clientNonce: Hex32 }, { additionalProperties: false }),
+          response: answers(Challenge),
         },
       },
       async (request) => {
@@ -34,6 +36,7 @@ export function sessionRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
           summary: 'Log in: the password travels sealed to the module; 5 failures lock the meter',
           tags: ['sessions'],
           body: Type.Object({ user: Username, ...CommandBody.properties }, { additionalProperties: false }),
+          response: answers(LoggedIn),
         },
       },
       async (request, reply) => {

@@ -5,6 +5,8 @@ import { repo } from '../../store/index.js';
 import type { ServerContext } from '../context.js';
 import { RateLimiter } from '../rate-limit.js';
 import { redeem, verifyForPublic } from '../../services/index.js';
+import { answers } from '../schemas.js';
+import { Redeemed, Revocations, Verdict } from '../responses.js';
 
 const ItemBody = Type.Object(
   {
@@ -20,7 +22,7 @@ export function verificationRoutes(ctx: ServerContext): FastifyPluginAsyncTypebo
   return async (app) => {
     app.post(
       '/v1/verify',
-      { schema: { summary: 'Verify an item: signature, chain, validity, meter status; postage scans are recorded', tags: ['public'], body: ItemBody } },
+      { schema: { summary: 'Verify an item: signature, chain, validity, meter status; postage scans are recorded', tags: ['public'], body: ItemBody, response: answers(Verdict) } },
       async (request) => {
         limiter.take(request.ip);
         return verifyForPublic(ctx, Buffer.from(request.body.itemBase64, 'base64'), request.body.location ?? '');
@@ -34,6 +36,7 @@ export function verificationRoutes(ctx: ServerContext): FastifyPluginAsyncTypebo
           summary: 'Redeem a ticket, coupon, voucher or gift certificate, once',
           tags: ['public'],
           body: ItemBody,
+          response: answers(Redeemed),
         },
       },
       async (request) => {
@@ -44,7 +47,7 @@ export function verificationRoutes(ctx: ServerContext): FastifyPluginAsyncTypebo
       },
     );
 
-    app.get('/v1/revocations', { schema: { summary: 'Revoked and withdrawn meters, for verifiers to cache', tags: ['public'] } }, async (_req, reply) => {
+    app.get('/v1/revocations', { schema: { summary: 'Revoked and withdrawn meters, for verifiers to cache', tags: ['public'], response: answers(Revocations) } }, async (_req, reply) => {
       reply.header('cache-control', 'public, max-age=300');
       const rows = await repo.listInactiveMeters(ctx.db);
       return {

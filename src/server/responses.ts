@@ -1,0 +1,150 @@
+import { Type } from '@sinclair/typebox';
+import { ModuleResponse, Nullable, Opaque, Session, StringMap } from './schemas.js';
+
+// The 200 answer of every route. Fastify serializes through these, so a member missing here is
+// dropped from the answer: each lists every member its handler returns.
+
+const Str = Type.String;
+const IsoTime = Type.String({ description: 'UTC, ISO 8601' });
+const Mills = Type.String({ pattern: '^-?\\d+$', description: 'integer mills, as a string' });
+
+export const Health = Type.Object({
+  status: Type.Union([Type.Literal('ok'), Type.Literal('halted')]),
+  halted: Type.Boolean(),
+  modules: Type.Integer({ description: 'modules configured' }),
+  durability: Str(),
+  shippingLagMs: Type.Integer(),
+});
+
+export const CaCertificate = Type.Object({ certificatePem: Str() });
+
+export const MeterCertificate = Type.Object({ meterId: Str(), certSerialHex: Str(), certificatePem: Str(), status: Str() });
+
+export const RegistrationBegun = Type.Object({
+  meterId: Str(),
+  meterCertificatePem: Str(),
+  meterCertSerialHex: Str(),
+  moduleSerial: Str(),
+  moduleCertificatePem: Str(),
+  caCertificatePem: Str(),
+  ephemeralPublicKey: Str(),
+  proofSignature: Str(),
+});
+
+export const RegistrationDone = Type.Object({ response: ModuleResponse, responseMac: Str(), session: Session });
+
+export const Challenge = Type.Object({ meterId: Str(), response: ModuleResponse, responseMac: Str() });
+
+export const LoggedIn = Type.Object({ response: ModuleResponse, responseMac: Str(), session: Session });
+
+export const PrintedItem = Type.Object({ itemId: Str(), itemSerial: Str(), kind: Str(), amountMills: Mills, itemBase64: Str() });
+
+export const CommandDone = Type.Object({ response: ModuleResponse, responseMac: Str(), item: Type.Optional(PrintedItem) });
+
+export const Funded = Type.Object({ user: Str(), meterId: Str(), amountMills: Mills, arMills: Mills, drMills: Mills, controlTotalMills: Mills });
+
+export const Revoked = Type.Object({ meterId: Str(), status: Type.Literal('revoked'), reason: Str() });
+
+export const DeviceAudit = Type.Object({
+  report: StringMap('the signed report, decoded'),
+  reportBase64: Str(),
+  signatureDerHex: Str(),
+  moduleCertificatePem: Str(),
+});
+
+const ModuleStatus = Type.Object({
+  serial: Str(),
+  state: Str(),
+  checkpoint: Type.Object({
+    seq: Str(),
+    at: Nullable(IsoTime),
+    date: Nullable(Str()),
+    time: Nullable(Str()),
+    type: Nullable(Str()),
+    valueMills: Nullable(Mills),
+    macHex: Nullable(Str()),
+  }),
+  inhibitedAt: Nullable(IsoTime),
+  inhibitedReason: Nullable(Str()),
+  lastSeenAt: IsoTime,
+});
+
+export const Modules = Type.Object({
+  halted: Type.Boolean(),
+  haltedAt: Nullable(IsoTime),
+  haltReason: Nullable(Str()),
+  haltThreshold: Type.Integer(),
+  modules: Type.Array(ModuleStatus),
+});
+
+export const LogStatus = Type.Object({
+  durability: Str(),
+  lagMs: Type.Integer(),
+  targets: Type.Array(
+    Type.Object({
+      name: Str(),
+      logs: Type.Array(Type.Object({ logId: Str(), lastSeq: Str(), shippedSeq: Str(), lagRecords: Str(), lagMs: Type.Integer() })),
+    }),
+  ),
+});
+
+export const AuditEvents = Type.Object({
+  events: Type.Array(
+    Type.Object({
+      eventId: Str(),
+      at: IsoTime,
+      kind: Str(),
+      moduleSerial: Nullable(Str()),
+      meterId: Nullable(Str()),
+      actor: Nullable(Str()),
+      detail: Opaque('what the event records; members depend on its kind'),
+    }),
+  ),
+});
+
+export const OfficerCreated = Type.Object({
+  officer: Type.Object({ user: Str(), role: Str(), password: Str({ description: 'shown once' }) }),
+});
+
+const Approval = Type.Object({
+  id: Str(),
+  action: Str(),
+  params: StringMap(),
+  requestedBy: Str(),
+  requestedAt: IsoTime,
+  decidedBy: Nullable(Str()),
+  state: Str(),
+});
+
+export const Approvals = Type.Object({ approvals: Type.Array(Approval) });
+
+export const ApprovalRequested = Type.Object({ approval: Approval, next: Str() });
+
+export const ApprovalGranted = Type.Object({
+  approval: Type.Composite([Approval, Type.Object({ result: Opaque('what carrying out the action changed') })]),
+});
+
+const ItemJson = Opaque('the decoded item; members depend on its kind');
+
+export const Verdict = Type.Object({
+  valid: Type.Boolean(),
+  status: Str({ description: 'valid, invalid, refunded, redeemed or unknown' }),
+  reasons: Type.Array(Str()),
+  itemId: Nullable(Str()),
+  item: Nullable(ItemJson),
+  meterStatus: Nullable(Str()),
+  scans: Type.Object({
+    previous: Type.Integer(),
+    firstSeenAt: Nullable(IsoTime),
+    firstSeenLocation: Nullable(Str()),
+    possibleReuse: Type.Boolean(),
+  }),
+  redemption: Nullable(Type.Object({ at: IsoTime, location: Str() })),
+});
+
+export const Redeemed = Type.Object({ redeemed: Type.Literal(true), itemId: Str(), location: Str(), item: Nullable(ItemJson) });
+
+export const Revocations = Type.Object({
+  generatedAt: IsoTime,
+  meters: Type.Array(Type.Object({ meterId: Str(), certSerialHex: Str(), status: Str(), at: Nullable(IsoTime), reason: Nullable(Str()) })),
+});

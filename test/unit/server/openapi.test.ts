@@ -1,0 +1,43 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../../src/server/app.js';
+import type { ServerContext } from '../../../src/server/context.js';
+
+// The document a typed client for the web app is generated from. Registering routes reads nothing
+// from the context, so an empty one is enough to inspect the contract.
+describe('/openapi.json', () => {
+  let app: FastifyInstance;
+  let doc: any;
+  beforeAll(async () => {
+    app = await buildApp({} as ServerContext);
+    doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
+  });
+  afterAll(async () => app.close());
+
+  const operations = () =>
+    Object.entries<Record<string, any>>(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, op })));
+
+  it('lists every route, each with a 200 schema and the shared Problem for 4xx and 5xx', () => {
+    const ops = operations();
+    expect(ops).toHaveLength(21);
+    for (const { route, op } of ops) {
+      expect(op.responses['200']?.content?.['application/json']?.schema?.type, route).toBe('object');
+      for (const range of ['4XX', '5XX']) {
+        expect(op.responses[range]?.content?.['application/problem+json']?.schema, `${route} ${range}`).toEqual({ $ref: '#/components/schemas/Problem' });
+      }
+    }
+  });
+
+  it('defines Problem as RFC 9457 with the stable code, open to extra members', () => {
+    const problem = doc.components.schemas.Problem;
+    expect(problem.required).toEqual(['type', 'title', 'status', 'code', 'detail']);
+    expect(problem.additionalProperties).toBe(true);
+  });
+
+  it('uses only OpenAPI 3.0 keywords (nullable, not null types; no patternProperties)', () => {
+    const text = JSON.stringify(doc);
+    expect(text).not.toContain('patternProperties');
+    expect(text).not.toContain('"type":"null"');
+    expect(text).not.toContain('"anyOf":[{"type":"string"},{"type":"null"}]');
+  });
+});
