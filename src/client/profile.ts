@@ -7,7 +7,7 @@ import { PROFILE_SCRYPT } from '../constants.js';
 import type { AnyErrorCode } from '../errors.js';
 import { open, seal } from '../crypto/aead.js';
 import { scryptKey } from '../crypto/kdf.js';
-import { writeFileAtomic } from '../runtime/files.js';
+import { writeFileAtomic } from '../platform/files.js';
 
 // A client profile holds the client MAC key and the client's record of the registers, sealed under a
 // data key; the data key is wrapped under scrypt(password). A session file (mode 0600) keeps the data

@@ -1,7 +1,7 @@
 import type { ModuleCrypto } from '../crypto/module-crypto.js';
 import type { CheckpointWire } from './messages.js';
 import { canonicalBytes, decodeCanonical } from '../protocol/canonical.js';
-import { GENESIS_HASH } from '../txlog/record.js';
+import { GENESIS_HASH } from '../ledger/index.js';
 
 // A checkpoint is one ring entry: the module's record of one transaction that changed a package,
 // with the module's running totals. Its canonical bytes are MAC'd with the domain checkpoint key

@@ -1,8 +1,8 @@
 import { MAX_BATCH_OPS, MAX_LOG_EXTRA_BYTES } from '../constants.js';
 import type { ModuleCrypto } from '../crypto/module-crypto.js';
-import { chainRecords, type ChainedRecord, type RecordDraft } from '../txlog/chain.js';
-import { signHeadAsModule } from '../txlog/head.js';
-import { GENESIS_HASH } from '../txlog/record.js';
+import { chainRecords, type ChainedRecord, type RecordDraft } from '../ledger/index.js';
+import { signHeadAsModule } from '../ledger/index.js';
+import { GENESIS_HASH } from '../ledger/index.js';
 import { fail, VaultError } from '../errors.js';
 import { checkDeclaredEffects, EffectError, effectsOf, EFFECTS_VERSION, type EffectArgs, type EffectResult, type LedgerEffect } from '../ledger/index.js';
 import { checkpointToJson, decodeCheckpointRecord, genesis, wireIsAuthentic } from './checkpoint.js';

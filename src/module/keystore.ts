@@ -5,7 +5,7 @@ import { open, seal } from '../crypto/aead.js';
 import { keyVersions, MAX_KEY_VERSION, type KeyVersions } from '../crypto/envelope.js';
 import { scryptKey } from '../crypto/kdf.js';
 import { canonicalBytes } from '../protocol/canonical.js';
-import { writeFileAtomic } from '../runtime/files.js';
+import { writeFileAtomic } from '../platform/files.js';
 
 /**
  * Keys every module of one installation shares (the patent's security domain). The package and log

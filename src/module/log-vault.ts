@@ -2,7 +2,7 @@ import { MAX_BACKUP_CHUNK_BYTES, REPLAY_MODULE_BATCH } from '../constants.js';
 import type { ModuleCrypto } from '../crypto/module-crypto.js';
 import { fail, VaultError } from '../errors.js';
 import { canonicalBytes } from '../protocol/canonical.js';
-import { decodeHeader, openBody, recordHash } from '../txlog/record.js';
+import { decodeHeader, openBody, recordHash } from '../ledger/index.js';
 import type * as M from './messages.js';
 
 // What a module does with the domain log key besides writing records: open shipped records for

@@ -1,4 +1,4 @@
-import { exitWithParent } from '../runtime/files.js';
+import { exitWithParent } from '../platform/files.js';
 import { readKeystore } from './keystore.js';
 import { startModuleServer } from './server.js';
 

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { ModuleCrypto } from '../crypto/module-crypto.js';
 import { decodeCanonical } from '../protocol/canonical.js';
-import { writeFileAtomic } from '../runtime/files.js';
+import { writeFileAtomic } from '../platform/files.js';
 import {
   checkpointFromJson,
   checkpointToJson,

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { DEFAULT_BACKUP_INTERVAL_MS, DEFAULT_BACKUP_RETENTION, MAX_BACKUP_RETENTION } from '../constants.js';
 import { ModuleConnection } from '../module/index.js';
 import type { Db } from '../store/index.js';
-import { createBackup, parseTarget, pruneBackups, type BackupHome, type BackupResult, type ShipTarget } from '../txlog/index.js';
+import type { BackupHome } from '../ledger/index.js';
+import type { ShipTarget } from '../platform/index.js';
+import { createBackup, parseTarget, pruneBackups, type BackupResult } from '../txlog/index.js';
 import { intFromEnv } from './env.js';
 import { paths, readConfig } from './home.js';
 

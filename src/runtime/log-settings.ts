@@ -5,7 +5,8 @@ import {
   MAX_SEGMENT_RECORDS,
   MAX_SHIP_TARGETS,
 } from '../constants.js';
-import { parseTarget, type ShipTarget } from '../txlog/targets/index.js';
+import type { ShipTarget } from '../platform/index.js';
+import { parseTarget } from '../txlog/index.js';
 import { intFromEnv } from './env.js';
 
 export const DURABILITY_LEVELS = ['local', 'replica', 'shipped'] as const;

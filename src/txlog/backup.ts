@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { BACKUP_PAGE_ROWS, MAX_BACKUP_CHUNK_BYTES } from '../constants.js';
 import type { ModuleConnection } from '../module/index.js';
 import { txlogRepo, type Db } from '../store/index.js';
-import { BACKUP_FORMAT, backupDigest, encodeBackup, frameChunk, homeLineOf, type BackupHome, type BackupManifest } from './backup-format.js';
+import { BACKUP_FORMAT, backupDigest, encodeBackup, frameChunk, homeLineOf, type BackupHome, type BackupManifest } from '../ledger/index.js';
 import type { ShipTarget } from './targets/index.js';
 
 /** Schemas a backup covers (DESIGN.md); sessions are left out: a restored system starts with none. */

@@ -1,5 +1,5 @@
 import { inTransaction, repo, txlogRepo, type Db } from '../store/index.js';
-import { decodeHeader, type LogHeader } from './record.js';
+import { decodeHeader, type LogHeader } from '../ledger/index.js';
 
 // The real-time audit verifier (the patent's Audit File Server): every package change of a meter
 // must start from the version and registers the previous change left, whichever module logged it.

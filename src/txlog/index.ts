@@ -1,14 +1,8 @@
-export { GENESIS_HASH, encodeHeader, decodeHeader, recordHash, bodyKey, bodyKeyVersion, sealBody, openBody, type LogHeader, type LogRecord } from './record.js';
-export { headMessage, signHead, signHeadAsModule, headSignatureValid, type ChainHead, type SignedHead } from './head.js';
-export { chainRecords, type RecordDraft, type ChainedRecord, type ChainPosition } from './chain.js';
-export { encodeSegment, decodeSegment, segmentKey, SEGMENT_KEY, SEGMENT_FORMAT, SegmentFormatError, type Segment, type SegmentHead, type SegmentRecord } from './segment.js';
 export { cutNextSegment, segmentBytes, segmentOf, type CutPolicy } from './segment-cutter.js';
 export { Shipper, putOnce, ShippedLogConflict, AUDIT_POSITION, SHIPPED_CHANNEL, COMMITTED_CHANNEL, type ShipperOptions, type PassReport } from './shipper.js';
 export { checkContinuity, type ContinuityBreak, type ChangeRef } from './continuity.js';
-export { verifyShippedLog } from './verify-log.js';
-export { parseTarget, type ShipTarget } from './targets/index.js';
+export { parseTarget, DirectoryTarget, S3Target } from './targets/index.js';
 export { createBackup, pruneBackups, backupTables, type BackupResult } from './backup.js';
-export { decodeBackup, BACKUP_FORMAT, BackupFormatError, type BackupManifest, type BackupHome, type BackupFile } from './backup-format.js';
 export { verifiedBackup, restoreSnapshot } from './restore.js';
 export { replayLog, adoptShippedSegments, type ReplayProgress, type ReplayReport } from './replay.js';
 export { rollForward, type RollForwardDeps } from './roll-forward.js';

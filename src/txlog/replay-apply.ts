@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { fail } from '../errors.js';
 import { checkEffect, EffectError, EFFECTS_VERSION, type LedgerEffect } from '../ledger/index.js';
 import { applyEffect, BatchWriter, type LogRecordWrite } from '../store/index.js';
-import type { LogHeader } from './record.js';
+import type { LogHeader } from '../ledger/index.js';
 
 // What replay does with opened records: apply the ledger effects each body carries, with the same
 // applier the live commit used, in replay mode (idempotent: a newer package version wins, rows

@@ -3,9 +3,9 @@ import { REPLAY_DB_BATCH, REPLAY_MODULE_BATCH, REPLAY_PIPELINE_DEPTH } from '../
 import { fail } from '../errors.js';
 import type { ModuleConnection } from '../module/index.js';
 import { txlogRepo } from '../store/index.js';
-import { decodeHeader, GENESIS_HASH, type LogHeader } from './record.js';
+import { decodeHeader, GENESIS_HASH, type LogHeader } from '../ledger/index.js';
 import { applyRecords, type OpenedRecord } from './replay-apply.js';
-import { decodeSegment, SEGMENT_KEY, type SegmentRecord } from './segment.js';
+import { decodeSegment, SEGMENT_KEY, type SegmentRecord } from '../ledger/index.js';
 import type { ShipTarget } from './targets/index.js';
 
 export interface ReplayProgress {

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { fail } from '../errors.js';
 import { backupManifestBytes, type ModuleConnection } from '../module/index.js';
 import { certificateChainsTo } from '../protocol/registration.js';
-import { decodeBackup, type BackupFile } from './backup-format.js';
+import { decodeBackup, type BackupFile } from '../ledger/index.js';
 
 /**
  * A backup file, checked: its digest, and its manifest's signature by a module whose certificate

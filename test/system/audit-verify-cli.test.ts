@@ -8,10 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthority, issueCertificate, newCertSerialHex, type Authority } from '../../src/module/certificates.js';
 import { keyVersions } from '../../src/crypto/envelope.js';
 import { SoftwareLogKeys } from '../../src/module/software-crypto.js';
-import { chainRecords, type ChainPosition } from '../../src/txlog/chain.js';
-import { signHead } from '../../src/txlog/head.js';
-import { GENESIS_HASH } from '../../src/txlog/record.js';
-import { encodeSegment, SEGMENT_FORMAT, segmentKey, type SegmentHead } from '../../src/txlog/segment.js';
+import { chainRecords, type ChainPosition } from '../../src/ledger/chain.js';
+import { signHead } from '../../src/ledger/head.js';
+import { GENESIS_HASH } from '../../src/ledger/record.js';
+import { encodeSegment, SEGMENT_FORMAT, segmentKey, type SegmentHead } from '../../src/ledger/segment.js';
 import { DirectoryTarget } from '../../src/txlog/targets/index.js';
 import type { LooseJson } from '../helpers/loose-json.js';
 

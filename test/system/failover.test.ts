@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MeterClient, type PrintedItem } from '../../src/client/index.js';
-import { decodeHeader } from '../../src/txlog/index.js';
+import { decodeHeader } from '../../src/ledger/index.js';
 import { officerHeaders, post } from './api-client.js';
 import { auditEvents } from './db-snapshot.js';
 import { startSystem, type TestSystem } from './harness.js';

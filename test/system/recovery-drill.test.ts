@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MeterClient, type PrintedItem } from '../../src/client/index.js';
-import { decodeHeader } from '../../src/txlog/index.js';
+import { decodeHeader } from '../../src/ledger/index.js';
 import { officerHeaders, post } from './api-client.js';
 import { runCli, startSystem, type TestSystem } from './harness.js';
 import { shippedTo, until } from './wait.js';

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { AUDIT_PROGRESS_INTERVAL_MS, MAX_AUDIT_CERT_BYTES } from '../../constants.js';
 import type { AnyErrorCode } from '../../errors.js';
 import { parseTarget, type ShipTarget } from '../../txlog/targets/index.js';
-import { verifyShippedLog, type LogProblem, type LogVerification } from '../../txlog/verify-log.js';
+import { verifyShippedLog, type LogProblem, type LogVerification } from '../../ledger/index.js';
 
 // `vaultmeter audit verify DIR`: the audit verifier over a shipped log, with public certificates only.
 // Exit status: 0 the log is complete and untouched, 1 problems were found, 2 usage error or the

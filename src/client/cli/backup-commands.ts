@@ -5,7 +5,8 @@ import { backupNow, backupTarget, moduleSockets } from '../../runtime/backups.js
 import { homeDir, readConfig } from '../../runtime/home.js';
 import { recoverInstallation, type RecoveryReport } from '../../runtime/recover.js';
 import { createDb } from '../../store/index.js';
-import { decodeBackup, parseTarget } from '../../txlog/index.js';
+import { decodeBackup } from '../../ledger/index.js';
+import { parseTarget } from '../../txlog/index.js';
 import { emit } from './output.js';
 import { progressLine } from './progress.js';
 import { action } from './run.js';

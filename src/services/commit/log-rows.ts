@@ -1,6 +1,6 @@
 import { fail } from '../../errors.js';
 import type { LogRecordWire, SignedHeadWire } from '../../module/index.js';
-import { decodeHeader, recordHash } from '../../txlog/index.js';
+import { decodeHeader, recordHash } from '../../ledger/index.js';
 import type { LogRecordWrite } from '../../store/index.js';
 
 /**

@@ -5,8 +5,8 @@ import { constants as fsc } from 'node:fs';
 import { mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { MAX_SHIP_LIST_KEYS, MAX_SHIP_OBJECT_BYTES } from '../../constants.js';
-import { writeFileAtomic } from '../../runtime/files.js';
-import { checkShipBytes, checkShipKey, checkShipPrefix, ShipTargetError, sortKeys, TEMP_FILE, type ShipTarget } from './target.js';
+
+import { checkShipBytes, checkShipKey, checkShipPrefix, ShipTargetError, sortKeys, TEMP_FILE, writeFileAtomic, type ShipTarget } from '../../platform/index.js';
 
 export interface DirectoryTargetOptions {
   /** Most keys one list returns before it fails (default MAX_SHIP_LIST_KEYS). */

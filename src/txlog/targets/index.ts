@@ -2,4 +2,5 @@
 
 export { DirectoryTarget, type DirectoryTargetOptions } from './directory.js';
 export { S3Target, type S3Credentials, type S3TargetOptions } from './s3.js';
-export { checkShipKey, checkShipPrefix, parseTarget, ShipTargetError, type ShipTarget } from './target.js';
+export { parseTarget } from './target.js';
+export { checkShipKey, checkShipPrefix, ShipTargetError, type ShipTarget } from '../../platform/index.js';

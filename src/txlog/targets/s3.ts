@@ -11,7 +11,7 @@ import {
   SHIP_S3_MAX_ATTEMPTS,
   SHIP_S3_REQUEST_TIMEOUT_MS,
 } from '../../constants.js';
-import { checkShipBytes, checkShipKey, checkShipPrefix, ShipTargetError, sortKeys, type ShipTarget } from './target.js';
+import { checkShipBytes, checkShipKey, checkShipPrefix, ShipTargetError, sortKeys, type ShipTarget } from '../../platform/index.js';
 
 export interface S3Credentials {
   accessKeyId: string;

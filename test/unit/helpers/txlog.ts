@@ -2,11 +2,11 @@ import { X509Certificate, type KeyObject } from 'node:crypto';
 import { expect } from 'vitest';
 import type { LogRecordWire, SignedHeadWire } from '../../../src/module/messages.js';
 import { canonicalBytes } from '../../../src/protocol/canonical.js';
-import type { RecordDraft } from '../../../src/txlog/chain.js';
-import { headSignatureValid } from '../../../src/txlog/head.js';
+import type { RecordDraft } from '../../../src/ledger/chain.js';
+import { headSignatureValid } from '../../../src/ledger/head.js';
 import { keyVersions } from '../../../src/crypto/envelope.js';
 import { SoftwareLogKeys } from '../../../src/module/software-crypto.js';
-import { decodeHeader, openBody, recordHash, type LogHeader, type LogRecord } from '../../../src/txlog/record.js';
+import { decodeHeader, openBody, recordHash, type LogHeader, type LogRecord } from '../../../src/ledger/record.js';
 
 /** The header domain tag of src/txlog/record.ts (not exported there): tests build non-canonical headers with it. */
 export const HEADER_DOMAIN = 'vaultmeter/txlog-record/v1';

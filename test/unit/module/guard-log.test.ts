@@ -14,7 +14,7 @@ import type {
   SignedHeadWire,
 } from '../../../src/module/messages.js';
 import { sealRegistration } from '../../../src/protocol/index.js';
-import { GENESIS_HASH, type LogHeader } from '../../../src/txlog/record.js';
+import { GENESIS_HASH, type LogHeader } from '../../../src/ledger/record.js';
 import { PASSWORD, registeredMeter, rejectsWith, T0, TestClient } from '../helpers/engine.js';
 import { GuardHarness, printParams } from '../helpers/guard.js';
 import { expectWellFormed, headerOf, openWire, wireHeadValid } from '../helpers/txlog.js';

@@ -11,7 +11,7 @@ import {
   homeLineOf,
   type BackupHome,
   type BackupManifest,
-} from '../../../src/txlog/backup-format.js';
+} from '../../../src/ledger/backup-format.js';
 import { flipByte } from '../helpers/txlog.js';
 
 const HOME: BackupHome = {

@@ -1,9 +1,9 @@
 import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { canonicalBytes } from '../../../src/protocol/canonical.js';
-import { chainRecords, type ChainPosition } from '../../../src/txlog/chain.js';
-import { headMessage, headSignatureValid, signHead, type ChainHead, type SignedHead } from '../../../src/txlog/head.js';
-import { decodeHeader, GENESIS_HASH, openBody, recordHash } from '../../../src/txlog/record.js';
+import { chainRecords, type ChainPosition } from '../../../src/ledger/chain.js';
+import { headMessage, headSignatureValid, signHead, type ChainHead, type SignedHead } from '../../../src/ledger/head.js';
+import { decodeHeader, GENESIS_HASH, openBody, recordHash } from '../../../src/ledger/record.js';
 import { flipByte, fundDrafts, logKeys, recordOf } from '../helpers/txlog.js';
 
 const LOG = 'M-CHAIN';

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { keyVersions } from '../../../src/crypto/envelope.js';
 import { SoftwareLogKeys } from '../../../src/module/software-crypto.js';
-import { bodyKey, bodyKeyVersion, decodeHeader, encodeHeader, GENESIS_HASH, openBody, recordHash, sealBody, type LogHeader } from '../../../src/txlog/record.js';
+import { bodyKey, bodyKeyVersion, decodeHeader, encodeHeader, GENESIS_HASH, openBody, recordHash, sealBody, type LogHeader } from '../../../src/ledger/record.js';
 import { codeOfAsync } from '../helpers/package.js';
 import { flipByte, HEADER_DOMAIN, headerFields, logKeys, rawHeader, sampleHeader } from '../helpers/txlog.js';
 

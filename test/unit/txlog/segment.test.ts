@@ -1,10 +1,10 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { chainRecords } from '../../../src/txlog/chain.js';
-import { signHead } from '../../../src/txlog/head.js';
-import { GENESIS_HASH } from '../../../src/txlog/record.js';
-import { decodeSegment, encodeSegment, SEGMENT_FORMAT, SEGMENT_KEY, SegmentFormatError, segmentKey, type Segment } from '../../../src/txlog/segment.js';
+import { chainRecords } from '../../../src/ledger/chain.js';
+import { signHead } from '../../../src/ledger/head.js';
+import { GENESIS_HASH } from '../../../src/ledger/record.js';
+import { decodeSegment, encodeSegment, SEGMENT_FORMAT, SEGMENT_KEY, SegmentFormatError, segmentKey, type Segment } from '../../../src/ledger/segment.js';
 import { fundDrafts, logKeys } from '../helpers/txlog.js';
 
 const LOG = 'M-SEG';

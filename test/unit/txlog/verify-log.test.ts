@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthority, issueCertificate, newCertSerialHex, type Authority } from '../../../src/module/certificates.js';
-import { chainRecords, type ChainPosition, type RecordDraft } from '../../../src/txlog/chain.js';
+import { chainRecords, type ChainPosition, type RecordDraft } from '../../../src/ledger/chain.js';
 import { logKeys } from '../helpers/txlog.js';
-import { signHead } from '../../../src/txlog/head.js';
-import { decodeHeader, GENESIS_HASH, recordHash } from '../../../src/txlog/record.js';
-import { encodeSegment, SEGMENT_FORMAT, segmentKey, type SegmentHead, type SegmentRecord } from '../../../src/txlog/segment.js';
+import { signHead } from '../../../src/ledger/head.js';
+import { decodeHeader, GENESIS_HASH, recordHash } from '../../../src/ledger/record.js';
+import { encodeSegment, SEGMENT_FORMAT, segmentKey, type SegmentHead, type SegmentRecord } from '../../../src/ledger/segment.js';
 import { DirectoryTarget } from '../../../src/txlog/targets/index.js';
-import { LogVerifyError, verifyShippedLog, type LogVerification } from '../../../src/txlog/verify-log.js';
+import { LogVerifyError, verifyShippedLog, type LogVerification } from '../../../src/ledger/verify-log.js';
 
 // A real installation: CA, two modules with P-256 identity keys and CA-issued certificates, and
 // their logs chained with chainRecords, cut into segments and written with the directory target.

@@ -20,7 +20,7 @@ import { certificateChainsTo, parseCertificate } from '../protocol/index.js';
 import { headSignatureValid } from './head.js';
 import { decodeHeader, GENESIS_HASH, recordHash, type LogHeader } from './record.js';
 import { decodeSegment, SEGMENT_FORMAT, SEGMENT_KEY, SegmentFormatError, type SegmentHead, type SegmentRecord } from './segment.js';
-import type { ShipTarget } from './targets/index.js';
+import type { ShipTarget } from '../platform/index.js';
 
 export type LogProblemCode =
   /** the file is not a segment: bad JSON, a missing field, a file name that is not first ≤ last */
