@@ -39,18 +39,8 @@ import {
   type PasswordVerifier,
 } from '../meter/index.js';
 import { parseMills } from '../money.js';
-import {
-  canonicalBytes,
-  ephemeralKey,
-  macResponse,
-  openPassword,
-  openRegistration,
-  proofBytes,
-  verifyRequestMac,
-  type CommandRequest,
-  type CommandResponse,
-  type Random,
-} from '../protocol/index.js';
+import { canonicalBytes, proofBytes, type CommandRequest, type CommandResponse, type Random } from '../protocol/index.js';
+import { ephemeralKey, macResponse, openPassword, openRegistration, verifyRequestMac } from './protocol-crypto.js';
 import { issueCertificate, newCertSerialHex } from './certificates.js';
 import { parseKind, requestedItem } from './item-request.js';
 import type { Keystore } from './keystore.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError, MeterClient } from '../../src/client/index.js';
-import { macRequest } from '../../src/protocol/index.js';
+import { macRequest } from '../../src/module/protocol-crypto.js';
 import { Profile } from '../../src/client/profile.js';
 import { startSystem, type TestSystem } from './harness.js';
 import { officerHeaders, post, printParams, rawCommand } from './api-client.js';
