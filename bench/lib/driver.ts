@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Profile } from '../../src/client/profile.js';
+import { Profile } from '../../src/cli/index.js';
 import type { ResponseWire } from '../../src/module/messages.js';
 import { macRequest, verifyResponseMac } from '../../src/module/protocol-crypto.js';
 

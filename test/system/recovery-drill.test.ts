@@ -2,7 +2,8 @@ import { chmod, cp, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MeterClient, type PrintedItem } from '../../src/client/index.js';
+import { MeterClient, type PrintedItem } from '../../src/sdk/index.js';
+import { diskProfiles } from '../../src/cli/index.js';
 import { decodeHeader } from '../../src/txlog/index.js';
 import { officerHeaders, post } from './api-client.js';
 import { runCli, startSystem, type TestSystem } from './harness.js';
@@ -77,7 +78,7 @@ describe('recovery drill: backup + shipped log after losing everything', () => {
     const ledgers: Ledger[] = [];
     for (let i = 0; i < CUSTOMERS; i++) {
       const user = `drill${i}`;
-      const client = await MeterClient.register(sys.url, user, PW);
+      const client = await MeterClient.register(diskProfiles, sys.url, user, PW);
       await post(sys.url, '/v1/admin/fund', { user, amountMills: FUND.toString() }, officerHeaders(sys.officer));
       await client.balance();
       ledgers.push({ client, user, funded: FUND, items: new Map(), refunded: new Set() });
@@ -142,7 +143,7 @@ describe('recovery drill: backup + shipped log after losing everything', () => {
         const head = (await rdb.query('SELECT header FROM postal.txlog WHERE meter_id = $1 ORDER BY version_after DESC LIMIT 1', [l.client.meterId])).rows[0];
         const h = decodeHeader(head.header)!;
         // Sessions are not restored: each customer logs in again, with the same password and keys.
-        l.client = await MeterClient.login(l.user, PW);
+        l.client = await MeterClient.login(diskProfiles, l.user, PW);
         const bal = await l.client.balance();
         expect(h.arAfterMills).toBe(bal.arMills);
         expect(h.drAfterMills).toBe(bal.drMills);
