@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { emit } from '../output.js';
 import { action } from '../run.js';
-import { type AdminOpts, withAdmin, post, get, pretty } from './admin-options.js';
+import { type AdminOpts, withAdmin, post, pretty } from './admin-options.js';
 
 export function adminAudit(admin: Command): void {
   withAdmin(admin.command('audit').description("get a module-signed status report of a customer's meter"))

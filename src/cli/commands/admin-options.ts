@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Command } from 'commander';
-import { callApi } from '../../sdk/index.js';
-import { ProfileError } from '../../sdk/index.js';
+import { callApi, ProfileError } from '../../sdk/index.js';
 import { DEFAULT_SERVER } from '../output.js';
 
 export interface AdminOpts {

@@ -1,10 +1,9 @@
 import { diskProfiles } from '../profile.js';
 import type { Command } from 'commander';
-import { MeterClient } from '../../sdk/index.js';
-import { ProfileError } from '../../sdk/index.js';
+import { MeterClient, ProfileError } from '../../sdk/index.js';
 import { emit } from '../output.js';
 import { action } from '../run.js';
-import { type Common, session, withCommon, registers } from './client-options.js';
+import { type Common, withCommon } from './client-options.js';
 
 export function clientLogin(client: Command): void {
   withCommon(client.command('login').description('open a session (the module checks the password; 5 failures lock the meter)'))

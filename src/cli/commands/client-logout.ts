@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import { MeterClient } from '../../sdk/index.js';
 import { emit } from '../output.js';
 import { action } from '../run.js';
-import { session } from './client-options.js';
 
 export function clientLogout(client: Command): void {
   client

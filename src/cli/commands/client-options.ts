@@ -4,8 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { dataMatrixPng, MAX_ADDRESS_LINES, STOCKS, type LabelFormat, type Stock, type Symbology } from '../../indicium/index.js';
 import { labelFor, type PrinterChoice } from '../labels.js';
 import { formatMills } from '../../money.js';
-import { MeterClient } from '../../sdk/index.js';
-import { ProfileError } from '../../sdk/index.js';
+import { MeterClient, ProfileError } from '../../sdk/index.js';
 
 export interface Common {
   user: string;

@@ -3,7 +3,6 @@ import { ProfileError } from '../../sdk/index.js';
 import { Profile } from '../profile.js';
 import { emit } from '../output.js';
 import { action } from '../run.js';
-import { session } from './client-options.js';
 
 export function clientPrinterList(printer: Command): void {
   printer

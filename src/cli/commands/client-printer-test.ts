@@ -6,7 +6,7 @@ import { ProfileError } from '../../sdk/index.js';
 import { Profile } from '../profile.js';
 import { emit } from '../output.js';
 import { action } from '../run.js';
-import { session, type OutputOpts, printerChoice } from './client-options.js';
+import { type OutputOpts, printerChoice } from './client-options.js';
 
 export function clientPrinterTest(printer: Command): void {
   printer

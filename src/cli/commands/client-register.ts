@@ -1,8 +1,7 @@
 import { diskProfiles } from '../profile.js';
 import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
-import { MeterClient } from '../../sdk/index.js';
-import { ProfileError } from '../../sdk/index.js';
+import { MeterClient, ProfileError } from '../../sdk/index.js';
 import { DEFAULT_SERVER, emit } from '../output.js';
 import { action } from '../run.js';
 import { type Common } from './client-options.js';

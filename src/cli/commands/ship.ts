@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { runShipper } from '../../runtime/ship.js';
 import { action } from '../run.js';
-import { log } from './system-options.js';
 
 export function shipCommand(program: Command): void {
   program
