@@ -24,8 +24,9 @@
 import { mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MeterClient } from '../src/client/index.js';
-import { Profile } from '../src/client/profile.js';
+import pg from 'pg';
+import { MeterClient } from '../src/sdk/index.js';
+import { Profile, diskProfiles } from '../src/cli/index.js';
 import { pgClusterAvailable, query as ownerQuery, startPgCluster, type PgCluster } from '../test/system/pg-cluster.js';
 import { closedLoop, LeanClient, percentile } from './lib/driver.js';
 import { startBenchSystem, type BenchSystem } from './lib/system.js';
@@ -81,7 +82,7 @@ const printParams = () => ({ amountMills: '1', originZip: '90807', destination: 
 async function register(url: string, user: string): Promise<MeterClient> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await MeterClient.register(url, user, PW);
+      return await MeterClient.register(diskProfiles, url, user, PW);
     } catch (e) {
       if ((e as { code?: string }).code !== 'pool_empty' || attempt >= 100) throw e;
       await new Promise((r) => setTimeout(r, 50 + Math.random() * 150));

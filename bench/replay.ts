@@ -11,8 +11,8 @@ import { chmod, cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { MeterClient } from '../src/client/index.js';
-import { Profile } from '../src/client/profile.js';
+import { MeterClient } from '../src/sdk/index.js';
+import { Profile, diskProfiles } from '../src/cli/index.js';
 import { closedLoop, LeanClient } from './lib/driver.js';
 import { startBenchSystem, type BenchSystem } from './lib/system.js';
 
@@ -40,7 +40,7 @@ async function provision(sys: BenchSystem, n: number): Promise<LeanClient[]> {
   const basic = `Basic ${Buffer.from(`${sys.officer.user}:${sys.officer.password}`).toString('base64')}`;
   const clients: LeanClient[] = [];
   for (let i = 0; i < n; i++) {
-    const c = await MeterClient.register(sys.url, `replay${i}`, PW);
+    const c = await MeterClient.register(diskProfiles, sys.url, `replay${i}`, PW);
     const res = await fetch(`${sys.url}/v1/admin/fund`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: basic }, body: JSON.stringify({ user: `replay${i}`, amountMills: '10000000' }) });
     if (res.status !== 200) throw new Error(`fund failed: ${await res.text()}`);
     await c.balance();

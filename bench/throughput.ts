@@ -5,8 +5,8 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import pg from 'pg';
-import { MeterClient } from '../src/client/index.js';
-import { Profile } from '../src/client/profile.js';
+import { MeterClient } from '../src/sdk/index.js';
+import { Profile, diskProfiles } from '../src/cli/index.js';
 import { cpuByRole, cpuDiff } from './lib/cpu.js';
 import { closedLoop, LeanClient, percentile, type LoopResult } from './lib/driver.js';
 import { pgbenchTps } from './lib/pgbench.js';
@@ -37,7 +37,7 @@ async function provision(sys: BenchSystem, n: number): Promise<LeanClient[]> {
   const basic = `Basic ${Buffer.from(`${sys.officer.user}:${sys.officer.password}`).toString('base64')}`;
   const clients: LeanClient[] = [];
   for (let i = 0; i < n; i++) {
-    const c = await MeterClient.register(sys.url, `bench${i}`, PW);
+    const c = await MeterClient.register(diskProfiles, sys.url, `bench${i}`, PW);
     const res = await fetch(`${sys.url}/v1/admin/fund`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: basic },

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Profile } from '../../src/client/profile.js';
+import { Profile } from '../../src/cli/index.js';
 import type { ResponseWire } from '../../src/module/messages.js';
-import { macRequest, verifyResponseMac } from '../../src/protocol/index.js';
+import { macRequest, verifyResponseMac } from '../../src/module/protocol-crypto.js';
 
 /**
  * A lean benchmark client: the full client protocol (MAC over request, challenge and registers;

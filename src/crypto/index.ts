@@ -2,3 +2,4 @@ export { seal, open, AEAD_OVERHEAD_BYTES } from './aead.js';
 export { scryptKey, hkdf, constantTimeEqual, type ScryptParams } from './kdf.js';
 export { sealEnvelope, openEnvelope, envelopeVersion, keyVersions, deriveVersions, MAX_KEY_VERSION, type KeyVersions } from './envelope.js';
 export type { ModuleCrypto, LogBodyCrypto, IdentityPurpose, MeterKeyRef, CertificateRequest } from './module-crypto.js';
+export { parseCertificate, certificateChainsTo } from './certificates.js';

@@ -1,6 +1,6 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { MAX_CACHED_CERTIFICATES } from '../constants.js';
-import { certificateChainsTo, parseCertificate } from '../protocol/registration.js';
+import { certificateChainsTo, parseCertificate } from '../crypto/index.js';
 import { ItemFormatError } from './bytes.js';
 import { expiryOf } from './elements.js';
 import { decodeItem, type DecodedItem, type ItemData } from './format.js';

@@ -16,7 +16,7 @@
 import type { KeyObject, X509Certificate } from 'node:crypto';
 import { MAX_AUDIT_CERT_BYTES, MAX_AUDIT_IGNORED_KEYS } from '../constants.js';
 import type { AnyErrorCode } from '../errors.js';
-import { certificateChainsTo, parseCertificate } from '../protocol/index.js';
+import { certificateChainsTo, parseCertificate } from '../crypto/index.js';
 import { headSignatureValid } from './head.js';
 import { decodeHeader, GENESIS_HASH, recordHash, type LogHeader } from './record.js';
 import { decodeSegment, SEGMENT_FORMAT, SEGMENT_KEY, SegmentFormatError, type SegmentHead, type SegmentRecord } from './segment.js';

@@ -11,3 +11,16 @@ export * from './messages.js';
 export { decodeCheckpointRecord, checkpointToJson, type Checkpoint } from './checkpoint.js';
 export { Ring, MIN_RING_SIZE, MAX_RING_SIZE } from './ring.js';
 export { backupManifestBytes } from './log-vault.js';
+export {
+  hmac,
+  macRequest,
+  macResponse,
+  verifyRequestMac,
+  verifyResponseMac,
+  verifyProof,
+  ephemeralKey,
+  sealRegistration,
+  openRegistration,
+  sealPassword,
+  openPassword,
+} from './protocol-crypto.js';

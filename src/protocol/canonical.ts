@@ -1,4 +1,3 @@
-import { isUtf8 } from 'node:buffer';
 // Canonical bytes: the one encoding every MAC and signature in the protocol is computed over.
 // A domain tag, then each field sorted by name as u16 name length | name | u32 value length | value (UTF-8).
 // No field name or value can be confused with another, whatever bytes they contain.
@@ -12,6 +11,9 @@ export function canonicalBytes(domain: string, fields: CanonicalFields): Buffer 
   }
   return Buffer.concat(parts);
 }
+
+// TextDecoder (not node:buffer's isUtf8) keeps this folder free of node: imports, so the SDK can use it in a browser.
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 // In /u mode a surrogate class matches only unpaired surrogates (paired ones form one code point).
 const LONE_SURROGATE = /\p{Cs}/u;
@@ -60,7 +62,12 @@ function parse(domain: string, bytes: Buffer, strict: boolean): Record<string, s
     if (o + len > bytes.length) return null;
     const raw = bytes.subarray(o, o + len);
     o += len;
-    return !strict || isUtf8(raw) ? raw.toString('utf8') : null;
+    if (!strict) return raw.toString('utf8');
+    try {
+      return STRICT_UTF8.decode(raw);
+    } catch {
+      return null;
+    }
   };
   if (take(2) !== domain) return null;
   const out: Record<string, string> = {};

@@ -1,14 +1,13 @@
-export { canonicalBytes, prefixed, type CanonicalFields } from './canonical.js';
+export { canonicalBytes, prefixed, decodeCanonical, decodeCanonicalStrict, type CanonicalFields } from './canonical.js';
 export {
   type CommandRequest,
   type CommandResponse,
+  REQUEST_DOMAIN,
+  RESPONSE_DOMAIN,
   requestBytes,
   responseBytes,
-  hmac,
-  macRequest,
-  macResponse,
-  verifyRequestMac,
-  verifyResponseMac,
+  requestBytesOrNull,
+  responseBytesOrNull,
 } from './mac.js';
 export {
   type Random,
@@ -16,13 +15,14 @@ export {
   type EphemeralKey,
   type RegistrationSecrets,
   type SealedEnvelope,
+  PROOF_DOMAIN,
+  ENVELOPE_INFO,
+  LOGIN_INFO,
+  MAC_KEY_BYTES,
   proofBytes,
-  verifyProof,
-  ephemeralKey,
-  sealRegistration,
-  openRegistration,
-  sealPassword,
-  openPassword,
-  parseCertificate,
-  certificateChainsTo,
+  envelopeInfo,
+  envelopeAad,
+  envelopeBody,
+  parseEnvelopeBody,
+  passwordAad,
 } from './registration.js';

@@ -1,6 +1,7 @@
-import { createHmac } from 'node:crypto';
-import { constantTimeEqual } from '../crypto/kdf.js';
 import { canonicalBytes, prefixed } from './canonical.js';
+
+// The bytes of the FIG. 7 challenge/HMAC protocol. The HMAC itself is computed by each side's crypto
+// (node:crypto in the module, WebCrypto in the SDK): this folder stays pure.
 
 export const REQUEST_DOMAIN = 'vaultmeter/request/v1';
 export const RESPONSE_DOMAIN = 'vaultmeter/response/v1';
@@ -54,31 +55,19 @@ export function responseBytes(r: CommandResponse): Buffer {
   });
 }
 
-export function hmac(key: Uint8Array, bytes: Uint8Array): Buffer {
-  return createHmac('sha256', key).update(bytes).digest();
-}
-
-export function macRequest(macKey: Uint8Array, r: CommandRequest): Buffer {
-  return hmac(macKey, requestBytes(r));
-}
-
-export function macResponse(macKey: Uint8Array, r: CommandResponse): Buffer {
-  return hmac(macKey, responseBytes(r));
-}
-
-/** False, never an exception, when the MAC is wrong or the request has no canonical bytes (a lone surrogate). */
-export function verifyRequestMac(macKey: Uint8Array, r: CommandRequest, mac: Uint8Array): boolean {
-  return constantTimeEqual(macOrNull(() => macRequest(macKey, r)), mac);
-}
-
-export function verifyResponseMac(macKey: Uint8Array, r: CommandResponse, mac: Uint8Array): boolean {
-  return constantTimeEqual(macOrNull(() => macResponse(macKey, r)), mac);
-}
-
-function macOrNull(compute: () => Buffer): Buffer {
+/** The request's canonical bytes, or null when it has none (a lone surrogate): such a request matches no MAC. */
+export function requestBytesOrNull(r: CommandRequest): Buffer | null {
   try {
-    return compute();
+    return requestBytes(r);
   } catch {
-    return Buffer.alloc(0); // matches no MAC: constantTimeEqual needs equal lengths
+    return null;
+  }
+}
+
+export function responseBytesOrNull(r: CommandResponse): Buffer | null {
+  try {
+    return responseBytes(r);
+  } catch {
+    return null;
   }
 }

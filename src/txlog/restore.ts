@@ -2,7 +2,7 @@ import { verify, X509Certificate } from 'node:crypto';
 import type pg from 'pg';
 import { fail } from '../errors.js';
 import { backupManifestBytes, type ModuleConnection } from '../module/index.js';
-import { certificateChainsTo } from '../protocol/registration.js';
+import { certificateChainsTo } from '../crypto/index.js';
 import { decodeBackup, type BackupFile } from '../ledger/index.js';
 
 /**

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { MeterClient } from '../../src/client/index.js';
+import { MeterClient } from '../../src/sdk/index.js';
 import type { LooseJson } from '../helpers/loose-json.js';
 
 export interface RawAnswer {
@@ -26,7 +26,7 @@ export async function rawCommand(
   alter: (body: Record<string, LooseJson>) => void = () => {},
   headers: Record<string, string> = {},
 ): Promise<RawAnswer> {
-  const { body } = client.buildRequest(op, params);
+  const { body } = await client.buildRequest(op, params);
   alter(body);
   return post(url, `/v1/meters/${client.meterId}/${op}`, body, { authorization: `Bearer ${client.sessionToken}`, ...headers });
 }

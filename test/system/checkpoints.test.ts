@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError, MeterClient, type PrintedItem } from '../../src/client/index.js';
+import { ApiError, MeterClient, type PrintedItem } from '../../src/sdk/index.js';
+import { diskProfiles } from '../../src/cli/index.js';
 import { officerHeaders, post } from './api-client.js';
 import { auditEvents, checkpointSeqs, restoreSnapshot, takeSnapshot } from './db-snapshot.js';
 import { startSystem, type TestSystem } from './harness.js';
@@ -28,7 +29,7 @@ describe.each([1, 2])('stale database, halt threshold %i', (threshold) => {
   beforeAll(async () => {
     sys = await startSystem({ VAULTMETER_HALT_THRESHOLD: String(threshold), VAULTMETER_POOL_SIZE: '0', VAULTMETER_RING_SIZE: String(RING) });
     process.env.VAULTMETER_CLIENT_HOME = sys.env.VAULTMETER_CLIENT_HOME;
-    client = await MeterClient.register(sys.url, 'erin', PW);
+    client = await MeterClient.register(diskProfiles, sys.url, 'erin', PW);
     expect((await post(sys.url, '/v1/admin/fund', { user: 'erin', amountMills: '50000' }, officerHeaders(sys.officer))).status).toBe(200);
     await client.balance();
   });
@@ -45,8 +46,8 @@ describe.each([1, 2])('stale database, halt threshold %i', (threshold) => {
       await restoreSnapshot(db, 'snap_within');
 
       // The client notices the rollback itself; an operator who accepts it carries on.
-      await failure(MeterClient.login('erin', PW)).then((e) => expect(e.code).toBe('registers_rolled_back'));
-      client = await MeterClient.login('erin', PW, { acceptRegisters: true });
+      await failure(MeterClient.login(diskProfiles, 'erin', PW)).then((e) => expect(e.code).toBe('registers_rolled_back'));
+      client = await MeterClient.login(diskProfiles, 'erin', PW, { acceptRegisters: true });
       for (let i = 0; i < 4; i++) await client.balance(); // reaches both modules
 
       const discarded = await auditEvents(db, 'transaction_discarded');
@@ -70,7 +71,7 @@ describe.each([1, 2])('stale database, halt threshold %i', (threshold) => {
       await takeSnapshot(db, 'snap_beyond');
       for (let i = 0; i < 4 * RING; i++) await client.print(printRequest());
       await restoreSnapshot(db, 'snap_beyond');
-      client = await MeterClient.login('erin', PW, { acceptRegisters: true }).catch((e) => e);
+      client = await MeterClient.login(diskProfiles, 'erin', PW, { acceptRegisters: true }).catch((e) => e);
       const e = client instanceof ApiError ? client : await failure((client as MeterClient).balance());
       expect(e.code).toBe('system_halted');
       expect(e.status).toBe(503);
@@ -129,7 +130,7 @@ describe.each([1, 2])('stale database, halt threshold %i', (threshold) => {
     // take a second round.
     let rounds = 1;
     for (;;) {
-      const attempt: PrintedItem | ApiError = await MeterClient.login('erin', PW, { acceptRegisters: true })
+      const attempt: PrintedItem | ApiError = await MeterClient.login(diskProfiles, 'erin', PW, { acceptRegisters: true })
         .then(async (c) => c.print(printRequest()))
         .catch((e: ApiError) => e);
       if (!(attempt instanceof ApiError)) {
@@ -156,7 +157,7 @@ describe('checkpoint rows that are forged, foreign, or left behind by a failed c
   beforeAll(async () => {
     sys = await startSystem({ VAULTMETER_POOL_SIZE: '0' });
     process.env.VAULTMETER_CLIENT_HOME = sys.env.VAULTMETER_CLIENT_HOME;
-    client = await MeterClient.register(sys.url, 'finn', PW);
+    client = await MeterClient.register(diskProfiles, sys.url, 'finn', PW);
     await post(sys.url, '/v1/admin/fund', { user: 'finn', amountMills: '50000' }, officerHeaders(sys.officer));
     await client.balance();
   });

@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MeterClient, type PrintedItem } from '../../src/client/index.js';
+import { MeterClient, type PrintedItem } from '../../src/sdk/index.js';
+import { diskProfiles } from '../../src/cli/index.js';
 import { decodeHeader } from '../../src/ledger/index.js';
 import { officerHeaders, post } from './api-client.js';
 import { auditEvents } from './db-snapshot.js';
@@ -35,7 +36,7 @@ describe.skipIf(!pgClusterAvailable())('failover to an asynchronous standby that
     const users = ['fo0', 'fo1', 'fo2'];
     const clients: MeterClient[] = [];
     for (const u of users) {
-      const c = await MeterClient.register(sys.url, u, PW);
+      const c = await MeterClient.register(diskProfiles, sys.url, u, PW);
       expect((await post(sys.url, '/v1/admin/fund', { user: u, amountMills: '100000' }, officerHeaders(sys.officer))).status).toBe(200);
       await c.balance();
       clients.push(c);
@@ -83,7 +84,7 @@ describe.skipIf(!pgClusterAvailable())('failover to an asynchronous standby that
     }
     // The customers carry on where they were: same challenge, same registers, no rollback warning.
     for (const c of clients) {
-      const again = await MeterClient.login(users[clients.indexOf(c)]!, PW);
+      const again = await MeterClient.login(diskProfiles, users[clients.indexOf(c)]!, PW);
       const item = await again.print(printRequest(300n));
       expect(item.arMills).toBe(before.get(c.meterId)!.ar + 300n);
     }

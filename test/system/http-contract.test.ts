@@ -2,7 +2,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MeterClient } from '../../src/client/index.js';
+import { diskProfiles } from '../../src/cli/index.js';
+import { MeterClient } from '../../src/sdk/index.js';
 import { CHALLENGE_RATE_BURST, MAX_BODY_BYTES } from '../../src/constants.js';
 import { startSystem, type TestSystem } from './harness.js';
 import { durableDigest, expectProblem, injectApp } from './inject-app.js';
@@ -34,8 +35,8 @@ describe('the HTTP contract, route by route', () => {
     expect(await durableDigest(owner)).toEqual(before);
     return out;
   };
-  const command = (client: MeterClient, op: string, params: Record<string, string>, alter: (b: Record<string, any>) => void = () => {}, headers = {}) => {
-    const { body } = client.buildRequest(op, params);
+  const command = async (client: MeterClient, op: string, params: Record<string, string>, alter: (b: Record<string, any>) => void = () => {}, headers = {}) => {
+    const { body } = await client.buildRequest(op, params);
     alter(body);
     return inject({ method: 'POST', url: `/v1/meters/${client.meterId}/${op}`, payload: body, headers: { authorization: `Bearer ${client.sessionToken}`, ...headers } });
   };
@@ -47,8 +48,8 @@ describe('the HTTP contract, route by route', () => {
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
     process.env.VAULTMETER_CLIENT_HOME = sys.env.VAULTMETER_CLIENT_HOME;
     officer = basic(sys.officer.user, sys.officer.password);
-    alice = await MeterClient.register(url, 'alice', PW);
-    bob = await MeterClient.register(url, 'bob', PW);
+    alice = await MeterClient.register(diskProfiles, url, 'alice', PW);
+    bob = await MeterClient.register(diskProfiles, url, 'bob', PW);
     const funded = await asOfficer(officer, { method: 'POST', url: '/v1/admin/fund', payload: { user: 'alice', amountMills: '20000' } });
     expect(funded.statusCode).toBe(200);
     await alice.balance();
@@ -141,8 +142,8 @@ describe('the HTTP contract, route by route', () => {
     });
 
     it('POST /v1/sessions: an unknown user, a coerced register, a wrong MAC', async () => {
-      const login = (alter: (b: Record<string, any>) => void) => {
-        const { body } = alice.buildRequest('login', {});
+      const login = async (alter: (b: Record<string, any>) => void) => {
+        const { body } = await alice.buildRequest('login', {});
         const payload: Record<string, any> = { user: 'alice', ...body };
         alter(payload);
         return inject({ method: 'POST', url: '/v1/sessions', payload });
@@ -158,7 +159,7 @@ describe('the HTTP contract, route by route', () => {
 
   describe('meter commands', () => {
     it('refuses a missing, malformed or unknown session', async () => {
-      const { body } = alice.buildRequest('balance', {});
+      const { body } = await alice.buildRequest('balance', {});
       await unchanged(async () => {
         const url = `/v1/meters/${alice.meterId}/balance`;
         expectProblem(expect, await inject({ method: 'POST', url, payload: body }), 'unauthorized');
@@ -169,7 +170,7 @@ describe('the HTTP contract, route by route', () => {
     });
 
     it("refuses another customer's meter, unknown ops, unknown members, coercion and an oversized body", async () => {
-      const { body } = alice.buildRequest('balance', {});
+      const { body } = await alice.buildRequest('balance', {});
       await unchanged(async () => {
         const cross = await inject({ method: 'POST', url: `/v1/meters/${alice.meterId}/balance`, payload: body, headers: { authorization: `Bearer ${bob.sessionToken}` } });
         expectProblem(expect, cross, 'forbidden');
@@ -181,7 +182,7 @@ describe('the HTTP contract, route by route', () => {
         expectProblem(expect, await command(alice, 'print', printParams('500'), (b) => (b.arMills = Number(b.arMills))), 'invalid_request');
         expectProblem(expect, await command(alice, 'print', printParams('500'), (b) => (b.params.note = 'x'.repeat(MAX_BODY_BYTES))), 'body_too_large');
         expectProblem(expect, await command(alice, 'print', printParams('500'), () => {}, { 'idempotency-key': 'bad key!' }), 'invalid_request');
-        const unknownMeter = await inject({ method: 'POST', url: `/v1/meters/${randomUUID()}/balance`, payload: alice.buildRequest('balance', {}).body, headers: { authorization: `Bearer ${alice.sessionToken}` } });
+        const unknownMeter = await inject({ method: 'POST', url: `/v1/meters/${randomUUID()}/balance`, payload: (await alice.buildRequest('balance', {})).body, headers: { authorization: `Bearer ${alice.sessionToken}` } });
         expectProblem(expect, unknownMeter, 'forbidden');
       });
     });

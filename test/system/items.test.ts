@@ -1,7 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MeterClient } from '../../src/client/index.js';
+import { MeterClient } from '../../src/sdk/index.js';
+import { diskProfiles } from '../../src/cli/index.js';
 import { decodeItem, encodeItem, encodeSignedBytes } from '../../src/indicium/index.js';
 import { officerHeaders, post } from './api-client.js';
 import { startSystem, type TestSystem } from './harness.js';
@@ -23,8 +24,8 @@ describe('items, verification and redemption', () => {
   beforeAll(async () => {
     sys = await startSystem();
     process.env.VAULTMETER_CLIENT_HOME = sys.env.VAULTMETER_CLIENT_HOME;
-    gina = await MeterClient.register(sys.url, 'gina', PW);
-    hal = await MeterClient.register(sys.url, 'hal', PW);
+    gina = await MeterClient.register(diskProfiles, sys.url, 'gina', PW);
+    hal = await MeterClient.register(diskProfiles, sys.url, 'hal', PW);
     for (const u of ['gina', 'hal']) await post(sys.url, '/v1/admin/fund', { user: u, amountMills: '500000' }, officerHeaders(sys.officer));
     await gina.balance();
     await hal.balance();
@@ -114,7 +115,7 @@ describe('items, verification and redemption', () => {
   });
 
   it('fails items of withdrawn and revoked meters, and publishes the revocation list', async () => {
-    const ivan = await MeterClient.register(sys.url, 'ivan', PW);
+    const ivan = await MeterClient.register(diskProfiles, sys.url, 'ivan', PW);
     await post(sys.url, '/v1/admin/fund', { user: 'ivan', amountMills: '10000' }, officerHeaders(sys.officer));
     await ivan.balance();
     const item = await ivan.print(postage(400n));

@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError, MeterClient } from '../../src/client/index.js';
+import { ApiError, MeterClient } from '../../src/sdk/index.js';
+import { diskProfiles } from '../../src/cli/index.js';
 import { officerHeaders, post } from './api-client.js';
 import { auditEvents } from './db-snapshot.js';
 import { startSystem, type TestSystem } from './harness.js';
@@ -30,7 +31,7 @@ describe('a module killed mid-command', () => {
     sys = await startSystem({ VAULTMETER_POOL_SIZE: '0' });
     process.env.VAULTMETER_CLIENT_HOME = sys.env.VAULTMETER_CLIENT_HOME;
     for (let i = 0; i < CUSTOMERS; i++) {
-      const c = await MeterClient.register(sys.url, `crash${i}`, PW);
+      const c = await MeterClient.register(diskProfiles, sys.url, `crash${i}`, PW);
       await post(sys.url, '/v1/admin/fund', { user: `crash${i}`, amountMills: FUNDED.toString() }, officerHeaders(sys.officer));
       await c.balance();
       clients.push(c);
@@ -69,7 +70,7 @@ describe('a module killed mid-command', () => {
     try {
       for (const [i, c] of clients.entries()) {
         // No rollback is visible to the client: its own record of ar is never ahead of the meter.
-        const fresh = await MeterClient.login(`crash${i}`, PW);
+        const fresh = await MeterClient.login(diskProfiles, `crash${i}`, PW);
         for (let k = 0; k < 3; k++) await fresh.balance(); // reaches both modules; they recover if needed
         const b = await fresh.balance();
         const items = await db.query('SELECT count(*)::int AS n, coalesce(sum(amount_mills), 0)::bigint AS total FROM postal.items WHERE meter_id = $1', [c.meterId]);

@@ -2,8 +2,8 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MeterClient } from '../../src/client/index.js';
-import { Profile } from '../../src/client/profile.js';
+import { MeterClient } from '../../src/sdk/index.js';
+import { Profile, diskProfiles } from '../../src/cli/index.js';
 import { readKeystore } from '../../src/module/index.js';
 import { APP_ROLE } from '../../src/store/index.js';
 import { officerHeaders, post } from './api-client.js';
@@ -22,7 +22,7 @@ describe('the database holds no secret in clear', () => {
   beforeAll(async () => {
     sys = await startSystem();
     process.env.VAULTMETER_CLIENT_HOME = sys.env.VAULTMETER_CLIENT_HOME;
-    const c = await MeterClient.register(sys.url, 'dana', PW);
+    const c = await MeterClient.register(diskProfiles, sys.url, 'dana', PW);
     await post(sys.url, '/v1/admin/fund', { user: 'dana', amountMills: '5000' }, officerHeaders(sys.officer));
     await c.balance();
     await c.print({ amountMills: 500n, originZip: '90807', destination: '10001', date: new Date().toISOString().slice(0, 10), rateCategory: 'FCM-LETTER', weightTenthOz: 10 });

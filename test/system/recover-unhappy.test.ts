@@ -4,7 +4,8 @@ import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MeterClient } from '../../src/client/index.js';
+import { MeterClient } from '../../src/sdk/index.js';
+import { diskProfiles } from '../../src/cli/index.js';
 import { officerHeaders, post } from './api-client.js';
 import { CLI, runCli, startSystem, type CliResult } from './harness.js';
 import { shippedTo, until } from './wait.js';
@@ -163,7 +164,7 @@ describe('vaultmeter recover: unhappy paths', () => {
       const clients: MeterClient[] = [];
       for (let i = 0; i < CUSTOMERS; i++) {
         const user = `unhappy${i}`;
-        const client = await MeterClient.register(sys.url, user, PW);
+        const client = await MeterClient.register(diskProfiles, sys.url, user, PW);
         const f = await post(sys.url, '/v1/admin/fund', { user, amountMills: FUND.toString() }, officerHeaders(sys.officer));
         expect(f.status).toBe(200);
         clients.push(client);

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MeterClient, type PrintedItem } from '../../src/client/index.js';
+import { MeterClient, type PrintedItem } from '../../src/sdk/index.js';
+import { diskProfiles } from '../../src/cli/index.js';
 import { decodeHeader } from '../../src/ledger/index.js';
 import { officerHeaders, post } from './api-client.js';
 import { runCli, startSystem, type TestSystem } from './harness.js';
@@ -62,7 +63,7 @@ async function fundedCustomers(sys: TestSystem): Promise<Ledger[]> {
   const ledgers: Ledger[] = [];
   for (let i = 0; i < CUSTOMERS; i++) {
     const user = `drill${i}`;
-    const client = await MeterClient.register(sys.url, user, PW);
+    const client = await MeterClient.register(diskProfiles, sys.url, user, PW);
     await post(sys.url, '/v1/admin/fund', { user, amountMills: FUND.toString() }, officerHeaders(sys.officer));
     await client.balance();
     ledgers.push({ client, user, funded: FUND, items: new Map(), refunded: new Set() });
@@ -81,7 +82,7 @@ async function expectRecovered(rdb: pg.Client, l: Ledger): Promise<void> {
   const head = (await rdb.query('SELECT header FROM postal.txlog WHERE meter_id = $1 ORDER BY version_after DESC LIMIT 1', [l.client.meterId])).rows[0];
   const h = decodeHeader(head.header)!;
   // Sessions are not restored: each customer logs in again, with the same password and keys.
-  l.client = await MeterClient.login(l.user, PW);
+  l.client = await MeterClient.login(diskProfiles, l.user, PW);
   const bal = await l.client.balance();
   expect(h.arAfterMills).toBe(bal.arMills);
   expect(h.drAfterMills).toBe(bal.drMills);

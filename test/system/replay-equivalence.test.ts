@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MeterClient, type PrintedItem } from '../../src/client/index.js';
+import { diskProfiles } from '../../src/cli/index.js';
+import { MeterClient, type PrintedItem } from '../../src/sdk/index.js';
 import { LEDGER_AUDIT_KINDS } from '../../src/store/index.js';
 import { officerHeaders, post } from './api-client.js';
 import { runCli, startSystem, type TestSystem } from './harness.js';
@@ -113,7 +114,7 @@ async function step(sys: TestSystem, rnd: () => number, customers: Customer[], o
     await expect(c.client.authenticate('not the password')).rejects.toMatchObject({ code: 'invalid_credentials' });
     await c.client.authenticate(c.password);
   }
-  else if (pick < 0.83) c.client = await MeterClient.login(c.user, c.password);
+  else if (pick < 0.83) c.client = await MeterClient.login(diskProfiles, c.user, c.password);
   else await c.client.balance();
 }
 
@@ -134,7 +135,7 @@ describe('replay equivalence: live tables = backup + replayed log, row for row',
     const customers: Customer[] = [];
     for (let i = 0; i < CUSTOMERS; i++) {
       const user = `eq${i}`;
-      const client = await MeterClient.register(sys.url, user, PW);
+      const client = await MeterClient.register(diskProfiles, sys.url, user, PW);
       expect((await post(sys.url, '/v1/admin/fund', { user, amountMills: '200000' }, officerHeaders(officer))).status).toBe(200);
       await client.balance();
       customers.push({ user, client, password: PW, items: [], withdrawn: false });
@@ -159,7 +160,7 @@ describe('replay equivalence: live tables = backup + replayed log, row for row',
     process.kill(pids[0]!, 'SIGKILL');
     await burst;
     await until('the module to restart', async () => (await modulePids(home)).length === 2, 30_000, 100);
-    for (const c of customers) c.client = await MeterClient.login(c.user, c.password);
+    for (const c of customers) c.client = await MeterClient.login(diskProfiles, c.user, c.password);
     for (let i = STEPS / 2; i < STEPS; i++) await step(sys, rnd, customers, officer);
     expect((await post(sys.url, '/v1/admin/revoke', { user: customers[0]!.user, reason: 'equivalence test' }, officerHeaders(officer))).status).toBe(200);
     customers[0]!.withdrawn = true;

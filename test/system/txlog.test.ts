@@ -2,7 +2,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError, MeterClient } from '../../src/client/index.js';
+import { ApiError, MeterClient } from '../../src/sdk/index.js';
+import { diskProfiles } from '../../src/cli/index.js';
 import { officerHeaders, post } from './api-client.js';
 import { auditEvents } from './db-snapshot.js';
 import { startSystem, type TestSystem } from './harness.js';
@@ -42,7 +43,7 @@ describe('the transaction log', () => {
     process.env.VAULTMETER_CLIENT_HOME = sys.env.VAULTMETER_CLIENT_HOME;
     db = await sys.ownerDb();
     for (let i = 0; i < 3; i++) {
-      const c = await MeterClient.register(sys.url, `log${i}`, PW);
+      const c = await MeterClient.register(diskProfiles, sys.url, `log${i}`, PW);
       await post(sys.url, '/v1/admin/fund', { user: `log${i}`, amountMills: '50000' }, officerHeaders(sys.officer));
       await c.balance();
       clients.push(c);
@@ -80,7 +81,7 @@ describe('the transaction log', () => {
   });
 
   it('logs operator actions: revoke and officer creation', async () => {
-    const extra = await MeterClient.register(sys.url, 'logrevoked', PW);
+    const extra = await MeterClient.register(diskProfiles, sys.url, 'logrevoked', PW);
     await post(sys.url, '/v1/admin/revoke', { user: 'logrevoked', reason: 'test' }, officerHeaders(sys.officer));
     await post(sys.url, '/v1/admin/officers', { user: 'logofficer', role: 'operator' }, officerHeaders(sys.officer));
     const r = await db.query(`SELECT type, meter_id FROM postal.txlog WHERE type IN ('log:meter_revoked', 'log:officer_created')`);

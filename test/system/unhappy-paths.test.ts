@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError, MeterClient } from '../../src/client/index.js';
-import { macRequest } from '../../src/protocol/index.js';
-import { Profile } from '../../src/client/profile.js';
+import { ApiError, MeterClient } from '../../src/sdk/index.js';
+import { macRequest } from '../../src/module/protocol-crypto.js';
+import { Profile, diskProfiles } from '../../src/cli/index.js';
 import { startSystem, type TestSystem } from './harness.js';
 import { officerHeaders, post, printParams, rawCommand } from './api-client.js';
 
@@ -18,7 +18,7 @@ describe('unhappy paths', () => {
   const fund = (user: string, amountMills: string) => post(url, '/v1/admin/fund', { user, amountMills }, officerHeaders(sys.officer));
   /** The registers as the module reports them, through a fresh login. */
   const registersOf = async (user: string) => {
-    const c = await MeterClient.login(user, PW);
+    const c = await MeterClient.login(diskProfiles, user, PW);
     const b = await c.balance();
     return { ar: b.arMills, dr: b.drMills, ct: b.controlTotalMills };
   };
@@ -36,8 +36,8 @@ describe('unhappy paths', () => {
     sys = await startSystem();
     url = sys.url;
     process.env.VAULTMETER_CLIENT_HOME = sys.env.VAULTMETER_CLIENT_HOME;
-    alice = await MeterClient.register(url, 'alice', PW);
-    bob = await MeterClient.register(url, 'bob', PW);
+    alice = await MeterClient.register(diskProfiles, url, 'alice', PW);
+    bob = await MeterClient.register(diskProfiles, url, 'bob', PW);
     expect((await fund('alice', '20000')).status).toBe(200);
     expect((await fund('bob', '20000')).status).toBe(200);
     await alice.balance();
@@ -46,10 +46,10 @@ describe('unhappy paths', () => {
   afterAll(async () => sys?.stop());
 
   it('refuses a replayed request (the challenge is good once)', async () => {
-    const c = await MeterClient.login('alice', PW);
+    const c = await MeterClient.login(diskProfiles, 'alice', PW);
     const before = await registersOf('alice');
-    const again = await MeterClient.login('alice', PW);
-    const { body } = again.buildRequest('print', printParams('500'));
+    const again = await MeterClient.login(diskProfiles, 'alice', PW);
+    const { body } = await again.buildRequest('print', printParams('500'));
     const headers = { authorization: `Bearer ${again.sessionToken}` };
     const first = await post(url, `/v1/meters/${again.meterId}/print`, body, headers);
     expect(first.status).toBe(200);
@@ -63,9 +63,9 @@ describe('unhappy paths', () => {
   });
 
   it('refuses a request altered after its MAC', async () => {
-    const c = await MeterClient.login('alice', PW);
+    const c = await MeterClient.login(diskProfiles, 'alice', PW);
     const before = await registersOf('alice');
-    const c2 = await MeterClient.login('alice', PW);
+    const c2 = await MeterClient.login(diskProfiles, 'alice', PW);
     const r = await rawCommand(url, c2, 'print', printParams('730'), (b) => (b.params.amountMills = '1'));
     expect(r.status).toBe(401);
     expect(r.json.code).toBe('bad_mac');
@@ -77,7 +77,7 @@ describe('unhappy paths', () => {
 
   it("refuses a stale view of the registers, with the module's MAC'd answer", async () => {
     const before = await registersOf('alice');
-    const c = await MeterClient.login('alice', PW);
+    const c = await MeterClient.login(diskProfiles, 'alice', PW);
     const profile = await Profile.unlockWithPassword('alice', PW);
     const s = profile.state;
     const request = {
@@ -99,7 +99,7 @@ describe('unhappy paths', () => {
 
   it('refuses a print beyond the funds', async () => {
     const before = await registersOf('alice');
-    const c = await MeterClient.login('alice', PW);
+    const c = await MeterClient.login(diskProfiles, 'alice', PW);
     await expectApiError(c.print({ ...printRequest(), amountMills: before.dr + 1n }), 'insufficient_funds');
     expect(await registersOf('alice')).toEqual(before);
   });
@@ -116,7 +116,7 @@ describe('unhappy paths', () => {
       ['', 'invalid_amount'],
     ];
     for (const [amount, code] of cases) {
-      const c = await MeterClient.login('alice', PW);
+      const c = await MeterClient.login(diskProfiles, 'alice', PW);
       const r = await rawCommand(url, c, 'print', printParams(amount));
       expect(r.json.code, amount).toBe(code);
       expect(r.status, amount).toBeGreaterThanOrEqual(400);
@@ -129,7 +129,7 @@ describe('unhappy paths', () => {
   });
 
   it('lets nobody spoil a logged-in client by asking for login challenges', async () => {
-    const c = await MeterClient.login('alice', PW);
+    const c = await MeterClient.login(diskProfiles, 'alice', PW);
     for (let i = 0; i < 3; i++) {
       const r = await post(url, '/v1/sessions/challenge', { user: 'alice', clientNonce: 'ab'.repeat(32) });
       expect(r.status).toBe(200);
@@ -144,9 +144,9 @@ describe('unhappy paths', () => {
   });
 
   it("refuses a request for another customer's meter", async () => {
-    const a = await MeterClient.login('alice', PW);
-    const b = await MeterClient.login('bob', PW);
-    const { body } = b.buildRequest('balance', {});
+    const a = await MeterClient.login(diskProfiles, 'alice', PW);
+    const b = await MeterClient.login(diskProfiles, 'bob', PW);
+    const { body } = await b.buildRequest('balance', {});
     const r = await post(url, `/v1/meters/${b.meterId}/balance`, body, { authorization: `Bearer ${a.sessionToken}` });
     expect(r.status).toBe(403);
     expect(r.json.code).toBe('forbidden');
@@ -175,7 +175,7 @@ describe('unhappy paths', () => {
 
     it('refuses a package with a flipped byte', async () => {
       const before = await registersOf('alice');
-      const c = await MeterClient.login('alice', PW);
+      const c = await MeterClient.login(diskProfiles, 'alice', PW);
       const good = await row(c.meterId);
       const bad = Buffer.from(good.package);
       bad[Math.floor(bad.length / 2)]! ^= 0x01;
@@ -186,7 +186,7 @@ describe('unhappy paths', () => {
     });
 
     it("refuses a package copied from another meter", async () => {
-      const c = await MeterClient.login('alice', PW);
+      const c = await MeterClient.login(diskProfiles, 'alice', PW);
       const good = await row(c.meterId);
       const other = await row(bob.meterId);
       await setRow(c.meterId, other.package, other.package_version);
@@ -196,7 +196,7 @@ describe('unhappy paths', () => {
     });
 
     it('refuses a package rolled back to an older version of itself', async () => {
-      const c = await MeterClient.login('alice', PW);
+      const c = await MeterClient.login(diskProfiles, 'alice', PW);
       const old = await row(c.meterId);
       await c.print(printRequest());
       const current = await row(c.meterId);
@@ -206,17 +206,17 @@ describe('unhappy paths', () => {
       // The whole row rolled back: the client's challenge and registers are ahead of it.
       await setRow(c.meterId, old.package, old.package_version);
       await expectApiError(c.balance(), 'challenge_mismatch');
-      await expectApiError(MeterClient.login('alice', PW), 'registers_rolled_back');
+      await expectApiError(MeterClient.login(diskProfiles, 'alice', PW), 'registers_rolled_back');
       await setRow(c.meterId, current.package, current.package_version);
-      await MeterClient.login('alice', PW);
+      await MeterClient.login(diskProfiles, 'alice', PW);
     });
   });
 
   it('returns the first answer and the same item for a retried Idempotency-Key', async () => {
     const before = await registersOf('alice');
-    const c = await MeterClient.login('alice', PW);
+    const c = await MeterClient.login(diskProfiles, 'alice', PW);
     const headers = { 'idempotency-key': 'retry-test-1' };
-    const { body } = c.buildRequest('print', printParams('100'));
+    const { body } = await c.buildRequest('print', printParams('100'));
     const auth = { authorization: `Bearer ${c.sessionToken}`, ...headers };
     const first = await post(url, `/v1/meters/${c.meterId}/print`, body, auth);
     const second = await post(url, `/v1/meters/${c.meterId}/print`, body, auth);
@@ -231,7 +231,7 @@ describe('unhappy paths', () => {
   });
 
   it('refunds an unused item once', async () => {
-    const c = await MeterClient.login('alice', PW);
+    const c = await MeterClient.login(diskProfiles, 'alice', PW);
     const item = await c.print(printRequest());
     const r = await c.refund(item.itemId);
     expect(r.refundedMills).toBe(730n);
@@ -242,7 +242,7 @@ describe('unhappy paths', () => {
   });
 
   it('refuses a password from the repetition list', async () => {
-    const c = await MeterClient.login('bob', PW);
+    const c = await MeterClient.login(diskProfiles, 'bob', PW);
     await expectApiError(c.changePassword(PW, PW), 'password_reused');
     await expectApiError(c.changePassword('wrong password', 'another good one'), 'invalid_credentials');
     await expectApiError(c.changePassword(PW, 'short'), 'invalid_password');
@@ -250,19 +250,19 @@ describe('unhappy paths', () => {
 
   it('counts failed logins in the package, ends the session, and locks the meter after 5', async () => {
     // The attacker holds an unlocked client (the MAC key) but not the password: only the module can say no.
-    const carol = await MeterClient.register(url, 'carol', PW);
+    const carol = await MeterClient.register(diskProfiles, url, 'carol', PW);
     const token = carol.sessionToken;
     for (let i = 1; i <= 5; i++) {
       const e = await expectApiError(carol.authenticate(`wrong password ${i}`), 'invalid_credentials');
       expect(e.body.remainingAttempts).toBe(5 - i);
     }
-    const ended = await post(url, `/v1/meters/${carol.meterId}/balance`, carol.buildRequest('balance', {}).body, { authorization: `Bearer ${token}` });
+    const ended = await post(url, `/v1/meters/${carol.meterId}/balance`, (await carol.buildRequest('balance', {})).body, { authorization: `Bearer ${token}` });
     expect(ended.json.code).toBe('unauthorized');
-    await expectApiError(MeterClient.login('carol', PW), 'meter_locked');
+    await expectApiError(MeterClient.login(diskProfiles, 'carol', PW), 'meter_locked');
   });
 
   it('refuses prints from a withdrawn meter', async () => {
-    const c = await MeterClient.login('bob', PW);
+    const c = await MeterClient.login(diskProfiles, 'bob', PW);
     await c.withdraw();
     await expectApiError(c.print(printRequest()), 'meter_withdrawn');
   });

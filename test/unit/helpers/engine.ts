@@ -6,15 +6,9 @@ import { newDomainKeys, type Keystore } from '../../../src/module/keystore.js';
 import { SoftwareModuleCrypto } from '../../../src/module/software-crypto.js';
 import type { ModuleCrypto } from '../../../src/crypto/module-crypto.js';
 import type { CommandArgs, CommandResult, ProvisionResult, SealedRef } from '../../../src/module/messages.js';
-import {
-  certificateChainsTo,
-  macRequest,
-  sealPassword,
-  sealRegistration,
-  verifyProof,
-  verifyResponseMac,
-  type CommandResponse,
-} from '../../../src/protocol/index.js';
+import { type CommandResponse } from '../../../src/protocol/index.js';
+import { macRequest, sealPassword, sealRegistration, verifyProof, verifyResponseMac } from '../../../src/module/protocol-crypto.js';
+import { certificateChainsTo } from '../../../src/crypto/index.js';
 
 export const DAY_MS = 86_400_000;
 /** 2026-03-14T15:00:00Z: the injected clock starts here. */

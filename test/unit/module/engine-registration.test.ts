@@ -1,7 +1,8 @@
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { REGISTRATION_TTL_MS } from '../../../src/constants.js';
-import { certificateChainsTo, ephemeralKey, sealRegistration, verifyResponseMac } from '../../../src/protocol/index.js';
+import { ephemeralKey, sealRegistration, verifyResponseMac } from '../../../src/module/protocol-crypto.js';
+import { certificateChainsTo } from '../../../src/crypto/index.js';
 import { makeEngine, registeredMeter, rejectsWith, T0, toResponse } from '../helpers/engine.js';
 
 describe('MeterEngine provisioning and registration', () => {

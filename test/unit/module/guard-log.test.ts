@@ -13,7 +13,7 @@ import type {
   RegisterBeginResult,
   SignedHeadWire,
 } from '../../../src/module/messages.js';
-import { sealRegistration } from '../../../src/protocol/index.js';
+import { sealRegistration } from '../../../src/module/protocol-crypto.js';
 import { GENESIS_HASH, type LogHeader } from '../../../src/ledger/record.js';
 import { PASSWORD, registeredMeter, rejectsWith, T0, TestClient } from '../helpers/engine.js';
 import { GuardHarness, printParams } from '../helpers/guard.js';

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SoftwareCheckpointKeys } from '../../../src/module/software-crypto.js';
 import { decodeCheckpointRecord, genesis, toWire, wireIsAuthentic, type Checkpoint } from '../../../src/module/checkpoint.js';
 import type { AuditResult, CheckpointWire, CommandResult, FundResult, ModuleStatus, ProvisionResult, RegisterBeginResult } from '../../../src/module/messages.js';
-import { sealRegistration } from '../../../src/protocol/index.js';
+import { sealRegistration } from '../../../src/module/protocol-crypto.js';
 import { PASSWORD, registeredMeter, rejectsWith, T0, TestClient } from '../helpers/engine.js';
 import { GuardHarness, printParams } from '../helpers/guard.js';
 

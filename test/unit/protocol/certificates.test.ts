@@ -1,7 +1,9 @@
 import { generateKeyPairSync, sign, X509Certificate } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createAuthority, issueCertificate, newCertSerialHex, type Authority } from '../../../src/module/certificates.js';
-import { certificateChainsTo, ephemeralKey, parseCertificate, proofBytes, verifyProof, type ProofFields } from '../../../src/protocol/index.js';
+import { proofBytes, type ProofFields } from '../../../src/protocol/index.js';
+import { ephemeralKey, verifyProof } from '../../../src/module/protocol-crypto.js';
+import { certificateChainsTo, parseCertificate } from '../../../src/crypto/index.js';
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2026, 0, 15, 12, 0, 0);

@@ -1,16 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  macRequest,
-  macResponse,
-  requestBytes,
-  responseBytes,
-  verifyRequestMac,
-  verifyResponseMac,
-  type CommandRequest,
-  type CommandResponse,
-} from '../../../src/protocol/index.js';
+import { requestBytes, responseBytes, type CommandRequest, type CommandResponse } from '../../../src/protocol/index.js';
+import { macRequest, macResponse, verifyRequestMac, verifyResponseMac } from '../../../src/module/protocol-crypto.js';
 
 const key = Buffer.alloc(32, 0x11);
 

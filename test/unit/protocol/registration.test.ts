@@ -1,14 +1,7 @@
 import { createECDH, generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import {
-  ephemeralKey,
-  openPassword,
-  openRegistration,
-  proofBytes,
-  sealPassword,
-  sealRegistration,
-  type ProofFields,
-} from '../../../src/protocol/index.js';
+import { proofBytes, type ProofFields } from '../../../src/protocol/index.js';
+import { ephemeralKey, openPassword, openRegistration, sealPassword, sealRegistration } from '../../../src/module/protocol-crypto.js';
 
 const METER = '0f8b6c52-3f5e-4b8a-9d3e-6a1c2b3d4e5f';
 const OTHER_METER = '1f8b6c52-3f5e-4b8a-9d3e-6a1c2b3d4e5f';

@@ -1,5 +1,4 @@
-import { ApiError } from '../http.js';
-import { ProfileError } from '../profile.js';
+import { ApiError, ProfileError } from '../sdk/index.js';
 
 /** Print one JSON object (with --json) or readable lines. bigint is always written as a string. */
 export function emit(json: boolean, value: Record<string, unknown>, human: () => string): void {

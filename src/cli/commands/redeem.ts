@@ -1,8 +1,8 @@
 import { Command } from 'commander';
-import { callApi } from '../http.js';
+import { callApi } from '../../sdk/index.js';
 import { readItemFile } from '../scan.js';
-import { DEFAULT_SERVER, emit } from './output.js';
-import { action } from './run.js';
+import { DEFAULT_SERVER, emit } from '../output.js';
+import { action } from '../run.js';
 
 export function redeemCommand(program: Command): void {
   program

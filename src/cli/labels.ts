@@ -1,5 +1,5 @@
 import { decodeItem, itemIdOf, LabelError, renderLabel, type ItemData, type LabelFormat, type LabelInput, type Stock, type Symbology } from '../indicium/index.js';
-import { ProfileError } from './profile.js';
+import { ProfileError } from '../sdk/index.js';
 
 export interface PrinterChoice {
   readonly stock: Stock;

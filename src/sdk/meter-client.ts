@@ -1,20 +1,27 @@
-import { createHash, randomBytes, randomUUID, X509Certificate } from 'node:crypto';
 import type { ItemKind } from '../indicium/index.js';
-import type { ResponseWire } from '../module/messages.js';
-import {
-  certificateChainsTo,
-  macRequest,
-  parseCertificate,
-  sealPassword,
-  sealRegistration,
-  verifyProof,
-  verifyResponseMac,
-  type CommandRequest,
-} from '../protocol/index.js';
+import type { ResponseWire } from '../module/index.js';
+import type { CommandRequest } from '../protocol/index.js';
+import { macRequest, sealPassword, sealRegistration, verifyProof, verifyResponseMac } from './client-protocol.js';
+import type { ClientCrypto } from './crypto.js';
 import { ApiError, callApi } from './http.js';
-import { endSession, Profile, ProfileError, profileExists } from './profile.js';
+import { ProfileError, type ClientProfile, type ProfileStore } from './profile-store.js';
+import { webClientCrypto } from './web-crypto.js';
 
-const random = (n: number) => randomBytes(n);
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+/** An RFC 4122 version 4 UUID from the client's randomness (an idempotency key). */
+async function uuid(crypto: ClientCrypto): Promise<string> {
+  const b = await crypto.randomBytes(16);
+  b[6] = (b[6]! & 0x0f) | 0x40;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const h = hex(b);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+export interface ClientOptions {
+  /** Default: WebCrypto (globalThis.crypto). */
+  readonly crypto?: ClientCrypto;
+}
 
 export interface Balance {
   readonly arMills: bigint;
@@ -39,7 +46,13 @@ export interface PrintedItem extends Balance {
 }
 
 /** Parse and authenticate a module answer with the client MAC key, then check the register invariant. */
-function checkResponse(macKey: Buffer, wire: ResponseWire, mac: string, expect: { op: string; meterId: string; requestMac: Buffer }): Balance {
+async function checkResponse(
+  crypto: ClientCrypto,
+  macKey: Buffer,
+  wire: ResponseWire,
+  mac: string,
+  expect: { op: string; meterId: string; requestMac: Buffer },
+): Promise<Balance> {
   const response = {
     ...wire,
     requestMac: Buffer.from(wire.requestMac, 'hex'),
@@ -49,7 +62,7 @@ function checkResponse(macKey: Buffer, wire: ResponseWire, mac: string, expect: 
     controlTotalMills: BigInt(wire.controlTotalMills),
   };
   if (
-    !verifyResponseMac(macKey, response, Buffer.from(mac, 'hex')) ||
+    !(await verifyResponseMac(crypto, macKey, response, Buffer.from(mac, 'hex'))) ||
     wire.op !== expect.op ||
     wire.meterId !== expect.meterId ||
     !response.requestMac.equals(expect.requestMac)
@@ -62,13 +75,37 @@ function checkResponse(macKey: Buffer, wire: ResponseWire, mac: string, expect: 
   return response;
 }
 
-/** The client side of the meter protocol, over HTTP. */
+/** The module's registration offer, checked: both certificates chain to the pinned CA and the proof verifies. */
+async function checkOffer(crypto: ClientCrypto, caPem: string, begun: Record<string, string>, clientNonce: Buffer): Promise<Buffer> {
+  const now = new Date();
+  const moduleCertPem = begun.moduleCertificatePem!;
+  if (!(await crypto.certificateChainsTo(moduleCertPem, caPem, now))) throw new ApiError('untrusted_module', 'the module certificate is not issued by the pinned CA', 0);
+  if (!(await crypto.certificateChainsTo(begun.meterCertificatePem!, caPem, now))) throw new ApiError('untrusted_meter', 'the meter certificate is not issued by the pinned CA', 0);
+  const ephemeralPublicKey = Buffer.from(begun.ephemeralPublicKey!, 'hex');
+  const proofOk = await verifyProof(
+    crypto,
+    moduleCertPem,
+    { meterId: begun.meterId!, clientNonce, ephemeralPublicKey, moduleSerial: begun.moduleSerial!, meterCertSerialHex: begun.meterCertSerialHex! },
+    Buffer.from(begun.proofSignature!, 'hex'),
+  );
+  if (!proofOk) throw new ApiError('untrusted_module', 'the module proof signature does not verify', 0);
+  return ephemeralPublicKey;
+}
+
+type SessionAnswer = { response: ResponseWire; responseMac: string; session: { token: string; expiresAt: string } };
+
+/**
+ * The client side of the meter protocol, over HTTP. The profile (MAC key, registers, challenge)
+ * lives in a ProfileStore the caller provides; the crypto is WebCrypto unless the caller gives another.
+ */
 export class MeterClient {
   private serverOverride: string | null = null;
 
   private constructor(
-    private readonly profile: Profile,
+    private readonly profile: ClientProfile,
     private token: string,
+    private readonly store: ProfileStore,
+    private readonly crypto: ClientCrypto,
   ) {}
 
   get meterId(): string {
@@ -90,49 +127,43 @@ export class MeterClient {
   }
 
   /** Registration: check the module's proof against the pinned CA, then seal a new MAC key and the password to it. */
-  static async register(server: string, user: string, password: string, opts: { caCertPem?: string } = {}): Promise<MeterClient> {
-    if (profileExists(user)) throw new ProfileError('profile_exists', `a local profile for ${user} already exists`);
+  static async register(
+    store: ProfileStore,
+    server: string,
+    user: string,
+    password: string,
+    opts: ClientOptions & { caCertPem?: string } = {},
+  ): Promise<MeterClient> {
+    const crypto = opts.crypto ?? webClientCrypto();
+    if (await store.exists(user)) throw new ProfileError('profile_exists', `a local profile for ${user} already exists`);
     const caPem = opts.caCertPem ?? String((await callApi(server, 'GET', '/v1/ca')).certificatePem);
-    const ca = parseCertificate(caPem);
-    if (!ca) throw new ApiError('bad_ca', 'the CA certificate does not parse', 0);
-    const clientNonce = random(32);
+    if (!(await crypto.isCertificate(caPem))) throw new ApiError('bad_ca', 'the CA certificate does not parse', 0);
+    const clientNonce = Buffer.from(await crypto.randomBytes(32));
     const begun = await callApi<Record<string, string>>(server, 'POST', '/v1/registrations', { user, clientNonce: clientNonce.toString('hex') });
-    const moduleCert = parseCertificate(begun.moduleCertificatePem!);
-    const meterCert = parseCertificate(begun.meterCertificatePem!);
-    const now = new Date();
-    if (!moduleCert || !certificateChainsTo(moduleCert, ca, now)) throw new ApiError('untrusted_module', 'the module certificate is not issued by the pinned CA', 0);
-    if (!meterCert || !certificateChainsTo(meterCert, ca, now)) throw new ApiError('untrusted_meter', 'the meter certificate is not issued by the pinned CA', 0);
+    const ephemeralPublicKey = await checkOffer(crypto, caPem, begun, clientNonce);
     const meterId = begun.meterId!;
-    const ephemeralPublicKey = Buffer.from(begun.ephemeralPublicKey!, 'hex');
-    const proofOk = verifyProof(
-      moduleCert,
-      { meterId, clientNonce, ephemeralPublicKey, moduleSerial: begun.moduleSerial!, meterCertSerialHex: begun.meterCertSerialHex! },
-      Buffer.from(begun.proofSignature!, 'hex'),
-    );
-    if (!proofOk) throw new ApiError('untrusted_module', 'the module proof signature does not verify', 0);
-    const macKey = random(32);
-    const envelope = sealRegistration(meterId, clientNonce, ephemeralPublicKey, { macKey, password }, random);
-    const sealedSecrets = envelope.sealed.toString('base64');
-    const done = await callApi<{ response: ResponseWire; responseMac: string; session: { token: string; expiresAt: string } }>(
-      server,
-      'POST',
-      '/v1/registrations/complete',
-      { user, meterId, clientPublicKey: envelope.clientPublicKey.toString('hex'), sealedSecrets },
-    );
-    const requestMac = createHash('sha256').update(envelope.sealed).digest();
-    const regs = checkResponse(macKey, done.response, done.responseMac, { op: 'register', meterId, requestMac });
-    const profile = await Profile.create(
+    const macKey = Buffer.from(await crypto.randomBytes(32));
+    const envelope = await sealRegistration(crypto, meterId, clientNonce, ephemeralPublicKey, { macKey, password });
+    const done = await callApi<SessionAnswer>(server, 'POST', '/v1/registrations/complete', {
+      user,
+      meterId,
+      clientPublicKey: envelope.clientPublicKey.toString('hex'),
+      sealedSecrets: envelope.sealed.toString('base64'),
+    });
+    const requestMac = Buffer.from(await crypto.sha256(envelope.sealed));
+    const regs = await checkResponse(crypto, macKey, done.response, done.responseMac, { op: 'register', meterId, requestMac });
+    const profile = await store.create(
       { user, server, meterId, caCertPem: caPem, meterCertificatePem: begun.meterCertificatePem! },
       { macKey: macKey.toString('base64'), arMills: regs.arMills.toString(), drMills: regs.drMills.toString(), challenge: done.response.nextChallenge },
       password,
     );
     await profile.saveSession(done.session.token, done.session.expiresAt);
-    return new MeterClient(profile, done.session.token);
+    return new MeterClient(profile, done.session.token, store, crypto);
   }
 
   /** Login: open the local profile with the password, then let the module check the same password. */
-  static async login(user: string, password: string, opts: { acceptRegisters?: boolean } = {}): Promise<MeterClient> {
-    const client = new MeterClient(await Profile.unlockWithPassword(user, password), '');
+  static async login(store: ProfileStore, user: string, password: string, opts: ClientOptions & { acceptRegisters?: boolean } = {}): Promise<MeterClient> {
+    const client = new MeterClient(await store.unlockWithPassword(user, password), '', store, opts.crypto ?? webClientCrypto());
     await client.authenticate(password, opts);
     return client;
   }
@@ -145,12 +176,12 @@ export class MeterClient {
     const profile = this.profile;
     const { user, meterId } = profile.pub;
     const macKey = Buffer.from(profile.state.macKey, 'base64');
-    const clientNonce = random(32);
+    const clientNonce = Buffer.from(await this.crypto.randomBytes(32));
     const ch = await callApi<{ response: ResponseWire; responseMac: string }>(this.server, 'POST', '/v1/sessions/challenge', {
       user,
       clientNonce: clientNonce.toString('hex'),
     });
-    const regs = checkResponse(macKey, ch.response, ch.responseMac, { op: 'challenge', meterId, requestMac: clientNonce });
+    const regs = await checkResponse(this.crypto, macKey, ch.response, ch.responseMac, { op: 'challenge', meterId, requestMac: clientNonce });
     // The registers only move forward: a lower ar than we recorded means the server's state was rolled back.
     if (regs.arMills < BigInt(profile.state.arMills) && !opts.acceptRegisters) {
       throw new ApiError('registers_rolled_back', `the meter reports ar=${regs.arMills}, below the ${profile.state.arMills} this client recorded`, 0);
@@ -158,20 +189,20 @@ export class MeterClient {
     profile.state = { ...profile.state, arMills: regs.arMills.toString(), drMills: regs.drMills.toString(), challenge: ch.response.nextChallenge };
     await profile.save();
     this.token = '';
-    const out = await this.command('login', { sealedPassword: this.sealed(password) }, '/v1/sessions', { user });
+    const out = await this.command('login', { sealedPassword: await this.sealed(password) }, '/v1/sessions', { user });
     const session = out.body.session as { token: string; expiresAt: string };
     this.token = session.token;
     await profile.saveSession(session.token, session.expiresAt);
   }
 
   /** Resume with the saved session; null when there is none (log in again). */
-  static async resume(user: string): Promise<MeterClient | null> {
-    const opened = await Profile.unlockWithSession(user);
-    return opened ? new MeterClient(opened.profile, opened.session.token) : null;
+  static async resume(store: ProfileStore, user: string, opts: ClientOptions = {}): Promise<MeterClient | null> {
+    const opened = await store.unlockWithSession(user);
+    return opened ? new MeterClient(opened.profile, opened.session.token, store, opts.crypto ?? webClientCrypto()) : null;
   }
 
-  static async logout(user: string): Promise<void> {
-    await endSession(user);
+  static async logout(store: ProfileStore, user: string): Promise<void> {
+    await store.endSession(user);
   }
 
   async balance(): Promise<Balance> {
@@ -196,7 +227,7 @@ export class MeterClient {
     const out = await this.command('print', { ...elements, kind, amountMills: amountMills.toString() });
     const item = out.body.item as { itemId: string; itemSerial: string; amountMills: string; itemBase64: string };
     const itemBytes = Buffer.from(item.itemBase64, 'base64');
-    const sha = createHash('sha256').update(itemBytes).digest('hex');
+    const sha = hex(await this.crypto.sha256(itemBytes));
     if (sha !== out.result.itemSha256 || item.itemId !== out.result.itemId) {
       throw new ApiError('bad_response_mac', 'the item bytes are not the ones the module signed for', 0);
     }
@@ -214,11 +245,11 @@ export class MeterClient {
 
   async changePassword(oldPassword: string, newPassword: string): Promise<void> {
     await this.profile.reload(); // the sealed passwords bind the current challenge
-    await this.command('password', { sealedOldPassword: this.sealed(oldPassword), sealedNewPassword: this.sealed(newPassword) });
+    await this.command('password', { sealedOldPassword: await this.sealed(oldPassword), sealedNewPassword: await this.sealed(newPassword) });
   }
 
   /** The signed request this client would send next (for tests and tools that drive the API directly). */
-  buildRequest(op: string, params: Record<string, string>): { body: Record<string, unknown>; requestMac: Buffer } {
+  async buildRequest(op: string, params: Record<string, string>): Promise<{ body: Record<string, unknown>; requestMac: Buffer }> {
     const s = this.profile.state;
     const request: CommandRequest = {
       op,
@@ -228,7 +259,7 @@ export class MeterClient {
       drMills: BigInt(s.drMills),
       params,
     };
-    const requestMac = macRequest(Buffer.from(s.macKey, 'base64'), request);
+    const requestMac = await macRequest(this.crypto, Buffer.from(s.macKey, 'base64'), request);
     return {
       body: { challenge: s.challenge, arMills: s.arMills, drMills: s.drMills, params, mac: requestMac.toString('hex') },
       requestMac,
@@ -239,16 +270,18 @@ export class MeterClient {
     return this.token;
   }
 
-  private sealed(password: string): string {
-    return sealPassword(Buffer.from(this.profile.state.macKey, 'base64'), Buffer.from(this.profile.state.challenge, 'hex'), this.meterId, password, random).toString('base64');
+  private async sealed(password: string): Promise<string> {
+    const s = this.profile.state;
+    return (await sealPassword(this.crypto, Buffer.from(s.macKey, 'base64'), Buffer.from(s.challenge, 'hex'), this.meterId, password)).toString('base64');
   }
 
   private async command(op: string, params: Record<string, string>, path = `/v1/meters/${this.meterId}/${op}`, extraBody: Record<string, unknown> = {}) {
     if (op !== 'login') await this.profile.reload();
-    const { body, requestMac } = this.buildRequest(op, params);
+    const { body, requestMac } = await this.buildRequest(op, params);
     const macKey = Buffer.from(this.profile.state.macKey, 'base64');
-    const headers: Record<string, string> = { 'idempotency-key': randomUUID() };
+    const headers: Record<string, string> = { 'idempotency-key': await uuid(this.crypto) };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
+    const expect = { op, meterId: this.meterId, requestMac };
     let answer: { response: ResponseWire; responseMac: string } & Record<string, unknown>;
     try {
       answer = await callApi(this.server, 'POST', path, { ...extraBody, ...body }, { headers });
@@ -256,13 +289,13 @@ export class MeterClient {
       if (e instanceof ApiError && e.body.response && e.body.responseMac) {
         // An authenticated refusal: the challenge is spent, take the next one (but never adopt registers we dispute).
         const wire = e.body.response as ResponseWire;
-        const regs = checkResponse(macKey, wire, String(e.body.responseMac), { op, meterId: this.meterId, requestMac });
+        const regs = await checkResponse(this.crypto, macKey, wire, String(e.body.responseMac), expect);
         await this.adopt(wire, e.code === 'stale_registers' ? null : regs);
-        if (e.code === 'invalid_credentials' && op === 'login') await endSession(this.profile.pub.user);
+        if (e.code === 'invalid_credentials' && op === 'login') await this.store.endSession(this.profile.pub.user);
       }
       throw e;
     }
-    const registers = checkResponse(macKey, answer.response, answer.responseMac, { op, meterId: this.meterId, requestMac });
+    const registers = await checkResponse(this.crypto, macKey, answer.response, answer.responseMac, expect);
     await this.adopt(answer.response, registers);
     return { registers, result: answer.response.result, body: answer };
   }
@@ -276,8 +309,4 @@ export class MeterClient {
     };
     await this.profile.save();
   }
-}
-
-export function meterCertificate(pem: string): X509Certificate | null {
-  return parseCertificate(pem);
 }

@@ -5,28 +5,13 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { PROFILE_SCRYPT } from '../constants.js';
 import type { AnyErrorCode } from '../errors.js';
-import { open, seal } from '../crypto/aead.js';
-import { scryptKey } from '../crypto/kdf.js';
-import { writeFileAtomic } from '../platform/files.js';
+import { open, scryptKey, seal } from '../crypto/index.js';
+import { writeFileAtomic } from '../platform/index.js';
+import { ProfileError, type ClientProfile, type ProfilePublic, type ProfileState, type ProfileStore } from '../sdk/index.js';
 
 // A client profile holds the client MAC key and the client's record of the registers, sealed under a
 // data key; the data key is wrapped under scrypt(password). A session file (mode 0600) keeps the data
 // key and the server session token until the session expires, so commands need no password meanwhile.
-
-export interface ProfileState {
-  macKey: string;
-  arMills: string;
-  drMills: string;
-  challenge: string;
-}
-
-export interface ProfilePublic {
-  readonly user: string;
-  readonly server: string;
-  readonly meterId: string;
-  readonly caCertPem: string;
-  readonly meterCertificatePem: string;
-}
 
 /** A printer profile that a test print proved: its stock, output format and symbology. */
 export interface PrinterProfile {
@@ -58,17 +43,8 @@ export function clientHome(): string {
 const profilePath = (user: string) => join(clientHome(), 'profiles', `${encodeURIComponent(user)}.json`);
 const sessionPath = (user: string) => join(clientHome(), 'sessions', `${encodeURIComponent(user)}.json`);
 
-export class ProfileError extends Error {
-  constructor(
-    readonly code: AnyErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /** An opened profile: public part plus the decrypted state, and the data key to save it again. */
-export class Profile {
+export class Profile implements ClientProfile {
   constructor(
     readonly pub: ProfilePublic,
     public state: ProfileState,
@@ -165,3 +141,12 @@ async function readSession(user: string): Promise<SessionFile | null> {
 export async function endSession(user: string): Promise<void> {
   await rm(sessionPath(user), { force: true });
 }
+
+/** The CLI's ProfileStore: encrypted profiles and session files under clientHome(). */
+export const diskProfiles: ProfileStore = {
+  exists: async (user) => profileExists(user),
+  create: (pub, state, password) => Profile.create(pub, state, password),
+  unlockWithPassword: (user, password) => Profile.unlockWithPassword(user, password),
+  unlockWithSession: (user) => Profile.unlockWithSession(user),
+  endSession,
+};

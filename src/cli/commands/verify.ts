@@ -2,10 +2,10 @@ import { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { decodeItem, itemJson, verifyItem } from '../../indicium/index.js';
 import { formatMills } from '../../money.js';
-import { callApi } from '../http.js';
+import { callApi } from '../../sdk/index.js';
 import { readItemFile } from '../scan.js';
-import { DEFAULT_SERVER, emit } from './output.js';
-import { action } from './run.js';
+import { DEFAULT_SERVER, emit } from '../output.js';
+import { action } from '../run.js';
 
 interface VerifyOpts {
   server: string;

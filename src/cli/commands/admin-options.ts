@@ -1,0 +1,36 @@
+import { randomUUID } from 'node:crypto';
+import { Command } from 'commander';
+import { callApi, ProfileError } from '../../sdk/index.js';
+import { DEFAULT_SERVER } from '../output.js';
+
+export interface AdminOpts {
+  officer?: string;
+  officerPassword?: string;
+  server?: string;
+  json?: boolean;
+}
+
+export function officerAuth(o: AdminOpts): string {
+  const user = o.officer ?? process.env.VAULTMETER_OFFICER;
+  const password = o.officerPassword ?? process.env.VAULTMETER_OFFICER_PASSWORD;
+  if (!user || !password) throw new ProfileError('unauthorized', 'give --officer and --officer-password, or set VAULTMETER_OFFICER and VAULTMETER_OFFICER_PASSWORD');
+  return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+}
+
+export function withAdmin(cmd: Command): Command {
+  return cmd
+    .option('--officer <user>', 'officer user name (else VAULTMETER_OFFICER)')
+    .option('--officer-password <password>', 'officer password (else VAULTMETER_OFFICER_PASSWORD)')
+    .option('--server <url>', 'server URL', DEFAULT_SERVER)
+    .option('--json', 'print one JSON object');
+}
+
+export function post<T = Record<string, unknown>>(o: AdminOpts, path: string, body: unknown): Promise<T> {
+  return callApi<T>(o.server ?? DEFAULT_SERVER, 'POST', path, body, { headers: { authorization: officerAuth(o), 'idempotency-key': randomUUID() } });
+}
+
+export function get<T = Record<string, unknown>>(o: AdminOpts, path: string): Promise<T> {
+  return callApi<T>(o.server ?? DEFAULT_SERVER, 'GET', path, undefined, { headers: { authorization: officerAuth(o) } });
+}
+
+export const pretty = (v: unknown) => JSON.stringify(v, null, 2);

@@ -1,0 +1,16 @@
+import type { Command } from 'commander';
+import { emit } from '../output.js';
+import { action } from '../run.js';
+import { type AdminOpts, withAdmin, post } from './admin-options.js';
+
+export function adminRevoke(admin: Command): void {
+  withAdmin(admin.command('revoke').description("revoke a customer's meter: its items stop verifying and it runs no more commands"))
+    .requiredOption('--user <user>', 'the customer')
+    .requiredOption('--reason <text>', 'why (published in the revocation list)')
+    .action(
+      action(async (o: AdminOpts & { user: string; reason: string }) => {
+        const r = await post(o, '/v1/admin/revoke', { user: o.user, reason: o.reason });
+        emit(o.json === true, r, () => `Revoked meter ${String(r.meterId)}`);
+      }),
+    );
+}

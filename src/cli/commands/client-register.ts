@@ -1,0 +1,27 @@
+import { diskProfiles } from '../profile.js';
+import type { Command } from 'commander';
+import { readFile } from 'node:fs/promises';
+import { MeterClient, ProfileError } from '../../sdk/index.js';
+import { DEFAULT_SERVER, emit } from '../output.js';
+import { action } from '../run.js';
+import { type Common } from './client-options.js';
+
+export function clientRegister(client: Command): void {
+  client
+    .command('register')
+    .description('register as a customer: a module proves itself, and your MAC key and password are sealed to it')
+    .requiredOption('--user <user>', 'user name to register')
+    .option('--password <password>', 'password, 8 to 256 characters (else VAULTMETER_PASSWORD)')
+    .option('--server <url>', 'server URL', DEFAULT_SERVER)
+    .option('--ca <file>', 'pin this CA certificate instead of trusting the one the server serves on first use')
+    .option('--json', 'print one JSON object')
+    .action(
+      action(async (o: Common & { ca?: string }) => {
+        const password = o.password ?? process.env.VAULTMETER_PASSWORD;
+        if (!password) throw new ProfileError('invalid_password', 'give --password or set VAULTMETER_PASSWORD');
+        const caCertPem = o.ca ? await readFile(o.ca, 'utf8') : undefined;
+        const c = await MeterClient.register(diskProfiles, o.server ?? DEFAULT_SERVER, o.user, password, { caCertPem });
+        emit(o.json === true, { user: o.user, meterId: c.meterId, server: c.server }, () => `Registered ${o.user} with meter ${c.meterId}`);
+      }),
+    );
+}

@@ -1,0 +1,7 @@
+// The operator and customer command line (Node only): one file per command under commands/.
+export { buildProgram } from './program.js';
+export { Profile, diskProfiles, clientHome, profileExists, endSession, type PrinterProfile, type SessionFile } from './profile.js';
+export { labelFor, testLabel, type PrinterChoice } from './labels.js';
+export { readItemFile, barcodesIn } from './scan.js';
+export { emit, reportError, DEFAULT_SERVER } from './output.js';
+export { progressLine } from './progress.js';

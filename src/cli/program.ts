@@ -1,0 +1,78 @@
+import { Command } from 'commander';
+import { adminApprovals } from './commands/admin-approvals.js';
+import { adminApprove } from './commands/admin-approve.js';
+import { adminAudit } from './commands/admin-audit.js';
+import { adminEvents } from './commands/admin-events.js';
+import { adminFund } from './commands/admin-fund.js';
+import { adminHaltClear } from './commands/admin-halt-clear.js';
+import { adminLog } from './commands/admin-log.js';
+import { adminModulesReinstate } from './commands/admin-modules-reinstate.js';
+import { adminModules } from './commands/admin-modules.js';
+import { adminOfficersAdd } from './commands/admin-officers-add.js';
+import { adminRevoke } from './commands/admin-revoke.js';
+import { auditCommand } from './commands/audit-verify.js';
+import { backupCreate } from './commands/backup-create.js';
+import { backupList } from './commands/backup-list.js';
+import { clientBalance } from './commands/client-balance.js';
+import { clientIssue } from './commands/client-issue.js';
+import { clientLogin } from './commands/client-login.js';
+import { clientLogout } from './commands/client-logout.js';
+import { clientPassword } from './commands/client-password.js';
+import { clientPrint } from './commands/client-print.js';
+import { clientPrinterList } from './commands/client-printer-list.js';
+import { clientPrinterTest } from './commands/client-printer-test.js';
+import { clientRefund } from './commands/client-refund.js';
+import { clientRegister } from './commands/client-register.js';
+import { clientWithdraw } from './commands/client-withdraw.js';
+import { initCommand } from './commands/init.js';
+import { moduleCommand } from './commands/module.js';
+import { recoverCommand } from './commands/recover.js';
+import { redeemCommand } from './commands/redeem.js';
+import { serveCommand } from './commands/serve.js';
+import { shipCommand } from './commands/ship.js';
+import { startCommand } from './commands/start.js';
+import { verifyCommand } from './commands/verify.js';
+
+// The composition root: each command lives in its own file under commands/; the groups and their
+// order (which is the order --help lists them in) are decided here.
+
+function clientGroup(program: Command): void {
+  const client = program.command('client').description('customer commands: register, log in, check the balance, print items');
+  for (const add of [clientRegister, clientLogin, clientBalance, clientPrint, clientIssue, clientRefund, clientWithdraw, clientPassword]) add(client);
+  const printer = client.command('printer').description("printer profiles (the patent's printer configuration service)");
+  clientPrinterTest(printer);
+  clientPrinterList(printer);
+  clientLogout(client);
+}
+
+function adminGroup(program: Command): void {
+  const admin = program.command('admin').description('operator commands (officer credentials required)');
+  adminFund(admin);
+  adminAudit(admin);
+  adminRevoke(admin);
+  adminModulesReinstate(adminModules(admin));
+  adminLog(admin);
+  adminHaltClear(admin.command('halt').description('the system halt'));
+  adminApprove(admin);
+  adminApprovals(admin);
+  adminEvents(admin);
+  adminOfficersAdd(admin.command('officers').description('officer accounts'));
+}
+
+export function buildProgram(): Command {
+  const program = new Command('vaultmeter')
+    .description('Vaultmeter: virtual postage meters with cryptographic modules, sealed state and signed items')
+    .version('0.1.0')
+    .showHelpAfterError();
+  for (const add of [initCommand, startCommand, moduleCommand, shipCommand, serveCommand]) add(program);
+  clientGroup(program);
+  adminGroup(program);
+  verifyCommand(program);
+  redeemCommand(program);
+  auditCommand(program);
+  const backup = program.command('backup').description('sealed, signed snapshots of the database (with the log position each covers)');
+  backupCreate(backup);
+  backupList(backup);
+  recoverCommand(program);
+  return program;
+}

@@ -1,0 +1,8 @@
+// The client SDK: the customer's side of the protocol over HTTP. Browser-portable: no node: import;
+// crypto through ClientCrypto (WebCrypto by default), the profile through a ProfileStore.
+export { MeterClient, type Balance, type PrintRequest, type PrintedItem, type ClientOptions } from './meter-client.js';
+export { ApiError, callApi, type HttpOptions } from './http.js';
+export type { ClientCrypto, EcdhKey } from './crypto.js';
+export { webClientCrypto, derToP1363 } from './web-crypto.js';
+export { macRequest, verifyResponseMac, verifyProof, sealRegistration, sealPassword, constantTimeEqual } from './client-protocol.js';
+export { ProfileError, type ProfileStore, type ClientProfile, type ProfilePublic, type ProfileState } from './profile-store.js';
