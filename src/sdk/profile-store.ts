@@ -1,3 +1,4 @@
+import type { AnyErrorCode } from '../errors.js';
 // Where a client keeps its MAC key and its record of the registers. The SDK only needs this
 // interface; the CLI keeps an encrypted profile on disk (src/cli/profile.ts), a web app would use
 // IndexedDB. Every method is async so either can implement it.
@@ -41,7 +42,7 @@ export interface ProfileStore {
 /** A client-side failure with a stable code (no profile, no session, bad input). */
 export class ProfileError extends Error {
   constructor(
-    readonly code: string,
+    readonly code: AnyErrorCode,
     message: string,
   ) {
     super(message);
