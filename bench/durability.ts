@@ -73,10 +73,18 @@ const PROVISION_CONCURRENCY = 8;
 const PW = 'benchmark password';
 const started = performance.now();
 const log = (m: string) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${m}\n`);
-const fmt = (n: number | null, digits = 0) => (n === null || Number.isNaN(n) ? 'n/a' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+const fmt = (n: number | null, digits = 0) =>
+  n === null || Number.isNaN(n) ? 'n/a' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const round = (n: number, digits: number) => Number(n.toFixed(digits));
 
-const printParams = () => ({ amountMills: '1', originZip: '90807', destination: '10001', date: new Date().toISOString().slice(0, 10), rateCategory: 'FCM-LETTER', weightTenthOz: '10' });
+const printParams = () => ({
+  amountMills: '1',
+  originZip: '90807',
+  destination: '10001',
+  date: new Date().toISOString().slice(0, 10),
+  rateCategory: 'FCM-LETTER',
+  weightTenthOz: '10',
+});
 
 /** With no meter pool, meters are provisioned on demand, and concurrent registrations may be told to retry. */
 async function register(url: string, user: string): Promise<MeterClient> {
@@ -260,7 +268,13 @@ async function measureGroup(group: Running[], check: (r: Running) => Promise<str
       r.slices.push({ ok: run.ok, failed: run.failed, firstError: run.firstError, latenciesMs: run.latenciesMs, seconds: sliceSeconds, cpu });
       if (round === ROUNDS - 1) r.check = await check(r);
       log(
-        `  round ${round + 1}/${ROUNDS} ${r.level.padEnd(10)} ${fmt(run.ok / sliceSeconds).padStart(6)} items/s, p50 ${fmt(percentile([...run.latenciesMs].sort((a, b) => a - b), 50), 1)} ms, failed ${run.failed}${run.firstError ? ` (${run.firstError})` : ''}`,
+        `  round ${round + 1}/${ROUNDS} ${r.level.padEnd(10)} ${fmt(run.ok / sliceSeconds).padStart(6)} items/s, p50 ${fmt(
+          percentile(
+            [...run.latenciesMs].sort((a, b) => a - b),
+            50,
+          ),
+          1,
+        )} ms, failed ${run.failed}${run.firstError ? ` (${run.firstError})` : ''}`,
       );
     }
   }
@@ -323,12 +337,17 @@ async function main(): Promise<void> {
   const levels = LEVELS.filter((l) => WANTED.includes(l));
   const needsCluster = levels.some((l) => GROUP[l] === 'pg15');
   log(`Vaultmeter durability cost: ${CLIENTS} clients × ${SECONDS} s per level, ${MODULES} modules; levels ${levels.join(', ')}`);
-  if (needsCluster && !pgClusterAvailable()) throw new Error('the PostgreSQL 15 levels need Debian PostgreSQL 15 (apt-get install postgresql-15); or set BENCH_LEVELS=local,shipped');
+  if (needsCluster && !pgClusterAvailable())
+    throw new Error('the PostgreSQL 15 levels need Debian PostgreSQL 15 (apt-get install postgresql-15); or set BENCH_LEVELS=local,shipped');
   const results = new Map<Level, Measured>();
   const work = await mkdtemp(join(tmpdir(), 'vmdur-'));
   let cluster: PgCluster | null = null;
   try {
-    await measureEmbedded(levels.filter((l) => GROUP[l] === 'embedded'), work, results);
+    await measureEmbedded(
+      levels.filter((l) => GROUP[l] === 'embedded'),
+      work,
+      results,
+    );
     const pgLevels = levels.filter((l) => GROUP[l] === 'pg15');
     if (pgLevels.length > 0) {
       log(`starting the PostgreSQL 15 primary + synchronous standby (fsync ${PG_FSYNC ? 'on' : 'off'})`);
@@ -356,7 +375,9 @@ async function measureEmbedded(levels: readonly Level[], work: string, results: 
       }
     }
     if (embedded.length > 0) {
-      log(`measuring ${embedded.map((r) => r.level).join(', ')}: ${ROUNDS} rounds × ${fmt(SECONDS / ROUNDS, 1)} s each (after ${WARMUP_SECONDS} s warm-up), ${CLIENTS} clients`);
+      log(
+        `measuring ${embedded.map((r) => r.level).join(', ')}: ${ROUNDS} rounds × ${fmt(SECONDS / ROUNDS, 1)} s each (after ${WARMUP_SECONDS} s warm-up), ${CLIENTS} clients`,
+      );
       await measureGroup(embedded, async (r) => {
         const version = (await ownerQuery<{ v: string }>(r.sys.ownerUrl, "SELECT current_setting('server_version') AS v"))[0]!.v;
         return r.level === 'shipped' ? `PostgreSQL ${version}; ${await shippedCheck(r.sys, `dir:${join(work, 'shipped-target')}`)}` : `PostgreSQL ${version}`;
@@ -392,7 +413,9 @@ async function measurePg15(c: PgCluster, pgLevels: readonly Level[], results: Ma
     }
     const sync = await ownerQuery(c.primaryUrl, "SELECT 1 FROM pg_stat_replication WHERE application_name = $1 AND sync_state = 'sync'", [c.standbyName]);
     if (sync.length === 0) throw new Error('the standby is not synchronous');
-    log(`measuring ${group.map((r) => r.level).join(', ')}: ${ROUNDS} rounds × ${fmt(SECONDS / ROUNDS, 1)} s each (after ${WARMUP_SECONDS} s warm-up), ${CLIENTS} clients`);
+    log(
+      `measuring ${group.map((r) => r.level).join(', ')}: ${ROUNDS} rounds × ${fmt(SECONDS / ROUNDS, 1)} s each (after ${WARMUP_SECONDS} s warm-up), ${CLIENTS} clients`,
+    );
     await measureGroup(group, (r) => standbyCheck(c, `vm_bench_${r.level.replace(/-/g, '_')}`));
     for (const r of group) results.set(r.level, summarize(r));
   } finally {
@@ -457,7 +480,14 @@ async function report(results: Map<Level, Measured>): Promise<void> {
         `| ${l.level} | ${fmt(l.itemsPerSec)} | ${l.sliceItemsPerSec.join(' / ')} | ${fmt(l.latencyMs.p50, 1)} | ${fmt(l.latencyMs.p99, 1)} | ${l.level === l.baseline ? '1 (baseline)' : `${l.throughputRatio ?? 'n/a'} of ${l.baseline}`} | ${l.roundRatios ? `${l.roundRatios.each.join(' / ')} (${l.roundRatios.median})` : '–'} | ${l.level === l.baseline ? '1' : (l.p50Ratio ?? 'n/a')} | ${l.failed} |`,
     ),
     '',
-    ...result.levels.map((l) => `- **${l.level}**: ${l.description}. ${l.check === 'n/a' ? '' : `Check: ${l.check}. `}CPU s while measured (postgres: its PostgreSQL servers, primary and standby for the PostgreSQL 15 levels): ${Object.entries(l.cpuSeconds).map(([k, v]) => `${k} ${v}`).join(', ')}`),
+    ...result.levels.map(
+      (l) =>
+        `- **${l.level}**: ${l.description}. ${l.check === 'n/a' ? '' : `Check: ${l.check}. `}CPU s while measured (postgres: its PostgreSQL servers, primary and standby for the PostgreSQL 15 levels): ${Object.entries(
+          l.cpuSeconds,
+        )
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}`,
+    ),
   ].join('\n');
   const dir = new URL('./results/', import.meta.url);
   await mkdir(dir, { recursive: true });

@@ -21,7 +21,14 @@ const CLIENTS = Number(process.env.REPLAY_BENCH_CLIENTS ?? 64);
 const PW = 'benchmark password';
 const CLI = join(import.meta.dirname, '..', 'bin', 'vaultmeter.js');
 const log = (m: string) => process.stderr.write(`${m}\n`);
-const printParams = () => ({ amountMills: '1', originZip: '90807', destination: '10001', date: new Date().toISOString().slice(0, 10), rateCategory: 'FCM-LETTER', weightTenthOz: '10' });
+const printParams = () => ({
+  amountMills: '1',
+  originZip: '90807',
+  destination: '10001',
+  date: new Date().toISOString().slice(0, 10),
+  rateCategory: 'FCM-LETTER',
+  weightTenthOz: '10',
+});
 
 function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; out: string; err: string; ms: number }> {
   const t0 = Date.now();
@@ -41,7 +48,11 @@ async function provision(sys: BenchSystem, n: number): Promise<LeanClient[]> {
   const clients: LeanClient[] = [];
   for (let i = 0; i < n; i++) {
     const c = await MeterClient.register(diskProfiles, sys.url, `replay${i}`, PW);
-    const res = await fetch(`${sys.url}/v1/admin/fund`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: basic }, body: JSON.stringify({ user: `replay${i}`, amountMills: '10000000' }) });
+    const res = await fetch(`${sys.url}/v1/admin/fund`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: basic },
+      body: JSON.stringify({ user: `replay${i}`, amountMills: '10000000' }),
+    });
     if (res.status !== 200) throw new Error(`fund failed: ${await res.text()}`);
     await c.balance();
     clients.push(new LeanClient(sys.url, c.meterId, c.sessionToken, await Profile.unlockWithPassword(`replay${i}`, PW)));
@@ -71,7 +82,12 @@ async function main(): Promise<void> {
   const vault = await mkdtemp(join(tmpdir(), 'vmreplay-'));
   await chmod(vault, 0o711);
   log(`replay bench: ${CLIENTS} clients print for ${SECONDS} s, then recover from the shipped log`);
-  const sys = await startBenchSystem(2, { VAULTMETER_SHIP_INTERVAL_MS: '500', VAULTMETER_SEGMENT_RECORDS: '1000', VAULTMETER_BACKUP_INTERVAL_MS: '0', VAULTMETER_POOL_SIZE: '0' });
+  const sys = await startBenchSystem(2, {
+    VAULTMETER_SHIP_INTERVAL_MS: '500',
+    VAULTMETER_SEGMENT_RECORDS: '1000',
+    VAULTMETER_BACKUP_INTERVAL_MS: '0',
+    VAULTMETER_POOL_SIZE: '0',
+  });
   let stopped = false;
   try {
     const env = { ...process.env, VAULTMETER_HOME: sys.home };

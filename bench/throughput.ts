@@ -24,13 +24,23 @@ function bounded(name: string, value: number, min: number, max: number): number 
 const CLIENTS = bounded('clients', Number(arg('clients', '64')), 1, 512);
 const SECONDS = bounded('seconds', Number(arg('seconds', '30')), 1, 300);
 const MODULES = bounded('modules', Number(arg('modules', '2')), 1, 16);
-const SCALING = arg('scaling', '1,2,4').split(',').filter(Boolean).map((m) => bounded('scaling', Number(m), 1, 16));
+const SCALING = arg('scaling', '1,2,4')
+  .split(',')
+  .filter(Boolean)
+  .map((m) => bounded('scaling', Number(m), 1, 16));
 const PGBENCH_SECONDS = bounded('pgbench-seconds', Number(arg('pgbench-seconds', String(SECONDS))), 1, 300);
 const FUND_MILLS = 10_000_000n; // the largest single funding: $10,000 buys 10 million 1-mill items
 const PW = 'benchmark password';
 const log = (m: string) => process.stderr.write(`${m}\n`);
 
-const printParams = () => ({ amountMills: '1', originZip: '90807', destination: '10001', date: new Date().toISOString().slice(0, 10), rateCategory: 'FCM-LETTER', weightTenthOz: '10' });
+const printParams = () => ({
+  amountMills: '1',
+  originZip: '90807',
+  destination: '10001',
+  date: new Date().toISOString().slice(0, 10),
+  rateCategory: 'FCM-LETTER',
+  weightTenthOz: '10',
+});
 
 async function provision(sys: BenchSystem, n: number): Promise<LeanClient[]> {
   process.env.VAULTMETER_CLIENT_HOME = sys.clientHome;
@@ -98,7 +108,8 @@ function signaturesPerSec(seconds: number): number {
   return n / seconds;
 }
 
-const fmt = (n: number | null, digits = 0) => (n === null || Number.isNaN(n) ? 'n/a' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+const fmt = (n: number | null, digits = 0) =>
+  n === null || Number.isNaN(n) ? 'n/a' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 /** With the main module count: registers exact after the print run, then verify/s, fund/s and pgbench on the same PostgreSQL. */
 async function measureAround(sys: BenchSystem, clients: LeanClient[]) {
@@ -106,12 +117,20 @@ async function measureAround(sys: BenchSystem, clients: LeanClient[]) {
   log(`  registers exact: ${registers.exact}`);
   const verifySample = await clients[0]!.command('print', printParams());
   const itemBase64 = String((verifySample.item as { itemBase64: string }).itemBase64);
-  const v = await closedLoop(clients, Math.min(SECONDS, 10), () => fetch(`${sys.url}/v1/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ itemBase64 }) }).then((r) => { if (r.status !== 200) throw new Error(`verify ${r.status}`); }));
+  const v = await closedLoop(clients, Math.min(SECONDS, 10), () =>
+    fetch(`${sys.url}/v1/verify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ itemBase64 }) }).then((r) => {
+      if (r.status !== 200) throw new Error(`verify ${r.status}`);
+    }),
+  );
   const verifyPerSec = v.ok / Math.min(SECONDS, 10);
   const basic = `Basic ${Buffer.from(`${sys.officer.user}:${sys.officer.password}`).toString('base64')}`;
   const f = await closedLoop(clients.slice(0, Math.min(16, clients.length)), Math.min(SECONDS, 10), async (c) => {
     const i = clients.indexOf(c);
-    const r = await fetch(`${sys.url}/v1/admin/fund`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: basic }, body: JSON.stringify({ user: `bench${i}`, amountMills: '1' }) });
+    const r = await fetch(`${sys.url}/v1/admin/fund`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: basic },
+      body: JSON.stringify({ user: `bench${i}`, amountMills: '1' }),
+    });
     if (r.status !== 200) throw new Error(`fund ${r.status}`);
   });
   const fundPerSec = f.ok / Math.min(SECONDS, 10);
@@ -139,7 +158,9 @@ async function main(): Promise<void> {
       const clients = await provision(sys, CLIENTS);
       log(`printing for ${SECONDS} s`);
       const run = await printRun(sys, clients, modules);
-      log(`  ${modules} module(s): ${fmt(run.itemsPerSec)} items/s, p50 ${fmt(run.p50, 1)} ms, p99 ${fmt(run.p99, 1)} ms, failed ${run.items.failed}${run.items.firstError ? ` (${run.items.firstError})` : ''}`);
+      log(
+        `  ${modules} module(s): ${fmt(run.itemsPerSec)} items/s, p50 ${fmt(run.p50, 1)} ms, p99 ${fmt(run.p99, 1)} ms, failed ${run.items.failed}${run.items.firstError ? ` (${run.items.firstError})` : ''}`,
+      );
       runs.push(run);
       if (modules === MODULES && !main) {
         main = run;
@@ -180,7 +201,9 @@ async function main(): Promise<void> {
     ...result.scaling.map((s) => `| items/s with ${s.modules} module(s) (p99) | ${fmt(s.itemsPerSec)} (${fmt(s.p99Ms, 1)} ms) |`),
     `| fund/s (officer, 16 clients) | ${fmt(result.fundPerSec)} |`,
     `| verify/s (public endpoint) | ${fmt(result.verifyPerSec)} |`,
-    `| CPU seconds during the print run | ${Object.entries(m.cpu).map(([k, v]) => `${k} ${v}`).join(', ')} |`,
+    `| CPU seconds during the print run | ${Object.entries(m.cpu)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')} |`,
     `| registers exact after the run | ${registers.exact ? 'yes' : 'NO'} (${registers.meters} meters) |`,
   ].join('\n');
   const dir = new URL('./results/', import.meta.url);

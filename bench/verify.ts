@@ -60,5 +60,9 @@ console.log(`ratio verifyItem / raw verify: ${ratio.toFixed(2)}`);
 await mkdir(new URL('./results/', import.meta.url), { recursive: true });
 await writeFile(
   new URL('./results/verify.json', import.meta.url),
-  JSON.stringify({ at: new Date().toISOString(), seconds, rawVerifyPerSec: Math.round(raw), verifyItemPerSec: Math.round(full), ratio: Number(ratio.toFixed(3)) }, null, 2),
+  JSON.stringify(
+    { at: new Date().toISOString(), seconds, rawVerifyPerSec: Math.round(raw), verifyItemPerSec: Math.round(full), ratio: Number(ratio.toFixed(3)) },
+    null,
+    2,
+  ),
 );

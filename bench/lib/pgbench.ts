@@ -25,5 +25,8 @@ export async function pgbenchTps(ownerUrl: string, clients: number, seconds: num
   await run('pgbench', ['-i', '-q', '-s', String(Math.max(1, Math.ceil(clients / 10))), ...conn], { env });
   const { stdout } = await run('pgbench', ['-b', 'tpcb-like', '-c', String(clients), '-j', '2', '-T', String(seconds), ...conn], { env, maxBuffer: 1 << 20 });
   const m = /tps = ([\d.]+)/.exec(stdout);
-  return { tps: m ? Number(m[1]) : null, note: m ? `pgbench -b tpcb-like -c ${clients} -j 2 -T ${seconds}, fsync on` : `could not read pgbench output: ${stdout.slice(-200)}` };
+  return {
+    tps: m ? Number(m[1]) : null,
+    note: m ? `pgbench -b tpcb-like -c ${clients} -j 2 -T ${seconds}, fsync on` : `could not read pgbench output: ${stdout.slice(-200)}`,
+  };
 }

@@ -1,4 +1,14 @@
-import { decodeItem, itemIdOf, LabelError, renderLabel, type ItemData, type LabelFormat, type LabelInput, type Stock, type Symbology } from '../indicium/index.js';
+import {
+  decodeItem,
+  itemIdOf,
+  LabelError,
+  renderLabel,
+  type ItemData,
+  type LabelFormat,
+  type LabelInput,
+  type Stock,
+  type Symbology,
+} from '../indicium/index.js';
 import { ProfileError } from '../sdk/index.js';
 
 export interface PrinterChoice {

@@ -172,7 +172,9 @@ export function barcodeSvg(itemBytes: Uint8Array, symbology: Symbology, opts: Ba
 
 /** bwip-js draws a Data Matrix module as 2 units at scale 1 (a PDF417 module as 1); check against the symbol size. */
 function dataMatrixUnits(itemBytes: Uint8Array, svgWidth: number): number {
-  const [symbol] = bwipjs.raw({ bcid: 'datamatrix', text: rawCodewords(base256Codewords(itemBytes)), raw: true } as Parameters<typeof bwipjs.raw>[0]) as Array<{ pixx: number }>;
+  const [symbol] = bwipjs.raw({ bcid: 'datamatrix', text: rawCodewords(base256Codewords(itemBytes)), raw: true } as Parameters<typeof bwipjs.raw>[0]) as Array<{
+    pixx: number;
+  }>;
   if (!symbol || svgWidth % symbol.pixx !== 0) throw new Error('unexpected Data Matrix geometry from bwip-js');
   return svgWidth / symbol.pixx;
 }

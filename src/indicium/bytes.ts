@@ -27,7 +27,10 @@ export function ymdToDate(ymd: number): string {
 
 /** Printable ASCII only. (Node's 'ascii' decoding drops the high bit, so 0xB2 would read as "2".) */
 export function asciiText(b: Buffer, what: string): string {
-  check(b.every((c) => c >= 0x20 && c <= 0x7e), `${what} is not printable ASCII`);
+  check(
+    b.every((c) => c >= 0x20 && c <= 0x7e),
+    `${what} is not printable ASCII`,
+  );
   return b.toString('latin1');
 }
 

@@ -60,12 +60,22 @@ export function encodeElements(e: KindElements): Buffer {
     case 'postage': {
       const p = present(e.postage, e.kind);
       validatePostage(p);
-      return Buffer.concat([Buffer.from(p.originZip, 'latin1'), shortText(p.destination, 'destination', 5, 11), shortText(p.rateCategory, 'rate category', 1, 16), u16(p.weightTenthOz)]);
+      return Buffer.concat([
+        Buffer.from(p.originZip, 'latin1'),
+        shortText(p.destination, 'destination', 5, 11),
+        shortText(p.rateCategory, 'rate category', 1, 16),
+        u16(p.weightTenthOz),
+      ]);
     }
     case 'ticket': {
       const t = present(e.ticket, e.kind);
       check(dateToYmd(t.validFrom) <= dateToYmd(t.validTo), 'a ticket must be valid from a date not after its end');
-      return Buffer.concat([shortText(t.event, 'event', 1, MAX_TEXT.event), shortText(t.seat, 'seat', 0, MAX_TEXT.seat), u32(dateToYmd(t.validFrom)), u32(dateToYmd(t.validTo))]);
+      return Buffer.concat([
+        shortText(t.event, 'event', 1, MAX_TEXT.event),
+        shortText(t.seat, 'seat', 0, MAX_TEXT.seat),
+        u32(dateToYmd(t.validFrom)),
+        u32(dateToYmd(t.validTo)),
+      ]);
     }
     case 'coupon':
     case 'voucher': {

@@ -27,16 +27,7 @@ export {
 } from './elements.js';
 export { signItemBytes, verifyItemSignature, rawSignatureToDer } from './signature.js';
 export { dataMatrixPng } from './barcode.js';
-export {
-  type Symbology,
-  type BarcodeOptions,
-  type BarcodeVector,
-  SYMBOLOGIES,
-  barcodePng,
-  pdf417Png,
-  barcodeSvg,
-  decodeBarcodes,
-} from './barcode.js';
+export { type Symbology, type BarcodeOptions, type BarcodeVector, SYMBOLOGIES, barcodePng, pdf417Png, barcodeSvg, decodeBarcodes } from './barcode.js';
 export {
   type Stock,
   type LabelFormat,

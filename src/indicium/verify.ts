@@ -18,7 +18,13 @@ export interface Verdict {
  * Offline verification: needs only the item, the meter certificate and the installation CA (and,
  * optionally, the revoked certificate serials from the published revocation list).
  */
-export function verifyItem(itemBytes: Uint8Array, meterCertPem: string, caCertPem: string, now = new Date(), revokedSerials: ReadonlySet<string> = new Set()): Verdict {
+export function verifyItem(
+  itemBytes: Uint8Array,
+  meterCertPem: string,
+  caCertPem: string,
+  now = new Date(),
+  revokedSerials: ReadonlySet<string> = new Set(),
+): Verdict {
   let item: DecodedItem;
   try {
     item = decodeItem(itemBytes);

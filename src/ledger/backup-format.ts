@@ -88,6 +88,7 @@ export function decodeBackup(bytes: Buffer): BackupFile {
     o += 4 + len;
   }
   if (chunks.length !== manifest.chunks) throw new BackupFormatError(`the manifest announces ${manifest.chunks} chunks, the file holds ${chunks.length}`);
-  if (backupDigest(bytes.subarray(nl1 + 1, nl2 + 1), frames) !== manifest.sha256) throw new BackupFormatError('the backup does not match its digest (changed or corrupted)');
+  if (backupDigest(bytes.subarray(nl1 + 1, nl2 + 1), frames) !== manifest.sha256)
+    throw new BackupFormatError('the backup does not match its digest (changed or corrupted)');
   return { manifest, home, chunks };
 }

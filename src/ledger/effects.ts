@@ -49,14 +49,25 @@ export const EFFECT_SCHEMAS = {
   /** The package locked the meter after too many failed logins (nothing outside the package). */
   meter_locked: effect('meter_locked', { meterId: Uuid }),
   meter_revoked: effect('meter_revoked', { meterId: Uuid, officer: Text(64), reason: Text(200) }),
-  officer_created: effect('officer_created', { username: Name, role: Type.Union([Type.Literal('security_officer'), Type.Literal('operator')]), passwordHash: Text(512), by: Text(64) }),
+  officer_created: effect('officer_created', {
+    username: Name,
+    role: Type.Union([Type.Literal('security_officer'), Type.Literal('operator')]),
+    passwordHash: Text(512),
+    by: Text(64),
+  }),
   approval_requested: effect('approval_requested', {
     approvalId: Version,
     action: Type.Union([Type.Literal('clear_halt'), Type.Literal('reinstate_module')]),
     params: Type.Record(Type.String({ maxLength: 32 }), Type.String({ maxLength: 64 }), { maxProperties: 4 }),
     by: Text(64),
   }),
-  approval_granted: effect('approval_granted', { approvalId: Version, action: Text(32), requestedBy: Text(64), module: Type.Union([Text(64), Type.Null()]), by: Text(64) }),
+  approval_granted: effect('approval_granted', {
+    approvalId: Version,
+    action: Text(32),
+    requestedBy: Text(64),
+    module: Type.Union([Text(64), Type.Null()]),
+    by: Text(64),
+  }),
   item_redeemed: effect('item_redeemed', { itemId: ItemId, meterId: Uuid, location: Text(200) }),
   item_scanned: effect('item_scanned', { itemId: ItemId, meterId: Type.Union([Uuid, Type.Null()]), location: Text(200), valid: Type.Boolean() }),
   /** A checkpoint recovery that discarded transactions, for the audit trail. */

@@ -1,4 +1,13 @@
-export { EFFECTS_VERSION, EFFECT_SCHEMAS, EFFECT_KINDS, SERVER_DECLARED, type EffectKind, type EffectOf, type LedgerEffect, type EffectPlace } from './effects.js';
+export {
+  EFFECTS_VERSION,
+  EFFECT_SCHEMAS,
+  EFFECT_KINDS,
+  SERVER_DECLARED,
+  type EffectKind,
+  type EffectOf,
+  type LedgerEffect,
+  type EffectPlace,
+} from './effects.js';
 export { effectsOf, type EffectArgs, type EffectResult, type EffectOp, type PackageRef } from './derive.js';
 export { checkEffect, checkDeclaredEffects, EffectError } from './validate.js';
 export * from './record.js';

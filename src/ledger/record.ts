@@ -44,7 +44,14 @@ export interface LogRecord {
 const BIGINT_FIELDS = ['seq', 'versionBefore', 'versionAfter', 'arBeforeMills', 'drBeforeMills', 'arAfterMills', 'drAfterMills'] as const;
 
 export function encodeHeader(h: LogHeader): Buffer {
-  const fields: Record<string, string> = { logId: h.logId, atMs: String(h.atMs), type: h.type, meterId: h.meterId, moduleSerial: h.moduleSerial, prevHash: h.prevHash };
+  const fields: Record<string, string> = {
+    logId: h.logId,
+    atMs: String(h.atMs),
+    type: h.type,
+    meterId: h.meterId,
+    moduleSerial: h.moduleSerial,
+    prevHash: h.prevHash,
+  };
   for (const f of BIGINT_FIELDS) fields[f] = h[f].toString();
   return canonicalBytes(HEADER_DOMAIN, fields);
 }

@@ -175,7 +175,8 @@ export async function verifyShippedLog(target: ShipTarget, opts: VerifyLogOption
     logs.push(await verifyLog(target, logId, files, ca, now, tick));
   }
   const problems: LogProblem[] = logs.flatMap((l) => l.problems);
-  if (logs.length === 0) problems.push({ code: 'no_logs', logId: null, key: 'logs/', line: null, seq: null, message: `${target.name} holds no log segment under logs/` });
+  if (logs.length === 0)
+    problems.push({ code: 'no_logs', logId: null, key: 'logs/', line: null, seq: null, message: `${target.name} holds no log segment under logs/` });
   return {
     ok: problems.length === 0,
     target: target.name,
@@ -188,7 +189,14 @@ export async function verifyShippedLog(target: ShipTarget, opts: VerifyLogOption
   };
 }
 
-async function verifyLog(target: ShipTarget, logId: string, files: readonly SegmentFile[], ca: X509Certificate, now: Date, tick: () => void): Promise<LogReport> {
+async function verifyLog(
+  target: ShipTarget,
+  logId: string,
+  files: readonly SegmentFile[],
+  ca: X509Certificate,
+  now: Date,
+  tick: () => void,
+): Promise<LogReport> {
   let verifiedSegments = 0;
   let records = 0;
   let lastSeq: bigint | null = null;
@@ -252,7 +260,12 @@ async function verifyLog(target: ShipTarget, logId: string, files: readonly Segm
 /** Where a segment file sits in its log: a problem when its name is not the next run of records. */
 function segmentPosition(file: SegmentFile, nextSeq: bigint, prevKey: string | null): At | null {
   if (file.first === 0n || file.first > file.last) {
-    return { code: 'segment_malformed', line: null, seq: null, message: `the file name says records ${file.first}..${file.last}, which is not a run of records (first must be ≥ 1 and ≤ last)` };
+    return {
+      code: 'segment_malformed',
+      line: null,
+      seq: null,
+      message: `the file name says records ${file.first}..${file.last}, which is not a run of records (first must be ≥ 1 and ≤ last)`,
+    };
   }
   if (file.first > nextSeq) {
     const missing = file.first - 1n === nextSeq ? `record ${nextSeq} is` : `records ${nextSeq}..${file.first - 1n} are`;
@@ -260,7 +273,10 @@ function segmentPosition(file: SegmentFile, nextSeq: bigint, prevKey: string | n
       code: 'sequence_gap',
       line: 1,
       seq: nextSeq,
-      message: prevKey === null ? `the log starts at record ${file.first}: ${missing} missing (no segment holds them)` : `${missing} missing: no segment between ${prevKey} and this one`,
+      message:
+        prevKey === null
+          ? `the log starts at record ${file.first}: ${missing} missing (no segment holds them)`
+          : `${missing} missing: no segment between ${prevKey} and this one`,
     };
   }
   if (file.first < nextSeq) {
@@ -287,13 +303,21 @@ async function moduleCertificate(
   } catch (err) {
     return { problem: { code: 'certificate_missing', message: `the module certificate cannot be read: ${(err as Error).message}` } };
   }
-  if (pem === null) return { problem: { code: 'certificate_missing', message: `the module certificate ${certKey} is missing, so no head of log ${logId} can be checked` } };
+  if (pem === null)
+    return { problem: { code: 'certificate_missing', message: `the module certificate ${certKey} is missing, so no head of log ${logId} can be checked` } };
   const cert = pem.length <= MAX_AUDIT_CERT_BYTES ? parseCertificate(pem.toString('utf8')) : null;
-  if (!cert) return { problem: { code: 'certificate_untrusted', message: `${certKey} is not a PEM X.509 certificate (of at most ${MAX_AUDIT_CERT_BYTES} bytes)` } };
-  if (!certificateChainsTo(cert, ca, now)) return { problem: { code: 'certificate_untrusted', message: `the module certificate is not trusted: ${whyUntrusted(cert, ca, now)}` } };
+  if (!cert)
+    return { problem: { code: 'certificate_untrusted', message: `${certKey} is not a PEM X.509 certificate (of at most ${MAX_AUDIT_CERT_BYTES} bytes)` } };
+  if (!certificateChainsTo(cert, ca, now))
+    return { problem: { code: 'certificate_untrusted', message: `the module certificate is not trusted: ${whyUntrusted(cert, ca, now)}` } };
   const cn = commonName(cert);
   if (cn !== `module ${logId}`) {
-    return { problem: { code: 'certificate_wrong_module', message: `the module certificate is for ${JSON.stringify(cn ?? oneLine(cert.subject))}, not for "module ${logId}"` } };
+    return {
+      problem: {
+        code: 'certificate_wrong_module',
+        message: `the module certificate is for ${JSON.stringify(cn ?? oneLine(cert.subject))}, not for "module ${logId}"`,
+      },
+    };
   }
   return { cert, key: cert.publicKey };
 }
@@ -363,7 +387,8 @@ async function verifySegment(
     const body = base64(r.body);
     if (body === null) return at('record_malformed', 'the record body is not canonical base64');
     const hash = recordHash({ header: Buffer.from(r.header, 'hex'), body });
-    if (r.hash !== hash) return at('record_hash_mismatch', `the record hashes to ${hash}, but the file says ${JSON.stringify(r.hash)}: its header or body was altered`);
+    if (r.hash !== hash)
+      return at('record_hash_mismatch', `the record hashes to ${hash}, but the file says ${JSON.stringify(r.hash)}: its header or body was altered`);
     if (header.prevHash !== prev) {
       if (i === 0) {
         return at(
@@ -375,7 +400,12 @@ async function verifySegment(
       }
       if (structural === null && pinnedFrom(records, i, first, logId, head.headHash)) {
         // Record e and everything after it chain to the signed head, so it is record e-1 that was altered.
-        return at('chain_broken', `record ${e - 1n} was altered: it hashes to ${prev}, but record ${e} and the signed head commit to ${header.prevHash}`, line - 1, e - 1n);
+        return at(
+          'chain_broken',
+          `record ${e - 1n} was altered: it hashes to ${prev}, but record ${e} and the signed head commit to ${header.prevHash}`,
+          line - 1,
+          e - 1n,
+        );
       }
       return at('chain_broken', `the record names prevHash ${header.prevHash}, but record ${e - 1n} (line ${line - 1}) hashes to ${prev}`);
     }
@@ -394,7 +424,8 @@ async function readSegment(target: ShipTarget, file: SegmentFile): Promise<Parse
   } catch (err) {
     return { problem: { code: 'segment_unreadable', line: null, seq: null, message: `the segment cannot be read: ${(err as Error).message}` } };
   }
-  if (bytes === null) return { problem: { code: 'segment_unreadable', line: null, seq: null, message: 'the segment disappeared while the log was being verified' } };
+  if (bytes === null)
+    return { problem: { code: 'segment_unreadable', line: null, seq: null, message: 'the segment disappeared while the log was being verified' } };
   return parseSegment(bytes);
 }
 
@@ -412,7 +443,8 @@ function checkHead(
   const last = BigInt(head.lastSeq);
   const atHead = (code: LogProblemCode, message: string): SegmentResult => ({ problem: { code, line: 1, seq: last, message } });
   if (head.logId !== logId) return atHead('head_mismatch', `the head is for log ${JSON.stringify(head.logId)}, but the file is in log ${logId}`);
-  if (first !== file.first || last !== file.last) return atHead('head_mismatch', `the file name says records ${file.first}..${file.last}, the head says ${first}..${last}`);
+  if (first !== file.first || last !== file.last)
+    return atHead('head_mismatch', `the file name says records ${file.first}..${file.last}, the head says ${first}..${last}`);
   if (head.prevHash !== prevHash) {
     return atHead(
       'head_mismatch',
@@ -422,7 +454,10 @@ function checkHead(
     );
   }
   if (!headSignatureValid(publicKey, { logId, seq: last, hash: head.headHash, signature: head.headSignature })) {
-    return atHead('signature_invalid', `the head signature over (log ${logId}, record ${last}, hash ${head.headHash}) does not verify with the module certificate ${certKey}`);
+    return atHead(
+      'signature_invalid',
+      `the head signature over (log ${logId}, record ${last}, hash ${head.headHash}) does not verify with the module certificate ${certKey}`,
+    );
   }
   return null;
 }
@@ -433,15 +468,30 @@ function segmentEnd(count: number, head: SegmentHead, prev: string, structural: 
   const last = BigInt(head.lastSeq);
   if (structural) return { problem: structural };
   const n = BigInt(count);
-  if (n === 0n) return { problem: { code: 'segment_truncated', line: 2, seq: first, message: `the segment holds no record; its head announces records ${first}..${last}` } };
+  if (n === 0n)
+    return {
+      problem: { code: 'segment_truncated', line: 2, seq: first, message: `the segment holds no record; its head announces records ${first}..${last}` },
+    };
   if (first + n - 1n < last) {
     const missing = first + n === last ? `record ${last} is` : `records ${first + n}..${last} are`;
     return {
-      problem: { code: 'segment_truncated', line: count + 2, seq: first + n, message: `${missing} missing: the signed head announces records up to ${last}, the file ends after line ${count + 1}` },
+      problem: {
+        code: 'segment_truncated',
+        line: count + 2,
+        seq: first + n,
+        message: `${missing} missing: the signed head announces records up to ${last}, the file ends after line ${count + 1}`,
+      },
     };
   }
   if (prev !== head.headHash) {
-    return { problem: { code: 'chain_broken', line: count + 1, seq: last, message: `record ${last} was altered: it hashes to ${prev}, but the signed head commits to ${head.headHash}` } };
+    return {
+      problem: {
+        code: 'chain_broken',
+        line: count + 1,
+        seq: last,
+        message: `record ${last} was altered: it hashes to ${prev}, but the signed head commits to ${head.headHash}`,
+      },
+    };
   }
   return null;
 }
@@ -491,7 +541,14 @@ function parseSegment(bytes: Buffer): Parsed {
   const head = parseHead(lines[0]!);
   if (typeof head === 'string') {
     const truncated = !complete && lines.length === 1;
-    return { problem: { code: truncated ? 'segment_truncated' : 'segment_malformed', line: 1, seq: null, message: truncated ? `the file ends inside the head line (${bytes.length} bytes)` : head } };
+    return {
+      problem: {
+        code: truncated ? 'segment_truncated' : 'segment_malformed',
+        line: 1,
+        seq: null,
+        message: truncated ? `the file ends inside the head line (${bytes.length} bytes)` : head,
+      },
+    };
   }
   const first = BigInt(head.firstSeq);
   const records: SegmentRecord[] = [];

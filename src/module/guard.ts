@@ -54,7 +54,8 @@ type ActCall = { readonly [K in M.PackageOp]: { readonly op: K; readonly args: A
 function logExtra(args: { logExtra?: unknown }): unknown {
   if (args.logExtra === undefined) return undefined;
   const text = JSON.stringify(args.logExtra);
-  if (text === undefined || Buffer.byteLength(text, 'utf8') > MAX_LOG_EXTRA_BYTES) fail('invalid_request', `log detail must be JSON of at most ${MAX_LOG_EXTRA_BYTES} bytes`);
+  if (text === undefined || Buffer.byteLength(text, 'utf8') > MAX_LOG_EXTRA_BYTES)
+    fail('invalid_request', `log detail must be JSON of at most ${MAX_LOG_EXTRA_BYTES} bytes`);
   return args.logExtra;
 }
 
@@ -174,7 +175,8 @@ export class GuardedModule {
    */
   private async batch(args: M.BatchArgs): Promise<M.BatchResult> {
     if (this.ring.inhibited) fail('module_inhibited', `module ${this.ring.serial} is inhibited: ${this.ring.inhibited.reason}`);
-    if (!Array.isArray(args.ops) || args.ops.length === 0 || args.ops.length > MAX_BATCH_OPS) fail('invalid_request', `a batch holds 1 to ${MAX_BATCH_OPS} ops`);
+    if (!Array.isArray(args.ops) || args.ops.length === 0 || args.ops.length > MAX_BATCH_OPS)
+      fail('invalid_request', `a batch holds 1 to ${MAX_BATCH_OPS} ops`);
     await this.verify(args.checkpoint);
     const results: ({ ok: true; result: Record<string, unknown> } | Extract<M.BatchItemResult, { ok: false }>)[] = [];
     const effects: RingEffect[] = [];
@@ -243,7 +245,14 @@ export class GuardedModule {
         const pkg = await e.open(args.pkg);
         const before = registersOf(pkg);
         const r = await e.registerBegin(args, pkg);
-        const effect = { meterId: r.package.meterId, type: 'registerBegin', amountMills: 0n, arMills: before.arMills, drMills: before.drMills, packageVersion: BigInt(r.package.version) };
+        const effect = {
+          meterId: r.package.meterId,
+          type: 'registerBegin',
+          amountMills: 0n,
+          arMills: before.arMills,
+          drMills: before.drMills,
+          packageVersion: BigInt(r.package.version),
+        };
         return { result: r, effect, draft: draftOf(effect, before, { op, package: r.package, extra }) };
       }
       case 'registerComplete':
@@ -251,7 +260,8 @@ export class GuardedModule {
       case 'command': {
         const pkg = await e.open(args.pkg);
         const before = registersOf(pkg);
-        const r = op === 'registerComplete' ? await e.registerComplete(args, pkg) : op === 'challenge' ? await e.challenge(args, pkg) : await e.command(args, pkg);
+        const r =
+          op === 'registerComplete' ? await e.registerComplete(args, pkg) : op === 'challenge' ? await e.challenge(args, pkg) : await e.command(args, pkg);
         const effect = commandEffect(r);
         const { status, op: commandOp, result } = r.response;
         const body = { op, package: r.package, response: { op: commandOp, status, result }, item: r.item, error: r.error?.code, extra };
@@ -261,19 +271,36 @@ export class GuardedModule {
         const pkg = await e.open(args.pkg);
         const before = registersOf(pkg);
         const r = await e.fund(args, pkg);
-        const effect = { meterId: r.package.meterId, type: 'fund', amountMills: BigInt(args.amountMills), arMills: BigInt(r.arMills), drMills: BigInt(r.drMills), packageVersion: BigInt(r.package.version) };
+        const effect = {
+          meterId: r.package.meterId,
+          type: 'fund',
+          amountMills: BigInt(args.amountMills),
+          arMills: BigInt(r.arMills),
+          drMills: BigInt(r.drMills),
+          packageVersion: BigInt(r.package.version),
+        };
         return { result: r, effect, draft: draftOf(effect, before, { op, package: r.package, amountMills: args.amountMills, extra }) };
       }
       case 'audit': {
         const pkg = await e.open(args.pkg);
         const before = registersOf(pkg);
         const r = await e.audit(args, pkg);
-        const effect = { meterId: r.package.meterId, type: 'audit', amountMills: 0n, arMills: BigInt(r.fields.arMills!), drMills: BigInt(r.fields.drMills!), packageVersion: BigInt(r.package.version) };
+        const effect = {
+          meterId: r.package.meterId,
+          type: 'audit',
+          amountMills: 0n,
+          arMills: BigInt(r.fields.arMills!),
+          drMills: BigInt(r.fields.drMills!),
+          packageVersion: BigInt(r.package.version),
+        };
         return { result: r, effect, draft: draftOf(effect, before, { op, package: r.package, extra }) };
       }
       case 'log': {
         // An operator action or other change without a package: sealed and chained like the rest.
-        const action = typeof args.action === 'string' && /^[a-z_]{1,40}$/.test(args.action) ? args.action : fail('invalid_request', 'a log action is 1 to 40 letters or underscores');
+        const action =
+          typeof args.action === 'string' && /^[a-z_]{1,40}$/.test(args.action)
+            ? args.action
+            : fail('invalid_request', 'a log action is 1 to 40 letters or underscores');
         const meterId = typeof args.meterId === 'string' ? args.meterId : '';
         const effect = { meterId, type: `log:${action}`, amountMills: 0n, arMills: 0n, drMills: 0n, packageVersion: 0n };
         return { result: {}, effect, draft: draftOf(effect, null, { op, action, extra }) };
@@ -294,7 +321,10 @@ export class GuardedModule {
   private async recover(db: M.CheckpointWire | null, log?: { seq: string; hash: string }): Promise<M.RecoverResult> {
     if (this.ring.inhibited) fail('module_inhibited', `module ${this.ring.serial} is inhibited: ${this.ring.inhibited.reason}`);
     const m = await this.ring.match(db);
-    const at = log && m.kind !== 'head' && m.kind !== 'forged' && m.kind !== 'foreign' ? this.ring.entries.findIndex((e) => e.logSeq.toString() === log.seq && e.logHead === log.hash) : -1;
+    const at =
+      log && m.kind !== 'head' && m.kind !== 'forged' && m.kind !== 'foreign'
+        ? this.ring.entries.findIndex((e) => e.logSeq.toString() === log.seq && e.logHead === log.hash)
+        : -1;
     // Only when the database's log went past its checkpoint (records put back from the shipped log).
     if (at >= 0 && at > (m.kind === 'older' ? m.index : -1)) return this.rollForwardTo(at);
     switch (m.kind) {
@@ -323,7 +353,9 @@ export class GuardedModule {
   private async rollForwardTo(index: number): Promise<M.RecoverResult> {
     const discarded = this.ring.entries.slice(index + 1).flatMap((e) => this.ring.transactionsOf(e));
     if (discarded.length) await this.ring.rollbackTo(index);
-    this.log(`the database was rolled forward to log record ${this.ring.head.logSeq}; checkpoint seq ${this.ring.head.seq}${discarded.length ? `; ${discarded.length} unshipped transaction(s) discarded` : ''}`);
+    this.log(
+      `the database was rolled forward to log record ${this.ring.head.logSeq}; checkpoint seq ${this.ring.head.seq}${discarded.length ? `; ${discarded.length} unshipped transaction(s) discarded` : ''}`,
+    );
     return { outcome: 'rolled_forward', discarded, checkpoint: this.ring.headWire() };
   }
 
@@ -341,8 +373,9 @@ export class GuardedModule {
     }
     if (!(await wireIsAuthentic(this.crypto, db))) fail('checkpoint_forged', 'refusing to re-seed from a checkpoint that fails its MAC');
     const entry = decodeCheckpointRecord(Buffer.from(db.record, 'hex'));
-    if (!entry || entry.moduleSerial !== this.ring.serial) fail('checkpoint_foreign', 'the checkpoint is not this module\'s');
-    const logAt = at ?? (entry.logSeq === 0n ? { seq: 0n, hash: GENESIS_HASH } : fail('invalid_request', 're-seeding needs the log position the checkpoint names'));
+    if (!entry || entry.moduleSerial !== this.ring.serial) fail('checkpoint_foreign', "the checkpoint is not this module's");
+    const logAt =
+      at ?? (entry.logSeq === 0n ? { seq: 0n, hash: GENESIS_HASH } : fail('invalid_request', 're-seeding needs the log position the checkpoint names'));
     if (logAt.seq !== entry.logSeq) fail('checkpoint_mismatch', `the checkpoint names log record ${entry.logSeq}, the log ends at ${logAt.seq}`);
     await this.ring.reseed({ ...entry, logHead: logAt.hash });
     this.log(`re-seeded the ring from the database at seq ${entry.seq}`);

@@ -41,7 +41,12 @@ export function requestedItem(kind: ItemKind, p: Params, nowMs: number): { date:
         date: within(p.date, 'the mailing date', nowMs, MAILING_DATE_MAX_DAYS_BEHIND, MAILING_DATE_MAX_DAYS_AHEAD),
         elements: {
           kind,
-          postage: { originZip: p.originZip ?? '', destination: p.destination ?? '', rateCategory: p.rateCategory ?? '', weightTenthOz: Number(p.weightTenthOz ?? 'x') },
+          postage: {
+            originZip: p.originZip ?? '',
+            destination: p.destination ?? '',
+            rateCategory: p.rateCategory ?? '',
+            weightTenthOz: Number(p.weightTenthOz ?? 'x'),
+          },
         },
       };
     case 'ticket': {

@@ -113,8 +113,7 @@ export async function readKeystore(path: string, passphrase: string): Promise<Ke
   const body = open(key, Buffer.from(file.sealed, 'base64'), aad(file.format, file.moduleSerial));
   if (!body) throw new KeystoreError('the passphrase is wrong or the keystore was tampered with');
   const d = JSON.parse(body.toString('utf8'));
-  const versioned = (j: VersionsJson | undefined, single: string | undefined) =>
-    j ? versionsFromJson(j) : keyVersions(new Map([[1, buf(single ?? '')]]));
+  const versioned = (j: VersionsJson | undefined, single: string | undefined) => (j ? versionsFromJson(j) : keyVersions(new Map([[1, buf(single ?? '')]])));
   return {
     domain: {
       packageKeys: versioned(d.domain.packageKeys, d.domain.packageKey),

@@ -19,15 +19,20 @@ export class LogVault {
 
   /** Decrypt records of any log of this installation; a record whose hash or seal fails is reported, never skipped. */
   async openLog(args: M.OpenLogArgs): Promise<M.OpenLogResult> {
-    if (!Array.isArray(args.records) || args.records.length > REPLAY_MODULE_BATCH) fail('invalid_request', `open 0 to ${REPLAY_MODULE_BATCH} records at a time`);
+    if (!Array.isArray(args.records) || args.records.length > REPLAY_MODULE_BATCH)
+      fail('invalid_request', `open 0 to ${REPLAY_MODULE_BATCH} records at a time`);
     const bodies: Record<string, unknown>[] = [];
     for (const [i, r] of args.records.entries()) {
       const header = hexBytes(r.header, i);
       const body = Buffer.from(String(r.body), 'base64');
       // The caller may name the log (replay has decoded every header already): the header is the
       // body's associated data, so a wrong log id or a changed header fails authentication anyway.
-      const logId = typeof r.logId === 'string' ? r.logId : (decodeHeader(header)?.logId ?? fail('log_record_invalid', `record ${i}: the header is malformed`, { index: i }));
-      if (r.hash !== undefined && recordHash({ header, body }) !== r.hash) fail('log_record_invalid', `record ${i} of log ${logId}: the hash does not match`, { index: i });
+      const logId =
+        typeof r.logId === 'string'
+          ? r.logId
+          : (decodeHeader(header)?.logId ?? fail('log_record_invalid', `record ${i}: the header is malformed`, { index: i }));
+      if (r.hash !== undefined && recordHash({ header, body }) !== r.hash)
+        fail('log_record_invalid', `record ${i} of log ${logId}: the hash does not match`, { index: i });
       const opened = await this.openOne(logId, { header, body }, i);
       if (!opened) fail('log_record_invalid', `record ${i} of log ${logId}: the body fails authentication`, { index: i });
       bodies.push(opened);
@@ -84,7 +89,11 @@ export function backupManifestBytes(m: M.SignBackupArgs): Buffer {
 }
 
 function sortKeys(o: Readonly<Record<string, string | number>>): Record<string, string> {
-  return Object.fromEntries(Object.keys(o).sort().map((k) => [k, String(o[k])]));
+  return Object.fromEntries(
+    Object.keys(o)
+      .sort()
+      .map((k) => [k, String(o[k])]),
+  );
 }
 
 function chunkAad(a: M.BackupChunkArgs): Buffer {

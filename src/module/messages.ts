@@ -228,7 +228,10 @@ export interface ModuleOps {
   log: Guarded<LogArgs, Record<string, never>>;
   recover: [{ readonly checkpoint: CheckpointWire | null; readonly log?: { readonly seq: string; readonly hash: string } }, RecoverResult];
   /** `log`: with no checkpoint, continue this module's log after this record (a module restored from the vault). */
-  reseed: [{ readonly checkpoint: CheckpointWire | null; readonly log?: { readonly seq: string; readonly hash: string } }, { readonly checkpoint: CheckpointWire }];
+  reseed: [
+    { readonly checkpoint: CheckpointWire | null; readonly log?: { readonly seq: string; readonly hash: string } },
+    { readonly checkpoint: CheckpointWire },
+  ];
   batch: [BatchArgs, BatchResult];
   openLog: [OpenLogArgs, OpenLogResult];
   sealBackupChunk: [BackupChunkArgs, { readonly sealed: string }];

@@ -10,7 +10,10 @@ type Shape = Readonly<Record<string, Check>>;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str: Check = (v) => typeof v === 'string';
-const optional = (c: Check): Check => (v) => v === undefined || c(v);
+const optional =
+  (c: Check): Check =>
+  (v) =>
+    v === undefined || c(v);
 const any: Check = () => true;
 const ref: Check = (v) => isObject(v) && str(v.meterId) && str(v.version) && str(v.sealed);
 const logPosition: Check = optional((v) => isObject(v) && str(v.seq) && str(v.hash));
@@ -52,7 +55,14 @@ const SHAPES: { readonly [K in ModuleOp]: Shape } = {
   openLog: { records },
   sealBackupChunk: chunk,
   openBackupChunk: chunk,
-  signBackup: { backupId: str, sha256: str, createdAt: str, logPosition: stringRecord, tables: optional(stringRecord), chunks: optional((v) => typeof v === 'number') },
+  signBackup: {
+    backupId: str,
+    sha256: str,
+    createdAt: str,
+    logPosition: stringRecord,
+    tables: optional(stringRecord),
+    chunks: optional((v) => typeof v === 'number'),
+  },
 };
 
 function check(what: string, shape: Shape, raw: unknown): void {

@@ -67,25 +67,14 @@ function envelopeKey(ownPrivate: Buffer, peerPublic: Buffer, clientNonce: Buffer
 }
 
 /** Client side: seal the new client MAC key and the password to the module's ephemeral key. */
-export function sealRegistration(
-  meterId: string,
-  clientNonce: Buffer,
-  modulePublic: Buffer,
-  secrets: RegistrationSecrets,
-  random: Random,
-): SealedEnvelope {
+export function sealRegistration(meterId: string, clientNonce: Buffer, modulePublic: Buffer, secrets: RegistrationSecrets, random: Random): SealedEnvelope {
   const own = ephemeralKey(random);
   const key = envelopeKey(own.privateKey, modulePublic, clientNonce, meterId);
   return { clientPublicKey: own.publicKey, sealed: seal(key, envelopeBody(secrets), envelopeAad(meterId, own.publicKey), random(12)) };
 }
 
 /** Module side: returns null when the envelope does not open (wrong key, tampered, other meter). */
-export function openRegistration(
-  meterId: string,
-  clientNonce: Buffer,
-  modulePrivate: Buffer,
-  envelope: SealedEnvelope,
-): RegistrationSecrets | null {
+export function openRegistration(meterId: string, clientNonce: Buffer, modulePrivate: Buffer, envelope: SealedEnvelope): RegistrationSecrets | null {
   let key: Buffer;
   try {
     key = envelopeKey(modulePrivate, envelope.clientPublicKey, clientNonce, meterId);

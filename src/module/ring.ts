@@ -83,9 +83,17 @@ export class Ring {
     if (file.format !== FORMAT || file.serial !== serial) throw new Error(`${path} is not the ring of module ${serial}`);
     const body = await crypto.openRing(Buffer.from(file.sealed, 'base64'), Buffer.from(`${FORMAT}|${serial}`));
     if (!body) throw new Error(`the ring file ${path} fails authentication: refusing to start`);
-    const d = JSON.parse(body.toString('utf8')) as { entries: Record<string, string | number>[]; inhibited: Inhibition | null; batchOps?: RingState['batchOps'] };
+    const d = JSON.parse(body.toString('utf8')) as {
+      entries: Record<string, string | number>[];
+      inhibited: Inhibition | null;
+      batchOps?: RingState['batchOps'];
+    };
     // A ring written under a larger size keeps only the newest `capacity` entries: N bounds how far recovery may roll back.
-    const ring = new Ring(path, crypto, serial, capacity, { entries: d.entries.map(checkpointFromJson).slice(-capacity), inhibited: d.inhibited, batchOps: d.batchOps ?? {} });
+    const ring = new Ring(path, crypto, serial, capacity, {
+      entries: d.entries.map(checkpointFromJson).slice(-capacity),
+      inhibited: d.inhibited,
+      batchOps: d.batchOps ?? {},
+    });
     ring.headWireCache = await toWire(crypto, ring.head);
     return ring;
   }
@@ -121,7 +129,9 @@ export class Ring {
   }
 
   /** Record one transaction; returns the checkpoint the database must now hold. */
-  async append(next: Omit<Checkpoint, 'seq' | 'moduleSerial' | 'fundedMills' | 'printedMills' | 'refundedMills' | 'logSeq' | 'logHead'> & Partial<LogFields>): Promise<CheckpointWire> {
+  async append(
+    next: Omit<Checkpoint, 'seq' | 'moduleSerial' | 'fundedMills' | 'printedMills' | 'refundedMills' | 'logSeq' | 'logHead'> & Partial<LogFields>,
+  ): Promise<CheckpointWire> {
     const h = this.head;
     const entry: Checkpoint = {
       logSeq: h.logSeq,
@@ -162,7 +172,11 @@ export class Ring {
       logHead: log.hash,
     };
     const ops = effects.map((e) => checkpointToJson({ ...entry, ...e, seq: entry.seq }));
-    await this.persist({ ...this.state, entries: [...this.state.entries, entry].slice(-this.capacity), batchOps: { ...this.state.batchOps, [entry.seq.toString()]: ops } });
+    await this.persist({
+      ...this.state,
+      entries: [...this.state.entries, entry].slice(-this.capacity),
+      batchOps: { ...this.state.batchOps, [entry.seq.toString()]: ops },
+    });
     return this.headWireCache;
   }
 

@@ -75,7 +75,8 @@ async function answer(socket: Socket, engine: GuardedModule, frame: Frame, log: 
     reply = { id, ok: true, result: await engine.dispatch(op, validateArgs(op, frame.args)) };
   } catch (e) {
     if (e instanceof VaultError) {
-      if (e.code === 'invariant_violation' || e.code === 'package_tampered' || e.code === 'key_version_unknown') log(`REFUSED ${frame.op}: ${e.code}: ${e.message}`);
+      if (e.code === 'invariant_violation' || e.code === 'package_tampered' || e.code === 'key_version_unknown')
+        log(`REFUSED ${frame.op}: ${e.code}: ${e.message}`);
       reply = { id, ok: false, error: { code: e.code, message: e.message, extra: e.extra } };
     } else {
       log(`internal error in ${frame.op}: ${(e as Error).stack ?? String(e)}`);
@@ -84,4 +85,3 @@ async function answer(socket: Socket, engine: GuardedModule, frame: Frame, log: 
   }
   if (!socket.destroyed) socket.write(encodeFrame(reply));
 }
-

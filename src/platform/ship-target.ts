@@ -4,7 +4,6 @@ import { MAX_SHIP_KEY_LENGTH } from '../constants.js';
 // A target is a flat key → bytes store with S3's semantics (keys are '/'-separated relative paths,
 // `list` is a plain string-prefix match, sorted ascending), so a directory and a bucket behave alike.
 
-
 export interface ShipTarget {
   /** Where the target points, for logs and reports, e.g. "dir:/backup/log" or "s3://bucket/prefix". Never holds a secret. */
   readonly name: string;

@@ -52,7 +52,11 @@ export async function initInstallation(opts: InitOptions): Promise<InitResult> {
     });
     const keystore = join('modules', `module-${i}.keystore`);
     opts.log(`sealing keystore for module ${serial}`);
-    await writeKeystore(join(opts.home, keystore), { domain, identity: { serial, privatePkcs8: privateKey.export({ type: 'pkcs8', format: 'der' }), certPem } }, opts.passphrase);
+    await writeKeystore(
+      join(opts.home, keystore),
+      { domain, identity: { serial, privatePkcs8: privateKey.export({ type: 'pkcs8', format: 'der' }), certPem } },
+      opts.passphrase,
+    );
     await writeFile(join(p.certsDir, `module-${serial}.pem`), certPem);
     modules.push({ serial, keystore });
   }

@@ -1,10 +1,4 @@
-import {
-  DEFAULT_SEGMENT_MAX_AGE_MS,
-  DEFAULT_SEGMENT_RECORDS,
-  DEFAULT_SHIP_INTERVAL_MS,
-  MAX_SEGMENT_RECORDS,
-  MAX_SHIP_TARGETS,
-} from '../constants.js';
+import { DEFAULT_SEGMENT_MAX_AGE_MS, DEFAULT_SEGMENT_RECORDS, DEFAULT_SHIP_INTERVAL_MS, MAX_SEGMENT_RECORDS, MAX_SHIP_TARGETS } from '../constants.js';
 import type { ShipTarget } from '../platform/index.js';
 import { parseTarget } from '../txlog/index.js';
 import { intFromEnv } from './env.js';
@@ -25,7 +19,10 @@ export interface LogSettings {
 export function logSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): LogSettings {
   const durability = (env.VAULTMETER_DURABILITY ?? 'local') as Durability;
   if (!DURABILITY_LEVELS.includes(durability)) throw new Error(`VAULTMETER_DURABILITY must be one of ${DURABILITY_LEVELS.join(', ')}`);
-  const specs = (env.VAULTMETER_SHIP_TARGETS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const specs = (env.VAULTMETER_SHIP_TARGETS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (specs.length === 0) throw new Error('VAULTMETER_SHIP_TARGETS names no target (a directory, or s3://bucket/prefix?endpoint=…)');
   if (specs.length > MAX_SHIP_TARGETS) throw new Error(`at most ${MAX_SHIP_TARGETS} ship targets`);
   const shipped = durability === 'shipped';

@@ -69,9 +69,13 @@ export async function recoverInstallation(o: RecoverOptions): Promise<RecoveryRe
   const check = await verifyShippedLog(o.log, { caPem: o.caPem ?? home.caCertPem, onProgress: (d, t) => o.progress('verifying the shipped log', d, t) });
   if (!check.ok) {
     const first = check.problems[0]!;
-    fail('log_record_invalid', `the shipped log fails verification at ${first.key}${first.line ? ` line ${first.line}` : ''}${first.seq ? ` (record ${first.seq})` : ''}: ${first.message}`, {
-      problem: first,
-    });
+    fail(
+      'log_record_invalid',
+      `the shipped log fails verification at ${first.key}${first.line ? ` line ${first.line}` : ''}${first.seq ? ` (record ${first.seq})` : ''}: ${first.message}`,
+      {
+        problem: first,
+      },
+    );
   }
   const verifyMs = Date.now() - tVerify;
   o.say(`shipped log verified: ${check.records} records in ${check.segments} segments`);
@@ -93,7 +97,12 @@ export async function recoverInstallation(o: RecoverOptions): Promise<RecoveryRe
     await writeFileAtomic(markerPath(o.home), JSON.stringify({ ...marker, restored: true }), 0o600);
     const restoreMs = Date.now() - tRestore;
     const tReplay = Date.now();
-    const r = await replayLog(owner, modules.map((m) => m.conn), o.log, (p: ReplayProgress) => o.progress(`replaying log ${p.logId}`, p.replayed, p.total));
+    const r = await replayLog(
+      owner,
+      modules.map((m) => m.conn),
+      o.log,
+      (p: ReplayProgress) => o.progress(`replaying log ${p.logId}`, p.replayed, p.total),
+    );
     const replayMs = Date.now() - tReplay;
     await adoptShippedSegments(owner, o.log);
     for (const m of modules) await reseed(owner, m.serial, m.conn);
@@ -199,7 +208,14 @@ async function reseed(db: pg.Client, serial: string, m: ModuleConnection): Promi
   const { checkpoint } = await m.call('reseed', { checkpoint: null, ...(head ? { log: { seq: head.seq.toString(), hash: head.hash } } : {}) });
   const record = Buffer.from(checkpoint.record, 'hex');
   const c = decodeCheckpointRecord(record)!;
-  await repo.storeCheckpoint(db, serial, { record, mac: Buffer.from(checkpoint.mac, 'hex'), seq: c.seq, at: new Date(c.atMs), type: c.type, valueMills: c.amountMills });
+  await repo.storeCheckpoint(db, serial, {
+    record,
+    mac: Buffer.from(checkpoint.mac, 'hex'),
+    seq: c.seq,
+    at: new Date(c.atMs),
+    type: c.type,
+    valueMills: c.amountMills,
+  });
   await repo.setModuleState(db, serial, 'active', null);
   await db.query('UPDATE postal.modules SET inhibited_at = NULL WHERE serial = $1', [serial]);
 }

@@ -66,9 +66,11 @@ export async function runApiServer(): Promise<void> {
 
 /** `replica` durability waits for a synchronous standby: without one configured, PostgreSQL would not wait at all. */
 async function requireSynchronousStandby(db: Db): Promise<void> {
-  const r = await db.query<{ names: string }>('SELECT current_setting(\'synchronous_standby_names\') AS names');
+  const r = await db.query<{ names: string }>("SELECT current_setting('synchronous_standby_names') AS names");
   if (!r.rows[0]?.names) {
-    throw new Error('VAULTMETER_DURABILITY=replica needs a synchronous standby: set synchronous_standby_names on the primary (see README, Operations: standby)');
+    throw new Error(
+      'VAULTMETER_DURABILITY=replica needs a synchronous standby: set synchronous_standby_names on the primary (see README, Operations: standby)',
+    );
   }
 }
 
@@ -77,7 +79,11 @@ async function requireSynchronousStandby(db: Db): Promise<void> {
  * or failed over to a standby that missed the last commits) is recovered now, before any request:
  * rolled forward from the shipped log where it can be, else auto-recovered or inhibited.
  */
-async function reconcileModules(ctx: ServiceContext, infos: readonly { serial: string; checkpoint: { record: string; mac: string }; inhibited: unknown }[], log: (m: string) => void): Promise<void> {
+async function reconcileModules(
+  ctx: ServiceContext,
+  infos: readonly { serial: string; checkpoint: { record: string; mac: string }; inhibited: unknown }[],
+  log: (m: string) => void,
+): Promise<void> {
   for (const [i, info] of infos.entries()) {
     if (info.inhibited) continue;
     const stored = await repo.getCheckpoint(ctx.db, info.serial);

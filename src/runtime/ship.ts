@@ -38,7 +38,10 @@ export async function runShipper(): Promise<void> {
   process.on('SIGINT', stop);
   process.stdout.write(`${JSON.stringify({ ready: true, targets: settings.targets.map((t) => t.name), durability: settings.durability })}\n`);
   while (!stopping && !(await tryLock(lock))) await sleep(SHIPPER_ELECTION_RETRY_MS);
-  if (!stopping) log(`elected; shipping to ${settings.targets.map((t) => t.name).join(', ')} every ${settings.intervalMs || 'moment (continuous)'}${settings.intervalMs ? ' ms' : ''}`);
+  if (!stopping)
+    log(
+      `elected; shipping to ${settings.targets.map((t) => t.name).join(', ')} every ${settings.intervalMs || 'moment (continuous)'}${settings.intervalMs ? ' ms' : ''}`,
+    );
   const shipper = new Shipper({
     db,
     targets: settings.targets,

@@ -37,7 +37,6 @@ export async function loadPassphrase(home: string): Promise<{ passphrase: string
   throw new Error('no passphrase: set VAULTMETER_PASSPHRASE (the keystores are sealed under it)');
 }
 
-
 /** The modules' settings from the environment, as command-line flags. */
 function moduleSettingsFromEnv(): string[] {
   return [
@@ -101,7 +100,13 @@ export async function startSystem(opts: StartOptions): Promise<RunningSystem> {
     const logEnv = await shippingEnv(opts.home);
     const launchShipper = async () => {
       const { child } = await spawnVaultmeter(['ship'], {
-        env: childEnv({ ...logEnv, VAULTMETER_DB_URL: db!.appUrl, VAULTMETER_CA_CERT: p.caCert, VAULTMETER_HOME: opts.home, VAULTMETER_MODULE_SOCKETS: sockets.join(',') }),
+        env: childEnv({
+          ...logEnv,
+          VAULTMETER_DB_URL: db!.appUrl,
+          VAULTMETER_CA_CERT: p.caCert,
+          VAULTMETER_HOME: opts.home,
+          VAULTMETER_MODULE_SOCKETS: sockets.join(','),
+        }),
         timeoutMs: MODULE_START_TIMEOUT_MS,
         onStderr: opts.log,
       });

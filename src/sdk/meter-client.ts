@@ -79,8 +79,10 @@ async function checkResponse(
 async function checkOffer(crypto: ClientCrypto, caPem: string, begun: Record<string, string>, clientNonce: Buffer): Promise<Buffer> {
   const now = new Date();
   const moduleCertPem = begun.moduleCertificatePem!;
-  if (!(await crypto.certificateChainsTo(moduleCertPem, caPem, now))) throw new ApiError('untrusted_module', 'the module certificate is not issued by the pinned CA', 0);
-  if (!(await crypto.certificateChainsTo(begun.meterCertificatePem!, caPem, now))) throw new ApiError('untrusted_meter', 'the meter certificate is not issued by the pinned CA', 0);
+  if (!(await crypto.certificateChainsTo(moduleCertPem, caPem, now)))
+    throw new ApiError('untrusted_module', 'the module certificate is not issued by the pinned CA', 0);
+  if (!(await crypto.certificateChainsTo(begun.meterCertificatePem!, caPem, now)))
+    throw new ApiError('untrusted_meter', 'the meter certificate is not issued by the pinned CA', 0);
   const ephemeralPublicKey = Buffer.from(begun.ephemeralPublicKey!, 'hex');
   const proofOk = await verifyProof(
     crypto,

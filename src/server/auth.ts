@@ -30,7 +30,9 @@ export async function requireSecurityOfficer(db: Db, request: FastifyRequest): P
 const verifiedOfficers = new Map<string, { officer: repo.OfficerRow; untilMs: number }>();
 
 async function authenticateOfficer(db: Db, request: FastifyRequest): Promise<repo.OfficerRow> {
-  const key = createHash('sha256').update(request.headers.authorization ?? '').digest('hex');
+  const key = createHash('sha256')
+    .update(request.headers.authorization ?? '')
+    .digest('hex');
   const hit = verifiedOfficers.get(key);
   if (hit && hit.untilMs > Date.now()) return hit.officer;
   const officer = await checkOfficer(db, request);

@@ -19,7 +19,9 @@ function idempotencyKey(request: FastifyRequest): string | null {
 }
 
 function requestHash(request: FastifyRequest): Buffer {
-  return createHash('sha256').update(`${request.method} ${request.routeOptions.url}\n${JSON.stringify(request.body ?? null)}`).digest();
+  return createHash('sha256')
+    .update(`${request.method} ${request.routeOptions.url}\n${JSON.stringify(request.body ?? null)}`)
+    .digest();
 }
 
 /**

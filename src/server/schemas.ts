@@ -5,8 +5,7 @@ import { MAX_USERNAME_LENGTH } from '../constants.js';
 export const Nullable = <T extends TSchema>(schema: T) => Type.Unsafe<Static<T> | null>({ ...schema, nullable: true });
 
 /** A JSON object passed through as it is (every member kept, none typed here). */
-export const Opaque = (description: string) =>
-  Type.Unsafe<Record<string, unknown>>({ type: 'object', additionalProperties: true, description });
+export const Opaque = (description: string) => Type.Unsafe<Record<string, unknown>>({ type: 'object', additionalProperties: true, description });
 
 /** String values under any names (OpenAPI 3.0 has no patternProperties, so no Type.Record). */
 export const StringMap = (description?: string) =>

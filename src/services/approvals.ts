@@ -17,7 +17,11 @@ export async function requestApproval(ctx: ServiceContext, by: string, action: A
   }
   const params: Record<string, string> = module ? { module } : {};
   const approvalId = await repo.nextApprovalId(ctx.db);
-  await logChangeOrNote(ctx, { key: `approval:${approvalId}`, effects: () => [{ kind: 'approval_requested', approvalId: approvalId.toString(), action, params, by }] }, by);
+  await logChangeOrNote(
+    ctx,
+    { key: `approval:${approvalId}`, effects: () => [{ kind: 'approval_requested', approvalId: approvalId.toString(), action, params, by }] },
+    by,
+  );
   return (await repo.findApproval(ctx.db, approvalId))!;
 }
 

@@ -17,7 +17,14 @@ export function fund(ctx: ServiceContext, officer: string, customer: repo.Custom
   return onMeter(ctx, 'fund', customer.meterId, {
     args: () => ({ amountMills: amountMills.toString(), actor: officer, logExtra: { officer } }),
     answer: ({ writer }, r, meter) => {
-      const body = { user: customer.username, meterId: meter.meterId, amountMills: amountMills.toString(), arMills: r.arMills, drMills: r.drMills, controlTotalMills: r.controlTotalMills };
+      const body = {
+        user: customer.username,
+        meterId: meter.meterId,
+        amountMills: amountMills.toString(),
+        arMills: r.arMills,
+        drMills: r.drMills,
+        controlTotalMills: r.controlTotalMills,
+      };
       const answer = { status: 200, body };
       remember(writer, answer);
       return answer;

@@ -51,7 +51,13 @@ export interface Completed {
   readonly session: { token: string; expiresAt: string };
 }
 
-export async function completeRegistration(ctx: ServiceContext, user: string, meterId: string, clientPublicKey: string, sealedSecrets: string): Promise<Completed> {
+export async function completeRegistration(
+  ctx: ServiceContext,
+  user: string,
+  meterId: string,
+  clientPublicKey: string,
+  sealedSecrets: string,
+): Promise<Completed> {
   const customer = await repo.findCustomer(ctx.db, user);
   if (!customer || customer.meterId !== meterId) fail('not_found', 'begin the registration first');
   if (customer.registeredAt) fail('user_exists');

@@ -12,7 +12,12 @@ export interface PublicVerdict {
   readonly itemId: string | null;
   readonly item: Record<string, unknown> | null;
   readonly meterStatus: string | null;
-  readonly scans: { readonly previous: number; readonly firstSeenAt: string | null; readonly firstSeenLocation: string | null; readonly possibleReuse: boolean };
+  readonly scans: {
+    readonly previous: number;
+    readonly firstSeenAt: string | null;
+    readonly firstSeenLocation: string | null;
+    readonly possibleReuse: boolean;
+  };
   readonly redemption: { readonly at: string; readonly location: string } | null;
 }
 
@@ -31,7 +36,16 @@ export async function verifyForPublic(ctx: ServiceContext, itemBytes: Buffer, lo
     meterId = decodeItem(itemBytes).data.meterId;
   } catch (e) {
     if (!(e instanceof ItemFormatError)) throw e;
-    return { valid: false, status: 'invalid', reasons: [`malformed item: ${e.message}`], itemId: null, item: null, meterStatus: null, scans: NO_SCANS, redemption: null };
+    return {
+      valid: false,
+      status: 'invalid',
+      reasons: [`malformed item: ${e.message}`],
+      itemId: null,
+      item: null,
+      meterStatus: null,
+      scans: NO_SCANS,
+      redemption: null,
+    };
   }
   const meter = await repo.getMeterStatus(db, meterId);
   const verdict = verifyItem(itemBytes, meter?.certificatePem ?? '', caCertPem, now);
@@ -56,7 +70,12 @@ export async function verifyForPublic(ctx: ServiceContext, itemBytes: Buffer, lo
     const scan = { kind: 'item_scanned' as const, itemId, meterId: meter ? meterId : null, location, valid };
     await logChangeOrNote(ctx, { effects: () => [scan] }, null);
     const first = earlier[0];
-    scans = { previous: earlier.length, firstSeenAt: first?.at.toISOString() ?? null, firstSeenLocation: first?.location ?? null, possibleReuse: valid && earlier.length > 0 };
+    scans = {
+      previous: earlier.length,
+      firstSeenAt: first?.at.toISOString() ?? null,
+      firstSeenLocation: first?.location ?? null,
+      possibleReuse: valid && earlier.length > 0,
+    };
   }
   return {
     valid,
@@ -79,7 +98,8 @@ export interface Redeemed {
 export async function redeem(ctx: ServiceContext, itemBytes: Buffer, location: string): Promise<Redeemed> {
   const v = await verifyForPublic(ctx, itemBytes, location);
   if (v.status === 'redeemed' && v.redemption) alreadyRedeemed(v.redemption.at, v.redemption.location);
-  if (!v.valid || !v.itemId || v.status !== 'valid') fail('not_redeemable', v.reasons.join('; ') || 'the item is not known to this installation', { reasons: v.reasons });
+  if (!v.valid || !v.itemId || v.status !== 'valid')
+    fail('not_redeemable', v.reasons.join('; ') || 'the item is not known to this installation', { reasons: v.reasons });
   if (v.item?.kind === 'postage') fail('not_redeemable', 'postage is not redeemed; it is scanned');
   const itemId = v.itemId;
   const meterId = String(v.item!.meterId);

@@ -9,7 +9,12 @@ type Applier<K extends EffectKind> = (w: BatchWriter, e: EffectOf<K>, at: Date) 
 /** Audit-trail kinds that ledger effects write (the rest of support.audit_events is operations journal). */
 export const LEDGER_AUDIT_KINDS = ['meter_revoked', 'officer_created', 'approval_requested', 'approval_granted', 'recovery_logged'] as const;
 
-function audit(w: BatchWriter, kind: (typeof LEDGER_AUDIT_KINDS)[number], at: Date, a: { module?: string | null; meterId?: string | null; actor: string | null; detail: object }): void {
+function audit(
+  w: BatchWriter,
+  kind: (typeof LEDGER_AUDIT_KINDS)[number],
+  at: Date,
+  a: { module?: string | null; meterId?: string | null; actor: string | null; detail: object },
+): void {
   w.statements.push({
     sql: 'INSERT INTO support.audit_events (kind, module_serial, meter_id, actor, detail, at) VALUES ($1, $2, $3, $4, $5, $6)',
     params: [kind, a.module ?? null, a.meterId ?? null, a.actor, JSON.stringify(a.detail), at],
@@ -29,32 +34,63 @@ function once(w: BatchWriter, s: Statement & { what: string }): void {
 }
 
 function meterStatus(w: BatchWriter, meterId: string, status: string, reason: string, at: Date): void {
-  w.statements.push({ sql: 'UPDATE postal.meters SET status = $2, status_at = $4, status_reason = $3 WHERE meter_id = $1', params: [meterId, status, reason, at] });
+  w.statements.push({
+    sql: 'UPDATE postal.meters SET status = $2, status_at = $4, status_reason = $3 WHERE meter_id = $1',
+    params: [meterId, status, reason, at],
+  });
 }
 
 const nothingOutsideThePackage = (): void => {};
 
 export const APPLIERS: { readonly [K in EffectKind]: Applier<K> } = {
   meter_provisioned: (w, e, at) => {
-    w.meters.push({ meterId: e.meterId, certSerial: e.certSerialHex, certificatePem: e.certificatePem, pkg: Buffer.from(e.sealed, 'base64'), version: BigInt(e.version), licensingZip: e.licensingZip, at });
+    w.meters.push({
+      meterId: e.meterId,
+      certSerial: e.certSerialHex,
+      certificatePem: e.certificatePem,
+      pkg: Buffer.from(e.sealed, 'base64'),
+      version: BigInt(e.version),
+      licensingZip: e.licensingZip,
+      at,
+    });
   },
   package_stored: (w, e, at) => {
     w.packages.push({ meterId: e.meterId, fromVersion: BigInt(e.fromVersion), toVersion: BigInt(e.toVersion), pkg: Buffer.from(e.sealed, 'base64'), at });
   },
   customer_claimed: (w, e, at) => {
-    once(w, { sql: 'INSERT INTO membership.customers (username, meter_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', params: [e.username, e.meterId, at], what: 'that user name or meter was claimed concurrently' });
+    once(w, {
+      sql: 'INSERT INTO membership.customers (username, meter_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+      params: [e.username, e.meterId, at],
+      what: 'that user name or meter was claimed concurrently',
+    });
     w.statements.push({ sql: 'UPDATE postal.meters SET assigned = true WHERE meter_id = $1', params: [e.meterId] });
   },
   customer_registered: (w, e, at) => {
-    once(w, { sql: 'UPDATE membership.customers SET registered_at = $2 WHERE meter_id = $1 AND registered_at IS NULL', params: [e.meterId, at], what: 'the registration was completed concurrently' });
+    once(w, {
+      sql: 'UPDATE membership.customers SET registered_at = $2 WHERE meter_id = $1 AND registered_at IS NULL',
+      params: [e.meterId, at],
+      what: 'the registration was completed concurrently',
+    });
   },
   meter_funded: (w, e, at) => operatorAction(w, e.officer, 'fund', e.meterId, { amountMills: e.amountMills }, at),
   meter_audited: (w, e, at) => operatorAction(w, e.officer, 'audit', e.meterId, {}, at),
   item_printed: (w, e, at) => {
-    w.items.push({ itemId: e.itemId, meterId: e.meterId, itemSerial: BigInt(e.itemSerial), kind: e.itemKind, amountMills: BigInt(e.amountMills), itemBytes: Buffer.from(e.itemBase64, 'base64'), at });
+    w.items.push({
+      itemId: e.itemId,
+      meterId: e.meterId,
+      itemSerial: BigInt(e.itemSerial),
+      kind: e.itemKind,
+      amountMills: BigInt(e.amountMills),
+      itemBytes: Buffer.from(e.itemBase64, 'base64'),
+      at,
+    });
   },
   item_refunded: (w, e, at) => {
-    once(w, { sql: 'UPDATE postal.items SET refunded_at = $2 WHERE item_id = $1 AND refunded_at IS NULL', params: [e.itemId, at], what: 'the item was refunded concurrently' });
+    once(w, {
+      sql: 'UPDATE postal.items SET refunded_at = $2 WHERE item_id = $1 AND refunded_at IS NULL',
+      params: [e.itemId, at],
+      what: 'the item was refunded concurrently',
+    });
   },
   meter_withdrawn: (w, e, at) => meterStatus(w, e.meterId, 'withdrawn', 'withdrawn by the customer', at),
   password_changed: nothingOutsideThePackage,
@@ -65,7 +101,11 @@ export const APPLIERS: { readonly [K in EffectKind]: Applier<K> } = {
     audit(w, 'meter_revoked', at, { meterId: e.meterId, actor: e.officer, detail: { reason: e.reason } });
   },
   officer_created: (w, e, at) => {
-    once(w, { sql: 'INSERT INTO membership.officers (username, password_hash, role, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', params: [e.username, e.passwordHash, e.role, at], what: 'that officer exists already' });
+    once(w, {
+      sql: 'INSERT INTO membership.officers (username, password_hash, role, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
+      params: [e.username, e.passwordHash, e.role, at],
+      what: 'that officer exists already',
+    });
     audit(w, 'officer_created', at, { actor: e.by, detail: { user: e.username, role: e.role } });
   },
   approval_requested: (w, e, at) => {
@@ -75,7 +115,11 @@ export const APPLIERS: { readonly [K in EffectKind]: Applier<K> } = {
       what: 'that approval request exists already',
     });
     // Replay inserts the ids the live system drew: the sequence must not hand them out again.
-    if (!w.live) w.statements.push({ sql: "SELECT setval('support.approvals_approval_id_seq', GREATEST($1::bigint, (SELECT last_value FROM support.approvals_approval_id_seq)))", params: [e.approvalId] });
+    if (!w.live)
+      w.statements.push({
+        sql: "SELECT setval('support.approvals_approval_id_seq', GREATEST($1::bigint, (SELECT last_value FROM support.approvals_approval_id_seq)))",
+        params: [e.approvalId],
+      });
     audit(w, 'approval_requested', at, { module: e.params.module ?? null, actor: e.by, detail: { approvalId: e.approvalId, action: e.action } });
   },
   approval_granted: (w, e, at) => {
@@ -87,10 +131,17 @@ export const APPLIERS: { readonly [K in EffectKind]: Applier<K> } = {
     audit(w, 'approval_granted', at, { module: e.module, actor: e.by, detail: { approvalId: e.approvalId, action: e.action, requestedBy: e.requestedBy } });
   },
   item_redeemed: (w, e, at) => {
-    once(w, { sql: 'INSERT INTO postal.redemptions (item_id, meter_id, location, at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', params: [e.itemId, e.meterId, e.location, at], what: 'the item was redeemed concurrently' });
+    once(w, {
+      sql: 'INSERT INTO postal.redemptions (item_id, meter_id, location, at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
+      params: [e.itemId, e.meterId, e.location, at],
+      what: 'the item was redeemed concurrently',
+    });
   },
   item_scanned: (w, e, at) => {
-    w.statements.push({ sql: 'INSERT INTO postal.verifications (item_id, meter_id, location, valid, at) VALUES ($1, $2, $3, $4, $5)', params: [e.itemId, e.meterId, e.location, e.valid, at] });
+    w.statements.push({
+      sql: 'INSERT INTO postal.verifications (item_id, meter_id, location, valid, at) VALUES ($1, $2, $3, $4, $5)',
+      params: [e.itemId, e.meterId, e.location, e.valid, at],
+    });
   },
   recovery_logged: (w, e, at) => audit(w, 'recovery_logged', at, { module: e.module, actor: null, detail: { discarded: e.discarded } }),
 };

@@ -95,7 +95,15 @@ export class BatchWriter {
        FROM unnest($1::uuid[], $2::text[], $3::text[], $4::bytea[], $5::bigint[], $6::text[], $7::timestamptz[])
          AS v(meter_id, cert_serial, certificate_pem, package, package_version, licensing_zip, at)
        ON CONFLICT (meter_id) DO NOTHING`,
-      [m.map((x) => x.meterId), m.map((x) => x.certSerial), m.map((x) => x.certificatePem), m.map((x) => x.pkg), m.map((x) => x.version.toString()), m.map((x) => x.licensingZip), m.map((x) => x.at)],
+      [
+        m.map((x) => x.meterId),
+        m.map((x) => x.certSerial),
+        m.map((x) => x.certificatePem),
+        m.map((x) => x.pkg),
+        m.map((x) => x.version.toString()),
+        m.map((x) => x.licensingZip),
+        m.map((x) => x.at),
+      ],
     );
     if (this.live && r.rowCount !== m.length) conflict('a provisioned meter already exists');
   }
@@ -109,7 +117,15 @@ export class BatchWriter {
       `UPDATE postal.meters m SET package = substring($3::bytea FROM v.b_start FOR v.b_len), package_version = v.to_version, updated_at = v.at
        FROM unnest($1::uuid[], $2::bigint[], $4::int[], $5::int[], $6::bigint[], $7::timestamptz[]) AS v(meter_id, from_version, b_start, b_len, to_version, at)
        WHERE m.meter_id = v.meter_id AND ${guard}`,
-      [p.map((x) => x.meterId), p.map((x) => x.fromVersion.toString()), bytes.blob, bytes.starts, bytes.lengths, p.map((x) => x.toVersion.toString()), p.map((x) => x.at)],
+      [
+        p.map((x) => x.meterId),
+        p.map((x) => x.fromVersion.toString()),
+        bytes.blob,
+        bytes.starts,
+        bytes.lengths,
+        p.map((x) => x.toVersion.toString()),
+        p.map((x) => x.at),
+      ],
     );
     if (this.live && r.rowCount !== p.length) conflict('a meter changed concurrently; the batch was not applied');
   }
@@ -123,7 +139,17 @@ export class BatchWriter {
        FROM unnest($1::text[], $2::uuid[], $3::bigint[], $4::text[], $5::bigint[], $7::int[], $8::int[], $9::timestamptz[])
          AS v(item_id, meter_id, item_serial, kind, amount_mills, b_start, b_len, at)
        ON CONFLICT DO NOTHING`,
-      [i.map((x) => x.itemId), i.map((x) => x.meterId), i.map((x) => x.itemSerial.toString()), i.map((x) => x.kind), i.map((x) => x.amountMills.toString()), bytes.blob, bytes.starts, bytes.lengths, i.map((x) => x.at)],
+      [
+        i.map((x) => x.itemId),
+        i.map((x) => x.meterId),
+        i.map((x) => x.itemSerial.toString()),
+        i.map((x) => x.kind),
+        i.map((x) => x.amountMills.toString()),
+        bytes.blob,
+        bytes.starts,
+        bytes.lengths,
+        i.map((x) => x.at),
+      ],
     );
     if (this.live && r.rowCount !== i.length) conflict('an item with the same id or serial already exists');
   }

@@ -10,9 +10,7 @@ export async function migrate(ownerUrl: string, log: (line: string) => void = ()
   await client.connect();
   try {
     await client.query('SELECT pg_advisory_lock(7262001)');
-    await client.query(
-      'CREATE TABLE IF NOT EXISTS public.vaultmeter_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
-    );
+    await client.query('CREATE TABLE IF NOT EXISTS public.vaultmeter_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
     const done = new Set((await client.query<{ version: string }>('SELECT version FROM public.vaultmeter_migrations')).rows.map((r) => r.version));
     const files = (await readdir(MIGRATIONS_DIR)).filter((f) => f.endsWith('.sql')).sort();
     let applied = 0;

@@ -19,7 +19,10 @@ export interface CheckpointRow {
 
 /** Lock a module's row for the length of the transaction and return its stored checkpoint (null: none yet). */
 export async function lockCheckpoint(tx: Tx, serial: string): Promise<CheckpointRow | null> {
-  const r = await tx.query<{ record: Buffer | null; mac: Buffer | null }>('SELECT checkpoint AS record, checkpoint_mac AS mac FROM postal.modules WHERE serial = $1 FOR UPDATE', [serial]);
+  const r = await tx.query<{ record: Buffer | null; mac: Buffer | null }>(
+    'SELECT checkpoint AS record, checkpoint_mac AS mac FROM postal.modules WHERE serial = $1 FOR UPDATE',
+    [serial],
+  );
   const row = r.rows[0];
   if (!row) throw new Error(`module ${serial} is not registered in postal.modules`);
   return row.record && row.mac ? { record: row.record, mac: row.mac } : null;
@@ -27,12 +30,19 @@ export async function lockCheckpoint(tx: Tx, serial: string): Promise<Checkpoint
 
 /** The stored checkpoint of a module, without locking its row. */
 export async function getCheckpoint(q: Q, serial: string): Promise<CheckpointRow | null> {
-  const r = await q.query<{ record: Buffer | null; mac: Buffer | null }>('SELECT checkpoint AS record, checkpoint_mac AS mac FROM postal.modules WHERE serial = $1', [serial]);
+  const r = await q.query<{ record: Buffer | null; mac: Buffer | null }>(
+    'SELECT checkpoint AS record, checkpoint_mac AS mac FROM postal.modules WHERE serial = $1',
+    [serial],
+  );
   const row = r.rows[0];
   return row?.record && row.mac ? { record: row.record, mac: row.mac } : null;
 }
 
-export async function storeCheckpoint(q: Q, serial: string, c: { record: Buffer; mac: Buffer; seq: bigint; at: Date; type: string; valueMills: bigint }): Promise<void> {
+export async function storeCheckpoint(
+  q: Q,
+  serial: string,
+  c: { record: Buffer; mac: Buffer; seq: bigint; at: Date; type: string; valueMills: bigint },
+): Promise<void> {
   await q.query(
     `UPDATE postal.modules SET checkpoint = $2, checkpoint_mac = $3, checkpoint_seq = $4, checkpoint_at = $5,
        checkpoint_type = $6, checkpoint_value_mills = $7, last_seen_at = now() WHERE serial = $1`,
@@ -66,7 +76,11 @@ export async function listModules(q: Q): Promise<ModuleRow[]> {
 }
 
 export async function setModuleState(q: Q, serial: string, state: 'active' | 'inhibited', reason: string | null): Promise<void> {
-  await q.query(`UPDATE postal.modules SET state = $2, inhibited_at = CASE WHEN $2 = 'inhibited' THEN now() END, inhibited_reason = $3 WHERE serial = $1`, [serial, state, reason]);
+  await q.query(`UPDATE postal.modules SET state = $2, inhibited_at = CASE WHEN $2 = 'inhibited' THEN now() END, inhibited_reason = $3 WHERE serial = $1`, [
+    serial,
+    state,
+    reason,
+  ]);
 }
 
 export async function countInhibitedModules(q: Q): Promise<number> {

@@ -3,7 +3,10 @@ import type { Q } from './query.js';
 // support.audit_events (the operations journal, plus the rows ledger effects write),
 // support.approvals (written by ledger effects) and support.operator_actions (likewise).
 
-export async function recordAudit(q: Q, e: { kind: string; moduleSerial?: string | null; meterId?: string | null; actor?: string | null; detail?: object }): Promise<void> {
+export async function recordAudit(
+  q: Q,
+  e: { kind: string; moduleSerial?: string | null; meterId?: string | null; actor?: string | null; detail?: object },
+): Promise<void> {
   await q.query('INSERT INTO support.audit_events (kind, module_serial, meter_id, actor, detail) VALUES ($1, $2, $3, $4, $5)', [
     e.kind,
     e.moduleSerial ?? null,
@@ -57,7 +60,10 @@ export async function findApproval(q: Q, id: bigint): Promise<ApprovalRow | null
 }
 
 export async function listApprovals(q: Q, state: string | null): Promise<ApprovalRow[]> {
-  const r = await q.query<ApprovalRow>(`SELECT ${APPROVAL_COLUMNS} FROM support.approvals WHERE $1::text IS NULL OR state = $1 ORDER BY approval_id DESC LIMIT 100`, [state]);
+  const r = await q.query<ApprovalRow>(
+    `SELECT ${APPROVAL_COLUMNS} FROM support.approvals WHERE $1::text IS NULL OR state = $1 ORDER BY approval_id DESC LIMIT 100`,
+    [state],
+  );
   return r.rows;
 }
 

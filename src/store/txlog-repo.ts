@@ -93,10 +93,14 @@ export async function segmentsAfter(q: Q, logId: string, afterSeq: bigint, limit
 }
 
 export async function insertSegment(q: Q, s: Omit<SegmentRow, 'createdAt'>): Promise<void> {
-  await q.query(
-    'INSERT INTO postal.txlog_segments (log_id, first_seq, last_seq, object_key, records, bytes) VALUES ($1, $2, $3, $4, $5, $6)',
-    [s.logId, s.firstSeq.toString(), s.lastSeq.toString(), s.objectKey, s.records, s.bytes.toString()],
-  );
+  await q.query('INSERT INTO postal.txlog_segments (log_id, first_seq, last_seq, object_key, records, bytes) VALUES ($1, $2, $3, $4, $5, $6)', [
+    s.logId,
+    s.firstSeq.toString(),
+    s.lastSeq.toString(),
+    s.objectKey,
+    s.records,
+    s.bytes.toString(),
+  ]);
 }
 
 export async function shippedPositions(q: Q, target: string): Promise<Map<string, bigint>> {
@@ -147,7 +151,12 @@ export async function shippingStatus(q: Q, targets: readonly string[]): Promise<
 }
 
 /** The package changes in records after..to of a log, for the audit verifier. */
-export async function changesIn(q: Q, logId: string, after: bigint, to: bigint): Promise<{ meterId: string; logId: string; seq: bigint; versionAfter: bigint }[]> {
+export async function changesIn(
+  q: Q,
+  logId: string,
+  after: bigint,
+  to: bigint,
+): Promise<{ meterId: string; logId: string; seq: bigint; versionAfter: bigint }[]> {
   const r = await q.query<{ meterId: string; logId: string; seq: bigint; versionAfter: bigint }>(
     `SELECT meter_id AS "meterId", log_id AS "logId", seq, version_after AS "versionAfter" FROM postal.txlog
      WHERE log_id = $1 AND seq > $2 AND seq <= $3 AND meter_id IS NOT NULL AND version_after > 0`,

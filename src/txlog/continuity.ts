@@ -31,7 +31,10 @@ export async function checkContinuity(db: Db, changes: readonly ChangeRef[]): Pr
   const forks = await findForks(db, changes);
   for (const b of forks) await suspend(db, b);
   const forked = new Set(forks.map((b) => b.meterId));
-  const breaks = await walkMeters(db, [...new Set(changes.map((c) => c.meterId))].filter((m) => !forked.has(m)));
+  const breaks = await walkMeters(
+    db,
+    [...new Set(changes.map((c) => c.meterId))].filter((m) => !forked.has(m)),
+  );
   return [...forks, ...breaks];
 }
 
@@ -106,7 +109,15 @@ function walk(meterId: string, from: txlogRepo.ContinuityRow | null, records: re
     }
     if (h.versionBefore > version) break; // the change in between is not committed (or not visible) yet
     if (h.versionBefore < version) {
-      return { last, broken: { meterId, logId, seq, reason: `the change starts from package version ${h.versionBefore}, but version ${version} was already reached (rolled back)` } };
+      return {
+        last,
+        broken: {
+          meterId,
+          logId,
+          seq,
+          reason: `the change starts from package version ${h.versionBefore}, but version ${version} was already reached (rolled back)`,
+        },
+      };
     }
     if (h.arBeforeMills !== ar || h.drBeforeMills !== dr) {
       const why = `registers before (ar ${h.arBeforeMills}, dr ${h.drBeforeMills}) differ from those after the previous change (ar ${ar}, dr ${dr})`;
@@ -121,6 +132,11 @@ function walk(meterId: string, from: txlogRepo.ContinuityRow | null, records: re
 async function suspend(db: Db, b: ContinuityBreak): Promise<void> {
   await inTransaction(db, async (tx) => {
     await repo.suspendMeter(tx, b.meterId, `register continuity broken at ${b.logId}#${b.seq}: ${b.reason}`);
-    await repo.recordAudit(tx, { kind: 'continuity_break', meterId: b.meterId, moduleSerial: b.logId, detail: { logId: b.logId, seq: b.seq, reason: b.reason } });
+    await repo.recordAudit(tx, {
+      kind: 'continuity_break',
+      meterId: b.meterId,
+      moduleSerial: b.logId,
+      detail: { logId: b.logId, seq: b.seq, reason: b.reason },
+    });
   });
 }

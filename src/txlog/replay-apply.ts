@@ -18,7 +18,8 @@ export interface OpenedRecord {
 export function effectsOfBody(r: OpenedRecord): LedgerEffect[] {
   const { body, header } = r;
   const where = `record ${header.logId}#${header.seq}`;
-  if (body.effectsVersion !== EFFECTS_VERSION) fail('log_record_invalid', `${where} carries ledger effects of version ${String(body.effectsVersion)}; this build reads version ${EFFECTS_VERSION}`);
+  if (body.effectsVersion !== EFFECTS_VERSION)
+    fail('log_record_invalid', `${where} carries ledger effects of version ${String(body.effectsVersion)}; this build reads version ${EFFECTS_VERSION}`);
   if (!Array.isArray(body.effects)) fail('log_record_invalid', `${where} has no ledger effects`);
   try {
     return body.effects.map(checkEffect);

@@ -53,7 +53,10 @@ class LogCursor {
         const headerBytes = Buffer.from(rec.header, 'hex');
         const h = decodeHeader(headerBytes);
         if (!h || h.seq !== this.prev.seq + 1n || h.prevHash !== this.prev.hash) {
-          fail('log_record_invalid', `log ${this.logId} record ${rec.seq} does not continue the database's log at #${this.prev.seq} (run \`vaultmeter audit verify\` on the log)`);
+          fail(
+            'log_record_invalid',
+            `log ${this.logId} record ${rec.seq} does not continue the database's log at #${this.prev.seq} (run \`vaultmeter audit verify\` on the log)`,
+          );
         }
         this.prev = { seq, hash: rec.hash };
         this.next = { rec, header: h, headerBytes, signature: this.i === this.records.length ? this.signature : null };
@@ -82,7 +85,12 @@ class LogCursor {
  * logs are merged by time, so that a meter created in one log exists before another log's records
  * use it. Each log must continue the database's chain exactly.
  */
-export async function replayLog(db: pg.ClientBase, modules: readonly ModuleConnection[], source: ShipTarget, onProgress: (p: ReplayProgress) => void): Promise<ReplayReport> {
+export async function replayLog(
+  db: pg.ClientBase,
+  modules: readonly ModuleConnection[],
+  source: ShipTarget,
+  onProgress: (p: ReplayProgress) => void,
+): Promise<ReplayReport> {
   const cursors: LogCursor[] = [];
   let total = 0;
   for (const [logId, segments] of await segmentsByLog(source)) {
@@ -147,7 +155,9 @@ async function openAll(modules: readonly ModuleConnection[], batch: readonly Que
   for (let i = 0; i < batch.length; i += REPLAY_MODULE_BATCH) parts.push(batch.slice(i, i + REPLAY_MODULE_BATCH));
   const opened = await Promise.all(
     parts.map(async (part, k) => {
-      const { bodies } = await modules[k % modules.length]!.call('openLog', { records: part.map(({ logId, rec }) => ({ logId, header: rec.header, body: rec.body, hash: rec.hash })) });
+      const { bodies } = await modules[k % modules.length]!.call('openLog', {
+        records: part.map(({ logId, rec }) => ({ logId, header: rec.header, body: rec.body, hash: rec.hash })),
+      });
       return part.map(({ logId, rec, header, headerBytes, signature }, j): OpenedRecord => {
         return {
           header,

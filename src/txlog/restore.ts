@@ -21,9 +21,18 @@ export function verifiedBackup(bytes: Buffer, trustedCaPem: string | null, now: 
   const signer = home.modules.find((m) => m.serial === manifest.signer);
   if (!signer) fail('backup_invalid', `the backup names signer ${manifest.signer}, whose certificate it does not carry`);
   const cert = new X509Certificate(signer.certPem);
-  if (!certificateChainsTo(cert, ca, now)) fail('backup_invalid', `the signer's certificate does not chain to the trusted CA (${ca.subject.replace(/\n/g, ', ')})`);
-  const message = backupManifestBytes({ backupId: manifest.backupId, sha256: manifest.sha256, createdAt: manifest.createdAt, logPosition: manifest.logPosition, tables: manifest.tables, chunks: manifest.chunks });
-  if (!verify('sha256', message, cert.publicKey, Buffer.from(manifest.signature, 'hex'))) fail('backup_invalid', 'the backup manifest signature does not verify');
+  if (!certificateChainsTo(cert, ca, now))
+    fail('backup_invalid', `the signer's certificate does not chain to the trusted CA (${ca.subject.replace(/\n/g, ', ')})`);
+  const message = backupManifestBytes({
+    backupId: manifest.backupId,
+    sha256: manifest.sha256,
+    createdAt: manifest.createdAt,
+    logPosition: manifest.logPosition,
+    tables: manifest.tables,
+    chunks: manifest.chunks,
+  });
+  if (!verify('sha256', message, cert.publicKey, Buffer.from(manifest.signature, 'hex')))
+    fail('backup_invalid', 'the backup manifest signature does not verify');
   return file;
 }
 
@@ -31,12 +40,22 @@ export function verifiedBackup(bytes: Buffer, trustedCaPem: string | null, now: 
  * Put a verified backup's snapshot into an empty database, in one transaction, as the owner role.
  * A module opens the chunks. Sequences are moved past the restored ids.
  */
-export async function restoreSnapshot(db: pg.Client, module: ModuleConnection, file: BackupFile, onProgress: (rows: number, total: number) => void): Promise<number> {
+export async function restoreSnapshot(
+  db: pg.Client,
+  module: ModuleConnection,
+  file: BackupFile,
+  onProgress: (rows: number, total: number) => void,
+): Promise<number> {
   const { manifest } = file;
   const total = Object.values(manifest.tables).reduce((a, b) => a + b, 0);
   const plain: Buffer[] = [];
   for (const [index, sealed] of file.chunks.entries()) {
-    const { data } = await module.call('openBackupChunk', { backupId: manifest.backupId, index, last: index === file.chunks.length - 1, data: sealed.toString('base64') });
+    const { data } = await module.call('openBackupChunk', {
+      backupId: manifest.backupId,
+      index,
+      last: index === file.chunks.length - 1,
+      data: sealed.toString('base64'),
+    });
     plain.push(Buffer.from(data, 'base64'));
   }
   const lines = Buffer.concat(plain).toString('utf8').split('\n').filter(Boolean);

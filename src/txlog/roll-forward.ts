@@ -50,4 +50,3 @@ async function run(ctx: RollForwardDeps): Promise<number> {
     client.release();
   }
 }
-

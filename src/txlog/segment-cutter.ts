@@ -29,7 +29,14 @@ export async function cutNextSegment(db: Db, logId: string, policy: CutPolicy, n
   if (end < 0) return null; // the batch's signed head is not committed yet (or lies beyond the read window)
   const taken = rows.slice(0, end + 1);
   const bytes = encodeSegment(segmentOf(logId, taken));
-  const row = { logId, firstSeq: taken[0]!.seq, lastSeq: taken[end]!.seq, objectKey: segmentKey(logId, taken[0]!.seq, taken[end]!.seq), records: taken.length, bytes: BigInt(bytes.length) };
+  const row = {
+    logId,
+    firstSeq: taken[0]!.seq,
+    lastSeq: taken[end]!.seq,
+    objectKey: segmentKey(logId, taken[0]!.seq, taken[end]!.seq),
+    records: taken.length,
+    bytes: BigInt(bytes.length),
+  };
   await txlogRepo.insertSegment(db, row);
   return { ...row, createdAt: new Date(nowMs) };
 }

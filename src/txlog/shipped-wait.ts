@@ -49,7 +49,12 @@ export class ShippedWaiter {
         reject,
         timer: setTimeout(() => {
           this.waiters.delete(w);
-          reject(new VaultError('shipping_timeout', `log ${logId} record ${seq} was not shipped within ${SHIPPED_WAIT_TIMEOUT_MS} ms; it is committed and will ship`));
+          reject(
+            new VaultError(
+              'shipping_timeout',
+              `log ${logId} record ${seq} was not shipped within ${SHIPPED_WAIT_TIMEOUT_MS} ms; it is committed and will ship`,
+            ),
+          );
         }, SHIPPED_WAIT_TIMEOUT_MS),
       };
       this.waiters.add(w);

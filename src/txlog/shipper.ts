@@ -56,7 +56,10 @@ export class Shipper {
   /** The CA and every module certificate, so that the shipped log can be checked with no secret. */
   private async shipCertificates(): Promise<void> {
     const modules = await repo.listModules(this.o.db);
-    const files: [string, string][] = [['certs/ca.pem', this.o.caCertPem], ...modules.map((m): [string, string] => [`certs/modules/${m.serial}.pem`, m.certificatePem])];
+    const files: [string, string][] = [
+      ['certs/ca.pem', this.o.caCertPem],
+      ...modules.map((m): [string, string] => [`certs/modules/${m.serial}.pem`, m.certificatePem]),
+    ];
     for (const [key, pem] of files) {
       if (this.certsShipped.has(key)) continue;
       for (const t of this.o.targets) await putOnce(t, key, Buffer.from(pem));
@@ -124,5 +127,7 @@ export async function putOnce(target: ShipTarget, key: string, bytes: Buffer): P
   if (existing === null) return target.put(key, bytes);
   if (existing.equals(bytes)) return;
   const digest = (b: Buffer) => createHash('sha256').update(b).digest('hex').slice(0, 16);
-  throw new ShippedLogConflict(`${target.name} already holds ${key} with other content (sha256 ${digest(existing)}…, ours ${digest(bytes)}…); refusing to overwrite it`);
+  throw new ShippedLogConflict(
+    `${target.name} already holds ${key} with other content (sha256 ${digest(existing)}…, ours ${digest(bytes)}…); refusing to overwrite it`,
+  );
 }

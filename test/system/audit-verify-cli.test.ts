@@ -86,7 +86,16 @@ beforeAll(async () => {
       const { records, head } = await chainRecords(bodyKeys, logId, pos, now.getTime(), drafts);
       const first = pos.seq + 1n;
       const headSignature = signHead(privateKey, { logId, seq: head.seq, hash: head.hash }).signature;
-      const segHead: SegmentHead = { format: SEGMENT_FORMAT, logId, firstSeq: first.toString(), lastSeq: head.seq.toString(), prevHash: pos.hash, headHash: head.hash, headSignature, records: n };
+      const segHead: SegmentHead = {
+        format: SEGMENT_FORMAT,
+        logId,
+        firstSeq: first.toString(),
+        lastSeq: head.seq.toString(),
+        prevHash: pos.hash,
+        headHash: head.hash,
+        headSignature,
+        records: n,
+      };
       await target.put(segmentKey(logId, first, head.seq), encodeSegment({ head: segHead, records }));
       pos = head;
     }

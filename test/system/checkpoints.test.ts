@@ -14,7 +14,10 @@ function printRequest(amountMills = 730n) {
 }
 
 async function failure(p: Promise<unknown>): Promise<ApiError> {
-  const e = await p.then(() => null, (err: unknown) => err);
+  const e = await p.then(
+    () => null,
+    (err: unknown) => err,
+  );
   expect(e).toBeInstanceOf(ApiError);
   return e as ApiError;
 }
@@ -79,7 +82,17 @@ describe.each([1, 2])('stale database, halt threshold %i', (threshold) => {
       const inhibited = await auditEvents(db, 'module_inhibited');
       expect(inhibited).toHaveLength(threshold);
       expect(await auditEvents(db, 'system_halted')).toHaveLength(1);
-      const modules = await sys.cli(['admin', 'modules', '--server', sys.url, '--officer', sys.officer.user, '--officer-password', sys.officer.password, '--json']);
+      const modules = await sys.cli([
+        'admin',
+        'modules',
+        '--server',
+        sys.url,
+        '--officer',
+        sys.officer.user,
+        '--officer-password',
+        sys.officer.password,
+        '--json',
+      ]);
       expect(modules.code, modules.stderr).toBe(0);
       expect(modules.json.halted).toBe(true);
       expect(modules.json.modules.filter((m: LooseJson) => m.state === 'inhibited')).toHaveLength(threshold);
@@ -170,10 +183,10 @@ describe('checkpoint rows that are forged, foreign, or left behind by a failed c
       await db.query("UPDATE postal.modules SET checkpoint_mac = decode(repeat('ab', 32), 'hex')");
       const e = await failure(client.balance());
       expect(e.code).toBe('checkpoint_forged');
-      expect((await auditEvents(db, 'module_inhibited'))).toHaveLength(0);
+      expect(await auditEvents(db, 'module_inhibited')).toHaveLength(0);
       for (const r of saved) await db.query('UPDATE postal.modules SET checkpoint_mac = $2 WHERE serial = $1', [r.serial, r.checkpoint_mac]);
       await client.balance();
-      expect((await auditEvents(db, 'transaction_discarded'))).toHaveLength(0);
+      expect(await auditEvents(db, 'transaction_discarded')).toHaveLength(0);
     } finally {
       await db.end();
     }
@@ -185,7 +198,8 @@ describe('checkpoint rows that are forged, foreign, or left behind by a failed c
       const rows = (await db.query('SELECT serial, checkpoint, checkpoint_mac FROM postal.modules ORDER BY serial')).rows;
       expect(rows).toHaveLength(2);
       const [a, b] = rows;
-      const put = (serial: string, r: { checkpoint: unknown; checkpoint_mac: unknown }) => db.query('UPDATE postal.modules SET checkpoint = $2, checkpoint_mac = $3 WHERE serial = $1', [serial, r.checkpoint, r.checkpoint_mac]);
+      const put = (serial: string, r: { checkpoint: unknown; checkpoint_mac: unknown }) =>
+        db.query('UPDATE postal.modules SET checkpoint = $2, checkpoint_mac = $3 WHERE serial = $1', [serial, r.checkpoint, r.checkpoint_mac]);
       await put(a.serial, b);
       await put(b.serial, a);
       const e = await failure(client.balance());

@@ -46,7 +46,15 @@ describe('CLI end to end', () => {
     await writeFile(join(sys.dir, 'cert.pem'), v.json.certificatePem);
     const pub = execFileSync('openssl', ['x509', '-in', join(sys.dir, 'cert.pem'), '-pubkey', '-noout']);
     await writeFile(join(sys.dir, 'pub.pem'), pub);
-    const ok = execFileSync('openssl', ['dgst', '-sha256', '-verify', join(sys.dir, 'pub.pem'), '-signature', join(sys.dir, 'sig.der'), join(sys.dir, 'data.bin')]);
+    const ok = execFileSync('openssl', [
+      'dgst',
+      '-sha256',
+      '-verify',
+      join(sys.dir, 'pub.pem'),
+      '-signature',
+      join(sys.dir, 'sig.der'),
+      join(sys.dir, 'data.bin'),
+    ]);
     expect(ok.toString()).toContain('Verified OK');
     const chain = execFileSync('openssl', ['verify', '-CAfile', join(sys.env.VAULTMETER_HOME!, 'certs', 'ca.pem'), join(sys.dir, 'cert.pem')]);
     expect(chain.toString()).toContain('OK');
@@ -63,7 +71,21 @@ describe('CLI end to end', () => {
 
   it('refuses bad CLI amounts before anything is sent', async () => {
     for (const amount of ['0', '-1', '0.0001', '1e3', 'abc', '99999999999999']) {
-      const r = await sys.cli(['client', 'print', '--user', 'alice', '--amount', amount, '--from', '90807', '--to', '10001', '--out', join(sys.dir, 'x.bin'), '--json']);
+      const r = await sys.cli([
+        'client',
+        'print',
+        '--user',
+        'alice',
+        '--amount',
+        amount,
+        '--from',
+        '90807',
+        '--to',
+        '10001',
+        '--out',
+        join(sys.dir, 'x.bin'),
+        '--json',
+      ]);
       expect(r.code, amount).toBe(1);
       expect(['invalid_amount', 'amount_too_large']).toContain(r.json.error.code);
     }
@@ -83,7 +105,33 @@ describe('CLI end to end', () => {
 });
 
 describe('CLI help', () => {
-  const commands = [[], ['init'], ['start'], ['module'], ['serve'], ['verify'], ['client'], ['client', 'register'], ['client', 'login'], ['client', 'balance'], ['client', 'print'], ['client', 'refund'], ['client', 'withdraw'], ['client', 'password'], ['client', 'logout'], ['admin'], ['admin', 'fund'], ['admin', 'audit'], ['admin', 'modules'], ['admin', 'modules', 'reinstate'], ['admin', 'halt', 'clear'], ['admin', 'approve'], ['admin', 'approvals'], ['admin', 'events'], ['admin', 'officers', 'add']];
+  const commands = [
+    [],
+    ['init'],
+    ['start'],
+    ['module'],
+    ['serve'],
+    ['verify'],
+    ['client'],
+    ['client', 'register'],
+    ['client', 'login'],
+    ['client', 'balance'],
+    ['client', 'print'],
+    ['client', 'refund'],
+    ['client', 'withdraw'],
+    ['client', 'password'],
+    ['client', 'logout'],
+    ['admin'],
+    ['admin', 'fund'],
+    ['admin', 'audit'],
+    ['admin', 'modules'],
+    ['admin', 'modules', 'reinstate'],
+    ['admin', 'halt', 'clear'],
+    ['admin', 'approve'],
+    ['admin', 'approvals'],
+    ['admin', 'events'],
+    ['admin', 'officers', 'add'],
+  ];
   it.each(commands.map((c) => [c.join(' ') || '(root)', c]))('%s --help', async (_name, args) => {
     const r = await runCli([...(args as string[]), '--help'], process.env);
     expect(r.code).toBe(0);

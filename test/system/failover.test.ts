@@ -10,7 +10,14 @@ import { pgClusterAvailable, startPgCluster, type PgCluster } from './pg-cluster
 
 const PW = 'correct horse battery';
 const today = () => new Date().toISOString().slice(0, 10);
-const printRequest = (amount: bigint) => ({ amountMills: amount, originZip: '90807', destination: '10001', date: today(), rateCategory: 'FCM-LETTER', weightTenthOz: 10 });
+const printRequest = (amount: bigint) => ({
+  amountMills: amount,
+  originZip: '90807',
+  destination: '10001',
+  date: today(),
+  rateCategory: 'FCM-LETTER',
+  weightTenthOz: 10,
+});
 
 // The failover drill (issue 4, point 8): Vaultmeter on a PostgreSQL primary with an asynchronous
 // streaming standby (Debian's PostgreSQL 15: the embedded binaries lack pg_basebackup). The standby

@@ -38,7 +38,12 @@ describe('the HTTP contract, route by route', () => {
   const command = async (client: MeterClient, op: string, params: Record<string, string>, alter: (b: Record<string, any>) => void = () => {}, headers = {}) => {
     const { body } = await client.buildRequest(op, params);
     alter(body);
-    return inject({ method: 'POST', url: `/v1/meters/${client.meterId}/${op}`, payload: body, headers: { authorization: `Bearer ${client.sessionToken}`, ...headers } });
+    return inject({
+      method: 'POST',
+      url: `/v1/meters/${client.meterId}/${op}`,
+      payload: body,
+      headers: { authorization: `Bearer ${client.sessionToken}`, ...headers },
+    });
   };
 
   beforeAll(async () => {
@@ -89,7 +94,11 @@ describe('the HTTP contract, route by route', () => {
         expectProblem(expect, await inject({ method: 'POST', url: '/v1/verify', payload: '{"itemBase64":' }), 'invalid_request');
         const big = { itemBase64: 'A'.repeat(MAX_BODY_BYTES + 4) };
         expectProblem(expect, await inject({ method: 'POST', url: '/v1/verify', payload: big }), 'body_too_large');
-        expectProblem(expect, await inject({ method: 'POST', url: '/v1/verify', payload: 'itemBase64=AAAA', headers: { 'content-type': 'text/plain' } }), 'invalid_request');
+        expectProblem(
+          expect,
+          await inject({ method: 'POST', url: '/v1/verify', payload: 'itemBase64=AAAA', headers: { 'content-type': 'text/plain' } }),
+          'invalid_request',
+        );
       });
       const verdict = await inject({ method: 'POST', url: '/v1/verify', payload: { itemBase64: 'AAAA' } });
       expect(verdict.statusCode).toBe(200);
@@ -110,7 +119,11 @@ describe('the HTTP contract, route by route', () => {
       await unchanged(async () => {
         expectProblem(expect, await inject({ method: 'POST', url: '/v1/registrations', payload: {} }), 'invalid_request');
         expectProblem(expect, await inject({ method: 'POST', url: '/v1/registrations', payload: { user: 'carol', clientNonce: 'xyz' } }), 'invalid_request');
-        expectProblem(expect, await inject({ method: 'POST', url: '/v1/registrations', payload: { user: 'carol', clientNonce: nonce(), admin: true } }), 'invalid_request');
+        expectProblem(
+          expect,
+          await inject({ method: 'POST', url: '/v1/registrations', payload: { user: 'carol', clientNonce: nonce(), admin: true } }),
+          'invalid_request',
+        );
         expectProblem(expect, await inject({ method: 'POST', url: '/v1/registrations', payload: { user: 'alice', clientNonce: nonce() } }), 'user_exists');
       });
     });
@@ -127,8 +140,16 @@ describe('the HTTP contract, route by route', () => {
 
     it('POST /v1/sessions/challenge: an unknown user, unknown members, too many from one address', async () => {
       await unchanged(async () => {
-        expectProblem(expect, await inject({ method: 'POST', url: '/v1/sessions/challenge', payload: { user: 'nobody', clientNonce: nonce() } }), 'invalid_credentials');
-        expectProblem(expect, await inject({ method: 'POST', url: '/v1/sessions/challenge', payload: { user: 'alice', clientNonce: nonce(), x: 1 } }), 'invalid_request');
+        expectProblem(
+          expect,
+          await inject({ method: 'POST', url: '/v1/sessions/challenge', payload: { user: 'nobody', clientNonce: nonce() } }),
+          'invalid_credentials',
+        );
+        expectProblem(
+          expect,
+          await inject({ method: 'POST', url: '/v1/sessions/challenge', payload: { user: 'alice', clientNonce: nonce(), x: 1 } }),
+          'invalid_request',
+        );
         const from = { remoteAddress: '10.9.8.7' };
         // The bucket refills while the burst is sent: the first refusal comes after at least a burst.
         const ask = () => inject({ method: 'POST', url: '/v1/sessions/challenge', payload: { user: 'nobody', clientNonce: nonce() }, ...from });
@@ -137,7 +158,11 @@ describe('the HTTP contract, route by route', () => {
         while (res.statusCode !== 429 && sent < 3 * CHALLENGE_RATE_BURST) [sent, res] = [sent + 1, await ask()];
         expect(sent).toBeGreaterThanOrEqual(CHALLENGE_RATE_BURST);
         expectProblem(expect, res, 'rate_limited');
-        expectProblem(expect, await inject({ method: 'POST', url: '/v1/sessions/challenge', payload: { user: 'nobody', clientNonce: nonce() } }), 'invalid_credentials');
+        expectProblem(
+          expect,
+          await inject({ method: 'POST', url: '/v1/sessions/challenge', payload: { user: 'nobody', clientNonce: nonce() } }),
+          'invalid_credentials',
+        );
       });
     });
 
@@ -172,9 +197,19 @@ describe('the HTTP contract, route by route', () => {
     it("refuses another customer's meter, unknown ops, unknown members, coercion and an oversized body", async () => {
       const { body } = await alice.buildRequest('balance', {});
       await unchanged(async () => {
-        const cross = await inject({ method: 'POST', url: `/v1/meters/${alice.meterId}/balance`, payload: body, headers: { authorization: `Bearer ${bob.sessionToken}` } });
+        const cross = await inject({
+          method: 'POST',
+          url: `/v1/meters/${alice.meterId}/balance`,
+          payload: body,
+          headers: { authorization: `Bearer ${bob.sessionToken}` },
+        });
         expectProblem(expect, cross, 'forbidden');
-        const mint = await inject({ method: 'POST', url: `/v1/meters/${alice.meterId}/mint`, payload: body, headers: { authorization: `Bearer ${alice.sessionToken}` } });
+        const mint = await inject({
+          method: 'POST',
+          url: `/v1/meters/${alice.meterId}/mint`,
+          payload: body,
+          headers: { authorization: `Bearer ${alice.sessionToken}` },
+        });
         expectProblem(expect, mint, 'invalid_request');
       });
       await unchanged(async () => {
@@ -182,7 +217,12 @@ describe('the HTTP contract, route by route', () => {
         expectProblem(expect, await command(alice, 'print', printParams('500'), (b) => (b.arMills = Number(b.arMills))), 'invalid_request');
         expectProblem(expect, await command(alice, 'print', printParams('500'), (b) => (b.params.note = 'x'.repeat(MAX_BODY_BYTES))), 'body_too_large');
         expectProblem(expect, await command(alice, 'print', printParams('500'), () => {}, { 'idempotency-key': 'bad key!' }), 'invalid_request');
-        const unknownMeter = await inject({ method: 'POST', url: `/v1/meters/${randomUUID()}/balance`, payload: (await alice.buildRequest('balance', {})).body, headers: { authorization: `Bearer ${alice.sessionToken}` } });
+        const unknownMeter = await inject({
+          method: 'POST',
+          url: `/v1/meters/${randomUUID()}/balance`,
+          payload: (await alice.buildRequest('balance', {})).body,
+          headers: { authorization: `Bearer ${alice.sessionToken}` },
+        });
         expectProblem(expect, unknownMeter, 'forbidden');
       });
     });
@@ -204,7 +244,8 @@ describe('the HTTP contract, route by route', () => {
 
   describe('operator routes', () => {
     it('POST /v1/admin/fund: no, malformed or wrong credentials; bad amounts; an unknown customer', async () => {
-      const fund = (auth: string | undefined, payload: unknown) => inject({ method: 'POST', url: '/v1/admin/fund', payload: payload as object, headers: auth ? { authorization: auth } : {} });
+      const fund = (auth: string | undefined, payload: unknown) =>
+        inject({ method: 'POST', url: '/v1/admin/fund', payload: payload as object, headers: auth ? { authorization: auth } : {} });
       await unchanged(async () => {
         expectProblem(expect, await fund(undefined, { user: 'alice', amountMills: '100' }), 'unauthorized');
         expectProblem(expect, await fund(`Bearer ${alice.sessionToken}`, { user: 'alice', amountMills: '100' }), 'unauthorized');
@@ -221,7 +262,8 @@ describe('the HTTP contract, route by route', () => {
 
     it('POST /v1/admin/fund: a retry gets the first answer; the same key for another amount is refused', async () => {
       const key = randomUUID();
-      const once = (amountMills: string) => inject({ method: 'POST', url: '/v1/admin/fund', payload: { user: 'bob', amountMills }, headers: { authorization: officer, 'idempotency-key': key } });
+      const once = (amountMills: string) =>
+        inject({ method: 'POST', url: '/v1/admin/fund', payload: { user: 'bob', amountMills }, headers: { authorization: officer, 'idempotency-key': key } });
       const first = await once('300');
       expect(Object.keys(first.json()).sort()).toEqual(['amountMills', 'arMills', 'controlTotalMills', 'drMills', 'meterId', 'user']);
       await unchanged(async () => {
@@ -236,7 +278,11 @@ describe('the HTTP contract, route by route', () => {
       await unchanged(async () => {
         expectProblem(expect, await asOfficer(operator, { method: 'POST', url: '/v1/admin/revoke', payload: { user: 'bob', reason: 'lost' } }), 'forbidden');
         expectProblem(expect, await asOfficer(officer, { method: 'POST', url: '/v1/admin/revoke', payload: { user: 'nobody', reason: 'lost' } }), 'not_found');
-        expectProblem(expect, await asOfficer(officer, { method: 'POST', url: '/v1/admin/revoke', payload: { user: 'bob', reason: 'bad\nreason' } }), 'invalid_request');
+        expectProblem(
+          expect,
+          await asOfficer(officer, { method: 'POST', url: '/v1/admin/revoke', payload: { user: 'bob', reason: 'bad\nreason' } }),
+          'invalid_request',
+        );
         expectProblem(expect, await asOfficer(officer, { method: 'POST', url: '/v1/admin/revoke', payload: { user: 'bob' } }), 'invalid_request');
         expectProblem(expect, await inject({ method: 'POST', url: '/v1/admin/audit', payload: { user: 'bob' } }), 'unauthorized');
         expectProblem(expect, await asOfficer(officer, { method: 'POST', url: '/v1/admin/audit', payload: { user: 'nobody' } }), 'not_found');
@@ -260,9 +306,21 @@ describe('the HTTP contract, route by route', () => {
 
     it('POST /v1/admin/officers: an operator may not; a taken name; an unknown role', async () => {
       await unchanged(async () => {
-        expectProblem(expect, await asOfficer(operator, { method: 'POST', url: '/v1/admin/officers', payload: { user: 'op2', role: 'operator' } }), 'forbidden');
-        expectProblem(expect, await asOfficer(officer, { method: 'POST', url: '/v1/admin/officers', payload: { user: 'op1', role: 'operator' } }), 'user_exists');
-        expectProblem(expect, await asOfficer(officer, { method: 'POST', url: '/v1/admin/officers', payload: { user: 'op3', role: 'root' } }), 'invalid_request');
+        expectProblem(
+          expect,
+          await asOfficer(operator, { method: 'POST', url: '/v1/admin/officers', payload: { user: 'op2', role: 'operator' } }),
+          'forbidden',
+        );
+        expectProblem(
+          expect,
+          await asOfficer(officer, { method: 'POST', url: '/v1/admin/officers', payload: { user: 'op1', role: 'operator' } }),
+          'user_exists',
+        );
+        expectProblem(
+          expect,
+          await asOfficer(officer, { method: 'POST', url: '/v1/admin/officers', payload: { user: 'op3', role: 'root' } }),
+          'invalid_request',
+        );
       });
     });
 

@@ -11,7 +11,14 @@ import type { LooseJson } from '../helpers/loose-json.js';
 const PW = 'correct horse battery';
 const today = () => new Date().toISOString().slice(0, 10);
 const inDays = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
-const postage = (amountMills = 730n) => ({ amountMills, originZip: '90807', destination: '10001', date: today(), rateCategory: 'FCM-LETTER', weightTenthOz: 10 });
+const postage = (amountMills = 730n) => ({
+  amountMills,
+  originZip: '90807',
+  destination: '10001',
+  date: today(),
+  rateCategory: 'FCM-LETTER',
+  weightTenthOz: 10,
+});
 
 // Items anyone can verify: every kind issued, verified, scanned, redeemed once, refunded only when unscanned.
 describe('items, verification and redemption', () => {
@@ -145,7 +152,12 @@ describe('items, verification and redemption', () => {
     const files: [string, Buffer][] = [
       ['garbage.bin', garbage],
       ['truncated.bin', good.itemBytes.subarray(0, 90)],
-      ['empty.pdf', Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj 3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF')],
+      [
+        'empty.pdf',
+        Buffer.from(
+          '%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj 3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF',
+        ),
+      ],
       ['broken.png', Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(100, 7)])],
       ['oversized.png', Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47]), Buffer.alloc(11 * 1024 * 1024)])],
     ];

@@ -10,7 +10,18 @@ describe('printing labels from the CLI', () => {
     sys = await startSystem();
     const s = ['--server', sys.url];
     expect((await sys.cli(['client', 'register', ...s, '--user', 'lena', '--password', 'correct horse battery'])).code).toBe(0);
-    const fund = await sys.cli(['admin', 'fund', ...s, '--user', 'lena', '--amount', '50.00', '--officer', sys.officer.user, `--officer-password=${sys.officer.password}`]);
+    const fund = await sys.cli([
+      'admin',
+      'fund',
+      ...s,
+      '--user',
+      'lena',
+      '--amount',
+      '50.00',
+      '--officer',
+      sys.officer.user,
+      `--officer-password=${sys.officer.password}`,
+    ]);
     expect(fund.code, fund.stderr).toBe(0);
   });
   afterAll(async () => sys?.stop());
@@ -25,8 +36,31 @@ describe('printing labels from the CLI', () => {
   it.each(cases)('%s as %s (%s) prints and verifies', async (stock, format, symbology) => {
     const out = join(sys.dir, `${stock}.${format}`);
     const r = await sys.cli([
-      'client', 'print', '--user', 'lena', '--amount', '0.73', '--from', '90807', '--to', '100011234', '--out', out,
-      '--format', format, '--stock', stock, '--symbology', symbology, '--address', 'JANE Q PUBLIC', '--address', '1 MAIN ST', '--address', 'NEW YORK NY 10001-1234', '--json',
+      'client',
+      'print',
+      '--user',
+      'lena',
+      '--amount',
+      '0.73',
+      '--from',
+      '90807',
+      '--to',
+      '100011234',
+      '--out',
+      out,
+      '--format',
+      format,
+      '--stock',
+      stock,
+      '--symbology',
+      symbology,
+      '--address',
+      'JANE Q PUBLIC',
+      '--address',
+      '1 MAIN ST',
+      '--address',
+      'NEW YORK NY 10001-1234',
+      '--json',
     ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.json).toMatchObject({ label: out, itemFile: `${out}.item`, format, stock });
@@ -45,7 +79,25 @@ describe('printing labels from the CLI', () => {
 
   it('refuses an impossible stock/format before anything is debited', async () => {
     const before = (await sys.cli(['client', 'balance', '--user', 'lena', '--json'])).json;
-    const r = await sys.cli(['client', 'print', '--user', 'lena', '--amount', '0.73', '--from', '90807', '--to', '10001', '--out', join(sys.dir, 'x.zpl'), '--format', 'zpl', '--stock', 'envelope-10', '--json']);
+    const r = await sys.cli([
+      'client',
+      'print',
+      '--user',
+      'lena',
+      '--amount',
+      '0.73',
+      '--from',
+      '90807',
+      '--to',
+      '10001',
+      '--out',
+      join(sys.dir, 'x.zpl'),
+      '--format',
+      'zpl',
+      '--stock',
+      'envelope-10',
+      '--json',
+    ]);
     expect(r.code).toBe(1);
     expect(r.json.error.code).toBe('invalid_request');
     expect((await sys.cli(['client', 'balance', '--user', 'lena', '--json'])).json).toEqual(before);

@@ -47,7 +47,14 @@ describe('a module killed mid-command', () => {
     const loops = clients.map(async (c) => {
       for (let i = 0; i < PRINTS_EACH; i++) {
         await c
-          .print({ amountMills: 100n, originZip: '90807', destination: '10001', date: new Date().toISOString().slice(0, 10), rateCategory: 'FCM-LETTER', weightTenthOz: 10 })
+          .print({
+            amountMills: 100n,
+            originZip: '90807',
+            destination: '10001',
+            date: new Date().toISOString().slice(0, 10),
+            rateCategory: 'FCM-LETTER',
+            weightTenthOz: 10,
+          })
           .then(() => printed++)
           .catch((e: unknown) => {
             expect(e).toBeInstanceOf(ApiError);
@@ -73,7 +80,9 @@ describe('a module killed mid-command', () => {
         const fresh = await MeterClient.login(diskProfiles, `crash${i}`, PW);
         for (let k = 0; k < 3; k++) await fresh.balance(); // reaches both modules; they recover if needed
         const b = await fresh.balance();
-        const items = await db.query('SELECT count(*)::int AS n, coalesce(sum(amount_mills), 0)::bigint AS total FROM postal.items WHERE meter_id = $1', [c.meterId]);
+        const items = await db.query('SELECT count(*)::int AS n, coalesce(sum(amount_mills), 0)::bigint AS total FROM postal.items WHERE meter_id = $1', [
+          c.meterId,
+        ]);
         expect(b.arMills).toBe(BigInt(items.rows[0].total));
         expect(b.controlTotalMills).toBe(FUNDED);
         expect(b.arMills + b.drMills).toBe(FUNDED);

@@ -25,7 +25,14 @@ describe('the database holds no secret in clear', () => {
     const c = await MeterClient.register(diskProfiles, sys.url, 'dana', PW);
     await post(sys.url, '/v1/admin/fund', { user: 'dana', amountMills: '5000' }, officerHeaders(sys.officer));
     await c.balance();
-    await c.print({ amountMills: 500n, originZip: '90807', destination: '10001', date: new Date().toISOString().slice(0, 10), rateCategory: 'FCM-LETTER', weightTenthOz: 10 });
+    await c.print({
+      amountMills: 500n,
+      originZip: '90807',
+      destination: '10001',
+      date: new Date().toISOString().slice(0, 10),
+      rateCategory: 'FCM-LETTER',
+      weightTenthOz: 10,
+    });
     await post(sys.url, '/v1/admin/audit', { user: 'dana' }, officerHeaders(sys.officer));
   });
   afterAll(async () => sys?.stop());

@@ -174,10 +174,10 @@ async function preparePgDir(dir: string, sockDir: string, password: string): Pro
 /** initdb for the primary, then the settings a streaming standby needs. */
 async function initPrimary(o: { dir: string; primaryDir: string; sockDir: string; pwfile: string; env: NodeJS.ProcessEnv; fsync: boolean }): Promise<void> {
   const { dir, primaryDir, sockDir, pwfile, env } = o;
-  await run(
-    [join(PG_BIN, 'initdb'), '-D', primaryDir, '-U', OWNER, `--pwfile=${pwfile}`, '--auth=scram-sha-256', '--no-locale', '-E', 'UTF8', '--no-sync'],
-    { cwd: dir, env },
-  );
+  await run([join(PG_BIN, 'initdb'), '-D', primaryDir, '-U', OWNER, `--pwfile=${pwfile}`, '--auth=scram-sha-256', '--no-locale', '-E', 'UTF8', '--no-sync'], {
+    cwd: dir,
+    env,
+  });
   await rm(pwfile);
   // initdb's pg_hba already allows `replication` from 127.0.0.1 and ::1 (and the socket) with scram.
   await appendFile(
@@ -197,7 +197,7 @@ async function initPrimary(o: { dir: string; primaryDir: string; sockDir: string
       "shared_buffers = '32MB'",
       `fsync = ${o.fsync ? 'on' : 'off'}`,
       "wal_receiver_status_interval = '1s'",
-      "logging_collector = off",
+      'logging_collector = off',
       '',
     ].join('\n'),
   );
@@ -376,7 +376,13 @@ export async function startPgCluster(opts: PgClusterOptions = {}): Promise<PgClu
       resumeReplay: async () => {
         await query(standbyUrl, 'SELECT pg_wal_replay_resume()');
       },
-      detachStandby: () => detachStandby(primaryUrl, standbyUrl, () => live.has(primary), () => cluster.pauseReplay()),
+      detachStandby: () =>
+        detachStandby(
+          primaryUrl,
+          standbyUrl,
+          () => live.has(primary),
+          () => cluster.pauseReplay(),
+        ),
       stopPrimary: (mode) => stopServer(primary, mode),
       promoteStandby: () => promoteStandby(standbyUrl),
       stop,

@@ -41,8 +41,14 @@ interface Vault {
 }
 
 /** The report fields that must not depend on how the recovery got there. */
-const totalsOf = (r: LooseJson) => ({ meters: r.meters, items: r.items, arMills: r.arMills, drMills: r.drMills, controlTotalMills: r.controlTotalMills, lastSeq: r.lastSeq });
-
+const totalsOf = (r: LooseJson) => ({
+  meters: r.meters,
+  items: r.items,
+  arMills: r.arMills,
+  drMills: r.drMills,
+  controlTotalMills: r.controlTotalMills,
+  lastSeq: r.lastSeq,
+});
 
 /** Processes whose command line names this home (PostgreSQL's `-D <home>/pg`, the modules' keystores). */
 function processesOf(home: string): { pid: number; args: string }[] {
@@ -173,7 +179,16 @@ describe('vaultmeter recover: unhappy paths', () => {
       expect(b.code, b.stderr).toBe(0);
       for (let r = 0; r < PRINT_ROUNDS; r++) {
         await Promise.all(
-          clients.map((c, i) => c.print({ amountMills: BigInt(100 + r * 3 + i), originZip: '90807', destination: '10001', date: today(), rateCategory: 'FCM-LETTER', weightTenthOz: 10 })),
+          clients.map((c, i) =>
+            c.print({
+              amountMills: BigInt(100 + r * 3 + i),
+              originZip: '90807',
+              destination: '10001',
+              date: today(),
+              rateCategory: 'FCM-LETTER',
+              weightTenthOz: 10,
+            }),
+          ),
         );
       }
       // Everything committed is off-site (as in the recovery drill).
@@ -275,9 +290,29 @@ describe('vaultmeter recover: unhappy paths', () => {
     it('c) a backup checked against another CA (--ca): refused, naming the CA', async () => {
       const key = join(work, 'other-ca.key');
       const ca = join(work, 'other-ca.pem');
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', ca, '-days', '30', '-subj', '/CN=Some Other CA'], {
-        stdio: 'ignore',
-      });
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'ec',
+          '-pkeyopt',
+          'ec_paramgen_curve:P-256',
+          '-nodes',
+          '-keyout',
+          key,
+          '-out',
+          ca,
+          '-days',
+          '30',
+          '-subj',
+          '/CN=Some Other CA',
+        ],
+        {
+          stdio: 'ignore',
+        },
+      );
       const home = await freshHome('other-ca');
       const r = await recover(home, { extra: ['--ca', ca] });
       expectRefused(r, /does not chain to the trusted CA.*Some Other CA/, 'backup_invalid');
@@ -453,7 +488,9 @@ describe('vaultmeter recover: unhappy paths', () => {
       expect(again.json.meters).toBe(CUSTOMERS);
       expect(existsSync(join(cut.home, 'recovery.json'))).toBe(false);
       expectNothingRunningFor(cut.home);
-      console.log(`interrupted (group) at ${cut.killedAtMs} ms on ${cut.trigger} (marker restored=${marker.restored}); test took ${Date.now() - t0} ms (a clean recover: ${ref.ms} ms)`);
+      console.log(
+        `interrupted (group) at ${cut.killedAtMs} ms on ${cut.trigger} (marker restored=${marker.restored}); test took ${Date.now() - t0} ms (a clean recover: ${ref.ms} ms)`,
+      );
     }, 120_000);
 
     describe('after SIGKILL of the recover process alone', () => {

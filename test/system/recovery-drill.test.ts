@@ -17,7 +17,14 @@ const ROUNDS_BEFORE = 80;
 const ROUNDS_AFTER = 170;
 const FUND = 2_000_000n;
 const today = () => new Date().toISOString().slice(0, 10);
-const printRequest = (amount: bigint) => ({ amountMills: amount, originZip: '90807', destination: '10001', date: today(), rateCategory: 'FCM-LETTER', weightTenthOz: 10 });
+const printRequest = (amount: bigint) => ({
+  amountMills: amount,
+  originZip: '90807',
+  destination: '10001',
+  date: today(),
+  rateCategory: 'FCM-LETTER',
+  weightTenthOz: 10,
+});
 
 interface Ledger {
   client: MeterClient;
@@ -27,7 +34,6 @@ interface Ledger {
   items: Map<string, PrintedItem>;
   refunded: Set<string>;
 }
-
 
 /** One round: every customer does something, chosen by the round number (deterministic mix). */
 async function round(r: number, ledgers: Ledger[], sys: TestSystem): Promise<number> {
@@ -104,7 +110,13 @@ describe('recovery drill: backup + shipped log after losing everything', () => {
   });
 
   it('loses nothing a client was given, and the meters print again', async () => {
-    sys = await startSystem({ VAULTMETER_POOL_SIZE: '0', VAULTMETER_SHIP_INTERVAL_MS: '100', VAULTMETER_SEGMENT_RECORDS: '100', VAULTMETER_SEGMENT_MAX_AGE_MS: '0', VAULTMETER_BACKUP_INTERVAL_MS: '0' });
+    sys = await startSystem({
+      VAULTMETER_POOL_SIZE: '0',
+      VAULTMETER_SHIP_INTERVAL_MS: '100',
+      VAULTMETER_SEGMENT_RECORDS: '100',
+      VAULTMETER_SEGMENT_MAX_AGE_MS: '0',
+      VAULTMETER_BACKUP_INTERVAL_MS: '0',
+    });
     const home = sys.env.VAULTMETER_HOME!;
     process.env.VAULTMETER_CLIENT_HOME = sys.env.VAULTMETER_CLIENT_HOME;
     const ledgers = await fundedCustomers(sys);
@@ -141,7 +153,11 @@ describe('recovery drill: backup + shipped log after losing everything', () => {
     const backupFile = join(vault, 'backups', (await readdir(join(vault, 'backups')))[0]!);
     const env: NodeJS.ProcessEnv = { ...process.env, VAULTMETER_HOME: newHome };
     delete env.VAULTMETER_PASSPHRASE;
-    const rec = await runCli(['recover', '--backup', backupFile, '--log', join(vault, 'log'), '--passphrase-file', join(vault, 'passphrase'), '--keep-dev-passphrase', '--json'], env, vault);
+    const rec = await runCli(
+      ['recover', '--backup', backupFile, '--log', join(vault, 'log'), '--passphrase-file', join(vault, 'passphrase'), '--keep-dev-passphrase', '--json'],
+      env,
+      vault,
+    );
     expect(rec.code, rec.stderr).toBe(0);
     const report = rec.json;
     expect(report.meters).toBe(CUSTOMERS);
@@ -150,7 +166,11 @@ describe('recovery drill: backup + shipped log after losing everything', () => {
     expect(BigInt(report.controlTotalMills)).toBe(funded);
 
     // Running it again is harmless: nothing more to replay.
-    const again = await runCli(['recover', '--backup', backupFile, '--log', join(vault, 'log'), '--passphrase-file', join(vault, 'passphrase'), '--json'], env, vault);
+    const again = await runCli(
+      ['recover', '--backup', backupFile, '--log', join(vault, 'log'), '--passphrase-file', join(vault, 'passphrase'), '--json'],
+      env,
+      vault,
+    );
     expect(again.code).toBe(1);
     expect(again.json.error.message).toMatch(/already holds an installation|not empty/);
 

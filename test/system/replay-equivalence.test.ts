@@ -20,7 +20,14 @@ const CUSTOMERS = 6;
 const STEPS = 240;
 const today = () => new Date().toISOString().slice(0, 10);
 const inDays = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
-const postage = (amountMills: bigint) => ({ amountMills, originZip: '90807', destination: '10001', date: today(), rateCategory: 'FCM-LETTER', weightTenthOz: 10 });
+const postage = (amountMills: bigint) => ({
+  amountMills,
+  originZip: '90807',
+  destination: '10001',
+  date: today(),
+  rateCategory: 'FCM-LETTER',
+  weightTenthOz: 10,
+});
 
 /**
  * The durable tables and how to read them in a comparable order. Surrogate ids drawn from
@@ -100,9 +107,15 @@ async function step(sys: TestSystem, rnd: () => number, customers: Customer[], o
   else if (pick < 0.34) c.items.push(await c.client.issue('ticket', 500n, { event: 'Match', seat: '', validFrom: today(), validTo: inDays(1) }));
   else if (pick < 0.38) c.items.push(await c.client.issue('coupon', 500n, { offer: 'Free pastry', expiry: inDays(10) }));
   else if (pick < 0.46 && c.items.length) await settle(c.client.refund(c.items[Math.floor(rnd() * c.items.length)]!.itemId));
-  else if (pick < 0.56 && c.items.length) await post(sys.url, '/v1/verify', { itemBase64: c.items[Math.floor(rnd() * c.items.length)]!.itemBytes.toString('base64'), location: `hub ${Math.floor(rnd() * 3)}` });
-  else if (pick < 0.62 && c.items.length) await post(sys.url, '/v1/redeem', { itemBase64: c.items[Math.floor(rnd() * c.items.length)]!.itemBytes.toString('base64'), location: 'till' });
-  else if (pick < 0.7) await post(sys.url, '/v1/admin/fund', { user: c.user, amountMills: String(1000 + Math.floor(rnd() * 5000)) }, officerHeaders(officer as never));
+  else if (pick < 0.56 && c.items.length)
+    await post(sys.url, '/v1/verify', {
+      itemBase64: c.items[Math.floor(rnd() * c.items.length)]!.itemBytes.toString('base64'),
+      location: `hub ${Math.floor(rnd() * 3)}`,
+    });
+  else if (pick < 0.62 && c.items.length)
+    await post(sys.url, '/v1/redeem', { itemBase64: c.items[Math.floor(rnd() * c.items.length)]!.itemBytes.toString('base64'), location: 'till' });
+  else if (pick < 0.7)
+    await post(sys.url, '/v1/admin/fund', { user: c.user, amountMills: String(1000 + Math.floor(rnd() * 5000)) }, officerHeaders(officer as never));
   else if (pick < 0.74) await post(sys.url, '/v1/admin/audit', { user: c.user }, officerHeaders(officer as never));
   else if (pick < 0.77) {
     const next = `${PW} ${Math.floor(rnd() * 1000)}`;
@@ -113,8 +126,7 @@ async function step(sys: TestSystem, rnd: () => number, customers: Customer[], o
     // A wrong password reaches the module (a counted failure that ends the sessions), then the right one.
     await expect(c.client.authenticate('not the password')).rejects.toMatchObject({ code: 'invalid_credentials' });
     await c.client.authenticate(c.password);
-  }
-  else if (pick < 0.83) c.client = await MeterClient.login(diskProfiles, c.user, c.password);
+  } else if (pick < 0.83) c.client = await MeterClient.login(diskProfiles, c.user, c.password);
   else await c.client.balance();
 }
 
@@ -127,7 +139,13 @@ describe('replay equivalence: live tables = backup + replayed log, row for row',
   });
 
   it('rebuilds every durable table exactly', async () => {
-    sys = await startSystem({ VAULTMETER_POOL_SIZE: '2', VAULTMETER_SHIP_INTERVAL_MS: '100', VAULTMETER_SEGMENT_RECORDS: '50', VAULTMETER_SEGMENT_MAX_AGE_MS: '0', VAULTMETER_BACKUP_INTERVAL_MS: '0' });
+    sys = await startSystem({
+      VAULTMETER_POOL_SIZE: '2',
+      VAULTMETER_SHIP_INTERVAL_MS: '100',
+      VAULTMETER_SEGMENT_RECORDS: '50',
+      VAULTMETER_SEGMENT_MAX_AGE_MS: '0',
+      VAULTMETER_BACKUP_INTERVAL_MS: '0',
+    });
     const home = sys.env.VAULTMETER_HOME!;
     process.env.VAULTMETER_CLIENT_HOME = sys.env.VAULTMETER_CLIENT_HOME;
     const officer = sys.officer;
@@ -191,7 +209,11 @@ describe('replay equivalence: live tables = backup + replayed log, row for row',
     const backupFile = join(vault, 'backups', (await readdir(join(vault, 'backups')))[0]!);
     const env: NodeJS.ProcessEnv = { ...process.env, VAULTMETER_HOME: newHome };
     delete env.VAULTMETER_PASSPHRASE;
-    const rec = await runCli(['recover', '--backup', backupFile, '--log', join(vault, 'log'), '--passphrase-file', join(vault, 'passphrase'), '--keep-dev-passphrase', '--json'], env, vault);
+    const rec = await runCli(
+      ['recover', '--backup', backupFile, '--log', join(vault, 'log'), '--passphrase-file', join(vault, 'passphrase'), '--keep-dev-passphrase', '--json'],
+      env,
+      vault,
+    );
     expect(rec.code, rec.stderr).toBe(0);
     sys = await startSystem({ VAULTMETER_HOME: newHome, PORT: port, VAULTMETER_POOL_SIZE: '0', VAULTMETER_BACKUP_INTERVAL_MS: '0' });
     const rdb = await sys.ownerDb();

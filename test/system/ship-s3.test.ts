@@ -14,8 +14,14 @@ const PW = 'correct horse battery';
 const BUCKET = 'vm-ship';
 const PREFIX = 'txlog';
 const today = () => new Date().toISOString().slice(0, 10);
-const printRequest = (amount: bigint) => ({ amountMills: amount, originZip: '90807', destination: '10001', date: today(), rateCategory: 'FCM-LETTER', weightTenthOz: 10 });
-
+const printRequest = (amount: bigint) => ({
+  amountMills: amount,
+  originZip: '90807',
+  destination: '10001',
+  date: today(),
+  rateCategory: 'FCM-LETTER',
+  weightTenthOz: 10,
+});
 
 interface LogStatus {
   durability: string;

@@ -12,7 +12,14 @@ import type { LooseJson } from '../helpers/loose-json.js';
 
 const PW = 'correct horse battery';
 const today = () => new Date().toISOString().slice(0, 10);
-const printRequest = (amount: bigint) => ({ amountMills: amount, originZip: '90807', destination: '10001', date: today(), rateCategory: 'FCM-LETTER', weightTenthOz: 10 });
+const printRequest = (amount: bigint) => ({
+  amountMills: amount,
+  originZip: '90807',
+  destination: '10001',
+  date: today(),
+  rateCategory: 'FCM-LETTER',
+  weightTenthOz: 10,
+});
 
 async function processPids(home: string, command: string): Promise<number[]> {
   const pids: number[] = [];
@@ -24,7 +31,6 @@ async function processPids(home: string, command: string): Promise<number[]> {
   }
   return pids;
 }
-
 
 // The transaction log on a running system: one sealed, chained record per state change, written in
 // the same transaction; segments signed by the modules, shipped to a directory, verifiable with no
@@ -38,7 +44,12 @@ describe('the transaction log', () => {
   const shippedAll = () => shippedTo(db, `dir:${shipDir}`);
 
   beforeAll(async () => {
-    sys = await startSystem({ VAULTMETER_POOL_SIZE: '0', VAULTMETER_SHIP_INTERVAL_MS: '100', VAULTMETER_SEGMENT_RECORDS: '7', VAULTMETER_SEGMENT_MAX_AGE_MS: '0' });
+    sys = await startSystem({
+      VAULTMETER_POOL_SIZE: '0',
+      VAULTMETER_SHIP_INTERVAL_MS: '100',
+      VAULTMETER_SEGMENT_RECORDS: '7',
+      VAULTMETER_SEGMENT_MAX_AGE_MS: '0',
+    });
     shipDir = join(sys.env.VAULTMETER_HOME!, 'shipped-log');
     process.env.VAULTMETER_CLIENT_HOME = sys.env.VAULTMETER_CLIENT_HOME;
     db = await sys.ownerDb();
@@ -69,7 +80,9 @@ describe('the transaction log', () => {
     );
     for (const r of versions.rows) expect(r.v.map(Number)).toEqual(r.v.map((_: unknown, i: number) => i + 1));
     const config = JSON.parse(await readFile(join(sys.env.VAULTMETER_HOME!, 'config.json'), 'utf8'));
-    const app = new pg.Client({ connectionString: `postgres://vaultmeter_app:${encodeURIComponent(config.appDbPassword)}@127.0.0.1:${config.embedded.port}/postgres` });
+    const app = new pg.Client({
+      connectionString: `postgres://vaultmeter_app:${encodeURIComponent(config.appDbPassword)}@127.0.0.1:${config.embedded.port}/postgres`,
+    });
     await app.connect();
     try {
       await expect(app.query('UPDATE postal.txlog SET type = type')).rejects.toThrow(/permission denied/);
@@ -85,7 +98,12 @@ describe('the transaction log', () => {
     await post(sys.url, '/v1/admin/revoke', { user: 'logrevoked', reason: 'test' }, officerHeaders(sys.officer));
     await post(sys.url, '/v1/admin/officers', { user: 'logofficer', role: 'operator' }, officerHeaders(sys.officer));
     const r = await db.query(`SELECT type, meter_id FROM postal.txlog WHERE type IN ('log:meter_revoked', 'log:officer_created')`);
-    expect(r.rows).toEqual(expect.arrayContaining([{ type: 'log:meter_revoked', meter_id: extra.meterId }, { type: 'log:officer_created', meter_id: null }]));
+    expect(r.rows).toEqual(
+      expect.arrayContaining([
+        { type: 'log:meter_revoked', meter_id: extra.meterId },
+        { type: 'log:officer_created', meter_id: null },
+      ]),
+    );
   });
 
   it('ships signed segments that `audit verify` accepts with no secret, and reports the lag', async () => {

@@ -159,7 +159,10 @@ describe('unhappy paths', () => {
     const row = async (meterId: string) => {
       const db = await sys.ownerDb();
       try {
-        return (await db.query('SELECT package, package_version FROM postal.meters WHERE meter_id = $1', [meterId])).rows[0] as { package: Buffer; package_version: string };
+        return (await db.query('SELECT package, package_version FROM postal.meters WHERE meter_id = $1', [meterId])).rows[0] as {
+          package: Buffer;
+          package_version: string;
+        };
       } finally {
         await db.end();
       }
@@ -185,7 +188,7 @@ describe('unhappy paths', () => {
       expect(await c.balance()).toMatchObject({ arMills: before.ar, drMills: before.dr });
     });
 
-    it("refuses a package copied from another meter", async () => {
+    it('refuses a package copied from another meter', async () => {
       const c = await MeterClient.login(diskProfiles, 'alice', PW);
       const good = await row(c.meterId);
       const other = await row(bob.meterId);
@@ -266,7 +269,6 @@ describe('unhappy paths', () => {
     await c.withdraw();
     await expectApiError(c.print(printRequest()), 'meter_withdrawn');
   });
-
 });
 
 function printRequest() {

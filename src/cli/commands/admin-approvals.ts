@@ -7,7 +7,14 @@ export function adminApprovals(admin: Command): void {
   withAdmin(admin.command('approvals').description('list dual-control requests')).action(
     action(async (o: AdminOpts) => {
       const r = await get<{ approvals: Record<string, string>[] }>(o, '/v1/admin/approvals');
-      emit(o.json === true, r, () => r.approvals.map((a) => `#${a.id} ${a.action} ${a.state} requested by ${a.requestedBy}${a.decidedBy ? `, decided by ${a.decidedBy}` : ''}`).join('\n') || 'no requests');
+      emit(
+        o.json === true,
+        r,
+        () =>
+          r.approvals
+            .map((a) => `#${a.id} ${a.action} ${a.state} requested by ${a.requestedBy}${a.decidedBy ? `, decided by ${a.decidedBy}` : ''}`)
+            .join('\n') || 'no requests',
+      );
     }),
   );
 }

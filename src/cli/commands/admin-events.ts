@@ -9,7 +9,13 @@ export function adminEvents(admin: Command): void {
     .action(
       action(async (o: AdminOpts & { since: string }) => {
         const r = await get<{ events: Record<string, unknown>[] }>(o, `/v1/admin/audit-events?since=${encodeURIComponent(o.since)}`);
-        emit(o.json === true, r, () => r.events.map((e) => `#${e.eventId} ${e.at} ${e.kind} ${e.moduleSerial ?? ''} ${e.meterId ?? ''} ${JSON.stringify(e.detail)}`).join('\n') || 'no events');
+        emit(
+          o.json === true,
+          r,
+          () =>
+            r.events.map((e) => `#${e.eventId} ${e.at} ${e.kind} ${e.moduleSerial ?? ''} ${e.meterId ?? ''} ${JSON.stringify(e.detail)}`).join('\n') ||
+            'no events',
+        );
       }),
     );
 }

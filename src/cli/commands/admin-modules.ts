@@ -11,7 +11,10 @@ export function adminModules(admin: Command): Command {
       emit(o.json === true, r, () =>
         [
           r.halted ? `SYSTEM HALTED: ${r.haltReason}` : 'system: running',
-          ...r.modules.map((m) => `${m.serial}  ${m.state.padEnd(9)}  checkpoint #${m.checkpoint.seq} ${m.checkpoint.type ?? '-'} ${m.checkpoint.at ?? ''}${m.inhibitedReason ? `  (${m.inhibitedReason})` : ''}`),
+          ...r.modules.map(
+            (m) =>
+              `${m.serial}  ${m.state.padEnd(9)}  checkpoint #${m.checkpoint.seq} ${m.checkpoint.type ?? '-'} ${m.checkpoint.at ?? ''}${m.inhibitedReason ? `  (${m.inhibitedReason})` : ''}`,
+          ),
         ].join('\n'),
       );
     }),

@@ -13,7 +13,8 @@ export interface AdminOpts {
 export function officerAuth(o: AdminOpts): string {
   const user = o.officer ?? process.env.VAULTMETER_OFFICER;
   const password = o.officerPassword ?? process.env.VAULTMETER_OFFICER_PASSWORD;
-  if (!user || !password) throw new ProfileError('unauthorized', 'give --officer and --officer-password, or set VAULTMETER_OFFICER and VAULTMETER_OFFICER_PASSWORD');
+  if (!user || !password)
+    throw new ProfileError('unauthorized', 'give --officer and --officer-password, or set VAULTMETER_OFFICER and VAULTMETER_OFFICER_PASSWORD');
   return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 }
 

@@ -93,7 +93,8 @@ async function readCaFile(path: string): Promise<string> {
   }
   try {
     const st = await fh.stat();
-    if (!st.isFile() || st.size > MAX_AUDIT_CERT_BYTES) throw new UsageError('ca_invalid', `${path} is not a certificate file of at most ${MAX_AUDIT_CERT_BYTES} bytes`);
+    if (!st.isFile() || st.size > MAX_AUDIT_CERT_BYTES)
+      throw new UsageError('ca_invalid', `${path} is not a certificate file of at most ${MAX_AUDIT_CERT_BYTES} bytes`);
     return await fh.readFile('utf8');
   } finally {
     await fh.close();
@@ -132,13 +133,22 @@ function where(p: LogProblem): string {
 }
 
 function describe(r: LogVerification, caFrom: string): string {
-  const out = [`CA: ${r.ca.subject}`, `  SHA-256 fingerprint ${r.ca.fingerprint256}`, `  (from ${caFrom}: compare it with the fingerprint you trust)`, `target: ${r.target}`];
+  const out = [
+    `CA: ${r.ca.subject}`,
+    `  SHA-256 fingerprint ${r.ca.fingerprint256}`,
+    `  (from ${caFrom}: compare it with the fingerprint you trust)`,
+    `target: ${r.target}`,
+  ];
   for (const l of r.logs) {
     const span = l.lastSeq !== null ? `records 1..${l.lastSeq}, head ${l.headHash}, ${l.firstAt} to ${l.lastAt}` : 'no record verified';
     if (l.ok) out.push(`log ${l.logId}: OK, ${l.segments} segments, ${span}`);
     else {
       const p = l.problems[0]!;
-      out.push(`log ${l.logId}: PROBLEM ${p.code} at ${where(p)}`, `  ${p.message}`, `  verified before it: ${l.verifiedSegments} of ${l.segments} segments, ${span}`);
+      out.push(
+        `log ${l.logId}: PROBLEM ${p.code} at ${where(p)}`,
+        `  ${p.message}`,
+        `  verified before it: ${l.verifiedSegments} of ${l.segments} segments, ${span}`,
+      );
     }
   }
   for (const p of r.problems.filter((x) => x.logId === null)) out.push(`PROBLEM ${p.code}: ${p.message}`);

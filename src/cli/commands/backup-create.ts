@@ -25,13 +25,20 @@ export function backupCreate(backup: Command): void {
         try {
           const r = await backupNow(db, home, await moduleSockets(home), to, keep);
           const rows = Object.values(r.manifest.tables).reduce((a, b) => a + b, 0);
-          emit(o.json === true, { backupId: r.manifest.backupId, location: `${to.name}/${r.key}`, bytes: r.bytes, rows, logPosition: r.manifest.logPosition, pruned: r.pruned }, () =>
-            [
-              `backup ${r.manifest.backupId}: ${rows} rows, ${r.bytes} bytes, signed by module ${r.manifest.signer}`,
-              `  written to ${to.name}/${r.key}`,
-              `  covers the log up to ${Object.entries(r.manifest.logPosition).map(([l, s]) => `${l}#${s}`).join(', ') || '(empty log)'}`,
-              ...(r.pruned.length ? [`  pruned ${r.pruned.length} older backup(s)`] : []),
-            ].join('\n'),
+          emit(
+            o.json === true,
+            { backupId: r.manifest.backupId, location: `${to.name}/${r.key}`, bytes: r.bytes, rows, logPosition: r.manifest.logPosition, pruned: r.pruned },
+            () =>
+              [
+                `backup ${r.manifest.backupId}: ${rows} rows, ${r.bytes} bytes, signed by module ${r.manifest.signer}`,
+                `  written to ${to.name}/${r.key}`,
+                `  covers the log up to ${
+                  Object.entries(r.manifest.logPosition)
+                    .map(([l, s]) => `${l}#${s}`)
+                    .join(', ') || '(empty log)'
+                }`,
+                ...(r.pruned.length ? [`  pruned ${r.pruned.length} older backup(s)`] : []),
+              ].join('\n'),
           );
         } finally {
           await db.end();

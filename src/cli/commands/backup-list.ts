@@ -22,7 +22,11 @@ export function backupList(backup: Command): void {
           const m = decodeBackup(bytes).manifest;
           backups.push({ key, backupId: m.backupId, createdAt: m.createdAt, bytes: bytes.length, logPosition: m.logPosition, signer: m.signer });
         }
-        emit(o.json === true, { target: target.name, backups }, () => backups.map((b) => `${b.createdAt}  ${b.backupId}  ${b.bytes} bytes  ${b.key}`).join('\n') || 'no backups');
+        emit(
+          o.json === true,
+          { target: target.name, backups },
+          () => backups.map((b) => `${b.createdAt}  ${b.backupId}  ${b.bytes} bytes  ${b.key}`).join('\n') || 'no backups',
+        );
       }),
     );
 }

@@ -4,7 +4,19 @@ import { MAX_ITEM_VALUE_MILLS } from '../../constants.js';
 import { formatMills, parseDollarsToMills } from '../../money.js';
 import { emit } from '../output.js';
 import { action } from '../run.js';
-import { type Common, session, withCommon, registers, describe, withOutput, type OutputOpts, printerChoice, writeOutputs, issueElements, todayUtc } from './client-options.js';
+import {
+  type Common,
+  session,
+  withCommon,
+  registers,
+  describe,
+  withOutput,
+  type OutputOpts,
+  printerChoice,
+  writeOutputs,
+  issueElements,
+  todayUtc,
+} from './client-options.js';
 
 export function clientIssue(client: Command): void {
   withOutput(withCommon(client.command('issue').description('issue a ticket, coupon, voucher or gift certificate from the meter')))
@@ -17,17 +29,29 @@ export function clientIssue(client: Command): void {
     .option('--offer <text>', 'coupon or voucher: what is offered')
     .option('--expiry <yyyy-mm-dd>', 'coupon, voucher or gift: last valid day')
     .action(
-      action(async (o: Common & OutputOpts & { kind: string; amount: string; event?: string; seat: string; validFrom: string; validTo?: string; offer?: string; expiry?: string }) => {
-        const elements = issueElements(o);
-        const amountMills = parseDollarsToMills(o.amount, MAX_ITEM_VALUE_MILLS);
-        const printer = printerChoice(o);
-        const item = await (await session(o)).issue(o.kind as ItemKind, amountMills, elements);
-        const files = await writeOutputs(o, printer, item.itemBytes);
-        emit(
-          o.json === true,
-          { itemId: item.itemId, kind: o.kind, itemSerial: item.itemSerial.toString(), amountMills: item.amountMills.toString(), ...registers(item), ...files },
-          () => `Issued ${o.kind} ${item.itemId} for $${formatMills(item.amountMills)} -> ${o.out}; ${describe(item)}`,
-        );
-      }),
+      action(
+        async (
+          o: Common &
+            OutputOpts & { kind: string; amount: string; event?: string; seat: string; validFrom: string; validTo?: string; offer?: string; expiry?: string },
+        ) => {
+          const elements = issueElements(o);
+          const amountMills = parseDollarsToMills(o.amount, MAX_ITEM_VALUE_MILLS);
+          const printer = printerChoice(o);
+          const item = await (await session(o)).issue(o.kind as ItemKind, amountMills, elements);
+          const files = await writeOutputs(o, printer, item.itemBytes);
+          emit(
+            o.json === true,
+            {
+              itemId: item.itemId,
+              kind: o.kind,
+              itemSerial: item.itemSerial.toString(),
+              amountMills: item.amountMills.toString(),
+              ...registers(item),
+              ...files,
+            },
+            () => `Issued ${o.kind} ${item.itemId} for $${formatMills(item.amountMills)} -> ${o.out}; ${describe(item)}`,
+          );
+        },
+      ),
     );
 }

@@ -62,7 +62,8 @@ export function printerChoice(o: OutputOpts): PrinterChoice | null {
   if (!['pdf', 'png', 'zpl'].includes(o.format)) throw new ProfileError('invalid_request', '--format must be pdf, png or zpl');
   if (!Object.hasOwn(STOCKS, o.stock)) throw new ProfileError('invalid_request', `--stock must be one of ${Object.keys(STOCKS).join(', ')}`);
   const stock = o.stock as Stock;
-  if (!(STOCKS[stock].formats as readonly string[]).includes(o.format)) throw new ProfileError('invalid_request', `stock ${stock} prints as ${STOCKS[stock].formats.join(', ')}, not ${o.format}`);
+  if (!(STOCKS[stock].formats as readonly string[]).includes(o.format))
+    throw new ProfileError('invalid_request', `stock ${stock} prints as ${STOCKS[stock].formats.join(', ')}, not ${o.format}`);
   if (!['datamatrix', 'pdf417'].includes(o.symbology)) throw new ProfileError('invalid_request', '--symbology must be datamatrix or pdf417');
   if ((o.address?.length ?? 0) > MAX_ADDRESS_LINES) throw new ProfileError('invalid_request', `at most ${MAX_ADDRESS_LINES} --address lines`);
   return { stock, format: o.format as LabelFormat, symbology: o.symbology as Symbology };
@@ -83,7 +84,15 @@ export async function writeOutputs(o: OutputOpts, printer: PrinterChoice | null,
 }
 
 /** The kind's elements from the command line; the module checks them again. */
-export function issueElements(o: { kind: string; event?: string; seat: string; validFrom: string; validTo?: string; offer?: string; expiry?: string }): Record<string, string> {
+export function issueElements(o: {
+  kind: string;
+  event?: string;
+  seat: string;
+  validFrom: string;
+  validTo?: string;
+  offer?: string;
+  expiry?: string;
+}): Record<string, string> {
   const need = (v: string | undefined, flag: string): string => {
     if (!v) throw new ProfileError('invalid_request', `--kind ${o.kind} needs ${flag}`);
     return v;

@@ -21,7 +21,9 @@ export function clientPrint(client: Command): void {
         const amountMills = parseDollarsToMills(o.amount, MAX_ITEM_VALUE_MILLS);
         const weight = Number(o.weightOz);
         if (!Number.isFinite(weight) || weight <= 0) throw new ProfileError('invalid_request', '--weight-oz must be a positive number');
-        const item = await (await session(o)).print({
+        const item = await (
+          await session(o)
+        ).print({
           amountMills,
           originZip: o.from,
           destination: o.to.replace(/-/g, ''),

@@ -15,7 +15,13 @@ export function clientPrinterList(printer: Command): void {
         const opened = await Profile.unlockWithSession(o.user);
         if (!opened) throw new ProfileError('no_session', `no open session for ${o.user}`);
         const printers = opened.profile.printers;
-        emit(o.json === true, { printers }, () => printers.map((p) => `${p.stock} ${p.format} ${p.symbology}: tested ${p.testedAt}, barcode ${p.barcodeDecoded ? 'ok' : 'unchecked'}`).join('\n') || 'no printer profiles yet');
+        emit(
+          o.json === true,
+          { printers },
+          () =>
+            printers.map((p) => `${p.stock} ${p.format} ${p.symbology}: tested ${p.testedAt}, barcode ${p.barcodeDecoded ? 'ok' : 'unchecked'}`).join('\n') ||
+            'no printer profiles yet',
+        );
       }),
     );
 }

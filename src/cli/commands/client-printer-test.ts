@@ -29,7 +29,12 @@ export function clientPrinterTest(printer: Command): void {
         const decoded = choice.format !== 'zpl' && (await barcodesIn(o.out).catch(() => [])).some((b) => b.equals(payload));
         const record = { ...choice, testedAt: new Date().toISOString(), barcodeDecoded: decoded };
         await opened.profile.recordPrinter(record);
-        emit(o.json === true, { printer: record, file: o.out }, () => `Test label written to ${o.out}; barcode ${decoded ? 'reads back' : choice.format === 'zpl' ? 'to be checked on the printer' : 'did NOT read back'}`);
+        emit(
+          o.json === true,
+          { printer: record, file: o.out },
+          () =>
+            `Test label written to ${o.out}; barcode ${decoded ? 'reads back' : choice.format === 'zpl' ? 'to be checked on the printer' : 'did NOT read back'}`,
+        );
       }),
     );
 }

@@ -10,7 +10,11 @@ export function clientRefund(client: Command): void {
     .action(
       action(async (o: Common & { item: string }) => {
         const r = await (await session(o)).refund(o.item);
-        emit(o.json === true, { itemId: o.item, refundedMills: r.refundedMills.toString(), ...registers(r) }, () => `Refunded $${formatMills(r.refundedMills)}; ${describe(r)}`);
+        emit(
+          o.json === true,
+          { itemId: o.item, refundedMills: r.refundedMills.toString(), ...registers(r) },
+          () => `Refunded $${formatMills(r.refundedMills)}; ${describe(r)}`,
+        );
       }),
     );
 }

@@ -24,7 +24,9 @@ export function initCommand(program: Command): void {
         if (isInitialised(home)) throw new Error(`${home} already holds an installation`);
         const { passphrase, kept } = await choosePassphrase(home, o.passphraseStdin === true);
         const r = await initInstallation({ home, passphrase, moduleCount, officerUser: o.officer, installationName: o.name, log: o.json ? () => {} : log });
-        emit(o.json === true, { officer: r.officer, home: r.home, modules: r.modules, caCertificate: r.caCertPath, passphrase: kept }, () => describeInit(r, kept));
+        emit(o.json === true, { officer: r.officer, home: r.home, modules: r.modules, caCertificate: r.caCertPath, passphrase: kept }, () =>
+          describeInit(r, kept),
+        );
       }),
     );
 }

@@ -21,7 +21,14 @@ export function startCommand(program: Command): void {
           if (process.env.NODE_ENV === 'production') throw new Error(`${home} is not initialised: run \`vaultmeter init\` first`);
           log(`No installation in ${home}: running a development init.`);
           const { passphrase, kept } = await choosePassphrase(home, false);
-          const r = await initInstallation({ home, passphrase, moduleCount: DEFAULT_MODULE_COUNT, officerUser: 'officer', installationName: 'Vaultmeter', log });
+          const r = await initInstallation({
+            home,
+            passphrase,
+            moduleCount: DEFAULT_MODULE_COUNT,
+            officerUser: 'officer',
+            installationName: 'Vaultmeter',
+            log,
+          });
           if (o.json) emit(true, { officer: r.officer, passphrase: kept }, () => '');
           else log(describeInit(r, kept));
         }

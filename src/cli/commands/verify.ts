@@ -31,7 +31,11 @@ export function verifyCommand(program: Command): void {
       action(async (file: string, o: VerifyOpts) => {
         const bytes = await readItemFile(file);
         const meterId = safeMeterId(bytes);
-        const certPem = o.cert ? await readFile(o.cert, 'utf8') : meterId && !o.offline ? String((await callApi(o.server, 'GET', `/v1/meters/${meterId}/certificate`)).certificatePem) : '';
+        const certPem = o.cert
+          ? await readFile(o.cert, 'utf8')
+          : meterId && !o.offline
+            ? String((await callApi(o.server, 'GET', `/v1/meters/${meterId}/certificate`)).certificatePem)
+            : '';
         const caPem = o.ca ? await readFile(o.ca, 'utf8') : o.offline ? '' : String((await callApi(o.server, 'GET', '/v1/ca')).certificatePem);
         const local = verifyItem(bytes, certPem, caPem);
         const online = o.offline

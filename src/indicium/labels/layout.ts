@@ -180,7 +180,16 @@ function indicium(
       const x0 = region.align === 'right' ? region.x + region.w - Math.min(usedW, region.w) : region.x;
       const bx = Math.round(x0 * dpi) / dpi;
       const by = Math.round((side ? region.y : region.y + textH + GAP) * dpi) / dpi;
-      const barcode: Element = { type: 'barcode', x: bx, y: by, moduleIn, symbology, modulesWide: s.modulesWide, modulesHigh: s.modulesHigh, ...(s.columns ? { columns: s.columns } : {}) };
+      const barcode: Element = {
+        type: 'barcode',
+        x: bx,
+        y: by,
+        moduleIn,
+        symbology,
+        modulesWide: s.modulesWide,
+        modulesHigh: s.modulesHigh,
+        ...(s.columns ? { columns: s.columns } : {}),
+      };
       const text = textElements(fitted, side ? bx + bw + GAP : x0, region.y);
       best = { elements: [barcode, ...text], left: Math.min(x0, bx), height, moduleIn, score };
     }
@@ -243,7 +252,8 @@ export function layoutLabel(m: TextMetrics, input: LabelInput, stock: Stock, sym
   }
   if (stock === 'letter') {
     // Fold marks for a #10 window envelope (letter folded in three).
-    for (const y of [spec.heightIn / 3, (2 * spec.heightIn) / 3]) elements.push({ type: 'box', x: 0.2, y: Math.round(y * dpi) / dpi, w: 0.25, h: Math.max(2 / dpi, 0.01) });
+    for (const y of [spec.heightIn / 3, (2 * spec.heightIn) / 3])
+      elements.push({ type: 'box', x: 0.2, y: Math.round(y * dpi) / dpi, w: 0.25, h: Math.max(2 / dpi, 0.01) });
   }
   elements.push(...body(m, input, bodyRegion, r.bodyPt, r.heading));
   return { widthIn: spec.widthIn, heightIn: spec.heightIn, elements };

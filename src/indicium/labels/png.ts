@@ -46,7 +46,7 @@ export function withDpi(png: Buffer, dpi: number): Buffer {
   body.copy(chunk, 4);
   chunk.writeUInt32BE(crc32(body), 17);
   const parts: Buffer[] = [png.subarray(0, 8)];
-  for (let off = 8; off < png.length; ) {
+  for (let off = 8; off < png.length;) {
     const len = png.readUInt32BE(off);
     const type = png.toString('latin1', off + 4, off + 8);
     const end = off + 12 + len;

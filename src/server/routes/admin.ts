@@ -35,7 +35,10 @@ export function adminRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
         schema: {
           summary: "Revoke a customer's meter: its items stop verifying, and it runs no more commands",
           tags: ['admin'],
-          body: Type.Object({ user: Username, reason: Type.String({ minLength: 1, maxLength: 200, pattern: '^[\\x20-\\x7e]*$' }) }, { additionalProperties: false }),
+          body: Type.Object(
+            { user: Username, reason: Type.String({ minLength: 1, maxLength: 200, pattern: '^[\\x20-\\x7e]*$' }) },
+            { additionalProperties: false },
+          ),
           response: answers(Revoked),
         },
       },

@@ -31,7 +31,9 @@ export function meterRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
         if (session.meterId !== meterId) fail('forbidden', 'that meter belongs to another customer');
         const input: CommandInput = { ...request.body, op };
         const run = op === 'print' ? print : op === 'refund' ? refund : runMeterCommand;
-        return runIdempotent(ctx.db, request, reply, `customer:${session.customerId}`, (remember) => run(ctx, meterId, input, remember), { challengeProtected: true });
+        return runIdempotent(ctx.db, request, reply, `customer:${session.customerId}`, (remember) => run(ctx, meterId, input, remember), {
+          challengeProtected: true,
+        });
       },
     );
   };

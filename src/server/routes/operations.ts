@@ -14,37 +14,51 @@ const ModuleSerial = Type.String({ pattern: '^[A-Za-z0-9-]{1,40}$' });
 /** Operations: the module table, the audit trail, officers, and dual-control approvals. */
 export function operationsRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
   return async (app) => {
-    app.get('/v1/admin/modules', { schema: { summary: 'The cryptographic module table and the halt state', tags: ['operations'], response: answers(Modules) } }, async (request) => {
-      await requireOfficer(ctx.db, request);
-      const [modules, system] = await Promise.all([repo.listModules(ctx.db), repo.systemState(ctx.db)]);
-      return {
-        halted: system.halted,
-        haltedAt: system.haltedAt?.toISOString() ?? null,
-        haltReason: system.haltReason,
-        haltThreshold: ctx.haltThreshold,
-        modules: modules.map((m) => ({
-          serial: m.serial,
-          state: m.state,
-          checkpoint: {
-            seq: m.checkpointSeq.toString(),
-            at: m.checkpointAt?.toISOString() ?? null,
-            date: m.checkpointAt?.toISOString().slice(0, 10) ?? null,
-            time: m.checkpointAt?.toISOString().slice(11, 19) ?? null,
-            type: m.checkpointType,
-            valueMills: m.checkpointValueMills?.toString() ?? null,
-            macHex: m.checkpointMacHex,
-          },
-          inhibitedAt: m.inhibitedAt?.toISOString() ?? null,
-          inhibitedReason: m.inhibitedReason,
-          lastSeenAt: m.lastSeenAt.toISOString(),
-        })),
-      };
-    });
+    app.get(
+      '/v1/admin/modules',
+      { schema: { summary: 'The cryptographic module table and the halt state', tags: ['operations'], response: answers(Modules) } },
+      async (request) => {
+        await requireOfficer(ctx.db, request);
+        const [modules, system] = await Promise.all([repo.listModules(ctx.db), repo.systemState(ctx.db)]);
+        return {
+          halted: system.halted,
+          haltedAt: system.haltedAt?.toISOString() ?? null,
+          haltReason: system.haltReason,
+          haltThreshold: ctx.haltThreshold,
+          modules: modules.map((m) => ({
+            serial: m.serial,
+            state: m.state,
+            checkpoint: {
+              seq: m.checkpointSeq.toString(),
+              at: m.checkpointAt?.toISOString() ?? null,
+              date: m.checkpointAt?.toISOString().slice(0, 10) ?? null,
+              time: m.checkpointAt?.toISOString().slice(11, 19) ?? null,
+              type: m.checkpointType,
+              valueMills: m.checkpointValueMills?.toString() ?? null,
+              macHex: m.checkpointMacHex,
+            },
+            inhibitedAt: m.inhibitedAt?.toISOString() ?? null,
+            inhibitedReason: m.inhibitedReason,
+            lastSeenAt: m.lastSeenAt.toISOString(),
+          })),
+        };
+      },
+    );
 
-    app.get('/v1/admin/log', { schema: { summary: 'The transaction log: durability, ship targets, and shipping lag per module log', tags: ['operations'], response: answers(LogStatus) } }, async (request) => {
-      await requireOfficer(ctx.db, request);
-      return logStatus(ctx);
-    });
+    app.get(
+      '/v1/admin/log',
+      {
+        schema: {
+          summary: 'The transaction log: durability, ship targets, and shipping lag per module log',
+          tags: ['operations'],
+          response: answers(LogStatus),
+        },
+      },
+      async (request) => {
+        await requireOfficer(ctx.db, request);
+        return logStatus(ctx);
+      },
+    );
 
     app.get(
       '/v1/admin/audit-events',
@@ -142,7 +156,6 @@ function approvalJson(a: repo.ApprovalRow) {
     state: a.state,
   };
 }
-
 
 /** Per target and module log: the last record, how far the target has it, and how far behind it is. */
 export async function logStatus(ctx: ServerContext) {

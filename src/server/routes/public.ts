@@ -13,7 +13,13 @@ export function publicRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
     app.get('/v1/health', { schema: { summary: 'Liveness and module reachability', tags: ['public'], response: answers(Health) } }, async () => {
       const system = await repo.systemState(ctx.db);
       const log = await logStatus(ctx);
-      return { status: system.halted ? 'halted' : 'ok', halted: system.halted, modules: ctx.modules.modules.length, durability: log.durability, shippingLagMs: log.lagMs };
+      return {
+        status: system.halted ? 'halted' : 'ok',
+        halted: system.halted,
+        modules: ctx.modules.modules.length,
+        durability: log.durability,
+        shippingLagMs: log.lagMs,
+      };
     });
 
     app.get('/v1/ca', { schema: { summary: 'The installation CA certificate', tags: ['public'], response: answers(CaCertificate) } }, async (_req, reply) => {
@@ -23,7 +29,9 @@ export function publicRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
 
     app.get(
       '/v1/meters/:meterId/certificate',
-      { schema: { summary: "A meter's signing certificate", tags: ['public'], params: Type.Object({ meterId: MeterId }), response: answers(MeterCertificate) } },
+      {
+        schema: { summary: "A meter's signing certificate", tags: ['public'], params: Type.Object({ meterId: MeterId }), response: answers(MeterCertificate) },
+      },
       async (request, reply) => {
         const meter = await repo.getMeter(ctx.db, request.params.meterId);
         if (!meter) fail('not_found', 'no such meter');

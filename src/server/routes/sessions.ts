@@ -42,7 +42,14 @@ export function sessionRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
       async (request, reply) => {
         const { user, ...command } = request.body;
         const customer = await customerForLogin(ctx, user);
-        return runIdempotent(ctx.db, request, reply, `login:${customer.customerId}`, (remember) => login(ctx, customer, { ...command, op: 'login' }, remember), { challengeProtected: true });
+        return runIdempotent(
+          ctx.db,
+          request,
+          reply,
+          `login:${customer.customerId}`,
+          (remember) => login(ctx, customer, { ...command, op: 'login' }, remember),
+          { challengeProtected: true },
+        );
       },
     );
   };

@@ -22,7 +22,14 @@ export function verificationRoutes(ctx: ServerContext): FastifyPluginAsyncTypebo
   return async (app) => {
     app.post(
       '/v1/verify',
-      { schema: { summary: 'Verify an item: signature, chain, validity, meter status; postage scans are recorded', tags: ['public'], body: ItemBody, response: answers(Verdict) } },
+      {
+        schema: {
+          summary: 'Verify an item: signature, chain, validity, meter status; postage scans are recorded',
+          tags: ['public'],
+          body: ItemBody,
+          response: answers(Verdict),
+        },
+      },
       async (request) => {
         limiter.take(request.ip);
         return verifyForPublic(ctx, Buffer.from(request.body.itemBase64, 'base64'), request.body.location ?? '');
@@ -47,13 +54,23 @@ export function verificationRoutes(ctx: ServerContext): FastifyPluginAsyncTypebo
       },
     );
 
-    app.get('/v1/revocations', { schema: { summary: 'Revoked and withdrawn meters, for verifiers to cache', tags: ['public'], response: answers(Revocations) } }, async (_req, reply) => {
-      reply.header('cache-control', 'public, max-age=300');
-      const rows = await repo.listInactiveMeters(ctx.db);
-      return {
-        generatedAt: new Date().toISOString(),
-        meters: rows.map((m) => ({ meterId: m.meterId, certSerialHex: m.certSerial, status: m.status, at: m.statusAt?.toISOString() ?? null, reason: m.statusReason })),
-      };
-    });
+    app.get(
+      '/v1/revocations',
+      { schema: { summary: 'Revoked and withdrawn meters, for verifiers to cache', tags: ['public'], response: answers(Revocations) } },
+      async (_req, reply) => {
+        reply.header('cache-control', 'public, max-age=300');
+        const rows = await repo.listInactiveMeters(ctx.db);
+        return {
+          generatedAt: new Date().toISOString(),
+          meters: rows.map((m) => ({
+            meterId: m.meterId,
+            certSerialHex: m.certSerial,
+            status: m.status,
+            at: m.statusAt?.toISOString() ?? null,
+            reason: m.statusReason,
+          })),
+        };
+      },
+    );
   };
 }

@@ -61,7 +61,7 @@ export class ModuleBatcher {
   private take(): Pending[] {
     const keys = new Set<string>();
     const batch: Pending[] = [];
-    for (let i = 0; i < this.queue.length && batch.length < MAX_BATCH_OPS; ) {
+    for (let i = 0; i < this.queue.length && batch.length < MAX_BATCH_OPS;) {
       const key = this.queue[i]!.command.key;
       if (key !== null && keys.has(key)) {
         i++;
@@ -86,7 +86,7 @@ export class ModuleBatcher {
       for (const s of settled) if (s.error === undefined) s.error = e;
     }
     const release = () => {
-      for (const s of settled) (s.error === undefined ? s.p.resolve(s.value) : s.p.reject(s.error));
+      for (const s of settled) s.error === undefined ? s.p.resolve(s.value) : s.p.reject(s.error);
     };
     if (lastLogSeq === null) return release();
     // Committed: the answers wait for the durability level (e.g. shipped), while the next batch goes on.
@@ -136,7 +136,11 @@ export class ModuleBatcher {
     if (ready.length === 0) return { checkpoint: null, lastLogSeq: null };
     const res = await this.module.call('batch', { checkpoint, ops: ready.map((r) => ({ op: r.p.command.op, args: r.args })) });
     // Every op the module carried out has its log record; they commit with the batch or not at all.
-    const records = logRows(this.serial, res.results.flatMap((out) => (out.ok ? [out.logRecord] : [])), res.logHead);
+    const records = logRows(
+      this.serial,
+      res.results.flatMap((out) => (out.ok ? [out.logRecord] : [])),
+      res.logHead,
+    );
     scope.writer.records.push(...records);
     let next = 0;
     for (const [i, r] of ready.entries()) {

@@ -11,7 +11,8 @@ import type { LogRecordWrite } from '../../store/index.js';
 export function logRows(serial: string, records: readonly LogRecordWire[], head: SignedHeadWire | undefined): LogRecordWrite[] {
   if (records.length === 0) return [];
   const last = records[records.length - 1]!;
-  if (!head || head.logId !== serial || head.seq !== last.seq || head.hash !== last.hash) fail('internal', 'the module returned log records without their signed head');
+  if (!head || head.logId !== serial || head.seq !== last.seq || head.hash !== last.hash)
+    fail('internal', 'the module returned log records without their signed head');
   return records.map((r) => {
     const header = Buffer.from(r.header, 'hex');
     const h = decodeHeader(header);

@@ -13,7 +13,14 @@ export async function storeCheckpoint(tx: Tx, serial: string, wire: CheckpointWi
   const record = Buffer.from(wire.record, 'hex');
   const c = decodeCheckpointRecord(record);
   if (!c) fail('internal', 'the module returned a malformed checkpoint');
-  await repo.storeCheckpoint(tx, serial, { record, mac: Buffer.from(wire.mac, 'hex'), seq: c.seq, at: new Date(c.atMs), type: c.type, valueMills: c.amountMills });
+  await repo.storeCheckpoint(tx, serial, {
+    record,
+    mac: Buffer.from(wire.mac, 'hex'),
+    seq: c.seq,
+    at: new Date(c.atMs),
+    type: c.type,
+    valueMills: c.amountMills,
+  });
 }
 
 export async function assertNotHalted(ctx: ServiceContext): Promise<void> {
@@ -55,7 +62,11 @@ async function recoverInTransaction(ctx: ServiceContext, tx: Tx, m: ModuleConnec
   if (r.outcome === 'rolled_forward' && r.checkpoint) {
     await storeCheckpoint(tx, serial, r.checkpoint);
     await noteDiscarded();
-    await repo.recordAudit(tx, { kind: 'checkpoint_rolled_forward', moduleSerial: serial, detail: { logSeq: head?.seq.toString(), discarded: r.discarded.length } });
+    await repo.recordAudit(tx, {
+      kind: 'checkpoint_rolled_forward',
+      moduleSerial: serial,
+      detail: { logSeq: head?.seq.toString(), discarded: r.discarded.length },
+    });
     return r.discarded.length ? r.discarded : null;
   }
   if (r.outcome === 'recovered') {

@@ -104,7 +104,8 @@ export class DirectoryTarget implements ShipTarget {
       const st = await fh.stat();
       if (st.isDirectory()) return null;
       if (!st.isFile()) throw new ShipTargetError(`${this.name}: ${JSON.stringify(key)} is not a regular file`);
-      if (st.size > this.maxObjectBytes) throw new ShipTargetError(`${this.name}: ${JSON.stringify(key)} is ${st.size} bytes, more than the limit of ${this.maxObjectBytes}`);
+      if (st.size > this.maxObjectBytes)
+        throw new ShipTargetError(`${this.name}: ${JSON.stringify(key)} is ${st.size} bytes, more than the limit of ${this.maxObjectBytes}`);
       return await fh.readFile();
     } finally {
       await fh.close();

@@ -132,7 +132,10 @@ export class S3Target implements ShipTarget {
     const body = res.Body;
     if (body === undefined) throw new ShipTargetError(`${this.name}: get ${JSON.stringify(key)} returned no body`);
     if (res.ContentLength !== undefined && res.ContentLength > this.maxObjectBytes) {
-      await body.transformToWebStream().cancel().catch(() => undefined);
+      await body
+        .transformToWebStream()
+        .cancel()
+        .catch(() => undefined);
       throw new ShipTargetError(`${this.name}: ${JSON.stringify(key)} is ${res.ContentLength} bytes, more than the limit of ${this.maxObjectBytes}`);
     }
     let bytes: Uint8Array;
@@ -141,7 +144,8 @@ export class S3Target implements ShipTarget {
     } catch (err) {
       throw this.fail('get', key, err);
     }
-    if (bytes.length > this.maxObjectBytes) throw new ShipTargetError(`${this.name}: ${JSON.stringify(key)} is more than the limit of ${this.maxObjectBytes} bytes`);
+    if (bytes.length > this.maxObjectBytes)
+      throw new ShipTargetError(`${this.name}: ${JSON.stringify(key)} is more than the limit of ${this.maxObjectBytes} bytes`);
     if (res.ContentLength !== undefined && bytes.length !== res.ContentLength) {
       throw new ShipTargetError(`${this.name}: get ${JSON.stringify(key)} returned ${bytes.length} bytes, not the announced ${res.ContentLength}`);
     }

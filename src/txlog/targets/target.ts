@@ -32,7 +32,8 @@ function parseS3Endpoint(endpointText: string): string {
   } catch {
     throw new ShipTargetError(`ship target s3:// endpoint ${show(endpointText)} is not a valid URL`);
   }
-  if (e.protocol !== 'http:' && e.protocol !== 'https:') throw new ShipTargetError(`ship target s3:// endpoint ${show(endpointText)} must be http:// or https://`);
+  if (e.protocol !== 'http:' && e.protocol !== 'https:')
+    throw new ShipTargetError(`ship target s3:// endpoint ${show(endpointText)} must be http:// or https://`);
   if (e.username || e.password || e.search || e.hash || (e.pathname !== '/' && e.pathname !== '')) {
     throw new ShipTargetError(`ship target s3:// endpoint ${show(endpointText)} must be just scheme://host[:port]`);
   }
@@ -51,12 +52,15 @@ function parseS3(spec: string, env: NodeJS.ProcessEnv): ShipTarget {
   } catch {
     throw new ShipTargetError(`ship target spec ${show(spec.replace(/\?.*$/s, '?…'))} is not a valid s3:// URL`);
   }
-  if (url.username || url.password) throw new ShipTargetError('ship target s3:// spec must not carry credentials before the bucket; use AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY');
+  if (url.username || url.password)
+    throw new ShipTargetError('ship target s3:// spec must not carry credentials before the bucket; use AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY');
   if (url.port) throw new ShipTargetError('ship target s3:// spec must not carry a port; give the store with ?endpoint=http://host:port');
   if (url.hash) throw new ShipTargetError('ship target s3:// spec must not have a "#" fragment');
   const bucket = url.hostname;
   if (!BUCKET.test(bucket) || bucket.includes('..')) {
-    throw new ShipTargetError(`ship target bucket ${show(bucket)} is not a valid S3 bucket name (3–63 of a-z, 0-9, "." and "-", starting and ending with a letter or digit)`);
+    throw new ShipTargetError(
+      `ship target bucket ${show(bucket)} is not a valid S3 bucket name (3–63 of a-z, 0-9, "." and "-", starting and ending with a letter or digit)`,
+    );
   }
   const prefix = url.pathname.replace(/^\/+/, '').replace(/\/+$/, '');
   if (prefix !== '') {
@@ -82,11 +86,13 @@ function parseS3(spec: string, env: NodeJS.ProcessEnv): ShipTarget {
   if (!/^[a-z0-9-]{1,64}$/.test(region)) throw new ShipTargetError(`ship target s3:// region ${show(region)} is not a valid region name`);
 
   const fps = params.get('forcePathStyle');
-  if (fps !== undefined && fps !== 'true' && fps !== 'false') throw new ShipTargetError(`ship target s3:// forcePathStyle must be "true" or "false", not ${show(fps)}`);
+  if (fps !== undefined && fps !== 'true' && fps !== 'false')
+    throw new ShipTargetError(`ship target s3:// forcePathStyle must be "true" or "false", not ${show(fps)}`);
 
   const qId = params.get('accessKeyId');
   const qSecret = params.get('secretAccessKey');
-  if ((qId === undefined) !== (qSecret === undefined)) throw new ShipTargetError('ship target s3:// spec must give both accessKeyId and secretAccessKey, or neither');
+  if ((qId === undefined) !== (qSecret === undefined))
+    throw new ShipTargetError('ship target s3:// spec must give both accessKeyId and secretAccessKey, or neither');
   let credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   if (qId !== undefined && qSecret !== undefined) {
     if (qId === '' || qSecret === '') throw new ShipTargetError('ship target s3:// accessKeyId and secretAccessKey must not be empty');

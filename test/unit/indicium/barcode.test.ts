@@ -12,7 +12,10 @@ const require = createRequire(import.meta.url);
 beforeAll(async () => {
   // Offline: hand zxing the wasm from node_modules instead of letting it fetch from a CDN.
   const wasmBinary = readFileSync(require.resolve('zxing-wasm/reader/zxing_reader.wasm'));
-  await prepareZXingModule({ overrides: { wasmBinary: wasmBinary.buffer.slice(wasmBinary.byteOffset, wasmBinary.byteOffset + wasmBinary.byteLength) as ArrayBuffer }, fireImmediately: true });
+  await prepareZXingModule({
+    overrides: { wasmBinary: wasmBinary.buffer.slice(wasmBinary.byteOffset, wasmBinary.byteOffset + wasmBinary.byteLength) as ArrayBuffer },
+    fireImmediately: true,
+  });
 });
 
 async function scan(png: Buffer): Promise<Buffer> {

@@ -48,7 +48,9 @@ describe('ITEM-FORMAT.md kind element examples and sizes', () => {
     signedBytesHex: string;
   }[];
   // "Example, the `name` test vector ... `00 LL` at offset 73 ...", then a plain ``` block (no other fence between).
-  const examples = [...doc.matchAll(/Example, the `([a-z0-9-]+)` test vector(?:(?!```)[\s\S])*?`00 ([0-9A-F]{2})` at offset 73(?:(?!```)[\s\S])*?```\n([\s\S]*?)```/g)];
+  const examples = [
+    ...doc.matchAll(/Example, the `([a-z0-9-]+)` test vector(?:(?!```)[\s\S])*?`00 ([0-9A-F]{2})` at offset 73(?:(?!```)[\s\S])*?```\n([\s\S]*?)```/g),
+  ];
 
   it('has a byte dump for the ticket and coupon layouts', () => {
     expect(examples.map((m) => m[1])).toEqual(expect.arrayContaining(['ticket-seated', 'coupon-percent-off']));

@@ -126,18 +126,22 @@ describe('decodeItem refuses malformed bytes with ItemFormatError', () => {
   it('either refuses a mutated item, or decodes it to elements that re-encode to the same signed bytes', () => {
     // No two byte strings decode to the same elements: what was signed is exactly what is shown.
     fc.assert(
-      fc.property(itemDataArb, fc.array(fc.record({ at: fc.nat(200), value: fc.integer({ min: 0, max: 255 }) }), { minLength: 1, maxLength: 3 }), (data, edits) => {
-        const item = encodeItem(encodeSignedBytes(data), SIG);
-        for (const e of edits) if (e.at < item.length) item[e.at] = e.value;
-        let decoded;
-        try {
-          decoded = decodeItem(item);
-        } catch (err) {
-          expect(err).toBeInstanceOf(ItemFormatError);
-          return;
-        }
-        expect(encodeSignedBytes(decoded.data)).toEqual(decoded.signedBytes);
-      }),
+      fc.property(
+        itemDataArb,
+        fc.array(fc.record({ at: fc.nat(200), value: fc.integer({ min: 0, max: 255 }) }), { minLength: 1, maxLength: 3 }),
+        (data, edits) => {
+          const item = encodeItem(encodeSignedBytes(data), SIG);
+          for (const e of edits) if (e.at < item.length) item[e.at] = e.value;
+          let decoded;
+          try {
+            decoded = decodeItem(item);
+          } catch (err) {
+            expect(err).toBeInstanceOf(ItemFormatError);
+            return;
+          }
+          expect(encodeSignedBytes(decoded.data)).toEqual(decoded.signedBytes);
+        },
+      ),
       { numRuns: 3000 },
     );
   });

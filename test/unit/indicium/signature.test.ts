@@ -85,7 +85,10 @@ describe('rawSignatureToDer', () => {
         expect(der[2]).toBe(0x02);
         expect(der[4 + rLen]).toBe(0x02);
         expect(der[5 + rLen]).toBe(s.length);
-        for (const [int, half] of [[r, raw.subarray(0, 32)], [s, raw.subarray(32)]] as const) {
+        for (const [int, half] of [
+          [r, raw.subarray(0, 32)],
+          [s, raw.subarray(32)],
+        ] as const) {
           expect(int[0]! & 0x80).toBe(0);
           if (int.length > 1) expect(int[0] === 0 && (int[1]! & 0x80) === 0).toBe(false);
           expect(BigInt('0x' + (Buffer.from(int).toString('hex') || '0'))).toBe(BigInt('0x' + Buffer.from(half).toString('hex')));

@@ -14,7 +14,9 @@ import {
 } from '../../../src/indicium/index.js';
 
 /** ItemData as JSON: money and serial as decimal strings (Omit per kind, so each kind keeps its elements). */
-type JsonFields<D = ItemData> = D extends ItemData ? Omit<D, 'itemSerial' | 'arAfterMills' | 'valueMills'> & { itemSerial: string; arAfterMills: string; valueMills: string } : never;
+type JsonFields<D = ItemData> = D extends ItemData
+  ? Omit<D, 'itemSerial' | 'arAfterMills' | 'valueMills'> & { itemSerial: string; arAfterMills: string; valueMills: string }
+  : never;
 
 interface Vector {
   name: string;
@@ -35,7 +37,12 @@ const file = JSON.parse(readFileSync(new URL('../../../docs/test-vectors/items-v
 const publicKey = createPublicKey(file.key.publicKeySpkiPem);
 
 function expected(v: Vector): ItemData {
-  return { ...v.fields, itemSerial: BigInt(v.fields.itemSerial), arAfterMills: BigInt(v.fields.arAfterMills), valueMills: BigInt(v.fields.valueMills) } as ItemData;
+  return {
+    ...v.fields,
+    itemSerial: BigInt(v.fields.itemSerial),
+    arAfterMills: BigInt(v.fields.arAfterMills),
+    valueMills: BigInt(v.fields.valueMills),
+  } as ItemData;
 }
 
 /**
@@ -96,7 +103,11 @@ describe('docs/test-vectors/items-v1.json', () => {
   });
 
   it('has a vector for every item kind, each with a distinct name and item id', () => {
-    for (const kind of Object.keys(ITEM_KINDS)) expect(file.items.map((v) => v.fields.kind), kind).toContain(kind);
+    for (const kind of Object.keys(ITEM_KINDS))
+      expect(
+        file.items.map((v) => v.fields.kind),
+        kind,
+      ).toContain(kind);
     expect(new Set(file.items.map((v) => v.name)).size).toBe(file.items.length);
     expect(new Set(file.items.map((v) => v.itemId)).size).toBe(file.items.length);
   });

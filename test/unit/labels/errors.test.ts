@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { LabelError, MAX_ADDRESS_LINES, STOCKS, formatValue, formatZip, renderLabel, type LabelInput, type RenderOptions } from '../../../src/indicium/labels/index.js';
+import {
+  LabelError,
+  MAX_ADDRESS_LINES,
+  STOCKS,
+  formatValue,
+  formatZip,
+  renderLabel,
+  type LabelInput,
+  type RenderOptions,
+} from '../../../src/indicium/labels/index.js';
 import * as indicium from '../../../src/indicium/index.js';
 import { randomPayload, realItem } from './fixtures.js';
 
@@ -51,13 +60,16 @@ describe('LabelError', () => {
   });
 
   it('names the formats a stock does support', async () => {
-    await expect(renderLabel(item, { stock: 'envelope-10', format: 'zpl' })).rejects.toThrow('stock envelope-10 cannot be printed as zpl (it can be: pdf, png)');
+    await expect(renderLabel(item, { stock: 'envelope-10', format: 'zpl' })).rejects.toThrow(
+      'stock envelope-10 cannot be printed as zpl (it can be: pdf, png)',
+    );
   });
 
   it('is not thrown for the largest value, long text fields, or non-Latin text', async () => {
     const odd = { ...item, valueMills: 2n ** 64n - 1n, title: 'x'.repeat(500), addressLines: ['東京都千代田区', 'y'.repeat(200)] };
     for (const stock of ['label-4x6', 'envelope-10', 'letter'] as const) {
-      for (const symbology of ['datamatrix', 'pdf417'] as const) await expect(renderLabel(odd, { stock, format: 'pdf', symbology })).resolves.toBeInstanceOf(Buffer);
+      for (const symbology of ['datamatrix', 'pdf417'] as const)
+        await expect(renderLabel(odd, { stock, format: 'pdf', symbology })).resolves.toBeInstanceOf(Buffer);
     }
   });
 

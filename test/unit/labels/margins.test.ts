@@ -47,7 +47,10 @@ describe('nothing is printed in the outer 0.15 inch of the stock, however crowde
     const modules = barcodeSvg(crowded.itemBytes, 'datamatrix').modulesWide;
     const layout = layoutLabel(await standaloneMetrics(), crowded, stock, symbology, 300, modules);
     const image = new Resvg(writeSvg(layout, crowded.itemBytes, DPI), {
-      font: { loadSystemFonts: false, fontFiles: [require.resolve('dejavu-fonts-ttf/ttf/DejaVuSansCondensed.ttf'), require.resolve('dejavu-fonts-ttf/ttf/DejaVuSansCondensed-Bold.ttf')] },
+      font: {
+        loadSystemFonts: false,
+        fontFiles: [require.resolve('dejavu-fonts-ttf/ttf/DejaVuSansCondensed.ttf'), require.resolve('dejavu-fonts-ttf/ttf/DejaVuSansCondensed-Bold.ttf')],
+      },
       background: '#fff',
     }).render();
     expect(inkInMargin(image.pixels, image.width, image.height, 4)).toBe(0);

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_DECLARED_EFFECTS } from '../../../src/constants.js';
-import { checkDeclaredEffects, checkEffect, EFFECT_KINDS, EFFECT_SCHEMAS, effectsOf, EffectError, SERVER_DECLARED, type LedgerEffect } from '../../../src/ledger/index.js';
+import {
+  checkDeclaredEffects,
+  checkEffect,
+  EFFECT_KINDS,
+  EFFECT_SCHEMAS,
+  effectsOf,
+  EffectError,
+  SERVER_DECLARED,
+  type LedgerEffect,
+} from '../../../src/ledger/index.js';
 import { APPLIERS, applyEffect, BatchWriter } from '../../../src/store/index.js';
 
 const METER = '0b0e7c0e-7c47-4d7e-9f5e-6d1f3d0c9a11';
@@ -30,22 +39,45 @@ describe('the ledger effect catalogue', () => {
   it('derives well-formed effects for every package op', () => {
     const cases: [Parameters<typeof effectsOf>[0], Parameters<typeof effectsOf>[1], Parameters<typeof effectsOf>[2], string[]][] = [
       ['provision', { licensingZip: '20260' }, { package: pkg('1'), meterId: METER, certSerialHex: 'aa', certificatePem: 'PEM' }, ['meter_provisioned']],
-      ['registerBegin', { pkg: pkg('1'), effects: [{ kind: 'customer_claimed', username: 'ann', meterId: METER }] }, { package: pkg('2') }, ['package_stored', 'customer_claimed']],
+      [
+        'registerBegin',
+        { pkg: pkg('1'), effects: [{ kind: 'customer_claimed', username: 'ann', meterId: METER }] },
+        { package: pkg('2') },
+        ['package_stored', 'customer_claimed'],
+      ],
       ['registerComplete', { pkg: pkg('2') }, { package: pkg('3'), response: response('register') }, ['package_stored', 'customer_registered']],
       ['fund', { pkg: pkg('3'), amountMills: '5000', actor: 'officer' }, { package: pkg('4') }, ['package_stored', 'meter_funded']],
       ['audit', { pkg: pkg('4'), actor: 'officer' }, { package: pkg('5') }, ['package_stored', 'meter_audited']],
       ['challenge', { pkg: pkg('5') }, { package: pkg('6'), response: response('challenge') }, ['package_stored']],
-      ['command', { pkg: pkg('6') }, { package: pkg('7'), item: 'aXRlbQ==', response: response('print', 'ok', { itemId: ITEM, itemSerial: '1', amountMills: '730', kind: 'postage' }) }, ['package_stored', 'item_printed']],
+      [
+        'command',
+        { pkg: pkg('6') },
+        { package: pkg('7'), item: 'aXRlbQ==', response: response('print', 'ok', { itemId: ITEM, itemSerial: '1', amountMills: '730', kind: 'postage' }) },
+        ['package_stored', 'item_printed'],
+      ],
       ['command', { pkg: pkg('7') }, { package: pkg('8'), response: response('refund', 'ok', { itemId: ITEM }) }, ['package_stored', 'item_refunded']],
       ['command', { pkg: pkg('8') }, { package: pkg('9'), response: response('password') }, ['package_stored', 'password_changed']],
-      ['command', { pkg: pkg('9') }, { package: pkg('10'), response: response('login', 'invalid_credentials'), error: { code: 'invalid_credentials', extra: { remainingAttempts: 0 } } }, ['package_stored', 'meter_locked']],
-      ['command', { pkg: pkg('10') }, { package: pkg('11'), response: response('print', 'insufficient_funds'), error: { code: 'insufficient_funds' } }, ['package_stored']],
+      [
+        'command',
+        { pkg: pkg('9') },
+        { package: pkg('10'), response: response('login', 'invalid_credentials'), error: { code: 'invalid_credentials', extra: { remainingAttempts: 0 } } },
+        ['package_stored', 'meter_locked'],
+      ],
+      [
+        'command',
+        { pkg: pkg('10') },
+        { package: pkg('11'), response: response('print', 'insufficient_funds'), error: { code: 'insufficient_funds' } },
+        ['package_stored'],
+      ],
       ['command', { pkg: pkg('11') }, { package: pkg('12'), response: response('withdraw') }, ['package_stored', 'meter_withdrawn']],
       ['log', { effects: [{ kind: 'meter_revoked', meterId: METER, officer: 'o', reason: 'r' }] }, {}, ['meter_revoked']],
     ];
     for (const [op, args, result, kinds] of cases) {
       const effects = effectsOf(op, args, result);
-      expect(effects.map((e) => e.kind), op).toEqual(kinds);
+      expect(
+        effects.map((e) => e.kind),
+        op,
+      ).toEqual(kinds);
       for (const e of effects) expect(checkEffect(e)).toBe(e);
     }
     const stored = effectsOf('fund', { pkg: pkg('3'), amountMills: '5000', actor: 'o' }, { package: pkg('4') })[0];
@@ -107,7 +139,11 @@ describe('applyEffect and the batch writer', () => {
     applyEffect(w, { kind: 'meter_revoked', meterId: METER, officer: 'olga', reason: 'fraud' }, at);
     const db = recorder();
     await w.flush(db);
-    expect(db.calls.map((c) => c.sql.split(' ').slice(0, 3).join(' '))).toEqual(['UPDATE postal.meters SET', 'INSERT INTO support.operator_actions', 'INSERT INTO support.audit_events']);
+    expect(db.calls.map((c) => c.sql.split(' ').slice(0, 3).join(' '))).toEqual([
+      'UPDATE postal.meters SET',
+      'INSERT INTO support.operator_actions',
+      'INSERT INTO support.audit_events',
+    ]);
     for (const c of db.calls) expect(c.params.some((p) => p instanceof Date && p.getTime() === at.atMs)).toBe(true);
   });
 });

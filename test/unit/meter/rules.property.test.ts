@@ -16,9 +16,7 @@ import {
 } from '../../../src/meter/index.js';
 import { makePackage } from '../helpers/package.js';
 
-type Step =
-  | { t: 'fund' | 'print' | 'refund'; amount: bigint }
-  | { t: 'withdraw' | 'ack' | 'badLogin' | 'goodLogin' };
+type Step = { t: 'fund' | 'print' | 'refund'; amount: bigint } | { t: 'withdraw' | 'ack' | 'badLogin' | 'goodLogin' };
 
 const amount = fc.oneof(fc.bigInt({ min: -3n, max: 3n }), fc.bigInt({ min: 1n, max: 20_000n }), fc.bigInt({ min: 1n, max: MAX_DR_MILLS }));
 const step: fc.Arbitrary<Step> = fc.oneof(

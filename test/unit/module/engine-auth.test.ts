@@ -13,7 +13,14 @@ async function funded() {
 describe('MeterEngine command authentication', () => {
   it('refuses a replayed request with challenge_mismatch', async () => {
     const { engine, c } = await funded();
-    const args = c.build('print', { amountMills: '100', date: '2026-03-14', originZip: '20260', destination: '10001', rateCategory: 'FCM', weightTenthOz: '5' });
+    const args = c.build('print', {
+      amountMills: '100',
+      date: '2026-03-14',
+      originZip: '20260',
+      destination: '10001',
+      rateCategory: 'FCM',
+      weightTenthOz: '5',
+    });
     c.accept(await engine.command(args));
     expect(c.dr).toBe(9_900n);
     await rejectsWith(engine.command({ ...args, pkg: c.pkg }), 'challenge_mismatch');
@@ -23,7 +30,14 @@ describe('MeterEngine command authentication', () => {
     // Rollback of the package itself is caught outside the engine (checkpoints); here we pin that a
     // replay against the old package yields the same signed bytes and serial, not a second item.
     const { engine, c } = await funded();
-    const args = c.build('print', { amountMills: '100', date: '2026-03-14', originZip: '20260', destination: '10001', rateCategory: 'FCM', weightTenthOz: '5' });
+    const args = c.build('print', {
+      amountMills: '100',
+      date: '2026-03-14',
+      originZip: '20260',
+      destination: '10001',
+      rateCategory: 'FCM',
+      weightTenthOz: '5',
+    });
     const first = await engine.command(args);
     const again = await engine.command(args);
     expect(again.response.result.itemId).toBe(first.response.result.itemId);
@@ -52,7 +66,14 @@ describe('MeterEngine command authentication', () => {
 
   it.each(tampers)('refuses a request with a changed %s as bad_mac, leaving the package usable', async (_name, tamper) => {
     const { engine, c } = await funded();
-    const args = c.build('print', { amountMills: '100', date: '2026-03-14', originZip: '20260', destination: '10001', rateCategory: 'FCM', weightTenthOz: '5' });
+    const args = c.build('print', {
+      amountMills: '100',
+      date: '2026-03-14',
+      originZip: '20260',
+      destination: '10001',
+      rateCategory: 'FCM',
+      weightTenthOz: '5',
+    });
     const bad = tamper(args);
     if (bad.params.amountMills === undefined) delete (bad.params as Record<string, unknown>).amountMills;
     await rejectsWith(engine.command(bad), 'bad_mac');

@@ -21,7 +21,10 @@ const REQUESTS: { readonly [K in ItemKind]: { params: Record<string, string>; el
     elements: { ticket: { event: 'Spring Gala 2026', seat: 'B-12', validFrom: '2026-04-01', validTo: '2026-04-02' } },
   },
   coupon: { params: { offer: '10% off any purchase', expiry: '2026-06-30' }, elements: { offer: { offer: '10% off any purchase', expiry: '2026-06-30' } } },
-  voucher: { params: { offer: 'One night, double room', expiry: '2026-12-31' }, elements: { offer: { offer: 'One night, double room', expiry: '2026-12-31' } } },
+  voucher: {
+    params: { offer: 'One night, double room', expiry: '2026-12-31' },
+    elements: { offer: { offer: 'One night, double room', expiry: '2026-12-31' } },
+  },
   gift: { params: { expiry: '2027-03-14' }, elements: { gift: { expiry: '2027-03-14' } } },
 };
 
@@ -221,7 +224,11 @@ describe('MeterEngine print: registers move exactly as for postage', () => {
       expect(registers(mixed)).toEqual(registers(postage));
       const [pd, md] = [decodeItem(itemOf(p)).data, decodeItem(itemOf(m)).data];
       expect(md.kind).toBe(kind);
-      expect({ serial: md.itemSerial, ar: md.arAfterMills, value: md.valueMills }).toEqual({ serial: pd.itemSerial, ar: pd.arAfterMills, value: pd.valueMills });
+      expect({ serial: md.itemSerial, ar: md.arAfterMills, value: md.valueMills }).toEqual({
+        serial: pd.itemSerial,
+        ar: pd.arAfterMills,
+        value: pd.valueMills,
+      });
       expect(md.arAfterMills).toBe(BigInt(mixed.last!.response.arMills));
     }
     expect(registers(mixed)).toEqual({ ar: '155731', dr: '44269', total: '200000' });

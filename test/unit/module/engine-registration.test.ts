@@ -116,7 +116,11 @@ describe('MeterEngine provisioning and registration', () => {
     const { engine, clock, p, nonce, begun, modulePublic } = await begin();
     const env = sealRegistration(p.meterId, nonce, modulePublic, { macKey: randomBytes(32), password: 'long enough' }, randomBytes);
     clock.advance(REGISTRATION_TTL_MS);
-    const r = await engine.registerComplete({ pkg: begun.package, clientPublicKey: env.clientPublicKey.toString('hex'), sealedSecrets: env.sealed.toString('base64') });
+    const r = await engine.registerComplete({
+      pkg: begun.package,
+      clientPublicKey: env.clientPublicKey.toString('hex'),
+      sealedSecrets: env.sealed.toString('base64'),
+    });
     expect(r.response.status).toBe('ok');
   });
 });

@@ -57,8 +57,32 @@ describe('GuardedModule log: every package op writes one chained record and sign
 
     const p = await h.call<Logged<ProvisionResult>>('provision', { licensingZip: '20260', logExtra: { by: 'pool' } });
     let hdr = expectChained(p, prev);
-    expect(hdr).toMatchObject({ type: 'provision', meterId: p.meterId, versionBefore: 0n, versionAfter: 1n, arBeforeMills: 0n, drBeforeMills: 0n, arAfterMills: 0n, drAfterMills: 0n });
-    expect(await open(p.logRecord)).toMatchObject({ op: 'provision', effectsVersion: 1, effects: [{ kind: 'meter_provisioned', meterId: p.meterId, certSerialHex: p.certSerialHex, certificatePem: p.certificatePem, licensingZip: '20260', version: p.package.version, sealed: p.package.sealed }], extra: { by: 'pool' } });
+    expect(hdr).toMatchObject({
+      type: 'provision',
+      meterId: p.meterId,
+      versionBefore: 0n,
+      versionAfter: 1n,
+      arBeforeMills: 0n,
+      drBeforeMills: 0n,
+      arAfterMills: 0n,
+      drAfterMills: 0n,
+    });
+    expect(await open(p.logRecord)).toMatchObject({
+      op: 'provision',
+      effectsVersion: 1,
+      effects: [
+        {
+          kind: 'meter_provisioned',
+          meterId: p.meterId,
+          certSerialHex: p.certSerialHex,
+          certificatePem: p.certificatePem,
+          licensingZip: '20260',
+          version: p.package.version,
+          sealed: p.package.sealed,
+        },
+      ],
+      extra: { by: 'pool' },
+    });
     prev = pos(p);
 
     h.clock.advance(1000);
@@ -66,7 +90,10 @@ describe('GuardedModule log: every package op writes one chained record and sign
     const begun = await h.call<Logged<RegisterBeginResult>>('registerBegin', { pkg: p.package, clientNonce: nonce.toString('hex') });
     hdr = expectChained(begun, prev);
     expect(hdr).toMatchObject({ type: 'registerBegin', meterId: p.meterId, versionBefore: 1n, versionAfter: 2n });
-    expect(await open(begun.logRecord)).toMatchObject({ op: 'registerBegin', effects: [{ kind: 'package_stored', meterId: p.meterId, fromVersion: '1', toVersion: '2', sealed: begun.package.sealed }] });
+    expect(await open(begun.logRecord)).toMatchObject({
+      op: 'registerBegin',
+      effects: [{ kind: 'package_stored', meterId: p.meterId, fromVersion: '1', toVersion: '2', sealed: begun.package.sealed }],
+    });
     prev = pos(begun);
 
     const macKey = randomBytes(32);
@@ -79,7 +106,14 @@ describe('GuardedModule log: every package op writes one chained record and sign
     hdr = expectChained(done, prev);
     expect(hdr).toMatchObject({ type: 'register', versionBefore: 2n, versionAfter: 3n });
     const doneBody = (await open(done.logRecord))!;
-    expect(doneBody).toMatchObject({ op: 'registerComplete', response: { op: 'register', status: 'ok' }, effects: [{ kind: 'package_stored', sealed: done.package.sealed }, { kind: 'customer_registered', meterId: p.meterId }] });
+    expect(doneBody).toMatchObject({
+      op: 'registerComplete',
+      response: { op: 'register', status: 'ok' },
+      effects: [
+        { kind: 'package_stored', sealed: done.package.sealed },
+        { kind: 'customer_registered', meterId: p.meterId },
+      ],
+    });
     // The body never holds the client's secrets in clear.
     expect(JSON.stringify(doneBody)).not.toContain(macKey.toString('hex'));
     expect(JSON.stringify(doneBody)).not.toContain(macKey.toString('base64'));
@@ -92,17 +126,49 @@ describe('GuardedModule log: every package op writes one chained record and sign
     const f = await h.call<Logged<FundResult>>('fund', { pkg: c.pkg, amountMills: '10000' });
     c.pkg = f.package;
     hdr = expectChained(f, prev);
-    expect(hdr).toMatchObject({ type: 'fund', versionBefore: 3n, versionAfter: 4n, arBeforeMills: 0n, drBeforeMills: 0n, arAfterMills: 0n, drAfterMills: 10_000n });
-    expect(await open(f.logRecord)).toMatchObject({ op: 'fund', amountMills: '10000', effects: [{ kind: 'package_stored', toVersion: f.package.version, sealed: f.package.sealed }, { kind: 'meter_funded', meterId: p.meterId, amountMills: '10000' }] });
+    expect(hdr).toMatchObject({
+      type: 'fund',
+      versionBefore: 3n,
+      versionAfter: 4n,
+      arBeforeMills: 0n,
+      drBeforeMills: 0n,
+      arAfterMills: 0n,
+      drAfterMills: 10_000n,
+    });
+    expect(await open(f.logRecord)).toMatchObject({
+      op: 'fund',
+      amountMills: '10000',
+      effects: [
+        { kind: 'package_stored', toVersion: f.package.version, sealed: f.package.sealed },
+        { kind: 'meter_funded', meterId: p.meterId, amountMills: '10000' },
+      ],
+    });
     prev = pos(f);
 
     const pr = c.accept(await h.call<Logged<CommandResult>>('command', c.build('print', printParams(730n)))) as Logged<CommandResult>;
     hdr = expectChained(pr, prev);
-    expect(hdr).toMatchObject({ type: 'print', versionBefore: 4n, versionAfter: 5n, arBeforeMills: 0n, drBeforeMills: 10_000n, arAfterMills: 730n, drAfterMills: 9_270n });
-    expect(await open(pr.logRecord)).toMatchObject({ op: 'command', response: { op: 'print', status: 'ok', result: pr.response.result }, effects: [{ kind: 'package_stored', sealed: pr.package.sealed }, { kind: 'item_printed', itemId: pr.response.result.itemId, amountMills: '730', itemBase64: pr.item }] });
+    expect(hdr).toMatchObject({
+      type: 'print',
+      versionBefore: 4n,
+      versionAfter: 5n,
+      arBeforeMills: 0n,
+      drBeforeMills: 10_000n,
+      arAfterMills: 730n,
+      drAfterMills: 9_270n,
+    });
+    expect(await open(pr.logRecord)).toMatchObject({
+      op: 'command',
+      response: { op: 'print', status: 'ok', result: pr.response.result },
+      effects: [
+        { kind: 'package_stored', sealed: pr.package.sealed },
+        { kind: 'item_printed', itemId: pr.response.result.itemId, amountMills: '730', itemBase64: pr.item },
+      ],
+    });
     prev = pos(pr);
 
-    const ch = c.accept(await h.call<Logged<CommandResult>>('challenge', { pkg: c.pkg, clientNonce: randomBytes(32).toString('hex') })) as Logged<CommandResult>;
+    const ch = c.accept(
+      await h.call<Logged<CommandResult>>('challenge', { pkg: c.pkg, clientNonce: randomBytes(32).toString('hex') }),
+    ) as Logged<CommandResult>;
     hdr = expectChained(ch, prev);
     expect(hdr).toMatchObject({ type: 'challenge', arBeforeMills: 730n, arAfterMills: 730n, drBeforeMills: 9_270n, drAfterMills: 9_270n });
     prev = pos(ch);
@@ -124,7 +190,14 @@ describe('GuardedModule log: every package op writes one chained record and sign
     const r = c.accept(await h.call<Logged<CommandResult>>('command', c.build('print', printParams(730n)))) as Logged<CommandResult>;
     expect(r.error?.code).toBe('insufficient_funds');
     const hdr = expectChained(r, GENESIS);
-    expect(hdr).toMatchObject({ type: 'print:insufficient_funds', meterId: c.meterId, arBeforeMills: 0n, drBeforeMills: 0n, arAfterMills: 0n, drAfterMills: 0n });
+    expect(hdr).toMatchObject({
+      type: 'print:insufficient_funds',
+      meterId: c.meterId,
+      arBeforeMills: 0n,
+      drBeforeMills: 0n,
+      arAfterMills: 0n,
+      drAfterMills: 0n,
+    });
     expect(hdr.versionAfter).toBe(hdr.versionBefore + 1n);
     expect(await open(r.logRecord)).toMatchObject({ op: 'command', error: 'insufficient_funds', response: { op: 'print', status: 'insufficient_funds' } });
   });
@@ -318,7 +391,15 @@ describe('GuardedModule log: batch', () => {
       ],
     });
     expect(r.results.map((x) => x.ok)).toEqual([true, false, true, false, false, true, false]);
-    expect(r.results.map((x) => (x.ok ? undefined : x.error.code))).toEqual([undefined, 'invalid_amount', undefined, 'invalid_request', 'invalid_request', undefined, 'package_tampered']);
+    expect(r.results.map((x) => (x.ok ? undefined : x.error.code))).toEqual([
+      undefined,
+      'invalid_amount',
+      undefined,
+      'invalid_request',
+      'invalid_request',
+      undefined,
+      'package_tampered',
+    ]);
     for (const x of r.results) if (!x.ok) expect(x).not.toHaveProperty('logRecord');
 
     const ok = r.results.filter((x): x is Extract<typeof x, { ok: true }> => x.ok);

@@ -134,7 +134,7 @@ describe('reseed: return to service', () => {
     return wires;
   }
 
-  it("with an authentic checkpoint of this module: the ring restarts from it, for good", async () => {
+  it('with an authentic checkpoint of this module: the ring restarts from it, for good', async () => {
     const wires = await inhibited();
     const db = wires[1]!;
     await expect(reseed(db)).rejects.toMatchObject({ code: 'invalid_request' });

@@ -18,7 +18,14 @@ afterEach(() => h.cleanup());
 
 type Outcome = { ok: true; value: LooseJson } | { ok: false; code: string };
 const settle = (ps: Promise<unknown>[]): Promise<Outcome[]> =>
-  Promise.all(ps.map((p) => p.then((value) => ({ ok: true as const, value }), (e) => ({ ok: false as const, code: String((e as { code?: string }).code ?? e) }))));
+  Promise.all(
+    ps.map((p) =>
+      p.then(
+        (value) => ({ ok: true as const, value }),
+        (e) => ({ ok: false as const, code: String((e as { code?: string }).code ?? e) }),
+      ),
+    ),
+  );
 
 /** The entry the ring will append for a fund of `amount` on the (fixed) package `c.pkg`, at `seq`. */
 function fundEntry(seq: bigint, amount: bigint, fundedBefore: bigint): Checkpoint {

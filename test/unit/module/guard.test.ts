@@ -2,7 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SoftwareCheckpointKeys } from '../../../src/module/software-crypto.js';
 import { decodeCheckpointRecord, genesis, toWire, wireIsAuthentic, type Checkpoint } from '../../../src/module/checkpoint.js';
-import type { AuditResult, CheckpointWire, CommandResult, FundResult, ModuleStatus, ProvisionResult, RegisterBeginResult } from '../../../src/module/messages.js';
+import type {
+  AuditResult,
+  CheckpointWire,
+  CommandResult,
+  FundResult,
+  ModuleStatus,
+  ProvisionResult,
+  RegisterBeginResult,
+} from '../../../src/module/messages.js';
 import { sealRegistration } from '../../../src/module/protocol-crypto.js';
 import { PASSWORD, registeredMeter, rejectsWith, T0, TestClient } from '../helpers/engine.js';
 import { GuardHarness, printParams } from '../helpers/guard.js';
@@ -67,9 +75,18 @@ describe('GuardedModule: every package op is checked against, and advances, the 
       printedMills: 730n,
     });
 
-    const rf = c.accept(await h.call<WithCheckpoint<CommandResult>>('command', c.build('refund', { itemId: pr.response.result.itemId! }, { itemBytes: pr.item! })));
+    const rf = c.accept(
+      await h.call<WithCheckpoint<CommandResult>>('command', c.build('refund', { itemId: pr.response.result.itemId! }, { itemBytes: pr.item! })),
+    );
     expect(rf.error).toBeUndefined();
-    await expectAppended(seq++, rf as WithCheckpoint<CommandResult>, { type: 'refund', amountMills: 730n, arMills: 730n, drMills: 10_000n, refundedMills: 730n, printedMills: 730n });
+    await expectAppended(seq++, rf as WithCheckpoint<CommandResult>, {
+      type: 'refund',
+      amountMills: 730n,
+      arMills: 730n,
+      drMills: 10_000n,
+      refundedMills: 730n,
+      printedMills: 730n,
+    });
 
     const ch = c.accept(await h.call<WithCheckpoint<CommandResult>>('challenge', { pkg: c.pkg, clientNonce: randomBytes(32).toString('hex') }));
     await expectAppended(seq++, ch as WithCheckpoint<CommandResult>, { type: 'challenge', amountMills: 0n, packageVersion: BigInt(c.pkg.version) });
@@ -100,7 +117,10 @@ describe('GuardedModule: every package op is checked against, and advances, the 
     await rejectsWith(h.call('fund', { pkg: c.pkg, amountMills: '0' }), 'invalid_amount');
     await rejectsWith(h.call('provision', { licensingZip: 'abc' }), 'invalid_request');
     await rejectsWith(h.call('command', { ...c.build('balance'), mac: '00'.repeat(32) }), 'bad_mac');
-    await rejectsWith(h.call('audit', { pkg: { ...c.pkg, sealed: Buffer.concat([Buffer.of(1), Buffer.from('tampered')]).toString('base64') } }), 'package_tampered');
+    await rejectsWith(
+      h.call('audit', { pkg: { ...c.pkg, sealed: Buffer.concat([Buffer.of(1), Buffer.from('tampered')]).toString('base64') } }),
+      'package_tampered',
+    );
     await rejectsWith(h.call('nonsense' as never, {}), 'invalid_request');
     expect(h.ring.entries).toEqual(entries);
     expect((await h.call<WithCheckpoint<FundResult>>('fund', { pkg: c.pkg, amountMills: '5' })).drMills).toBe('5');

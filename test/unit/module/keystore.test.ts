@@ -27,7 +27,8 @@ describe('keystore', () => {
   it('is written with mode 0600 and no secret in clear', async () => {
     expect((await stat(path)).mode & 0o777).toBe(0o600);
     const text = await readFile(path, 'utf8');
-    for (const k of [...ks.domain.packageKeys.keys.values(), ...ks.domain.logKeys.keys.values(), ks.domain.checkpointKey]) expect(text).not.toContain(k.toString('base64'));
+    for (const k of [...ks.domain.packageKeys.keys.values(), ...ks.domain.logKeys.keys.values(), ks.domain.checkpointKey])
+      expect(text).not.toContain(k.toString('base64'));
     expect(text).not.toContain(ks.identity.privatePkcs8.toString('base64'));
     const file = JSON.parse(text);
     expect(file).toMatchObject({ format: 'vaultmeter-keystore/2', moduleSerial: ks.identity.serial, kdf: { alg: 'scrypt', N: KEYSTORE_SCRYPT.N } });

@@ -4,7 +4,15 @@ import { MAX_BACKUP_CHUNK_BYTES, REPLAY_MODULE_BATCH } from '../../../src/consta
 import { VaultError } from '../../../src/errors.js';
 import { backupManifestBytes } from '../../../src/module/index.js';
 import { LogVault } from '../../../src/module/log-vault.js';
-import type { BackupChunkArgs, CheckpointWire, FundResult, LogRecordWire, OpenLogResult, SignBackupArgs, SignedHeadWire } from '../../../src/module/messages.js';
+import type {
+  BackupChunkArgs,
+  CheckpointWire,
+  FundResult,
+  LogRecordWire,
+  OpenLogResult,
+  SignBackupArgs,
+  SignedHeadWire,
+} from '../../../src/module/messages.js';
 import { chainRecords, type ChainedRecord } from '../../../src/ledger/chain.js';
 import type { LogBodyCrypto } from '../../../src/crypto/module-crypto.js';
 import { newDomainKeys } from '../../../src/module/keystore.js';
@@ -159,7 +167,8 @@ describe('openLog', () => {
 
 describe('backup chunks', () => {
   const args = (over: Partial<BackupChunkArgs> = {}): BackupChunkArgs => ({ backupId: 'bk-20260314-0001', index: 3, last: false, data: '', ...over });
-  const sealChunk = (plain: Buffer, over: Partial<BackupChunkArgs> = {}) => vault<{ sealed: string }>('sealBackupChunk', args({ ...over, data: plain.toString('base64') }));
+  const sealChunk = (plain: Buffer, over: Partial<BackupChunkArgs> = {}) =>
+    vault<{ sealed: string }>('sealBackupChunk', args({ ...over, data: plain.toString('base64') }));
   const openChunk = (sealed: string, over: Partial<BackupChunkArgs> = {}) => vault<{ data: string }>('openBackupChunk', args({ ...over, data: sealed }));
 
   it('seal then open round-trips the bytes (empty, small, and the largest chunk)', async () => {
@@ -231,7 +240,8 @@ describe('signBackup', () => {
     logPosition: { [h.serial]: '120', 'M-OTHER': '7' },
     ...over,
   });
-  const valid = (m: SignBackupArgs, signature: string) => verify('sha256', backupManifestBytes(m), publicKeyOf(h.keystore.identity.certPem), Buffer.from(signature, 'hex'));
+  const valid = (m: SignBackupArgs, signature: string) =>
+    verify('sha256', backupManifestBytes(m), publicKeyOf(h.keystore.identity.certPem), Buffer.from(signature, 'hex'));
 
   it('signs with the module identity: the signature verifies with the module certificate over backupManifestBytes', async () => {
     const m = manifest();

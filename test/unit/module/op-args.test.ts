@@ -40,7 +40,11 @@ describe('module op args at the process boundary', () => {
       ['sealBackupChunk', { backupId: 'b-123456', index: '0', last: true, data: '' }],
       ['signBackup', { backupId: 'b', sha256: 'ab', createdAt: 'now', logPosition: null }],
     ];
-    for (const [op, args] of bad) expect(codeOf(() => validateArgs(op, args)), `${op} ${JSON.stringify(args)}`).toBe('invalid_request');
+    for (const [op, args] of bad)
+      expect(
+        codeOf(() => validateArgs(op, args)),
+        `${op} ${JSON.stringify(args)}`,
+      ).toBe('invalid_request');
   });
 
   it("a batch op must be a package op with that op's shape", () => {

@@ -258,7 +258,7 @@ describe('Ring.inhibit and reseed', () => {
   });
 });
 
-describe('the ring file refuses to load when it is not this module\'s good ring', () => {
+describe("the ring file refuses to load when it is not this module's good ring", () => {
   it('a changed byte in the sealed body', async () => {
     const ring = await load();
     await ring.append(tx('fund', 1n));

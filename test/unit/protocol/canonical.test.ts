@@ -7,9 +7,15 @@ describe('canonicalBytes layout', () => {
     const bytes = canonicalBytes('d', { b: 'xy', a: '' });
     expect(bytes.toString('hex')).toBe(
       [
-        '0001', '64', // domain "d"
-        '0001', '61', '00000000', // a = ""
-        '0001', '62', '00000002', '7879', // b = "xy"
+        '0001',
+        '64', // domain "d"
+        '0001',
+        '61',
+        '00000000', // a = ""
+        '0001',
+        '62',
+        '00000002',
+        '7879', // b = "xy"
       ].join(''),
     );
   });
@@ -88,12 +94,18 @@ describe('canonicalBytes properties', () => {
       }
     };
     fc.assert(
-      fc.property(fc.string({ unit: 'binary', maxLength: 3 }), binaryFieldMap, fc.string({ unit: 'binary', maxLength: 3 }), binaryFieldMap, (d1, f1, d2, f2) => {
-        fc.pre(d1 !== d2 || !sameMap(f1, f2));
-        const a = bytesOrNull(d1, f1);
-        const b = bytesOrNull(d2, f2);
-        if (a && b) expect(a.equals(b)).toBe(false);
-      }),
+      fc.property(
+        fc.string({ unit: 'binary', maxLength: 3 }),
+        binaryFieldMap,
+        fc.string({ unit: 'binary', maxLength: 3 }),
+        binaryFieldMap,
+        (d1, f1, d2, f2) => {
+          fc.pre(d1 !== d2 || !sameMap(f1, f2));
+          const a = bytesOrNull(d1, f1);
+          const b = bytesOrNull(d2, f2);
+          if (a && b) expect(a.equals(b)).toBe(false);
+        },
+      ),
       { numRuns: 3000 },
     );
     // The concrete collision this guards against: both would encode as EF BF BD.

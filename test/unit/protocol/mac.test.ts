@@ -45,8 +45,8 @@ function requestMutations(r: CommandRequest, n: number): CommandRequest[] {
     { ...r, op: flipChar(r.op, n) },
     { ...r, meterId: flipChar(r.meterId, n) },
     { ...r, challenge: flipBit(r.challenge, n % 256) },
-    { ...r, arMills: r.arMills ^ BigInt(1 << n % 20) },
-    { ...r, drMills: r.drMills ^ BigInt(1 << n % 20) },
+    { ...r, arMills: r.arMills ^ BigInt(1 << (n % 20)) },
+    { ...r, drMills: r.drMills ^ BigInt(1 << (n % 20)) },
     { ...r, params: { ...r.params, extra: '' } },
   ];
   for (const k of Object.keys(r.params)) {
@@ -64,9 +64,9 @@ function responseMutations(r: CommandResponse, n: number): CommandResponse[] {
     { ...r, meterId: flipChar(r.meterId, n) },
     { ...r, requestMac: flipBit(r.requestMac, n % 256) },
     { ...r, status: flipChar(r.status, n) },
-    { ...r, arMills: r.arMills ^ BigInt(1 << n % 20) },
-    { ...r, drMills: r.drMills ^ BigInt(1 << n % 20) },
-    { ...r, controlTotalMills: r.controlTotalMills ^ BigInt(1 << n % 20) },
+    { ...r, arMills: r.arMills ^ BigInt(1 << (n % 20)) },
+    { ...r, drMills: r.drMills ^ BigInt(1 << (n % 20)) },
+    { ...r, controlTotalMills: r.controlTotalMills ^ BigInt(1 << (n % 20)) },
     { ...r, nextChallenge: flipBit(r.nextChallenge, n % 256) },
     { ...r, result: { ...r.result, extra: '' } },
   ];

@@ -127,7 +127,13 @@ describe('WebCrypto certificates and proofs', () => {
 
   it('verifies the module proof (DER signatures of every length) and refuses another', async () => {
     for (let i = 0; i < 64; i++) {
-      const f: ProofFields = { meterId: METER, clientNonce: randomBytes(32), ephemeralPublicKey: randomBytes(65), moduleSerial: 'M1', meterCertSerialHex: 'ab' };
+      const f: ProofFields = {
+        meterId: METER,
+        clientNonce: randomBytes(32),
+        ephemeralPublicKey: randomBytes(65),
+        moduleSerial: 'M1',
+        meterCertSerialHex: 'ab',
+      };
       const signature = sign('sha256', proofBytes(f), moduleKey);
       expect(await sdk.verifyProof(crypto, modulePem, f, signature)).toBe(true);
       expect(await sdk.verifyProof(crypto, modulePem, { ...f, moduleSerial: 'M2' }, signature)).toBe(false);

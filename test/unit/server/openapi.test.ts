@@ -15,7 +15,9 @@ describe('/openapi.json', () => {
   afterAll(async () => app.close());
 
   const operations = () =>
-    Object.entries<Record<string, any>>(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, op })));
+    Object.entries<Record<string, any>>(doc.paths).flatMap(([path, ops]) =>
+      Object.entries(ops).map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, op })),
+    );
 
   it('lists every route, each with a 200 schema and the shared Problem for 4xx and 5xx', () => {
     const ops = operations();

@@ -55,7 +55,12 @@ const moduleAnswer = {
 const doneAnswer = { response: moduleAnswer, responseMac: '12'.repeat(32), session: { token: 't'.repeat(43), expiresAt: '2026-01-01T00:00:00.000Z' } };
 
 const post = (app: Awaited<ReturnType<typeof appLoggingTo>>, url: string) =>
-  app.inject({ method: 'POST', url: `${url}?q=1`, headers: { authorization: `Basic ${Buffer.from(`op:${SECRET}`).toString('base64')}` }, payload: { password: SECRET } });
+  app.inject({
+    method: 'POST',
+    url: `${url}?q=1`,
+    headers: { authorization: `Basic ${Buffer.from(`op:${SECRET}`).toString('base64')}` },
+    payload: { password: SECRET },
+  });
 
 describe('problem answers and the 5xx log', () => {
   let app: Awaited<ReturnType<typeof appLoggingTo>> | null = null;

@@ -3,7 +3,17 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { keyVersions } from '../../../src/crypto/envelope.js';
 import { SoftwareLogKeys } from '../../../src/module/software-crypto.js';
-import { bodyKey, bodyKeyVersion, decodeHeader, encodeHeader, GENESIS_HASH, openBody, recordHash, sealBody, type LogHeader } from '../../../src/ledger/record.js';
+import {
+  bodyKey,
+  bodyKeyVersion,
+  decodeHeader,
+  encodeHeader,
+  GENESIS_HASH,
+  openBody,
+  recordHash,
+  sealBody,
+  type LogHeader,
+} from '../../../src/ledger/record.js';
 import { codeOfAsync } from '../helpers/package.js';
 import { flipByte, HEADER_DOMAIN, headerFields, logKeys, rawHeader, sampleHeader } from '../helpers/txlog.js';
 
@@ -41,7 +51,19 @@ describe('encodeHeader / decodeHeader', () => {
   });
 
   it('round-trips the extremes: zero everywhere, empty texts, the largest 63-bit counters', () => {
-    const zero = sampleHeader({ seq: 0n, atMs: 0, meterId: '', type: '', versionBefore: 0n, versionAfter: 0n, arBeforeMills: 0n, drBeforeMills: 0n, arAfterMills: 0n, drAfterMills: 0n, prevHash: GENESIS_HASH });
+    const zero = sampleHeader({
+      seq: 0n,
+      atMs: 0,
+      meterId: '',
+      type: '',
+      versionBefore: 0n,
+      versionAfter: 0n,
+      arBeforeMills: 0n,
+      drBeforeMills: 0n,
+      arAfterMills: 0n,
+      drAfterMills: 0n,
+      prevHash: GENESIS_HASH,
+    });
     expect(decodeHeader(encodeHeader(zero))).toEqual(zero);
     const big = sampleHeader({ seq: U63, versionAfter: U63, drAfterMills: U63, atMs: Number.MAX_SAFE_INTEGER });
     expect(decodeHeader(encodeHeader(big))).toEqual(big);
@@ -114,7 +136,15 @@ describe('encodeHeader / decodeHeader', () => {
     });
 
     it('a bad prevHash', () => {
-      for (const bad of ['AB'.repeat(32), 'ab'.repeat(31), `${'ab'.repeat(32)}0`, 'zz'.repeat(32), '', `0x${'ab'.repeat(31)}`, ` ${'ab'.repeat(32)}`.slice(0, 64)]) {
+      for (const bad of [
+        'AB'.repeat(32),
+        'ab'.repeat(31),
+        `${'ab'.repeat(32)}0`,
+        'zz'.repeat(32),
+        '',
+        `0x${'ab'.repeat(31)}`,
+        ` ${'ab'.repeat(32)}`.slice(0, 64),
+      ]) {
         expect(decodeHeader(rawHeader({ ...fields, prevHash: bad })), JSON.stringify(bad)).toBeNull();
       }
     });
@@ -191,12 +221,18 @@ describe('recordHash', () => {
 
   it('differs between distinct records (property)', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 64 }), fc.uint8Array({ maxLength: 64 }), fc.uint8Array({ maxLength: 64 }), fc.uint8Array({ maxLength: 64 }), (h1, b1, h2, b2) => {
-        const same = Buffer.from(h1).equals(Buffer.from(h2)) && Buffer.from(b1).equals(Buffer.from(b2));
-        const a = recordHash({ header: Buffer.from(h1), body: Buffer.from(b1) });
-        const b = recordHash({ header: Buffer.from(h2), body: Buffer.from(b2) });
-        expect(a === b).toBe(same);
-      }),
+      fc.property(
+        fc.uint8Array({ maxLength: 64 }),
+        fc.uint8Array({ maxLength: 64 }),
+        fc.uint8Array({ maxLength: 64 }),
+        fc.uint8Array({ maxLength: 64 }),
+        (h1, b1, h2, b2) => {
+          const same = Buffer.from(h1).equals(Buffer.from(h2)) && Buffer.from(b1).equals(Buffer.from(b2));
+          const a = recordHash({ header: Buffer.from(h1), body: Buffer.from(b1) });
+          const b = recordHash({ header: Buffer.from(h2), body: Buffer.from(b2) });
+          expect(a === b).toBe(same);
+        },
+      ),
     );
   });
 });
@@ -283,7 +319,14 @@ describe('log key rotation', () => {
   const v1 = randomBytes(32);
   const v2 = randomBytes(32);
   const old = new SoftwareLogKeys(keyVersions(new Map([[1, v1]])));
-  const rotated = new SoftwareLogKeys(keyVersions(new Map([[1, v1], [2, v2]])));
+  const rotated = new SoftwareLogKeys(
+    keyVersions(
+      new Map([
+        [1, v1],
+        [2, v2],
+      ]),
+    ),
+  );
   const LOG = 'M-ROT';
   const header = encodeHeader(sampleHeader({ logId: LOG }));
 
@@ -312,7 +355,14 @@ describe('log key rotation', () => {
     asV1[0] = 1;
     expect(await openBody(rotated, LOG, { header, body: asV1 })).toBeNull();
     // The version is bound into the associated data: v1's ciphertext relabelled v2 fails too, even were the keys equal.
-    const same = new SoftwareLogKeys(keyVersions(new Map([[1, v1], [2, v1]])));
+    const same = new SoftwareLogKeys(
+      keyVersions(
+        new Map([
+          [1, v1],
+          [2, v1],
+        ]),
+      ),
+    );
     const relabelled = await sealBody(old, LOG, header, { n: 1 });
     relabelled[0] = 2;
     expect(await openBody(same, LOG, { header, body: relabelled })).toBeNull();

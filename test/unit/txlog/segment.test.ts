@@ -83,7 +83,16 @@ describe('encodeSegment / decodeSegment', () => {
     fc.assert(
       fc.property(str, fc.bigInt({ min: 0n, max: 10n ** 18n }), fc.array(rec, { maxLength: 6 }), (logId, first, records) => {
         const s: Segment = {
-          head: { format: SEGMENT_FORMAT, logId, firstSeq: first.toString(), lastSeq: (first + BigInt(records.length)).toString(), prevHash: 'p', headHash: 'h', headSignature: 's', records: records.length },
+          head: {
+            format: SEGMENT_FORMAT,
+            logId,
+            firstSeq: first.toString(),
+            lastSeq: (first + BigInt(records.length)).toString(),
+            prevHash: 'p',
+            headHash: 'h',
+            headSignature: 's',
+            records: records.length,
+          },
           records,
         };
         expect(decodeSegment(encodeSegment(s))).toEqual(s);
@@ -143,11 +152,14 @@ describe('decodeSegment refuses, naming the 1-based line', () => {
     refusedAt(encodeSegment({ ...s, head: { ...s.head, format: 'vaultmeter-txlog-segment/2' as never } }), 1, /not a vaultmeter-txlog-segment\/1 file/);
   });
 
-  it.each(['logId', 'firstSeq', 'lastSeq', 'prevHash', 'headHash', 'headSignature'] as const)('a head without %s, or with it not a string: line 1', async (f) => {
-    const s = await segment(1);
-    refusedAt(encodeSegment({ ...s, head: { ...s.head, [f]: undefined } }), 1, new RegExp(`lacks ${f}`));
-    refusedAt(encodeSegment({ ...s, head: { ...s.head, [f]: 5 as never } }), 1, new RegExp(`lacks ${f}`));
-  });
+  it.each(['logId', 'firstSeq', 'lastSeq', 'prevHash', 'headHash', 'headSignature'] as const)(
+    'a head without %s, or with it not a string: line 1',
+    async (f) => {
+      const s = await segment(1);
+      refusedAt(encodeSegment({ ...s, head: { ...s.head, [f]: undefined } }), 1, new RegExp(`lacks ${f}`));
+      refusedAt(encodeSegment({ ...s, head: { ...s.head, [f]: 5 as never } }), 1, new RegExp(`lacks ${f}`));
+    },
+  );
 
   it('bad sequence numbers in the head: line 1', async () => {
     const s = await segment(1);

@@ -223,7 +223,10 @@ describe('parseTarget', () => {
   });
 
   it('makes an S3 target with explicit settings and never shows a secret in its name', () => {
-    const t = parseTarget('s3://vm-bucket/ship/log?endpoint=http://127.0.0.1:4569&region=us-east-1&forcePathStyle=true&accessKeyId=AK&secretAccessKey=SECRET', {});
+    const t = parseTarget(
+      's3://vm-bucket/ship/log?endpoint=http://127.0.0.1:4569&region=us-east-1&forcePathStyle=true&accessKeyId=AK&secretAccessKey=SECRET',
+      {},
+    );
     expect(t).toBeInstanceOf(S3Target);
     expect(t.name).toBe('s3://vm-bucket/ship/log');
     expect((t as S3Target).prefix).toBe('ship/log');

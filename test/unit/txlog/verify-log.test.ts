@@ -61,7 +61,13 @@ function drafts(n: number, from: number): RecordDraft[] {
 }
 
 /** A segment of `logId` holding records first..first+n-1 after `pos`, with a head signed by `key`. */
-async function buildSegment(logId: string, key: KeyObject, logKey: Buffer, pos: ChainPosition, n: number): Promise<{ key: string; head: SegmentHead; records: SegmentRecord[]; next: ChainPosition }> {
+async function buildSegment(
+  logId: string,
+  key: KeyObject,
+  logKey: Buffer,
+  pos: ChainPosition,
+  n: number,
+): Promise<{ key: string; head: SegmentHead; records: SegmentRecord[]; next: ChainPosition }> {
   const first = pos.seq + 1n;
   const { records, head } = await chainRecords(logKeys(logKey), logId, pos, T0 + Number(first) * 1000, drafts(n, Number(first)));
   const signed = signHead(key, { logId, seq: head.seq, hash: head.hash });
@@ -177,7 +183,15 @@ describe('verifyShippedLog on an intact log', () => {
       certificate: { key: `certs/modules/${A}.pem`, subject: `CN=module ${A}, O=Vaultmeter` },
       problems: [],
     });
-    expect(r.logs[1]).toMatchObject({ logId: B, ok: true, segments: 2, verifiedSegments: 2, records: 8, lastSeq: '8', headHash: modules.get(B)!.segments[1]!.head.headHash });
+    expect(r.logs[1]).toMatchObject({
+      logId: B,
+      ok: true,
+      segments: 2,
+      verifiedSegments: 2,
+      records: 8,
+      lastSeq: '8',
+      headHash: modules.get(B)!.segments[1]!.head.headHash,
+    });
   });
 
   it('lists (and ignores) keys under logs/ that are not segment files', async () => {
