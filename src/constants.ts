@@ -94,6 +94,8 @@ export const MODULE_KEY_CACHE_SIZE = 4096;
 export const MAX_LOG_EXTRA_BYTES = 16 * 1024;
 /** Ledger effects an API server may declare for one module op (a log record's body). */
 export const MAX_DECLARED_EFFECTS = 8;
+/** Discarded transactions one recovery record lists (the audit trail keeps every one). */
+export const MAX_LOGGED_DISCARDS = 512;
 /** Segments close at this many records, or this long after their first record, whichever comes first. */
 export const DEFAULT_SEGMENT_RECORDS = 1000;
 export const MAX_SEGMENT_RECORDS = 100_000;

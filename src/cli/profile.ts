@@ -4,7 +4,6 @@ import { readFile, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { PROFILE_SCRYPT } from '../constants.js';
-import type { AnyErrorCode } from '../errors.js';
 import { open, scryptKey, seal } from '../crypto/index.js';
 import { writeFileAtomic } from '../platform/index.js';
 import { ProfileError, type ClientProfile, type ProfilePublic, type ProfileState, type ProfileStore } from '../sdk/index.js';

@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { MAX_LOGGED_DISCARDS } from '../constants.js';
 
 // The ledger: every durable state change is one typed effect. The module seals the effects into
 // its log record body; one applier (src/store/apply-effect.ts) writes them, live and in replay, so
@@ -71,7 +72,7 @@ export const EFFECT_SCHEMAS = {
   item_redeemed: effect('item_redeemed', { itemId: ItemId, meterId: Uuid, location: Text(200) }),
   item_scanned: effect('item_scanned', { itemId: ItemId, meterId: Type.Union([Uuid, Type.Null()]), location: Text(200), valid: Type.Boolean() }),
   /** A checkpoint recovery that discarded transactions, for the audit trail. */
-  recovery_logged: effect('recovery_logged', { module: Text(64), discarded: Type.Array(Json, { maxItems: 512 }) }),
+  recovery_logged: effect('recovery_logged', { module: Text(64), discarded: Type.Array(Json, { maxItems: MAX_LOGGED_DISCARDS }) }),
 } as const;
 
 export type EffectKind = keyof typeof EFFECT_SCHEMAS;

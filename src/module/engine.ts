@@ -31,7 +31,7 @@ import {
 import { parseMills } from '../money.js';
 import { canonicalBytes, proofBytes, type CommandRequest, type CommandResponse, type Random } from '../protocol/index.js';
 import { ephemeralKey, macResponse, openPassword, openRegistration, verifyRequestMac } from './protocol-crypto.js';
-import { issueCertificate, newCertSerialHex } from './certificates.js';
+import { newCertSerialHex } from './certificates.js';
 import { parseKind, requestedItem } from './item-request.js';
 import type * as M from './messages.js';
 import { openPackage, sealPackage } from './sealing.js';

@@ -73,6 +73,22 @@ function declaredEffects(op: M.ModuleOp, args: { effects?: unknown }): LedgerEff
   }
 }
 
+/** The ring's view of a package op: its type, amount and registers after. */
+function ringEffect(type: string, pkg: M.SealedRef, after: { arMills: bigint; drMills: bigint }, amountMills = 0n): Effect {
+  return { meterId: pkg.meterId, type, amountMills, arMills: after.arMills, drMills: after.drMills, packageVersion: BigInt(pkg.version) };
+}
+
+/** An operator action or other change without a package: sealed and chained like the rest. */
+function logAct(args: { readonly action: string; readonly meterId?: string }, extra: unknown): Acted {
+  const action =
+    typeof args.action === 'string' && /^[a-z_]{1,40}$/.test(args.action)
+      ? args.action
+      : fail('invalid_request', 'a log action is 1 to 40 letters or underscores');
+  const meterId = typeof args.meterId === 'string' ? args.meterId : '';
+  const effect = { meterId, type: `log:${action}`, amountMills: 0n, arMills: 0n, drMills: 0n, packageVersion: 0n };
+  return { result: {}, effect, draft: draftOf(effect, null, { op: 'log', action, extra }) };
+}
+
 /** A log record for an effect: registers after from the effect, before from the package handed in (zero for a new meter). */
 function draftOf(effect: Effect, before: RegistersBefore | null, body: object): RecordDraft {
   return {
@@ -220,15 +236,13 @@ export class GuardedModule {
     const declared = declaredEffects(opName, opArgs as { effects?: unknown });
     const acted = (await this.actOn({ op: opName, args: opArgs } as ActCall)) as Acted<K>;
     const effects = effectsOf(opName, { ...(opArgs as EffectArgs), effects: declared }, acted.result as EffectResult);
-    // The effects carry the package, the meter's certificate and the item: the body holds them once, there.
-    const { package: _pkg, item: _item, meter: _meter, ...rest } = acted.draft.body as Record<string, unknown>;
-    return { ...acted, draft: { ...acted.draft, body: { ...rest, effectsVersion: EFFECTS_VERSION, effects } } };
+    return { ...acted, draft: { ...acted.draft, body: { ...acted.draft.body, effectsVersion: EFFECTS_VERSION, effects } } };
   }
 
   /**
    * `switch` over a typed union, so every op has exactly one case (see `never` below) and `args`
    * has that op's type in it. The engine op takes the package opened, and its registers are the
-   * log record's "before".
+   * log record's "before". The bodies hold no package, certificate or item: the effects carry them.
    */
   private async actOn(call: ActCall): Promise<Acted> {
     const { op, args } = call;
@@ -237,23 +251,15 @@ export class GuardedModule {
     switch (op) {
       case 'provision': {
         const r = await e.provision(args);
-        const effect = { meterId: r.meterId, type: 'provision', amountMills: 0n, arMills: 0n, drMills: 0n, packageVersion: BigInt(r.package.version) };
-        const meter = { certSerialHex: r.certSerialHex, certificatePem: r.certificatePem, licensingZip: args.licensingZip };
-        return { result: r, effect, draft: draftOf(effect, null, { op, package: r.package, meter, extra }) };
+        const effect = ringEffect('provision', r.package, { arMills: 0n, drMills: 0n });
+        return { result: r, effect, draft: draftOf(effect, null, { op, extra }) };
       }
       case 'registerBegin': {
         const pkg = await e.open(args.pkg);
         const before = registersOf(pkg);
         const r = await e.registerBegin(args, pkg);
-        const effect = {
-          meterId: r.package.meterId,
-          type: 'registerBegin',
-          amountMills: 0n,
-          arMills: before.arMills,
-          drMills: before.drMills,
-          packageVersion: BigInt(r.package.version),
-        };
-        return { result: r, effect, draft: draftOf(effect, before, { op, package: r.package, extra }) };
+        const effect = ringEffect('registerBegin', r.package, before);
+        return { result: r, effect, draft: draftOf(effect, before, { op, extra }) };
       }
       case 'registerComplete':
       case 'challenge':
@@ -264,47 +270,24 @@ export class GuardedModule {
           op === 'registerComplete' ? await e.registerComplete(args, pkg) : op === 'challenge' ? await e.challenge(args, pkg) : await e.command(args, pkg);
         const effect = commandEffect(r);
         const { status, op: commandOp, result } = r.response;
-        const body = { op, package: r.package, response: { op: commandOp, status, result }, item: r.item, error: r.error?.code, extra };
-        return { result: r, effect, draft: draftOf(effect, before, body) };
+        return { result: r, effect, draft: draftOf(effect, before, { op, response: { op: commandOp, status, result }, error: r.error?.code, extra }) };
       }
       case 'fund': {
         const pkg = await e.open(args.pkg);
         const before = registersOf(pkg);
         const r = await e.fund(args, pkg);
-        const effect = {
-          meterId: r.package.meterId,
-          type: 'fund',
-          amountMills: BigInt(args.amountMills),
-          arMills: BigInt(r.arMills),
-          drMills: BigInt(r.drMills),
-          packageVersion: BigInt(r.package.version),
-        };
-        return { result: r, effect, draft: draftOf(effect, before, { op, package: r.package, amountMills: args.amountMills, extra }) };
+        const effect = ringEffect('fund', r.package, { arMills: BigInt(r.arMills), drMills: BigInt(r.drMills) }, BigInt(args.amountMills));
+        return { result: r, effect, draft: draftOf(effect, before, { op, amountMills: args.amountMills, extra }) };
       }
       case 'audit': {
         const pkg = await e.open(args.pkg);
         const before = registersOf(pkg);
         const r = await e.audit(args, pkg);
-        const effect = {
-          meterId: r.package.meterId,
-          type: 'audit',
-          amountMills: 0n,
-          arMills: BigInt(r.fields.arMills!),
-          drMills: BigInt(r.fields.drMills!),
-          packageVersion: BigInt(r.package.version),
-        };
-        return { result: r, effect, draft: draftOf(effect, before, { op, package: r.package, extra }) };
+        const effect = ringEffect('audit', r.package, { arMills: BigInt(r.fields.arMills!), drMills: BigInt(r.fields.drMills!) });
+        return { result: r, effect, draft: draftOf(effect, before, { op, extra }) };
       }
-      case 'log': {
-        // An operator action or other change without a package: sealed and chained like the rest.
-        const action =
-          typeof args.action === 'string' && /^[a-z_]{1,40}$/.test(args.action)
-            ? args.action
-            : fail('invalid_request', 'a log action is 1 to 40 letters or underscores');
-        const meterId = typeof args.meterId === 'string' ? args.meterId : '';
-        const effect = { meterId, type: `log:${action}`, amountMills: 0n, arMills: 0n, drMills: 0n, packageVersion: 0n };
-        return { result: {}, effect, draft: draftOf(effect, null, { op, action, extra }) };
-      }
+      case 'log':
+        return logAct(args, extra);
       default: {
         const unknown: never = op;
         return fail('invalid_request', `unknown module op ${String(unknown)}`);

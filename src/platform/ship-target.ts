@@ -1,4 +1,3 @@
-import { isAbsolute, resolve } from 'node:path';
 import { MAX_SHIP_KEY_LENGTH } from '../constants.js';
 // Off-site ship targets for the transaction log: where shipped segments and backups are kept.
 // A target is a flat key → bytes store with S3's semantics (keys are '/'-separated relative paths,

@@ -45,7 +45,7 @@ export async function callApi<T = Record<string, unknown>>(
       throw new ApiError('unreachable', `cannot reach ${server}: ${(e as Error).message}`, 0);
     }
     const text = await res.text();
-    let json: Record<string, unknown> = {};
+    let json: Record<string, unknown>;
     try {
       json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
     } catch {

@@ -32,19 +32,7 @@ export function webClientCrypto(crypto: Crypto = globalThis.crypto): ClientCrypt
       const k = await subtle.importKey('raw', own(ikm), 'HKDF', false, ['deriveBits']);
       return bytes(await subtle.deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: own(salt), info: own(info) }, k, length * 8));
     },
-    async aesGcmSeal(key, plaintext, aad, iv) {
-      if (key.length !== 32) throw new Error('AES-256-GCM needs a 32-byte key');
-      if (iv.length !== IV_BYTES) throw new Error('AES-256-GCM needs a 12-byte iv');
-      const k = await subtle.importKey('raw', own(key), 'AES-GCM', false, ['encrypt']);
-      const out = bytes(await subtle.encrypt({ name: 'AES-GCM', iv: own(iv), additionalData: own(aad), tagLength: TAG_BYTES * 8 }, k, own(plaintext)));
-      // WebCrypto writes ciphertext | tag; the module's boxes are iv | tag | ciphertext.
-      const body = out.subarray(0, out.length - TAG_BYTES);
-      const box = new Uint8Array(IV_BYTES + TAG_BYTES + body.length);
-      box.set(iv, 0);
-      box.set(out.subarray(out.length - TAG_BYTES), IV_BYTES);
-      box.set(body, IV_BYTES + TAG_BYTES);
-      return box;
-    },
+    aesGcmSeal: (key, plaintext, aad, iv) => aesGcmSeal(subtle, key, plaintext, aad, iv),
     async ecdhP256(): Promise<EcdhKey> {
       const pair = (await subtle.generateKey(ECDH, false, ['deriveBits'])) as CryptoKeyPair;
       const publicKey = bytes(await subtle.exportKey('raw', pair.publicKey));
@@ -87,6 +75,20 @@ export function webClientCrypto(crypto: Crypto = globalThis.crypto): ClientCrypt
       }
     },
   };
+}
+
+/** AES-256-GCM as the module's boxes lay it out: iv | tag | ciphertext (WebCrypto writes ciphertext | tag). */
+async function aesGcmSeal(subtle: SubtleCrypto, key: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, iv: Uint8Array): Promise<Uint8Array> {
+  if (key.length !== 32) throw new Error('AES-256-GCM needs a 32-byte key');
+  if (iv.length !== IV_BYTES) throw new Error('AES-256-GCM needs a 12-byte iv');
+  const k = await subtle.importKey('raw', own(key), 'AES-GCM', false, ['encrypt']);
+  const out = bytes(await subtle.encrypt({ name: 'AES-GCM', iv: own(iv), additionalData: own(aad), tagLength: TAG_BYTES * 8 }, k, own(plaintext)));
+  const body = out.subarray(0, out.length - TAG_BYTES);
+  const box = new Uint8Array(IV_BYTES + TAG_BYTES + body.length);
+  box.set(iv, 0);
+  box.set(out.subarray(out.length - TAG_BYTES), IV_BYTES);
+  box.set(body, IV_BYTES + TAG_BYTES);
+  return box;
 }
 
 /** ECDSA signature: DER SEQUENCE { INTEGER r, INTEGER s } to WebCrypto's r | s (32 bytes each); null if malformed. */

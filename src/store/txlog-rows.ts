@@ -1,4 +1,4 @@
-import type { SqlRunner } from './batch-writer.js';
+import type { SqlRunner } from './query.js';
 
 /** A log record row, as the API server stores it with its batch (and replay stores it again). */
 export interface LogRecordWrite {

@@ -15,7 +15,10 @@ export function redeemCommand(program: Command): void {
     .action(
       action(async (file: string, o: { server: string; location: string; json?: boolean }) => {
         const bytes = await readItemFile(file);
-        const r = await callApi<Record<string, any>>(o.server, 'POST', '/v1/redeem', { itemBase64: bytes.toString('base64'), location: o.location });
+        const r = await callApi<{ itemId: string; item?: { kind?: string } }>(o.server, 'POST', '/v1/redeem', {
+          itemBase64: bytes.toString('base64'),
+          location: o.location,
+        });
         emit(o.json === true, r, () => `Redeemed ${r.item?.kind} ${r.itemId}${o.location ? ` at ${o.location}` : ''}`);
       }),
     );

@@ -16,6 +16,15 @@ interface VerifyOpts {
   json?: boolean;
 }
 
+/** The server's verdict (POST /v1/verify), as far as this command reads it. */
+interface OnlineVerdict {
+  valid?: boolean;
+  status?: string;
+  reasons?: string[];
+  scans?: { possibleReuse?: boolean; firstSeenAt?: string | null } | null;
+  redemption?: unknown;
+}
+
 export function verifyCommand(program: Command): void {
   program
     .command('verify')
@@ -40,8 +49,8 @@ export function verifyCommand(program: Command): void {
         const local = verifyItem(bytes, certPem, caPem);
         const online = o.offline
           ? null
-          : await callApi<Record<string, any>>(o.server, 'POST', '/v1/verify', { itemBase64: bytes.toString('base64'), location: o.location ?? '' });
-        const reasons = [...new Set([...local.reasons, ...((online?.reasons as string[]) ?? [])])];
+          : await callApi<OnlineVerdict>(o.server, 'POST', '/v1/verify', { itemBase64: bytes.toString('base64'), location: o.location ?? '' });
+        const reasons = [...new Set([...local.reasons, ...(online?.reasons ?? [])])];
         const valid = local.valid && (online ? online.valid === true : true);
         const d = local.item?.data;
         emit(

@@ -1,7 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { MAX_AUDIT_PAGE } from '../../constants.js';
-import { fail } from '../../errors.js';
 import { approve, createOfficer, requestApproval } from '../../services/index.js';
 import { repo, txlogRepo } from '../../store/index.js';
 import { requireOfficer, requireSecurityOfficer } from '../auth.js';
@@ -11,7 +10,7 @@ import { ApprovalGranted, ApprovalRequested, Approvals, AuditEvents, LogStatus, 
 
 const ModuleSerial = Type.String({ pattern: '^[A-Za-z0-9-]{1,40}$' });
 
-/** Operations: the module table, the audit trail, officers, and dual-control approvals. */
+/** Operations: the module table, the log's shipping status and the audit trail. */
 export function operationsRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
@@ -80,7 +79,12 @@ export function operationsRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox 
         return { events: rows.map((e) => ({ ...e, eventId: e.eventId.toString(), at: e.at.toISOString() })) };
       },
     );
+  };
+}
 
+/** Officers: a security officer creates another officer (logged as a ledger effect). */
+export function officerRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
+  return async (app) => {
     app.post(
       '/v1/admin/officers',
       {
@@ -100,7 +104,12 @@ export function operationsRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox 
         return { officer: { user: request.body.user, role: request.body.role, password } };
       },
     );
+  };
+}
 
+/** Dual control: a request by one security officer, carried out on the approval of another. */
+export function approvalRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
+  return async (app) => {
     app.get('/v1/admin/approvals', { schema: { summary: 'Dual-control requests', tags: ['operations'], response: answers(Approvals) } }, async (request) => {
       await requireOfficer(ctx.db, request);
       return { approvals: (await repo.listApprovals(ctx.db, null)).map(approvalJson) };

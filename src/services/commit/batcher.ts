@@ -75,7 +75,7 @@ export class ModuleBatcher {
 
   private async runBatch(all: Pending[]): Promise<void> {
     const settled: Settled[] = [];
-    let lastLogSeq: bigint | null = null;
+    let lastLogSeq: bigint | null;
     try {
       lastLogSeq = await inTransaction(this.db, (tx) => this.inTransaction(tx, all, settled));
     } catch (e) {
@@ -86,7 +86,10 @@ export class ModuleBatcher {
       for (const s of settled) if (s.error === undefined) s.error = e;
     }
     const release = () => {
-      for (const s of settled) s.error === undefined ? s.p.resolve(s.value) : s.p.reject(s.error);
+      for (const s of settled) {
+        if (s.error === undefined) s.p.resolve(s.value);
+        else s.p.reject(s.error);
+      }
     };
     if (lastLogSeq === null) return release();
     // Committed: the answers wait for the durability level (e.g. shipped), while the next batch goes on.

@@ -1,10 +1,11 @@
-import { MODULE_ATTEMPTS } from '../../constants.js';
+import { MAX_LOGGED_DISCARDS, MODULE_ATTEMPTS } from '../../constants.js';
 import { VaultError } from '../../errors.js';
 import type { ModuleConnection, PackageOp } from '../../module/index.js';
 import type { ServiceContext } from '../context.js';
 import type { ModuleCommand } from './command.js';
 import { BatchAborted, ModuleBatcher } from './batcher.js';
-import { assertNotHalted, markInhibited, recoverModule, storeCheckpoint } from './recovery.js';
+import { repo } from '../../store/index.js';
+import { assertNotHalted, markInhibited, recoverCheckpoint, storeCheckpoint, type Discarded } from './recovery.js';
 
 const batchers = new WeakMap<ModuleConnection, ModuleBatcher>();
 
@@ -62,5 +63,23 @@ async function pickModule(ctx: ServiceContext, failed: ReadonlySet<ModuleConnect
   } catch (e) {
     await assertNotHalted(ctx);
     throw e;
+  }
+}
+
+/**
+ * "Auto-recover checkpoint" (see recovery.ts), then the recovery itself goes into the log: after
+ * it, since the recovered module's chain was just rolled back.
+ */
+export async function recoverModule(ctx: ServiceContext, m: ModuleConnection): Promise<void> {
+  const discarded = await recoverCheckpoint(ctx, m);
+  if (discarded) await logRecovery(ctx, ctx.modules.serialOf(m), discarded);
+}
+
+async function logRecovery(ctx: ServiceContext, serial: string, discarded: Discarded): Promise<void> {
+  const effect = { kind: 'recovery_logged' as const, module: serial, discarded: discarded.slice(0, MAX_LOGGED_DISCARDS) };
+  try {
+    await runModuleCommand(ctx, { op: 'log', key: null, prepare: () => ({ action: effect.kind, effects: [effect] }), answer: () => undefined });
+  } catch (e) {
+    await repo.recordAudit(ctx.db, { kind: 'action_not_logged', moduleSerial: serial, detail: { action: effect.kind, reason: (e as Error).message } });
   }
 }

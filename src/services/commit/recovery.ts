@@ -2,7 +2,6 @@ import { fail, VaultError } from '../../errors.js';
 import { decodeCheckpointRecord, type CheckpointWire, type ModuleConnection } from '../../module/index.js';
 import { inTransaction, repo, txlogRepo, type Tx } from '../../store/index.js';
 import type { ServiceContext } from '../context.js';
-import { logEffects } from '../logged.js';
 
 // The checkpoint machinery around the commit: auto-recovery, inhibition and the halt. What it
 // writes is the operations journal of this database, not ledger state (see docs/ARCHITECTURE.md).
@@ -28,28 +27,26 @@ export async function assertNotHalted(ctx: ServiceContext): Promise<void> {
   if (s.halted) fail('system_halted', `meter commands are halted since ${s.haltedAt?.toISOString()}: ${s.haltReason}`);
 }
 
-type Discarded = readonly Record<string, string | number>[];
+export type Discarded = readonly Record<string, string | number>[];
 
 /**
  * "Auto-recover checkpoint": give the module the database's checkpoint. Within its ring, the module
  * rolls back to it and we record every discarded transaction; beyond it, the module is inhibited,
  * and enough inhibited modules halt the system.
  */
-export async function recoverModule(ctx: ServiceContext, m: ModuleConnection): Promise<void> {
+export async function recoverCheckpoint(ctx: ServiceContext, m: ModuleConnection): Promise<Discarded | null> {
   const serial = ctx.modules.serialOf(m);
   // What the modules hold beyond the database may be in the shipped log (a failover to a standby
   // that missed the last commits): roll those records forward first, and discard nothing shipped.
   await ctx.rollForward();
-  let discarded: Discarded | null = null;
   try {
-    discarded = await inTransaction(ctx.db, (tx) => recoverInTransaction(ctx, tx, m, serial));
+    return await inTransaction(ctx.db, (tx) => recoverInTransaction(ctx, tx, m, serial));
   } catch (e) {
     if (e instanceof VaultError && (e.code === 'checkpoint_forged' || e.code === 'checkpoint_foreign')) {
       await repo.recordAudit(ctx.db, { kind: 'checkpoint_refused', moduleSerial: serial, detail: { code: e.code, message: e.message } });
     }
     throw e;
   }
-  if (discarded) await logRecovery(ctx, serial, discarded);
 }
 
 async function recoverInTransaction(ctx: ServiceContext, tx: Tx, m: ModuleConnection, serial: string): Promise<Discarded | null> {
@@ -76,15 +73,6 @@ async function recoverInTransaction(ctx: ServiceContext, tx: Tx, m: ModuleConnec
   }
   if (r.outcome === 'inhibited') await inhibit(ctx, tx, serial, r.reason ?? 'checkpoint not in the ring');
   return null;
-}
-
-/** The recovery itself goes into the log (after it, since the recovered module's chain was just rolled back). */
-async function logRecovery(ctx: ServiceContext, serial: string, discarded: Discarded): Promise<void> {
-  try {
-    await logEffects(ctx, [{ kind: 'recovery_logged', module: serial, discarded: discarded.slice(0, 512) }]);
-  } catch (e) {
-    await repo.recordAudit(ctx.db, { kind: 'action_not_logged', moduleSerial: serial, detail: { action: 'recovery_logged', reason: (e as Error).message } });
-  }
 }
 
 export async function markInhibited(ctx: ServiceContext, serial: string, reason: string): Promise<void> {
