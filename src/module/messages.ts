@@ -10,17 +10,8 @@ export interface SealedRef {
   readonly sealed: string;
 }
 
-export interface ResponseWire {
-  readonly op: string;
-  readonly meterId: string;
-  readonly requestMac: string;
-  readonly status: string;
-  readonly arMills: string;
-  readonly drMills: string;
-  readonly controlTotalMills: string;
-  readonly nextChallenge: string;
-  readonly result: Record<string, string>;
-}
+export type { ResponseWire } from '../protocol/index.js';
+import type { ResponseWire } from '../protocol/index.js';
 
 export interface MacdResponse {
   readonly response: ResponseWire;

@@ -26,3 +26,4 @@ export {
   parseEnvelopeBody,
   passwordAad,
 } from './registration.js';
+export type { ResponseWire } from './wire.js';

@@ -1,5 +1,5 @@
 import type { ItemKind } from '../indicium/index.js';
-import type { ResponseWire } from '../module/index.js';
+import type { ResponseWire } from '../protocol/index.js';
 import type { CommandRequest } from '../protocol/index.js';
 import { macRequest, sealPassword, sealRegistration, verifyProof, verifyResponseMac } from './client-protocol.js';
 import type { ClientCrypto } from './crypto.js';
