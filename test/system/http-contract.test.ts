@@ -36,7 +36,13 @@ describe('the HTTP contract, route by route', () => {
     expect(await durableDigest(owner)).toEqual(before);
     return out;
   };
-  const command = async (client: MeterClient, op: string, params: Record<string, string>, alter: (b: Record<string, LooseJson>) => void = () => {}, headers = {}) => {
+  const command = async (
+    client: MeterClient,
+    op: string,
+    params: Record<string, string>,
+    alter: (b: Record<string, LooseJson>) => void = () => {},
+    headers = {},
+  ) => {
     const { body } = await client.buildRequest(op, params);
     alter(body);
     return inject({
