@@ -24,7 +24,6 @@
 import { mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { MeterClient } from '../src/sdk/index.js';
 import { Profile, diskProfiles } from '../src/cli/index.js';
 import { pgClusterAvailable, query as ownerQuery, startPgCluster, type PgCluster } from '../test/system/pg-cluster.js';
@@ -423,6 +422,17 @@ async function measurePg15(c: PgCluster, pgLevels: readonly Level[], results: Ma
   }
 }
 
+/** The ratio within each round (a level and its baseline measured minutes apart at most), and its median. */
+function roundRatios(results: Map<Level, Measured>, l: Level): { each: number[]; median: number } | null {
+  const b = results.get(BASELINE[l]);
+  const m = results.get(l)!;
+  if (!b || l === BASELINE[l] || GROUP[l] !== GROUP[BASELINE[l]]) return null;
+  const each = m.sliceItemsPerSec.map((x, i) => x / b.sliceItemsPerSec[i]!);
+  const sorted = [...each].sort((a, z) => a - z);
+  const median = sorted.length % 2 ? sorted[(sorted.length - 1) / 2]! : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
+  return { each: each.map((x) => round(x, 3)), median: round(median, 3) };
+}
+
 /** Writes bench/results/durability.json and durability.md, and prints the table. */
 async function report(results: Map<Level, Measured>): Promise<void> {
   const ratio = (l: Level) => {
@@ -433,16 +443,6 @@ async function report(results: Map<Level, Measured>): Promise<void> {
   const p50Ratio = (l: Level) => {
     const b = results.get(BASELINE[l]);
     return b ? results.get(l)!.latencyMs.p50 / b.latencyMs.p50 : null;
-  };
-  /** The ratio within each round (a level and its baseline measured minutes apart at most), and its median. */
-  const roundRatios = (l: Level) => {
-    const b = results.get(BASELINE[l]);
-    const m = results.get(l)!;
-    if (!b || l === BASELINE[l] || GROUP[l] !== GROUP[BASELINE[l]]) return null;
-    const each = m.sliceItemsPerSec.map((x, i) => x / b.sliceItemsPerSec[i]!);
-    const sorted = [...each].sort((a, z) => a - z);
-    const median = sorted.length % 2 ? sorted[(sorted.length - 1) / 2]! : (sorted[sorted.length / 2 - 1]! + sorted[sorted.length / 2]!) / 2;
-    return { each: each.map((x) => round(x, 3)), median: round(median, 3) };
   };
   const rows = [...results.values()];
   const result = {
@@ -462,7 +462,7 @@ async function report(results: Map<Level, Measured>): Promise<void> {
       latencyMs: { p50: round(m.latencyMs.p50, 1), p95: round(m.latencyMs.p95, 1), p99: round(m.latencyMs.p99, 1) },
       throughputRatio: ratio(m.level) === null ? null : round(ratio(m.level)!, 3),
       p50Ratio: p50Ratio(m.level) === null ? null : round(p50Ratio(m.level)!, 2),
-      roundRatios: roundRatios(m.level),
+      roundRatios: roundRatios(results, m.level),
       ok: m.ok,
       failed: m.failed,
       firstError: m.firstError,

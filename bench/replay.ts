@@ -78,6 +78,32 @@ async function waitShipped(ownerUrl: string, target: string): Promise<number> {
   }
 }
 
+/** The figures the Markdown table shows; the JSON file has every field of the result. */
+interface ReplayResult {
+  replayed: number;
+  replayRecordsPerSec: number;
+  auditVerifyRecordsPerSec: number;
+  replayVsVerify: number;
+  recoverTotalMs: number;
+}
+
+/** Writes bench/results/replay.json and replay.md, and prints the table. */
+async function writeResults(result: ReplayResult): Promise<void> {
+  await mkdir(join(import.meta.dirname, 'results'), { recursive: true });
+  await writeFile(join(import.meta.dirname, 'results', 'replay.json'), `${JSON.stringify(result, null, 2)}\n`);
+  const md = [
+    `| measure | value |`,
+    `|---|---|`,
+    `| log records replayed | ${result.replayed.toLocaleString('en-US')} |`,
+    `| replay (open by a module, apply to PostgreSQL) | ${result.replayRecordsPerSec.toLocaleString('en-US')} records/s (goal 20,000) |`,
+    `| \`audit verify\` of the same log (no database, no secret) | ${result.auditVerifyRecordsPerSec.toLocaleString('en-US')} records/s |`,
+    `| replay ÷ verify | ${result.replayVsVerify} |`,
+    `| recover end to end (verify log, restore, replay, re-seed) | ${(result.recoverTotalMs / 1000).toFixed(1)} s |`,
+  ].join('\n');
+  await writeFile(join(import.meta.dirname, 'results', 'replay.md'), `${md}\n`);
+  process.stdout.write(`${md}\n`);
+}
+
 async function main(): Promise<void> {
   const vault = await mkdtemp(join(tmpdir(), 'vmreplay-'));
   await chmod(vault, 0o711);
@@ -131,19 +157,7 @@ async function main(): Promise<void> {
       goalRecordsPerSec: 20_000,
       controlTotalMills: report.controlTotalMills,
     };
-    await mkdir(join(import.meta.dirname, 'results'), { recursive: true });
-    await writeFile(join(import.meta.dirname, 'results', 'replay.json'), `${JSON.stringify(result, null, 2)}\n`);
-    const md = [
-      `| measure | value |`,
-      `|---|---|`,
-      `| log records replayed | ${result.replayed.toLocaleString('en-US')} |`,
-      `| replay (open by a module, apply to PostgreSQL) | ${result.replayRecordsPerSec.toLocaleString('en-US')} records/s (goal 20,000) |`,
-      `| \`audit verify\` of the same log (no database, no secret) | ${verifyPerSec.toLocaleString('en-US')} records/s |`,
-      `| replay ÷ verify | ${result.replayVsVerify} |`,
-      `| recover end to end (verify log, restore, replay, re-seed) | ${(result.recoverTotalMs / 1000).toFixed(1)} s |`,
-    ].join('\n');
-    await writeFile(join(import.meta.dirname, 'results', 'replay.md'), `${md}\n`);
-    process.stdout.write(`${md}\n`);
+    await writeResults(result);
   } finally {
     if (!stopped) await sys.stop();
     // REPLAY_BENCH_KEEP=1 keeps the vault (backup, shipped log, passphrase) to profile `recover` again.

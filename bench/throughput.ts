@@ -141,6 +141,40 @@ async function measureAround(sys: BenchSystem, clients: LeanClient[]) {
   return { registers, verifyPerSec, fundPerSec, pgb };
 }
 
+/** The figures the table shows; latest.json has every field of the result. */
+interface ThroughputResult {
+  itemsPerSec: number;
+  latencyMs: { p50: number; p95: number; p99: number };
+  pgbench: { tps: number | null };
+  ecdsaSignPerSecOneCore: number;
+  ratios: { itemsToPgbench: number | null; itemsToSignatures: number };
+  scaling: { modules: number; itemsPerSec: number; p99Ms: number }[];
+  fundPerSec: number;
+  verifyPerSec: number;
+  cpuSeconds: Record<string, number>;
+}
+
+/** The Markdown table of bench/results/latest.md and the README. */
+function resultTable(result: ThroughputResult, registers: { exact: boolean; meters: number }): string {
+  return [
+    '| measure | value |',
+    '|---|---|',
+    `| items/s (${CLIENTS} clients, ${MODULES} modules, ${SECONDS} s) | ${fmt(result.itemsPerSec)} |`,
+    `| latency p50 / p95 / p99 | ${fmt(result.latencyMs.p50, 1)} / ${fmt(result.latencyMs.p95, 1)} / ${fmt(result.latencyMs.p99, 1)} ms |`,
+    `| pgbench tpcb-like, same PostgreSQL, ${CLIENTS} clients | ${fmt(result.pgbench.tps)} TPS |`,
+    `| items/s ÷ pgbench TPS | ${result.ratios.itemsToPgbench ?? 'n/a'} |`,
+    `| raw ECDSA P-256 signatures/s, one core | ${fmt(result.ecdsaSignPerSecOneCore)} |`,
+    `| items/s ÷ signatures/s | ${result.ratios.itemsToSignatures} |`,
+    ...result.scaling.map((s) => `| items/s with ${s.modules} module(s) (p99) | ${fmt(s.itemsPerSec)} (${fmt(s.p99Ms, 1)} ms) |`),
+    `| fund/s (officer, 16 clients) | ${fmt(result.fundPerSec)} |`,
+    `| verify/s (public endpoint) | ${fmt(result.verifyPerSec)} |`,
+    `| CPU seconds during the print run | ${Object.entries(result.cpuSeconds)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')} |`,
+    `| registers exact after the run | ${registers.exact ? 'yes' : 'NO'} (${registers.meters} meters) |`,
+  ].join('\n');
+}
+
 async function main(): Promise<void> {
   log(`Vaultmeter throughput: ${CLIENTS} clients, ${SECONDS} s, ${MODULES} modules (scaling ${SCALING.join(', ')})`);
   const sigs = signaturesPerSec(3);
@@ -189,23 +223,7 @@ async function main(): Promise<void> {
     verifyPerSec: Math.round(verifyPerSec),
     registersExact: registers.exact,
   };
-  const table = [
-    '| measure | value |',
-    '|---|---|',
-    `| items/s (${CLIENTS} clients, ${MODULES} modules, ${SECONDS} s) | ${fmt(result.itemsPerSec)} |`,
-    `| latency p50 / p95 / p99 | ${fmt(result.latencyMs.p50, 1)} / ${fmt(result.latencyMs.p95, 1)} / ${fmt(result.latencyMs.p99, 1)} ms |`,
-    `| pgbench tpcb-like, same PostgreSQL, ${CLIENTS} clients | ${fmt(pgb.tps)} TPS |`,
-    `| items/s ÷ pgbench TPS | ${result.ratios.itemsToPgbench ?? 'n/a'} |`,
-    `| raw ECDSA P-256 signatures/s, one core | ${fmt(result.ecdsaSignPerSecOneCore)} |`,
-    `| items/s ÷ signatures/s | ${result.ratios.itemsToSignatures} |`,
-    ...result.scaling.map((s) => `| items/s with ${s.modules} module(s) (p99) | ${fmt(s.itemsPerSec)} (${fmt(s.p99Ms, 1)} ms) |`),
-    `| fund/s (officer, 16 clients) | ${fmt(result.fundPerSec)} |`,
-    `| verify/s (public endpoint) | ${fmt(result.verifyPerSec)} |`,
-    `| CPU seconds during the print run | ${Object.entries(m.cpu)
-      .map(([k, v]) => `${k} ${v}`)
-      .join(', ')} |`,
-    `| registers exact after the run | ${registers.exact ? 'yes' : 'NO'} (${registers.meters} meters) |`,
-  ].join('\n');
+  const table = resultTable(result, registers);
   const dir = new URL('./results/', import.meta.url);
   await mkdir(dir, { recursive: true });
   await writeFile(new URL('latest.json', dir), `${JSON.stringify(result, null, 2)}\n`);

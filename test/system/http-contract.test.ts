@@ -8,6 +8,7 @@ import { CHALLENGE_RATE_BURST, MAX_BODY_BYTES } from '../../src/constants.js';
 import { startSystem, type TestSystem } from './harness.js';
 import { durableDigest, expectProblem, injectApp } from './inject-app.js';
 import { printParams } from './api-client.js';
+import type { LooseJson } from '../helpers/loose-json.js';
 
 const PW = 'correct horse battery';
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
@@ -35,7 +36,13 @@ describe('the HTTP contract, route by route', () => {
     expect(await durableDigest(owner)).toEqual(before);
     return out;
   };
-  const command = async (client: MeterClient, op: string, params: Record<string, string>, alter: (b: Record<string, any>) => void = () => {}, headers = {}) => {
+  const command = async (
+    client: MeterClient,
+    op: string,
+    params: Record<string, string>,
+    alter: (b: Record<string, LooseJson>) => void = () => {},
+    headers = {},
+  ) => {
     const { body } = await client.buildRequest(op, params);
     alter(body);
     return inject({
@@ -167,9 +174,9 @@ describe('the HTTP contract, route by route', () => {
     });
 
     it('POST /v1/sessions: an unknown user, a coerced register, a wrong MAC', async () => {
-      const login = async (alter: (b: Record<string, any>) => void) => {
+      const login = async (alter: (b: Record<string, LooseJson>) => void) => {
         const { body } = await alice.buildRequest('login', {});
-        const payload: Record<string, any> = { user: 'alice', ...body };
+        const payload: Record<string, LooseJson> = { user: 'alice', ...body };
         alter(payload);
         return inject({ method: 'POST', url: '/v1/sessions', payload });
       };

@@ -8,6 +8,7 @@ import { ModuleConnection, ModulePool } from '../../src/module/index.js';
 import { paths, readConfig } from '../../src/runtime/home.js';
 import { buildApp, type ServerContext } from '../../src/server/index.js';
 import { appUrlFrom, createDb } from '../../src/store/index.js';
+import type { LooseJson } from '../helpers/loose-json.js';
 import type { TestSystem } from './harness.js';
 
 /**
@@ -50,11 +51,11 @@ export async function injectApp(sys: TestSystem): Promise<{ app: FastifyInstance
 interface Injected {
   readonly statusCode: number;
   readonly headers: Record<string, unknown>;
-  json(): any;
+  json(): LooseJson;
 }
 
 /** An RFC 9457 problem with our code: the shape, the content type, the catalogue's status and title. */
-export function expectProblem(expect: (v: unknown, msg?: string) => any, res: Injected, code: ErrorCode): any {
+export function expectProblem(expect: (v: unknown, msg?: string) => LooseJson, res: Injected, code: ErrorCode): LooseJson {
   const body = res.json();
   expect({ status: res.statusCode, code: body.code }, JSON.stringify(body)).toEqual({ status: ERRORS[code].status, code });
   expect(String(res.headers['content-type'])).toContain('application/problem+json');

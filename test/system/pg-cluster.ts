@@ -249,6 +249,12 @@ async function awaitStandby(primaryUrl: string, synchronous: boolean): Promise<v
   }
 }
 
+async function startPgServer(pgCtl: string, s: { dataDir: string }, port: number, name: string, dir: string, env: NodeJS.ProcessEnv): Promise<void> {
+  // Port on the command line: it overrides the copy of the primary's settings the standby inherits.
+  live.add(s);
+  await run([pgCtl, '-D', s.dataDir, '-l', join(dir, `${name}.log`), '-o', `-p ${port}`, '-w', '-t', '60', 'start'], { cwd: dir, env });
+}
+
 async function stopPgServer(pgCtl: string, s: { dataDir: string }, mode: 'fast' | 'immediate', dir: string, env: NodeJS.ProcessEnv): Promise<void> {
   if (!live.has(s)) return;
   await run([pgCtl, '-D', s.dataDir, '-m', mode, '-w', '-t', '30', 'stop'], { cwd: dir, env });
@@ -346,11 +352,7 @@ export async function startPgCluster(opts: PgClusterOptions = {}): Promise<PgClu
     await initPrimary({ dir, primaryDir, sockDir, pwfile, env, fsync: opts.fsync === true });
 
     const primaryPort = await freePort(0);
-    const startServer = async (s: { dataDir: string }, port: number, name: string) => {
-      // Port on the command line: it overrides the copy of the primary's settings the standby inherits.
-      live.add(s);
-      await run([pgCtl, '-D', s.dataDir, '-l', join(dir, `${name}.log`), '-o', `-p ${port}`, '-w', '-t', '60', 'start'], { cwd: dir, env });
-    };
+    const startServer = (s: { dataDir: string }, port: number, name: string) => startPgServer(pgCtl, s, port, name, dir, env);
     await startServer(primary, primaryPort, 'primary');
     const primaryUrl = `postgres://${OWNER}:${encodeURIComponent(password)}@127.0.0.1:${primaryPort}/postgres`;
 

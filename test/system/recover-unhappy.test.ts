@@ -50,6 +50,19 @@ const totalsOf = (r: LooseJson) => ({
   lastSeq: r.lastSeq,
 });
 
+/** The segments of a shipped log directory, by log and then by first record. */
+async function segmentsIn(logDir: string): Promise<Segment[]> {
+  const segments: Segment[] = [];
+  for (const logId of await readdir(join(logDir, 'logs'))) {
+    for (const f of await readdir(join(logDir, 'logs', logId))) {
+      const m = /^(\d{20})-(\d{20})\.seg$/.exec(f);
+      if (m) segments.push({ logId, key: `logs/${logId}/${f}`, first: BigInt(m[1]!), last: BigInt(m[2]!) });
+    }
+  }
+  segments.sort((a, b) => a.logId.localeCompare(b.logId) || (a.first < b.first ? -1 : 1));
+  return segments;
+}
+
 /** Processes whose command line names this home (PostgreSQL's `-D <home>/pg`, the modules' keystores). */
 function processesOf(home: string): { pid: number; args: string }[] {
   const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
@@ -203,14 +216,7 @@ describe('vaultmeter recover: unhappy paths', () => {
       await cp(join(home, 'dev-passphrase'), join(dir, 'passphrase'));
       const backups = (await readdir(join(dir, 'backups'))).filter((f) => f.endsWith('.vmbk'));
       expect(backups).toHaveLength(1);
-      const segments: Segment[] = [];
-      for (const logId of await readdir(join(dir, 'log', 'logs'))) {
-        for (const f of await readdir(join(dir, 'log', 'logs', logId))) {
-          const m = /^(\d{20})-(\d{20})\.seg$/.exec(f);
-          if (m) segments.push({ logId, key: `logs/${logId}/${f}`, first: BigInt(m[1]!), last: BigInt(m[2]!) });
-        }
-      }
-      segments.sort((a, b) => a.logId.localeCompare(b.logId) || (a.first < b.first ? -1 : 1));
+      const segments = await segmentsIn(join(dir, 'log'));
       vault = {
         dir,
         backup: join(dir, 'backups', backups[0]!),

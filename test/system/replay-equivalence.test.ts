@@ -97,6 +97,42 @@ interface Customer {
   withdrawn: boolean;
 }
 
+type Officer = TestSystem['officer'];
+
+/** The customers, each registered, funded and with a first balance read. */
+async function registerCustomers(sys: TestSystem, officer: Officer): Promise<Customer[]> {
+  const customers: Customer[] = [];
+  for (let i = 0; i < CUSTOMERS; i++) {
+    const user = `eq${i}`;
+    const client = await MeterClient.register(diskProfiles, sys.url, user, PW);
+    expect((await post(sys.url, '/v1/admin/fund', { user, amountMills: '200000' }, officerHeaders(officer))).status).toBe(200);
+    await client.balance();
+    customers.push({ user, client, password: PW, items: [], withdrawn: false });
+  }
+  return customers;
+}
+
+/** A second officer, and a dual-control request the first makes and the second approves. */
+async function secondOfficerApproves(sys: TestSystem, officer: Officer): Promise<void> {
+  const second = await post(sys.url, '/v1/admin/officers', { user: 'second', role: 'security_officer' }, officerHeaders(officer));
+  expect(second.status).toBe(200);
+  const secondOfficer = { user: 'second', password: second.json.officer.password as string };
+  const req = await post(sys.url, '/v1/admin/approvals', { action: 'clear_halt' }, officerHeaders(officer));
+  expect(req.status).toBe(200);
+  expect((await post(sys.url, `/v1/admin/approvals/${req.json.approval.id}/approve`, {}, officerHeaders(secondOfficer))).status).toBe(200);
+}
+
+/** The mix really holds every kind of change. */
+function expectEveryKind(live: Record<string, unknown[]>): void {
+  const actions = new Set(live['support.operator_actions']!.map((a) => (a as { action: string }).action));
+  expect([...actions].sort()).toEqual(['audit', 'fund', 'revoke']);
+  expect(live['support.approvals']!.map((a) => (a as { state: string }).state)).toEqual(['approved']);
+  expect(live['membership.officers']!.length).toBe(2);
+  expect(live['postal.redemptions']!.length).toBeGreaterThan(0);
+  expect(live['postal.verifications']!.length).toBeGreaterThan(0);
+  expect(live['postal.items']!.some((i) => (i as { refunded_at: Date | null }).refunded_at !== null)).toBe(true);
+}
+
 /** Every kind of change, chosen at random; refusals are part of the mix (they rotate the package too). */
 async function step(sys: TestSystem, rnd: () => number, customers: Customer[], officer: Record<string, string>): Promise<void> {
   const live = customers.filter((c) => !c.withdrawn);
@@ -150,26 +186,14 @@ describe('replay equivalence: live tables = backup + replayed log, row for row',
     process.env.VAULTMETER_CLIENT_HOME = sys.env.VAULTMETER_CLIENT_HOME;
     const officer = sys.officer;
     const rnd = prng(20261129);
-    const customers: Customer[] = [];
-    for (let i = 0; i < CUSTOMERS; i++) {
-      const user = `eq${i}`;
-      const client = await MeterClient.register(diskProfiles, sys.url, user, PW);
-      expect((await post(sys.url, '/v1/admin/fund', { user, amountMills: '200000' }, officerHeaders(officer))).status).toBe(200);
-      await client.balance();
-      customers.push({ user, client, password: PW, items: [], withdrawn: false });
-    }
+    const customers = await registerCustomers(sys, officer);
     vault = await mkdtemp(join(tmpdir(), 'vm-equiv-'));
     await chmod(vault, 0o711);
     const b = await sys.cli(['backup', 'create', '--to', vault, '--json']);
     expect(b.code, b.stderr).toBe(0);
 
     // Operator actions: an officer, a dual-control request and its approval, a revocation.
-    const second = await post(sys.url, '/v1/admin/officers', { user: 'second', role: 'security_officer' }, officerHeaders(officer));
-    expect(second.status).toBe(200);
-    const secondOfficer = { user: 'second', password: second.json.officer.password as string };
-    const req = await post(sys.url, '/v1/admin/approvals', { action: 'clear_halt' }, officerHeaders(officer));
-    expect(req.status).toBe(200);
-    expect((await post(sys.url, `/v1/admin/approvals/${req.json.approval.id}/approve`, {}, officerHeaders(secondOfficer))).status).toBe(200);
+    await secondOfficerApproves(sys, officer);
 
     for (let i = 0; i < STEPS / 2; i++) await step(sys, rnd, customers, officer);
     // A module killed mid-batch: what it did and the database did not commit is discarded (and logged).
@@ -190,14 +214,7 @@ describe('replay equivalence: live tables = backup + replayed log, row for row',
     await until('the log to ship', () => shippedTo(db, `dir:${shipDir}`));
     const live = await durableRows(db);
     await db.end();
-    // The mix really holds every kind of change.
-    const actions = new Set(live['support.operator_actions']!.map((a) => (a as { action: string }).action));
-    expect([...actions].sort()).toEqual(['audit', 'fund', 'revoke']);
-    expect(live['support.approvals']!.map((a) => (a as { state: string }).state)).toEqual(['approved']);
-    expect(live['membership.officers']!.length).toBe(2);
-    expect(live['postal.redemptions']!.length).toBeGreaterThan(0);
-    expect(live['postal.verifications']!.length).toBeGreaterThan(0);
-    expect(live['postal.items']!.some((i) => (i as { refunded_at: Date | null }).refunded_at !== null)).toBe(true);
+    expectEveryKind(live);
 
     await cp(shipDir, join(vault, 'log'), { recursive: true });
     await cp(join(home, 'dev-passphrase'), join(vault, 'passphrase'));

@@ -50,126 +50,138 @@ function expectChained(r: { logRecord: LogRecordWire; logHead: SignedHeadWire },
 const pos = (r: { logRecord: LogRecordWire }) => ({ seq: BigInt(r.logRecord.seq), hash: r.logRecord.hash });
 const GENESIS = { seq: 0n, hash: GENESIS_HASH };
 
+type Position = { seq: bigint; hash: string };
+
+/** The whole meter life, step 1: provision, logged with the caller's extra. */
+async function provisionLogged(h: GuardHarness, prev: Position): Promise<{ p: Logged<ProvisionResult>; prev: Position }> {
+  const p = await h.call<Logged<ProvisionResult>>('provision', { licensingZip: '20260', logExtra: { by: 'pool' } });
+  const hdr = expectChained(p, prev);
+  expect(hdr).toMatchObject({
+    type: 'provision',
+    meterId: p.meterId,
+    versionBefore: 0n,
+    versionAfter: 1n,
+    arBeforeMills: 0n,
+    drBeforeMills: 0n,
+    arAfterMills: 0n,
+    drAfterMills: 0n,
+  });
+  expect(await open(p.logRecord)).toMatchObject({
+    op: 'provision',
+    effectsVersion: 1,
+    effects: [
+      {
+        kind: 'meter_provisioned',
+        meterId: p.meterId,
+        certSerialHex: p.certSerialHex,
+        certificatePem: p.certificatePem,
+        licensingZip: '20260',
+        version: p.package.version,
+        sealed: p.package.sealed,
+      },
+    ],
+    extra: { by: 'pool' },
+  });
+  return { p, prev: pos(p) };
+}
+
+/** Step 2: registerBegin then registerComplete; the body never holds the client's secrets in clear. */
+async function registerLogged(h: GuardHarness, p: Logged<ProvisionResult>, prev: Position): Promise<{ c: TestClient; prev: Position }> {
+  h.clock.advance(1000);
+  const nonce = randomBytes(32);
+  const begun = await h.call<Logged<RegisterBeginResult>>('registerBegin', { pkg: p.package, clientNonce: nonce.toString('hex') });
+  const hdr = expectChained(begun, prev);
+  expect(hdr).toMatchObject({ type: 'registerBegin', meterId: p.meterId, versionBefore: 1n, versionAfter: 2n });
+  expect(await open(begun.logRecord)).toMatchObject({
+    op: 'registerBegin',
+    effects: [{ kind: 'package_stored', meterId: p.meterId, fromVersion: '1', toVersion: '2', sealed: begun.package.sealed }],
+  });
+
+  const macKey = randomBytes(32);
+  const env = sealRegistration(p.meterId, nonce, Buffer.from(begun.ephemeralPublicKey, 'hex'), { macKey, password: PASSWORD }, randomBytes);
+  const done = await h.call<Logged<CommandResult>>('registerComplete', {
+    pkg: begun.package,
+    clientPublicKey: env.clientPublicKey.toString('hex'),
+    sealedSecrets: env.sealed.toString('base64'),
+  });
+  const doneHdr = expectChained(done, pos(begun));
+  expect(doneHdr).toMatchObject({ type: 'register', versionBefore: 2n, versionAfter: 3n });
+  const doneBody = (await open(done.logRecord))!;
+  expect(doneBody).toMatchObject({
+    op: 'registerComplete',
+    response: { op: 'register', status: 'ok' },
+    effects: [
+      { kind: 'package_stored', sealed: done.package.sealed },
+      { kind: 'customer_registered', meterId: p.meterId },
+    ],
+  });
+  // The body never holds the client's secrets in clear.
+  expect(JSON.stringify(doneBody)).not.toContain(macKey.toString('hex'));
+  expect(JSON.stringify(doneBody)).not.toContain(macKey.toString('base64'));
+  expect(JSON.stringify(doneBody)).not.toContain(PASSWORD);
+  const c = new TestClient(h.engine, p.meterId, macKey, p);
+  c.accept(done);
+  return { c, prev: pos(done) };
+}
+
+/** Step 3: fund, then a print that debits it. */
+async function fundAndPrintLogged(h: GuardHarness, c: TestClient, prev: Position): Promise<Position> {
+  h.clock.advance(1000);
+  const f = await h.call<Logged<FundResult>>('fund', { pkg: c.pkg, amountMills: '10000' });
+  c.pkg = f.package;
+  const hdr = expectChained(f, prev);
+  expect(hdr).toMatchObject({
+    type: 'fund',
+    versionBefore: 3n,
+    versionAfter: 4n,
+    arBeforeMills: 0n,
+    drBeforeMills: 0n,
+    arAfterMills: 0n,
+    drAfterMills: 10_000n,
+  });
+  expect(await open(f.logRecord)).toMatchObject({
+    op: 'fund',
+    amountMills: '10000',
+    effects: [
+      { kind: 'package_stored', toVersion: f.package.version, sealed: f.package.sealed },
+      { kind: 'meter_funded', meterId: c.meterId, amountMills: '10000' },
+    ],
+  });
+
+  const pr = c.accept(await h.call<Logged<CommandResult>>('command', c.build('print', printParams(730n)))) as Logged<CommandResult>;
+  const prHdr = expectChained(pr, pos(f));
+  expect(prHdr).toMatchObject({
+    type: 'print',
+    versionBefore: 4n,
+    versionAfter: 5n,
+    arBeforeMills: 0n,
+    drBeforeMills: 10_000n,
+    arAfterMills: 730n,
+    drAfterMills: 9_270n,
+  });
+  expect(await open(pr.logRecord)).toMatchObject({
+    op: 'command',
+    response: { op: 'print', status: 'ok', result: pr.response.result },
+    effects: [
+      { kind: 'package_stored', sealed: pr.package.sealed },
+      { kind: 'item_printed', itemId: pr.response.result.itemId, amountMills: '730', itemBase64: pr.item },
+    ],
+  });
+  return pos(pr);
+}
+
 describe('GuardedModule log: every package op writes one chained record and signs the head', () => {
   it('a whole meter life, op by op: types, chain, headers and bodies', async () => {
     expect(h.ring.head).toMatchObject({ logSeq: 0n, logHead: GENESIS_HASH });
-    let prev = GENESIS;
-
-    const p = await h.call<Logged<ProvisionResult>>('provision', { licensingZip: '20260', logExtra: { by: 'pool' } });
-    let hdr = expectChained(p, prev);
-    expect(hdr).toMatchObject({
-      type: 'provision',
-      meterId: p.meterId,
-      versionBefore: 0n,
-      versionAfter: 1n,
-      arBeforeMills: 0n,
-      drBeforeMills: 0n,
-      arAfterMills: 0n,
-      drAfterMills: 0n,
-    });
-    expect(await open(p.logRecord)).toMatchObject({
-      op: 'provision',
-      effectsVersion: 1,
-      effects: [
-        {
-          kind: 'meter_provisioned',
-          meterId: p.meterId,
-          certSerialHex: p.certSerialHex,
-          certificatePem: p.certificatePem,
-          licensingZip: '20260',
-          version: p.package.version,
-          sealed: p.package.sealed,
-        },
-      ],
-      extra: { by: 'pool' },
-    });
-    prev = pos(p);
-
-    h.clock.advance(1000);
-    const nonce = randomBytes(32);
-    const begun = await h.call<Logged<RegisterBeginResult>>('registerBegin', { pkg: p.package, clientNonce: nonce.toString('hex') });
-    hdr = expectChained(begun, prev);
-    expect(hdr).toMatchObject({ type: 'registerBegin', meterId: p.meterId, versionBefore: 1n, versionAfter: 2n });
-    expect(await open(begun.logRecord)).toMatchObject({
-      op: 'registerBegin',
-      effects: [{ kind: 'package_stored', meterId: p.meterId, fromVersion: '1', toVersion: '2', sealed: begun.package.sealed }],
-    });
-    prev = pos(begun);
-
-    const macKey = randomBytes(32);
-    const env = sealRegistration(p.meterId, nonce, Buffer.from(begun.ephemeralPublicKey, 'hex'), { macKey, password: PASSWORD }, randomBytes);
-    const done = await h.call<Logged<CommandResult>>('registerComplete', {
-      pkg: begun.package,
-      clientPublicKey: env.clientPublicKey.toString('hex'),
-      sealedSecrets: env.sealed.toString('base64'),
-    });
-    hdr = expectChained(done, prev);
-    expect(hdr).toMatchObject({ type: 'register', versionBefore: 2n, versionAfter: 3n });
-    const doneBody = (await open(done.logRecord))!;
-    expect(doneBody).toMatchObject({
-      op: 'registerComplete',
-      response: { op: 'register', status: 'ok' },
-      effects: [
-        { kind: 'package_stored', sealed: done.package.sealed },
-        { kind: 'customer_registered', meterId: p.meterId },
-      ],
-    });
-    // The body never holds the client's secrets in clear.
-    expect(JSON.stringify(doneBody)).not.toContain(macKey.toString('hex'));
-    expect(JSON.stringify(doneBody)).not.toContain(macKey.toString('base64'));
-    expect(JSON.stringify(doneBody)).not.toContain(PASSWORD);
-    prev = pos(done);
-    const c = new TestClient(h.engine, p.meterId, macKey, p);
-    c.accept(done);
-
-    h.clock.advance(1000);
-    const f = await h.call<Logged<FundResult>>('fund', { pkg: c.pkg, amountMills: '10000' });
-    c.pkg = f.package;
-    hdr = expectChained(f, prev);
-    expect(hdr).toMatchObject({
-      type: 'fund',
-      versionBefore: 3n,
-      versionAfter: 4n,
-      arBeforeMills: 0n,
-      drBeforeMills: 0n,
-      arAfterMills: 0n,
-      drAfterMills: 10_000n,
-    });
-    expect(await open(f.logRecord)).toMatchObject({
-      op: 'fund',
-      amountMills: '10000',
-      effects: [
-        { kind: 'package_stored', toVersion: f.package.version, sealed: f.package.sealed },
-        { kind: 'meter_funded', meterId: p.meterId, amountMills: '10000' },
-      ],
-    });
-    prev = pos(f);
-
-    const pr = c.accept(await h.call<Logged<CommandResult>>('command', c.build('print', printParams(730n)))) as Logged<CommandResult>;
-    hdr = expectChained(pr, prev);
-    expect(hdr).toMatchObject({
-      type: 'print',
-      versionBefore: 4n,
-      versionAfter: 5n,
-      arBeforeMills: 0n,
-      drBeforeMills: 10_000n,
-      arAfterMills: 730n,
-      drAfterMills: 9_270n,
-    });
-    expect(await open(pr.logRecord)).toMatchObject({
-      op: 'command',
-      response: { op: 'print', status: 'ok', result: pr.response.result },
-      effects: [
-        { kind: 'package_stored', sealed: pr.package.sealed },
-        { kind: 'item_printed', itemId: pr.response.result.itemId, amountMills: '730', itemBase64: pr.item },
-      ],
-    });
-    prev = pos(pr);
+    const provisioned = await provisionLogged(h, GENESIS);
+    const registered = await registerLogged(h, provisioned.p, provisioned.prev);
+    const c = registered.c;
+    let prev = await fundAndPrintLogged(h, c, registered.prev);
 
     const ch = c.accept(
       await h.call<Logged<CommandResult>>('challenge', { pkg: c.pkg, clientNonce: randomBytes(32).toString('hex') }),
     ) as Logged<CommandResult>;
-    hdr = expectChained(ch, prev);
+    let hdr = expectChained(ch, prev);
     expect(hdr).toMatchObject({ type: 'challenge', arBeforeMills: 730n, arAfterMills: 730n, drBeforeMills: 9_270n, drAfterMills: 9_270n });
     prev = pos(ch);
 

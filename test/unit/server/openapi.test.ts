@@ -2,12 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../../src/server/app.js';
 import type { ServerContext } from '../../../src/server/context.js';
+import type { LooseJson } from '../../helpers/loose-json.js';
 
 // The document a typed client for the web app is generated from. Registering routes reads nothing
 // from the context, so an empty one is enough to inspect the contract.
 describe('/openapi.json', () => {
   let app: FastifyInstance;
-  let doc: any;
+  let doc: LooseJson;
   beforeAll(async () => {
     app = await buildApp({} as ServerContext);
     doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
@@ -15,7 +16,7 @@ describe('/openapi.json', () => {
   afterAll(async () => app.close());
 
   const operations = () =>
-    Object.entries<Record<string, any>>(doc.paths).flatMap(([path, ops]) =>
+    Object.entries<Record<string, LooseJson>>(doc.paths).flatMap(([path, ops]) =>
       Object.entries(ops).map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, op })),
     );
 
