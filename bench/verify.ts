@@ -4,7 +4,8 @@
 import { generateKeyPairSync, createPublicKey, verify as rawVerify } from 'node:crypto';
 import { writeFile, mkdir } from 'node:fs/promises';
 import { createAuthority, issueCertificate, newCertSerialHex } from '../src/module/index.js';
-import { encodeItem, encodeSignedBytes, signItemBytes, verifyItem, type ItemData } from '../src/indicium/index.js';
+import { encodeItem, encodeSignedBytes, verifyItem, type ItemData } from '../src/indicium/index.js';
+import { signItemBytes } from '../src/crypto/index.js';
 
 const at = process.argv.indexOf('--seconds');
 const seconds = at > 0 ? Number(process.argv[at + 1]) : 3;

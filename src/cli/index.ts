@@ -3,5 +3,6 @@ export { buildProgram } from './program.js';
 export { Profile, diskProfiles, clientHome, profileExists, endSession, type PrinterProfile, type SessionFile } from './profile.js';
 export { labelFor, testLabel, type PrinterChoice } from './labels.js';
 export { readItemFile, barcodesIn } from './scan.js';
+export { decodeBarcodes } from './barcode-reader.js';
 export { emit, reportError, DEFAULT_SERVER } from './output.js';
 export { progressLine } from './progress.js';

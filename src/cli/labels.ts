@@ -1,14 +1,5 @@
-import {
-  decodeItem,
-  itemIdOf,
-  LabelError,
-  renderLabel,
-  type ItemData,
-  type LabelFormat,
-  type LabelInput,
-  type Stock,
-  type Symbology,
-} from '../indicium/index.js';
+import { decodeItem, LabelError, renderLabel, type ItemData, type LabelFormat, type LabelInput, type Stock, type Symbology } from '../indicium/index.js';
+import { itemIdOf } from '../crypto/index.js';
 import { ProfileError } from '../sdk/index.js';
 
 export interface PrinterChoice {

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { MAX_SCAN_FILE_BYTES } from '../constants.js';
 import { VaultError } from '../errors.js';
-import { decodeBarcodes, ITEM_MAGIC } from '../indicium/index.js';
+import { ITEM_MAGIC } from '../indicium/index.js';
+import { decodeBarcodes } from './barcode-reader.js';
 
 const run = promisify(execFile);
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47]);

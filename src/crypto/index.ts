@@ -3,3 +3,5 @@ export { scryptKey, hkdf, constantTimeEqual, type ScryptParams } from './kdf.js'
 export { sealEnvelope, openEnvelope, envelopeVersion, keyVersions, deriveVersions, MAX_KEY_VERSION, type KeyVersions } from './envelope.js';
 export type { ModuleCrypto, LogBodyCrypto, IdentityPurpose, MeterKeyRef, CertificateRequest } from './module-crypto.js';
 export { parseCertificate, certificateChainsTo } from './certificates.js';
+export { itemIdOf, signItemBytes, verifyItemSignature, P256_RAW_SIGNATURE_BYTES } from './item-signature.js';
+export { checkMeterCertificate, type CheckedCertificate } from './certificate-check.js';

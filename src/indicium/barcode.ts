@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import bwipjs from 'bwip-js';
 
 /** The 2-D symbologies an item can be printed in. Both carry the item bytes exactly. */
@@ -177,33 +175,4 @@ function dataMatrixUnits(itemBytes: Uint8Array, svgWidth: number): number {
   }>;
   if (!symbol || svgWidth % symbol.pixx !== 0) throw new Error('unexpected Data Matrix geometry from bwip-js');
   return svgWidth / symbol.pixx;
-}
-
-const require = createRequire(import.meta.url);
-let zxingReady: Promise<typeof import('zxing-wasm/reader')> | undefined;
-
-/** zxing-wasm's reader, with its wasm loaded from node_modules (it would otherwise fetch it from a CDN). */
-function zxing(): Promise<typeof import('zxing-wasm/reader')> {
-  zxingReady ??= (async () => {
-    const reader = await import('zxing-wasm/reader');
-    const wasm = readFileSync(require.resolve('zxing-wasm/reader/zxing_reader.wasm'));
-    const wasmBinary = wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength) as ArrayBuffer;
-    await reader.prepareZXingModule({ overrides: { wasmBinary }, fireImmediately: true });
-    return reader;
-  })().catch((err: unknown) => {
-    zxingReady = undefined;
-    throw err;
-  });
-  return zxingReady;
-}
-
-/**
- * Every valid Data Matrix and PDF417 symbol found in an image file (PNG, JPEG, ...), as the exact bytes
- * it carries (zxing's `bytes`: no text decoding, no ECI processing). An empty list when there is none,
- * and also when the bytes are not an image zxing can read.
- */
-export async function decodeBarcodes(image: Uint8Array): Promise<Buffer[]> {
-  const { readBarcodes } = await zxing();
-  const results = await readBarcodes(image, { formats: ['DataMatrix', 'PDF417'], tryHarder: true, maxNumberOfSymbols: 8 });
-  return results.filter((r) => r.isValid).map((r) => Buffer.from(r.bytes));
 }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { asciiText, check, dateToYmd, ymdToDate } from './bytes.js';
 import { decodeElements, encodeElements, type KindElements } from './elements.js';
 
@@ -109,9 +108,4 @@ export function decodeItem(bytes: Uint8Array): DecodedItem {
   // One encoding per item: the elements shown must be exactly the bytes that were signed.
   check(encodeSignedBytes(data).equals(signedBytes), 'item is not in canonical form');
   return { data, signedBytes, signature: b.subarray(o + bodyLen) };
-}
-
-/** A stable public id for an item: the first 16 bytes of SHA-256 over its signed bytes, in hex. */
-export function itemIdOf(signedBytes: Uint8Array): string {
-  return createHash('sha256').update(signedBytes).digest().subarray(0, 16).toString('hex');
 }

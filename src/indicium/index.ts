@@ -12,7 +12,6 @@ export {
   encodeSignedBytes,
   encodeItem,
   decodeItem,
-  itemIdOf,
   dateToYmd,
 } from './format.js';
 export {
@@ -25,9 +24,9 @@ export {
   expiryOf,
   MAX_TEXT,
 } from './elements.js';
-export { signItemBytes, verifyItemSignature, rawSignatureToDer } from './signature.js';
+export { rawSignatureToDer } from './signature.js';
 export { dataMatrixPng } from './barcode.js';
-export { type Symbology, type BarcodeOptions, type BarcodeVector, SYMBOLOGIES, barcodePng, pdf417Png, barcodeSvg, decodeBarcodes } from './barcode.js';
+export { type Symbology, type BarcodeOptions, type BarcodeVector, SYMBOLOGIES, barcodePng, pdf417Png, barcodeSvg } from './barcode.js';
 export {
   type Stock,
   type LabelFormat,

@@ -1,15 +1,4 @@
-import { sign, verify, type KeyObject } from 'node:crypto';
 import { SIGNATURE_BYTES } from './format.js';
-
-/** ECDSA P-256 over SHA-256, as a fixed 64-byte r||s (compact in a barcode). */
-export function signItemBytes(signedBytes: Uint8Array, privateKey: KeyObject): Buffer {
-  return sign('sha256', signedBytes, { key: privateKey, dsaEncoding: 'ieee-p1363' });
-}
-
-export function verifyItemSignature(signedBytes: Uint8Array, signature: Uint8Array, publicKey: KeyObject): boolean {
-  if (signature.length !== SIGNATURE_BYTES) return false;
-  return verify('sha256', signedBytes, { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature);
-}
 
 /** r||s to the DER SEQUENCE { INTEGER r, INTEGER s } that openssl and most tools expect. */
 export function rawSignatureToDer(raw: Uint8Array): Buffer {

@@ -1,10 +1,8 @@
-import { createPublicKey, type KeyObject } from 'node:crypto';
-import { MAX_CACHED_CERTIFICATES } from '../constants.js';
-import { certificateChainsTo, parseCertificate } from '../crypto/index.js';
+import { checkMeterCertificate, verifyItemSignature } from '../crypto/index.js';
 import { ItemFormatError } from './bytes.js';
 import { expiryOf } from './elements.js';
 import { decodeItem, type DecodedItem, type ItemData } from './format.js';
-import { rawSignatureToDer, verifyItemSignature } from './signature.js';
+import { rawSignatureToDer } from './signature.js';
 
 export interface Verdict {
   readonly valid: boolean;
@@ -15,14 +13,15 @@ export interface Verdict {
 }
 
 /**
- * Offline verification: needs only the item, the meter certificate and the installation CA (and,
- * optionally, the revoked certificate serials from the published revocation list).
+ * Offline verification: needs only the item, the meter certificate, the installation CA and the time
+ * to judge validity and expiry at (and, optionally, the revoked certificate serials from the published
+ * revocation list). The signature and certificate checks are src/crypto's.
  */
 export function verifyItem(
   itemBytes: Uint8Array,
   meterCertPem: string,
   caCertPem: string,
-  now = new Date(),
+  now: Date,
   revokedSerials: ReadonlySet<string> = new Set(),
 ): Verdict {
   let item: DecodedItem;
@@ -33,7 +32,7 @@ export function verifyItem(
     throw e;
   }
   const reasons: string[] = [];
-  const cert = checkedCertificate(meterCertPem, caCertPem);
+  const cert = checkMeterCertificate(meterCertPem, caCertPem);
   if (!cert) reasons.push('the meter or CA certificate does not parse');
   else {
     const t = now.getTime();
@@ -58,40 +57,4 @@ export function verifyItem(
 export function itemJson(d: ItemData): Record<string, unknown> {
   const { itemSerial, arAfterMills, valueMills, ...rest } = d;
   return { ...rest, itemSerial: itemSerial.toString(), arAfterMills: arAfterMills.toString(), amountMills: valueMills.toString() };
-}
-
-interface CheckedCertificate {
-  readonly chainsToCa: boolean;
-  /** The intersection of the meter's and the CA's validity periods. */
-  readonly validFromMs: number;
-  readonly validToMs: number;
-  readonly serialHex: string;
-  readonly publicKey: KeyObject;
-}
-
-// Parsing a certificate and checking the CA's signature on it costs ten item signatures; a verifier
-// sees the same few meters over and over, so the result is kept (bounded, oldest out first).
-const checked = new Map<string, CheckedCertificate | null>();
-
-function checkedCertificate(meterCertPem: string, caCertPem: string): CheckedCertificate | null {
-  const key = `${caCertPem}\n${meterCertPem}`;
-  const hit = checked.get(key);
-  if (hit !== undefined) return hit;
-  const cert = parseCertificate(meterCertPem);
-  const ca = parseCertificate(caCertPem);
-  let value: CheckedCertificate | null = null;
-  if (cert && ca) {
-    const validFromMs = Math.max(Date.parse(cert.validFrom), Date.parse(ca.validFrom));
-    const validToMs = Math.min(Date.parse(cert.validTo), Date.parse(ca.validTo));
-    value = {
-      chainsToCa: certificateChainsTo(cert, ca, new Date(validFromMs)),
-      validFromMs,
-      validToMs,
-      serialHex: cert.serialNumber.toLowerCase().replace(/^0+/, ''),
-      publicKey: createPublicKey(cert.publicKey.export({ type: 'spki', format: 'pem' })),
-    };
-  }
-  if (checked.size >= MAX_CACHED_CERTIFICATES) checked.delete(checked.keys().next().value!);
-  checked.set(key, value);
-  return value;
 }

@@ -11,7 +11,8 @@ import {
 import { constantTimeEqual, scryptKey } from '../crypto/kdf.js';
 import type { MeterKeyRef, ModuleCrypto } from '../crypto/module-crypto.js';
 import { fail, VaultError } from '../errors.js';
-import { decodeItem, encodeItem, encodeSignedBytes, ItemFormatError, itemIdOf, SOFTWARE_ID, verifyItemSignature } from '../indicium/index.js';
+import { decodeItem, encodeItem, encodeSignedBytes, ItemFormatError, SOFTWARE_ID } from '../indicium/index.js';
+import { itemIdOf, verifyItemSignature } from '../crypto/index.js';
 import {
   acknowledgeCredits,
   applyPrint,

@@ -5,7 +5,7 @@ import { deriveVersions, openEnvelope, sealEnvelope, type KeyVersions } from '..
 import { constantTimeEqual, hkdf } from '../crypto/kdf.js';
 import type { CertificateRequest, IdentityPurpose, MeterKeyRef, ModuleCrypto } from '../crypto/module-crypto.js';
 import { fail } from '../errors.js';
-import { signItemBytes } from '../indicium/index.js';
+import { signItemBytes } from '../crypto/index.js';
 import { bodyKey } from '../ledger/index.js';
 import { caSigner, issueCertificate, type CaSigner } from './certificates.js';
 import type { Keystore } from './keystore.js';

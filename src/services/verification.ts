@@ -1,4 +1,5 @@
-import { decodeItem, itemIdOf, ItemFormatError, itemJson, verifyItem } from '../indicium/index.js';
+import { decodeItem, ItemFormatError, itemJson, verifyItem } from '../indicium/index.js';
+import { itemIdOf } from '../crypto/index.js';
 import { fail } from '../errors.js';
 import { repo } from '../store/index.js';
 import type { ServiceContext } from './context.js';

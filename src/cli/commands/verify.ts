@@ -46,7 +46,7 @@ export function verifyCommand(program: Command): void {
             ? String((await callApi(o.server, 'GET', `/v1/meters/${meterId}/certificate`)).certificatePem)
             : '';
         const caPem = o.ca ? await readFile(o.ca, 'utf8') : o.offline ? '' : String((await callApi(o.server, 'GET', '/v1/ca')).certificatePem);
-        const local = verifyItem(bytes, certPem, caPem);
+        const local = verifyItem(bytes, certPem, caPem, new Date());
         const online = o.offline
           ? null
           : await callApi<OnlineVerdict>(o.server, 'POST', '/v1/verify', { itemBase64: bytes.toString('base64'), location: o.location ?? '' });

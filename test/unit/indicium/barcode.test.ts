@@ -4,7 +4,8 @@ import { createRequire } from 'node:module';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { prepareZXingModule, readBarcodes } from 'zxing-wasm/reader';
-import { dataMatrixPng, decodeItem, encodeItem, encodeSignedBytes, signItemBytes, verifyItemSignature } from '../../../src/indicium/index.js';
+import { dataMatrixPng, decodeItem, encodeItem, encodeSignedBytes } from '../../../src/indicium/index.js';
+import { signItemBytes, verifyItemSignature } from '../../../src/crypto/index.js';
 import { itemDataArb, SAMPLE } from '../helpers/items.js';
 
 const require = createRequire(import.meta.url);

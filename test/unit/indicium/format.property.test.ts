@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeItem, encodeItem, encodeSignedBytes, ITEM_KINDS, itemIdOf } from '../../../src/indicium/index.js';
+import { decodeItem, encodeItem, encodeSignedBytes, ITEM_KINDS } from '../../../src/indicium/index.js';
+import { itemIdOf } from '../../../src/crypto/index.js';
 import { documentedBodyLength, itemArbOf, itemDataArb, KINDS, postageItemArb } from '../helpers/items.js';
 
 const json = (v: unknown) => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x));

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { decodeItem, encodeItem, encodeSignedBytes, ITEM_FORMAT_VERSION, itemIdOf, SOFTWARE_ID } from '../../../src/indicium/index.js';
+import { decodeItem, encodeItem, encodeSignedBytes, ITEM_FORMAT_VERSION, SOFTWARE_ID } from '../../../src/indicium/index.js';
+import { itemIdOf } from '../../../src/crypto/index.js';
 import { SAMPLE } from '../helpers/items.js';
 
 const SIG = Buffer.alloc(64, 0x5a);

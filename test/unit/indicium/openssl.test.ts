@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { encodeSignedBytes, rawSignatureToDer, signItemBytes, verifyItemSignature } from '../../../src/indicium/index.js';
+import { encodeSignedBytes, rawSignatureToDer } from '../../../src/indicium/index.js';
+import { signItemBytes, verifyItemSignature } from '../../../src/crypto/index.js';
 import { SAMPLE } from '../helpers/items.js';
 
 const hasOpenssl = spawnSync('openssl', ['version']).status === 0;

@@ -1,7 +1,8 @@
 import { generateKeyPairSync, verify } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeItem, encodeItem, encodeSignedBytes, rawSignatureToDer, signItemBytes, verifyItemSignature } from '../../../src/indicium/index.js';
+import { decodeItem, encodeItem, encodeSignedBytes, rawSignatureToDer } from '../../../src/indicium/index.js';
+import { signItemBytes, verifyItemSignature } from '../../../src/crypto/index.js';
 import { SAMPLE } from '../helpers/items.js';
 
 const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });

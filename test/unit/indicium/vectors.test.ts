@@ -1,17 +1,8 @@
 import { createHash, createPrivateKey, createPublicKey, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  decodeItem,
-  encodeItem,
-  encodeSignedBytes,
-  ITEM_KINDS,
-  itemIdOf,
-  rawSignatureToDer,
-  verifyItemSignature,
-  type ItemData,
-  type ItemKind,
-} from '../../../src/indicium/index.js';
+import { decodeItem, encodeItem, encodeSignedBytes, ITEM_KINDS, rawSignatureToDer, type ItemData, type ItemKind } from '../../../src/indicium/index.js';
+import { itemIdOf, verifyItemSignature } from '../../../src/crypto/index.js';
 
 /** ItemData as JSON: money and serial as decimal strings (Omit per kind, so each kind keeps its elements). */
 type JsonFields<D = ItemData> = D extends ItemData

@@ -5,13 +5,13 @@ import {
   barcodePng,
   barcodeSvg,
   dataMatrixPng,
-  decodeBarcodes,
   defaultPdf417Columns,
   pdf417ByteCodewords,
   pdf417Geometry,
   pdf417Png,
   type Symbology,
 } from '../../../src/indicium/barcode.js';
+import { decodeBarcodes } from '../../../src/cli/barcode-reader.js';
 import { PAYLOADS, dmtxread, has, randomPayload, realItem } from './fixtures.js';
 
 const SYMBOLOGIES: Symbology[] = ['datamatrix', 'pdf417'];

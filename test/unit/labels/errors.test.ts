@@ -28,7 +28,7 @@ describe('stocks', () => {
     expect(indicium.renderLabel).toBe(renderLabel);
     expect(indicium.STOCKS).toBe(STOCKS);
     expect(indicium.LabelError).toBe(LabelError);
-    for (const name of ['dataMatrixPng', 'pdf417Png', 'barcodePng', 'barcodeSvg', 'decodeBarcodes'] as const) expect(typeof indicium[name]).toBe('function');
+    for (const name of ['dataMatrixPng', 'pdf417Png', 'barcodePng', 'barcodeSvg'] as const) expect(typeof indicium[name]).toBe('function');
   });
 });
 

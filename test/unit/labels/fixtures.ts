@@ -4,7 +4,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { encodeItem, encodeSignedBytes, itemIdOf, signItemBytes } from '../../../src/indicium/index.js';
+import { encodeItem, encodeSignedBytes } from '../../../src/indicium/index.js';
+import { itemIdOf, signItemBytes } from '../../../src/crypto/index.js';
 import type { LabelInput } from '../../../src/indicium/labels/index.js';
 import { SAMPLE } from '../helpers/items.js';
 

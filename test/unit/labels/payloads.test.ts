@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeBarcodes } from '../../../src/indicium/index.js';
+import { decodeBarcodes } from '../../../src/cli/barcode-reader.js';
 import { STOCKS, renderLabel, type LabelFormat, type LabelInput, type Stock, type Symbology } from '../../../src/indicium/labels/index.js';
 import { PAYLOADS, dmtxread, has, pdfToPng } from './fixtures.js';
 import { zplBarcodeBytes } from './zpl-parse.js';

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { decodeBarcodes } from '../../../src/indicium/index.js';
+import { decodeBarcodes } from '../../../src/cli/barcode-reader.js';
 import { STOCKS, renderLabel, type LabelFormat, type Stock, type Symbology } from '../../../src/indicium/labels/index.js';
 import { dmtxread, has, pdfInfo, pdfText, pdfToPng, pngInfo, realItem } from './fixtures.js';
 import { zplBarcodeBytes } from './zpl-parse.js';

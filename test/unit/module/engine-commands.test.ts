@@ -1,7 +1,8 @@
 import { createPublicKey, verify, X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { MAX_DR_MILLS, MAX_ITEM_VALUE_MILLS } from '../../../src/constants.js';
-import { decodeItem, itemIdOf, verifyItemSignature } from '../../../src/indicium/index.js';
+import { decodeItem } from '../../../src/indicium/index.js';
+import { itemIdOf, verifyItemSignature } from '../../../src/crypto/index.js';
 import { makeEngine, registeredMeter, rejectsWith, T0, TODAY } from '../helpers/engine.js';
 
 async function funded(amount = 10_000n) {

@@ -1,7 +1,8 @@
 import { createHash, createPublicKey, X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { MAX_VALIDITY_DAYS } from '../../../src/constants.js';
-import { decodeItem, expiryOf, ITEM_KINDS, itemIdOf, verifyItem, verifyItemSignature, type ItemData, type ItemKind } from '../../../src/indicium/index.js';
+import { decodeItem, expiryOf, ITEM_KINDS, verifyItem, type ItemData, type ItemKind } from '../../../src/indicium/index.js';
+import { itemIdOf, verifyItemSignature } from '../../../src/crypto/index.js';
 import { Clock, DAY_MS, makeEngine, registeredMeter, rejectsWith, T0, TODAY, type TestClient } from '../helpers/engine.js';
 import { KINDS } from '../helpers/items.js';
 
