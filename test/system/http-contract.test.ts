@@ -116,8 +116,14 @@ describe('the HTTP contract, route by route', () => {
       const refused = expectProblem(expect, await inject({ method: 'POST', url: '/v1/redeem', payload: { itemBase64: 'AAAA' } }), 'not_redeemable');
       expect(refused.reasons).toEqual([expect.stringContaining('malformed item')]);
       const item = await alice.print({ ...printParams('500'), amountMills: 500n, weightTenthOz: 10 });
-      const postage = await unchanged(() => inject({ method: 'POST', url: '/v1/redeem', payload: { itemBase64: item.itemBytes.toString('base64') } }));
+      // Postage is scanned, never redeemed: the refusal leaves only the scan, a ledger effect with its log record.
+      const scans = async () => Number((await owner.query("SELECT count(*) FROM postal.txlog WHERE type = 'log:item_scanned'")).rows[0].count);
+      const others = async () => ({ ...(await durableDigest(owner)), 'postal.txlog': String((await owner.query("SELECT count(*) FROM postal.txlog WHERE type <> 'log:item_scanned'")).rows[0].count) });
+      const [scansBefore, before] = [await scans(), await others()];
+      const postage = await inject({ method: 'POST', url: '/v1/redeem', payload: { itemBase64: item.itemBytes.toString('base64') } });
       expect(expectProblem(expect, postage, 'not_redeemable').detail).toContain('postage');
+      expect(await others()).toEqual(before);
+      expect(await scans()).toBe(scansBefore + 1);
     });
   });
 
