@@ -8,11 +8,10 @@ import { fail } from '../errors.js';
 import { decodeCheckpointRecord, ModuleConnection } from '../module/index.js';
 import { repo, txlogRepo } from '../store/index.js';
 import { decodeHeader, verifyShippedLog, type BackupHome } from '../ledger/index.js';
-import type { ShipTarget } from '../platform/index.js';
+import { type ShipTarget, writeFileAtomic } from '../platform/index.js';
 import { adoptShippedSegments, replayLog, restoreSnapshot, verifiedBackup, type ReplayProgress } from '../txlog/index.js';
 import { spawnVaultmeter, stopChild } from './children.js';
 import { openDatabase } from './database.js';
-import { writeFileAtomic } from '../platform/files.js';
 import { freePort } from './init.js';
 import { isInitialised, paths, readConfig, writeConfig, type InstallationConfig } from './home.js';
 

@@ -1,10 +1,9 @@
-import { exitWithParent } from '../platform/files.js';
+import { exitWithParent } from '../platform/index.js';
 import { DEFAULT_HALT_THRESHOLD, DEFAULT_LICENSING_ZIP, DEFAULT_PORT, MAX_METER_POOL, MAX_MODULE_COUNT, METER_POOL_TARGET } from '../constants.js';
 import { intFromEnv } from './env.js';
-import { ModuleConnection, ModulePool } from '../module/index.js';
+import { ModuleConnection, ModulePool, decodeCheckpointRecord } from '../module/index.js';
 import { buildApp } from '../server/index.js';
 import { MeterPool, recoverModule, type ServiceContext } from '../services/index.js';
-import { decodeCheckpointRecord } from '../module/index.js';
 import { createDb, repo, type Db } from '../store/index.js';
 import { rollForward, ShippedWaiter } from '../txlog/index.js';
 import { logSettingsFromEnv } from './log-settings.js';

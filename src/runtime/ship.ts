@@ -1,4 +1,4 @@
-import { exitWithParent } from '../platform/files.js';
+import { exitWithParent } from '../platform/index.js';
 import { readFile } from 'node:fs/promises';
 import pg from 'pg';
 import { SHIP_CONTINUOUS_IDLE_MS, SHIP_CONTINUOUS_MAX_IDLE_MS, SHIPPER_ELECTION_RETRY_MS, SHIPPER_LOCK_KEY } from '../constants.js';

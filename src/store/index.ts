@@ -7,3 +7,5 @@ export { BatchWriter, type WriteMode } from './batch-writer.js';
 export { applyEffect, APPLIERS, LEDGER_AUDIT_KINDS } from './apply-effect.js';
 export { insertLogRecords, packBytes, type LogRecordWrite } from './txlog-rows.js';
 export * as txlogRepo from './txlog-repo.js';
+export type { Q } from './query.js';
+export type { LogRow } from './txlog-repo.js';
