@@ -9,3 +9,10 @@ export { insertLogRecords, packBytes, type LogRecordWrite } from './txlog-rows.j
 export * as txlogRepo from './txlog-repo.js';
 export type { Q } from './query.js';
 export type { LogRow } from './txlog-repo.js';
+export * as shippingRepo from './shipping-repo.js';
+export { SHIPPED_CHANNEL, COMMITTED_CHANNEL } from './shipping-repo.js';
+export * as locks from './locks.js';
+export * as backupRepo from './backup-repo.js';
+export * as recoveryRepo from './recovery-repo.js';
+export { inClientTransaction } from './client-tx.js';
+export * as settingsRepo from './settings-repo.js';
