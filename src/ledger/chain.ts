@@ -1,4 +1,4 @@
-import type { LogBodyCrypto } from '../crypto/module-crypto.js';
+import type { LogBodyCrypto } from '../crypto/index.js';
 import { encodeHeader, recordHash, sealBody, type LogHeader } from './record.js';
 
 /** A record before it is numbered and chained: what the module knows about one transaction. */

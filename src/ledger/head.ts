@@ -1,6 +1,6 @@
 import { createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
-import type { ModuleCrypto } from '../crypto/module-crypto.js';
-import { canonicalBytes } from '../protocol/canonical.js';
+import type { ModuleCrypto } from '../crypto/index.js';
+import { canonicalBytes } from '../protocol/index.js';
 
 // A signed chain head: a module's statement that its log `logId` holds exactly `seq` records ending
 // in the record whose hash is `hash`. The module signs a head only for records it produced itself,

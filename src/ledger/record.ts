@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
-import { envelopeVersion } from '../crypto/envelope.js';
-import { hkdf } from '../crypto/kdf.js';
-import type { LogBodyCrypto } from '../crypto/module-crypto.js';
-import { canonicalBytes, decodeCanonicalStrict } from '../protocol/canonical.js';
+import { envelopeVersion, hkdf, type LogBodyCrypto } from '../crypto/index.js';
+import { canonicalBytes, decodeCanonicalStrict } from '../protocol/index.js';
 
 // One transaction-log record: a clear header anyone can read and check (sequence, time, type,
 // meter, module, the hash of the previous record, registers before and after), and a body sealed

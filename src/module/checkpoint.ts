@@ -1,6 +1,6 @@
-import type { ModuleCrypto } from '../crypto/module-crypto.js';
+import type { ModuleCrypto } from '../crypto/index.js';
 import type { CheckpointWire } from './messages.js';
-import { canonicalBytes, decodeCanonical } from '../protocol/canonical.js';
+import { canonicalBytes, decodeCanonical } from '../protocol/index.js';
 import { GENESIS_HASH } from '../ledger/index.js';
 
 // A checkpoint is one ring entry: the module's record of one transaction that changed a package,

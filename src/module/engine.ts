@@ -8,8 +8,7 @@ import {
   PASSWORD_VERIFIER_SCRYPT,
   REGISTRATION_TTL_MS,
 } from '../constants.js';
-import { constantTimeEqual, scryptKey } from '../crypto/kdf.js';
-import type { MeterKeyRef, ModuleCrypto } from '../crypto/module-crypto.js';
+import { constantTimeEqual, scryptKey, type MeterKeyRef, type ModuleCrypto } from '../crypto/index.js';
 import { fail, VaultError } from '../errors.js';
 import { decodeItem, encodeItem, encodeSignedBytes, ItemFormatError, SOFTWARE_ID } from '../indicium/index.js';
 import { itemIdOf, verifyItemSignature } from '../crypto/index.js';

@@ -1,5 +1,5 @@
 import { MAX_BATCH_OPS, MAX_LOG_EXTRA_BYTES } from '../constants.js';
-import type { ModuleCrypto } from '../crypto/module-crypto.js';
+import type { ModuleCrypto } from '../crypto/index.js';
 import { chainRecords, type ChainedRecord, type RecordDraft } from '../ledger/index.js';
 import { signHeadAsModule } from '../ledger/index.js';
 import { GENESIS_HASH } from '../ledger/index.js';

@@ -1,11 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { KEYSTORE_SCRYPT } from '../constants.js';
-import { open, seal } from '../crypto/aead.js';
-import { keyVersions, MAX_KEY_VERSION, type KeyVersions } from '../crypto/envelope.js';
-import { scryptKey } from '../crypto/kdf.js';
-import { canonicalBytes } from '../protocol/canonical.js';
-import { writeFileAtomic } from '../platform/files.js';
+import { open, seal, keyVersions, MAX_KEY_VERSION, type KeyVersions, scryptKey } from '../crypto/index.js';
+import { canonicalBytes } from '../protocol/index.js';
+import { writeFileAtomic } from '../platform/index.js';
 
 /**
  * Keys every module of one installation shares (the patent's security domain). The package and log

@@ -1,7 +1,7 @@
 import { MAX_BACKUP_CHUNK_BYTES, REPLAY_MODULE_BATCH } from '../constants.js';
-import type { ModuleCrypto } from '../crypto/module-crypto.js';
+import type { ModuleCrypto } from '../crypto/index.js';
 import { fail, VaultError } from '../errors.js';
-import { canonicalBytes } from '../protocol/canonical.js';
+import { canonicalBytes } from '../protocol/index.js';
 import { decodeHeader, openBody, recordHash } from '../ledger/index.js';
 import type * as M from './messages.js';
 

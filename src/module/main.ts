@@ -1,4 +1,4 @@
-import { exitWithParent } from '../platform/files.js';
+import { exitWithParent } from '../platform/index.js';
 import { readKeystore } from './keystore.js';
 import { startModuleServer } from './server.js';
 

@@ -1,9 +1,9 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { existsSync } from 'node:fs';
-import type { ModuleCrypto } from '../crypto/module-crypto.js';
-import { decodeCanonical } from '../protocol/canonical.js';
-import { writeFileAtomic } from '../platform/files.js';
+import type { ModuleCrypto } from '../crypto/index.js';
+import { decodeCanonical } from '../protocol/index.js';
+import { writeFileAtomic } from '../platform/index.js';
 import {
   checkpointFromJson,
   checkpointToJson,

@@ -1,7 +1,7 @@
-import type { ModuleCrypto } from '../crypto/module-crypto.js';
+import type { ModuleCrypto } from '../crypto/index.js';
 import { fail } from '../errors.js';
-import { decodePackage, encodePackage, type MeterPackage } from '../meter/package.js';
-import { canonicalBytes } from '../protocol/canonical.js';
+import { decodePackage, encodePackage, type MeterPackage } from '../meter/index.js';
+import { canonicalBytes } from '../protocol/index.js';
 
 // A package is sealed with AES-256-GCM under the domain package key, in a versioned envelope
 // (key version byte first, see src/crypto/envelope.ts). The associated data binds the meter id and

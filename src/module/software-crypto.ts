@@ -1,9 +1,19 @@
 import { createHmac, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { MODULE_KEY_CACHE_SIZE } from '../constants.js';
-import { open, seal } from '../crypto/aead.js';
-import { deriveVersions, openEnvelope, sealEnvelope, type KeyVersions } from '../crypto/envelope.js';
-import { constantTimeEqual, hkdf } from '../crypto/kdf.js';
-import type { CertificateRequest, IdentityPurpose, MeterKeyRef, ModuleCrypto } from '../crypto/module-crypto.js';
+import {
+  open,
+  seal,
+  deriveVersions,
+  openEnvelope,
+  sealEnvelope,
+  type KeyVersions,
+  constantTimeEqual,
+  hkdf,
+  type CertificateRequest,
+  type IdentityPurpose,
+  type MeterKeyRef,
+  type ModuleCrypto,
+} from '../crypto/index.js';
 import { fail } from '../errors.js';
 import { signItemBytes } from '../crypto/index.js';
 import { bodyKey } from '../ledger/index.js';

@@ -3,7 +3,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEFAULT_BACKUP_INTERVAL_MS, DEFAULT_BACKUP_RETENTION, MAX_BACKUP_RETENTION } from '../constants.js';
 import { ModuleConnection } from '../module/index.js';
-import type { Db } from '../store/index.js';
+import { backupRepo, type Db } from '../store/index.js';
 import type { BackupHome } from '../ledger/index.js';
 import type { ShipTarget } from '../platform/index.js';
 import { createBackup, parseTarget, pruneBackups, type BackupResult } from '../txlog/index.js';
@@ -66,8 +66,7 @@ export async function backupNow(db: Db, home: string, sockets: readonly string[]
 /** The daily backup is due when the newest one is older than the interval (0: never). */
 export async function backupDue(db: Db, intervalMs: number, nowMs: number): Promise<boolean> {
   if (intervalMs === 0) return false;
-  const r = await db.query<{ at: Date | null }>('SELECT max(at) AS at FROM support.backups');
-  const last = r.rows[0]?.at;
+  const last = await backupRepo.lastBackupAt(db);
   return !last || nowMs - last.getTime() >= intervalMs;
 }
 

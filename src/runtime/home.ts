@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { writeFileAtomic } from '../platform/files.js';
+import { writeFileAtomic } from '../platform/index.js';
 
 /** Where an installation keeps its state: $VAULTMETER_HOME, default ./.vaultmeter. */
 export function homeDir(explicit?: string): string {

@@ -8,7 +8,7 @@ import { createAuthority, issueCertificate, newCertSerialHex, newDomainKeys, wri
 import { hashOfficerPassword, newOfficerPassword } from '../services/index.js';
 import { repo } from '../store/index.js';
 import { openDatabase } from './database.js';
-import { writeFileAtomic } from '../platform/files.js';
+import { writeFileAtomic } from '../platform/index.js';
 import { isInitialised, paths, writeConfig, type InstallationConfig } from './home.js';
 
 export interface InitOptions {

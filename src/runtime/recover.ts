@@ -6,13 +6,12 @@ import pg from 'pg';
 import { MODULE_START_TIMEOUT_MS } from '../constants.js';
 import { fail } from '../errors.js';
 import { decodeCheckpointRecord, ModuleConnection } from '../module/index.js';
-import { repo, txlogRepo } from '../store/index.js';
+import { backupRepo, recoveryRepo, repo, txlogRepo } from '../store/index.js';
 import { decodeHeader, verifyShippedLog, type BackupHome } from '../ledger/index.js';
-import type { ShipTarget } from '../platform/index.js';
+import { type ShipTarget, writeFileAtomic } from '../platform/index.js';
 import { adoptShippedSegments, replayLog, restoreSnapshot, verifiedBackup, type ReplayProgress } from '../txlog/index.js';
 import { spawnVaultmeter, stopChild } from './children.js';
 import { openDatabase } from './database.js';
-import { writeFileAtomic } from '../platform/files.js';
 import { freePort } from './init.js';
 import { isInitialised, paths, readConfig, writeConfig, type InstallationConfig } from './home.js';
 
@@ -90,7 +89,7 @@ export async function recoverInstallation(o: RecoverOptions): Promise<RecoveryRe
     const tRestore = Date.now();
     // The restore commits with an audit record naming the backup: that record, not only the marker
     // file, says the snapshot is in (a crash between the commit and the marker write loses nothing).
-    if (!marker.restored && !(await snapshotRestored(owner, manifest.backupId))) {
+    if (!marker.restored && !(await backupRepo.wasRestored(owner, manifest.backupId))) {
       await refuseNonEmpty(owner);
       restoredRows = await restoreSnapshot(owner, modules[0]!.conn, file, (d, t) => o.progress('restoring the snapshot', d, t));
     }
@@ -106,7 +105,7 @@ export async function recoverInstallation(o: RecoverOptions): Promise<RecoveryRe
     const replayMs = Date.now() - tReplay;
     await adoptShippedSegments(owner, o.log);
     for (const m of modules) await reseed(owner, m.serial, m.conn);
-    await owner.query('UPDATE postal.system_state SET halted = false, halted_at = NULL, halt_reason = NULL');
+    await recoveryRepo.clearHalt(owner);
     const replayedTotal = Object.values(r.replayed).reduce((a, b) => a + b, 0);
     const report: RecoveryReport = {
       backupId: manifest.backupId,
@@ -189,14 +188,8 @@ async function startModule(o: RecoverOptions, i: number, keystore: string): Prom
   };
 }
 
-async function snapshotRestored(db: pg.Client, backupId: string): Promise<boolean> {
-  const r = await db.query(`SELECT 1 FROM support.audit_events WHERE kind = 'backup_restored' AND detail->>'backupId' = $1`, [backupId]);
-  return (r.rowCount ?? 0) > 0;
-}
-
 async function refuseNonEmpty(db: pg.Client): Promise<void> {
-  const r = await db.query<{ n: string }>('SELECT (SELECT count(*) FROM postal.meters) + (SELECT count(*) FROM postal.txlog) AS n');
-  if (BigInt(r.rows[0]!.n) > 0n) throw new Error('the database already holds meters or log records: recover into an empty database');
+  if ((await recoveryRepo.metersAndRecords(db)) > 0n) throw new Error('the database already holds meters or log records: recover into an empty database');
 }
 
 /**
@@ -217,19 +210,16 @@ async function reseed(db: pg.Client, serial: string, m: ModuleConnection): Promi
     valueMills: c.amountMills,
   });
   await repo.setModuleState(db, serial, 'active', null);
-  await db.query('UPDATE postal.modules SET inhibited_at = NULL WHERE serial = $1', [serial]);
+  await recoveryRepo.clearInhibited(db, serial);
 }
 
 /** Meters, items and register totals, from each meter's newest log record (registers live sealed in packages). */
 async function totals(db: pg.Client): Promise<{ meters: number; items: number; arMills: string; drMills: string; controlTotalMills: string }> {
-  const meters = Number((await db.query('SELECT count(*) AS n FROM postal.meters')).rows[0].n);
-  const items = Number((await db.query('SELECT count(*) AS n FROM postal.items')).rows[0].n);
-  const r = await db.query<{ header: Buffer }>(
-    `SELECT DISTINCT ON (meter_id) header FROM postal.txlog WHERE meter_id IS NOT NULL AND version_after > 0 ORDER BY meter_id, version_after DESC`,
-  );
+  const meters = await recoveryRepo.countMeters(db);
+  const items = await recoveryRepo.countItems(db);
   let ar = 0n;
   let dr = 0n;
-  for (const { header } of r.rows) {
+  for (const header of await recoveryRepo.newestMeterHeaders(db)) {
     const h = decodeHeader(header);
     if (!h) continue;
     ar += h.arAfterMills;

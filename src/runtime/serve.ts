@@ -1,11 +1,10 @@
-import { exitWithParent } from '../platform/files.js';
+import { exitWithParent } from '../platform/index.js';
 import { DEFAULT_HALT_THRESHOLD, DEFAULT_LICENSING_ZIP, DEFAULT_PORT, MAX_METER_POOL, MAX_MODULE_COUNT, METER_POOL_TARGET } from '../constants.js';
 import { intFromEnv } from './env.js';
-import { ModuleConnection, ModulePool } from '../module/index.js';
+import { ModuleConnection, ModulePool, decodeCheckpointRecord } from '../module/index.js';
 import { buildApp } from '../server/index.js';
 import { MeterPool, recoverModule, type ServiceContext } from '../services/index.js';
-import { decodeCheckpointRecord } from '../module/index.js';
-import { createDb, repo, type Db } from '../store/index.js';
+import { createDb, repo, settingsRepo, type Db } from '../store/index.js';
 import { rollForward, ShippedWaiter } from '../txlog/index.js';
 import { logSettingsFromEnv } from './log-settings.js';
 
@@ -66,8 +65,7 @@ export async function runApiServer(): Promise<void> {
 
 /** `replica` durability waits for a synchronous standby: without one configured, PostgreSQL would not wait at all. */
 async function requireSynchronousStandby(db: Db): Promise<void> {
-  const r = await db.query<{ names: string }>("SELECT current_setting('synchronous_standby_names') AS names");
-  if (!r.rows[0]?.names) {
+  if (!(await settingsRepo.synchronousStandbyNames(db))) {
     throw new Error(
       'VAULTMETER_DURABILITY=replica needs a synchronous standby: set synchronous_standby_names on the primary (see README, Operations: standby)',
     );

@@ -1,9 +1,9 @@
-import { exitWithParent } from '../platform/files.js';
+import { exitWithParent } from '../platform/index.js';
 import { readFile } from 'node:fs/promises';
 import pg from 'pg';
-import { SHIP_CONTINUOUS_IDLE_MS, SHIP_CONTINUOUS_MAX_IDLE_MS, SHIPPER_ELECTION_RETRY_MS, SHIPPER_LOCK_KEY } from '../constants.js';
-import { createDb } from '../store/index.js';
-import { COMMITTED_CHANNEL, Shipper } from '../txlog/index.js';
+import { SHIP_CONTINUOUS_IDLE_MS, SHIP_CONTINUOUS_MAX_IDLE_MS, SHIPPER_ELECTION_RETRY_MS } from '../constants.js';
+import { createDb, locks, shippingRepo } from '../store/index.js';
+import { Shipper } from '../txlog/index.js';
 import { backupDue, backupNow, backupScheduleFromEnv, backupTarget } from './backups.js';
 import { homeDir } from './home.js';
 import { logSettingsFromEnv } from './log-settings.js';
@@ -37,7 +37,7 @@ export async function runShipper(): Promise<void> {
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   process.stdout.write(`${JSON.stringify({ ready: true, targets: settings.targets.map((t) => t.name), durability: settings.durability })}\n`);
-  while (!stopping && !(await tryLock(lock))) await sleep(SHIPPER_ELECTION_RETRY_MS);
+  while (!stopping && !(await locks.tryLockShipper(lock))) await sleep(SHIPPER_ELECTION_RETRY_MS);
   if (!stopping)
     log(
       `elected; shipping to ${settings.targets.map((t) => t.name).join(', ')} every ${settings.intervalMs || 'moment (continuous)'}${settings.intervalMs ? ' ms' : ''}`,
@@ -88,7 +88,7 @@ export async function runShipper(): Promise<void> {
 async function pauseUntilCommit(lock: pg.Client): Promise<(ms: number) => Promise<void>> {
   let wake: (() => void) | null = null;
   lock.on('notification', () => wake?.());
-  await lock.query(`LISTEN ${COMMITTED_CHANNEL}`);
+  await shippingRepo.listenCommitted(lock);
   return (ms: number) =>
     new Promise<void>((resolve) => {
       const t = setTimeout(done, ms);
@@ -99,9 +99,4 @@ async function pauseUntilCommit(lock: pg.Client): Promise<(ms: number) => Promis
       }
       wake = done;
     });
-}
-
-async function tryLock(c: pg.Client): Promise<boolean> {
-  const r = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [SHIPPER_LOCK_KEY]);
-  return r.rows[0]!.ok;
 }

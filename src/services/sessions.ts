@@ -1,8 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { SESSION_CACHE_MAX, SESSION_CACHE_TTL_MS, SESSION_TTL_MS } from '../constants.js';
 import { fail } from '../errors.js';
-import { repo, type Db } from '../store/index.js';
-import type { Q } from '../store/query.js';
+import { repo, type Db, type Q } from '../store/index.js';
 
 // Customer sessions: a bearer token whose hash is stored. Not ledger state: a recovered
 // installation asks every customer to log in again.

@@ -203,3 +203,57 @@ export async function saveContinuity(q: Q, rows: readonly ContinuityRow[]): Prom
     ],
   );
 }
+
+/** A segment already on the ship target becomes the database's own (after a replay); 1 if it was new. */
+export async function adoptSegment(q: Q, s: { logId: string; firstSeq: bigint; lastSeq: bigint; objectKey: string }): Promise<number> {
+  const r = await q.query(
+    `INSERT INTO postal.txlog_segments (log_id, first_seq, last_seq, object_key, records, bytes) VALUES ($1, $2, $3, $4, $5, 0)
+     ON CONFLICT DO NOTHING`,
+    [s.logId, s.firstSeq.toString(), s.lastSeq.toString(), s.objectKey, Number(s.lastSeq - s.firstSeq + 1n)],
+  );
+  return r.rowCount ?? 0;
+}
+
+export interface ForkRow {
+  meterId: string;
+  versionAfter: string;
+  logId: string;
+  seq: string;
+}
+
+/** Of these (meter, version) changes, those that two records lead to, on meters not yet suspended: the newest record of each. */
+export async function forkedChanges(q: Q, meterIds: readonly string[], versionsAfter: readonly string[]): Promise<ForkRow[]> {
+  const r = await q.query<{ meter_id: string; version_after: string; log_id: string; seq: string }>(
+    `SELECT DISTINCT ON (t.meter_id) t.meter_id, t.version_after::text, t.log_id, t.seq::text
+     FROM postal.txlog t
+     JOIN (SELECT meter_id, version_after FROM postal.txlog
+           WHERE (meter_id, version_after) IN (SELECT * FROM unnest($1::uuid[], $2::bigint[]))
+           GROUP BY meter_id, version_after HAVING count(*) > 1) f
+       ON f.meter_id = t.meter_id AND f.version_after = t.version_after
+     JOIN postal.meters m ON m.meter_id = t.meter_id AND m.status <> 'suspended'
+     ORDER BY t.meter_id, t.version_after, t.at DESC`,
+    [meterIds, versionsAfter],
+  );
+  return r.rows.map((x) => ({ meterId: x.meter_id, versionAfter: x.version_after, logId: x.log_id, seq: x.seq }));
+}
+
+export interface UnverifiedChange {
+  meterId: string;
+  logId: string;
+  seq: string;
+  header: Buffer;
+}
+
+/** The records of these (unsuspended) meters past their last verified change, in version order. */
+export async function changesPastContinuity(q: Q, meterIds: readonly string[]): Promise<UnverifiedChange[]> {
+  const r = await q.query<{ meter_id: string; log_id: string; seq: string; header: Buffer; status: string }>(
+    `SELECT t.meter_id, t.log_id, t.seq, t.header, m.status
+     FROM postal.txlog t
+     JOIN postal.meters m ON m.meter_id = t.meter_id
+     LEFT JOIN postal.txlog_continuity c ON c.meter_id = t.meter_id
+     WHERE t.meter_id = ANY($1::uuid[]) AND t.version_after > COALESCE(c.version_after, 0) AND m.status <> 'suspended'
+     ORDER BY t.meter_id, t.version_after, t.log_id, t.seq`,
+    [meterIds],
+  );
+  return r.rows.map((x) => ({ meterId: x.meter_id, logId: x.log_id, seq: x.seq, header: x.header }));
+}

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { BACKUP_PAGE_ROWS, MAX_BACKUP_CHUNK_BYTES } from '../constants.js';
 import type { ModuleConnection } from '../module/index.js';
-import { txlogRepo, type Db } from '../store/index.js';
+import { backupRepo, txlogRepo, type Db } from '../store/index.js';
 import { BACKUP_FORMAT, backupDigest, encodeBackup, frameChunk, homeLineOf, type BackupHome, type BackupManifest } from '../ledger/index.js';
 import type { ShipTarget } from './targets/index.js';
 
@@ -18,12 +18,7 @@ export interface BackupResult {
 }
 
 export async function backupTables(db: Db): Promise<string[]> {
-  const r = await db.query<{ name: string }>(
-    `SELECT table_schema || '.' || table_name AS name FROM information_schema.tables
-     WHERE table_type = 'BASE TABLE' AND table_schema = ANY($1::text[]) ORDER BY 1`,
-    [SCHEMAS],
-  );
-  const names = r.rows.map((x) => x.name).filter((n) => !SKIPPED.has(n));
+  const names = (await backupRepo.tablesIn(db, SCHEMAS)).filter((n) => !SKIPPED.has(n));
   const rank = (n: string) => (FIRST.includes(n) ? FIRST.indexOf(n) : FIRST.length);
   return names.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
@@ -60,12 +55,7 @@ export async function createBackup(db: Db, module: ModuleConnection, home: Backu
   const bytes = encodeBackup(manifest, homeLine, frames);
   const key = `backups/${backupId}.vmbk`;
   await to.put(key, bytes);
-  await db.query('INSERT INTO support.backups (backup_id, location, bytes, log_position) VALUES ($1, $2, $3, $4)', [
-    backupId,
-    `${to.name}/${key}`,
-    bytes.length,
-    JSON.stringify(plain.logPosition),
-  ]);
+  await backupRepo.recordBackup(db, { backupId, location: `${to.name}/${key}`, bytes: bytes.length, logPosition: plain.logPosition });
   return { key, manifest, bytes: bytes.length };
 }
 
@@ -79,32 +69,19 @@ export async function pruneBackups(to: ShipTarget, keep: number): Promise<string
 
 /** Every table as JSON Lines ({"t": table, "r": row}) read in one snapshot, with the log position. */
 async function snapshot(db: Db): Promise<{ body: Buffer; logPosition: Record<string, string>; tables: Record<string, number> }> {
-  const client = await db.connect();
-  try {
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  return backupRepo.inSnapshot(db, async (client) => {
     const logPosition = await txlogRepo.logPositions(client);
     const parts: Buffer[] = [];
     const tables: Record<string, number> = {};
     for (const t of await backupTables(db)) {
       tables[t] = 0;
-      const [schema, name] = t.split('.');
-      await client.query(`DECLARE backup_rows NO SCROLL CURSOR FOR SELECT to_jsonb(x)::text AS row FROM ${schema}.${name} x`);
-      for (;;) {
-        const page = await client.query<{ row: string }>(`FETCH ${BACKUP_PAGE_ROWS} FROM backup_rows`);
-        for (const { row } of page.rows) parts.push(Buffer.from(`{"t":${JSON.stringify(t)},"r":${row}}\n`));
-        tables[t] += page.rows.length;
-        if (page.rows.length < BACKUP_PAGE_ROWS) break;
-      }
-      await client.query('CLOSE backup_rows');
+      await backupRepo.forEachRowPage(client, t, BACKUP_PAGE_ROWS, (rows) => {
+        for (const row of rows) parts.push(Buffer.from(`{"t":${JSON.stringify(t)},"r":${row}}\n`));
+        tables[t]! += rows.length;
+      });
     }
-    await client.query('COMMIT');
     return { body: Buffer.concat(parts), logPosition, tables };
-  } catch (e) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw e;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 function chunk(b: Buffer, size: number): Buffer[] {

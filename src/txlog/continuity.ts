@@ -39,44 +39,30 @@ export async function checkContinuity(db: Db, changes: readonly ChangeRef[]): Pr
 }
 
 async function findForks(db: Db, changes: readonly ChangeRef[]): Promise<ContinuityBreak[]> {
-  const r = await db.query<{ meter_id: string; version_after: string; log_id: string; seq: string }>(
-    `SELECT DISTINCT ON (t.meter_id) t.meter_id, t.version_after::text, t.log_id, t.seq::text
-     FROM postal.txlog t
-     JOIN (SELECT meter_id, version_after FROM postal.txlog
-           WHERE (meter_id, version_after) IN (SELECT * FROM unnest($1::uuid[], $2::bigint[]))
-           GROUP BY meter_id, version_after HAVING count(*) > 1) f
-       ON f.meter_id = t.meter_id AND f.version_after = t.version_after
-     JOIN postal.meters m ON m.meter_id = t.meter_id AND m.status <> 'suspended'
-     ORDER BY t.meter_id, t.version_after, t.at DESC`,
-    [changes.map((c) => c.meterId), changes.map((c) => c.versionAfter.toString())],
+  const forks = await txlogRepo.forkedChanges(
+    db,
+    changes.map((c) => c.meterId),
+    changes.map((c) => c.versionAfter.toString()),
   );
-  return r.rows.map((x) => ({
-    meterId: x.meter_id,
-    logId: x.log_id,
+  return forks.map((x) => ({
+    meterId: x.meterId,
+    logId: x.logId,
     seq: x.seq,
-    reason: `two changes both lead to package version ${x.version_after} (a fork: the package was rolled back in the database)`,
+    reason: `two changes both lead to package version ${x.versionAfter} (a fork: the package was rolled back in the database)`,
   }));
 }
 
 /** Check the records of these meters past their last verified change; suspend each meter that breaks. */
 async function walkMeters(db: Db, meterIds: readonly string[]): Promise<ContinuityBreak[]> {
   if (meterIds.length === 0) return [];
-  const r = await db.query<{ meter_id: string; log_id: string; seq: string; header: Buffer; status: string }>(
-    `SELECT t.meter_id, t.log_id, t.seq, t.header, m.status
-     FROM postal.txlog t
-     JOIN postal.meters m ON m.meter_id = t.meter_id
-     LEFT JOIN postal.txlog_continuity c ON c.meter_id = t.meter_id
-     WHERE t.meter_id = ANY($1::uuid[]) AND t.version_after > COALESCE(c.version_after, 0) AND m.status <> 'suspended'
-     ORDER BY t.meter_id, t.version_after, t.log_id, t.seq`,
-    [meterIds],
-  );
+  const rows = await txlogRepo.changesPastContinuity(db, meterIds);
   const byMeter = new Map<string, { logId: string; seq: string; h: LogHeader }[]>();
-  for (const row of r.rows) {
+  for (const row of rows) {
     const h = decodeHeader(row.header);
     if (!h) continue; // the shipped-log verifier reports malformed records
-    const list = byMeter.get(row.meter_id) ?? [];
-    list.push({ logId: row.log_id, seq: row.seq, h });
-    byMeter.set(row.meter_id, list);
+    const list = byMeter.get(row.meterId) ?? [];
+    list.push({ logId: row.logId, seq: row.seq, h });
+    byMeter.set(row.meterId, list);
   }
   const known = await txlogRepo.continuityOf(db, [...byMeter.keys()]);
   const advanced: txlogRepo.ContinuityRow[] = [];

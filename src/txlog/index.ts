@@ -1,5 +1,5 @@
 export { cutNextSegment, segmentBytes, segmentOf, type CutPolicy } from './segment-cutter.js';
-export { Shipper, putOnce, ShippedLogConflict, AUDIT_POSITION, SHIPPED_CHANNEL, COMMITTED_CHANNEL, type ShipperOptions, type PassReport } from './shipper.js';
+export { Shipper, putOnce, ShippedLogConflict, AUDIT_POSITION, type ShipperOptions, type PassReport } from './shipper.js';
 export { checkContinuity, type ContinuityBreak, type ChangeRef } from './continuity.js';
 export { parseTarget, DirectoryTarget, S3Target } from './targets/index.js';
 export { createBackup, pruneBackups, backupTables, type BackupResult } from './backup.js';
@@ -7,3 +7,4 @@ export { verifiedBackup, restoreSnapshot } from './restore.js';
 export { replayLog, adoptShippedSegments, type ReplayProgress, type ReplayReport } from './replay.js';
 export { rollForward, type RollForwardDeps } from './roll-forward.js';
 export { ShippedWaiter } from './shipped-wait.js';
+export { SHIPPED_CHANNEL, COMMITTED_CHANNEL } from '../store/index.js';

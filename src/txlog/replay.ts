@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { REPLAY_DB_BATCH, REPLAY_MODULE_BATCH, REPLAY_PIPELINE_DEPTH } from '../constants.js';
 import { fail } from '../errors.js';
 import type { ModuleConnection } from '../module/index.js';
-import { txlogRepo } from '../store/index.js';
+import { inClientTransaction, txlogRepo } from '../store/index.js';
 import { decodeHeader, GENESIS_HASH, type LogHeader } from '../ledger/index.js';
 import { applyRecords, type OpenedRecord } from './replay-apply.js';
 import { decodeSegment, SEGMENT_KEY, type SegmentRecord } from '../ledger/index.js';
@@ -183,17 +183,9 @@ async function openAll(modules: readonly ModuleConnection[], batch: readonly Que
 
 /** Apply opened records in one transaction. */
 async function applyOpened(db: pg.ClientBase, opened: readonly OpenedRecord[]): Promise<void> {
-  await db.query('BEGIN');
-  try {
-    // A replayed batch that is lost in a crash is simply replayed again (the shipped log still holds
-    // it), and the checkpoints stored afterwards commit synchronously, which flushes it: no fsync wait.
-    await db.query('SET LOCAL synchronous_commit = off');
-    await applyRecords(db, opened);
-    await db.query('COMMIT');
-  } catch (e) {
-    await db.query('ROLLBACK').catch(() => {});
-    throw e;
-  }
+  // A replayed batch that is lost in a crash is simply replayed again (the shipped log still holds
+  // it), and the checkpoints stored afterwards commit synchronously, which flushes it: no fsync wait.
+  await inClientTransaction(db, () => applyRecords(db, opened), { asyncCommit: true });
 }
 
 /** The segments on a target, per log, in sequence order. */
@@ -220,12 +212,7 @@ export async function adoptShippedSegments(db: pg.ClientBase, source: ShipTarget
     const head = await txlogRepo.logHead(db, logId);
     for (const s of segments) {
       if (!head || s.lastSeq > head.seq) break;
-      const r = await db.query(
-        `INSERT INTO postal.txlog_segments (log_id, first_seq, last_seq, object_key, records, bytes) VALUES ($1, $2, $3, $4, $5, 0)
-         ON CONFLICT DO NOTHING`,
-        [logId, s.firstSeq.toString(), s.lastSeq.toString(), s.key, Number(s.lastSeq - s.firstSeq + 1n)],
-      );
-      adopted += r.rowCount ?? 0;
+      adopted += await txlogRepo.adoptSegment(db, { logId, firstSeq: s.firstSeq, lastSeq: s.lastSeq, objectKey: s.key });
       await txlogRepo.setShipped(db, source.name, logId, s.lastSeq);
     }
   }

@@ -4,6 +4,7 @@ import { fail } from '../errors.js';
 import { backupManifestBytes, type ModuleConnection } from '../module/index.js';
 import { certificateChainsTo } from '../crypto/index.js';
 import { decodeBackup, type BackupFile } from '../ledger/index.js';
+import { backupRepo, inClientTransaction } from '../store/index.js';
 
 /**
  * A backup file, checked: its digest, and its manifest's signature by a module whose certificate
@@ -66,47 +67,21 @@ export async function restoreSnapshot(
     (byTable.get(t) ?? byTable.set(t, []).get(t)!).push(r);
   }
   let done = 0;
-  await db.query('BEGIN');
-  try {
+  await inClientTransaction(db, async () => {
     // Some tables are seeded by migrations (e.g. the one system_state row): the backup's rows replace them.
-    for (const t of Object.keys(manifest.tables).reverse()) await db.query(`DELETE FROM ${quoteTable(t)}`);
+    for (const t of Object.keys(manifest.tables).reverse()) await backupRepo.clearTable(db, t);
     for (const t of Object.keys(manifest.tables)) {
       const rows = byTable.get(t) ?? [];
       if (rows.length !== manifest.tables[t]) fail('backup_invalid', `${t}: the manifest says ${manifest.tables[t]} rows, the snapshot holds ${rows.length}`);
       for (let i = 0; i < rows.length; i += 1000) {
         const page = rows.slice(i, i + 1000);
-        await db.query(`INSERT INTO ${quoteTable(t)} SELECT * FROM jsonb_populate_recordset(NULL::${quoteTable(t)}, $1::jsonb)`, [JSON.stringify(page)]);
+        await backupRepo.insertJsonRows(db, t, page);
         done += page.length;
         onProgress(done, total);
       }
     }
-    await resetSequences(db);
-    await db.query(`INSERT INTO support.audit_events (kind, detail) VALUES ('backup_restored', $1)`, [
-      JSON.stringify({ backupId: manifest.backupId, createdAt: manifest.createdAt, logPosition: manifest.logPosition, rows: done }),
-    ]);
-    await db.query('COMMIT');
-  } catch (e) {
-    await db.query('ROLLBACK').catch(() => {});
-    throw e;
-  }
+    await backupRepo.resetSequences(db);
+    await backupRepo.recordRestored(db, { backupId: manifest.backupId, createdAt: manifest.createdAt, logPosition: manifest.logPosition, rows: done });
+  });
   return done;
-}
-
-function quoteTable(t: string): string {
-  const [schema, name] = t.split('.');
-  if (!schema || !name || !/^[a-z_]+$/.test(schema) || !/^[a-z_]+$/.test(name)) fail('backup_invalid', `bad table name ${JSON.stringify(t)}`);
-  return `${schema}.${name}`;
-}
-
-/** Every serial column's sequence continues after the largest restored id. */
-async function resetSequences(db: pg.Client): Promise<void> {
-  const r = await db.query<{ seq: string; tbl: string; col: string }>(
-    `SELECT s.seqrelid::regclass::text AS seq, d.refobjid::regclass::text AS tbl, a.attname AS col
-     FROM pg_sequence s
-     JOIN pg_depend d ON d.objid = s.seqrelid AND d.deptype IN ('a', 'i')
-     JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid`,
-  );
-  for (const x of r.rows) {
-    await db.query(`SELECT setval($1, GREATEST((SELECT COALESCE(max(${x.col}), 0) FROM ${x.tbl}), 1), (SELECT count(*) > 0 FROM ${x.tbl}))`, [x.seq]);
-  }
 }

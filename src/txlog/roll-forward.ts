@@ -1,5 +1,4 @@
-import { ROLL_FORWARD_LOCK_KEY } from '../constants.js';
-import { repo } from '../store/index.js';
+import { locks, repo } from '../store/index.js';
 import type { ModulePool } from '../module/index.js';
 import type { Db } from '../store/index.js';
 import { replayLog } from './replay.js';
@@ -32,7 +31,7 @@ async function run(ctx: RollForwardDeps): Promise<number> {
   if (!source) return 0;
   const client = await ctx.db.connect();
   try {
-    await client.query('SELECT pg_advisory_lock($1)', [ROLL_FORWARD_LOCK_KEY]);
+    await locks.lockRollForward(client);
     try {
       const { replayed } = await replayLog(client, ctx.modules.modules, source, () => {});
       const total = Object.values(replayed).reduce((a, b) => a + b, 0);
@@ -44,7 +43,7 @@ async function run(ctx: RollForwardDeps): Promise<number> {
       await repo.recordAudit(client, { kind: 'roll_forward_failed', detail: { source: source.name, reason: (e as Error).message } });
       return 0;
     } finally {
-      await client.query('SELECT pg_advisory_unlock($1)', [ROLL_FORWARD_LOCK_KEY]);
+      await locks.unlockRollForward(client);
     }
   } finally {
     client.release();

@@ -1,8 +1,6 @@
 import { SHIP_READ_BATCH } from '../constants.js';
-import { txlogRepo, type Db } from '../store/index.js';
-import type { LogRow } from '../store/txlog-repo.js';
-import { decodeHeader } from '../ledger/index.js';
-import { encodeSegment, SEGMENT_FORMAT, segmentKey, type Segment } from '../ledger/index.js';
+import { txlogRepo, type Db, type LogRow } from '../store/index.js';
+import { decodeHeader, encodeSegment, SEGMENT_FORMAT, segmentKey, type Segment } from '../ledger/index.js';
 
 export interface CutPolicy {
   /** A segment closes once it holds this many records (at the newest signed head within them)… */

@@ -1,8 +1,7 @@
 import pg from 'pg';
 import { MAX_SHIPPED_WAITERS, SHIPPED_POLL_MS, SHIPPED_WAIT_TIMEOUT_MS } from '../constants.js';
 import { fail, VaultError } from '../errors.js';
-import type { Db } from '../store/index.js';
-import { COMMITTED_CHANNEL, SHIPPED_CHANNEL } from './shipper.js';
+import { shippingRepo, type Db } from '../store/index.js';
 
 interface Waiter {
   logId: string;
@@ -34,7 +33,7 @@ export class ShippedWaiter {
     const w = new ShippedWaiter(db, listener, targets);
     listener.on('notification', () => void w.check());
     listener.on('error', () => {}); // the poll keeps answers moving until the process is restarted
-    await listener.query(`LISTEN ${SHIPPED_CHANNEL}`);
+    await shippingRepo.listenShipped(listener);
     return w;
   }
 
@@ -70,7 +69,7 @@ export class ShippedWaiter {
     this.nudging = true;
     setImmediate(() => {
       this.nudging = false;
-      this.db.query(`NOTIFY ${COMMITTED_CHANNEL}`).catch(() => {});
+      shippingRepo.notifyCommitted(this.db).catch(() => {});
     });
   }
 
@@ -78,11 +77,7 @@ export class ShippedWaiter {
     if (this.checking || this.waiters.size === 0) return;
     this.checking = true;
     try {
-      const r = await this.db.query<{ log_id: string; seq: bigint }>(
-        'SELECT log_id, max(last_seq) AS seq FROM postal.txlog_shipped WHERE target = ANY($1::text[]) GROUP BY log_id',
-        [this.targets],
-      );
-      const at = new Map(r.rows.map((x) => [x.log_id, BigInt(x.seq)]));
+      const at = await shippingRepo.shippedUpTo(this.db, this.targets);
       for (const w of this.waiters) {
         if ((at.get(w.logId) ?? 0n) >= w.seq) {
           clearTimeout(w.timer);

@@ -1,16 +1,12 @@
 import { createHash } from 'node:crypto';
 import { MAX_SEGMENTS_PER_PASS } from '../constants.js';
-import { repo, txlogRepo, type Db } from '../store/index.js';
+import { repo, shippingRepo, txlogRepo, type Db } from '../store/index.js';
 import { checkContinuity, type ContinuityBreak } from './continuity.js';
 import { cutNextSegment, segmentBytes, type CutPolicy } from './segment-cutter.js';
 import type { ShipTarget } from './targets/index.js';
 
 /** The pseudo-target under which the audit verifier records how far it has checked each log. */
 export const AUDIT_POSITION = 'audit:continuity';
-/** Listeners (API servers waiting for `shipped` durability) are told on this channel. */
-export const SHIPPED_CHANNEL = 'vaultmeter_shipped';
-/** API servers wake an idle continuous shipper on this channel when an answer waits for shipping. */
-export const COMMITTED_CHANNEL = 'vaultmeter_committed';
 
 export interface ShipperOptions {
   readonly db: Db;
@@ -48,7 +44,7 @@ export class Shipper {
     }
     let shipped = 0;
     for (const target of this.o.targets) shipped += await this.shipTo(target, logIds);
-    if (shipped > 0) await this.o.db.query(`NOTIFY ${SHIPPED_CHANNEL}`);
+    if (shipped > 0) await shippingRepo.notifyShipped(this.o.db);
     const breaks = await this.audit(logIds);
     return { cut, shipped, breaks };
   }

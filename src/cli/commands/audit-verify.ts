@@ -3,7 +3,8 @@ import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { AUDIT_PROGRESS_INTERVAL_MS, MAX_AUDIT_CERT_BYTES } from '../../constants.js';
 import type { AnyErrorCode } from '../../errors.js';
-import { parseTarget, type ShipTarget } from '../../txlog/targets/index.js';
+import { parseTarget } from '../../txlog/index.js';
+import type { ShipTarget } from '../../platform/index.js';
 import { verifyShippedLog, type LogProblem, type LogVerification } from '../../ledger/index.js';
 
 // `vaultmeter audit verify DIR`: the audit verifier over a shipped log, with public certificates only.

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { DEFAULT_BACKUP_RETENTION } from '../../constants.js';
-import { backupNow, backupTarget, moduleSockets } from '../../runtime/backups.js';
-import { homeDir } from '../../runtime/home.js';
+import { backupNow, backupTarget, moduleSockets, homeDir } from '../../runtime/index.js';
 import { createDb } from '../../store/index.js';
 import { emit } from '../output.js';
 import { action } from '../run.js';

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { backupTarget } from '../../runtime/backups.js';
-import { homeDir } from '../../runtime/home.js';
+import { backupTarget, homeDir } from '../../runtime/index.js';
 import { decodeBackup } from '../../ledger/index.js';
 import { emit } from '../output.js';
 import { action } from '../run.js';

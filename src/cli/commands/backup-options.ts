@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { readConfig } from '../../runtime/home.js';
-import { type RecoveryReport } from '../../runtime/recover.js';
+import { readConfig, type RecoveryReport } from '../../runtime/index.js';
 
 /** The owner's database URL of a running installation: DATABASE_URL, else its embedded PostgreSQL. */
 export async function ownerUrl(home: string): Promise<string> {

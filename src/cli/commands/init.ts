@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { DEFAULT_MODULE_COUNT, MAX_MODULE_COUNT } from '../../constants.js';
-import { homeDir, isInitialised } from '../../runtime/home.js';
-import { initInstallation } from '../../runtime/init.js';
+import { homeDir, isInitialised, initInstallation } from '../../runtime/index.js';
 import { emit } from '../output.js';
 import { action } from '../run.js';
 import { log, choosePassphrase, describeInit } from './system-options.js';

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { MAX_BACKUP_FILE_BYTES } from '../../constants.js';
-import { homeDir } from '../../runtime/home.js';
-import { recoverInstallation } from '../../runtime/recover.js';
+import { homeDir, recoverInstallation } from '../../runtime/index.js';
 import { parseTarget } from '../../txlog/index.js';
 import { emit } from '../output.js';
 import { progressLine } from '../progress.js';

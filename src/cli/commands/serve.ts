@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { runApiServer } from '../../runtime/serve.js';
+import { runApiServer } from '../../runtime/index.js';
 import { action } from '../run.js';
 
 export function serveCommand(program: Command): void {

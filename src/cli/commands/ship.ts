@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { runShipper } from '../../runtime/ship.js';
+import { runShipper } from '../../runtime/index.js';
 import { action } from '../run.js';
 
 export function shipCommand(program: Command): void {

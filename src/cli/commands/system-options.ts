@@ -1,5 +1,4 @@
-import { paths } from '../../runtime/home.js';
-import { createDevPassphrase, type InitResult } from '../../runtime/init.js';
+import { paths, createDevPassphrase, type InitResult } from '../../runtime/index.js';
 
 export const log = (line: string) => process.stderr.write(`${line}\n`);
 

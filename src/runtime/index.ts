@@ -1,0 +1,8 @@
+// The installation's processes: home and config, init, start, serve, ship, backups and recovery.
+export { homeDir, isInitialised, paths, readConfig, writeConfig, type InstallationConfig } from './home.js';
+export { initInstallation, createDevPassphrase, freePort, type InitOptions, type InitResult } from './init.js';
+export { startSystem, loadPassphrase, type StartOptions, type RunningSystem } from './start.js';
+export { runApiServer } from './serve.js';
+export { runShipper } from './ship.js';
+export { backupNow, backupTarget, backupDue, backupScheduleFromEnv, moduleSockets, readBackupHome, type BackupSchedule } from './backups.js';
+export { recoverInstallation, type RecoverOptions, type RecoveryReport } from './recover.js';
