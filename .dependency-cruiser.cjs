@@ -13,7 +13,7 @@ const LAYERS = [
   ['store'], // PostgreSQL: all SQL
   ['services'], // the business services
   ['txlog', 'server'], // shipping, replay, backup, restore; the Fastify plugins and routes
-  ['sdk', 'cli', 'client', 'runtime'], // the client protocol; the commands; today's client/; the process wiring
+  ['sdk', 'cli', 'runtime'], // the client protocol; the commands; the process wiring
 ];
 
 // Folders of one layer that depend on each other one way only: [lower, higher].
@@ -75,7 +75,7 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/sdk/' },
       to: {
-        path: ['^src/(ledger|module-wire|module|store|services|txlog|server|cli|client|runtime)/'],
+        path: ['^src/(ledger|module-wire|module|store|services|txlog|server|cli|runtime)/'],
       },
     },
     {

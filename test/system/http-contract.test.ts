@@ -118,7 +118,10 @@ describe('the HTTP contract, route by route', () => {
       const item = await alice.print({ ...printParams('500'), amountMills: 500n, weightTenthOz: 10 });
       // Postage is scanned, never redeemed: the refusal leaves only the scan, a ledger effect with its log record.
       const scans = async () => Number((await owner.query("SELECT count(*) FROM postal.txlog WHERE type = 'log:item_scanned'")).rows[0].count);
-      const others = async () => ({ ...(await durableDigest(owner)), 'postal.txlog': String((await owner.query("SELECT count(*) FROM postal.txlog WHERE type <> 'log:item_scanned'")).rows[0].count) });
+      const others = async () => ({
+        ...(await durableDigest(owner)),
+        'postal.txlog': String((await owner.query("SELECT count(*) FROM postal.txlog WHERE type <> 'log:item_scanned'")).rows[0].count),
+      });
       const [scansBefore, before] = [await scans(), await others()];
       const postage = await inject({ method: 'POST', url: '/v1/redeem', payload: { itemBase64: item.itemBytes.toString('base64') } });
       expect(expectProblem(expect, postage, 'not_redeemable').detail).toContain('postage');
