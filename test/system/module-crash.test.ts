@@ -1,26 +1,15 @@
-import { readdir, readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError, MeterClient } from '../../src/sdk/index.js';
 import { diskProfiles } from '../../src/cli/index.js';
 import { officerHeaders, post } from './api-client.js';
 import { auditEvents } from './db-snapshot.js';
 import { startSystem, type TestSystem } from './harness.js';
+import { modulePids } from './wait.js';
 
 const PW = 'correct horse battery';
 const CUSTOMERS = 4;
 const PRINTS_EACH = 25;
 const FUNDED = 100_000n;
-
-async function modulePids(home: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const pid of await readdir('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-    const env = await readFile(`/proc/${pid}/environ`, 'utf8').catch(() => '');
-    if (cmd.includes('vaultmeter.js\0module') && env.includes(`VAULTMETER_HOME=${home}\0`)) pids.push(Number(pid));
-  }
-  return pids;
-}
 
 // kill -9 a module while prints are in flight: after the supervisor restarts it, every ring is
 // consistent with the database, and no value is lost or doubled.

@@ -1,4 +1,4 @@
-import { chmod, cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { chmod, cp, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
@@ -8,7 +8,7 @@ import { MeterClient, type PrintedItem } from '../../src/sdk/index.js';
 import { LEDGER_AUDIT_KINDS } from '../../src/store/index.js';
 import { officerHeaders, post } from './api-client.js';
 import { runCli, startSystem, type TestSystem } from './harness.js';
-import { shippedTo, until } from './wait.js';
+import { modulePids, shippedTo, until } from './wait.js';
 
 // Issue 10's proof that one applier writes every durable change: a random mix of every kind of
 // command runs live (with a module killed mid-batch), then the installation is rebuilt from a
@@ -76,17 +76,6 @@ function prng(seed: number): () => number {
     s = (s * 1664525 + 1013904223) >>> 0;
     return s / 2 ** 32;
   };
-}
-
-async function modulePids(home: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const pid of await readdir('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-    const env = await readFile(`/proc/${pid}/environ`, 'utf8').catch(() => '');
-    if (cmd.includes('vaultmeter.js\0module') && env.includes(`VAULTMETER_HOME=${home}\0`)) pids.push(Number(pid));
-  }
-  return pids;
 }
 
 interface Customer {

@@ -1,3 +1,4 @@
+import { readdir, readFile } from 'node:fs/promises';
 import type pg from 'pg';
 
 /** Poll `fn` until it gives a truthy value; fail with `what` after the timeout. */
@@ -19,4 +20,16 @@ export async function shippedTo(db: pg.Client, target: string): Promise<boolean>
     [target],
   );
   return r.rows[0].done === true;
+}
+
+/** The pids of a home's running module processes (from /proc: the command line and VAULTMETER_HOME). */
+export async function modulePids(home: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const pid of await readdir('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    const env = await readFile(`/proc/${pid}/environ`, 'utf8').catch(() => '');
+    if (cmd.includes('vaultmeter.js\0module') && env.includes(`VAULTMETER_HOME=${home}\0`)) pids.push(Number(pid));
+  }
+  return pids;
 }
