@@ -29,6 +29,7 @@ import { Profile, diskProfiles } from '../src/cli/index.js';
 import { pgClusterAvailable, query as ownerQuery, startPgCluster, type PgCluster } from '../test/system/pg-cluster.js';
 import { closedLoop, LeanClient, percentile } from './lib/driver.js';
 import { startBenchSystem, type BenchSystem } from './lib/system.js';
+import { printParams } from './lib/print-params.js';
 
 const LEVELS = ['local', 'shipped', 'pg15-local', 'replica', 'pg15-on'] as const;
 type Level = (typeof LEVELS)[number];
@@ -75,15 +76,6 @@ const log = (m: string) => process.stderr.write(`[${((performance.now() - starte
 const fmt = (n: number | null, digits = 0) =>
   n === null || Number.isNaN(n) ? 'n/a' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const round = (n: number, digits: number) => Number(n.toFixed(digits));
-
-const printParams = () => ({
-  amountMills: '1',
-  originZip: '90807',
-  destination: '10001',
-  date: new Date().toISOString().slice(0, 10),
-  rateCategory: 'FCM-LETTER',
-  weightTenthOz: '10',
-});
 
 /** With no meter pool, meters are provisioned on demand, and concurrent registrations may be told to retry. */
 async function register(url: string, user: string): Promise<MeterClient> {

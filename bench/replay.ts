@@ -15,20 +15,13 @@ import { MeterClient } from '../src/sdk/index.js';
 import { Profile, diskProfiles } from '../src/cli/index.js';
 import { closedLoop, LeanClient } from './lib/driver.js';
 import { startBenchSystem, type BenchSystem } from './lib/system.js';
+import { printParams } from './lib/print-params.js';
 
 const SECONDS = Number(process.env.REPLAY_BENCH_SECONDS ?? 20);
 const CLIENTS = Number(process.env.REPLAY_BENCH_CLIENTS ?? 64);
 const PW = 'benchmark password';
 const CLI = join(import.meta.dirname, '..', 'bin', 'vaultmeter.js');
 const log = (m: string) => process.stderr.write(`${m}\n`);
-const printParams = () => ({
-  amountMills: '1',
-  originZip: '90807',
-  destination: '10001',
-  date: new Date().toISOString().slice(0, 10),
-  rateCategory: 'FCM-LETTER',
-  weightTenthOz: '10',
-});
 
 function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; out: string; err: string; ms: number }> {
   const t0 = Date.now();

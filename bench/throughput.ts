@@ -11,6 +11,7 @@ import { cpuByRole, cpuDiff } from './lib/cpu.js';
 import { closedLoop, LeanClient, percentile, type LoopResult } from './lib/driver.js';
 import { pgbenchTps } from './lib/pgbench.js';
 import { startBenchSystem, type BenchSystem } from './lib/system.js';
+import { printParams } from './lib/print-params.js';
 
 function arg(name: string, fallback: string): string {
   const at = process.argv.indexOf(`--${name}`);
@@ -32,15 +33,6 @@ const PGBENCH_SECONDS = bounded('pgbench-seconds', Number(arg('pgbench-seconds',
 const FUND_MILLS = 10_000_000n; // the largest single funding: $10,000 buys 10 million 1-mill items
 const PW = 'benchmark password';
 const log = (m: string) => process.stderr.write(`${m}\n`);
-
-const printParams = () => ({
-  amountMills: '1',
-  originZip: '90807',
-  destination: '10001',
-  date: new Date().toISOString().slice(0, 10),
-  rateCategory: 'FCM-LETTER',
-  weightTenthOz: '10',
-});
 
 async function provision(sys: BenchSystem, n: number): Promise<LeanClient[]> {
   process.env.VAULTMETER_CLIENT_HOME = sys.clientHome;

@@ -93,8 +93,7 @@ export const SERVER_DECLARED: ReadonlySet<EffectKind> = new Set<EffectKind>([
   'recovery_logged',
 ]);
 
-/** When and where an effect took place: the time and log of the record that carries it. */
+/** When an effect took place: the time of the record that carries it. */
 export interface EffectPlace {
   readonly atMs: number;
-  readonly logId: string;
 }

@@ -61,7 +61,7 @@ export async function logChangeOrNote<R>(ctx: ServiceContext, change: LoggedChan
 async function applyUnlogged<R>(tx: Tx, change: LoggedChange<R>, actor: string | null, reason: string): Promise<R> {
   const scope: BatchScope = { tx, meters: new Map(), writer: new BatchWriter('live') };
   const effects = await change.effects(scope);
-  for (const effect of effects) applyEffect(scope.writer, effect, { atMs: Date.now(), logId: '' });
+  for (const effect of effects) applyEffect(scope.writer, effect, { atMs: Date.now() });
   const answer = change.answer ? await change.answer(scope, effects) : (undefined as R);
   await scope.writer.flush(tx);
   await repo.recordAudit(tx, { kind: 'action_not_logged', actor, detail: { action: effects[0]?.kind, reason } });

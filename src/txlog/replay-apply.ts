@@ -34,7 +34,7 @@ export async function applyRecords(db: pg.ClientBase, records: readonly OpenedRe
   const writer = new BatchWriter('replay');
   writer.records.push(...records.map((r) => r.row));
   for (const r of records) {
-    for (const effect of effectsOfBody(r)) applyEffect(writer, effect, { atMs: r.header.atMs, logId: r.header.logId });
+    for (const effect of effectsOfBody(r)) applyEffect(writer, effect, { atMs: r.header.atMs });
   }
   await writer.flush(db);
 }

@@ -169,7 +169,7 @@ export class ModuleBatcher {
   ): Promise<void> {
     const { command } = r.p;
     try {
-      for (const effect of effectsOf(command.op, r.args, result)) applyEffect(scope.writer, effect, { atMs: record.atMs, logId: this.serial });
+      for (const effect of effectsOf(command.op, r.args, result)) applyEffect(scope.writer, effect, { atMs: record.atMs });
       settled.push({ p: r.p, value: await command.answer(scope, result as never, r.args as never) });
     } catch (e) {
       // One op's answer failed: nothing of this batch is applied. It gets its own error, the others retry.

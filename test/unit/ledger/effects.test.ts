@@ -101,7 +101,7 @@ describe('the ledger effect catalogue', () => {
 });
 
 describe('applyEffect and the batch writer', () => {
-  const at = { atMs: Date.UTC(2026, 10, 29, 12), logId: 'M1' };
+  const at = { atMs: Date.UTC(2026, 10, 29, 12) };
   const effects: LedgerEffect[] = [
     { kind: 'package_stored', meterId: METER, fromVersion: '1', toVersion: '2', sealed: 'AA==' },
     { kind: 'package_stored', meterId: METER, fromVersion: '2', toVersion: '3', sealed: 'AQ==' },
