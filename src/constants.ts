@@ -34,6 +34,19 @@ export const SESSION_TTL_MS = 8 * 60 * 60_000;
 /** Verified officer credentials are remembered this long (scrypt is deliberately slow). */
 export const OFFICER_CACHE_TTL_MS = 60_000;
 export const OFFICER_CACHE_MAX = 1000;
+
+/** Officer statements (see protocol/officer-statement.ts). */
+/** A single officer's statement is good this long after it was signed (and this far in the future, for clock skew). */
+export const OFFICER_STATEMENT_MAX_AGE_MS = 5 * 60_000;
+/** A dual-control statement waits for the second officer: good this long. */
+export const OFFICER_DUAL_STATEMENT_MAX_AGE_MS = 24 * 60 * 60_000;
+/** Nonces of spent officer statements a meter package keeps (those inside the age limit). */
+export const MAX_PACKAGE_OFFICER_NONCES = 64;
+/** Nonces of spent statements a module remembers for acts without a package. */
+export const MAX_MODULE_OFFICER_NONCES = 10_000;
+export const MAX_OFFICER_CERT_PEM_BYTES = 4096;
+/** Officer certificates: re-keying replaces them before they expire. */
+export const OFFICER_CERT_LIFETIME_DAYS = 2 * 365;
 /** Customer sessions stay looked up this long in one API server (another server sees an ended session this late at most). */
 export const SESSION_CACHE_TTL_MS = 1000;
 export const SESSION_CACHE_MAX = 10_000;

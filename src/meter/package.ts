@@ -47,6 +47,13 @@ export interface MeterPackage {
   readonly state: MeterState;
   readonly pendingRegistration: PendingRegistration | null;
   readonly createdAtMs: number;
+  /** Officer statements this meter has acted on (a funding), while they are young enough to replay. */
+  readonly spentOfficerNonces: readonly SpentNonce[];
+}
+
+export interface SpentNonce {
+  readonly nonce: string;
+  readonly timeMs: number;
 }
 
 // Encoding: JSON with bigints as decimal strings and bytes as base64. Versioned by the `f` field.
@@ -86,6 +93,7 @@ export function encodePackage(p: MeterPackage): Buffer {
         }
       : null,
     createdAtMs: p.createdAtMs,
+    spentOfficerNonces: p.spentOfficerNonces,
   };
   return Buffer.from(JSON.stringify(doc), 'utf8');
 }
@@ -142,5 +150,13 @@ export function decodePackage(bytes: Uint8Array): MeterPackage {
         }
       : null,
     createdAtMs: num(d.createdAtMs),
+    // Absent in packages sealed before officer statements existed.
+    spentOfficerNonces: Array.isArray(d.spentOfficerNonces) ? d.spentOfficerNonces.map(spentNonce) : [],
   };
+}
+
+function spentNonce(v: unknown): SpentNonce {
+  const o = (v ?? {}) as Record<string, unknown>;
+  if (typeof o.nonce !== 'string' || typeof o.timeMs !== 'number' || !Number.isSafeInteger(o.timeMs)) throw new Error('package nonce is malformed');
+  return { nonce: o.nonce, timeMs: o.timeMs };
 }

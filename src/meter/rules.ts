@@ -1,6 +1,6 @@
 import { MAX_FAILED_LOGINS, PASSWORD_HISTORY_LENGTH } from '../constants.js';
 import { fail } from '../errors.js';
-import type { MeterPackage, PasswordVerifier } from './package.js';
+import type { MeterPackage, PasswordVerifier, SpentNonce } from './package.js';
 import { assertRegisters, credit, debit, type Registers } from './registers.js';
 
 /** What the client believes the registers hold, sent (under its MAC) with every command. */
@@ -39,6 +39,18 @@ export function checkClientView(p: MeterPackage, view: ClientView): void {
 
 function touch(p: MeterPackage, nowMs: number, registers: Registers, changes: Partial<MeterPackage> = {}): MeterPackage {
   return { ...p, ...changes, registers: assertRegisters(registers), lastTransactionAtMs: nowMs };
+}
+
+/**
+ * Spend an officer statement's nonce on this meter: a replayed statement is refused, whichever
+ * module it reaches, because the package carries what it has spent. Nonces older than `maxAgeMs`
+ * are dropped: the statement's own age limit refuses those.
+ */
+export function spendOfficerNonce(p: MeterPackage, spent: SpentNonce, nowMs: number, maxAgeMs: number, max: number): MeterPackage {
+  if (p.spentOfficerNonces.some((n) => n.nonce === spent.nonce)) fail('officer_statement_spent', 'this signed statement was already used on this meter');
+  const kept = p.spentOfficerNonces.filter((n) => nowMs - n.timeMs <= maxAgeMs);
+  if (kept.length >= max) fail('rate_limited', 'too many officer acts on this meter; retry in a few minutes');
+  return { ...p, spentOfficerNonces: [...kept, spent] };
 }
 
 /** Operator funding (the patent's postage value download). */

@@ -2,6 +2,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import {
   MAX_FAILED_LOGINS,
   MAX_ITEM_VALUE_MILLS,
+  MAX_PACKAGE_OFFICER_NONCES,
+  OFFICER_STATEMENT_MAX_AGE_MS,
   MAX_PASSWORD_LENGTH,
   METER_KEY_LIFETIME_DAYS,
   MIN_PASSWORD_LENGTH,
@@ -18,6 +20,7 @@ import {
   applyRefund,
   applyWithdraw,
   applyFund,
+  spendOfficerNonce,
   checkClientView,
   recordFailedLogin,
   recordGoodLogin,
@@ -32,6 +35,7 @@ import { parseMills } from '../money.js';
 import { canonicalBytes, proofBytes, type CommandRequest, type CommandResponse, type Random } from '../protocol/index.js';
 import { ephemeralKey, macResponse, openPassword, openRegistration, verifyRequestMac } from './protocol-crypto.js';
 import { newCertSerialHex } from './certificates.js';
+import { checkOfficerAuthorization } from './officer-check.js';
 import { parseKind, requestedItem } from './item-request.js';
 import type * as M from './messages.js';
 import { openPackage, sealPackage } from './sealing.js';
@@ -129,6 +133,7 @@ export class MeterEngine {
       state: 'registered',
       pendingRegistration: null,
       createdAtMs: now,
+      spentOfficerNonces: [],
     };
     return { meterId, certSerialHex, certificatePem, package: await this.sealRef(pkg) };
   }
@@ -334,12 +339,25 @@ export class MeterEngine {
     return { next: rotatePassword(pkg, await newVerifier(newPassword, this.deps.random), now), result: {} };
   }
 
-  /** Operator funding: credits dr; the client learns of it in its next module response. */
+  /**
+   * Operator funding: credits dr; the client learns of it in its next module response. Only on an
+   * officer's signed statement naming this meter and amount, spent in the package so it can't replay.
+   */
   async fund(args: M.FundArgs, opened?: MeterPackage): Promise<M.FundResult> {
     const pkg = opened ?? (await this.open(args.pkg));
-    // A postage value download includes a device audit, as in the patent's reset.
     const now = this.deps.now();
-    const next = this.next({ ...applyFund(pkg, parseMills(args.amountMills), now), lastAuditAtMs: now });
+    const amountMills = parseMills(args.amountMills);
+    const { statement, officers } = checkOfficerAuthorization(this.crypto.caCertPem, args.authorization, {
+      act: 'fund',
+      params: { meterId: pkg.meterId, amountMills: args.amountMills },
+      roles: ['security_officer', 'operator'],
+      signers: 1,
+      nowMs: now,
+    });
+    if (args.actor !== officers[0]!.user) fail('officer_signature_invalid', `the statement is signed by ${officers[0]!.user}, not by the officer acting`);
+    const spent = spendOfficerNonce(pkg, { nonce: statement.nonce, timeMs: statement.timeMs }, now, OFFICER_STATEMENT_MAX_AGE_MS, MAX_PACKAGE_OFFICER_NONCES);
+    // A postage value download includes a device audit, as in the patent's reset.
+    const next = this.next({ ...applyFund(spent, amountMills, now), lastAuditAtMs: now });
     const r = next.registers;
     return {
       package: await this.sealRef(next),

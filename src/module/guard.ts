@@ -8,6 +8,7 @@ import { checkDeclaredEffects, EffectError, effectsOf, EFFECTS_VERSION, type Eff
 import { checkpointToJson, decodeCheckpointRecord, genesis, wireIsAuthentic } from './checkpoint.js';
 import { registersOf, type MeterEngine, type RegistersBefore } from './engine.js';
 import { LogVault } from './log-vault.js';
+import { OfficerDesk } from './officer-desk.js';
 import type * as M from './messages.js';
 import { validateBatchOp } from './op-args.js';
 import type { Ring, RingEffect } from './ring.js';
@@ -113,6 +114,7 @@ function draftOf(effect: Effect, before: RegistersBefore | null, body: object): 
 export class GuardedModule {
   private tail: Promise<unknown> = Promise.resolve();
   private readonly vault: LogVault;
+  private readonly desk: OfficerDesk;
 
   constructor(
     private readonly engine: MeterEngine,
@@ -122,6 +124,7 @@ export class GuardedModule {
     private readonly log: (line: string) => void,
   ) {
     this.vault = new LogVault(crypto);
+    this.desk = new OfficerDesk(crypto, now);
   }
 
   /** Every op, one entry each: the vault ops run beside the serial queue, the rest in it. */
@@ -131,8 +134,9 @@ export class GuardedModule {
     sealBackupChunk: async (a) => this.vault.sealBackupChunk(a),
     openBackupChunk: async (a) => this.vault.openBackupChunk(a),
     signBackup: async (a) => this.vault.signBackup(a),
+    certifyOfficer: async (a) => this.desk.certify(a),
     recover: (a) => this.serially(() => this.recover(a.checkpoint, a.log)),
-    reseed: (a) => this.serially(() => this.reseed(a.checkpoint, a.log)),
+    reseed: (a) => this.serially(() => this.reseed(a.checkpoint, a.log, a.authorization)),
     batch: (a) => this.serially(() => this.batch(a)),
     provision: (a) => this.serially(() => this.run('provision', a)),
     registerBegin: (a) => this.serially(() => this.run('registerBegin', a)),
@@ -277,7 +281,7 @@ export class GuardedModule {
         const before = registersOf(pkg);
         const r = await e.fund(args, pkg);
         const effect = ringEffect('fund', r.package, { arMills: BigInt(r.arMills), drMills: BigInt(r.drMills) }, BigInt(args.amountMills));
-        return { result: r, effect, draft: draftOf(effect, before, { op, amountMills: args.amountMills, extra }) };
+        return { result: r, effect, draft: draftOf(effect, before, { op, amountMills: args.amountMills, authorization: args.authorization, extra }) };
       }
       case 'audit': {
         const pkg = await e.open(args.pkg);
@@ -347,7 +351,9 @@ export class GuardedModule {
    * from genesis. `log` is where the module's log stands in the database (its last record); the
    * chain continues from there, and a checkpoint must agree with it.
    */
-  private async reseed(db: M.CheckpointWire | null, log?: { seq: string; hash: string }): Promise<{ checkpoint: M.CheckpointWire }> {
+  private async reseed(db: M.CheckpointWire | null, log?: { seq: string; hash: string }, authorization?: unknown): Promise<{ checkpoint: M.CheckpointWire }> {
+    // Re-seeding rewinds the ring: on a module with history, only two security officers may order it.
+    if (!this.ring.isNew) this.desk.dualControl(authorization, 'reinstate_module', { module: this.ring.serial });
     const at = log && /^\d{1,18}$/.test(log.seq) && /^[0-9a-f]{64}$/.test(log.hash) ? { seq: BigInt(log.seq), hash: log.hash } : undefined;
     if (log && !at) fail('invalid_request', 'a log position is a sequence number and a 64-digit hex hash');
     if (db === null) {

@@ -24,3 +24,4 @@ export {
   sealPassword,
   openPassword,
 } from './protocol-crypto.js';
+export { publicKeyDigest } from './officer-desk.js';

@@ -82,12 +82,29 @@ export interface CommandResult extends MacdResponse {
 export interface FundArgs {
   readonly pkg: SealedRef;
   readonly amountMills: string;
+  /** The acting officer's signed statement (protocol/officer-statement.ts); the engine checks it. */
+  readonly authorization?: unknown;
+  /** Must be the officer who signed. */
+  readonly actor?: string;
 }
 export interface FundResult {
   readonly package: SealedRef;
   readonly arMills: string;
   readonly drMills: string;
   readonly controlTotalMills: string;
+}
+
+export interface CertifyOfficerArgs {
+  readonly user: string;
+  readonly role: string;
+  /** base64 SPKI of the officer's P-256 key */
+  readonly publicKey: string;
+  /** Two security officers' signatures over `certify_officer` {user, role, publicKey: SHA-256 of the SPKI, hex}. */
+  readonly authorization: unknown;
+}
+export interface CertifyOfficerResult {
+  readonly certificatePem: string;
+  readonly authorizedBy: readonly string[];
 }
 
 export interface AuditArgs {
@@ -219,8 +236,9 @@ export interface ModuleOps {
   log: Guarded<LogArgs, Record<string, never>>;
   recover: [{ readonly checkpoint: CheckpointWire | null; readonly log?: { readonly seq: string; readonly hash: string } }, RecoverResult];
   /** `log`: with no checkpoint, continue this module's log after this record (a module restored from the vault). */
+  /** `authorization`: two security officers' `reinstate_module` statement, unless the ring is new (a restored module). */
   reseed: [
-    { readonly checkpoint: CheckpointWire | null; readonly log?: { readonly seq: string; readonly hash: string } },
+    { readonly checkpoint: CheckpointWire | null; readonly log?: { readonly seq: string; readonly hash: string }; readonly authorization?: unknown },
     { readonly checkpoint: CheckpointWire },
   ];
   batch: [BatchArgs, BatchResult];
@@ -228,6 +246,7 @@ export interface ModuleOps {
   sealBackupChunk: [BackupChunkArgs, { readonly sealed: string }];
   openBackupChunk: [BackupChunkArgs, { readonly data: string }];
   signBackup: [SignBackupArgs, { readonly signature: string; readonly signer: string }];
+  certifyOfficer: [CertifyOfficerArgs, CertifyOfficerResult];
 }
 
 export type ModuleOp = keyof ModuleOps;
@@ -239,7 +258,7 @@ export const PACKAGE_OPS = ['provision', 'registerBegin', 'registerComplete', 'c
 export type PackageOp = (typeof PACKAGE_OPS)[number];
 /** Ops with the log key that leave the ring alone: they run beside the serial queue. */
 export const VAULT_OPS = ['openLog', 'sealBackupChunk', 'openBackupChunk', 'signBackup'] as const;
-export const MODULE_OPS: readonly ModuleOp[] = ['info', ...PACKAGE_OPS, 'recover', 'reseed', 'batch', ...VAULT_OPS];
+export const MODULE_OPS: readonly ModuleOp[] = ['info', ...PACKAGE_OPS, 'recover', 'reseed', 'batch', ...VAULT_OPS, 'certifyOfficer'];
 
 /** Client meter commands that travel through `command`. */
 export const CLIENT_OPS = ['login', 'balance', 'print', 'refund', 'withdraw', 'password'] as const;

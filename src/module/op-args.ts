@@ -34,7 +34,7 @@ const PACKAGE_SHAPES: { readonly [K in PackageOp]: Shape } = {
   registerComplete: { pkg: ref, clientPublicKey: str, sealedSecrets: str },
   challenge: { pkg: ref, clientNonce: str },
   command: { pkg: ref, op: str, challenge: str, arMills: str, drMills: str, params: any, mac: str, itemBytes: optional(str) },
-  fund: { pkg: ref, amountMills: str },
+  fund: { pkg: ref, amountMills: str, authorization: any },
   audit: { pkg: ref },
   log: { action: str, meterId: optional(str) },
 };
@@ -50,11 +50,12 @@ const SHAPES: { readonly [K in ModuleOp]: Shape } = {
   audit: guarded(PACKAGE_SHAPES.audit),
   log: guarded(PACKAGE_SHAPES.log),
   recover: { checkpoint: any, log: logPosition },
-  reseed: { checkpoint: any, log: logPosition },
+  reseed: { checkpoint: any, log: logPosition, authorization: any },
   batch: { checkpoint: any, ops: Array.isArray },
   openLog: { records },
   sealBackupChunk: chunk,
   openBackupChunk: chunk,
+  certifyOfficer: { user: str, role: str, publicKey: str, authorization: any },
   signBackup: {
     backupId: str,
     sha256: str,

@@ -102,6 +102,11 @@ export class Ring {
     return this.state.entries[this.state.entries.length - 1]!;
   }
 
+  /** Nothing has happened on this ring yet: a module just created or restored from the vault. */
+  get isNew(): boolean {
+    return this.state.entries.length === 1 && this.head.type === 'genesis' && this.state.inhibited === null;
+  }
+
   get entries(): readonly Checkpoint[] {
     return this.state.entries;
   }

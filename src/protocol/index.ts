@@ -27,3 +27,16 @@ export {
   passwordAad,
 } from './registration.js';
 export type { ResponseWire } from './wire.js';
+export {
+  OFFICER_STATEMENT_DOMAIN,
+  OFFICER_ACTS,
+  OFFICER_ROLES,
+  officerStatementBytes,
+  officerSubject,
+  parseOfficerSubject,
+  type OfficerAct,
+  type OfficerRole,
+  type OfficerStatement,
+  type OfficerSignature,
+  type OfficerAuthorization,
+} from './officer-statement.js';

@@ -25,6 +25,8 @@ export const paths = (home: string) => ({
   pgData: join(home, 'pg'),
   modulesDir: join(home, 'modules'),
   certsDir: join(home, 'certs'),
+  /** The bootstrap officers' key files: hand each to its officer, then remove them from here. */
+  officersDir: join(home, 'officers'),
   caCert: join(home, 'certs', 'ca.pem'),
   devPassphrase: join(home, 'dev-passphrase'),
   /** The default ship target when VAULTMETER_SHIP_TARGETS is unset (development: not off-site). */

@@ -2,11 +2,9 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import pg from 'pg';
 import { MODULE_CERT_LIFETIME_DAYS } from '../constants.js';
 import { createAuthority, issueCertificate, newCertSerialHex, newDomainKeys, writeKeystore } from '../module/index.js';
-import { hashOfficerPassword, newOfficerPassword } from '../services/index.js';
-import { repo } from '../store/index.js';
+import { certifyBootstrapOfficer, insertBootstrapOfficers, type BootstrapOfficer } from './bootstrap-officers.js';
 import { openDatabase } from './database.js';
 import { writeFileAtomic } from '../platform/index.js';
 import { isInitialised, paths, writeConfig, type InstallationConfig } from './home.js';
@@ -16,12 +14,15 @@ export interface InitOptions {
   readonly passphrase: string;
   readonly moduleCount: number;
   readonly officerUser: string;
+  /** The second security officer: dual control needs two from the start. */
+  readonly secondOfficerUser: string;
   readonly installationName: string;
   readonly log: (line: string) => void;
 }
 
 export interface InitResult {
-  readonly officer: { readonly user: string; readonly password: string };
+  readonly officer: BootstrapOfficer;
+  readonly secondOfficer: BootstrapOfficer;
   readonly home: string;
   readonly caCertPath: string;
   readonly modules: readonly string[];
@@ -68,23 +69,21 @@ export async function initInstallation(opts: InitOptions): Promise<InitResult> {
     appDbPassword: randomBytes(18).toString('base64url'),
     modules,
   };
-  const password = newOfficerPassword();
-  opts.log('starting the database to create the first security officer');
+  if (opts.secondOfficerUser === opts.officerUser) throw new Error('the two security officers need different user names');
+  opts.log('certifying the two security officers');
+  const bootstrap = [];
+  for (const user of [opts.officerUser, opts.secondOfficerUser]) bootstrap.push(await certifyBootstrapOfficer(ca, p.officersDir, user, now));
+  opts.log('starting the database to create the security officers');
   const db = await openDatabase(opts.home, config, opts.log);
   try {
-    const client = new pg.Client({ connectionString: db.ownerUrl });
-    await client.connect();
-    try {
-      await repo.insertFirstOfficer(client, opts.officerUser, await hashOfficerPassword(password));
-    } finally {
-      await client.end();
-    }
+    await insertBootstrapOfficers(db.ownerUrl, bootstrap);
   } finally {
     await db.stop();
   }
   // Written last: an interrupted init leaves no config, so it can simply be run again on a clean home.
   await writeConfig(opts.home, config);
-  return { officer: { user: opts.officerUser, password }, home: opts.home, caCertPath: p.caCert, modules: modules.map((m) => m.serial) };
+  const [officer, secondOfficer] = bootstrap.map(({ user, password, keyFile }) => ({ user, password, keyFile }));
+  return { officer: officer!, secondOfficer: secondOfficer!, home: opts.home, caCertPath: p.caCert, modules: modules.map((m) => m.serial) };
 }
 
 /** VAULTMETER_PG_PORT, else any free port the kernel gives (0), so that installations never collide. */

@@ -43,6 +43,8 @@ export const CommandDone = Type.Object({ response: ModuleResponse, responseMac: 
 
 export const Funded = Type.Object({ user: Str(), meterId: Str(), amountMills: Mills, arMills: Mills, drMills: Mills, controlTotalMills: Mills });
 
+export const Customer = Type.Object({ user: Str(), meterId: Str() });
+
 export const Revoked = Type.Object({ meterId: Str(), status: Type.Literal('revoked'), reason: Str() });
 
 export const DeviceAudit = Type.Object({
@@ -103,7 +105,12 @@ export const AuditEvents = Type.Object({
 });
 
 export const OfficerCreated = Type.Object({
-  officer: Type.Object({ user: Str(), role: Str(), password: Str({ description: 'shown once' }) }),
+  officer: Type.Object({
+    user: Str(),
+    role: Str(),
+    password: Str({ description: 'shown once: it logs the officer in, and seals the key file' }),
+    certificatePem: Str({ description: "the installation CA's certificate for the officer's key, issued by a module" }),
+  }),
 });
 
 const Approval = Type.Object({

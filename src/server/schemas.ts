@@ -1,5 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { MAX_USERNAME_LENGTH } from '../constants.js';
+import { MAX_OFFICER_CERT_PEM_BYTES, MAX_USERNAME_LENGTH } from '../constants.js';
 
 /** OpenAPI 3.0 spells "or null" as `nullable`; fast-json-stringify honours it too. */
 export const Nullable = <T extends TSchema>(schema: T) => Type.Unsafe<Static<T> | null>({ ...schema, nullable: true });
@@ -66,3 +66,25 @@ export function answers<T extends TSchema>(ok: T) {
   const problem = { description: 'A problem document', content: { 'application/problem+json': { schema: Type.Ref(Problem.$id!) } } };
   return { 200: ok, '4xx': problem, '5xx': problem };
 }
+
+export const OfficerSignature = Type.Object(
+  { certificatePem: Type.String({ maxLength: MAX_OFFICER_CERT_PEM_BYTES }), signature: Base64 },
+  { additionalProperties: false, description: "An officer's certificate and signature over a statement (IEEE P1363, base64)" },
+);
+
+/** An officer's signed statement for one privileged act; the module checks it (protocol/officer-statement.ts). */
+export const OfficerAuthorization = Type.Object(
+  {
+    statement: Type.Object(
+      {
+        act: Type.String({ maxLength: 40 }),
+        params: StringMap('what the act is about, e.g. meterId and amountMills'),
+        nonce: Type.String({ pattern: '^[0-9a-f]{32}$' }),
+        timeMs: Type.Integer({ minimum: 0 }),
+      },
+      { additionalProperties: false },
+    ),
+    signatures: Type.Array(OfficerSignature, { minItems: 1, maxItems: 2 }),
+  },
+  { additionalProperties: false, description: "The officer's statement of exactly this act, signed with the officer's certified key" },
+);

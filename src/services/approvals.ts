@@ -1,5 +1,6 @@
 import { fail } from '../errors.js';
 import { repo, txlogRepo, type Tx } from '../store/index.js';
+import type { OfficerAuthorization, OfficerSignature } from '../protocol/index.js';
 import type { ServiceContext } from './context.js';
 import { logChangeOrNote } from './logged.js';
 
@@ -9,13 +10,22 @@ import { logChangeOrNote } from './logged.js';
 
 export type ApprovalAction = 'clear_halt' | 'reinstate_module';
 
-export async function requestApproval(ctx: ServiceContext, by: string, action: ApprovalAction, module: string | undefined): Promise<repo.ApprovalRow> {
+export async function requestApproval(
+  ctx: ServiceContext,
+  by: string,
+  action: ApprovalAction,
+  module: string | undefined,
+  authorization: OfficerAuthorization | undefined,
+): Promise<repo.ApprovalRow> {
+  const params: Record<string, string> = module ? { module } : {};
   if (action === 'reinstate_module') {
     const row = (await repo.listModules(ctx.db)).find((m) => m.serial === module);
     if (!row) fail('not_found', `no module ${module ?? '(give --module)'}`);
     if (row.state !== 'inhibited') fail('invalid_request', `module ${module} is not inhibited`);
+    // The module checks both signatures when it re-seeds; the request keeps the first.
+    if (!authorization) fail('officer_signature_required', 'sign the reinstatement with your officer key (vaultmeter admin approvals request --officer-key)');
+    params.authorization = JSON.stringify(authorization);
   }
-  const params: Record<string, string> = module ? { module } : {};
   const approvalId = await repo.nextApprovalId(ctx.db);
   await logChangeOrNote(
     ctx,
@@ -30,7 +40,7 @@ export interface Approved {
   readonly result: Record<string, unknown>;
 }
 
-export async function approve(ctx: ServiceContext, by: string, id: bigint): Promise<Approved> {
+export async function approve(ctx: ServiceContext, by: string, id: bigint, signature: OfficerSignature | undefined): Promise<Approved> {
   const pending = await repo.findApproval(ctx.db, id);
   // Refusals are checked before any log record is asked for, and again in the batch.
   checkApprovable(pending, by);
@@ -42,7 +52,7 @@ export async function approve(ctx: ServiceContext, by: string, id: bigint): Prom
         const a = checkApprovable(await repo.lockApproval(tx, id), by);
         return [{ kind: 'approval_granted', approvalId: id.toString(), action: a.action, requestedBy: a.requestedBy, module: a.params.module ?? null, by }];
       },
-      answer: ({ tx }) => carryOut(ctx, tx, pending!, by),
+      answer: ({ tx }) => carryOut(ctx, tx, pending!, by, signature),
     },
     by,
   );
@@ -56,7 +66,20 @@ function checkApprovable(a: repo.ApprovalRow | null, by: string): repo.ApprovalR
   return a;
 }
 
-async function carryOut(ctx: ServiceContext, tx: Tx, a: repo.ApprovalRow, by: string): Promise<Record<string, unknown>> {
+/** The requester's signed statement with the approver's signature added: what the module checks. */
+function bothSignatures(a: repo.ApprovalRow, signature: OfficerSignature | undefined): OfficerAuthorization {
+  if (!signature) fail('officer_signature_required', 'approve with your officer key: it signs the request (vaultmeter admin approve --officer-key)');
+  let first: OfficerAuthorization | null = null;
+  try {
+    first = JSON.parse(a.params.authorization ?? 'null') as OfficerAuthorization | null;
+  } catch {
+    // refused below, like a request without one
+  }
+  if (!first) fail('officer_signature_invalid', 'the request carries no signed statement');
+  return { statement: first.statement, signatures: [...first.signatures, signature] };
+}
+
+async function carryOut(ctx: ServiceContext, tx: Tx, a: repo.ApprovalRow, by: string, signature: OfficerSignature | undefined): Promise<Record<string, unknown>> {
   if (a.action === 'clear_halt') {
     await repo.setHalted(tx, false, null);
     await repo.recordAudit(tx, { kind: 'halt_cleared', actor: by, detail: { requestedBy: a.requestedBy } });
@@ -67,7 +90,8 @@ async function carryOut(ctx: ServiceContext, tx: Tx, a: repo.ApprovalRow, by: st
   const checkpoint = row ? { record: row.record.toString('hex'), mac: row.mac.toString('hex') } : null;
   const head = await txlogRepo.logHead(tx, serial);
   // The module's ring restarts from the database's authentic checkpoint, after the investigation; its log continues from the stored head.
-  await ctx.modules.byserial(serial).call('reseed', { checkpoint, ...(head ? { log: { seq: head.seq.toString(), hash: head.hash } } : {}) });
+  const authorization = bothSignatures(a, signature);
+  await ctx.modules.byserial(serial).call('reseed', { checkpoint, authorization, ...(head ? { log: { seq: head.seq.toString(), hash: head.hash } } : {}) });
   await repo.setModuleState(tx, serial, 'active', null);
   await repo.recordAudit(tx, { kind: 'module_reinstated', actor: by, moduleSerial: serial, detail: { requestedBy: a.requestedBy } });
   ctx.modules.setInhibited(serial, false);

@@ -13,9 +13,18 @@ export async function registeredCustomer(ctx: ServiceContext, user: string): Pro
   return c;
 }
 
-export function fund(ctx: ServiceContext, officer: string, customer: repo.CustomerRow, amountMills: bigint, remember: Remember): Promise<Answer> {
+export function fund(
+  ctx: ServiceContext,
+  officer: string,
+  customer: repo.CustomerRow,
+  amountMills: bigint,
+  authorization: unknown,
+  remember: Remember,
+): Promise<Answer> {
+  // The module refuses a funding without the officer's signed statement; this is the clearer answer.
+  if (authorization === undefined) fail('officer_signature_required', 'sign the funding with your officer key (vaultmeter admin fund --officer-key)');
   return onMeter(ctx, 'fund', customer.meterId, {
-    args: () => ({ amountMills: amountMills.toString(), actor: officer, logExtra: { officer } }),
+    args: () => ({ amountMills: amountMills.toString(), authorization, actor: officer, logExtra: { officer } }),
     answer: ({ writer }, r, meter) => {
       const body = {
         user: customer.username,

@@ -15,6 +15,8 @@ export interface LoggedChange<R> {
   readonly meterId?: string | null;
   /** Reads and checks inside the batch's transaction, then the effects; a throw refuses the change alone. */
   readonly effects: (scope: BatchScope) => Promise<readonly LedgerEffect[]> | readonly LedgerEffect[];
+  /** Evidence for the log record beyond the effects (e.g. the officers' signatures). */
+  readonly logExtra?: unknown;
   /** Non-ledger work once the effects are applied (e.g. clearing a halt), and the answer. */
   readonly answer?: (scope: BatchScope, effects: readonly LedgerEffect[]) => Promise<R> | R;
 }
@@ -28,7 +30,12 @@ export function logChange<R>(ctx: ServiceContext, change: LoggedChange<R>): Prom
       declared = await change.effects(scope);
       const first = declared[0];
       if (!first) throw new VaultError('internal', 'a logged change has at least one effect');
-      return { action: first.kind, ...(change.meterId ? { meterId: change.meterId } : {}), effects: [...declared] };
+      return {
+        action: first.kind,
+        ...(change.meterId ? { meterId: change.meterId } : {}),
+        ...(change.logExtra === undefined ? {} : { logExtra: change.logExtra }),
+        effects: [...declared],
+      };
     },
     answer: async (scope) => (change.answer ? change.answer(scope, declared) : (undefined as R)),
   });

@@ -14,20 +14,32 @@ export async function revokeMeter(ctx: ServiceContext, officer: string, user: st
   return { meterId: customer.meterId };
 }
 
-export async function createOfficer(ctx: ServiceContext, by: string, user: string, role: 'security_officer' | 'operator'): Promise<{ password: string }> {
-  if (await repo.findOfficer(ctx.db, user)) fail('user_exists');
+export interface NewOfficer {
+  readonly user: string;
+  readonly role: 'security_officer' | 'operator';
+  /** base64 SPKI of the officer's own P-256 key */
+  readonly publicKey: string;
+  /** Two security officers' `certify_officer` statement; the module checks it and issues the certificate. */
+  readonly authorization: unknown;
+}
+
+/** A new officer: the module certifies the key on two security officers' signatures; the row only lets the officer log in. */
+export async function createOfficer(ctx: ServiceContext, by: string, o: NewOfficer): Promise<{ password: string; certificatePem: string }> {
+  if (await repo.findOfficer(ctx.db, o.user)) fail('user_exists');
+  const { certificatePem, authorizedBy } = await ctx.modules.pick().call('certifyOfficer', o);
   const password = newOfficerPassword();
   const passwordHash = await hashOfficerPassword(password);
   await logChangeOrNote(
     ctx,
     {
-      key: `officer:${user}`,
+      key: `officer:${o.user}`,
       effects: async ({ tx }) => {
-        if (await repo.findOfficer(tx, user)) fail('user_exists');
-        return [{ kind: 'officer_created', username: user, role, passwordHash, by }];
+        if (await repo.findOfficer(tx, o.user)) fail('user_exists');
+        return [{ kind: 'officer_created', username: o.user, role: o.role, passwordHash, by }];
       },
+      logExtra: { certificatePem, authorizedBy, authorization: o.authorization },
     },
     by,
   );
-  return { password };
+  return { password, certificatePem };
 }

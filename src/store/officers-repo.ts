@@ -14,6 +14,6 @@ export async function findOfficer(q: Q, username: string): Promise<OfficerRow | 
   return r.rows[0] ?? null;
 }
 
-export async function insertFirstOfficer(q: Q, username: string, passwordHash: string): Promise<void> {
+export async function insertBootstrapOfficer(q: Q, username: string, passwordHash: string): Promise<void> {
   await q.query("INSERT INTO membership.officers (username, password_hash, role) VALUES ($1, $2, 'security_officer')", [username, passwordHash]);
 }

@@ -1,4 +1,10 @@
-import { randomUUID } from 'node:crypto';
+import { randomUUID, type KeyObject } from 'node:crypto';
+import { OFFICER_SCRYPT } from '../../src/constants.js';
+import { newOfficerKeyPair, openOfficerKey, signP1363 } from '../../src/crypto/index.js';
+import { publicKeyDigest } from '../../src/module/index.js';
+import { join } from 'node:path';
+import { officerStatementBytes, type OfficerAct, type OfficerAuthorization, type OfficerSignature, type OfficerStatement } from '../../src/protocol/index.js';
+import { newStatement, readOfficerCredential, writeOfficerCredential } from '../../src/runtime/index.js';
 import { MeterClient } from '../../src/sdk/index.js';
 import type { LooseJson } from '../helpers/loose-json.js';
 
@@ -43,3 +49,66 @@ export const printParams = (amountMills: string) => ({
   rateCategory: 'FCM-LETTER',
   weightTenthOz: '10',
 });
+
+export interface TestOfficer {
+  readonly user: string;
+  readonly password: string;
+  /** The officer's key file (sealed under the password), as `vaultmeter init` wrote it. */
+  readonly keyFile: string;
+}
+
+export async function get(url: string, path: string, headers: Record<string, string> = {}): Promise<RawAnswer> {
+  const res = await fetch(`${url}${path}`, { headers });
+  return { status: res.status, json: await res.json(), headers: res.headers };
+}
+
+// Opening a key file costs a scrypt: the tests sign many fundings with the same few keys.
+const openKeys = new Map<string, Promise<KeyObject>>();
+
+async function officerKey(officer: TestOfficer): Promise<KeyObject> {
+  let key = openKeys.get(officer.keyFile);
+  if (!key) {
+    key = readOfficerCredential(officer.keyFile).then(async (c) => (await openOfficerKey(c.key, officer.password, OFFICER_SCRYPT.maxmem))!);
+    openKeys.set(officer.keyFile, key);
+  }
+  return key;
+}
+
+/** An officer's signature over `statement`, as the CLI makes it. */
+export async function officerSignature(officer: TestOfficer, statement: OfficerStatement): Promise<OfficerSignature> {
+  const certificatePem = (await readOfficerCredential(officer.keyFile)).certificatePem;
+  return { certificatePem, signature: signP1363(await officerKey(officer), officerStatementBytes(statement)).toString('base64') };
+}
+
+/** One officer's authorization of one act, signed now. */
+export async function signedAs(officer: TestOfficer, act: OfficerAct, params: Record<string, string>): Promise<OfficerAuthorization> {
+  const statement = newStatement(act, params);
+  return { statement, signatures: [await officerSignature(officer, statement)] };
+}
+
+/** Fund a customer's meter as the CLI does: look up the meter, sign the exact funding, post it. */
+export async function fundAs(url: string, officer: TestOfficer, user: string, amountMills: string | bigint, headers: Record<string, string> = {}): Promise<RawAnswer> {
+  const customer = await get(url, `/v1/admin/customers/${encodeURIComponent(user)}`, officerHeaders(officer));
+  if (customer.status !== 200) return customer;
+  const authorization = await signedAs(officer, 'fund', { meterId: String(customer.json.meterId), amountMills: String(amountMills) });
+  return post(url, '/v1/admin/fund', { user, amountMills: String(amountMills), authorization }, { ...officerHeaders(officer), ...headers });
+}
+
+/** A new officer, certified on two security officers' signatures as `admin officers add` does; the answer and the new key pair. */
+export async function createOfficerAs(url: string, signers: readonly [TestOfficer, TestOfficer], user: string, role: string) {
+  const keys = newOfficerKeyPair();
+  const statement = newStatement('certify_officer', { user, role, publicKey: publicKeyDigest(keys.publicSpki) });
+  const signatures = [await officerSignature(signers[0], statement), await officerSignature(signers[1], statement)];
+  const answer = await post(url, '/v1/admin/officers', { user, role, publicKey: keys.publicSpki.toString('base64'), authorization: { statement, signatures } }, officerHeaders(signers[0]));
+  return { answer, keys };
+}
+
+/** Create an officer and write its key file beside `dir`, so it can sign like any other. */
+export async function newTestOfficer(url: string, signers: readonly [TestOfficer, TestOfficer], user: string, role: string, dir: string): Promise<TestOfficer> {
+  const { answer, keys } = await createOfficerAs(url, signers, user, role);
+  if (answer.status !== 200) throw new Error(`creating officer ${user}: ${JSON.stringify(answer.json)}`);
+  const keyFile = join(dir, `${user}.officer.json`);
+  const o = answer.json.officer as { user: string; role: 'operator' | 'security_officer'; password: string; certificatePem: string };
+  await writeOfficerCredential(keyFile, o, keys.privatePkcs8, o.password);
+  return { user, password: o.password, keyFile };
+}

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError, MeterClient, type PrintedItem } from '../../src/sdk/index.js';
 import { diskProfiles } from '../../src/cli/index.js';
-import { officerHeaders, post } from './api-client.js';
+import { officerHeaders, post, fundAs, type TestOfficer } from './api-client.js';
+import { join } from 'node:path';
 import { auditEvents, checkpointSeqs, restoreSnapshot, takeSnapshot } from './db-snapshot.js';
 import { startSystem, type TestSystem } from './harness.js';
 import type { LooseJson } from '../helpers/loose-json.js';
@@ -33,7 +34,7 @@ describe.each([1, 2])('stale database, halt threshold %i', (threshold) => {
     sys = await startSystem({ VAULTMETER_HALT_THRESHOLD: String(threshold), VAULTMETER_POOL_SIZE: '0', VAULTMETER_RING_SIZE: String(RING) });
     process.env.VAULTMETER_CLIENT_HOME = sys.env.VAULTMETER_CLIENT_HOME;
     client = await MeterClient.register(diskProfiles, sys.url, 'erin', PW);
-    expect((await post(sys.url, '/v1/admin/fund', { user: 'erin', amountMills: '50000' }, officerHeaders(sys.officer))).status).toBe(200);
+    expect((await fundAs(sys.url, sys.officer, 'erin', '50000')).status).toBe(200);
     await client.balance();
   });
   afterAll(async () => sys?.stop());
@@ -100,7 +101,7 @@ describe.each([1, 2])('stale database, halt threshold %i', (threshold) => {
       // Reads, verification and operator commands still work while halted.
       expect((await fetch(`${sys.url}/v1/ca`)).status).toBe(200);
       expect((await (await fetch(`${sys.url}/v1/health`)).json()).halted).toBe(true);
-      const fund = await post(sys.url, '/v1/admin/fund', { user: 'erin', amountMills: '1000' }, officerHeaders(sys.officer));
+      const fund = await fundAs(sys.url, sys.officer, 'erin', '1000');
       expect(fund.json.code).toBe('system_halted');
     } finally {
       await db.end();
@@ -108,10 +109,15 @@ describe.each([1, 2])('stale database, halt threshold %i', (threshold) => {
   });
 
   it('clearing the halt and reinstating a module take two different security officers', async () => {
-    const officer = ['--server', sys.url, '--officer', sys.officer.user, '--officer-password', sys.officer.password, '--json'];
-    const added = await sys.cli(['admin', 'officers', 'add', '--new-officer', 'second', ...officer]);
+    const as = (o: TestOfficer) => ['--server', sys.url, '--officer', o.user, '--officer-password', o.password, '--officer-key', o.keyFile, '--json'];
+    const officer = as(sys.officer);
+    const bootstrap = as(sys.secondOfficer);
+    // A third security officer, certified on the two bootstrap officers' signatures.
+    const keyFile = join(sys.dir, 'second.officer.json');
+    const added = await sys.cli(['admin', 'officers', 'add', '--new-officer', 'second', '--out', keyFile, ...bootstrap, '--cosigner-key', sys.officer.keyFile, '--cosigner-password', sys.officer.password]);
     expect(added.code, added.stderr).toBe(0);
-    const second = ['--server', sys.url, '--officer', 'second', '--officer-password', added.json.officer.password, '--json'];
+    expect(added.json.officer.certificatePem).toContain('BEGIN CERTIFICATE');
+    const second = as({ user: 'second', password: added.json.officer.password, keyFile });
 
     const req = await sys.cli(['admin', 'halt', 'clear', ...officer]);
     expect(req.code, req.stderr).toBe(0);
@@ -171,7 +177,7 @@ describe('checkpoint rows that are forged, foreign, or left behind by a failed c
     sys = await startSystem({ VAULTMETER_POOL_SIZE: '0' });
     process.env.VAULTMETER_CLIENT_HOME = sys.env.VAULTMETER_CLIENT_HOME;
     client = await MeterClient.register(diskProfiles, sys.url, 'finn', PW);
-    await post(sys.url, '/v1/admin/fund', { user: 'finn', amountMills: '50000' }, officerHeaders(sys.officer));
+    await fundAs(sys.url, sys.officer, 'finn', '50000');
     await client.balance();
   });
   afterAll(async () => sys?.stop());

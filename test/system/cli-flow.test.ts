@@ -18,7 +18,7 @@ describe('CLI end to end', () => {
     expect(reg.code, reg.stderr).toBe(0);
     expect(reg.json.meterId).toMatch(/^[0-9a-f-]{36}$/);
 
-    const officer = ['--officer', sys.officer.user, '--officer-password', sys.officer.password];
+    const officer = ['--officer', sys.officer.user, '--officer-password', sys.officer.password, '--officer-key', sys.officer.keyFile];
     const fund = await sys.cli(['admin', 'fund', ...s, '--user', 'alice', '--amount', '20.00', ...officer, '--json']);
     expect(fund.code, fund.stderr).toBe(0);
     expect(fund.json.drMills).toBe('20000');

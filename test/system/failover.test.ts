@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { MeterClient, type PrintedItem } from '../../src/sdk/index.js';
 import { diskProfiles } from '../../src/cli/index.js';
 import { decodeHeader } from '../../src/ledger/index.js';
-import { officerHeaders, post } from './api-client.js';
+import { officerHeaders, post, fundAs } from './api-client.js';
 import { auditEvents } from './db-snapshot.js';
 import { startSystem, type TestSystem } from './harness.js';
 import { pgClusterAvailable, startPgCluster, type PgCluster } from './pg-cluster.js';
@@ -44,7 +44,7 @@ describe.skipIf(!pgClusterAvailable())('failover to an asynchronous standby that
     const clients: MeterClient[] = [];
     for (const u of users) {
       const c = await MeterClient.register(diskProfiles, sys.url, u, PW);
-      expect((await post(sys.url, '/v1/admin/fund', { user: u, amountMills: '100000' }, officerHeaders(sys.officer))).status).toBe(200);
+      expect((await fundAs(sys.url, sys.officer, u, '100000')).status).toBe(200);
       await c.balance();
       clients.push(c);
     }
@@ -95,7 +95,7 @@ describe.skipIf(!pgClusterAvailable())('failover to an asynchronous standby that
       const item = await again.print(printRequest(300n));
       expect(item.arMills).toBe(before.get(c.meterId)!.ar + 300n);
     }
-    expect((await post(after.url, '/v1/admin/fund', { user: 'fo0', amountMills: '1000' }, officerHeaders(officer))).status).toBe(200);
+    expect((await fundAs(after.url, officer, 'fo0', '1000')).status).toBe(200);
     await rm(env.VAULTMETER_HOME!, { recursive: true, force: true }).catch(() => {});
   }, 300_000);
 });

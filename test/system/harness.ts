@@ -6,6 +6,7 @@ import { freePort } from '../../src/runtime/init.js';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
 import type { LooseJson } from '../helpers/loose-json.js';
+import type { TestOfficer } from './api-client.js';
 
 export const CLI = join(import.meta.dirname, '..', '..', 'bin', 'vaultmeter.js');
 
@@ -20,7 +21,9 @@ export interface TestSystem {
   readonly url: string;
   readonly dir: string;
   readonly env: NodeJS.ProcessEnv;
-  readonly officer: { user: string; password: string };
+  readonly officer: TestOfficer;
+  /** The second security officer init creates (dual control). */
+  readonly secondOfficer: TestOfficer;
   cli(args: string[], extraEnv?: NodeJS.ProcessEnv): Promise<CliResult>;
   /** A connection as the database owner, for tests that play the attacker or inspect the store. */
   ownerDb(): Promise<pg.Client>;
@@ -68,15 +71,15 @@ export async function startSystem(extraEnv: NodeJS.ProcessEnv = {}): Promise<Tes
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   const lines = createInterface({ input: child.stdout! });
-  const first = await new Promise<{ officer: { user: string; password: string }; url: string }>((resolve, reject) => {
-    let officer: { user: string; password: string } | null = null;
+  const first = await new Promise<{ officer: TestOfficer; secondOfficer: TestOfficer; url: string }>((resolve, reject) => {
+    let officers: { officer: TestOfficer; secondOfficer: TestOfficer } | null = null;
     const timer = setTimeout(() => reject(new Error(`start timed out:\n${stderr}`)), 90_000);
     lines.on('line', (line) => {
       const msg = JSON.parse(line);
-      if (msg.officer) officer = msg.officer;
+      if (msg.officer) officers = { officer: msg.officer, secondOfficer: msg.secondOfficer };
       if (msg.ready) {
         clearTimeout(timer);
-        resolve({ officer: officer!, url: msg.url });
+        resolve({ ...officers!, url: msg.url });
       }
     });
     child.once('exit', (code) => reject(new Error(`start exited ${code}:\n${stderr}`)));
@@ -90,6 +93,7 @@ export async function startSystem(extraEnv: NodeJS.ProcessEnv = {}): Promise<Tes
     dir,
     env,
     officer: first.officer,
+    secondOfficer: first.secondOfficer,
     cli: (args, more = {}) => runCli(args, { ...env, ...more }, dir),
     ownerDb: async () => {
       const c = new pg.Client({ connectionString: ownerUrl });

@@ -7,7 +7,7 @@ import { MeterClient } from '../../src/sdk/index.js';
 import { CHALLENGE_RATE_BURST, MAX_BODY_BYTES } from '../../src/constants.js';
 import { startSystem, type TestSystem } from './harness.js';
 import { durableDigest, expectProblem, injectApp } from './inject-app.js';
-import { printParams } from './api-client.js';
+import { createOfficerAs, printParams, signedAs } from './api-client.js';
 import type { LooseJson } from '../helpers/loose-json.js';
 
 const PW = 'correct horse battery';
@@ -62,14 +62,14 @@ describe('the HTTP contract, route by route', () => {
     officer = basic(sys.officer.user, sys.officer.password);
     alice = await MeterClient.register(diskProfiles, url, 'alice', PW);
     bob = await MeterClient.register(diskProfiles, url, 'bob', PW);
-    const funded = await asOfficer(officer, { method: 'POST', url: '/v1/admin/fund', payload: { user: 'alice', amountMills: '20000' } });
+    const authorization = await signedAs(sys.officer, 'fund', { meterId: alice.meterId, amountMills: '20000' });
+    const funded = await asOfficer(officer, { method: 'POST', url: '/v1/admin/fund', payload: { user: 'alice', amountMills: '20000', authorization } });
     expect(funded.statusCode).toBe(200);
     await alice.balance();
-    const so2 = await asOfficer(officer, { method: 'POST', url: '/v1/admin/officers', payload: { user: 'so2', role: 'security_officer' } });
-    second = basic('so2', so2.json().officer.password);
-    const op = await asOfficer(officer, { method: 'POST', url: '/v1/admin/officers', payload: { user: 'op1', role: 'operator' } });
-    expect(op.json().officer).toMatchObject({ user: 'op1', role: 'operator' });
-    operator = basic('op1', op.json().officer.password);
+    second = basic(sys.secondOfficer.user, sys.secondOfficer.password);
+    const op = (await createOfficerAs(url, [sys.officer, sys.secondOfficer], 'op1', 'operator')).answer;
+    expect(op.json.officer).toMatchObject({ user: 'op1', role: 'operator' });
+    operator = basic('op1', op.json.officer.password);
   });
   afterAll(async () => {
     await owner?.end();
@@ -278,8 +278,14 @@ describe('the HTTP contract, route by route', () => {
 
     it('POST /v1/admin/fund: a retry gets the first answer; the same key for another amount is refused', async () => {
       const key = randomUUID();
-      const once = (amountMills: string) =>
-        inject({ method: 'POST', url: '/v1/admin/fund', payload: { user: 'bob', amountMills }, headers: { authorization: officer, 'idempotency-key': key } });
+      const signed = { '300': await signedAs(sys.officer, 'fund', { meterId: bob.meterId, amountMills: '300' }), '400': await signedAs(sys.officer, 'fund', { meterId: bob.meterId, amountMills: '400' }) };
+      const once = (amountMills: '300' | '400') =>
+        inject({
+          method: 'POST',
+          url: '/v1/admin/fund',
+          payload: { user: 'bob', amountMills, authorization: signed[amountMills] },
+          headers: { authorization: officer, 'idempotency-key': key },
+        });
       const first = await once('300');
       expect(Object.keys(first.json()).sort()).toEqual(['amountMills', 'arMills', 'controlTotalMills', 'drMills', 'meterId', 'user']);
       await unchanged(async () => {
@@ -321,17 +327,13 @@ describe('the HTTP contract, route by route', () => {
     });
 
     it('POST /v1/admin/officers: an operator may not; a taken name; an unknown role', async () => {
+      const payload = async (user: string) => {
+        const { statement, signatures } = await signedAs(sys.officer, 'certify_officer', { user, role: 'operator', publicKey: '00'.repeat(32) });
+        return { user, role: 'operator', publicKey: 'AAAA', authorization: { statement, signatures: [...signatures, ...signatures] } };
+      };
       await unchanged(async () => {
-        expectProblem(
-          expect,
-          await asOfficer(operator, { method: 'POST', url: '/v1/admin/officers', payload: { user: 'op2', role: 'operator' } }),
-          'forbidden',
-        );
-        expectProblem(
-          expect,
-          await asOfficer(officer, { method: 'POST', url: '/v1/admin/officers', payload: { user: 'op1', role: 'operator' } }),
-          'user_exists',
-        );
+        expectProblem(expect, await asOfficer(operator, { method: 'POST', url: '/v1/admin/officers', payload: await payload('op2') }), 'forbidden');
+        expectProblem(expect, await asOfficer(officer, { method: 'POST', url: '/v1/admin/officers', payload: await payload('op1') }), 'user_exists');
         expectProblem(
           expect,
           await asOfficer(officer, { method: 'POST', url: '/v1/admin/officers', payload: { user: 'op3', role: 'root' } }),
@@ -361,7 +363,7 @@ describe('the HTTP contract, route by route', () => {
         expectProblem(expect, await approve(operator), 'forbidden');
       });
       const granted = await approve(second);
-      expect(granted.json().approval).toMatchObject({ id, state: 'approved', decidedBy: 'so2', result: { halted: false } });
+      expect(granted.json().approval).toMatchObject({ id, state: 'approved', decidedBy: sys.secondOfficer.user, result: { halted: false } });
       await unchanged(async () => expectProblem(expect, await approve(second), 'approval_not_pending'));
     });
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MeterClient } from '../../src/sdk/index.js';
 import { diskProfiles } from '../../src/cli/index.js';
 import { decodeItem, encodeItem, encodeSignedBytes } from '../../src/indicium/index.js';
-import { officerHeaders, post } from './api-client.js';
+import { officerHeaders, post, fundAs } from './api-client.js';
 import { startSystem, type TestSystem } from './harness.js';
 import type { LooseJson } from '../helpers/loose-json.js';
 
@@ -33,7 +33,7 @@ describe('items, verification and redemption', () => {
     process.env.VAULTMETER_CLIENT_HOME = sys.env.VAULTMETER_CLIENT_HOME;
     gina = await MeterClient.register(diskProfiles, sys.url, 'gina', PW);
     hal = await MeterClient.register(diskProfiles, sys.url, 'hal', PW);
-    for (const u of ['gina', 'hal']) await post(sys.url, '/v1/admin/fund', { user: u, amountMills: '500000' }, officerHeaders(sys.officer));
+    for (const u of ['gina', 'hal']) await fundAs(sys.url, sys.officer, u, '500000');
     await gina.balance();
     await hal.balance();
   });
@@ -123,7 +123,7 @@ describe('items, verification and redemption', () => {
 
   it('fails items of withdrawn and revoked meters, and publishes the revocation list', async () => {
     const ivan = await MeterClient.register(diskProfiles, sys.url, 'ivan', PW);
-    await post(sys.url, '/v1/admin/fund', { user: 'ivan', amountMills: '10000' }, officerHeaders(sys.officer));
+    await fundAs(sys.url, sys.officer, 'ivan', '10000');
     await ivan.balance();
     const item = await ivan.print(postage(400n));
     const other = await hal.print(postage(400n));

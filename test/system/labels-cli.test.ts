@@ -21,6 +21,8 @@ describe('printing labels from the CLI', () => {
       '--officer',
       sys.officer.user,
       `--officer-password=${sys.officer.password}`,
+      '--officer-key',
+      sys.officer.keyFile,
     ]);
     expect(fund.code, fund.stderr).toBe(0);
   });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError, MeterClient } from '../../src/sdk/index.js';
 import { diskProfiles } from '../../src/cli/index.js';
-import { officerHeaders, post } from './api-client.js';
+import { officerHeaders, post, fundAs } from './api-client.js';
 import { auditEvents } from './db-snapshot.js';
 import { startSystem, type TestSystem } from './harness.js';
 import { modulePids } from './wait.js';
@@ -21,7 +21,7 @@ describe('a module killed mid-command', () => {
     process.env.VAULTMETER_CLIENT_HOME = sys.env.VAULTMETER_CLIENT_HOME;
     for (let i = 0; i < CUSTOMERS; i++) {
       const c = await MeterClient.register(diskProfiles, sys.url, `crash${i}`, PW);
-      await post(sys.url, '/v1/admin/fund', { user: `crash${i}`, amountMills: FUNDED.toString() }, officerHeaders(sys.officer));
+      await fundAs(sys.url, sys.officer, `crash${i}`, FUNDED.toString());
       await c.balance();
       clients.push(c);
     }

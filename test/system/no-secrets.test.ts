@@ -6,7 +6,7 @@ import { MeterClient } from '../../src/sdk/index.js';
 import { Profile, diskProfiles } from '../../src/cli/index.js';
 import { readKeystore } from '../../src/module/index.js';
 import { APP_ROLE } from '../../src/store/index.js';
-import { officerHeaders, post } from './api-client.js';
+import { officerHeaders, post, fundAs } from './api-client.js';
 import { startSystem, type TestSystem } from './harness.js';
 
 const PW = 'a rather secret password';
@@ -23,7 +23,7 @@ describe('the database holds no secret in clear', () => {
     sys = await startSystem();
     process.env.VAULTMETER_CLIENT_HOME = sys.env.VAULTMETER_CLIENT_HOME;
     const c = await MeterClient.register(diskProfiles, sys.url, 'dana', PW);
-    await post(sys.url, '/v1/admin/fund', { user: 'dana', amountMills: '5000' }, officerHeaders(sys.officer));
+    await fundAs(sys.url, sys.officer, 'dana', '5000');
     await c.balance();
     await c.print({
       amountMills: 500n,

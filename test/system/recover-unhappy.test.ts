@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MeterClient } from '../../src/sdk/index.js';
 import { diskProfiles } from '../../src/cli/index.js';
-import { officerHeaders, post } from './api-client.js';
+import { officerHeaders, post, fundAs } from './api-client.js';
 import { CLI, runCli, startSystem, type CliResult } from './harness.js';
 import { shippedTo, until } from './wait.js';
 import type { LooseJson } from '../helpers/loose-json.js';
@@ -184,7 +184,7 @@ describe('vaultmeter recover: unhappy paths', () => {
       for (let i = 0; i < CUSTOMERS; i++) {
         const user = `unhappy${i}`;
         const client = await MeterClient.register(diskProfiles, sys.url, user, PW);
-        const f = await post(sys.url, '/v1/admin/fund', { user, amountMills: FUND.toString() }, officerHeaders(sys.officer));
+        const f = await fundAs(sys.url, sys.officer, user, FUND.toString());
         expect(f.status).toBe(200);
         clients.push(client);
       }

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { MeterClient, type PrintedItem } from '../../src/sdk/index.js';
 import { diskProfiles } from '../../src/cli/index.js';
 import { decodeHeader } from '../../src/ledger/index.js';
-import { officerHeaders, post } from './api-client.js';
+import { officerHeaders, post, fundAs } from './api-client.js';
 import { runCli, startSystem, type TestSystem } from './harness.js';
 import { shippedTo, until } from './wait.js';
 
@@ -51,7 +51,7 @@ async function round(r: number, ledgers: Ledger[], sys: TestSystem): Promise<num
         l.funded += l.items.get(id)!.amountMills; // a refund credits the descending register
       } else if (pick === 7) {
         const amount = 1_000n + BigInt(r);
-        const a = await post(sys.url, '/v1/admin/fund', { user: l.user, amountMills: amount.toString() }, officerHeaders(sys.officer));
+        const a = await fundAs(sys.url, sys.officer, l.user, amount.toString());
         expect(a.status).toBe(200);
         l.funded += amount;
         await l.client.balance();
@@ -70,7 +70,7 @@ async function fundedCustomers(sys: TestSystem): Promise<Ledger[]> {
   for (let i = 0; i < CUSTOMERS; i++) {
     const user = `drill${i}`;
     const client = await MeterClient.register(diskProfiles, sys.url, user, PW);
-    await post(sys.url, '/v1/admin/fund', { user, amountMills: FUND.toString() }, officerHeaders(sys.officer));
+    await fundAs(sys.url, sys.officer, user, FUND.toString());
     await client.balance();
     ledgers.push({ client, user, funded: FUND, items: new Map(), refunded: new Set() });
   }
@@ -187,7 +187,7 @@ describe('recovery drill: backup + shipped log after losing everything', () => {
       const item = await l.client.print(printRequest(123n));
       expect(item.itemId).toMatch(/^[0-9a-f]{32}$/);
     }
-    const funding = await post(recovered.url, '/v1/admin/fund', { user: ledgers[0]!.user, amountMills: '5000' }, officerHeaders(officer));
+    const funding = await fundAs(recovered.url, officer, ledgers[0]!.user, '5000');
     expect(funding.status).toBe(200);
   }, 600_000);
 });

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { diskProfiles } from '../../src/cli/index.js';
 import { MeterClient, type PrintedItem } from '../../src/sdk/index.js';
 import { LEDGER_AUDIT_KINDS } from '../../src/store/index.js';
-import { officerHeaders, post } from './api-client.js';
+import { officerHeaders, post, fundAs, newTestOfficer, type TestOfficer } from './api-client.js';
 import { runCli, startSystem, type TestSystem } from './harness.js';
 import { modulePids, shippedTo, until } from './wait.js';
 
@@ -94,7 +94,7 @@ async function registerCustomers(sys: TestSystem, officer: Officer): Promise<Cus
   for (let i = 0; i < CUSTOMERS; i++) {
     const user = `eq${i}`;
     const client = await MeterClient.register(diskProfiles, sys.url, user, PW);
-    expect((await post(sys.url, '/v1/admin/fund', { user, amountMills: '200000' }, officerHeaders(officer))).status).toBe(200);
+    expect((await fundAs(sys.url, officer, user, '200000')).status).toBe(200);
     await client.balance();
     customers.push({ user, client, password: PW, items: [], withdrawn: false });
   }
@@ -103,9 +103,8 @@ async function registerCustomers(sys: TestSystem, officer: Officer): Promise<Cus
 
 /** A second officer, and a dual-control request the first makes and the second approves. */
 async function secondOfficerApproves(sys: TestSystem, officer: Officer): Promise<void> {
-  const second = await post(sys.url, '/v1/admin/officers', { user: 'second', role: 'security_officer' }, officerHeaders(officer));
-  expect(second.status).toBe(200);
-  const secondOfficer = { user: 'second', password: second.json.officer.password as string };
+  await newTestOfficer(sys.url, [officer, sys.secondOfficer], 'op1', 'operator', sys.dir);
+  const secondOfficer = sys.secondOfficer;
   const req = await post(sys.url, '/v1/admin/approvals', { action: 'clear_halt' }, officerHeaders(officer));
   expect(req.status).toBe(200);
   expect((await post(sys.url, `/v1/admin/approvals/${req.json.approval.id}/approve`, {}, officerHeaders(secondOfficer))).status).toBe(200);
@@ -116,14 +115,14 @@ function expectEveryKind(live: Record<string, unknown[]>): void {
   const actions = new Set(live['support.operator_actions']!.map((a) => (a as { action: string }).action));
   expect([...actions].sort()).toEqual(['audit', 'fund', 'revoke']);
   expect(live['support.approvals']!.map((a) => (a as { state: string }).state)).toEqual(['approved']);
-  expect(live['membership.officers']!.length).toBe(2);
+  expect(live['membership.officers']!.length).toBe(3);
   expect(live['postal.redemptions']!.length).toBeGreaterThan(0);
   expect(live['postal.verifications']!.length).toBeGreaterThan(0);
   expect(live['postal.items']!.some((i) => (i as { refunded_at: Date | null }).refunded_at !== null)).toBe(true);
 }
 
 /** Every kind of change, chosen at random; refusals are part of the mix (they rotate the package too). */
-async function step(sys: TestSystem, rnd: () => number, customers: Customer[], officer: Record<string, string>): Promise<void> {
+async function step(sys: TestSystem, rnd: () => number, customers: Customer[], officer: TestOfficer): Promise<void> {
   const live = customers.filter((c) => !c.withdrawn);
   const c = live[Math.floor(rnd() * live.length)]!;
   const pick = rnd();
@@ -140,8 +139,8 @@ async function step(sys: TestSystem, rnd: () => number, customers: Customer[], o
   else if (pick < 0.62 && c.items.length)
     await post(sys.url, '/v1/redeem', { itemBase64: c.items[Math.floor(rnd() * c.items.length)]!.itemBytes.toString('base64'), location: 'till' });
   else if (pick < 0.7)
-    await post(sys.url, '/v1/admin/fund', { user: c.user, amountMills: String(1000 + Math.floor(rnd() * 5000)) }, officerHeaders(officer as never));
-  else if (pick < 0.74) await post(sys.url, '/v1/admin/audit', { user: c.user }, officerHeaders(officer as never));
+    await fundAs(sys.url, officer, c.user, String(1000 + Math.floor(rnd() * 5000)));
+  else if (pick < 0.74) await post(sys.url, '/v1/admin/audit', { user: c.user }, officerHeaders(officer));
   else if (pick < 0.77) {
     const next = `${PW} ${Math.floor(rnd() * 1000)}`;
     await c.client.changePassword(c.password, next);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MeterClient } from '../../src/sdk/index.js';
 import { diskProfiles } from '../../src/cli/index.js';
 import { s3rverSpec, startS3rver, stopS3rver, type S3rverProcess } from '../helpers/s3rver.js';
-import { officerHeaders, post } from './api-client.js';
+import { officerHeaders, post, fundAs } from './api-client.js';
 import { startSystem, type TestSystem } from './harness.js';
 import { shippedTo, until } from './wait.js';
 
@@ -81,7 +81,7 @@ describe('shipping the log to a directory and an S3 store', () => {
     process.env.VAULTMETER_CLIENT_HOME = sys.env.VAULTMETER_CLIENT_HOME;
     db = await sys.ownerDb();
     client = await MeterClient.register(diskProfiles, sys.url, 'shipper', PW);
-    const funded = await post(sys.url, '/v1/admin/fund', { user: 'shipper', amountMills: '100000' }, officerHeaders(sys.officer));
+    const funded = await fundAs(sys.url, sys.officer, 'shipper', '100000');
     expect(funded.status).toBe(200);
     await client.balance();
   });

@@ -4,7 +4,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError, MeterClient } from '../../src/sdk/index.js';
 import { diskProfiles } from '../../src/cli/index.js';
-import { officerHeaders, post } from './api-client.js';
+import { officerHeaders, post, fundAs, createOfficerAs } from './api-client.js';
 import { auditEvents } from './db-snapshot.js';
 import { startSystem, type TestSystem } from './harness.js';
 import { shippedTo, until } from './wait.js';
@@ -55,7 +55,7 @@ describe('the transaction log', () => {
     db = await sys.ownerDb();
     for (let i = 0; i < 3; i++) {
       const c = await MeterClient.register(diskProfiles, sys.url, `log${i}`, PW);
-      await post(sys.url, '/v1/admin/fund', { user: `log${i}`, amountMills: '50000' }, officerHeaders(sys.officer));
+      await fundAs(sys.url, sys.officer, `log${i}`, '50000');
       await c.balance();
       clients.push(c);
     }
@@ -96,7 +96,7 @@ describe('the transaction log', () => {
   it('logs operator actions: revoke and officer creation', async () => {
     const extra = await MeterClient.register(diskProfiles, sys.url, 'logrevoked', PW);
     await post(sys.url, '/v1/admin/revoke', { user: 'logrevoked', reason: 'test' }, officerHeaders(sys.officer));
-    await post(sys.url, '/v1/admin/officers', { user: 'logofficer', role: 'operator' }, officerHeaders(sys.officer));
+    expect((await createOfficerAs(sys.url, [sys.officer, sys.secondOfficer], 'logofficer', 'operator')).answer.status).toBe(200);
     const r = await db.query(`SELECT type, meter_id FROM postal.txlog WHERE type IN ('log:meter_revoked', 'log:officer_created')`);
     expect(r.rows).toEqual(
       expect.arrayContaining([
@@ -128,7 +128,7 @@ describe('the transaction log', () => {
     await victim.print(printRequest(201n));
     // The attacker (or a bad restore) puts the older package back; an operator credit then builds on it.
     await db.query('UPDATE postal.meters SET package = $2, package_version = $3 WHERE meter_id = $1', [victim.meterId, old.package, old.package_version]);
-    const funded = await post(sys.url, '/v1/admin/fund', { user: 'log1', amountMills: '1000' }, officerHeaders(sys.officer));
+    const funded = await fundAs(sys.url, sys.officer, 'log1', '1000');
     expect(funded.status).toBe(200);
     const event = await until('the continuity alarm', async () => (await auditEvents(db, 'continuity_break')).find((e) => e.meter_id === victim.meterId));
     expect(event.detail.reason).toMatch(/fork|rolled back/);

@@ -3,7 +3,7 @@ import { ApiError, MeterClient } from '../../src/sdk/index.js';
 import { macRequest } from '../../src/module/protocol-crypto.js';
 import { Profile, diskProfiles } from '../../src/cli/index.js';
 import { startSystem, type TestSystem } from './harness.js';
-import { officerHeaders, post, printParams, rawCommand } from './api-client.js';
+import { officerHeaders, post, printParams, rawCommand, fundAs } from './api-client.js';
 
 const PW = 'correct horse battery';
 const today = () => new Date().toISOString().slice(0, 10);
@@ -15,7 +15,7 @@ describe('unhappy paths', () => {
   let alice: MeterClient;
   let bob: MeterClient;
 
-  const fund = (user: string, amountMills: string) => post(url, '/v1/admin/fund', { user, amountMills }, officerHeaders(sys.officer));
+  const fund = (user: string, amountMills: string) => fundAs(url, sys.officer, user, amountMills);
   /** The registers as the module reports them, through a fresh login. */
   const registersOf = async (user: string) => {
     const c = await MeterClient.login(diskProfiles, user, PW);

@@ -8,22 +8,23 @@ import { log, choosePassphrase, describeInit } from './system-options.js';
 export function initCommand(program: Command): void {
   program
     .command('init')
-    .description('create an installation: CA, security-domain keys, module keystores, database and the first security officer')
+    .description('create an installation: CA, security-domain keys, module keystores, database and two security officers')
     .option('--home <dir>', 'installation directory (default $VAULTMETER_HOME or ./.vaultmeter)')
     .option('--modules <n>', 'number of module keystores', String(DEFAULT_MODULE_COUNT))
     .option('--officer <user>', 'user name of the first security officer', 'officer')
+    .option('--second-officer <user>', 'user name of the second security officer (dual control needs two)', 'officer2')
     .option('--name <name>', 'installation name, used in the CA certificate', 'Vaultmeter')
     .option('--passphrase-stdin', 'read the keystore passphrase from stdin (else VAULTMETER_PASSPHRASE, else a development passphrase file)')
     .option('--json', 'print one JSON object')
     .action(
-      action(async (o: { home?: string; modules: string; officer: string; name: string; passphraseStdin?: boolean; json?: boolean }) => {
+      action(async (o: { home?: string; modules: string; officer: string; secondOfficer: string; name: string; passphraseStdin?: boolean; json?: boolean }) => {
         const moduleCount = Number(o.modules);
         if (!Number.isInteger(moduleCount) || moduleCount < 1 || moduleCount > MAX_MODULE_COUNT) throw new Error(`--modules must be 1 to ${MAX_MODULE_COUNT}`);
         const home = homeDir(o.home);
         if (isInitialised(home)) throw new Error(`${home} already holds an installation`);
         const { passphrase, kept } = await choosePassphrase(home, o.passphraseStdin === true);
-        const r = await initInstallation({ home, passphrase, moduleCount, officerUser: o.officer, installationName: o.name, log: o.json ? () => {} : log });
-        emit(o.json === true, { officer: r.officer, home: r.home, modules: r.modules, caCertificate: r.caCertPath, passphrase: kept }, () =>
+        const r = await initInstallation({ home, passphrase, moduleCount, officerUser: o.officer, secondOfficerUser: o.secondOfficer, installationName: o.name, log: o.json ? () => {} : log });
+        emit(o.json === true, { officer: r.officer, secondOfficer: r.secondOfficer, home: r.home, modules: r.modules, caCertificate: r.caCertPath, passphrase: kept }, () =>
           describeInit(r, kept),
         );
       }),

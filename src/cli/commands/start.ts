@@ -24,10 +24,11 @@ export function startCommand(program: Command): void {
             passphrase,
             moduleCount: DEFAULT_MODULE_COUNT,
             officerUser: 'officer',
+            secondOfficerUser: 'officer2',
             installationName: 'Vaultmeter',
             log,
           });
-          if (o.json) emit(true, { officer: r.officer, passphrase: kept }, () => '');
+          if (o.json) emit(true, { officer: r.officer, secondOfficer: r.secondOfficer, passphrase: kept }, () => '');
           else log(describeInit(r, kept));
         }
         const sys = await startSystem({ home, port: o.port ? Number(o.port) : undefined, log });

@@ -21,8 +21,7 @@ export function describeInit(r: InitResult, kept: string): string {
     `  modules: ${r.modules.join(', ')}`,
     `  CA certificate: ${r.caCertPath}`,
     `  passphrase: ${kept}`,
-    `Security officer (shown once, keep it safe):`,
-    `  user:     ${r.officer.user}`,
-    `  password: ${r.officer.password}`,
+    `Two security officers (passwords shown once; give each officer their own password and key file, then delete the files here):`,
+    ...[r.officer, r.secondOfficer].flatMap((o) => [`  user:     ${o.user}`, `  password: ${o.password}`, `  key file: ${o.keyFile}`]),
   ].join('\n');
 }

@@ -5,8 +5,8 @@ import { audit, fund, registeredCustomer, revokeMeter } from '../../services/ind
 import { requireOfficer, requireSecurityOfficer } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import { runIdempotent } from '../idempotency.js';
-import { AmountMills, answers, Username } from '../schemas.js';
-import { DeviceAudit, Funded, Revoked } from '../responses.js';
+import { AmountMills, answers, OfficerAuthorization, Username } from '../schemas.js';
+import { Customer, DeviceAudit, Funded, Revoked } from '../responses.js';
 
 /** Operator commands: HTTP Basic with an officer account; every action is recorded. */
 export function adminRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
@@ -17,7 +17,7 @@ export function adminRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
         schema: {
           summary: "Credit a customer's meter (the patent's postage value download)",
           tags: ['admin'],
-          body: Type.Object({ user: Username, amountMills: AmountMills }, { additionalProperties: false }),
+          body: Type.Object({ user: Username, amountMills: AmountMills, authorization: Type.Optional(OfficerAuthorization) }, { additionalProperties: false }),
           response: answers(Funded),
         },
       },
@@ -25,7 +25,26 @@ export function adminRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
         const officer = await requireOfficer(ctx.db, request);
         const amountMills = parseMills(request.body.amountMills);
         const customer = await registeredCustomer(ctx, request.body.user);
-        return runIdempotent(ctx.db, request, reply, `officer:${officer}`, (remember) => fund(ctx, officer, customer, amountMills, remember));
+        return runIdempotent(ctx.db, request, reply, `officer:${officer}`, (remember) =>
+          fund(ctx, officer, customer, amountMills, request.body.authorization, remember),
+        );
+      },
+    );
+
+    app.get(
+      '/v1/admin/customers/:user',
+      {
+        schema: {
+          summary: "A registered customer's meter: what an officer's signed statement names",
+          tags: ['admin'],
+          params: Type.Object({ user: Username }),
+          response: answers(Customer),
+        },
+      },
+      async (request) => {
+        await requireOfficer(ctx.db, request);
+        const customer = await registeredCustomer(ctx, request.params.user);
+        return { user: customer.username, meterId: customer.meterId };
       },
     );
 

@@ -1,11 +1,12 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { MAX_AUDIT_PAGE } from '../../constants.js';
+import type { OfficerAuthorization as SignedAct } from '../../protocol/index.js';
 import { approve, createOfficer, requestApproval } from '../../services/index.js';
 import { repo, txlogRepo } from '../../store/index.js';
 import { requireOfficer, requireSecurityOfficer } from '../auth.js';
 import type { ServerContext } from '../context.js';
-import { answers, Username } from '../schemas.js';
+import { answers, OfficerAuthorization, OfficerSignature, Username } from '../schemas.js';
 import { ApprovalGranted, ApprovalRequested, Approvals, AuditEvents, LogStatus, Modules, OfficerCreated } from '../responses.js';
 
 const ModuleSerial = Type.String({ pattern: '^[A-Za-z0-9-]{1,40}$' });
@@ -89,10 +90,15 @@ export function officerRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
       '/v1/admin/officers',
       {
         schema: {
-          summary: 'Create an officer account; its password is returned once',
+          summary: "Create an officer: a module certifies the officer's key on two security officers' signatures; the password is returned once",
           tags: ['operations'],
           body: Type.Object(
-            { user: Username, role: Type.Union([Type.Literal('security_officer'), Type.Literal('operator')]) },
+            {
+              user: Username,
+              role: Type.Union([Type.Literal('security_officer'), Type.Literal('operator')]),
+              publicKey: Type.String({ pattern: '^[A-Za-z0-9+/]*={0,2}$', maxLength: 400, description: "base64 SPKI of the new officer's P-256 key" }),
+              authorization: OfficerAuthorization,
+            },
             { additionalProperties: false },
           ),
           response: answers(OfficerCreated),
@@ -100,8 +106,8 @@ export function officerRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
       },
       async (request) => {
         const by = await requireSecurityOfficer(ctx.db, request);
-        const { password } = await createOfficer(ctx, by, request.body.user, request.body.role);
-        return { officer: { user: request.body.user, role: request.body.role, password } };
+        const { password, certificatePem } = await createOfficer(ctx, by, request.body);
+        return { officer: { user: request.body.user, role: request.body.role, password, certificatePem } };
       },
     );
   };
@@ -122,7 +128,11 @@ export function approvalRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
           summary: 'Request a dual-control action: clear the halt, or return an inhibited module to service',
           tags: ['operations'],
           body: Type.Object(
-            { action: Type.Union([Type.Literal('clear_halt'), Type.Literal('reinstate_module')]), module: Type.Optional(ModuleSerial) },
+            {
+              action: Type.Union([Type.Literal('clear_halt'), Type.Literal('reinstate_module')]),
+              module: Type.Optional(ModuleSerial),
+              authorization: Type.Optional(OfficerAuthorization),
+            },
             { additionalProperties: false },
           ),
           response: answers(ApprovalRequested),
@@ -130,7 +140,7 @@ export function approvalRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
       },
       async (request) => {
         const by = await requireSecurityOfficer(ctx.db, request);
-        const approval = await requestApproval(ctx, by, request.body.action, request.body.module);
+        const approval = await requestApproval(ctx, by, request.body.action, request.body.module, request.body.authorization as SignedAct | undefined);
         return { approval: approvalJson(approval), next: `a different security officer approves it: vaultmeter admin approve ${approval.approvalId}` };
       },
     );
@@ -142,12 +152,13 @@ export function approvalRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
           summary: 'Approve and carry out a dual-control request (a different security officer than the requester)',
           tags: ['operations'],
           params: Type.Object({ id: Type.String({ pattern: '^\\d{1,18}$' }) }),
+          body: Type.Optional(Type.Object({ signature: Type.Optional(OfficerSignature) }, { additionalProperties: false })),
           response: answers(ApprovalGranted),
         },
       },
       async (request) => {
         const by = await requireSecurityOfficer(ctx.db, request);
-        const { approval, result } = await approve(ctx, by, BigInt(request.params.id));
+        const { approval, result } = await approve(ctx, by, BigInt(request.params.id), request.body?.signature);
         return { approval: { ...approvalJson(approval), result } };
       },
     );

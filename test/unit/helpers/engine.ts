@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, sign, X509Certificate, type KeyObject } from 'node:crypto';
 import { expect } from 'vitest';
 import { createAuthority, issueCertificate, newCertSerialHex } from '../../../src/module/certificates.js';
 import { MeterEngine } from '../../../src/module/engine.js';
@@ -6,7 +6,7 @@ import { newDomainKeys, type Keystore } from '../../../src/module/keystore.js';
 import { SoftwareModuleCrypto } from '../../../src/module/software-crypto.js';
 import type { ModuleCrypto } from '../../../src/crypto/module-crypto.js';
 import type { CommandArgs, CommandResult, ProvisionResult, SealedRef } from '../../../src/module/messages.js';
-import { type CommandResponse } from '../../../src/protocol/index.js';
+import { officerStatementBytes, officerSubject, type CommandResponse, type OfficerAct, type OfficerRole } from '../../../src/protocol/index.js';
 import { macRequest, sealPassword, sealRegistration, verifyProof, verifyResponseMac } from '../../../src/module/protocol-crypto.js';
 import { certificateChainsTo } from '../../../src/crypto/index.js';
 
@@ -25,6 +25,28 @@ export class Clock {
 }
 
 let keystorePromise: Promise<Keystore> | undefined;
+/** An operator certified by the test CA, ready once testKeystore() has resolved. */
+let testOfficer: { certificatePem: string; key: KeyObject } | undefined;
+/** Two security officers certified by the test CA: dual control. */
+const securityOfficers: { certificatePem: string; key: KeyObject }[] = [];
+/** The clock of the engine made last: officer statements are dated by it, as a real officer's would be by the real clock. */
+let activeClock: Clock | undefined;
+
+/** Two security officers' signatures over one act, dated now by the engine's clock. */
+export function dualControl(act: OfficerAct, params: Record<string, string>) {
+  const statement = { act, params, nonce: randomBytes(16).toString('hex'), timeMs: activeClock?.ms ?? T0 };
+  const bytes = officerStatementBytes(statement);
+  const signatures = securityOfficers.map((o) => ({ certificatePem: o.certificatePem, signature: sign('sha256', bytes, { key: o.key, dsaEncoding: 'ieee-p1363' }).toString('base64') }));
+  return { statement, signatures };
+}
+
+/** Fund args with an operator's signed statement of exactly this funding, dated now by the engine's clock. */
+export function officerFund(pkg: SealedRef, amountMills: string) {
+  if (!testOfficer) throw new Error('officerFund needs testKeystore() first');
+  const statement = { act: 'fund' as const, params: { meterId: pkg.meterId, amountMills }, nonce: randomBytes(16).toString('hex'), timeMs: activeClock?.ms ?? T0 };
+  const signature = sign('sha256', officerStatementBytes(statement), { key: testOfficer.key, dsaEncoding: 'ieee-p1363' }).toString('base64');
+  return { pkg, amountMills, actor: 'unit-operator', authorization: { statement, signatures: [{ certificatePem: testOfficer.certificatePem, signature }] } };
+}
 
 /** One installation per test file: a CA, a module identity certified by it, and domain keys. */
 export function testKeystore(): Promise<Keystore> {
@@ -38,6 +60,19 @@ export function testKeystore(): Promise<Keystore> {
       notBefore: new Date(T0 - DAY_MS),
       notAfter: new Date(T0 + 5 * 365 * DAY_MS),
     });
+    const certify = async (user: string, role: OfficerRole) => {
+      const officer = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const certificatePem = await issueCertificate(ca, {
+        subject: officerSubject(user, role),
+        publicSpki: officer.publicKey.export({ type: 'spki', format: 'der' }),
+        serialHex: newCertSerialHex(),
+        notBefore: new Date(T0 - DAY_MS),
+        notAfter: new Date(T0 + 5 * 365 * DAY_MS),
+      });
+      return { key: officer.privateKey, certificatePem };
+    };
+    testOfficer = await certify('unit-operator', 'operator');
+    securityOfficers.push(await certify('unit-so1', 'security_officer'), await certify('unit-so2', 'security_officer'));
     return {
       domain: newDomainKeys(ca.privatePkcs8, ca.certPem),
       identity: { serial: 'M-UNIT', privatePkcs8: privateKey.export({ type: 'pkcs8', format: 'der' }), certPem },
@@ -62,6 +97,7 @@ export async function makeEngine(
   crypto?: ModuleCrypto,
 ): Promise<{ engine: MeterEngine; clock: Clock; keystore: Keystore; crypto: ModuleCrypto }> {
   const keystore = await testKeystore();
+  activeClock = clock;
   const c = crypto ?? (await testCrypto());
   const watchdog = auditIntervalDays === undefined ? {} : { auditIntervalDays };
   return { engine: new MeterEngine({ crypto: c, now: clock.now, random: randomBytes, refundWindowDays, ...watchdog }), clock, keystore, crypto: c };
@@ -182,7 +218,7 @@ export class TestClient {
 
   /** Operator funding: not a client command, so the client view does not change. */
   async fund(amountMills: bigint): Promise<void> {
-    const r = await this.engine.fund({ pkg: this.pkg, amountMills: amountMills.toString() });
+    const r = await this.engine.fund(officerFund(this.pkg, amountMills.toString()));
     this.pkg = r.package;
   }
 }

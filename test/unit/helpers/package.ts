@@ -30,6 +30,7 @@ export function makePackage(changes: Partial<MeterPackage> = {}): MeterPackage {
     state: 'operational',
     pendingRegistration: null,
     createdAtMs: 1_700_000_000_000,
+    spentOfficerNonces: [],
     ...changes,
   };
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { MAX_DR_MILLS, MAX_ITEM_VALUE_MILLS } from '../../../src/constants.js';
 import { decodeItem } from '../../../src/indicium/index.js';
 import { itemIdOf, verifyItemSignature } from '../../../src/crypto/index.js';
-import { makeEngine, registeredMeter, rejectsWith, T0, TODAY } from '../helpers/engine.js';
+import { makeEngine, registeredMeter, rejectsWith, T0, TODAY, officerFund } from '../helpers/engine.js';
 
 async function funded(amount = 10_000n) {
   const made = await makeEngine();
@@ -15,7 +15,7 @@ async function funded(amount = 10_000n) {
 describe('MeterEngine funding and balance', () => {
   it('funds the meter; the client learns of the credit in its next response', async () => {
     const { engine, c } = await makeEngine().then(async (m) => ({ ...m, c: await registeredMeter(m.engine, T0) }));
-    const f = await engine.fund({ pkg: c.pkg, amountMills: '5000' });
+    const f = await engine.fund({ ...officerFund(c.pkg, '5000') });
     expect(f).toMatchObject({ arMills: '0', drMills: '5000', controlTotalMills: '5000' });
     c.pkg = f.package;
     // The client still believes dr = 0, and that is accepted.
@@ -28,14 +28,14 @@ describe('MeterEngine funding and balance', () => {
 
   it.each(['0', '-5', '1.5', 'abc', (10_000_001).toString()])('refuses to fund %j', async (amount) => {
     const { engine, c } = await funded();
-    await rejectsWith(() => engine.fund({ pkg: c.pkg, amountMills: amount }), amount === '10000001' ? 'amount_too_large' : 'invalid_amount');
+    await rejectsWith(() => engine.fund({ ...officerFund(c.pkg, amount) }), amount === '10000001' ? 'amount_too_large' : 'invalid_amount');
   });
 
   it('refuses funding beyond the balance ceiling', async () => {
     const { engine, c } = await funded(10_000_000n);
-    for (let i = 0; i < 4; i++) c.pkg = (await engine.fund({ pkg: c.pkg, amountMills: '10000000' })).package;
+    for (let i = 0; i < 4; i++) c.pkg = (await engine.fund({ ...officerFund(c.pkg, '10000000') })).package;
     expect((await engine.audit({ pkg: c.pkg })).fields.drMills).toBe(MAX_DR_MILLS.toString());
-    await rejectsWith(() => engine.fund({ pkg: c.pkg, amountMills: '1' }), 'balance_ceiling');
+    await rejectsWith(() => engine.fund({ ...officerFund(c.pkg, '1') }), 'balance_ceiling');
   });
 
   it('each operation returns a package one version higher', async () => {

@@ -4,7 +4,7 @@ import { MeterEngine } from '../../../src/module/engine.js';
 import { newDomainKeys } from '../../../src/module/keystore.js';
 import { SoftwareModuleCrypto } from '../../../src/module/software-crypto.js';
 import type { SealedRef } from '../../../src/module/messages.js';
-import { makeEngine, registeredMeter, rejectsWith, T0, testKeystore } from '../helpers/engine.js';
+import { makeEngine, registeredMeter, rejectsWith, T0, testKeystore, officerFund } from '../helpers/engine.js';
 
 async function two() {
   const made = await makeEngine();
@@ -29,7 +29,7 @@ describe('MeterEngine refuses tampered packages', () => {
       const bad = flip(a.pkg, at < 0 ? Buffer.from(a.pkg.sealed, 'base64').length - 1 : at);
       const code = at === 0 ? 'key_version_unknown' : 'package_tampered';
       await rejectsWith(engine.command({ ...a.build('balance'), pkg: bad }), code);
-      await rejectsWith(() => engine.fund({ pkg: bad, amountMills: '1' }), code);
+      await rejectsWith(() => engine.fund({ ...officerFund(bad, '1') }), code);
       await rejectsWith(() => engine.challenge({ pkg: bad, clientNonce: '00'.repeat(32) }), code);
       await rejectsWith(() => engine.audit({ pkg: bad }), code);
     }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { REGISTRATION_TTL_MS } from '../../../src/constants.js';
 import { ephemeralKey, sealRegistration, verifyResponseMac } from '../../../src/module/protocol-crypto.js';
 import { certificateChainsTo } from '../../../src/crypto/index.js';
-import { makeEngine, registeredMeter, rejectsWith, T0, toResponse } from '../helpers/engine.js';
+import { makeEngine, registeredMeter, rejectsWith, T0, toResponse, officerFund } from '../helpers/engine.js';
 
 describe('MeterEngine provisioning and registration', () => {
   it('provisions a meter with a certificate from the installation CA', async () => {
@@ -27,7 +27,7 @@ describe('MeterEngine provisioning and registration', () => {
   it('refuses commands and funding before registration', async () => {
     const { engine } = await makeEngine();
     const p = await engine.provision({ licensingZip: '20260' });
-    await rejectsWith(() => engine.fund({ pkg: p.package, amountMills: '1000' }), 'meter_not_operational');
+    await rejectsWith(() => engine.fund({ ...officerFund(p.package, '1000') }), 'meter_not_operational');
     await rejectsWith(() => engine.challenge({ pkg: p.package, clientNonce: '00'.repeat(32) }), 'meter_not_operational');
   });
 

@@ -15,7 +15,7 @@ import type {
 } from '../../../src/module/messages.js';
 import { sealRegistration } from '../../../src/module/protocol-crypto.js';
 import { GENESIS_HASH, type LogHeader } from '../../../src/ledger/record.js';
-import { PASSWORD, registeredMeter, rejectsWith, T0, TestClient } from '../helpers/engine.js';
+import { PASSWORD, registeredMeter, rejectsWith, T0, TestClient, officerFund } from '../helpers/engine.js';
 import { GuardHarness, printParams } from '../helpers/guard.js';
 import { expectWellFormed, headerOf, openWire, wireHeadValid } from '../helpers/txlog.js';
 
@@ -127,7 +127,7 @@ async function registerLogged(h: GuardHarness, p: Logged<ProvisionResult>, prev:
 /** Step 3: fund, then a print that debits it. */
 async function fundAndPrintLogged(h: GuardHarness, c: TestClient, prev: Position): Promise<Position> {
   h.clock.advance(1000);
-  const f = await h.call<Logged<FundResult>>('fund', { pkg: c.pkg, amountMills: '10000' });
+  const f = await h.call<Logged<FundResult>>('fund', { ...officerFund(c.pkg, '10000') });
   c.pkg = f.package;
   const hdr = expectChained(f, prev);
   expect(hdr).toMatchObject({
@@ -220,7 +220,7 @@ describe('GuardedModule log: every package op writes one chained record and sign
     const hashes = new Set<string>();
     for (let i = 1; i <= 8; i++) {
       h.clock.advance(10);
-      const r = await h.call<Logged<FundResult>>('fund', { pkg: c.pkg, amountMills: '1' });
+      const r = await h.call<Logged<FundResult>>('fund', { ...officerFund(c.pkg, '1') });
       expectChained(r, prev);
       expect(r.logRecord.seq).toBe(String(i));
       hashes.add(r.logRecord.hash);
@@ -230,18 +230,18 @@ describe('GuardedModule log: every package op writes one chained record and sign
     // The ring survives a restart with its log position.
     await h.reload();
     expect(h.ring.head).toMatchObject({ logSeq: 8n, logHead: prev.hash });
-    const next = await h.call<Logged<FundResult>>('fund', { pkg: c.pkg, amountMills: '1' });
+    const next = await h.call<Logged<FundResult>>('fund', { ...officerFund(c.pkg, '1') });
     expectChained(next, prev);
   });
 
   it('an op that throws writes no record; the next one continues where the log stood', async () => {
     const c = await registeredMeter(h.engine, T0);
-    const first = await h.call<Logged<FundResult>>('fund', { pkg: c.pkg, amountMills: '100' });
-    await rejectsWith(h.call('fund', { pkg: c.pkg, amountMills: '0' }), 'invalid_amount');
+    const first = await h.call<Logged<FundResult>>('fund', { ...officerFund(c.pkg, '100') });
+    await rejectsWith(h.call('fund', { ...officerFund(c.pkg, '0') }), 'invalid_amount');
     await rejectsWith(h.call('command', { ...c.build('balance'), mac: '00'.repeat(32) }), 'bad_mac');
-    await rejectsWith(h.dispatch('fund', { pkg: c.pkg, amountMills: '5' }, null), 'checkpoint_mismatch');
+    await rejectsWith(h.dispatch('fund', { ...officerFund(c.pkg, '5') }, null), 'checkpoint_mismatch');
     expect(h.ring.head.logSeq).toBe(1n);
-    const next = await h.call<Logged<FundResult>>('fund', { pkg: c.pkg, amountMills: '5' });
+    const next = await h.call<Logged<FundResult>>('fund', { ...officerFund(c.pkg, '5') });
     expectChained(next, pos(first));
   });
 });
@@ -250,7 +250,7 @@ describe('GuardedModule log: headers carry the registers the engine holds', () =
   it('fund 100: drBefore + 100 = drAfter, ar unchanged, version + 1, all as the engine says', async () => {
     const c = await registeredMeter(h.engine, T0);
     const before = await h.engine.registersOf(c.pkg);
-    const f = await h.call<Logged<FundResult>>('fund', { pkg: c.pkg, amountMills: '100' });
+    const f = await h.call<Logged<FundResult>>('fund', { ...officerFund(c.pkg, '100') });
     const after = await h.engine.registersOf(f.package);
     const hdr = headerOf(f.logRecord);
     expect(hdr).toMatchObject({
@@ -280,7 +280,7 @@ describe('GuardedModule log: headers carry the registers the engine holds', () =
       if (last) expect([hdr.versionBefore, hdr.arBeforeMills, hdr.drBeforeMills]).toEqual([last.versionAfter, last.arAfterMills, last.drAfterMills]);
       last = hdr;
     };
-    const f = await h.call<Logged<FundResult>>('fund', { pkg: c.pkg, amountMills: '5000' });
+    const f = await h.call<Logged<FundResult>>('fund', { ...officerFund(c.pkg, '5000') });
     c.pkg = f.package;
     await step(f, 0n, 5000n);
     for (const amount of [730n, 1200n]) {
@@ -363,9 +363,9 @@ describe('GuardedModule log: the logExtra bound', () => {
   it('is checked before a package op runs: an oversized extra on fund leaves the ring and the log alone', async () => {
     const c = await registeredMeter(h.engine, T0);
     const ring = [...h.ring.entries];
-    await rejectsWith(h.call('fund', { pkg: c.pkg, amountMills: '100', logExtra: exactly(MAX_LOG_EXTRA_BYTES + 1) }), 'invalid_request');
+    await rejectsWith(h.call('fund', { ...officerFund(c.pkg, '100'), logExtra: exactly(MAX_LOG_EXTRA_BYTES + 1) }), 'invalid_request');
     expect(h.ring.entries).toEqual(ring);
-    const f = await h.call<Logged<FundResult>>('fund', { pkg: c.pkg, amountMills: '100', logExtra: { customer: 'c-1' } });
+    const f = await h.call<Logged<FundResult>>('fund', { ...officerFund(c.pkg, '100'), logExtra: { customer: 'c-1' } });
     expect(await open(f.logRecord)).toMatchObject({ extra: { customer: 'c-1' } });
   });
 
@@ -389,13 +389,13 @@ describe('GuardedModule log: batch', () => {
     const c1 = await registeredMeter(h.engine, T0);
     const c2 = await registeredMeter(h.engine, T0);
     const c3 = await registeredMeter(h.engine, T0);
-    const warm = await h.call<Logged<FundResult>>('fund', { pkg: c3.pkg, amountMills: '1' });
+    const warm = await h.call<Logged<FundResult>>('fund', { ...officerFund(c3.pkg, '1') });
     h.clock.advance(500);
     const r = await h.call<BatchResult>('batch', {
       ops: [
-        { op: 'fund', args: { pkg: c1.pkg, amountMills: '100', logExtra: { n: 1 } } },
-        { op: 'fund', args: { pkg: c2.pkg, amountMills: '0' } },
-        { op: 'fund', args: { pkg: c2.pkg, amountMills: '250' } },
+        { op: 'fund', args: { ...officerFund(c1.pkg, '100'), logExtra: { n: 1 } } },
+        { op: 'fund', args: { ...officerFund(c2.pkg, '0') } },
+        { op: 'fund', args: { ...officerFund(c2.pkg, '250') } },
         { op: 'info', args: {} },
         { op: 'log', args: { action: 'bad-name' } },
         { op: 'log', args: { action: 'batch_note', meterId: c1.meterId, logExtra: { n: 2 } } },
@@ -436,13 +436,13 @@ describe('GuardedModule log: batch', () => {
     expect(h.ring.head).toMatchObject({ seq: 2n, type: 'batch:3', logSeq: 4n, logHead: records[2]!.hash });
 
     // The next op continues the log after the batch.
-    const next = await h.call<Logged<FundResult>>('fund', { pkg: c3.pkg, amountMills: '1' });
+    const next = await h.call<Logged<FundResult>>('fund', { ...officerFund(c3.pkg, '1') });
     expectChained(next, { seq: 4n, hash: records[2]!.hash });
   });
 
   it('a batch of one success is an ordinary ring entry, with its record and head', async () => {
     const c = await registeredMeter(h.engine, T0);
-    const r = await h.call<BatchResult>('batch', { ops: [{ op: 'fund', args: { pkg: c.pkg, amountMills: '100' } }] });
+    const r = await h.call<BatchResult>('batch', { ops: [{ op: 'fund', args: { ...officerFund(c.pkg, '100') } }] });
     const x = r.results[0]!;
     expect(x.ok).toBe(true);
     if (!x.ok) return;
@@ -453,12 +453,12 @@ describe('GuardedModule log: batch', () => {
 
   it('a batch where every op fails: no records, no head, the checkpoint and the log unchanged', async () => {
     const c = await registeredMeter(h.engine, T0);
-    const first = await h.call<Logged<FundResult>>('fund', { pkg: c.pkg, amountMills: '1' });
+    const first = await h.call<Logged<FundResult>>('fund', { ...officerFund(c.pkg, '1') });
     const ring = [...h.ring.entries];
     const before = h.ring.headWire();
     const r = await h.call<BatchResult>('batch', {
       ops: [
-        { op: 'fund', args: { pkg: c.pkg, amountMills: '-5' } },
+        { op: 'fund', args: { ...officerFund(c.pkg, '-5') } },
         { op: 'log', args: { action: '' } },
         { op: 'log', args: { action: 'ok', logExtra: 'x'.repeat(MAX_LOG_EXTRA_BYTES + 1) } },
       ],
@@ -467,7 +467,7 @@ describe('GuardedModule log: batch', () => {
     expect(r).not.toHaveProperty('logHead');
     expect(r.checkpoint).toEqual(before);
     expect(h.ring.entries).toEqual(ring);
-    const next = await h.call<Logged<FundResult>>('fund', { pkg: c.pkg, amountMills: '1' });
+    const next = await h.call<Logged<FundResult>>('fund', { ...officerFund(c.pkg, '1') });
     expectChained(next, pos(first));
   });
 
@@ -475,8 +475,8 @@ describe('GuardedModule log: batch', () => {
     const c = await registeredMeter(h.engine, T0);
     await rejectsWith(h.call('batch', { ops: [] }), 'invalid_request');
     await rejectsWith(h.call('batch', { ops: Array.from({ length: 65 }, () => ({ op: 'log', args: { action: 'x' } })) }), 'invalid_request');
-    await h.call('fund', { pkg: c.pkg, amountMills: '1' });
-    await rejectsWith(h.dispatch('batch', { ops: [{ op: 'fund', args: { pkg: c.pkg, amountMills: '1' } }] }, null), 'checkpoint_mismatch');
+    await h.call('fund', { ...officerFund(c.pkg, '1') });
+    await rejectsWith(h.dispatch('batch', { ops: [{ op: 'fund', args: { ...officerFund(c.pkg, '1') } }] }, null), 'checkpoint_mismatch');
     expect(h.ring.head.logSeq).toBe(1n);
   });
 });
@@ -488,7 +488,7 @@ describe('GuardedModule log: after recover rolls the ring back', () => {
     const funds: Logged<FundResult>[] = [];
     for (let i = 0; i < 3; i++) {
       h.clock.advance(1000);
-      const r = await h.call<Logged<FundResult>>('fund', { pkg: c.pkg, amountMills: String(100 * (i + 1)) });
+      const r = await h.call<Logged<FundResult>>('fund', { ...officerFund(c.pkg, String(100 * (i + 1))) });
       funds.push(r);
       wires.push(r.checkpoint);
     }
@@ -502,26 +502,26 @@ describe('GuardedModule log: after recover rolls the ring back', () => {
 
     h.clock.advance(1000);
     h.db = wires[1]!;
-    const next = await h.call<Logged<FundResult>>('fund', { pkg: c.pkg, amountMills: '7' });
+    const next = await h.call<Logged<FundResult>>('fund', { ...officerFund(c.pkg, '7') });
     const hdr = expectChained(next, pos(funds[0]!));
     expect(hdr.seq).toBe(BigInt(funds[1]!.logRecord.seq));
     expect(next.logRecord.hash).not.toBe(funds[1]!.logRecord.hash);
     expect(hdr.prevHash).toBe(funds[0]!.logRecord.hash);
 
     // And the chain goes on from the new record, not the discarded ones.
-    const after = await h.call<Logged<FundResult>>('fund', { pkg: c.pkg, amountMills: '8' });
+    const after = await h.call<Logged<FundResult>>('fund', { ...officerFund(c.pkg, '8') });
     expect(expectChained(after, pos(next)).seq).toBe(3n);
   });
 
   it('recover to genesis (a never-stored checkpoint is gone): the log restarts at 1 after GENESIS_HASH', async () => {
     const c = await registeredMeter(h.engine, T0);
     const genesisWire = h.ring.headWire();
-    const first = await h.call<Logged<FundResult>>('fund', { pkg: c.pkg, amountMills: '1' });
-    await h.call('fund', { pkg: c.pkg, amountMills: '1' });
+    const first = await h.call<Logged<FundResult>>('fund', { ...officerFund(c.pkg, '1') });
+    await h.call('fund', { ...officerFund(c.pkg, '1') });
     const rec = (await h.guard.dispatch('recover', { checkpoint: genesisWire })) as RecoverResult;
     expect(rec.outcome).toBe('recovered');
     h.db = genesisWire;
-    const again = await h.call<Logged<FundResult>>('fund', { pkg: c.pkg, amountMills: '1' });
+    const again = await h.call<Logged<FundResult>>('fund', { ...officerFund(c.pkg, '1') });
     const hdr = expectChained(again, GENESIS);
     expect(hdr.seq).toBe(1n);
     expect(again.logRecord.hash).not.toBe(first.logRecord.hash);

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SoftwareCheckpointKeys } from '../../../src/module/software-crypto.js';
 import { checkpointToJson, decodeCheckpointRecord, genesis, toWire } from '../../../src/module/checkpoint.js';
 import type { CheckpointWire, ModuleStatus, RecoverResult } from '../../../src/module/messages.js';
-import { registeredMeter, rejectsWith, T0, type TestClient } from '../helpers/engine.js';
+import { registeredMeter, rejectsWith, T0, type TestClient, officerFund, dualControl } from '../helpers/engine.js';
 import { GuardHarness } from '../helpers/guard.js';
 
 // Ring size 3: the head and two older entries, as in the patent.
@@ -24,7 +24,7 @@ async function funds(n: number): Promise<CheckpointWire[]> {
   logHeads = [{ seq: '0', hash: '00'.repeat(32) }];
   for (let i = 0; i < n; i++) {
     h.clock.advance(1000);
-    const r = await h.call<{ checkpoint: CheckpointWire; logHead: { seq: string; hash: string } }>('fund', { pkg: c.pkg, amountMills: String(100 * (i + 1)) });
+    const r = await h.call<{ checkpoint: CheckpointWire; logHead: { seq: string; hash: string } }>('fund', { ...officerFund(c.pkg, String(100 * (i + 1))) });
     wires.push(r.checkpoint);
     logHeads.push({ seq: r.logHead.seq, hash: r.logHead.hash });
   }
@@ -33,14 +33,14 @@ async function funds(n: number): Promise<CheckpointWire[]> {
 
 const recover = (checkpoint: CheckpointWire | null) => h.guard.dispatch('recover', { checkpoint }) as Promise<RecoverResult>;
 const reseed = (checkpoint: CheckpointWire | null, log?: { seq: string; hash: string }) =>
-  h.guard.dispatch('reseed', { checkpoint, log }) as Promise<{ checkpoint: CheckpointWire }>;
+  h.guard.dispatch('reseed', { checkpoint, log, authorization: dualControl('reinstate_module', { module: h.ring.serial }) }) as Promise<{ checkpoint: CheckpointWire }>;
 const seqOf = (w: CheckpointWire) => decodeCheckpointRecord(Buffer.from(w.record, 'hex'))!.seq;
 
 async function expectInhibited(): Promise<void> {
   const head = h.ring.headWire();
   for (const [op, args] of [
     ['provision', { licensingZip: '20260' }],
-    ['fund', { pkg: c.pkg, amountMills: '1' }],
+    ['fund', { ...officerFund(c.pkg, '1') }],
     ['audit', { pkg: c.pkg }],
     ['challenge', { pkg: c.pkg, clientNonce: randomBytes(32).toString('hex') }],
     ['command', c.build('balance')],
@@ -71,8 +71,8 @@ describe("recover: the database's checkpoint is in the ring", () => {
     expect(h.ring.headWire()).toEqual(target);
     expect(h.logs.at(-1)).toContain(`discarded ${back} transaction(s)`);
     // The old head is gone: only the database's checkpoint opens the next op, and the seq follows it.
-    await rejectsWith(h.dispatch('fund', { pkg: c.pkg, amountMills: '1' }, wires[3]!), 'checkpoint_mismatch');
-    const next = await h.dispatch<{ checkpoint: CheckpointWire }>('fund', { pkg: c.pkg, amountMills: '1' }, target);
+    await rejectsWith(h.dispatch('fund', { ...officerFund(c.pkg, '1') }, wires[3]!), 'checkpoint_mismatch');
+    const next = await h.dispatch<{ checkpoint: CheckpointWire }>('fund', { ...officerFund(c.pkg, '1') }, target);
     expect(seqOf(next.checkpoint)).toBe(seqOf(target) + 1n);
     // The rolled-back totals are the target's: the discarded funding is no longer counted.
     expect(h.ring.head.fundedMills).toBe(decodeCheckpointRecord(Buffer.from(target.record, 'hex'))!.fundedMills + 1n);
@@ -147,7 +147,7 @@ describe('reseed: return to service', () => {
     expect(h.logs.at(-1)).toContain('re-seeded the ring from the database at seq 1');
     await h.reload();
     expect(h.ring.inhibited).toBeNull();
-    const next = await h.dispatch<{ checkpoint: CheckpointWire }>('fund', { pkg: c.pkg, amountMills: '7' }, db);
+    const next = await h.dispatch<{ checkpoint: CheckpointWire }>('fund', { ...officerFund(c.pkg, '7') }, db);
     expect(seqOf(next.checkpoint)).toBe(2n);
     expect(h.ring.head.fundedMills).toBe(107n);
   });
@@ -158,7 +158,7 @@ describe('reseed: return to service', () => {
     const r = await reseed(null);
     expect(decodeCheckpointRecord(Buffer.from(r.checkpoint.record, 'hex'))).toEqual({ ...genesis(h.serial, h.clock.now()), logHead: '' });
     expect(h.ring.inhibited).toBeNull();
-    const next = await h.dispatch<{ checkpoint: CheckpointWire }>('fund', { pkg: c.pkg, amountMills: '7' }, null);
+    const next = await h.dispatch<{ checkpoint: CheckpointWire }>('fund', { ...officerFund(c.pkg, '7') }, null);
     expect(seqOf(next.checkpoint)).toBe(1n);
   });
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { toWire, type Checkpoint } from '../../../src/module/checkpoint.js';
 import type { CheckpointWire, FundResult, ProvisionResult } from '../../../src/module/messages.js';
-import { registeredMeter, T0, type TestClient } from '../helpers/engine.js';
+import { registeredMeter, T0, type TestClient, officerFund } from '../helpers/engine.js';
 import { GuardHarness } from '../helpers/guard.js';
 import type { LooseJson } from '../../helpers/loose-json.js';
 
@@ -65,7 +65,7 @@ describe('GuardedModule serializes ops', () => {
   it('a fast op dispatched after a slow one waits for it, and sees its checkpoint', async () => {
     const head = h.ring.headWire();
     const slow = h.dispatch<ProvisionResult & { checkpoint: CheckpointWire }>('provision', { licensingZip: '20260' }, head);
-    const fast = h.dispatch('fund', { pkg: c.pkg, amountMills: '100' }, head);
+    const fast = h.dispatch('fund', { ...officerFund(c.pkg, '100') }, head);
     const [s, f] = await settle([slow, fast]);
     expect(s!.ok).toBe(true);
     expect(f).toEqual({ ok: false, code: 'checkpoint_mismatch' });
@@ -81,7 +81,7 @@ describe('GuardedModule serializes ops', () => {
       funded += a;
     });
     const wires = [h.ring.headWire(), ...(await Promise.all(expected.map((e) => toWire(h.key, e))))];
-    const outcomes = await settle(amounts.map((a, i) => h.dispatch('fund', { pkg: c.pkg, amountMills: a.toString() }, wires[i]!)));
+    const outcomes = await settle(amounts.map((a, i) => h.dispatch('fund', { ...officerFund(c.pkg, a.toString()) }, wires[i]!)));
     outcomes.forEach((o, i) => {
       expect(o.ok, JSON.stringify(o)).toBe(true);
       expect((o as { value: FundResult & { checkpoint: CheckpointWire } }).value.checkpoint).toEqual(wires[i + 1]);
@@ -98,7 +98,7 @@ describe('GuardedModule serializes ops', () => {
       funded += a;
     }
     const order = [2, 1, 0];
-    const outcomes = await settle(order.map((i) => h.dispatch('fund', { pkg: c.pkg, amountMills: amounts[i]!.toString() }, wires[i]!)));
+    const outcomes = await settle(order.map((i) => h.dispatch('fund', { ...officerFund(c.pkg, amounts[i]!.toString()) }, wires[i]!)));
     expect(outcomes.map((o) => (o.ok ? 'ok' : o.code))).toEqual(['checkpoint_mismatch', 'checkpoint_mismatch', 'ok']);
     expect(h.ring.entries.map((e) => e.seq)).toEqual([0n, 1n]);
     expect(h.ring.headWire()).toEqual(wires[1]);
@@ -107,10 +107,10 @@ describe('GuardedModule serializes ops', () => {
   it('a failing op does not stall or disturb the queue behind it', async () => {
     const head = h.ring.headWire();
     const outcomes = await settle([
-      h.dispatch('fund', { pkg: c.pkg, amountMills: '0' }, head),
+      h.dispatch('fund', { ...officerFund(c.pkg, '0') }, head),
       h.dispatch('provision', { licensingZip: 'bad' }, head),
-      h.dispatch('fund', { pkg: c.pkg, amountMills: '100' }, head),
-      h.dispatch('fund', { pkg: c.pkg, amountMills: '100' }, head),
+      h.dispatch('fund', { ...officerFund(c.pkg, '100') }, head),
+      h.dispatch('fund', { ...officerFund(c.pkg, '100') }, head),
     ]);
     expect(outcomes.map((o) => (o.ok ? 'ok' : o.code))).toEqual(['invalid_amount', 'invalid_request', 'ok', 'checkpoint_mismatch']);
     expect(h.ring.entries.map((e) => e.seq)).toEqual([0n, 1n]);
@@ -118,7 +118,7 @@ describe('GuardedModule serializes ops', () => {
 
   it('recover is serialized with package ops: it sees the ring the op before it left', async () => {
     const head = h.ring.headWire();
-    const op = h.dispatch<{ checkpoint: CheckpointWire }>('fund', { pkg: c.pkg, amountMills: '100' }, head);
+    const op = h.dispatch<{ checkpoint: CheckpointWire }>('fund', { ...officerFund(c.pkg, '100') }, head);
     const rec = h.guard.dispatch('recover', { checkpoint: head });
     const [o, r] = await settle([op, rec]);
     expect(o!.ok).toBe(true);

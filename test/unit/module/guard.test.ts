@@ -12,7 +12,7 @@ import type {
   RegisterBeginResult,
 } from '../../../src/module/messages.js';
 import { sealRegistration } from '../../../src/module/protocol-crypto.js';
-import { PASSWORD, registeredMeter, rejectsWith, T0, TestClient } from '../helpers/engine.js';
+import { PASSWORD, registeredMeter, rejectsWith, T0, TestClient, officerFund } from '../helpers/engine.js';
 import { GuardHarness, printParams } from '../helpers/guard.js';
 
 let h: GuardHarness;
@@ -59,7 +59,7 @@ describe('GuardedModule: every package op is checked against, and advances, the 
     c.accept(done);
 
     h.clock.advance(1000);
-    const f = await h.call<WithCheckpoint<FundResult>>('fund', { pkg: c.pkg, amountMills: '10000' });
+    const f = await h.call<WithCheckpoint<FundResult>>('fund', { ...officerFund(c.pkg, '10000') });
     c.pkg = f.package;
     await expectAppended(seq++, f, { type: 'fund', amountMills: 10_000n, arMills: 0n, drMills: 10_000n, packageVersion: 4n, fundedMills: 10_000n });
 
@@ -112,9 +112,9 @@ describe('GuardedModule: every package op is checked against, and advances, the 
 
   it('an op that throws appends nothing, and the head still opens the next op', async () => {
     const c = await registeredMeter(h.engine, T0);
-    await h.call('fund', { pkg: c.pkg, amountMills: '100' });
+    await h.call('fund', { ...officerFund(c.pkg, '100') });
     const entries = [...h.ring.entries];
-    await rejectsWith(h.call('fund', { pkg: c.pkg, amountMills: '0' }), 'invalid_amount');
+    await rejectsWith(h.call('fund', { ...officerFund(c.pkg, '0') }), 'invalid_amount');
     await rejectsWith(h.call('provision', { licensingZip: 'abc' }), 'invalid_request');
     await rejectsWith(h.call('command', { ...c.build('balance'), mac: '00'.repeat(32) }), 'bad_mac');
     await rejectsWith(
@@ -123,7 +123,7 @@ describe('GuardedModule: every package op is checked against, and advances, the 
     );
     await rejectsWith(h.call('nonsense' as never, {}), 'invalid_request');
     expect(h.ring.entries).toEqual(entries);
-    expect((await h.call<WithCheckpoint<FundResult>>('fund', { pkg: c.pkg, amountMills: '5' })).drMills).toBe('5');
+    expect((await h.call<WithCheckpoint<FundResult>>('fund', { ...officerFund(c.pkg, '5') })).drMills).toBe('5');
     expect(h.ring.head.seq).toBe(2n);
   });
 
@@ -142,15 +142,15 @@ describe('GuardedModule: a package op runs only on the ring head', () => {
   async function twoOpsIn() {
     const c = await registeredMeter(h.engine, T0);
     const first = h.ring.headWire();
-    await h.call('fund', { pkg: c.pkg, amountMills: '100' });
-    await h.call('fund', { pkg: c.pkg, amountMills: '100' });
+    await h.call('fund', { ...officerFund(c.pkg, '100') });
+    await h.call('fund', { ...officerFund(c.pkg, '100') });
     return { c, first };
   }
 
   const ops = (c: TestClient) =>
     [
       ['provision', { licensingZip: '20260' }],
-      ['fund', { pkg: c.pkg, amountMills: '100' }],
+      ['fund', { ...officerFund(c.pkg, '100') }],
       ['audit', { pkg: c.pkg }],
       ['challenge', { pkg: c.pkg, clientNonce: randomBytes(32).toString('hex') }],
       ['command', c.build('balance')],
@@ -190,7 +190,7 @@ describe('GuardedModule: a package op runs only on the ring head', () => {
     const { c } = await twoOpsIn();
     const mac = h.ring.headWire().mac;
     for (const bad of [undefined, {}, { record: 5, mac: 5 }, { record: 1234, mac }, { record: ['00'], mac }, 'text']) {
-      await rejectsWith(h.dispatch('fund', { pkg: c.pkg, amountMills: '1' }, bad as never), 'checkpoint_forged');
+      await rejectsWith(h.dispatch('fund', { ...officerFund(c.pkg, '1') }, bad as never), 'checkpoint_forged');
     }
     expect(h.ring.head.seq).toBe(2n);
   });

@@ -18,7 +18,7 @@ import type { LogBodyCrypto } from '../../../src/crypto/module-crypto.js';
 import { newDomainKeys } from '../../../src/module/keystore.js';
 import { SoftwareModuleCrypto } from '../../../src/module/software-crypto.js';
 import { encodeHeader, GENESIS_HASH, recordHash, sealBody } from '../../../src/ledger/record.js';
-import { registeredMeter, T0, type TestClient } from '../helpers/engine.js';
+import { registeredMeter, T0, type TestClient, officerFund } from '../helpers/engine.js';
 import { GuardHarness } from '../helpers/guard.js';
 import { flipByte, fundDrafts, headerOf, logKeys, publicKeyOf, recordOf } from '../helpers/txlog.js';
 
@@ -39,7 +39,7 @@ const openLog = (records: readonly WireRecord[]) => vault<OpenLogResult>('openLo
 /** `n` funds through the guard: real records of this module's log. */
 async function funds(n: number): Promise<LogRecordWire[]> {
   const out: LogRecordWire[] = [];
-  for (let i = 0; i < n; i++) out.push((await h.call<Logged>('fund', { pkg: c.pkg, amountMills: String(100 * (i + 1)), logExtra: { i } })).logRecord);
+  for (let i = 0; i < n; i++) out.push((await h.call<Logged>('fund', { ...officerFund(c.pkg, String(100 * (i + 1))), logExtra: { i } })).logRecord);
   return out;
 }
 

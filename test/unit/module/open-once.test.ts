@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ModuleCrypto } from '../../../src/crypto/module-crypto.js';
 import type { BatchResult } from '../../../src/module/messages.js';
-import { registeredMeter, T0, testCrypto, type TestClient } from '../helpers/engine.js';
+import { registeredMeter, T0, testCrypto, type TestClient, officerFund } from '../helpers/engine.js';
 import { GuardHarness, printParams } from '../helpers/guard.js';
 
 /** The software backend, counting the packages it opens and seals. */
@@ -49,7 +49,7 @@ describe('each op opens its package exactly once', () => {
       ['balance', async () => c.accept(await h.call('command', c.build('balance')))],
       ['refused print', async () => c.accept(await h.call('command', c.build('print', printParams(10_000_000n))))],
       ['challenge', async () => c.accept(await h.call('challenge', { pkg: c.pkg, clientNonce: '00'.repeat(32) }))],
-      ['fund', async () => (c.pkg = (await h.call('fund', { pkg: c.pkg, amountMills: '100' })).package)],
+      ['fund', async () => (c.pkg = (await h.call('fund', { ...officerFund(c.pkg, '100') })).package)],
       ['audit', async () => (c.pkg = (await h.call('audit', { pkg: c.pkg })).package)],
     ];
     for (const [name, run] of ops) {
@@ -73,7 +73,7 @@ describe('each op opens its package exactly once', () => {
     count.reset();
     const r = await h.call<BatchResult>('batch', {
       ops: [
-        { op: 'fund', args: { pkg: c.pkg, amountMills: '100' } },
+        { op: 'fund', args: { ...officerFund(c.pkg, '100') } },
         { op: 'audit', args: { pkg: d.pkg } },
       ],
     });
