@@ -1,5 +1,14 @@
 export { type Registers, ZERO_REGISTERS, assertRegisters, credit, debit, registersToJson } from './registers.js';
-export { type MeterPackage, type MeterState, type PasswordVerifier, type PendingRegistration, type SpentNonce, METER_STATES, encodePackage, decodePackage } from './package.js';
+export {
+  type MeterPackage,
+  type MeterState,
+  type PasswordVerifier,
+  type PendingRegistration,
+  type SpentNonce,
+  METER_STATES,
+  encodePackage,
+  decodePackage,
+} from './package.js';
 export {
   type ClientView,
   requireOperational,

@@ -2,15 +2,7 @@ import { createPublicKey, verify, type X509Certificate } from 'node:crypto';
 import { MAX_OFFICER_CERT_PEM_BYTES, OFFICER_DUAL_STATEMENT_MAX_AGE_MS, OFFICER_STATEMENT_MAX_AGE_MS } from '../constants.js';
 import { certificateChainsTo, parseCertificate } from '../crypto/index.js';
 import { fail } from '../errors.js';
-import {
-  OFFICER_ACTS,
-  officerStatementBytes,
-  parseOfficerSubject,
-  type OfficerAct,
-  type OfficerAuthorization,
-  type OfficerRole,
-  type OfficerStatement,
-} from '../protocol/index.js';
+import { OFFICER_ACTS, officerStatementBytes, parseOfficerSubject, type OfficerAct, type OfficerRole, type OfficerStatement } from '../protocol/index.js';
 
 // The module's own check of an officer's authority: a CA-certified key signed exactly this act,
 // recently. Nothing the API server or the database says about officers counts here.
@@ -50,10 +42,12 @@ function sameParams(a: Readonly<Record<string, string>>, b: Readonly<Record<stri
 }
 
 function checkOne(raw: unknown, bytes: Buffer, ca: X509Certificate, expect: OfficerExpectation): VerifiedOfficer & { keyDer: string } {
-  if (!isObject(raw) || typeof raw.certificatePem !== 'string' || typeof raw.signature !== 'string') fail('officer_signature_invalid', 'a signature is malformed');
+  if (!isObject(raw) || typeof raw.certificatePem !== 'string' || typeof raw.signature !== 'string')
+    fail('officer_signature_invalid', 'a signature is malformed');
   if (raw.certificatePem.length > MAX_OFFICER_CERT_PEM_BYTES) fail('officer_signature_invalid', 'the officer certificate is too large');
   const cert = parseCertificate(raw.certificatePem);
-  if (!cert || !certificateChainsTo(cert, ca, new Date(expect.nowMs))) fail('officer_signature_invalid', 'the officer certificate is not a current one from this installation');
+  if (!cert || !certificateChainsTo(cert, ca, new Date(expect.nowMs)))
+    fail('officer_signature_invalid', 'the officer certificate is not a current one from this installation');
   const who = parseOfficerSubject(cert.subject);
   if (!who) fail('officer_signature_invalid', 'the certificate is not an officer certificate');
   if (!expect.roles.includes(who.role)) fail('officer_signature_invalid', `a ${who.role} may not ${expect.act.replace('_', ' ')}`);
@@ -67,7 +61,11 @@ function checkOne(raw: unknown, bytes: Buffer, ca: X509Certificate, expect: Offi
  * The officers who authorized this act, or a refusal. Replay is the caller's to refuse (the nonce
  * goes into the meter package, or the module's own memory): this checks signatures and freshness.
  */
-export function checkOfficerAuthorization(caCertPem: string, raw: unknown, expect: OfficerExpectation): { statement: OfficerStatement; officers: VerifiedOfficer[] } {
+export function checkOfficerAuthorization(
+  caCertPem: string,
+  raw: unknown,
+  expect: OfficerExpectation,
+): { statement: OfficerStatement; officers: VerifiedOfficer[] } {
   const { statement, signatures } = statementOf(raw);
   if (statement.act !== expect.act) fail('officer_signature_invalid', `the statement authorizes ${statement.act}, not ${expect.act}`);
   if (!sameParams(statement.params, expect.params)) fail('officer_signature_invalid', `the statement names other ${expect.act} parameters than this request`);

@@ -6,5 +6,12 @@ export { runApiServer } from './serve.js';
 export { runShipper } from './ship.js';
 export { backupNow, backupTarget, backupDue, backupScheduleFromEnv, moduleSockets, readBackupHome, type BackupSchedule } from './backups.js';
 export { recoverInstallation, type RecoverOptions, type RecoveryReport } from './recover.js';
-export { readOfficerCredential, signStatement, newStatement, writeOfficerCredential, OfficerCredentialError, type OfficerCredential } from './officer-credential.js';
+export {
+  readOfficerCredential,
+  signStatement,
+  newStatement,
+  writeOfficerCredential,
+  OfficerCredentialError,
+  type OfficerCredential,
+} from './officer-credential.js';
 export type { BootstrapOfficer } from './bootstrap-officers.js';

@@ -79,7 +79,13 @@ function bothSignatures(a: repo.ApprovalRow, signature: OfficerSignature | undef
   return { statement: first.statement, signatures: [...first.signatures, signature] };
 }
 
-async function carryOut(ctx: ServiceContext, tx: Tx, a: repo.ApprovalRow, by: string, signature: OfficerSignature | undefined): Promise<Record<string, unknown>> {
+async function carryOut(
+  ctx: ServiceContext,
+  tx: Tx,
+  a: repo.ApprovalRow,
+  by: string,
+  signature: OfficerSignature | undefined,
+): Promise<Record<string, unknown>> {
   if (a.action === 'clear_halt') {
     await repo.setHalted(tx, false, null);
     await repo.recordAudit(tx, { kind: 'halt_cleared', actor: by, detail: { requestedBy: a.requestedBy } });

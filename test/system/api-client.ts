@@ -87,7 +87,13 @@ export async function signedAs(officer: TestOfficer, act: OfficerAct, params: Re
 }
 
 /** Fund a customer's meter as the CLI does: look up the meter, sign the exact funding, post it. */
-export async function fundAs(url: string, officer: TestOfficer, user: string, amountMills: string | bigint, headers: Record<string, string> = {}): Promise<RawAnswer> {
+export async function fundAs(
+  url: string,
+  officer: TestOfficer,
+  user: string,
+  amountMills: string | bigint,
+  headers: Record<string, string> = {},
+): Promise<RawAnswer> {
   const customer = await get(url, `/v1/admin/customers/${encodeURIComponent(user)}`, officerHeaders(officer));
   if (customer.status !== 200) return customer;
   const authorization = await signedAs(officer, 'fund', { meterId: String(customer.json.meterId), amountMills: String(amountMills) });
@@ -99,7 +105,12 @@ export async function createOfficerAs(url: string, signers: readonly [TestOffice
   const keys = newOfficerKeyPair();
   const statement = newStatement('certify_officer', { user, role, publicKey: publicKeyDigest(keys.publicSpki) });
   const signatures = [await officerSignature(signers[0], statement), await officerSignature(signers[1], statement)];
-  const answer = await post(url, '/v1/admin/officers', { user, role, publicKey: keys.publicSpki.toString('base64'), authorization: { statement, signatures } }, officerHeaders(signers[0]));
+  const answer = await post(
+    url,
+    '/v1/admin/officers',
+    { user, role, publicKey: keys.publicSpki.toString('base64'), authorization: { statement, signatures } },
+    officerHeaders(signers[0]),
+  );
   return { answer, keys };
 }
 

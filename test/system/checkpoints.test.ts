@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError, MeterClient, type PrintedItem } from '../../src/sdk/index.js';
 import { diskProfiles } from '../../src/cli/index.js';
-import { officerHeaders, post, fundAs, type TestOfficer } from './api-client.js';
+import { fundAs, type TestOfficer } from './api-client.js';
 import { join } from 'node:path';
 import { auditEvents, checkpointSeqs, restoreSnapshot, takeSnapshot } from './db-snapshot.js';
 import { startSystem, type TestSystem } from './harness.js';
@@ -114,7 +114,20 @@ describe.each([1, 2])('stale database, halt threshold %i', (threshold) => {
     const bootstrap = as(sys.secondOfficer);
     // A third security officer, certified on the two bootstrap officers' signatures.
     const keyFile = join(sys.dir, 'second.officer.json');
-    const added = await sys.cli(['admin', 'officers', 'add', '--new-officer', 'second', '--out', keyFile, ...bootstrap, '--cosigner-key', sys.officer.keyFile, '--cosigner-password', sys.officer.password]);
+    const added = await sys.cli([
+      'admin',
+      'officers',
+      'add',
+      '--new-officer',
+      'second',
+      '--out',
+      keyFile,
+      ...bootstrap,
+      '--cosigner-key',
+      sys.officer.keyFile,
+      '--cosigner-password',
+      sys.officer.password,
+    ]);
     expect(added.code, added.stderr).toBe(0);
     expect(added.json.officer.certificatePem).toContain('BEGIN CERTIFICATE');
     const second = as({ user: 'second', password: added.json.officer.password, keyFile });

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { MeterClient, type PrintedItem } from '../../src/sdk/index.js';
 import { diskProfiles } from '../../src/cli/index.js';
 import { decodeHeader } from '../../src/ledger/index.js';
-import { officerHeaders, post, fundAs } from './api-client.js';
+import { fundAs } from './api-client.js';
 import { auditEvents } from './db-snapshot.js';
 import { startSystem, type TestSystem } from './harness.js';
 import { pgClusterAvailable, startPgCluster, type PgCluster } from './pg-cluster.js';

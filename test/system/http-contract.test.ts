@@ -278,7 +278,10 @@ describe('the HTTP contract, route by route', () => {
 
     it('POST /v1/admin/fund: a retry gets the first answer; the same key for another amount is refused', async () => {
       const key = randomUUID();
-      const signed = { '300': await signedAs(sys.officer, 'fund', { meterId: bob.meterId, amountMills: '300' }), '400': await signedAs(sys.officer, 'fund', { meterId: bob.meterId, amountMills: '400' }) };
+      const signed = {
+        '300': await signedAs(sys.officer, 'fund', { meterId: bob.meterId, amountMills: '300' }),
+        '400': await signedAs(sys.officer, 'fund', { meterId: bob.meterId, amountMills: '400' }),
+      };
       const once = (amountMills: '300' | '400') =>
         inject({
           method: 'POST',

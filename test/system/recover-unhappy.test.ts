@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MeterClient } from '../../src/sdk/index.js';
 import { diskProfiles } from '../../src/cli/index.js';
-import { officerHeaders, post, fundAs } from './api-client.js';
+import { fundAs } from './api-client.js';
 import { CLI, runCli, startSystem, type CliResult } from './harness.js';
 import { shippedTo, until } from './wait.js';
 import type { LooseJson } from '../helpers/loose-json.js';

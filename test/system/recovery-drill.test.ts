@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { MeterClient, type PrintedItem } from '../../src/sdk/index.js';
 import { diskProfiles } from '../../src/cli/index.js';
 import { decodeHeader } from '../../src/ledger/index.js';
-import { officerHeaders, post, fundAs } from './api-client.js';
+import { fundAs } from './api-client.js';
 import { runCli, startSystem, type TestSystem } from './harness.js';
 import { shippedTo, until } from './wait.js';
 

@@ -138,8 +138,7 @@ async function step(sys: TestSystem, rnd: () => number, customers: Customer[], o
     });
   else if (pick < 0.62 && c.items.length)
     await post(sys.url, '/v1/redeem', { itemBase64: c.items[Math.floor(rnd() * c.items.length)]!.itemBytes.toString('base64'), location: 'till' });
-  else if (pick < 0.7)
-    await fundAs(sys.url, officer, c.user, String(1000 + Math.floor(rnd() * 5000)));
+  else if (pick < 0.7) await fundAs(sys.url, officer, c.user, String(1000 + Math.floor(rnd() * 5000)));
   else if (pick < 0.74) await post(sys.url, '/v1/admin/audit', { user: c.user }, officerHeaders(officer));
   else if (pick < 0.77) {
     const next = `${PW} ${Math.floor(rnd() * 1000)}`;

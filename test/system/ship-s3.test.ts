@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MeterClient } from '../../src/sdk/index.js';
 import { diskProfiles } from '../../src/cli/index.js';
 import { s3rverSpec, startS3rver, stopS3rver, type S3rverProcess } from '../helpers/s3rver.js';
-import { officerHeaders, post, fundAs } from './api-client.js';
+import { fundAs } from './api-client.js';
 import { startSystem, type TestSystem } from './harness.js';
 import { shippedTo, until } from './wait.js';
 

@@ -11,7 +11,11 @@ export function adminModulesReinstate(modules: Command): void {
       action(async (_o: unknown, cmd: Command) => {
         const o = cmd.optsWithGlobals() as AdminOpts & { module: string };
         const authorization = await signedByOfficer(o, 'reinstate_module', { module: o.module });
-        const r = await post<{ approval: { id: string }; next: string }>(o, '/v1/admin/approvals', { action: 'reinstate_module', module: o.module, authorization });
+        const r = await post<{ approval: { id: string }; next: string }>(o, '/v1/admin/approvals', {
+          action: 'reinstate_module',
+          module: o.module,
+          authorization,
+        });
         emit(o.json === true, r, () => `Requested approval #${r.approval.id}; ${r.next}`);
       }),
     );

@@ -48,7 +48,8 @@ export async function signedByOfficer(o: AdminOpts, act: OfficerAct, params: Rec
 export async function cosign(o: AdminOpts, signed: OfficerAuthorization): Promise<OfficerSignature> {
   const file = o.officerKey ?? process.env.VAULTMETER_OFFICER_KEY;
   const password = o.officerPassword ?? process.env.VAULTMETER_OFFICER_PASSWORD;
-  if (!file || !password) throw new ProfileError('unauthorized', 'this act is signed with your officer key: give --officer-key (or VAULTMETER_OFFICER_KEY) and --officer-password');
+  if (!file || !password)
+    throw new ProfileError('unauthorized', 'this act is signed with your officer key: give --officer-key (or VAULTMETER_OFFICER_KEY) and --officer-password');
   return signStatement(await readOfficerCredential(file), password, signed.statement);
 }
 

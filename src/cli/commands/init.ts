@@ -23,9 +23,19 @@ export function initCommand(program: Command): void {
         const home = homeDir(o.home);
         if (isInitialised(home)) throw new Error(`${home} already holds an installation`);
         const { passphrase, kept } = await choosePassphrase(home, o.passphraseStdin === true);
-        const r = await initInstallation({ home, passphrase, moduleCount, officerUser: o.officer, secondOfficerUser: o.secondOfficer, installationName: o.name, log: o.json ? () => {} : log });
-        emit(o.json === true, { officer: r.officer, secondOfficer: r.secondOfficer, home: r.home, modules: r.modules, caCertificate: r.caCertPath, passphrase: kept }, () =>
-          describeInit(r, kept),
+        const r = await initInstallation({
+          home,
+          passphrase,
+          moduleCount,
+          officerUser: o.officer,
+          secondOfficerUser: o.secondOfficer,
+          installationName: o.name,
+          log: o.json ? () => {} : log,
+        });
+        emit(
+          o.json === true,
+          { officer: r.officer, secondOfficer: r.secondOfficer, home: r.home, modules: r.modules, caCertificate: r.caCertPath, passphrase: kept },
+          () => describeInit(r, kept),
         );
       }),
     );

@@ -31,23 +31,6 @@ export function adminRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
       },
     );
 
-    app.get(
-      '/v1/admin/customers/:user',
-      {
-        schema: {
-          summary: "A registered customer's meter: what an officer's signed statement names",
-          tags: ['admin'],
-          params: Type.Object({ user: Username }),
-          response: answers(Customer),
-        },
-      },
-      async (request) => {
-        await requireOfficer(ctx.db, request);
-        const customer = await registeredCustomer(ctx, request.params.user);
-        return { user: customer.username, meterId: customer.meterId };
-      },
-    );
-
     app.post(
       '/v1/admin/revoke',
       {
@@ -82,6 +65,28 @@ export function adminRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
         const officer = await requireOfficer(ctx.db, request);
         const customer = await registeredCustomer(ctx, request.body.user);
         return runIdempotent(ctx.db, request, reply, `officer:${officer}`, (remember) => audit(ctx, officer, customer, remember));
+      },
+    );
+  };
+}
+
+/** What an officer's client looks up before it signs an act on a customer's meter. */
+export function customerLookupRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.get(
+      '/v1/admin/customers/:user',
+      {
+        schema: {
+          summary: "A registered customer's meter: what an officer's signed statement names",
+          tags: ['admin'],
+          params: Type.Object({ user: Username }),
+          response: answers(Customer),
+        },
+      },
+      async (request) => {
+        await requireOfficer(ctx.db, request);
+        const customer = await registeredCustomer(ctx, request.params.user);
+        return { user: customer.username, meterId: customer.meterId };
       },
     );
   };

@@ -36,14 +36,22 @@ let activeClock: Clock | undefined;
 export function dualControl(act: OfficerAct, params: Record<string, string>) {
   const statement = { act, params, nonce: randomBytes(16).toString('hex'), timeMs: activeClock?.ms ?? T0 };
   const bytes = officerStatementBytes(statement);
-  const signatures = securityOfficers.map((o) => ({ certificatePem: o.certificatePem, signature: sign('sha256', bytes, { key: o.key, dsaEncoding: 'ieee-p1363' }).toString('base64') }));
+  const signatures = securityOfficers.map((o) => ({
+    certificatePem: o.certificatePem,
+    signature: sign('sha256', bytes, { key: o.key, dsaEncoding: 'ieee-p1363' }).toString('base64'),
+  }));
   return { statement, signatures };
 }
 
 /** Fund args with an operator's signed statement of exactly this funding, dated now by the engine's clock. */
 export function officerFund(pkg: SealedRef, amountMills: string) {
   if (!testOfficer) throw new Error('officerFund needs testKeystore() first');
-  const statement = { act: 'fund' as const, params: { meterId: pkg.meterId, amountMills }, nonce: randomBytes(16).toString('hex'), timeMs: activeClock?.ms ?? T0 };
+  const statement = {
+    act: 'fund' as const,
+    params: { meterId: pkg.meterId, amountMills },
+    nonce: randomBytes(16).toString('hex'),
+    timeMs: activeClock?.ms ?? T0,
+  };
   const signature = sign('sha256', officerStatementBytes(statement), { key: testOfficer.key, dsaEncoding: 'ieee-p1363' }).toString('base64');
   return { pkg, amountMills, actor: 'unit-operator', authorization: { statement, signatures: [{ certificatePem: testOfficer.certificatePem, signature }] } };
 }

@@ -33,7 +33,9 @@ async function funds(n: number): Promise<CheckpointWire[]> {
 
 const recover = (checkpoint: CheckpointWire | null) => h.guard.dispatch('recover', { checkpoint }) as Promise<RecoverResult>;
 const reseed = (checkpoint: CheckpointWire | null, log?: { seq: string; hash: string }) =>
-  h.guard.dispatch('reseed', { checkpoint, log, authorization: dualControl('reinstate_module', { module: h.ring.serial }) }) as Promise<{ checkpoint: CheckpointWire }>;
+  h.guard.dispatch('reseed', { checkpoint, log, authorization: dualControl('reinstate_module', { module: h.ring.serial }) }) as Promise<{
+    checkpoint: CheckpointWire;
+  }>;
 const seqOf = (w: CheckpointWire) => decodeCheckpointRecord(Buffer.from(w.record, 'hex'))!.seq;
 
 async function expectInhibited(): Promise<void> {
