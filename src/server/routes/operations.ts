@@ -1,4 +1,6 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { fail } from '../../errors.js';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { MAX_AUDIT_PAGE } from '../../constants.js';
 import type { OfficerAuthorization as SignedAct } from '../../protocol/index.js';
@@ -152,17 +154,25 @@ export function approvalRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
           summary: 'Approve and carry out a dual-control request (a different security officer than the requester)',
           tags: ['operations'],
           params: Type.Object({ id: Type.String({ pattern: '^\\d{1,18}$' }) }),
-          body: Type.Optional(Type.Object({ signature: Type.Optional(OfficerSignature) }, { additionalProperties: false })),
           response: answers(ApprovalGranted),
         },
       },
       async (request) => {
         const by = await requireSecurityOfficer(ctx.db, request);
-        const { approval, result } = await approve(ctx, by, BigInt(request.params.id), request.body?.signature);
+        const { approval, result } = await approve(ctx, by, BigInt(request.params.id), approverSignature(request.body));
         return { approval: { ...approvalJson(approval), result } };
       },
     );
   };
+}
+
+/** The body is optional (a clear_halt approval has none); when present it is `{ signature }`. */
+function approverSignature(body: unknown): Static<typeof OfficerSignature> | undefined {
+  if (body === undefined || body === null) return undefined;
+  const ok =
+    typeof body === 'object' && Object.keys(body).every((k) => k === 'signature') && (!('signature' in body) || Value.Check(OfficerSignature, body.signature));
+  if (!ok) fail('invalid_request', 'the body is { "signature": { "certificatePem", "signature" } } or nothing');
+  return (body as { signature?: Static<typeof OfficerSignature> }).signature;
 }
 
 function approvalJson(a: repo.ApprovalRow) {
