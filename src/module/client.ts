@@ -157,6 +157,13 @@ export class ModulePool {
     throw new VaultError('module_unavailable', 'every module is inhibited or unreachable');
   }
 
+  /** A connected module, inhibited or not: for ops that leave the ring alone (certifying an officer during recovery). */
+  anyConnected(): ModuleConnection {
+    const m = this.modules.find((c) => c.connected);
+    if (!m) throw new VaultError('module_unavailable', 'no module is reachable');
+    return m;
+  }
+
   close(): void {
     for (const m of this.modules) m.close();
   }
