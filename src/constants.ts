@@ -19,6 +19,11 @@ export const MAX_PASSWORD_LENGTH = 256;
 /** Refund window for unused items (configurable through VAULTMETER_REFUND_WINDOW_DAYS). */
 export const DEFAULT_REFUND_WINDOW_DAYS = 30;
 export const MAX_REFUND_WINDOW_DAYS = 365;
+/**
+ * Refunded items a meter package remembers (so the module refuses a second refund even when the
+ * database forgot the first); the oldest beyond this are forgotten, and older items lose their refund.
+ */
+export const MAX_REFUNDS_REMEMBERED = 1000;
 /** Meter signing key and certificate lifetime. */
 export const METER_KEY_LIFETIME_DAYS = 3 * 365;
 export const MODULE_CERT_LIFETIME_DAYS = 5 * 365;

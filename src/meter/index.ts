@@ -13,3 +13,4 @@ export {
   recordGoodLogin,
   rotatePassword,
 } from './rules.js';
+export { type RefundedItem, type RefundMemory, NO_REFUNDS, checkRefundable, rememberRefund } from './refunds.js';
