@@ -19,6 +19,11 @@ export const MAX_PASSWORD_LENGTH = 256;
 /** Refund window for unused items (configurable through VAULTMETER_REFUND_WINDOW_DAYS). */
 export const DEFAULT_REFUND_WINDOW_DAYS = 30;
 export const MAX_REFUND_WINDOW_DAYS = 365;
+/**
+ * Refunded items a meter package remembers (so the module refuses a second refund even when the
+ * database forgot the first); the oldest beyond this are forgotten, and older items lose their refund.
+ */
+export const MAX_REFUNDS_REMEMBERED = 1000;
 /** Meter signing key and certificate lifetime. */
 export const METER_KEY_LIFETIME_DAYS = 3 * 365;
 export const MODULE_CERT_LIFETIME_DAYS = 5 * 365;
@@ -145,6 +150,14 @@ export const MAX_BACKUP_FILE_BYTES = 256 * 1024 * 1024;
 export const DEFAULT_BACKUP_INTERVAL_MS = 24 * 3600 * 1000;
 /** Plain bytes a module seals into one backup chunk (a module frame holds at most 1 MiB of JSON). */
 export const MAX_BACKUP_CHUNK_BYTES = 512 * 1024;
+/** Chunks one backup may have (a backup file is at most MAX_BACKUP_FILE_BYTES). */
+export const MAX_BACKUP_CHUNKS = MAX_BACKUP_FILE_BYTES / MAX_BACKUP_CHUNK_BYTES;
+/** A backup's home line (the CA, module certificates and sealed keystores) as a module takes it. */
+export const MAX_BACKUP_HOME_BYTES = 512 * 1024;
+/** Backups a module is sealing at once; beginning one more forgets the oldest. */
+export const MAX_OPEN_BACKUPS = 4;
+/** The longest snapshot row (one JSON line) a module reads while it seals a backup. */
+export const MAX_BACKUP_ROW_BYTES = 4 * 1024 * 1024;
 /** Rows a backup reads per query from one table. */
 export const BACKUP_PAGE_ROWS = 5000;
 

@@ -51,6 +51,7 @@ export const ERRORS = {
   meter_suspended: { status: 423, title: "The audit verifier found a break in the meter's register continuity; the meter is suspended" },
   log_record_invalid: { status: 422, title: 'A transaction log record fails its hash or its seal' },
   backup_invalid: { status: 422, title: 'The backup fails its signature, its digest or its seal' },
+  backup_refused: { status: 409, title: 'The module will not seal or sign this backup: it signs only what it sealed itself' },
   shipping_timeout: { status: 503, title: 'The log record did not reach a backup target in time; the change is committed but not yet off-site' },
   backup_target_invalid: { status: 400, title: 'The backup destination is not usable' },
   internal: { status: 500, title: 'Internal error' },

@@ -23,3 +23,4 @@ export {
   recordGoodLogin,
   rotatePassword,
 } from './rules.js';
+export { type RefundedItem, type RefundMemory, NO_REFUNDS, checkRefundable, rememberRefund } from './refunds.js';

@@ -1,4 +1,5 @@
 import { assertRegisters, type Registers } from './registers.js';
+import { NO_REFUNDS, type RefundedItem, type RefundMemory } from './refunds.js';
 
 export type MeterState = 'registered' | 'operational' | 'locked' | 'withdrawn';
 export const METER_STATES: readonly MeterState[] = ['registered', 'operational', 'locked', 'withdrawn'];
@@ -47,6 +48,8 @@ export interface MeterPackage {
   readonly state: MeterState;
   readonly pendingRegistration: PendingRegistration | null;
   readonly createdAtMs: number;
+  /** The items refunded within the refund window: a second refund is refused from these alone. */
+  readonly refunds: RefundMemory;
   /** Officer statements this meter has acted on (a funding), while they are young enough to replay. */
   readonly spentOfficerNonces: readonly SpentNonce[];
 }
@@ -56,8 +59,10 @@ export interface SpentNonce {
   readonly timeMs: number;
 }
 
-// Encoding: JSON with bigints as decimal strings and bytes as base64. Versioned by the `f` field.
-const FORMAT = 1;
+// Encoding: JSON with bigints as decimal strings and bytes as base64. Versioned by the `f` field:
+// format 2 added `refunds`; a format 1 package (sealed before) still opens, with no refund remembered.
+const FORMAT = 2;
+const FORMATS: readonly unknown[] = [1, FORMAT];
 
 export function encodePackage(p: MeterPackage): Buffer {
   const b64 = (b: Buffer | null) => (b === null ? null : b.toString('base64'));
@@ -94,6 +99,7 @@ export function encodePackage(p: MeterPackage): Buffer {
       : null,
     createdAtMs: p.createdAtMs,
     spentOfficerNonces: p.spentOfficerNonces,
+    refunds: { items: p.refunds.items.map((r) => [r.serial.toString(), r.issuedMs]), floorMs: p.refunds.floorMs },
   };
   return Buffer.from(JSON.stringify(doc), 'utf8');
 }
@@ -101,7 +107,7 @@ export function encodePackage(p: MeterPackage): Buffer {
 /** Decodes and validates a package; throws on any malformed field (a sealed package that decodes badly is corrupt). */
 export function decodePackage(bytes: Uint8Array): MeterPackage {
   const d = JSON.parse(Buffer.from(bytes).toString('utf8')) as Record<string, unknown>;
-  if (d.f !== FORMAT) throw new Error(`unknown package format ${String(d.f)}`);
+  if (!FORMATS.includes(d.f)) throw new Error(`unknown package format ${String(d.f)}`);
   const buf = (v: unknown): Buffer => {
     if (typeof v !== 'string') throw new Error('package field is not base64');
     return Buffer.from(v, 'base64');
@@ -150,9 +156,20 @@ export function decodePackage(bytes: Uint8Array): MeterPackage {
         }
       : null,
     createdAtMs: num(d.createdAtMs),
+    refunds: d.f === 1 ? NO_REFUNDS : decodeRefunds(d.refunds, big, num),
     // Absent in packages sealed before officer statements existed.
     spentOfficerNonces: Array.isArray(d.spentOfficerNonces) ? d.spentOfficerNonces.map(spentNonce) : [],
   };
+}
+
+function decodeRefunds(v: unknown, big: (v: unknown) => bigint, num: (v: unknown) => number): RefundMemory {
+  const o = (v ?? {}) as Record<string, unknown>;
+  if (!Array.isArray(o.items)) throw new Error('package refunds are not a list');
+  const items = o.items.map((e: unknown): RefundedItem => {
+    if (!Array.isArray(e) || e.length !== 2) throw new Error('a package refund is not [serial, issuedMs]');
+    return { serial: big(e[0]), issuedMs: num(e[1]) };
+  });
+  return { items, floorMs: num(o.floorMs) };
 }
 
 function spentNonce(v: unknown): SpentNonce {

@@ -2,6 +2,7 @@ import { MAX_FAILED_LOGINS, PASSWORD_HISTORY_LENGTH } from '../constants.js';
 import { fail } from '../errors.js';
 import type { MeterPackage, PasswordVerifier, SpentNonce } from './package.js';
 import { assertRegisters, credit, debit, type Registers } from './registers.js';
+import { checkRefundable, rememberRefund, type RefundedItem } from './refunds.js';
 
 /** What the client believes the registers hold, sent (under its MAC) with every command. */
 export interface ClientView {
@@ -65,9 +66,12 @@ export function applyPrint(p: MeterPackage, amountMills: bigint, nowMs: number):
   return touch(p, nowMs, debit(p.registers, amountMills), { itemSerial: p.itemSerial + 1n });
 }
 
-export function applyRefund(p: MeterPackage, amountMills: bigint, nowMs: number): MeterPackage {
+/** Credit back an item this meter issued, once: the package remembers it (see refunds.ts). */
+export function applyRefund(p: MeterPackage, item: RefundedItem & { readonly amountMills: bigint }, nowMs: number, windowMs: number): MeterPackage {
   requireOperational(p);
-  return touch(p, nowMs, credit(p.registers, amountMills));
+  const refunded = { serial: item.serial, issuedMs: item.issuedMs };
+  checkRefundable(p.refunds, refunded);
+  return touch(p, nowMs, credit(p.registers, item.amountMills), { refunds: rememberRefund(p.refunds, refunded, nowMs, windowMs) });
 }
 
 export function applyWithdraw(p: MeterPackage, nowMs: number): MeterPackage {

@@ -27,6 +27,7 @@ import {
   requireOperational,
   rotatePassword,
   ZERO_REGISTERS,
+  NO_REFUNDS,
   assertRegisters,
   type MeterPackage,
   type PasswordVerifier,
@@ -132,6 +133,7 @@ export class MeterEngine {
       lastAuditAtMs: null,
       state: 'registered',
       pendingRegistration: null,
+      refunds: NO_REFUNDS,
       createdAtMs: now,
       spentOfficerNonces: [],
     };
@@ -323,8 +325,10 @@ export class MeterEngine {
       fail('item_invalid', "the item's signature does not verify");
     }
     const issuedMs = Date.parse(`${decoded.data.date}T00:00:00Z`);
-    if (now - issuedMs > this.deps.refundWindowDays * DAY_MS) fail('refund_window_closed');
-    const next = applyRefund(pkg, decoded.data.valueMills, now);
+    const windowMs = this.deps.refundWindowDays * DAY_MS;
+    if (now - issuedMs > windowMs) fail('refund_window_closed');
+    // The package, not the database, says whether this item was refunded already.
+    const next = applyRefund(pkg, { serial: decoded.data.itemSerial, issuedMs, amountMills: decoded.data.valueMills }, now, windowMs);
     return { next, result: { itemId: p.itemId!, refundedMills: decoded.data.valueMills.toString() } };
   }
 

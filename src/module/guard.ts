@@ -123,7 +123,7 @@ export class GuardedModule {
     private readonly now: () => number,
     private readonly log: (line: string) => void,
   ) {
-    this.vault = new LogVault(crypto);
+    this.vault = new LogVault(crypto, { now, logHeadSeq: () => this.ring.head.logSeq });
     this.desk = new OfficerDesk(crypto, now);
   }
 
@@ -131,6 +131,7 @@ export class GuardedModule {
   private readonly ops: M.OpTable = {
     info: async () => this.info(),
     openLog: async (a) => this.vault.openLog(a),
+    beginBackup: async (a) => this.vault.beginBackup(a),
     sealBackupChunk: async (a) => this.vault.sealBackupChunk(a),
     openBackupChunk: async (a) => this.vault.openBackupChunk(a),
     signBackup: async (a) => this.vault.signBackup(a),

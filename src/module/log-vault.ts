@@ -3,19 +3,33 @@ import type { ModuleCrypto } from '../crypto/index.js';
 import { fail, VaultError } from '../errors.js';
 import { canonicalBytes } from '../protocol/index.js';
 import { decodeHeader, openBody, recordHash } from '../ledger/index.js';
+import { BackupDigests } from './backup-digest.js';
 import type * as M from './messages.js';
 
 // What a module does with the domain log key besides writing records: open shipped records for
 // replay (after checking each one's hash), and seal, open and sign backups. None of it touches
 // the ring, so these ops run outside the serial queue. Keys never leave the module (nor reach this
-// file: it works through the crypto port): backups are sealed chunk by chunk inside it.
+// file: it works through the crypto port): backups are sealed chunk by chunk inside it, and signed
+// only for what the module computed while sealing them (backup-digest.ts).
 
 const BACKUP_SIGN_DOMAIN = 'vaultmeter/backup-manifest/v1';
 
 export type VaultCrypto = Pick<ModuleCrypto, 'serial' | 'openLogBody' | 'sealBackupChunk' | 'openBackupChunk' | 'signAsModule'>;
 
+/** What the vault knows of its module besides keys: its clock, and how far its own log goes. */
+export interface VaultSelf {
+  readonly now: () => number;
+  /** The sequence number of the last record of this module's log. */
+  readonly logHeadSeq: () => bigint;
+}
+
 export class LogVault {
-  constructor(private readonly crypto: VaultCrypto) {}
+  private readonly backups = new BackupDigests();
+
+  constructor(
+    private readonly crypto: VaultCrypto,
+    private readonly self: VaultSelf,
+  ) {}
 
   /** Decrypt records of any log of this installation; a record whose hash or seal fails is reported, never skipped. */
   async openLog(args: M.OpenLogArgs): Promise<M.OpenLogResult> {
@@ -49,10 +63,20 @@ export class LogVault {
     }
   }
 
+  /** Begin sealing a backup: its digest starts with the home line. */
+  async beginBackup(args: M.BeginBackupArgs): Promise<Record<string, never>> {
+    this.backups.begin(backupIdOf(args), Buffer.from(args.home, 'base64'));
+    return {};
+  }
+
+  /** Seal a begun backup's next chunk; the module hashes it and reads its rows as it goes. */
   async sealBackupChunk(args: M.BackupChunkArgs): Promise<{ sealed: string }> {
     const plain = Buffer.from(String(args.data), 'base64');
     if (plain.length > MAX_BACKUP_CHUNK_BYTES) fail('invalid_request', `a backup chunk is at most ${MAX_BACKUP_CHUNK_BYTES} bytes`);
-    return { sealed: (await this.crypto.sealBackupChunk(backupIdOf(args), chunkAad(args), plain)).toString('base64') };
+    const aad = chunkAad(args);
+    const backup = this.backups.of(backupIdOf(args));
+    const sealed = await backup.seal(args.index, args.last, plain, (p) => this.crypto.sealBackupChunk(args.backupId, aad, p));
+    return { sealed: sealed.toString('base64') };
   }
 
   async openBackupChunk(args: M.BackupChunkArgs): Promise<{ data: string }> {
@@ -61,20 +85,36 @@ export class LogVault {
     return { data: plain.toString('base64') };
   }
 
-  /** Sign a backup's manifest (its id, the digest of its sealed bytes, the log position it covers). */
-  async signBackup(args: M.SignBackupArgs): Promise<{ signature: string; signer: string }> {
-    const signature = await this.crypto.signAsModule('backup-manifest', backupManifestBytes(args));
-    return { signature: signature.toString('hex'), signer: this.crypto.serial };
+  /**
+   * Sign the manifest of a backup this module sealed wholly: the digest, chunk count, row counts and
+   * log position are the module's own, and the time its clock's. A snapshot that holds records of
+   * this module's log beyond the log's head is not a snapshot of this installation as it was.
+   */
+  async signBackup(args: M.SignBackupArgs): Promise<M.SignBackupResult> {
+    const tables = declaredTables(args.tables);
+    const summary = await this.backups.finish(backupIdOf(args), tables);
+    const own = summary.logPosition[this.crypto.serial];
+    if (own !== undefined && BigInt(own) > this.self.logHeadSeq())
+      fail('backup_refused', `the snapshot holds record ${own} of log ${this.crypto.serial}, whose head is record ${this.self.logHeadSeq()}`);
+    const manifest: M.BackupManifestFields = { backupId: args.backupId, createdAt: new Date(this.self.now()).toISOString(), ...summary };
+    const signature = await this.crypto.signAsModule('backup-manifest', backupManifestBytes(manifest));
+    return { ...manifest, signature: signature.toString('hex'), signer: this.crypto.serial };
   }
 }
 
-function backupIdOf(args: M.BackupChunkArgs): string {
+function declaredTables(tables: readonly string[]): string[] {
+  if (!tables.every((t) => /^[a-z_]+\.[a-z_]+$/.test(t)) || new Set(tables).size !== tables.length)
+    fail('invalid_request', 'the tables of a backup are distinct schema.table names');
+  return [...tables];
+}
+
+function backupIdOf(args: { readonly backupId: string }): string {
   if (typeof args.backupId !== 'string' || !/^[A-Za-z0-9_-]{8,64}$/.test(args.backupId)) fail('invalid_request', 'bad backup id');
   return args.backupId;
 }
 
 /** What a backup's signature covers; the verifier rebuilds it from the manifest. */
-export function backupManifestBytes(m: M.SignBackupArgs): Buffer {
+export function backupManifestBytes(m: M.BackupManifestFields): Buffer {
   if (typeof m.backupId !== 'string' || !/^[0-9a-f]{64}$/.test(m.sha256) || typeof m.logPosition !== 'object' || m.logPosition === null) {
     fail('invalid_request', 'a backup manifest has an id, a SHA-256 and a log position');
   }

@@ -157,16 +157,34 @@ export interface BackupChunkArgs {
   readonly data: string;
 }
 
+export interface BeginBackupArgs {
+  readonly backupId: string;
+  /** base64 of the backup's home line (with its newline): its digest covers it first */
+  readonly home: string;
+}
+
 export interface SignBackupArgs {
   readonly backupId: string;
-  /** hex SHA-256 of the sealed backup body */
+  /** Every table the snapshot covers, with rows or without: the module counts the rows itself. */
+  readonly tables: readonly string[];
+}
+
+/** What a backup's signature covers: the module computed all of it while sealing the backup. */
+export interface BackupManifestFields {
+  readonly backupId: string;
+  /** hex SHA-256 of the home line and the chunk frames */
   readonly sha256: string;
   readonly createdAt: string;
   /** log id -> last sequence number the backup covers */
   readonly logPosition: Readonly<Record<string, string>>;
   /** table -> rows, and how many sealed chunks: signed too, so neither can be edited */
-  readonly tables?: Readonly<Record<string, number>>;
-  readonly chunks?: number;
+  readonly tables: Readonly<Record<string, number>>;
+  readonly chunks: number;
+}
+
+export interface SignBackupResult extends BackupManifestFields {
+  readonly signature: string;
+  readonly signer: string;
 }
 
 /** A checkpoint as stored in postal.modules: the encoded record and its MAC, hex. */
@@ -243,9 +261,10 @@ export interface ModuleOps {
   ];
   batch: [BatchArgs, BatchResult];
   openLog: [OpenLogArgs, OpenLogResult];
+  beginBackup: [BeginBackupArgs, Record<string, never>];
   sealBackupChunk: [BackupChunkArgs, { readonly sealed: string }];
   openBackupChunk: [BackupChunkArgs, { readonly data: string }];
-  signBackup: [SignBackupArgs, { readonly signature: string; readonly signer: string }];
+  signBackup: [SignBackupArgs, SignBackupResult];
   certifyOfficer: [CertifyOfficerArgs, CertifyOfficerResult];
 }
 
@@ -257,7 +276,7 @@ export type OpTable = { readonly [K in ModuleOp]: (args: ArgsOf<K>) => Promise<R
 export const PACKAGE_OPS = ['provision', 'registerBegin', 'registerComplete', 'challenge', 'command', 'fund', 'audit', 'log'] as const;
 export type PackageOp = (typeof PACKAGE_OPS)[number];
 /** Ops with the log key that leave the ring alone: they run beside the serial queue. */
-export const VAULT_OPS = ['openLog', 'sealBackupChunk', 'openBackupChunk', 'signBackup'] as const;
+export const VAULT_OPS = ['openLog', 'beginBackup', 'sealBackupChunk', 'openBackupChunk', 'signBackup'] as const;
 export const MODULE_OPS: readonly ModuleOp[] = ['info', ...PACKAGE_OPS, 'recover', 'reseed', 'batch', ...VAULT_OPS, 'certifyOfficer'];
 
 /** Client meter commands that travel through `command`. */

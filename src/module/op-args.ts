@@ -15,9 +15,10 @@ const optional =
   (v) =>
     v === undefined || c(v);
 const any: Check = () => true;
+/** A field the module computes itself: a caller that sends one is refused, not quietly ignored. */
+const absent: Check = (v) => v === undefined;
 const ref: Check = (v) => isObject(v) && str(v.meterId) && str(v.version) && str(v.sealed);
 const logPosition: Check = optional((v) => isObject(v) && str(v.seq) && str(v.hash));
-const stringRecord: Check = (v) => isObject(v) && Object.values(v).every((x) => typeof x === 'string' || typeof x === 'number');
 const records: Check = (v) => Array.isArray(v) && v.every((r) => isObject(r));
 const chunk: Shape = { backupId: str, index: (v) => typeof v === 'number', last: (v) => typeof v === 'boolean', data: str };
 
@@ -56,20 +57,25 @@ const SHAPES: { readonly [K in ModuleOp]: Shape } = {
   sealBackupChunk: chunk,
   openBackupChunk: chunk,
   certifyOfficer: { user: str, role: str, publicKey: str, authorization: any },
+  beginBackup: { backupId: str, home: str },
   signBackup: {
     backupId: str,
-    sha256: str,
-    createdAt: str,
-    logPosition: stringRecord,
-    tables: optional(stringRecord),
-    chunks: optional((v) => typeof v === 'number'),
+    tables: (v) => Array.isArray(v) && v.every(str),
+    sha256: absent,
+    createdAt: absent,
+    logPosition: absent,
+    chunks: absent,
   },
 };
 
 function check(what: string, shape: Shape, raw: unknown): void {
   if (!isObject(raw)) fail('invalid_request', `${what}: the arguments must be an object`);
   for (const [field, ok] of Object.entries(shape)) {
-    if (!ok(raw[field])) fail('invalid_request', `${what}: ${field} is missing or of the wrong type`);
+    if (!ok(raw[field]))
+      fail(
+        'invalid_request',
+        ok === absent ? `${what}: ${field} is the module's to compute, not the caller's` : `${what}: ${field} is missing or of the wrong type`,
+      );
   }
 }
 

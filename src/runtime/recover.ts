@@ -8,7 +8,7 @@ import { fail } from '../errors.js';
 import { decodeCheckpointRecord, ModuleConnection } from '../module/index.js';
 import { backupRepo, recoveryRepo, repo, txlogRepo } from '../store/index.js';
 import { decodeHeader, verifyShippedLog, type BackupHome } from '../ledger/index.js';
-import { type ShipTarget, writeFileAtomic } from '../platform/index.js';
+import { type ShipTarget, withoutSecrets, writeFileAtomic } from '../platform/index.js';
 import { adoptShippedSegments, replayLog, restoreSnapshot, verifiedBackup, type ReplayProgress } from '../txlog/index.js';
 import { spawnVaultmeter, stopChild } from './children.js';
 import { openDatabase } from './database.js';
@@ -170,8 +170,7 @@ async function startModule(o: RecoverOptions, i: number, keystore: string): Prom
   await mkdir(p.runDir, { recursive: true, mode: 0o700 });
   const socket = join(p.runDir, `recover-${i + 1}.sock`);
   const ring = join(o.home, keystore.replace(/\.keystore$/, '.ring'));
-  const env = { ...process.env };
-  delete env.VAULTMETER_PASSPHRASE;
+  const env = withoutSecrets(process.env);
   const { child } = await spawnVaultmeter(['module', '--keystore', join(o.home, keystore), '--socket', socket, '--ring', ring], {
     env,
     stdin: `${o.passphrase}\n`,

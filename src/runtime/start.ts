@@ -17,6 +17,7 @@ import {
 import { openDatabase, type RunningDatabase } from './database.js';
 import { spawnVaultmeter, stopChild } from './children.js';
 import { paths, readConfig } from './home.js';
+import { pickEnv, withoutSecrets } from '../platform/index.js';
 
 export interface StartOptions {
   readonly home: string;
@@ -49,13 +50,13 @@ function moduleSettingsFromEnv(): string[] {
   ];
 }
 
-/** Environment for children, without the passphrase: only modules get it, and only on stdin. */
+/** Environment for children, without any secret (modules get the passphrase on stdin), plus what each needs. */
 function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env = { ...process.env, ...extra };
-  delete env.VAULTMETER_PASSPHRASE;
-  delete env.VAULTMETER_OFFICER_PASSWORD;
-  return env;
+  return { ...withoutSecrets(process.env), ...extra };
 }
+
+/** The S3 credentials, for the children that write to ship and backup targets (the shipper, the API server). */
+const S3_CREDENTIALS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'] as const;
 
 /**
  * The supervisor: PostgreSQL, the module processes, then the API server as a separate process that
@@ -134,12 +135,16 @@ export async function startSystem(opts: StartOptions): Promise<RunningSystem> {
   }
 }
 
-/** Ship targets: VAULTMETER_SHIP_TARGETS, else a directory in the home (fine for development; off-site is the point). */
+/**
+ * Ship targets: VAULTMETER_SHIP_TARGETS, else a directory in the home (fine for development; off-site
+ * is the point); with the S3 credentials, which only the processes that write to targets get.
+ */
 async function shippingEnv(home: string): Promise<Record<string, string>> {
-  if (process.env.VAULTMETER_SHIP_TARGETS) return { VAULTMETER_SHIP_TARGETS: process.env.VAULTMETER_SHIP_TARGETS };
+  const credentials = pickEnv(process.env, S3_CREDENTIALS);
+  if (process.env.VAULTMETER_SHIP_TARGETS) return { ...credentials, VAULTMETER_SHIP_TARGETS: process.env.VAULTMETER_SHIP_TARGETS };
   const dir = paths(home).shippedLog;
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  return { VAULTMETER_SHIP_TARGETS: dir };
+  return { ...credentials, VAULTMETER_SHIP_TARGETS: dir };
 }
 
 /** Restart a child that dies, unless it keeps dying. */

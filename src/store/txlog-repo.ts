@@ -54,15 +54,6 @@ export async function lastSignedSeq(q: Q, logId: string, afterSeq: bigint, maxSe
   return r.rows[0] ? BigInt(r.rows[0].seq) : null;
 }
 
-/** Every log's last sequence number: the position a backup covers. */
-export async function logPositions(q: Q): Promise<Record<string, string>> {
-  const r = await q.query<{ log_id: string; seq: string }>(
-    `SELECT m.serial AS log_id, h.seq::text AS seq FROM postal.modules m
-     CROSS JOIN LATERAL (SELECT seq FROM postal.txlog t WHERE t.log_id = m.serial ORDER BY seq DESC LIMIT 1) h ORDER BY m.serial`,
-  );
-  return Object.fromEntries(r.rows.map((x) => [x.log_id, x.seq]));
-}
-
 export interface SegmentRow {
   logId: string;
   firstSeq: bigint;

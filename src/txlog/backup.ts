@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { BACKUP_PAGE_ROWS, MAX_BACKUP_CHUNK_BYTES } from '../constants.js';
 import type { ModuleConnection } from '../module/index.js';
-import { backupRepo, txlogRepo, type Db } from '../store/index.js';
+import { backupRepo, type Db } from '../store/index.js';
 import { BACKUP_FORMAT, backupDigest, encodeBackup, frameChunk, homeLineOf, type BackupHome, type BackupManifest } from '../ledger/index.js';
 import type { ShipTarget } from './targets/index.js';
 
@@ -25,37 +25,30 @@ export async function backupTables(db: Db): Promise<string[]> {
 
 /**
  * `vaultmeter backup create`: one consistent snapshot of every schema, in one REPEATABLE READ
- * transaction, with the log position it covers; sealed chunk by chunk by a module (the key never
- * leaves it), signed by that module, and stored on `to` under backups/.
+ * transaction; sealed chunk by chunk by a module (the key never leaves it), which hashes what it
+ * seals and counts the rows and log records in it, then signs that (not what we would tell it),
+ * and stored on `to` under backups/.
  */
 export async function createBackup(db: Db, module: ModuleConnection, home: BackupHome, to: ShipTarget, now: Date): Promise<BackupResult> {
   const backupId = `${now.toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomBytes(6).toString('hex')}`;
   const plain = await snapshot(db);
+  const homeLine = homeLineOf(home);
+  await module.call('beginBackup', { backupId, home: homeLine.toString('base64') });
   const frames: Buffer[] = [];
   const pieces = chunk(plain.body, MAX_BACKUP_CHUNK_BYTES);
   for (const [index, piece] of pieces.entries()) {
     const { sealed } = await module.call('sealBackupChunk', { backupId, index, last: index === pieces.length - 1, data: piece.toString('base64') });
     frames.push(frameChunk(Buffer.from(sealed, 'base64')));
   }
-  const homeLine = homeLineOf(home);
-  const sha256 = backupDigest(homeLine, frames);
-  const createdAt = now.toISOString();
-  const signed = await module.call('signBackup', { backupId, sha256, createdAt, logPosition: plain.logPosition, tables: plain.tables, chunks: frames.length });
-  const manifest: BackupManifest = {
-    format: BACKUP_FORMAT,
-    backupId,
-    createdAt,
-    logPosition: plain.logPosition,
-    tables: plain.tables,
-    chunks: frames.length,
-    sha256,
-    signer: signed.signer,
-    signature: signed.signature,
-  };
+  const { signature, signer, ...signed } = await module.call('signBackup', { backupId, tables: plain.tables });
+  const manifest: BackupManifest = { format: BACKUP_FORMAT, ...signed, signer, signature };
+  // The module's digest must be of the frames we keep: else it sealed something else than we store.
+  if (manifest.sha256 !== backupDigest(homeLine, frames) || manifest.chunks !== frames.length)
+    throw new Error(`module ${signer} signed backup ${backupId} for other bytes than it sealed for us`);
   const bytes = encodeBackup(manifest, homeLine, frames);
   const key = `backups/${backupId}.vmbk`;
   await to.put(key, bytes);
-  await backupRepo.recordBackup(db, { backupId, location: `${to.name}/${key}`, bytes: bytes.length, logPosition: plain.logPosition });
+  await backupRepo.recordBackup(db, { backupId, location: `${to.name}/${key}`, bytes: bytes.length, logPosition: manifest.logPosition });
   return { key, manifest, bytes: bytes.length };
 }
 
@@ -67,20 +60,17 @@ export async function pruneBackups(to: ShipTarget, keep: number): Promise<string
   return old;
 }
 
-/** Every table as JSON Lines ({"t": table, "r": row}) read in one snapshot, with the log position. */
-async function snapshot(db: Db): Promise<{ body: Buffer; logPosition: Record<string, string>; tables: Record<string, number> }> {
+/** Every table as JSON Lines ({"t": table, "r": row}) read in one snapshot, and the tables read. */
+async function snapshot(db: Db): Promise<{ body: Buffer; tables: string[] }> {
   return backupRepo.inSnapshot(db, async (client) => {
-    const logPosition = await txlogRepo.logPositions(client);
     const parts: Buffer[] = [];
-    const tables: Record<string, number> = {};
-    for (const t of await backupTables(db)) {
-      tables[t] = 0;
+    const tables = await backupTables(db);
+    for (const t of tables) {
       await backupRepo.forEachRowPage(client, t, BACKUP_PAGE_ROWS, (rows) => {
         for (const row of rows) parts.push(Buffer.from(`{"t":${JSON.stringify(t)},"r":${row}}\n`));
-        tables[t]! += rows.length;
       });
     }
-    return { body: Buffer.concat(parts), logPosition, tables };
+    return { body: Buffer.concat(parts), tables };
   });
 }
 

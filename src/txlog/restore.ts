@@ -66,6 +66,7 @@ export async function restoreSnapshot(
     if (!(t in manifest.tables)) fail('backup_invalid', `the snapshot holds rows of ${t}, which the manifest does not list`);
     (byTable.get(t) ?? byTable.set(t, []).get(t)!).push(r);
   }
+  checkLogPosition(manifest.logPosition, byTable.get(TXLOG_TABLE) ?? []);
   let done = 0;
   await inClientTransaction(db, async () => {
     // Some tables are seeded by migrations (e.g. the one system_state row): the backup's rows replace them.
@@ -84,4 +85,24 @@ export async function restoreSnapshot(
     await backupRepo.recordRestored(db, { backupId: manifest.backupId, createdAt: manifest.createdAt, logPosition: manifest.logPosition, rows: done });
   });
   return done;
+}
+
+const TXLOG_TABLE = 'postal.txlog';
+
+/** The log position a manifest claims must be the last record of each log in the snapshot: replay starts right after it. */
+function checkLogPosition(claimed: Readonly<Record<string, string>>, records: readonly unknown[]): void {
+  const last = new Map<string, bigint>();
+  for (const r of records as { log_id?: unknown; seq?: unknown }[]) {
+    if (typeof r.log_id !== 'string' || !/^\d{1,19}$/.test(String(r.seq)))
+      fail('backup_invalid', 'a log record of the snapshot has no log id or sequence number');
+    const seq = BigInt(String(r.seq));
+    const id = r.log_id;
+    if (seq > (last.get(id) ?? 0n)) last.set(id, seq);
+  }
+  const held = [...last.entries()].map(([id, seq]) => `${id}:${seq}`).sort();
+  const said = Object.entries(claimed)
+    .map(([id, seq]) => `${id}:${seq}`)
+    .sort();
+  if (held.join(',') !== said.join(','))
+    fail('backup_invalid', `the manifest's log position (${said.join(', ') || 'none'}) is not the snapshot's (${held.join(', ') || 'none'})`);
 }

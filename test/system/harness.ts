@@ -20,6 +20,8 @@ export interface CliResult {
 export interface TestSystem {
   readonly url: string;
   readonly dir: string;
+  /** The supervisor (`vaultmeter start`): every process of the system descends from it. */
+  readonly pid: number;
   readonly env: NodeJS.ProcessEnv;
   readonly officer: TestOfficer;
   /** The second security officer init creates (dual control). */
@@ -53,7 +55,8 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv, cwd?: string): Pr
 /**
  * `vaultmeter start --json` on a fresh home: development init, embedded PostgreSQL, two modules, API
  * server. With VAULTMETER_HOME in `extraEnv`, that (existing) home is started instead; `officer` is
- * then unknown (null) and the caller keeps the home.
+ * then unknown (null) and the caller keeps the home. With VAULTMETER_PASSPHRASE in `extraEnv`, the
+ * keystores are sealed under it and the supervisor reads it from its environment.
  */
 export async function startSystem(extraEnv: NodeJS.ProcessEnv = {}): Promise<TestSystem> {
   const dir = await mkdtemp(join(tmpdir(), 'vmtest-'));
@@ -66,7 +69,8 @@ export async function startSystem(extraEnv: NodeJS.ProcessEnv = {}): Promise<Tes
     PORT: String(port),
     ...extraEnv,
   };
-  delete env.VAULTMETER_PASSPHRASE;
+  // The development passphrase file, unless a test hands the passphrase in, as production does.
+  if (extraEnv.VAULTMETER_PASSPHRASE === undefined) delete env.VAULTMETER_PASSPHRASE;
   const child: ChildProcess = spawn(process.execPath, [CLI, 'start', '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
@@ -91,6 +95,7 @@ export async function startSystem(extraEnv: NodeJS.ProcessEnv = {}): Promise<Tes
   return {
     url: first.url,
     dir,
+    pid: child.pid!,
     env,
     officer: first.officer,
     secondOfficer: first.secondOfficer,

@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MeterClient } from '../../src/sdk/index.js';
+import { ModuleConnection } from '../../src/module/index.js';
+import type { VaultError } from '../../src/errors.js';
 import { diskProfiles } from '../../src/cli/index.js';
 import { fundAs } from './api-client.js';
 import { CLI, runCli, startSystem, type CliResult } from './harness.js';
@@ -97,10 +99,34 @@ function expectNothingRunningFor(home: string): void {
   expect(processesOf(home), `processes still running for ${home}`).toEqual([]);
 }
 
+/** Ask a running module, over its socket, to sign manifests the caller made up (what any socket peer could try). */
+async function askToSignForeignManifests(socket: string, backupId: string, logPosition: Record<string, string>): Promise<PromiseSettledResult<unknown>[]> {
+  const m = new ModuleConnection(socket);
+  try {
+    const later = Object.fromEntries(Object.entries(logPosition).map(([id, seq]) => [id, String(BigInt(seq) + 1000n)]));
+    const forged = {
+      backupId: 'forged-00000001',
+      sha256: 'ab'.repeat(32),
+      createdAt: new Date().toISOString(),
+      logPosition: later,
+      tables: ['postal.meters'],
+      chunks: 1,
+    };
+    return await Promise.allSettled([
+      m.call('signBackup', forged as never),
+      m.call('signBackup', { backupId, tables: ['postal.meters'] }),
+      m.call('signBackup', { backupId: 'forged-00000002', tables: ['postal.meters'] }),
+    ]);
+  } finally {
+    m.close();
+  }
+}
+
 describe('vaultmeter recover: unhappy paths', () => {
   let work = '';
   let vault: Vault;
   let homeCount = 0;
+  let signingOracle: PromiseSettledResult<unknown>[] = [];
 
   /** A fresh, empty home directory (PostgreSQL's own user must be able to reach it when run as root). */
   const freshHome = async (name: string): Promise<string> => {
@@ -190,6 +216,7 @@ describe('vaultmeter recover: unhappy paths', () => {
       }
       const b = await sys.cli(['backup', 'create', '--to', dir, '--json']);
       expect(b.code, b.stderr).toBe(0);
+      signingOracle = await askToSignForeignManifests(join(home, 'run', 'module-1.sock'), b.json.backupId, b.json.logPosition);
       for (let r = 0; r < PRINT_ROUNDS; r++) {
         await Promise.all(
           clients.map((c, i) =>
@@ -291,6 +318,15 @@ describe('vaultmeter recover: unhappy paths', () => {
       expect(r.json.error.message).not.toMatch(/digest/);
       expect(await readdir(home)).toEqual([]);
       expectNothingRunningFor(home);
+    });
+
+    it('b2) no module signs a manifest for a digest or log position its caller supplies (issue 11 B)', () => {
+      const codes = signingOracle.map((r) => (r.status === 'rejected' ? (r.reason as VaultError).code : 'signed'));
+      // The old signBackup call, a digest and a log position of our choosing: refused at the module's boundary.
+      expect(codes[0]).toBe('invalid_request');
+      expect((signingOracle[0] as PromiseRejectedResult).reason.message).toMatch(/the module's to compute/);
+      // A backup the module sealed is signed once; one it never sealed, never.
+      expect(codes.slice(1)).toEqual(['backup_refused', 'backup_refused']);
     });
 
     it('c) a backup checked against another CA (--ca): refused, naming the CA', async () => {

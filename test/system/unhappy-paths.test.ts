@@ -213,6 +213,23 @@ describe('unhappy paths', () => {
       await setRow(c.meterId, current.package, current.package_version);
       await MeterClient.login(diskProfiles, 'alice', PW);
     });
+
+    it('refuses a second refund in the module even after the database forgot the first (refunded_at reset)', async () => {
+      const c = await MeterClient.login(diskProfiles, 'alice', PW);
+      const item = await c.print(printRequest());
+      await c.refund(item.itemId);
+      const before = await registersOf('alice');
+      const db = await sys.ownerDb();
+      try {
+        const reset = await db.query('UPDATE postal.items SET refunded_at = NULL WHERE item_id = $1', [item.itemId]);
+        expect(reset.rowCount).toBe(1);
+      } finally {
+        await db.end();
+      }
+      const again = await MeterClient.login(diskProfiles, 'alice', PW);
+      await expectApiError(again.refund(item.itemId), 'already_refunded');
+      expect(await registersOf('alice')).toEqual(before);
+    });
   });
 
   it('returns the first answer and the same item for a retried Idempotency-Key', async () => {

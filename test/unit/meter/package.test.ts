@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodePackage, encodePackage, METER_STATES, type MeterPackage } from '../../../src/meter/index.js';
+import { decodePackage, encodePackage, METER_STATES, NO_REFUNDS, type MeterPackage } from '../../../src/meter/index.js';
 import { codeOf, makePackage, verifier } from '../helpers/package.js';
 
 function reencodeWith(p: MeterPackage, edit: (doc: Record<string, unknown>) => void): Buffer {
@@ -17,8 +17,24 @@ describe('package encoding', () => {
       lastAuditAtMs: 99,
       unackedCreditMills: 500n,
       loginChallenge: Buffer.alloc(32, 0x4c),
+      refunds: {
+        items: [
+          { serial: 2n, issuedMs: 1_700_000_000_000 },
+          { serial: 2n ** 63n, issuedMs: 1_700_086_400_000 },
+        ],
+        floorMs: 1_699_000_000_001,
+      },
     });
     expect(decodePackage(encodePackage(p))).toEqual(p);
+  });
+
+  it('opens a format 1 package, sealed before refunds were remembered, with none remembered', () => {
+    const v1 = reencodeWith(makePackage(), (d) => {
+      d.f = 1;
+      delete d.refunds;
+    });
+    expect(decodePackage(v1)).toEqual(makePackage({ refunds: NO_REFUNDS }));
+    expect(JSON.parse(encodePackage(decodePackage(v1)).toString('utf8')).f).toBe(2);
   });
 
   it('round-trips a fresh package with nulls', () => {
@@ -61,7 +77,10 @@ describe('package encoding', () => {
 describe('package decoding refuses corrupt documents', () => {
   const p = makePackage();
   it.each<[string, (d: Record<string, unknown>) => void]>([
-    ['unknown format', (d) => (d.f = 2)],
+    ['unknown format', (d) => (d.f = 3)],
+    ['refunds not a list', (d) => (d.refunds = { items: 1, floorMs: 0 })],
+    ['a refund with a numeric serial', (d) => (d.refunds = { items: [[5, 1]], floorMs: 0 })],
+    ['format 2 without refunds', (d) => delete d.refunds],
     ['missing format', (d) => delete d.f],
     ['unknown state', (d) => (d.state = 'happy')],
     ['non-integer version', (d) => (d.version = '1.5')],

@@ -31,7 +31,7 @@ function apply(p: MeterPackage, s: Step, now: number): MeterPackage {
     case 'print':
       return applyPrint(p, s.amount, now);
     case 'refund':
-      return applyRefund(p, s.amount, now);
+      return applyRefund(p, { serial: BigInt(now), issuedMs: now, amountMills: s.amount }, now, 30 * 86_400_000);
     case 'withdraw':
       return applyWithdraw(p, now);
     case 'ack':

@@ -18,6 +18,8 @@ import { VaultError } from '../../../src/errors.js';
 import { codeOf, makePackage, verifier } from '../helpers/package.js';
 
 const NOW = 1_750_000_000_000;
+const WINDOW_MS = 30 * 86_400_000;
+const refundOf = (amountMills: bigint, serial = 1n) => ({ serial, issuedMs: NOW - 86_400_000, amountMills });
 
 describe('requireOperational', () => {
   it.each<[MeterState, string | undefined]>([
@@ -49,10 +51,19 @@ describe('applyFund / applyPrint / applyRefund / applyWithdraw', () => {
   });
 
   it('refund credits dr and ct without touching ar or the serial', () => {
-    const q = applyRefund(p, 730n, NOW);
+    const q = applyRefund(p, refundOf(730n), NOW, WINDOW_MS);
     expect(q.registers).toEqual({ arMills: 1_000n, drMills: 9_730n, controlTotalMills: 10_730n });
     expect(q.itemSerial).toBe(3n);
     expect(q.unackedCreditMills).toBe(0n);
+  });
+
+  it('refund remembers the item in the package and refuses it a second time, changing nothing', () => {
+    const q = applyRefund(p, refundOf(730n, 2n), NOW, WINDOW_MS);
+    expect(q.refunds.items).toEqual([{ serial: 2n, issuedMs: NOW - 86_400_000 }]);
+    const before = encodePackage(q);
+    expect(codeOf(() => applyRefund(q, refundOf(730n, 2n), NOW + 1, WINDOW_MS))).toBe('already_refunded');
+    expect(encodePackage(q)).toEqual(before);
+    expect(applyRefund(q, refundOf(100n, 3n), NOW + 1, WINDOW_MS).registers.drMills).toBe(9_830n);
   });
 
   it('withdraw keeps registers and ends in withdrawn', () => {
@@ -71,7 +82,7 @@ describe('applyFund / applyPrint / applyRefund / applyWithdraw', () => {
   it.each<[string, (q: ReturnType<typeof makePackage>) => unknown]>([
     ['fund', (q) => applyFund(q, 1n, NOW)],
     ['print', (q) => applyPrint(q, 1n, NOW)],
-    ['refund', (q) => applyRefund(q, 1n, NOW)],
+    ['refund', (q) => applyRefund(q, refundOf(1n), NOW, WINDOW_MS)],
     ['withdraw', (q) => applyWithdraw(q, NOW)],
   ])('%s refuses a locked, withdrawn or unregistered meter', (_name, fn) => {
     expect(codeOf(() => fn(makePackage({ state: 'locked' })))).toBe('meter_locked');

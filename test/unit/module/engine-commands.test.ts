@@ -138,6 +138,20 @@ describe('MeterEngine refund', () => {
     expect(r.response).toMatchObject({ arMills: '730', drMills: '10000', controlTotalMills: '10730' });
   });
 
+  it('refuses a second refund of the same item from the package alone, with already_refunded, and credits nothing', async () => {
+    const { c } = await funded(10_000n);
+    const p = await c.print(730n);
+    const itemId = p.response.result.itemId!;
+    expect((await c.send('refund', { itemId }, { itemBytes: p.item! })).error).toBeUndefined();
+    // The engine sees no database: whatever postal.items says, the sealed package remembers the refund.
+    const again = await c.send('refund', { itemId }, { itemBytes: p.item! });
+    expect(again.error?.code).toBe('already_refunded');
+    expect(again.response).toMatchObject({ arMills: '730', drMills: '10000', controlTotalMills: '10730' });
+    // Another item of the same meter still refunds.
+    const q = await c.print(270n);
+    expect((await c.send('refund', { itemId: q.response.result.itemId! }, { itemBytes: q.item! })).response.drMills).toBe('10000');
+  });
+
   it('refuses a forged item: same fields, signed by another key', async () => {
     const { engine, c } = await funded(10_000n);
     const other = await registeredMeter(engine, T0);

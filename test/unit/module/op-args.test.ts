@@ -39,6 +39,9 @@ describe('module op args at the process boundary', () => {
       ['openLog', { records: 'all' }],
       ['sealBackupChunk', { backupId: 'b-123456', index: '0', last: true, data: '' }],
       ['signBackup', { backupId: 'b', sha256: 'ab', createdAt: 'now', logPosition: null }],
+      ['signBackup', { backupId: 'b', tables: ['postal.meters'], sha256: 'ab' }],
+      ['signBackup', { backupId: 'b', tables: 'postal.meters' }],
+      ['beginBackup', { backupId: 'b' }],
     ];
     for (const [op, args] of bad)
       expect(
