@@ -9,7 +9,7 @@ import {
   REGISTRATION_TTL_MS,
 } from '../constants.js';
 import { constantTimeEqual, scryptKey, type MeterKeyRef, type ModuleCrypto } from '../crypto/index.js';
-import { fail, VaultError } from '../errors.js';
+import { fail, VaultError, type ErrorCode } from '../errors.js';
 import { decodeItem, encodeItem, encodeSignedBytes, ItemFormatError, SOFTWARE_ID } from '../indicium/index.js';
 import { itemIdOf, verifyItemSignature } from '../crypto/index.js';
 import {
@@ -34,6 +34,7 @@ import { ephemeralKey, macResponse, openPassword, openRegistration, verifyReques
 import { newCertSerialHex } from './certificates.js';
 import { parseKind, requestedItem } from './item-request.js';
 import type * as M from './messages.js';
+import { refusalOf, type ServerRefusal } from './refusal.js';
 import { openPackage, sealPackage } from './sealing.js';
 
 const DAY_MS = 86_400_000;
@@ -212,16 +213,18 @@ export class MeterEngine {
       params: validParams(args.params),
     };
     const mac = fromHex(args.mac, 32);
+    const refusal = refusalOf(args.refusal);
     // Unauthenticated or replayed: refuse without touching the package.
     if (!verifyRequestMac(macKey, request, mac)) fail('bad_mac');
     if (!expected || !constantTimeEqual(request.challenge, expected)) fail('challenge_mismatch');
     // From here the challenge is spent, whatever the outcome: a refused request can never be replayed later.
     const spent = args.op === 'login' ? { ...pkg, loginChallenge: null } : pkg;
-    return this.settle(spent, request, mac, args);
+    return this.settle(spent, request, mac, args, refusal);
   }
 
-  private async settle(pkg: MeterPackage, request: CommandRequest, mac: Buffer, args: M.CommandArgs): Promise<M.CommandResult> {
+  private async settle(pkg: MeterPackage, request: CommandRequest, mac: Buffer, args: M.CommandArgs, refusal?: ServerRefusal): Promise<M.CommandResult> {
     try {
+      if (refusal) throw new VaultError(refusal.code as ErrorCode, refusal.message);
       const { next, result, item } = await this.runCommand(pkg, request, args);
       const out = await this.respond(acknowledgeCredits(next), args.op, mac, 'ok', result);
       return item ? { ...out, item: b64(item) } : out;

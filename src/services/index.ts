@@ -3,7 +3,17 @@ export { type Answer, type Remember, forget } from './answer.js';
 export { runModuleCommand, recoverModule } from './commit/module-commit.js';
 export { BatchAborted } from './commit/batcher.js';
 export type { ModuleCommand, BatchScope } from './commit/command.js';
-export { runMeterCommand, print, refund, login, loginChallenge, customerForLogin, type CommandInput, type LoginChallenge } from './meter-commands.js';
+export {
+  runMeterCommand,
+  spendRefused,
+  print,
+  refund,
+  login,
+  loginChallenge,
+  customerForLogin,
+  type CommandInput,
+  type LoginChallenge,
+} from './meter-commands.js';
 export { fund, audit, registeredCustomer } from './funding.js';
 export { beginRegistration, completeRegistration, type Begun, type Completed } from './registration.js';
 export { revokeMeter, createOfficer } from './operators.js';

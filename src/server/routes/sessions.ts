@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { CHALLENGE_RATE_BURST, CHALLENGE_RATE_PER_SEC } from '../../constants.js';
-import { customerForLogin, login, loginChallenge } from '../../services/index.js';
+import { customerForLogin, login, loginChallenge, spendRefused } from '../../services/index.js';
 import type { ServerContext } from '../context.js';
 import { runIdempotent } from '../idempotency.js';
 import { RateLimiter } from '../rate-limit.js';
@@ -42,14 +42,10 @@ export function sessionRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
       async (request, reply) => {
         const { user, ...command } = request.body;
         const customer = await customerForLogin(ctx, user);
-        return runIdempotent(
-          ctx.db,
-          request,
-          reply,
-          `login:${customer.customerId}`,
-          (remember) => login(ctx, customer, { ...command, op: 'login' }, remember),
-          { challengeProtected: true },
-        );
+        const input = { ...command, op: 'login' };
+        return runIdempotent(ctx.db, request, reply, `login:${customer.customerId}`, (remember) => login(ctx, customer, input, remember), {
+          spend: (why) => spendRefused(ctx, customer.meterId, input, why),
+        });
       },
     );
   };
