@@ -139,6 +139,12 @@ export class MeterEngine {
     const pkg = opened ?? (await this.open(args.pkg));
     if (pkg.state !== 'registered') fail('meter_not_operational', 'the meter is already registered');
     const clientNonce = fromHex(args.clientNonce, 32);
+    // A begun registration belongs to whoever began it (only they know its nonce) until it expires:
+    // begun again by another client, it would be theirs to complete.
+    const pending = pkg.pendingRegistration;
+    if (pending && this.deps.now() <= pending.expiresAtMs && !constantTimeEqual(pending.clientNonce, clientNonce)) {
+      fail('registration_pending', `another client began this registration; it expires at ${new Date(pending.expiresAtMs).toISOString()}`);
+    }
     const eph = ephemeralKey(this.deps.random);
     const { serial, certPem } = this.crypto;
     const proof = proofBytes({

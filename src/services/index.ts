@@ -21,5 +21,5 @@ export { requestApproval, approve, type ApprovalAction, type Approved } from './
 export { verifyForPublic, redeem, type PublicVerdict, type Redeemed } from './verification.js';
 export { MeterPool, provisionMeter } from './provisioning.js';
 export { hashOfficerPassword, newOfficerPassword, verifyOfficerPassword } from './passwords.js';
-export { sessionOf, openSession, endSessions, tokenHash, type CustomerSession } from './sessions.js';
+export { sessionOf, openSession, endSession, endSessions, tokenHash, type CustomerSession } from './sessions.js';
 export { logChange, logEffects, logChangeOrNote, type LoggedChange } from './logged.js';
