@@ -34,6 +34,8 @@ export const REGISTRATION_TTL_MS = 10 * 60_000;
 /** HTTP */
 export const DEFAULT_PORT = 8080;
 export const MAX_BODY_BYTES = 64 * 1024;
+/** A refused oversized body is still read (and dropped) up to this size, so the client gets its 413 instead of a reset. */
+export const MAX_DRAINED_BODY_BYTES = 16 * 1024 * 1024;
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 128;
 export const SESSION_TTL_MS = 8 * 60 * 60_000;
 /** Verified officer credentials are remembered this long (scrypt is deliberately slow). */
@@ -173,6 +175,15 @@ export const PUBLIC_RATE_BURST = 1000;
 export const RATE_LIMIT_MAX_CLIENTS = 10_000;
 export const CHALLENGE_RATE_PER_SEC = 20;
 export const CHALLENGE_RATE_BURST = 200;
+/** Registrations begun per client address: each claims a pooled meter (or makes one). */
+export const REGISTRATION_RATE_PER_SEC = 0.2;
+export const REGISTRATION_RATE_BURST = 100;
+/** Officer password checks per client address (a remembered good credential is not checked again). */
+export const OFFICER_LOGIN_RATE_PER_SEC = 1;
+export const OFFICER_LOGIN_RATE_BURST = 20;
+/** Failed officer logins, per officer name (known or not), before the name is locked for a while. */
+export const OFFICER_MAX_FAILED_LOGINS = 5;
+export const OFFICER_LOCKOUT_MS = 15 * 60_000;
 /** Largest item a verifier accepts (bytes) and longest free-text location. */
 export const MAX_ITEM_BYTES = 2048;
 export const MAX_LOCATION_LENGTH = 128;

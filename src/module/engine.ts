@@ -11,7 +11,7 @@ import {
   REGISTRATION_TTL_MS,
 } from '../constants.js';
 import { constantTimeEqual, scryptKey, type MeterKeyRef, type ModuleCrypto } from '../crypto/index.js';
-import { fail, VaultError } from '../errors.js';
+import { fail, VaultError, type ErrorCode } from '../errors.js';
 import { decodeItem, encodeItem, encodeSignedBytes, ItemFormatError, SOFTWARE_ID } from '../indicium/index.js';
 import { itemIdOf, verifyItemSignature } from '../crypto/index.js';
 import {
@@ -39,6 +39,7 @@ import { newCertSerialHex } from './certificates.js';
 import { checkOfficerAuthorization } from './officer-check.js';
 import { parseKind, requestedItem } from './item-request.js';
 import type * as M from './messages.js';
+import { refusalOf, type ServerRefusal } from './refusal.js';
 import { openPackage, sealPackage } from './sealing.js';
 
 const DAY_MS = 86_400_000;
@@ -145,6 +146,12 @@ export class MeterEngine {
     const pkg = opened ?? (await this.open(args.pkg));
     if (pkg.state !== 'registered') fail('meter_not_operational', 'the meter is already registered');
     const clientNonce = fromHex(args.clientNonce, 32);
+    // A begun registration belongs to whoever began it (only they know its nonce) until it expires:
+    // begun again by another client, it would be theirs to complete.
+    const pending = pkg.pendingRegistration;
+    if (pending && this.deps.now() <= pending.expiresAtMs && !constantTimeEqual(pending.clientNonce, clientNonce)) {
+      fail('registration_pending', `another client began this registration; it expires at ${new Date(pending.expiresAtMs).toISOString()}`);
+    }
     const eph = ephemeralKey(this.deps.random);
     const { serial, certPem } = this.crypto;
     const proof = proofBytes({
@@ -219,16 +226,18 @@ export class MeterEngine {
       params: validParams(args.params),
     };
     const mac = fromHex(args.mac, 32);
+    const refusal = refusalOf(args.refusal);
     // Unauthenticated or replayed: refuse without touching the package.
     if (!verifyRequestMac(macKey, request, mac)) fail('bad_mac');
     if (!expected || !constantTimeEqual(request.challenge, expected)) fail('challenge_mismatch');
     // From here the challenge is spent, whatever the outcome: a refused request can never be replayed later.
     const spent = args.op === 'login' ? { ...pkg, loginChallenge: null } : pkg;
-    return this.settle(spent, request, mac, args);
+    return this.settle(spent, request, mac, args, refusal);
   }
 
-  private async settle(pkg: MeterPackage, request: CommandRequest, mac: Buffer, args: M.CommandArgs): Promise<M.CommandResult> {
+  private async settle(pkg: MeterPackage, request: CommandRequest, mac: Buffer, args: M.CommandArgs, refusal?: ServerRefusal): Promise<M.CommandResult> {
     try {
+      if (refusal) throw new VaultError(refusal.code as ErrorCode, refusal.message);
       const { next, result, item } = await this.runCommand(pkg, request, args);
       const out = await this.respond(acknowledgeCredits(next), args.op, mac, 'ok', result);
       return item ? { ...out, item: b64(item) } : out;

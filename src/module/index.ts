@@ -1,5 +1,6 @@
 export { MeterEngine, registersOf, type EngineDeps, type RegistersBefore } from './engine.js';
 export { SoftwareModuleCrypto, SoftwareLogKeys, SoftwareCheckpointKeys } from './software-crypto.js';
+export { SERVER_REFUSALS, isServerRefusal, type ServerRefusal } from './refusal.js';
 export { validateArgs, validateBatchOp, isModuleOp } from './op-args.js';
 export { ModuleConnection, ModulePool } from './client.js';
 export { runModule, type RunModuleOptions } from './main.js';

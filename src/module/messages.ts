@@ -69,6 +69,8 @@ export interface CommandArgs {
   readonly mac: string;
   /** base64 item bytes, for a refund: the module checks their signature itself. */
   readonly itemBytes?: string;
+  /** A refusal the API server decided: checked like any command (MAC, challenge), then refused; see refusal.ts. */
+  readonly refusal?: { readonly code: string; readonly message: string };
 }
 
 export interface CommandResult extends MacdResponse {

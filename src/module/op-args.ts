@@ -34,7 +34,7 @@ const PACKAGE_SHAPES: { readonly [K in PackageOp]: Shape } = {
   registerBegin: { pkg: ref, clientNonce: str },
   registerComplete: { pkg: ref, clientPublicKey: str, sealedSecrets: str },
   challenge: { pkg: ref, clientNonce: str },
-  command: { pkg: ref, op: str, challenge: str, arMills: str, drMills: str, params: any, mac: str, itemBytes: optional(str) },
+  command: { pkg: ref, op: str, challenge: str, arMills: str, drMills: str, params: any, mac: str, itemBytes: optional(str), refusal: optional(isObject) },
   fund: { pkg: ref, amountMills: str, authorization: any },
   audit: { pkg: ref },
   log: { action: str, meterId: optional(str) },

@@ -22,7 +22,7 @@ export interface HttpOptions {
 /** JSON over HTTP. Network failures are retried (the caller sends an Idempotency-Key where it matters). */
 export async function callApi<T = Record<string, unknown>>(
   server: string,
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'DELETE',
   path: string,
   body?: unknown,
   opts: HttpOptions = {},

@@ -203,8 +203,21 @@ export class MeterClient {
     return opened ? new MeterClient(opened.profile, opened.session.token, store, opts.crypto ?? webClientCrypto()) : null;
   }
 
+  /**
+   * End the saved session, on the server first: a token copied before the logout stops working.
+   * The local session goes in any case; an error says the server could not be told.
+   */
   static async logout(store: ProfileStore, user: string): Promise<void> {
-    await store.endSession(user);
+    const opened = await store.unlockWithSession(user);
+    try {
+      if (opened)
+        await callApi(opened.profile.pub.server, 'DELETE', '/v1/sessions', undefined, { headers: { authorization: `Bearer ${opened.session.token}` } });
+    } catch (e) {
+      // Already ended there (expired, or a failed login ended it): nothing is left to end.
+      if (!(e instanceof ApiError && e.code === 'unauthorized')) throw e;
+    } finally {
+      await store.endSession(user);
+    }
   }
 
   async balance(): Promise<Balance> {

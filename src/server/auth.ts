@@ -1,17 +1,33 @@
 import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { OFFICER_CACHE_MAX, OFFICER_CACHE_TTL_MS } from '../constants.js';
+import { OFFICER_CACHE_MAX, OFFICER_CACHE_TTL_MS, OFFICER_LOGIN_RATE_BURST, OFFICER_LOGIN_RATE_PER_SEC } from '../constants.js';
 import { fail } from '../errors.js';
-import { sessionOf, verifyOfficerPassword, type CustomerSession } from '../services/index.js';
+import { sessionOf, type CustomerSession } from '../services/index.js';
 import { repo, type Db } from '../store/index.js';
+import { hasControlCharacter, officerPasswords, OfficerLockout } from './officer-login.js';
+import { RateLimiter } from './rate-limit.js';
+import { USERNAME_PATTERN } from './schemas.js';
 
 export type { CustomerSession } from '../services/index.js';
 
 export async function requireCustomer(db: Db, request: FastifyRequest): Promise<CustomerSession> {
+  return sessionOf(db, bearerToken(request));
+}
+
+/** The bearer token of a request, well-formed (no control character can reach a lookup), or `unauthorized`. */
+export function bearerToken(request: FastifyRequest): string {
   const header = request.headers.authorization ?? '';
   const m = /^Bearer ([A-Za-z0-9_-]{20,100})$/.exec(header);
   if (!m) fail('unauthorized', 'send Authorization: Bearer <session token> (log in first)');
-  return sessionOf(db, m[1]!);
+  return m[1]!;
+}
+
+const USERNAME = new RegExp(USERNAME_PATTERN);
+
+/** A customer's login name; a malformed one (a control character, say) is answered as an unknown user. */
+export function loginName(user: string): string {
+  if (!USERNAME.test(user)) fail('invalid_credentials', 'unknown user, or registration not completed');
+  return user;
 }
 
 /** Operators authenticate with HTTP Basic on every call (the CLI is one-shot). */
@@ -25,6 +41,9 @@ export async function requireSecurityOfficer(db: Db, request: FastifyRequest): P
   if (officer.role !== 'security_officer') fail('forbidden', 'only a security officer may do this');
   return officer.username;
 }
+
+const officerLoginLimiter = new RateLimiter(OFFICER_LOGIN_RATE_PER_SEC, OFFICER_LOGIN_RATE_BURST);
+const officerLockout = new OfficerLockout();
 
 // scrypt makes a password check cost ~50 ms: remember good credentials briefly (by hash, bounded).
 const verifiedOfficers = new Map<string, { officer: repo.OfficerRow; untilMs: number }>();
@@ -45,11 +64,21 @@ async function checkOfficer(db: Db, request: FastifyRequest): Promise<repo.Offic
   const header = request.headers.authorization ?? '';
   const m = /^Basic ([A-Za-z0-9+/=]{1,700})$/.exec(header);
   if (!m) fail('unauthorized', 'operator commands need officer credentials (HTTP Basic)');
+  // Each check below costs a scrypt: bounded per client address.
+  officerLoginLimiter.take(request.ip);
   const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
-  const user = decoded.slice(0, colon);
+  const user = decoded.slice(0, Math.max(colon, 0));
   const password = decoded.slice(colon + 1);
-  const officer = colon > 0 ? await repo.findOfficer(db, user) : null;
-  if (!officer || !(await verifyOfficerPassword(password, officer.passwordHash))) fail('invalid_credentials', 'the officer user name or password is wrong');
+  if (colon <= 0 || hasControlCharacter(decoded)) fail('invalid_credentials', 'the officer user name or password is wrong');
+  officerLockout.assertOpen(user);
+  const officer = await repo.findOfficer(db, user);
+  // An unknown name costs the same hash work as a wrong password.
+  const ok = await officerPasswords.verify(password, officer?.passwordHash ?? (await officerPasswords.dummyHash()));
+  if (!officer || !ok) {
+    officerLockout.failed(user);
+    fail('invalid_credentials', 'the officer user name or password is wrong');
+  }
+  officerLockout.succeeded(user);
   return officer;
 }

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from '../constants.js';
 import { fail, VaultError } from '../errors.js';
 import type { Answer, Remember } from '../services/index.js';
-import { repo, type Db } from '../store/index.js';
+import { repo, type BatchWriter, type Db, type Q } from '../store/index.js';
 
 export type { Answer, Remember } from '../services/index.js';
 
@@ -24,10 +24,17 @@ function requestHash(request: FastifyRequest): Buffer {
     .digest();
 }
 
+/** Spends the challenge of a refused signed request (the module refuses it); null when nothing was spent. */
+export type Spend = (why: VaultError) => Promise<Answer | null>;
+
 /**
  * Runs a state-changing POST exactly once per Idempotency-Key (scoped to the caller): the handler
  * calls `remember` inside the transaction that makes the change, so the first answer is stored
  * atomically with it, and a retry gets it back verbatim. Nothing is sent before that commit.
+ *
+ * A signed client command (`spend` given) is never dropped on a refusal: its key is checked inside
+ * the batch, where a reused key is a refusal the module carries out, and a refusal found here (a
+ * malformed key) is handed to `spend`. Either way its challenge is spent.
  */
 export async function runIdempotent(
   db: Db,
@@ -35,20 +42,28 @@ export async function runIdempotent(
   reply: FastifyReply,
   scope: string,
   handler: (remember: Remember) => Promise<Answer>,
-  opts: { challengeProtected?: boolean } = {},
+  opts: { spend?: Spend } = {},
 ): Promise<FastifyReply> {
-  const key = idempotencyKey(request);
+  let key: string | null;
+  try {
+    key = idempotencyKey(request);
+  } catch (e) {
+    return refuseSigned(reply, e, opts.spend);
+  }
   const hash = requestHash(request);
   // A request without a one-time challenge (operator funding) must look up its key first: run twice,
-  // it would act twice. A client command cannot: its spent challenge refuses the repeat.
-  if (key && !opts.challengeProtected) {
+  // it would act twice. A client command looks it up inside its batch (see Remember.checkKey).
+  if (key && !opts.spend) {
     const stored = await repo.findIdempotent(db, scope, key);
     if (stored) return replay(reply, stored, hash);
   }
   // The answer joins the batch's writes; a concurrent request with the same key makes that batch conflict.
-  const remember: Remember = (writer, a) => {
-    if (key) writer.answers.push({ scope, key, requestSha256: hash, statusCode: a.status, response: JSON.stringify(a.body) });
-  };
+  const remember: Remember = Object.assign(
+    (writer: BatchWriter, a: Answer) => {
+      if (key) writer.answers.push({ scope, key, requestSha256: hash, statusCode: a.status, response: JSON.stringify(a.body) });
+    },
+    { checkKey: key ? (q: Q) => checkKey(q, scope, key, hash) : undefined },
+  );
   let answer: Answer;
   try {
     answer = await handler(remember);
@@ -60,6 +75,19 @@ export async function runIdempotent(
     throw e;
   }
   return send(reply, answer.status, answer.body);
+}
+
+/** A key that holds another request's answer; the same request's answer is left to the replay above. */
+async function checkKey(q: Q, scope: string, key: string, hash: Buffer): Promise<void> {
+  const stored = await repo.findIdempotent(q, scope, key);
+  if (stored && !stored.requestSha256.equals(hash)) fail('idempotency_key_reused');
+}
+
+/** Answer a refused signed request with the module's refusal when its challenge could be spent, else with the refusal. */
+export async function refuseSigned(reply: FastifyReply, why: unknown, spend: Spend | undefined): Promise<FastifyReply> {
+  const spent = spend && why instanceof VaultError ? await spend(why) : null;
+  if (!spent) throw why;
+  return send(reply, spent.status, spent.body);
 }
 
 function replay(reply: FastifyReply, stored: repo.StoredResponse, hash: Buffer): FastifyReply {

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { MAX_DRAINED_BODY_BYTES } from '../constants.js';
 import { ERRORS, problemDocument, VaultError, type ErrorCode } from '../errors.js';
 
 export { PROBLEM_TYPE_BASE } from '../errors.js';
@@ -20,9 +21,11 @@ export function installProblemHandlers(app: FastifyInstance): void {
     }
     const fe = err as FastifyError;
     if (fe.validation) return sendProblem(reply, 'invalid_request', `${fe.validationContext ?? 'request'} ${fe.message}`);
-    if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendProblem(reply, 'body_too_large', fe.message);
+    if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || fe.statusCode === 413) {
+      drainRefusedBody(request, reply);
+      return sendProblem(reply, 'body_too_large', fe.message);
+    }
     if (fe.code?.startsWith('FST_ERR_CTP_') || fe.statusCode === 400) return sendProblem(reply, 'invalid_request', fe.message);
-    if (fe.statusCode === 413) return sendProblem(reply, 'body_too_large', fe.message);
     logServerError(request, err);
     return sendProblem(reply, 'internal', 'the server failed; the request changed nothing');
   });
@@ -37,6 +40,24 @@ export function installProblemHandlers(app: FastifyInstance): void {
 }
 
 const loggedRequests = new WeakSet<FastifyRequest>();
+
+/**
+ * Fastify closes the connection after refusing a body, while the client may still be sending it:
+ * the client then sees a reset (EPIPE, ECONNRESET) instead of the 413. Read the rest of the body
+ * and drop it instead, so the answer arrives; past MAX_DRAINED_BODY_BYTES (or the request timeout)
+ * the connection is cut after all.
+ */
+function drainRefusedBody(request: FastifyRequest, reply: FastifyReply): void {
+  const raw = request.raw;
+  if (raw.readableEnded) return;
+  reply.removeHeader('connection');
+  let drained = 0;
+  raw.on('data', (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > MAX_DRAINED_BODY_BYTES) raw.socket.destroy();
+  });
+  raw.resume();
+}
 
 /** What identifies a request in the log. Never its headers (credentials) or its body (passwords, keys). */
 function requestFields(request: FastifyRequest) {

@@ -36,6 +36,7 @@ export const RegistrationDone = Type.Object({ response: ModuleResponse, response
 export const Challenge = Type.Object({ meterId: Str(), response: ModuleResponse, responseMac: Str() });
 
 export const LoggedIn = Type.Object({ response: ModuleResponse, responseMac: Str(), session: Session });
+export const LoggedOut = Type.Object({ loggedOut: Type.Boolean() });
 
 export const PrintedItem = Type.Object({ itemId: Str(), itemSerial: Str(), kind: Str(), amountMills: Mills, itemBase64: Str() });
 

@@ -12,7 +12,10 @@ export const StringMap = (description?: string) =>
   Type.Unsafe<Record<string, string>>({ type: 'object', additionalProperties: { type: 'string' }, ...(description ? { description } : {}) });
 
 export const Hex32 = Type.String({ pattern: '^[0-9a-f]{64}$', description: '32 bytes, lowercase hex' });
-export const Username = Type.String({ pattern: `^[A-Za-z0-9._@-]{1,${MAX_USERNAME_LENGTH}}$` });
+export const USERNAME_PATTERN = `^[A-Za-z0-9._@-]{1,${MAX_USERNAME_LENGTH}}$`;
+export const Username = Type.String({ pattern: USERNAME_PATTERN });
+/** A customer login name as sent: checked by the route, so that a malformed one is refused like an unknown one (401). */
+export const LoginName = Type.String({ maxLength: 4 * MAX_USERNAME_LENGTH });
 export const MeterId = Type.String({ format: 'uuid', pattern: '^[0-9a-f-]{36}$' });
 export const RegisterMills = Type.String({ pattern: '^\\d{1,18}$', description: 'integer mills' });
 export const AmountMills = Type.String({ pattern: '^-?\\d{1,20}$', description: 'integer mills (1/1000 USD), as a string' });

@@ -3,7 +3,17 @@ export { type Answer, type Remember, forget } from './answer.js';
 export { runModuleCommand, recoverModule } from './commit/module-commit.js';
 export { BatchAborted } from './commit/batcher.js';
 export type { ModuleCommand, BatchScope } from './commit/command.js';
-export { runMeterCommand, print, refund, login, loginChallenge, customerForLogin, type CommandInput, type LoginChallenge } from './meter-commands.js';
+export {
+  runMeterCommand,
+  spendRefused,
+  print,
+  refund,
+  login,
+  loginChallenge,
+  customerForLogin,
+  type CommandInput,
+  type LoginChallenge,
+} from './meter-commands.js';
 export { fund, audit, registeredCustomer } from './funding.js';
 export { beginRegistration, completeRegistration, type Begun, type Completed } from './registration.js';
 export { revokeMeter, createOfficer } from './operators.js';
@@ -11,5 +21,5 @@ export { requestApproval, approve, type ApprovalAction, type Approved } from './
 export { verifyForPublic, redeem, type PublicVerdict, type Redeemed } from './verification.js';
 export { MeterPool, provisionMeter } from './provisioning.js';
 export { hashOfficerPassword, newOfficerPassword, verifyOfficerPassword } from './passwords.js';
-export { sessionOf, openSession, endSessions, tokenHash, type CustomerSession } from './sessions.js';
+export { sessionOf, openSession, endSession, endSessions, tokenHash, type CustomerSession } from './sessions.js';
 export { logChange, logEffects, logChangeOrNote, type LoggedChange } from './logged.js';

@@ -1,7 +1,7 @@
-import { fail } from '../errors.js';
-import type { CommandArgs, CommandResult } from '../module/index.js';
+import { fail, VaultError } from '../errors.js';
+import { isServerRefusal, type CommandArgs, type CommandResult } from '../module/index.js';
 import { repo, type MeterRow } from '../store/index.js';
-import { refusalAnswer, type Answer, type Remember } from './answer.js';
+import { forget, refusalAnswer, type Answer, type Remember } from './answer.js';
 import type { BatchScope } from './commit/command.js';
 import { onMeter } from './commit/meter-op.js';
 import type { ServiceContext } from './context.js';
@@ -12,38 +12,84 @@ import { endSessions, openSession } from './sessions.js';
 // effects (package, item, refund, withdrawal) are applied by the batch; here are the rules around
 // them and the answer.
 
-export type CommandInput = Omit<CommandArgs, 'pkg'>;
+export type CommandInput = Omit<CommandArgs, 'pkg' | 'refusal'>;
 
 interface CommandHooks {
   /** Extra checks and arguments, inside the batch's transaction. */
   readonly args?: (meter: MeterRow, scope: BatchScope) => Promise<Partial<CommandInput>> | Partial<CommandInput>;
   /** Extra members of a success answer (and non-ledger writes such as a session). */
   readonly onOk?: (scope: BatchScope, result: CommandResult) => Promise<Record<string, unknown>> | Record<string, unknown>;
-  /** Non-ledger writes when the module refused an authenticated command. */
+  /** Non-ledger writes when the module refused an authenticated command on its own account. */
   readonly onRefused?: (scope: BatchScope, result: CommandResult) => Promise<void>;
+  /** A refusal already decided (before the batch): the module only checks the request and spends its challenge. */
+  readonly refuse?: VaultError;
 }
 
-/** Run one client command; the new package, the effects and the remembered answer commit together. */
+/** A refusal the module carries out with the request, so that its challenge is spent (see module/refusal.ts). */
+const spendsChallenge = (e: unknown): e is VaultError => e instanceof VaultError && isServerRefusal(e.code);
+
+/**
+ * Run one client command; the new package, the effects and the remembered answer commit together.
+ * The server's own checks run in the batch's transaction, and a check that refuses does not drop
+ * the request: it goes to the module as a refusal, which checks the MAC and the challenge and
+ * spends the challenge, so the refused request can never be replayed.
+ */
 export function runMeterCommand(ctx: ServiceContext, meterId: string, input: CommandInput, remember: Remember, hooks: CommandHooks = {}): Promise<Answer> {
-  return onMeter(ctx, 'command', meterId, {
+  let refused: VaultError | null = null;
+  const checks = async (meter: MeterRow, scope: BatchScope): Promise<Partial<CommandInput>> => {
+    if (hooks.refuse) throw hooks.refuse;
+    await remember.checkKey?.(scope.tx);
+    if (meter.status === 'revoked') fail('meter_revoked', "the meter's certificate was revoked by an operator");
+    if (meter.status === 'suspended') fail('meter_suspended');
+    return hooks.args ? await hooks.args(meter, scope) : {};
+  };
+  const run = onMeter(ctx, 'command', meterId, {
     async args(meter, scope) {
-      if (meter.status === 'revoked') fail('meter_revoked', "the meter's certificate was revoked by an operator");
-      if (meter.status === 'suspended') fail('meter_suspended');
-      return { ...input, ...(hooks.args ? await hooks.args(meter, scope) : {}) };
+      refused = null; // a retried batch checks again
+      try {
+        return { ...input, ...(await checks(meter, scope)) };
+      } catch (e) {
+        if (!spendsChallenge(e)) throw e;
+        refused = e;
+        return { ...input, refusal: { code: e.code, message: e.message } };
+      }
     },
     async answer(scope, result) {
       const moduleAnswer = { response: result.response, responseMac: result.responseMac };
+      const why = refused as VaultError | null;
       let answer: Answer;
       if (result.error) {
-        await hooks.onRefused?.(scope, result);
-        answer = refusalAnswer(result.error.code, result.error.message, { ...result.error.extra, ...moduleAnswer });
+        if (!why) await hooks.onRefused?.(scope, result);
+        answer = refusalAnswer(result.error.code, result.error.message, { ...why?.extra, ...result.error.extra, ...moduleAnswer });
       } else {
         answer = { status: 200, body: { ...moduleAnswer, ...(hooks.onOk ? await hooks.onOk(scope, result) : {}) } };
       }
-      remember(scope.writer, answer);
+      // The key of a reused-key refusal holds the other request's answer already.
+      if (why?.code !== 'idempotency_key_reused') remember(scope.writer, answer);
       return answer;
     },
   });
+  // The module could not spend the challenge (a wrong MAC, a stale challenge): nothing changed, and
+  // the server's refusal is still the answer. A failure of the system itself (5xx) is not hidden.
+  return run.catch((e: unknown) => {
+    const why = refused as VaultError | null;
+    throw why && e instanceof VaultError && e.status < 500 ? why : e;
+  });
+}
+
+/**
+ * A signed command refused before it could join a batch (another customer's meter, a malformed
+ * Idempotency-Key): the module still checks it and spends its challenge. Null when nothing was
+ * spent (a wrong MAC, a stale challenge, no such meter, no module): the caller sends its refusal.
+ */
+export async function spendRefused(ctx: ServiceContext, meterId: string, input: CommandInput, why: VaultError): Promise<Answer | null> {
+  if (!spendsChallenge(why)) return null;
+  try {
+    return await runMeterCommand(ctx, meterId, input, forget, { refuse: why });
+  } catch (e) {
+    if (e instanceof VaultError) return null;
+    throw e;
+  }
 }
 
 export function print(ctx: ServiceContext, meterId: string, input: CommandInput, remember: Remember): Promise<Answer> {

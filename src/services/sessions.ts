@@ -47,3 +47,10 @@ export async function endSessions(q: Q, customerId: bigint): Promise<void> {
   for (const [k, v] of recentSessions) if (v.session.customerId === customerId) recentSessions.delete(k);
   await repo.deleteSessions(q, customerId);
 }
+
+/** Logout: the session of this token ends on the server, in the database and in this process now. */
+export async function endSession(q: Q, token: string): Promise<void> {
+  const hash = tokenHash(token);
+  recentSessions.delete(hash.toString('hex'));
+  await repo.deleteSession(q, hash);
+}

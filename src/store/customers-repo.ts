@@ -41,3 +41,8 @@ export async function findSession(q: Q, tokenSha256: Buffer): Promise<SessionRow
 export async function deleteSessions(q: Q, customerId: bigint): Promise<void> {
   await q.query('DELETE FROM membership.sessions WHERE customer_id = $1', [customerId]);
 }
+
+export async function deleteSession(q: Q, tokenSha256: Buffer): Promise<boolean> {
+  const r = await q.query('DELETE FROM membership.sessions WHERE token_sha256 = $1', [tokenSha256]);
+  return (r.rowCount ?? 0) > 0;
+}

@@ -36,6 +36,16 @@ describe('the HTTP contract, route by route', () => {
     expect(await durableDigest(owner)).toEqual(before);
     return out;
   };
+  /** Run `act`, a refusal of a signed request: it spends the challenge (the meter's package, one log record) and changes nothing else. */
+  const spentOnly = async <T>(act: () => Promise<T>, client?: MeterClient): Promise<T> => {
+    const before = await durableDigest(owner);
+    const out = await act();
+    const after = await durableDigest(owner);
+    expect(after['postal.txlog']).not.toEqual(before['postal.txlog']);
+    expect({ ...after, 'postal.meters': '', 'postal.txlog': '' }).toEqual({ ...before, 'postal.meters': '', 'postal.txlog': '' });
+    await client?.authenticate(PW); // the raw request did not take the refusal's next challenge into the profile
+    return out;
+  };
   const command = async (
     client: MeterClient,
     op: string,
@@ -212,7 +222,7 @@ describe('the HTTP contract, route by route', () => {
 
     it("refuses another customer's meter, unknown ops, unknown members, coercion and an oversized body", async () => {
       const { body } = await alice.buildRequest('balance', {});
-      await unchanged(async () => {
+      await spentOnly(async () => {
         const cross = await inject({
           method: 'POST',
           url: `/v1/meters/${alice.meterId}/balance`,
@@ -220,6 +230,8 @@ describe('the HTTP contract, route by route', () => {
           headers: { authorization: `Bearer ${bob.sessionToken}` },
         });
         expectProblem(expect, cross, 'forbidden');
+      }, alice);
+      await unchanged(async () => {
         const mint = await inject({
           method: 'POST',
           url: `/v1/meters/${alice.meterId}/mint`,
@@ -232,7 +244,6 @@ describe('the HTTP contract, route by route', () => {
         expectProblem(expect, await command(alice, 'print', printParams('500'), (b) => (b.extra = 1)), 'invalid_request');
         expectProblem(expect, await command(alice, 'print', printParams('500'), (b) => (b.arMills = Number(b.arMills))), 'invalid_request');
         expectProblem(expect, await command(alice, 'print', printParams('500'), (b) => (b.params.note = 'x'.repeat(MAX_BODY_BYTES))), 'body_too_large');
-        expectProblem(expect, await command(alice, 'print', printParams('500'), () => {}, { 'idempotency-key': 'bad key!' }), 'invalid_request');
         const unknownMeter = await inject({
           method: 'POST',
           url: `/v1/meters/${randomUUID()}/balance`,
@@ -241,6 +252,8 @@ describe('the HTTP contract, route by route', () => {
         });
         expectProblem(expect, unknownMeter, 'forbidden');
       });
+      const badKey = () => command(alice, 'print', printParams('500'), () => {}, { 'idempotency-key': 'bad key!' });
+      await spentOnly(async () => expectProblem(expect, await badKey(), 'invalid_request'), alice);
     });
 
     it('refuses a request altered after its MAC, and a reused Idempotency-Key with 422', async () => {
@@ -252,9 +265,10 @@ describe('the HTTP contract, route by route', () => {
       const first = await command(alice, 'balance', {}, () => {}, { 'idempotency-key': key });
       expect(first.statusCode).toBe(200);
       expect(Object.keys(first.json()).sort()).toEqual(['response', 'responseMac']);
-      await unchanged(async () => {
+      await alice.authenticate(PW);
+      await spentOnly(async () => {
         expectProblem(expect, await command(alice, 'print', printParams('700'), () => {}, { 'idempotency-key': key }), 'idempotency_key_reused');
-      });
+      }, alice);
     });
   });
 
@@ -375,7 +389,7 @@ describe('the HTTP contract, route by route', () => {
       expect(revoked.json()).toEqual({ meterId: bob.meterId, status: 'revoked', reason: 'lost' });
       const list = (await inject({ method: 'GET', url: '/v1/revocations' })).json();
       expect(list.meters).toEqual([{ meterId: bob.meterId, certSerialHex: expect.any(String), status: 'revoked', at: expect.any(String), reason: 'lost' }]);
-      await unchanged(async () => expectProblem(expect, await command(bob, 'balance', {}), 'meter_revoked'));
+      await spentOnly(async () => expectProblem(expect, await command(bob, 'balance', {}), 'meter_revoked'));
     });
   });
 });

@@ -1,10 +1,10 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { fail } from '../../errors.js';
-import { print, refund, runMeterCommand, type CommandInput } from '../../services/index.js';
+import { VaultError } from '../../errors.js';
+import { print, refund, runMeterCommand, spendRefused, type CommandInput } from '../../services/index.js';
 import { requireCustomer } from '../auth.js';
 import type { ServerContext } from '../context.js';
-import { runIdempotent } from '../idempotency.js';
+import { refuseSigned, runIdempotent } from '../idempotency.js';
 import { answers, CommandBody, MeterId } from '../schemas.js';
 import { CommandDone } from '../responses.js';
 
@@ -26,14 +26,14 @@ export function meterRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
+        // Without a session nothing runs; and only a login, which rotates the challenge, opens a new one.
         const session = await requireCustomer(ctx.db, request);
         const { meterId, op } = request.params;
-        if (session.meterId !== meterId) fail('forbidden', 'that meter belongs to another customer');
         const input: CommandInput = { ...request.body, op };
+        const spend = (why: VaultError) => spendRefused(ctx, meterId, input, why);
+        if (session.meterId !== meterId) return refuseSigned(reply, new VaultError('forbidden', 'that meter belongs to another customer'), spend);
         const run = op === 'print' ? print : op === 'refund' ? refund : runMeterCommand;
-        return runIdempotent(ctx.db, request, reply, `customer:${session.customerId}`, (remember) => run(ctx, meterId, input, remember), {
-          challengeProtected: true,
-        });
+        return runIdempotent(ctx.db, request, reply, `customer:${session.customerId}`, (remember) => run(ctx, meterId, input, remember), { spend });
       },
     );
   };

@@ -1,12 +1,17 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { CHALLENGE_RATE_BURST, CHALLENGE_RATE_PER_SEC, REGISTRATION_RATE_BURST, REGISTRATION_RATE_PER_SEC } from '../../constants.js';
 import { beginRegistration, completeRegistration } from '../../services/index.js';
 import type { ServerContext } from '../context.js';
+import { RateLimiter } from '../rate-limit.js';
 import { answers, Base64, Hex32, MeterId, Username } from '../schemas.js';
 import { RegistrationBegun, RegistrationDone } from '../responses.js';
 
 /** Registration (the patent's registration state): a pooled meter is bound to a new customer. */
 export function registrationRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
+  // Each registration begun claims a pooled meter (or makes one); each completion is a module call.
+  const begins = new RateLimiter(REGISTRATION_RATE_PER_SEC, REGISTRATION_RATE_BURST);
+  const completions = new RateLimiter(CHALLENGE_RATE_PER_SEC, CHALLENGE_RATE_BURST);
   return async (app) => {
     app.post(
       '/v1/registrations',
@@ -19,6 +24,7 @@ export function registrationRoutes(ctx: ServerContext): FastifyPluginAsyncTypebo
         },
       },
       async (request) => {
+        begins.take(request.ip);
         const { begun, meter } = await beginRegistration(ctx, request.body.user, request.body.clientNonce);
         return {
           meterId: meter.meterId,
@@ -47,6 +53,7 @@ export function registrationRoutes(ctx: ServerContext): FastifyPluginAsyncTypebo
         },
       },
       async (request) => {
+        completions.take(request.ip);
         const { user, meterId, clientPublicKey, sealedSecrets } = request.body;
         const { result, session } = await completeRegistration(ctx, user, meterId, clientPublicKey, sealedSecrets);
         return { response: result.response, responseMac: result.responseMac, session };

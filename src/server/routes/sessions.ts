@@ -1,12 +1,13 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { CHALLENGE_RATE_BURST, CHALLENGE_RATE_PER_SEC } from '../../constants.js';
-import { customerForLogin, login, loginChallenge } from '../../services/index.js';
+import { customerForLogin, endSession, login, loginChallenge, spendRefused } from '../../services/index.js';
+import { bearerToken, loginName, requireCustomer } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import { runIdempotent } from '../idempotency.js';
 import { RateLimiter } from '../rate-limit.js';
-import { answers, CommandBody, Hex32, Username } from '../schemas.js';
-import { Challenge, LoggedIn } from '../responses.js';
+import { answers, CommandBody, Hex32, LoginName } from '../schemas.js';
+import { Challenge, LoggedIn, LoggedOut } from '../responses.js';
 
 /** Login: the module checks the password inside the package; the server only opens the session it vouches for. */
 export function sessionRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
@@ -19,13 +20,13 @@ export function sessionRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
         schema: {
           summary: 'Get a fresh module challenge for login (MAC-bound to the client nonce)',
           tags: ['sessions'],
-          body: Type.Object({ user: Username, clientNonce: Hex32 }, { additionalProperties: false }),
+          body: Type.Object({ user: LoginName, clientNonce: Hex32 }, { additionalProperties: false }),
           response: answers(Challenge),
         },
       },
       async (request) => {
         limiter.take(request.ip);
-        return loginChallenge(ctx, request.body.user, request.body.clientNonce);
+        return loginChallenge(ctx, loginName(request.body.user), request.body.clientNonce);
       },
     );
 
@@ -35,21 +36,35 @@ export function sessionRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
         schema: {
           summary: 'Log in: the password travels sealed to the module; 5 failures lock the meter',
           tags: ['sessions'],
-          body: Type.Object({ user: Username, ...CommandBody.properties }, { additionalProperties: false }),
+          body: Type.Object({ user: LoginName, ...CommandBody.properties }, { additionalProperties: false }),
           response: answers(LoggedIn),
         },
       },
       async (request, reply) => {
         const { user, ...command } = request.body;
-        const customer = await customerForLogin(ctx, user);
-        return runIdempotent(
-          ctx.db,
-          request,
-          reply,
-          `login:${customer.customerId}`,
-          (remember) => login(ctx, customer, { ...command, op: 'login' }, remember),
-          { challengeProtected: true },
-        );
+        const customer = await customerForLogin(ctx, loginName(user));
+        const input = { ...command, op: 'login' };
+        return runIdempotent(ctx.db, request, reply, `login:${customer.customerId}`, (remember) => login(ctx, customer, input, remember), {
+          spend: (why) => spendRefused(ctx, customer.meterId, input, why),
+        });
+      },
+    );
+
+    app.delete(
+      '/v1/sessions',
+      {
+        schema: {
+          summary: 'Log out: end the session of this bearer token on the server',
+          tags: ['sessions'],
+          security: [{ session: [] }],
+          response: answers(LoggedOut),
+        },
+      },
+      async (request) => {
+        // Checked first, so that an unknown or expired token is told so.
+        await requireCustomer(ctx.db, request);
+        await endSession(ctx.db, bearerToken(request));
+        return { loggedOut: true };
       },
     );
   };

@@ -123,4 +123,13 @@ describe('MeterEngine provisioning and registration', () => {
     });
     expect(r.response.status).toBe('ok');
   });
+
+  it('keeps a begun registration for the client that began it until it expires', async () => {
+    const { engine, clock, nonce, begun } = await begin();
+    await rejectsWith(() => engine.registerBegin({ pkg: begun.package, clientNonce: randomBytes(32).toString('hex') }), 'registration_pending');
+    // The same client may begin again (a retry), and anyone may once it has expired.
+    const again = await engine.registerBegin({ pkg: begun.package, clientNonce: nonce.toString('hex') });
+    clock.advance(REGISTRATION_TTL_MS + 1);
+    expect((await engine.registerBegin({ pkg: again.package, clientNonce: randomBytes(32).toString('hex') })).ephemeralPublicKey).toMatch(/^04/);
+  });
 });
