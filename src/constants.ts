@@ -141,6 +141,8 @@ export const MAX_SHIPPED_WAITERS = 10_000;
 export const SHIPPED_POLL_MS = 50;
 /** Replay: records decrypted per module call, and rows per database statement. */
 export const REPLAY_MODULE_BATCH = 200;
+/** ...and at most this many bytes of records per call, well inside a module frame (MAX_FRAME_BYTES) both ways. */
+export const REPLAY_MODULE_BATCH_BYTES = 384 * 1024;
 export const REPLAY_DB_BATCH = 2000;
 /** Replay batches being read, opened or applied at once. */
 export const REPLAY_PIPELINE_DEPTH = 3;

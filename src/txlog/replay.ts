@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { REPLAY_DB_BATCH, REPLAY_MODULE_BATCH, REPLAY_PIPELINE_DEPTH } from '../constants.js';
+import { REPLAY_DB_BATCH, REPLAY_MODULE_BATCH, REPLAY_MODULE_BATCH_BYTES, REPLAY_PIPELINE_DEPTH } from '../constants.js';
 import { fail } from '../errors.js';
 import type { ModuleConnection } from '../module/index.js';
 import { inClientTransaction, txlogRepo } from '../store/index.js';
@@ -149,10 +149,27 @@ interface Queued {
   readonly signature: Buffer | null;
 }
 
+/** Cut a batch into module calls of at most REPLAY_MODULE_BATCH records and REPLAY_MODULE_BATCH_BYTES of records (a frame is bounded). */
+function callParts(batch: readonly Queued[]): Queued[][] {
+  const parts: Queued[][] = [];
+  let part: Queued[] = [];
+  let bytes = 0;
+  for (const q of batch) {
+    const size = q.rec.header.length + q.rec.body.length + q.rec.hash.length;
+    if (part.length && (part.length >= REPLAY_MODULE_BATCH || bytes + size > REPLAY_MODULE_BATCH_BYTES)) {
+      parts.push(part);
+      [part, bytes] = [[], 0];
+    }
+    part.push(q);
+    bytes += size;
+  }
+  if (part.length) parts.push(part);
+  return parts;
+}
+
 /** Open a batch's records, a few hundred per call, spread over every module at once. */
 async function openAll(modules: readonly ModuleConnection[], batch: readonly Queued[]): Promise<OpenedRecord[]> {
-  const parts: Queued[][] = [];
-  for (let i = 0; i < batch.length; i += REPLAY_MODULE_BATCH) parts.push(batch.slice(i, i + REPLAY_MODULE_BATCH));
+  const parts = callParts(batch);
   const opened = await Promise.all(
     parts.map(async (part, k) => {
       const { bodies } = await modules[k % modules.length]!.call('openLog', {

@@ -7,7 +7,7 @@ import { MeterClient } from '../../src/sdk/index.js';
 import type { ErrorCode } from '../../src/errors.js';
 import { startSystem, type TestSystem } from './harness.js';
 import { expectProblem, injectApp } from './inject-app.js';
-import { printParams } from './api-client.js';
+import { printParams, signedAs } from './api-client.js';
 import type { LooseJson } from '../helpers/loose-json.js';
 
 const PW = 'correct horse battery';
@@ -61,7 +61,7 @@ describe('every refusal spends the challenge', () => {
     const funded = await inject({
       method: 'POST',
       url: '/v1/admin/fund',
-      payload: { user: 'alice', amountMills: '20000' },
+      payload: { user: 'alice', amountMills: '20000', authorization: await signedAs(sys.officer, 'fund', { meterId: alice.meterId, amountMills: '20000' }) },
       headers: { authorization: officer, 'idempotency-key': randomUUID() },
     });
     expect(funded.statusCode).toBe(200);

@@ -9,7 +9,7 @@ import { MeterClient, sealRegistration, webClientCrypto } from '../../src/sdk/in
 import { officerPasswords } from '../../src/server/officer-login.js';
 import { startSystem, type TestSystem } from './harness.js';
 import { expectProblem, injectApp } from './inject-app.js';
-import { post } from './api-client.js';
+import { createOfficerAs, post } from './api-client.js';
 
 const PW = 'correct horse battery';
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
@@ -57,13 +57,8 @@ describe('sessions and logins', () => {
   });
 
   it('an officer name is locked after repeated failures, even for the right password; others are not', async () => {
-    const created = await inject({
-      method: 'POST',
-      url: '/v1/admin/officers',
-      payload: { user: 'lock1', role: 'operator' },
-      headers: { authorization: basic(sys.officer.user, sys.officer.password), 'idempotency-key': randomUUID() },
-    });
-    const password = created.json().officer.password as string;
+    const created = (await createOfficerAs(sys.url, [sys.officer, sys.secondOfficer], 'lock1', 'operator')).answer;
+    const password = created.json.officer.password as string;
     for (let i = 0; i < OFFICER_MAX_FAILED_LOGINS; i++) expectProblem(expect, await admin(basic('lock1', 'wrong password'), '10.0.1.1'), 'invalid_credentials');
     const locked = expectProblem(expect, await admin(basic('lock1', password), '10.0.1.2'), 'officer_locked');
     expect(locked.retryAfterSeconds).toBeGreaterThan(0);

@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { diskProfiles } from '../../src/cli/index.js';
+import { ModuleConnection } from '../../src/module/index.js';
+import { moduleSockets } from '../../src/runtime/index.js';
+import { MeterClient } from '../../src/sdk/index.js';
+import { hashOfficerPassword } from '../../src/services/index.js';
+import { createOfficerAs, fundAs, officerHeaders, post, signedAs } from './api-client.js';
+import { startSystem, type TestSystem } from './harness.js';
+
+// Issue 11's operator-side attacks, played with the API server's privileges (its module sockets)
+// and as the database, against real module processes and PostgreSQL.
+describe('the module is the only authority over value and officers', () => {
+  let sys: TestSystem;
+  let meterId: string;
+  beforeAll(async () => {
+    sys = await startSystem({ VAULTMETER_POOL_SIZE: '1' });
+    process.env.VAULTMETER_CLIENT_HOME = sys.env.VAULTMETER_CLIENT_HOME;
+    meterId = (await MeterClient.register(diskProfiles, sys.url, 'victor', 'correct horse battery')).meterId;
+  }, 120_000);
+  afterAll(async () => sys?.stop());
+
+  /** The module socket, the stored package and the module's stored checkpoint: what the API server holds. */
+  async function asTheServer() {
+    const db = await sys.ownerDb();
+    try {
+      const socket = (await moduleSockets(sys.env.VAULTMETER_HOME!))[0]!;
+      const m = new ModuleConnection(socket);
+      const serial = (await m.call('info', {})).serial;
+      const cp = (await db.query('SELECT checkpoint AS record, checkpoint_mac AS mac FROM postal.modules WHERE serial = $1', [serial])).rows[0];
+      const checkpoint = cp.record ? { record: cp.record.toString('hex'), mac: cp.mac.toString('hex') } : null;
+      const pkg = (await db.query('SELECT package, package_version FROM postal.meters WHERE meter_id = $1', [meterId])).rows[0];
+      return { m, checkpoint, pkg: { meterId, version: String(pkg.package_version), sealed: pkg.package.toString('base64') } };
+    } finally {
+      await db.end();
+    }
+  }
+
+  it('a fund op sent straight to a module socket, with no officer signature, creates no value', async () => {
+    const { m, checkpoint, pkg } = await asTheServer();
+    try {
+      await expect(m.call('fund', { pkg, amountMills: '5000000', checkpoint, actor: 'officer' })).rejects.toMatchObject({ code: 'officer_signature_required' });
+    } finally {
+      m.close();
+    }
+  });
+
+  it('an officer row inserted by the database logs in but cannot fund: only a CA-certified key signs', async () => {
+    const db = await sys.ownerDb();
+    try {
+      await db.query("INSERT INTO membership.officers (username, password_hash, role) VALUES ('mallory', $1, 'security_officer')", [
+        await hashOfficerPassword('pw'),
+      ]);
+    } finally {
+      await db.end();
+    }
+    const mallory = { user: 'mallory', password: 'pw' };
+    const refused = await post(sys.url, '/v1/admin/fund', { user: 'victor', amountMills: '5000000' }, officerHeaders(mallory));
+    expect(refused.json.code).toBe('officer_signature_required');
+    // With the real officer's statement, signed for the real officer, the module refuses mallory as the actor.
+    const stolen = await signedAs(sys.officer, 'fund', { meterId, amountMills: '5000000' });
+    const replayed = await post(sys.url, '/v1/admin/fund', { user: 'victor', amountMills: '5000000', authorization: stolen }, officerHeaders(mallory));
+    expect(replayed.json.code).toBe('officer_signature_invalid');
+  });
+
+  it('one security officer cannot certify an officer alone, even signing twice', async () => {
+    const { answer } = await createOfficerAs(sys.url, [sys.officer, sys.officer], 'sock-puppet', 'security_officer');
+    expect(answer.json.code).toBe('dual_control');
+  });
+
+  it('a real officer funds once; the same signed statement replayed creates nothing', async () => {
+    const authorization = await signedAs(sys.officer, 'fund', { meterId, amountMills: '1000' });
+    const body = { user: 'victor', amountMills: '1000', authorization };
+    expect((await post(sys.url, '/v1/admin/fund', body, officerHeaders(sys.officer))).status).toBe(200);
+    const again = await post(sys.url, '/v1/admin/fund', body, officerHeaders(sys.officer));
+    expect(again.json.code).toBe('officer_statement_spent');
+    expect((await fundAs(sys.url, sys.officer, 'victor', '1000')).status).toBe(200);
+  });
+
+  it('a reseed sent straight to a healthy module socket is refused without two security officers', async () => {
+    const { m, checkpoint } = await asTheServer();
+    try {
+      await expect(m.call('reseed', { checkpoint })).rejects.toMatchObject({ code: 'officer_signature_required' });
+    } finally {
+      m.close();
+    }
+  });
+});
