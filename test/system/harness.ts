@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { freePort } from '../../src/runtime/init.js';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
@@ -31,6 +31,12 @@ export interface TestSystem {
   ownerDb(): Promise<pg.Client>;
   /** Stop the system; `keep` leaves the temporary directory (and the home in it) in place. */
   stop(keep?: boolean): Promise<void>;
+}
+
+async function keepKeyFile(o: TestOfficer, dir: string): Promise<TestOfficer> {
+  const keyFile = join(dir, basename(o.keyFile));
+  await copyFile(o.keyFile, keyFile);
+  return { ...o, keyFile };
 }
 
 export function runCli(args: string[], env: NodeJS.ProcessEnv, cwd?: string): Promise<CliResult> {
@@ -88,6 +94,10 @@ export async function startSystem(extraEnv: NodeJS.ProcessEnv = {}): Promise<Tes
     });
     child.once('exit', (code) => reject(new Error(`start exited ${code}:\n${stderr}`)));
   });
+  // The officers keep their key files, as the README asks, outside the home: a lost home loses no officer.
+  const officers = first.officer
+    ? await Promise.all([first.officer, first.secondOfficer].map((o) => keepKeyFile(o, dir)))
+    : [first.officer, first.secondOfficer];
   const config = JSON.parse(await readFile(join(env.VAULTMETER_HOME!, 'config.json'), 'utf8'));
   const ownerUrl = config.embedded
     ? `postgres://postgres:${encodeURIComponent(config.embedded.ownerPassword)}@127.0.0.1:${config.embedded.port}/postgres`
@@ -97,8 +107,8 @@ export async function startSystem(extraEnv: NodeJS.ProcessEnv = {}): Promise<Tes
     dir,
     pid: child.pid!,
     env,
-    officer: first.officer,
-    secondOfficer: first.secondOfficer,
+    officer: officers[0]!,
+    secondOfficer: officers[1]!,
     cli: (args, more = {}) => runCli(args, { ...env, ...more }, dir),
     ownerDb: async () => {
       const c = new pg.Client({ connectionString: ownerUrl });

@@ -144,7 +144,9 @@ describe('recovery drill: backup + shipped log after losing everything', () => {
     // The customers' own devices are not part of the site: keep their profiles.
     await cp(sys.env.VAULTMETER_CLIENT_HOME!, join(vault, 'client'), { recursive: true });
     process.env.VAULTMETER_CLIENT_HOME = join(vault, 'client');
-    const officer = sys.officer;
+    // So are the officers' key files.
+    const officer = { ...sys.officer, keyFile: join(vault, 'officer.officer.json') };
+    await cp(sys.officer.keyFile, officer.keyFile);
     const port = new URL(sys.url).port;
     await sys.stop();
     sys = null;
