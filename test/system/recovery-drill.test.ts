@@ -141,10 +141,9 @@ describe('recovery drill: backup + shipped log after losing everything', () => {
     // The off-site vault: the shipped log, the backup, the passphrase; then the site is lost.
     await cp(shipDir, join(vault, 'log'), { recursive: true });
     await cp(join(home, 'dev-passphrase'), join(vault, 'passphrase'));
-    // The customers' own devices are not part of the site: keep their profiles.
+    // The customers' own devices are not part of the site (their profiles), nor are the officers' key files.
     await cp(sys.env.VAULTMETER_CLIENT_HOME!, join(vault, 'client'), { recursive: true });
     process.env.VAULTMETER_CLIENT_HOME = join(vault, 'client');
-    // So are the officers' key files.
     const officer = { ...sys.officer, keyFile: join(vault, 'officer.officer.json') };
     await cp(sys.officer.keyFile, officer.keyFile);
     const port = new URL(sys.url).port;
