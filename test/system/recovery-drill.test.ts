@@ -1,6 +1,6 @@
 import { chmod, cp, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MeterClient, type PrintedItem } from '../../src/sdk/index.js';
@@ -99,6 +99,13 @@ async function expectRecovered(rdb: pg.Client, l: Ledger): Promise<void> {
 // log shipped; then the database and every module's state are wiped, and the installation is
 // rebuilt from the backup plus the shipped log. Every item a client received must be there, with
 // the same registers; control totals must match; recovered meters must keep printing.
+/** A copy of a file in the off-site vault; its path there. */
+async function keepOffSite(file: string, vault: string): Promise<string> {
+  const kept = join(vault, basename(file));
+  await cp(file, kept);
+  return kept;
+}
+
 describe('recovery drill: backup + shipped log after losing everything', () => {
   let sys: TestSystem | null = null;
   let recovered: TestSystem | null = null;
@@ -144,8 +151,7 @@ describe('recovery drill: backup + shipped log after losing everything', () => {
     // The customers' own devices are not part of the site (their profiles), nor are the officers' key files.
     await cp(sys.env.VAULTMETER_CLIENT_HOME!, join(vault, 'client'), { recursive: true });
     process.env.VAULTMETER_CLIENT_HOME = join(vault, 'client');
-    const officer = { ...sys.officer, keyFile: join(vault, 'officer.officer.json') };
-    await cp(sys.officer.keyFile, officer.keyFile);
+    const officer = { ...sys.officer, keyFile: await keepOffSite(sys.officer.keyFile, vault) };
     const port = new URL(sys.url).port;
     await sys.stop();
     sys = null;
