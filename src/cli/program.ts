@@ -10,6 +10,7 @@ import { adminModulesReinstate } from './commands/admin-modules-reinstate.js';
 import { adminModules } from './commands/admin-modules.js';
 import { adminOfficersAdd } from './commands/admin-officers-add.js';
 import { adminRevoke } from './commands/admin-revoke.js';
+import { adminUnlock } from './commands/admin-unlock.js';
 import { auditCommand } from './commands/audit-verify.js';
 import { backupCreate } from './commands/backup-create.js';
 import { backupList } from './commands/backup-list.js';
@@ -50,6 +51,7 @@ function adminGroup(program: Command): void {
   adminFund(admin);
   adminAudit(admin);
   adminRevoke(admin);
+  adminUnlock(admin);
   adminModulesReinstate(adminModules(admin));
   adminLog(admin);
   adminHaltClear(admin.command('halt').description('the system halt'));

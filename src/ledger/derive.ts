@@ -18,6 +18,7 @@ export interface EffectArgs {
   readonly licensingZip?: string;
   readonly amountMills?: string;
   readonly actor?: string;
+  readonly reason?: string;
   readonly effects?: readonly LedgerEffect[];
 }
 
@@ -32,7 +33,7 @@ export interface EffectResult {
   readonly error?: { readonly code: string; readonly extra?: Readonly<Record<string, unknown>> };
 }
 
-export type EffectOp = 'provision' | 'registerBegin' | 'registerComplete' | 'challenge' | 'command' | 'fund' | 'audit' | 'log';
+export type EffectOp = 'provision' | 'registerBegin' | 'registerComplete' | 'challenge' | 'command' | 'fund' | 'unlock' | 'revoke' | 'audit' | 'log';
 
 export function effectsOf(op: EffectOp, args: EffectArgs, result: EffectResult): LedgerEffect[] {
   if (op === 'provision') return [provisioned(args, result)];
@@ -68,6 +69,10 @@ function meaningOf(op: EffectOp, meterId: string, args: EffectArgs, r: EffectRes
       return [{ kind: 'meter_funded', meterId, amountMills: args.amountMills ?? '0', officer: args.actor ?? '' }];
     case 'audit':
       return [{ kind: 'meter_audited', meterId, officer: args.actor ?? '' }];
+    case 'unlock':
+      return [{ kind: 'meter_unlocked', meterId, officer: args.actor ?? '' }];
+    case 'revoke':
+      return [{ kind: 'meter_revoked', meterId, officer: args.actor ?? '', reason: args.reason ?? '' }];
     case 'registerComplete':
       return r.response?.status === 'ok' ? [{ kind: 'customer_registered', meterId }] : [];
     case 'command':

@@ -49,6 +49,7 @@ export const EFFECT_SCHEMAS = {
   password_changed: effect('password_changed', { meterId: Uuid }),
   /** The package locked the meter after too many failed logins (nothing outside the package). */
   meter_locked: effect('meter_locked', { meterId: Uuid }),
+  meter_unlocked: effect('meter_unlocked', { meterId: Uuid, officer: Text(64) }),
   meter_revoked: effect('meter_revoked', { meterId: Uuid, officer: Text(64), reason: Text(200) }),
   officer_created: effect('officer_created', {
     username: Name,
@@ -85,7 +86,6 @@ export const EFFECT_KINDS = Object.keys(EFFECT_SCHEMAS) as EffectKind[];
 /** Effects the API server may declare itself (the module adds them to the record as given). */
 export const SERVER_DECLARED: ReadonlySet<EffectKind> = new Set<EffectKind>([
   'customer_claimed',
-  'meter_revoked',
   'officer_created',
   'approval_requested',
   'approval_granted',

@@ -14,6 +14,8 @@ export {
   requireOperational,
   checkClientView,
   applyFund,
+  applyUnlock,
+  applyRevoke,
   spendOfficerNonce,
   applyPrint,
   applyRefund,

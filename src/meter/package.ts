@@ -1,8 +1,8 @@
 import { assertRegisters, type Registers } from './registers.js';
 import { NO_REFUNDS, type RefundedItem, type RefundMemory } from './refunds.js';
 
-export type MeterState = 'registered' | 'operational' | 'locked' | 'withdrawn';
-export const METER_STATES: readonly MeterState[] = ['registered', 'operational', 'locked', 'withdrawn'];
+export type MeterState = 'registered' | 'operational' | 'locked' | 'withdrawn' | 'revoked';
+export const METER_STATES: readonly MeterState[] = ['registered', 'operational', 'locked', 'withdrawn', 'revoked'];
 
 export interface PasswordVerifier {
   readonly salt: Buffer;

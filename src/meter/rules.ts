@@ -19,6 +19,8 @@ export function requireOperational(p: MeterPackage): void {
       return fail('meter_locked', 'the meter is locked (too many failed logins, or by an operator)');
     case 'withdrawn':
       return fail('meter_withdrawn');
+    case 'revoked':
+      return fail('meter_revoked', 'the meter was revoked by a security officer');
     case 'registered':
       return fail('meter_not_operational', 'the meter has not completed registration');
   }
@@ -52,6 +54,18 @@ export function spendOfficerNonce(p: MeterPackage, spent: SpentNonce, nowMs: num
   const kept = p.spentOfficerNonces.filter((n) => nowMs - n.timeMs <= maxAgeMs);
   if (kept.length >= max) fail('rate_limited', 'too many officer acts on this meter; retry in a few minutes');
   return { ...p, spentOfficerNonces: [...kept, spent] };
+}
+
+/** A security officer returns a locked meter to service, so its balance is not stranded. */
+export function applyUnlock(p: MeterPackage): MeterPackage {
+  if (p.state !== 'locked') fail('invalid_request', `the meter is ${p.state}, not locked`);
+  return { ...p, state: 'operational', failedLogins: 0 };
+}
+
+/** A security officer revokes the meter: the module runs no command on it again. */
+export function applyRevoke(p: MeterPackage): MeterPackage {
+  if (p.state === 'revoked') fail('meter_revoked', 'the meter is already revoked');
+  return { ...p, state: 'revoked' };
 }
 
 /** Operator funding (the patent's postage value download). */

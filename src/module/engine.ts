@@ -20,6 +20,8 @@ import {
   applyRefund,
   applyWithdraw,
   applyFund,
+  applyRevoke,
+  applyUnlock,
   spendOfficerNonce,
   checkClientView,
   recordFailedLogin,
@@ -378,6 +380,38 @@ export class MeterEngine {
       drMills: r.drMills.toString(),
       controlTotalMills: r.controlTotalMills.toString(),
     };
+  }
+
+  /** A security officer's care of one meter (unlock, revoke): on that officer's signed statement, spent in the package. */
+  private async officerCare(
+    pkg: MeterPackage,
+    act: 'unlock_meter' | 'revoke_meter',
+    args: { authorization?: unknown; actor?: string },
+    params: Record<string, string>,
+    change: (p: MeterPackage) => MeterPackage,
+  ): Promise<M.CareResult> {
+    const now = this.deps.now();
+    const { statement, officers } = checkOfficerAuthorization(this.crypto.caCertPem, args.authorization, {
+      act,
+      params: { meterId: pkg.meterId, ...params },
+      roles: ['security_officer'],
+      signers: 1,
+      nowMs: now,
+    });
+    if (args.actor !== officers[0]!.user) fail('officer_signature_invalid', `the statement is signed by ${officers[0]!.user}, not by the officer acting`);
+    const spent = spendOfficerNonce(pkg, { nonce: statement.nonce, timeMs: statement.timeMs }, now, OFFICER_STATEMENT_MAX_AGE_MS, MAX_PACKAGE_OFFICER_NONCES);
+    const next = this.next(change(spent));
+    return { package: await this.sealRef(next), state: next.state };
+  }
+
+  /** Return a locked meter to service (its balance would otherwise be stranded). */
+  async unlock(args: M.UnlockArgs, opened?: MeterPackage): Promise<M.CareResult> {
+    return this.officerCare(opened ?? (await this.open(args.pkg)), 'unlock_meter', args, {}, applyUnlock);
+  }
+
+  /** Revoke a meter: the module refuses every command on it from now on, whatever the database says. */
+  async revoke(args: M.RevokeArgs, opened?: MeterPackage): Promise<M.CareResult> {
+    return this.officerCare(opened ?? (await this.open(args.pkg)), 'revoke_meter', args, { reason: args.reason }, applyRevoke);
   }
 
   /** A status report signed by this module's certified identity key. */

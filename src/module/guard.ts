@@ -145,6 +145,8 @@ export class GuardedModule {
     challenge: (a) => this.serially(() => this.run('challenge', a)),
     command: (a) => this.serially(() => this.run('command', a)),
     fund: (a) => this.serially(() => this.run('fund', a)),
+    unlock: (a) => this.serially(() => this.run('unlock', a)),
+    revoke: (a) => this.serially(() => this.run('revoke', a)),
     audit: (a) => this.serially(() => this.run('audit', a)),
     log: (a) => this.serially(() => this.run('log', a)),
   };
@@ -283,6 +285,14 @@ export class GuardedModule {
         const r = await e.fund(args, pkg);
         const effect = ringEffect('fund', r.package, { arMills: BigInt(r.arMills), drMills: BigInt(r.drMills) }, BigInt(args.amountMills));
         return { result: r, effect, draft: draftOf(effect, before, { op, amountMills: args.amountMills, authorization: args.authorization, extra }) };
+      }
+      case 'unlock':
+      case 'revoke': {
+        const pkg = await e.open(args.pkg);
+        const before = registersOf(pkg);
+        const r = op === 'unlock' ? await e.unlock(args, pkg) : await e.revoke(args, pkg);
+        const effect = ringEffect(op, r.package, before);
+        return { result: r, effect, draft: draftOf(effect, before, { op, authorization: args.authorization, extra }) };
       }
       case 'audit': {
         const pkg = await e.open(args.pkg);

@@ -96,6 +96,24 @@ export interface FundResult {
   readonly controlTotalMills: string;
 }
 
+export interface UnlockArgs {
+  readonly pkg: SealedRef;
+  /** A security officer's `unlock_meter` statement {meterId}. */
+  readonly authorization?: unknown;
+  readonly actor?: string;
+}
+export interface RevokeArgs {
+  readonly pkg: SealedRef;
+  readonly reason: string;
+  /** A security officer's `revoke_meter` statement {meterId, reason}. */
+  readonly authorization?: unknown;
+  readonly actor?: string;
+}
+export interface CareResult {
+  readonly package: SealedRef;
+  readonly state: string;
+}
+
 export interface CertifyOfficerArgs {
   readonly user: string;
   readonly role: string;
@@ -252,6 +270,8 @@ export interface ModuleOps {
   challenge: Guarded<ChallengeArgs, CommandResult>;
   command: Guarded<CommandArgs, CommandResult>;
   fund: Guarded<FundArgs, FundResult>;
+  unlock: Guarded<UnlockArgs, CareResult>;
+  revoke: Guarded<RevokeArgs, CareResult>;
   audit: Guarded<AuditArgs, AuditResult>;
   log: Guarded<LogArgs, Record<string, never>>;
   recover: [{ readonly checkpoint: CheckpointWire | null; readonly log?: { readonly seq: string; readonly hash: string } }, RecoverResult];
@@ -275,7 +295,7 @@ export type ArgsOf<K extends ModuleOp> = ModuleOps[K][0];
 export type ResultOf<K extends ModuleOp> = ModuleOps[K][1];
 /** One handler per op: adding an op is one entry in ModuleOps and one in each table that must know it. */
 export type OpTable = { readonly [K in ModuleOp]: (args: ArgsOf<K>) => Promise<ResultOf<K>> };
-export const PACKAGE_OPS = ['provision', 'registerBegin', 'registerComplete', 'challenge', 'command', 'fund', 'audit', 'log'] as const;
+export const PACKAGE_OPS = ['provision', 'registerBegin', 'registerComplete', 'challenge', 'command', 'fund', 'unlock', 'revoke', 'audit', 'log'] as const;
 export type PackageOp = (typeof PACKAGE_OPS)[number];
 /** Ops with the log key that leave the ring alone: they run beside the serial queue. */
 export const VAULT_OPS = ['openLog', 'beginBackup', 'sealBackupChunk', 'openBackupChunk', 'signBackup'] as const;

@@ -36,6 +36,8 @@ const PACKAGE_SHAPES: { readonly [K in PackageOp]: Shape } = {
   challenge: { pkg: ref, clientNonce: str },
   command: { pkg: ref, op: str, challenge: str, arMills: str, drMills: str, params: any, mac: str, itemBytes: optional(str), refusal: optional(isObject) },
   fund: { pkg: ref, amountMills: str, authorization: any },
+  unlock: { pkg: ref, authorization: any },
+  revoke: { pkg: ref, reason: str, authorization: any },
   audit: { pkg: ref },
   log: { action: str, meterId: optional(str) },
 };
@@ -48,6 +50,8 @@ const SHAPES: { readonly [K in ModuleOp]: Shape } = {
   challenge: guarded(PACKAGE_SHAPES.challenge),
   command: guarded(PACKAGE_SHAPES.command),
   fund: guarded(PACKAGE_SHAPES.fund),
+  unlock: guarded(PACKAGE_SHAPES.unlock),
+  revoke: guarded(PACKAGE_SHAPES.revoke),
   audit: guarded(PACKAGE_SHAPES.audit),
   log: guarded(PACKAGE_SHAPES.log),
   recover: { checkpoint: any, log: logPosition },

@@ -5,7 +5,7 @@ import { MAX_BODY_BYTES, REQUEST_TIMEOUT_MS } from '../constants.js';
 import type { ServerContext } from './context.js';
 import { installProblemHandlers } from './problem.js';
 import { Problem } from './schemas.js';
-import { adminRoutes, customerLookupRoutes } from './routes/admin.js';
+import { adminRoutes, meterCareRoutes } from './routes/admin.js';
 import { meterRoutes } from './routes/meter.js';
 import { approvalRoutes, officerRoutes, operationsRoutes } from './routes/operations.js';
 import { publicRoutes } from './routes/public.js';
@@ -43,7 +43,7 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions = {}): Promi
   await app.register(sessionRoutes(ctx));
   await app.register(meterRoutes(ctx));
   await app.register(adminRoutes(ctx));
-  await app.register(customerLookupRoutes(ctx));
+  await app.register(meterCareRoutes(ctx));
   await app.register(operationsRoutes(ctx));
   await app.register(officerRoutes(ctx));
   await app.register(approvalRoutes(ctx));

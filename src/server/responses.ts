@@ -46,6 +46,8 @@ export const Funded = Type.Object({ user: Str(), meterId: Str(), amountMills: Mi
 
 export const Customer = Type.Object({ user: Str(), meterId: Str() });
 
+export const Unlocked = Type.Object({ meterId: Str(), state: Str() });
+
 export const Revoked = Type.Object({ meterId: Str(), status: Type.Literal('revoked'), reason: Str() });
 
 export const DeviceAudit = Type.Object({

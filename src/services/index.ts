@@ -16,7 +16,7 @@ export {
 } from './meter-commands.js';
 export { fund, audit, registeredCustomer } from './funding.js';
 export { beginRegistration, completeRegistration, type Begun, type Completed } from './registration.js';
-export { revokeMeter, createOfficer } from './operators.js';
+export { revokeMeter, unlockMeter, createOfficer } from './operators.js';
 export { requestApproval, approve, type ApprovalAction, type Approved } from './approvals.js';
 export { verifyForPublic, redeem, type PublicVerdict, type Redeemed } from './verification.js';
 export { MeterPool, provisionMeter } from './provisioning.js';

@@ -47,7 +47,7 @@ export function logEffects(ctx: ServiceContext, effects: readonly LedgerEffect[]
 }
 
 /** True when no module can take a log record (all inhibited or down): dual-control recovery must still proceed. */
-function noModuleToLog(e: unknown): boolean {
+export function noModuleToLog(e: unknown): boolean {
   return e instanceof VaultError && (e.code === 'module_unavailable' || e.code === 'system_halted');
 }
 

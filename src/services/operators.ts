@@ -1,17 +1,40 @@
 import { fail } from '../errors.js';
 import { repo } from '../store/index.js';
 import type { ServiceContext } from './context.js';
-import { logChangeOrNote } from './logged.js';
+import { logChangeOrNote, noModuleToLog } from './logged.js';
+import { onMeter } from './commit/meter-op.js';
 import { hashOfficerPassword, newOfficerPassword } from './passwords.js';
 import { registeredCustomer } from './funding.js';
 
 // Operator actions without a meter package: revoking a meter and creating officers. Logged, or
 // noted when no module can log them (a second officer is what clearing a halt needs).
 
-export async function revokeMeter(ctx: ServiceContext, officer: string, user: string, reason: string): Promise<{ meterId: string }> {
+/**
+ * Revoke a meter: the module marks the sealed package revoked, on a security officer's signed
+ * statement, so no database change can bring it back. With no module to take it (all inhibited),
+ * the revocation still applies to the database, and the audit trail says it is missing from the log.
+ */
+export async function revokeMeter(ctx: ServiceContext, officer: string, user: string, reason: string, authorization: unknown): Promise<{ meterId: string }> {
   const customer = await registeredCustomer(ctx, user);
-  await logChangeOrNote(ctx, { meterId: customer.meterId, effects: () => [{ kind: 'meter_revoked', meterId: customer.meterId, officer, reason }] }, officer);
-  return { meterId: customer.meterId };
+  const meterId = customer.meterId;
+  if (authorization === undefined) fail('officer_signature_required', 'sign the revocation with your officer key (vaultmeter admin revoke --officer-key)');
+  try {
+    await onMeter(ctx, 'revoke', meterId, { args: () => ({ reason, authorization, actor: officer, logExtra: { officer } }), answer: () => undefined });
+  } catch (e) {
+    if (!noModuleToLog(e)) throw e;
+    await logChangeOrNote(ctx, { meterId, effects: () => [{ kind: 'meter_revoked', meterId, officer, reason }] }, officer);
+  }
+  return { meterId };
+}
+
+/** Return a locked meter to service, on a security officer's signed statement checked by the module. */
+export async function unlockMeter(ctx: ServiceContext, officer: string, user: string, authorization: unknown): Promise<{ meterId: string; state: string }> {
+  const customer = await registeredCustomer(ctx, user);
+  if (authorization === undefined) fail('officer_signature_required', 'sign the unlock with your officer key (vaultmeter admin unlock --officer-key)');
+  return onMeter(ctx, 'unlock', customer.meterId, {
+    args: () => ({ authorization, actor: officer, logExtra: { officer } }),
+    answer: (_scope, r) => ({ meterId: customer.meterId, state: r.state }),
+  });
 }
 
 export interface NewOfficer {

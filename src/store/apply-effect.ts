@@ -7,7 +7,7 @@ import type { BatchWriter, Statement } from './batch-writer.js';
 type Applier<K extends EffectKind> = (w: BatchWriter, e: EffectOf<K>, at: Date) => void;
 
 /** Audit-trail kinds that ledger effects write (the rest of support.audit_events is operations journal). */
-export const LEDGER_AUDIT_KINDS = ['meter_revoked', 'officer_created', 'approval_requested', 'approval_granted', 'recovery_logged'] as const;
+export const LEDGER_AUDIT_KINDS = ['meter_revoked', 'meter_unlocked', 'officer_created', 'approval_requested', 'approval_granted', 'recovery_logged'] as const;
 
 function audit(
   w: BatchWriter,
@@ -95,6 +95,10 @@ export const APPLIERS: { readonly [K in EffectKind]: Applier<K> } = {
   meter_withdrawn: (w, e, at) => meterStatus(w, e.meterId, 'withdrawn', 'withdrawn by the customer', at),
   password_changed: nothingOutsideThePackage,
   meter_locked: nothingOutsideThePackage,
+  meter_unlocked: (w, e, at) => {
+    operatorAction(w, e.officer, 'unlock', e.meterId, {}, at);
+    audit(w, 'meter_unlocked', at, { meterId: e.meterId, actor: e.officer, detail: {} });
+  },
   meter_revoked: (w, e, at) => {
     meterStatus(w, e.meterId, 'revoked', e.reason, at);
     operatorAction(w, e.officer, 'revoke', e.meterId, { reason: e.reason }, at);

@@ -123,3 +123,11 @@ export async function newTestOfficer(url: string, signers: readonly [TestOfficer
   await writeOfficerCredential(keyFile, o, keys.privatePkcs8, o.password);
   return { user, password: o.password, keyFile };
 }
+
+/** Revoke a customer's meter as the CLI does: look up the meter, sign the exact revocation, post it. */
+export async function revokeAs(url: string, officer: TestOfficer, user: string, reason: string): Promise<RawAnswer> {
+  const customer = await get(url, `/v1/admin/customers/${encodeURIComponent(user)}`, officerHeaders(officer));
+  if (customer.status !== 200) return customer;
+  const authorization = await signedAs(officer, 'revoke_meter', { meterId: String(customer.json.meterId), reason });
+  return post(url, '/v1/admin/revoke', { user, reason, authorization }, officerHeaders(officer));
+}

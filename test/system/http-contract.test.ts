@@ -385,7 +385,8 @@ describe('the HTTP contract, route by route', () => {
     });
 
     it('GET /v1/revocations lists a revoked meter, whose commands are then refused', async () => {
-      const revoked = await asOfficer(officer, { method: 'POST', url: '/v1/admin/revoke', payload: { user: 'bob', reason: 'lost' } });
+      const authorization = await signedAs(sys.officer, 'revoke_meter', { meterId: bob.meterId, reason: 'lost' });
+      const revoked = await asOfficer(officer, { method: 'POST', url: '/v1/admin/revoke', payload: { user: 'bob', reason: 'lost', authorization } });
       expect(revoked.json()).toEqual({ meterId: bob.meterId, status: 'revoked', reason: 'lost' });
       const list = (await inject({ method: 'GET', url: '/v1/revocations' })).json();
       expect(list.meters).toEqual([{ meterId: bob.meterId, certSerialHex: expect.any(String), status: 'revoked', at: expect.any(String), reason: 'lost' }]);

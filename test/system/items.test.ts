@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MeterClient } from '../../src/sdk/index.js';
 import { diskProfiles } from '../../src/cli/index.js';
 import { decodeItem, encodeItem, encodeSignedBytes } from '../../src/indicium/index.js';
-import { officerHeaders, post, fundAs } from './api-client.js';
+import { post, fundAs, revokeAs } from './api-client.js';
 import { startSystem, type TestSystem } from './harness.js';
 import type { LooseJson } from '../helpers/loose-json.js';
 
@@ -127,7 +127,7 @@ describe('items, verification and redemption', () => {
     await ivan.balance();
     const item = await ivan.print(postage(400n));
     const other = await hal.print(postage(400n));
-    const revoked = await post(sys.url, '/v1/admin/revoke', { user: 'hal', reason: 'key compromise' }, officerHeaders(sys.officer));
+    const revoked = await revokeAs(sys.url, sys.officer, 'hal', 'key compromise');
     expect(revoked.status).toBe(200);
     await ivan.withdraw();
     expect((await verify(item.itemBytes)).json.reasons.join(' ')).toMatch(/withdrawn/);

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { diskProfiles } from '../../src/cli/index.js';
 import { MeterClient, type PrintedItem } from '../../src/sdk/index.js';
 import { LEDGER_AUDIT_KINDS } from '../../src/store/index.js';
-import { officerHeaders, post, fundAs, newTestOfficer, type TestOfficer } from './api-client.js';
+import { officerHeaders, post, fundAs, newTestOfficer, type TestOfficer, revokeAs } from './api-client.js';
 import { runCli, startSystem, type TestSystem } from './harness.js';
 import { modulePids, shippedTo, until } from './wait.js';
 
@@ -191,7 +191,7 @@ describe('replay equivalence: live tables = backup + replayed log, row for row',
     await until('the module to restart', async () => (await modulePids(home)).length === 2, 30_000, 100);
     for (const c of customers) c.client = await MeterClient.login(diskProfiles, c.user, c.password);
     for (let i = STEPS / 2; i < STEPS; i++) await step(sys, rnd, customers, officer);
-    expect((await post(sys.url, '/v1/admin/revoke', { user: customers[0]!.user, reason: 'equivalence test' }, officerHeaders(officer))).status).toBe(200);
+    expect((await revokeAs(sys.url, officer, customers[0]!.user, 'equivalence test')).status).toBe(200);
     customers[0]!.withdrawn = true;
     await customers[1]!.client.withdraw();
     customers[1]!.withdrawn = true;

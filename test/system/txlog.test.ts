@@ -4,7 +4,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError, MeterClient } from '../../src/sdk/index.js';
 import { diskProfiles } from '../../src/cli/index.js';
-import { officerHeaders, post, fundAs, createOfficerAs } from './api-client.js';
+import { fundAs, createOfficerAs, revokeAs } from './api-client.js';
 import { auditEvents } from './db-snapshot.js';
 import { startSystem, type TestSystem } from './harness.js';
 import { shippedTo, until } from './wait.js';
@@ -95,12 +95,12 @@ describe('the transaction log', () => {
 
   it('logs operator actions: revoke and officer creation', async () => {
     const extra = await MeterClient.register(diskProfiles, sys.url, 'logrevoked', PW);
-    await post(sys.url, '/v1/admin/revoke', { user: 'logrevoked', reason: 'test' }, officerHeaders(sys.officer));
+    expect((await revokeAs(sys.url, sys.officer, 'logrevoked', 'test')).status).toBe(200);
     expect((await createOfficerAs(sys.url, [sys.officer, sys.secondOfficer], 'logofficer', 'operator')).answer.status).toBe(200);
-    const r = await db.query(`SELECT type, meter_id FROM postal.txlog WHERE type IN ('log:meter_revoked', 'log:officer_created')`);
+    const r = await db.query(`SELECT type, meter_id FROM postal.txlog WHERE type IN ('revoke', 'log:officer_created')`);
     expect(r.rows).toEqual(
       expect.arrayContaining([
-        { type: 'log:meter_revoked', meter_id: extra.meterId },
+        { type: 'revoke', meter_id: extra.meterId },
         { type: 'log:officer_created', meter_id: null },
       ]),
     );

@@ -1,12 +1,12 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { parseMills } from '../../money.js';
-import { audit, fund, registeredCustomer, revokeMeter } from '../../services/index.js';
+import { audit, fund, registeredCustomer, revokeMeter, unlockMeter } from '../../services/index.js';
 import { requireOfficer, requireSecurityOfficer } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import { runIdempotent } from '../idempotency.js';
 import { AmountMills, answers, OfficerAuthorization, Username } from '../schemas.js';
-import { Customer, DeviceAudit, Funded, Revoked } from '../responses.js';
+import { Customer, DeviceAudit, Funded, Revoked, Unlocked } from '../responses.js';
 
 /** Operator commands: HTTP Basic with an officer account; every action is recorded. */
 export function adminRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
@@ -38,7 +38,11 @@ export function adminRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
           summary: "Revoke a customer's meter: its items stop verifying, and it runs no more commands",
           tags: ['admin'],
           body: Type.Object(
-            { user: Username, reason: Type.String({ minLength: 1, maxLength: 200, pattern: '^[\\x20-\\x7e]*$' }) },
+            {
+              user: Username,
+              reason: Type.String({ minLength: 1, maxLength: 200, pattern: '^[\\x20-\\x7e]*$' }),
+              authorization: Type.Optional(OfficerAuthorization),
+            },
             { additionalProperties: false },
           ),
           response: answers(Revoked),
@@ -46,7 +50,7 @@ export function adminRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
       },
       async (request) => {
         const officer = await requireSecurityOfficer(ctx.db, request);
-        const { meterId } = await revokeMeter(ctx, officer, request.body.user, request.body.reason);
+        const { meterId } = await revokeMeter(ctx, officer, request.body.user, request.body.reason, request.body.authorization);
         return { meterId, status: 'revoked', reason: request.body.reason };
       },
     );
@@ -70,9 +74,25 @@ export function adminRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
   };
 }
 
-/** What an officer's client looks up before it signs an act on a customer's meter. */
-export function customerLookupRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
+/** A customer's meter as an officer's client sees it before signing an act on it, and unlocking it. */
+export function meterCareRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
   return async (app) => {
+    app.post(
+      '/v1/admin/unlock',
+      {
+        schema: {
+          summary: 'Return a locked meter to service (a security officer signs it; the module checks the signature)',
+          tags: ['admin'],
+          body: Type.Object({ user: Username, authorization: Type.Optional(OfficerAuthorization) }, { additionalProperties: false }),
+          response: answers(Unlocked),
+        },
+      },
+      async (request) => {
+        const officer = await requireSecurityOfficer(ctx.db, request);
+        return unlockMeter(ctx, officer, request.body.user, request.body.authorization);
+      },
+    );
+
     app.get(
       '/v1/admin/customers/:user',
       {

@@ -43,6 +43,12 @@ export function dualControl(act: OfficerAct, params: Record<string, string>) {
   return { statement, signatures };
 }
 
+/** One security officer's signature over an act on a meter (unlock, revoke), dated now; actor is that officer. */
+export function securityOfficerSigned(act: OfficerAct, params: Record<string, string>) {
+  const both = dualControl(act, params);
+  return { actor: 'unit-so1', authorization: { statement: both.statement, signatures: [both.signatures[0]!] } };
+}
+
 /** Fund args with an operator's signed statement of exactly this funding, dated now by the engine's clock. */
 export function officerFund(pkg: SealedRef, amountMills: string) {
   if (!testOfficer) throw new Error('officerFund needs testKeystore() first');

@@ -71,6 +71,8 @@ describe('the ledger effect catalogue', () => {
       ],
       ['command', { pkg: pkg('11') }, { package: pkg('12'), response: response('withdraw') }, ['package_stored', 'meter_withdrawn']],
       ['log', { effects: [{ kind: 'meter_revoked', meterId: METER, officer: 'o', reason: 'r' }] }, {}, ['meter_revoked']],
+      ['unlock', { pkg: pkg('12'), actor: 'so' }, { package: pkg('13') }, ['package_stored', 'meter_unlocked']],
+      ['revoke', { pkg: pkg('13'), actor: 'so', reason: 'lost' }, { package: pkg('14') }, ['package_stored', 'meter_revoked']],
     ];
     for (const [op, args, result, kinds] of cases) {
       const effects = effectsOf(op, args, result);
@@ -91,9 +93,11 @@ describe('the ledger effect catalogue', () => {
     expect(() => checkEffect(null)).toThrow(EffectError);
     expect(() => checkDeclaredEffects([{ kind: 'package_stored', meterId: METER, fromVersion: '1', toVersion: '2', sealed: '' }])).toThrow(/may not declare/);
     expect(() => checkDeclaredEffects([{ kind: 'meter_funded', meterId: METER, amountMills: '5000000', officer: 'x' }])).toThrow(/may not declare/);
-    const revoke = { kind: 'meter_revoked', meterId: METER, officer: 'o', reason: 'r' };
-    expect(checkDeclaredEffects([revoke])).toEqual([revoke]);
-    expect(() => checkDeclaredEffects(Array(MAX_DECLARED_EFFECTS + 1).fill(revoke))).toThrow(/at most/);
+    // A revocation is the module's to write now (a security officer's statement on the package).
+    expect(() => checkDeclaredEffects([{ kind: 'meter_revoked', meterId: METER, officer: 'o', reason: 'r' }])).toThrow(/may not declare/);
+    const request = { kind: 'approval_requested', approvalId: '1', action: 'clear_halt', params: {}, by: 'o' };
+    expect(checkDeclaredEffects([request])).toEqual([request]);
+    expect(() => checkDeclaredEffects(Array(MAX_DECLARED_EFFECTS + 1).fill(request))).toThrow(/at most/);
     expect(() => checkDeclaredEffects('nope')).toThrow(EffectError);
     expect(checkDeclaredEffects(undefined)).toEqual([]);
     for (const k of SERVER_DECLARED) expect(['package_stored', 'item_printed', 'meter_funded', 'meter_provisioned']).not.toContain(k);

@@ -2,7 +2,8 @@ import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAuthority, issueCertificate, newCertSerialHex } from '../../../src/module/certificates.js';
 import { officerStatementBytes, officerSubject } from '../../../src/protocol/index.js';
-import { DAY_MS, dualControl, makeEngine, officerFund, registeredMeter, rejectsWith, T0 } from '../helpers/engine.js';
+import { MAX_FAILED_LOGINS } from '../../../src/constants.js';
+import { DAY_MS, dualControl, makeEngine, officerFund, PASSWORD, registeredMeter, rejectsWith, securityOfficerSigned, T0 } from '../helpers/engine.js';
 import { GuardHarness } from '../helpers/guard.js';
 
 // The module is the only authority: whoever holds the API server's socket (or the database) can
@@ -97,5 +98,44 @@ describe('re-seeding a module takes two security officers', () => {
     // Properly authorized, once: a replay of the same statement is refused.
     await h.guard.dispatch('reseed', { checkpoint: head, log: undefined, authorization: both }).catch(() => undefined);
     await rejectsWith(h.guard.dispatch('reseed', { checkpoint: head, authorization: both }), 'officer_statement_spent');
+  });
+});
+
+describe('unlocking and revoking a meter take a security officer, checked in the module', () => {
+  async function lockedMeter() {
+    const m = await meter();
+    for (let i = 0; i < MAX_FAILED_LOGINS; i++) await m.c.login('wrong password!');
+    expect((await m.c.login(PASSWORD)).error?.code).toBe('meter_locked');
+    return m;
+  }
+
+  it('unlocks a locked meter on a security officer statement, once; refuses none, an operator, or a replay', async () => {
+    const { engine, c } = await lockedMeter();
+    await rejectsWith(() => engine.unlock({ pkg: c.pkg, actor: 'unit-so1' }), 'officer_signature_required');
+    const byOperator = officerFund(c.pkg, '1');
+    const operatorStatement = {
+      ...byOperator.authorization,
+      statement: { ...byOperator.authorization.statement, act: 'unlock_meter' as const, params: { meterId: c.meterId } },
+    };
+    await rejectsWith(() => engine.unlock({ pkg: c.pkg, actor: 'unit-operator', authorization: operatorStatement }), 'officer_signature_invalid');
+    const signed = securityOfficerSigned('unlock_meter', { meterId: c.meterId });
+    const r = await engine.unlock({ pkg: c.pkg, ...signed });
+    expect(r.state).toBe('operational');
+    c.pkg = r.package;
+    expect((await c.login(PASSWORD)).error).toBeUndefined();
+    await rejectsWith(() => engine.unlock({ pkg: c.pkg, ...signed }), 'officer_statement_spent');
+  });
+
+  it('a revoked meter runs no command, and cannot be unlocked', async () => {
+    const { engine, c } = await meter();
+    const r = await engine.revoke({ pkg: c.pkg, reason: 'lost', ...securityOfficerSigned('revoke_meter', { meterId: c.meterId, reason: 'lost' }) });
+    expect(r.state).toBe('revoked');
+    c.pkg = r.package;
+    expect((await c.send('balance')).error?.code).toBe('meter_revoked');
+    await rejectsWith(() => engine.unlock({ pkg: c.pkg, ...securityOfficerSigned('unlock_meter', { meterId: c.meterId }) }), 'invalid_request');
+    await rejectsWith(
+      () => engine.revoke({ pkg: c.pkg, reason: 'other', ...securityOfficerSigned('revoke_meter', { meterId: c.meterId, reason: 'lost' }) }),
+      'officer_signature_invalid',
+    );
   });
 });

@@ -22,7 +22,7 @@ describe('/openapi.json', () => {
 
   it('lists every route, each with a 200 schema and the shared Problem for 4xx and 5xx', () => {
     const ops = operations();
-    expect(ops).toHaveLength(23);
+    expect(ops).toHaveLength(24);
     for (const { route, op } of ops) {
       expect(op.responses['200']?.content?.['application/json']?.schema?.type, route).toBe('object');
       for (const range of ['4XX', '5XX']) {
