@@ -136,6 +136,7 @@ export class GuardedModule {
     openBackupChunk: async (a) => this.vault.openBackupChunk(a),
     signBackup: async (a) => this.vault.signBackup(a),
     certifyOfficer: async (a) => this.desk.certify(a),
+    clearHalt: async (a) => ({ authorizedBy: this.desk.dualControl(a.authorization, 'clear_halt', {}).map((o) => o.user) }),
     recover: (a) => this.serially(() => this.recover(a.checkpoint, a.log)),
     reseed: (a) => this.serially(() => this.reseed(a.checkpoint, a.log, a.authorization)),
     batch: (a) => this.serially(() => this.batch(a)),

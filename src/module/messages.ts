@@ -288,6 +288,8 @@ export interface ModuleOps {
   openBackupChunk: [BackupChunkArgs, { readonly data: string }];
   signBackup: [SignBackupArgs, SignBackupResult];
   certifyOfficer: [CertifyOfficerArgs, CertifyOfficerResult];
+  /** Two security officers' `clear_halt` statement, checked and spent; the database's halt flag follows. */
+  clearHalt: [{ readonly authorization: unknown }, { readonly authorizedBy: readonly string[] }];
 }
 
 export type ModuleOp = keyof ModuleOps;
@@ -299,7 +301,7 @@ export const PACKAGE_OPS = ['provision', 'registerBegin', 'registerComplete', 'c
 export type PackageOp = (typeof PACKAGE_OPS)[number];
 /** Ops with the log key that leave the ring alone: they run beside the serial queue. */
 export const VAULT_OPS = ['openLog', 'beginBackup', 'sealBackupChunk', 'openBackupChunk', 'signBackup'] as const;
-export const MODULE_OPS: readonly ModuleOp[] = ['info', ...PACKAGE_OPS, 'recover', 'reseed', 'batch', ...VAULT_OPS, 'certifyOfficer'];
+export const MODULE_OPS: readonly ModuleOp[] = ['info', ...PACKAGE_OPS, 'recover', 'reseed', 'batch', ...VAULT_OPS, 'certifyOfficer', 'clearHalt'];
 
 /** Client meter commands that travel through `command`. */
 export const CLIENT_OPS = ['login', 'balance', 'print', 'refund', 'withdraw', 'password'] as const;

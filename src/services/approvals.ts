@@ -22,10 +22,10 @@ export async function requestApproval(
     const row = (await repo.listModules(ctx.db)).find((m) => m.serial === module);
     if (!row) fail('not_found', `no module ${module ?? '(give --module)'}`);
     if (row.state !== 'inhibited') fail('invalid_request', `module ${module} is not inhibited`);
-    // The module checks both signatures when it re-seeds; the request keeps the first.
-    if (!authorization) fail('officer_signature_required', 'sign the reinstatement with your officer key (vaultmeter admin approvals request --officer-key)');
-    params.authorization = JSON.stringify(authorization);
   }
+  // A module checks both signatures when the act is carried out; the request keeps the first.
+  if (!authorization) fail('officer_signature_required', 'sign the request with your officer key (--officer-key)');
+  params.authorization = JSON.stringify(authorization);
   const approvalId = await repo.nextApprovalId(ctx.db);
   await logChangeOrNote(
     ctx,
@@ -87,8 +87,10 @@ async function carryOut(
   signature: OfficerSignature | undefined,
 ): Promise<Record<string, unknown>> {
   if (a.action === 'clear_halt') {
+    // Any module, inhibited or not, checks the two security officers' statement: the halt is what inhibition brings about.
+    const { authorizedBy } = await ctx.modules.anyConnected().call('clearHalt', { authorization: bothSignatures(a, signature) });
     await repo.setHalted(tx, false, null);
-    await repo.recordAudit(tx, { kind: 'halt_cleared', actor: by, detail: { requestedBy: a.requestedBy } });
+    await repo.recordAudit(tx, { kind: 'halt_cleared', actor: by, detail: { requestedBy: a.requestedBy, authorizedBy } });
     return { halted: false };
   }
   const serial = a.params.module!;

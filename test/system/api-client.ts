@@ -131,3 +131,18 @@ export async function revokeAs(url: string, officer: TestOfficer, user: string, 
   const authorization = await signedAs(officer, 'revoke_meter', { meterId: String(customer.json.meterId), reason });
   return post(url, '/v1/admin/revoke', { user, reason, authorization }, officerHeaders(officer));
 }
+
+/** A dual-control request as the CLI makes it: signed by the requesting security officer. */
+export async function requestAs(url: string, officer: TestOfficer, action: 'clear_halt' | 'reinstate_module', module?: string): Promise<RawAnswer> {
+  const authorization = await signedAs(officer, action, module ? { module } : {});
+  return post(url, '/v1/admin/approvals', { action, ...(module ? { module } : {}), authorization }, officerHeaders(officer));
+}
+
+/** The approval as the CLI gives it: this officer's signature over the request's statement. */
+export async function approveAs(url: string, officer: TestOfficer, id: string): Promise<RawAnswer> {
+  const list = await get(url, '/v1/admin/approvals', officerHeaders(officer));
+  const request = (list.json.approvals as LooseJson[]).find((a) => a.id === id);
+  const signed = request?.params.authorization ? (JSON.parse(request.params.authorization) as OfficerAuthorization) : null;
+  const body = signed ? { signature: await officerSignature(officer, signed.statement) } : {};
+  return post(url, `/v1/admin/approvals/${id}/approve`, body, officerHeaders(officer));
+}

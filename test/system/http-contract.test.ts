@@ -7,7 +7,7 @@ import { MeterClient } from '../../src/sdk/index.js';
 import { CHALLENGE_RATE_BURST, MAX_BODY_BYTES } from '../../src/constants.js';
 import { startSystem, type TestSystem } from './harness.js';
 import { durableDigest, expectProblem, injectApp } from './inject-app.js';
-import { createOfficerAs, printParams, signedAs } from './api-client.js';
+import { createOfficerAs, officerSignature, printParams, signedAs } from './api-client.js';
 import type { LooseJson } from '../helpers/loose-json.js';
 
 const PW = 'correct horse battery';
@@ -367,19 +367,24 @@ describe('the HTTP contract, route by route', () => {
         expectProblem(expect, await ask(officer, { action: 'reinstate_module', module: 'no-such-module' }), 'not_found');
         expectProblem(expect, await ask(officer, { action: 'reinstate_module', module: modules[0].serial }), 'invalid_request');
         expectProblem(expect, await ask(officer, { action: 'format_disk' }), 'invalid_request');
+        expectProblem(expect, await ask(officer, { action: 'clear_halt' }), 'officer_signature_required');
         const approve = (auth: string, id: string) => asOfficer(auth, { method: 'POST', url: `/v1/admin/approvals/${id}/approve` });
         expectProblem(expect, await approve(officer, '999999'), 'not_found');
         expectProblem(expect, await approve(officer, 'one'), 'invalid_request');
       });
-      const requested = (await asOfficer(officer, { method: 'POST', url: '/v1/admin/approvals', payload: { action: 'clear_halt' } })).json();
-      expect(requested.approval).toMatchObject({ action: 'clear_halt', params: {}, decidedBy: null, state: 'pending' });
+      const authorization = await signedAs(sys.officer, 'clear_halt', {});
+      const requested = (await asOfficer(officer, { method: 'POST', url: '/v1/admin/approvals', payload: { action: 'clear_halt', authorization } })).json();
+      expect(requested.approval).toMatchObject({ action: 'clear_halt', params: { authorization: expect.any(String) }, decidedBy: null, state: 'pending' });
       const id = requested.approval.id;
-      const approve = (auth: string) => asOfficer(auth, { method: 'POST', url: `/v1/admin/approvals/${id}/approve` });
+      const approve = (auth: string, payload?: object) => asOfficer(auth, { method: 'POST', url: `/v1/admin/approvals/${id}/approve`, payload });
       await unchanged(async () => {
         expectProblem(expect, await approve(officer), 'dual_control');
         expectProblem(expect, await approve(operator), 'forbidden');
+        expectProblem(expect, await approve(second), 'officer_signature_required');
+        // The requester's own signature twice is not dual control, whoever sends it.
+        expectProblem(expect, await approve(second, { signature: authorization.signatures[0] }), 'dual_control');
       });
-      const granted = await approve(second);
+      const granted = await approve(second, { signature: await officerSignature(sys.secondOfficer, authorization.statement) });
       expect(granted.json().approval).toMatchObject({ id, state: 'approved', decidedBy: sys.secondOfficer.user, result: { halted: false } });
       await unchanged(async () => expectProblem(expect, await approve(second), 'approval_not_pending'));
     });

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { diskProfiles } from '../../src/cli/index.js';
 import { MeterClient, type PrintedItem } from '../../src/sdk/index.js';
 import { LEDGER_AUDIT_KINDS } from '../../src/store/index.js';
-import { officerHeaders, post, fundAs, newTestOfficer, type TestOfficer, revokeAs } from './api-client.js';
+import { officerHeaders, post, fundAs, newTestOfficer, type TestOfficer, revokeAs, requestAs, approveAs } from './api-client.js';
 import { runCli, startSystem, type TestSystem } from './harness.js';
 import { modulePids, shippedTo, until } from './wait.js';
 
@@ -105,9 +105,9 @@ async function registerCustomers(sys: TestSystem, officer: Officer): Promise<Cus
 async function secondOfficerApproves(sys: TestSystem, officer: Officer): Promise<void> {
   await newTestOfficer(sys.url, [officer, sys.secondOfficer], 'op1', 'operator', sys.dir);
   const secondOfficer = sys.secondOfficer;
-  const req = await post(sys.url, '/v1/admin/approvals', { action: 'clear_halt' }, officerHeaders(officer));
+  const req = await requestAs(sys.url, officer, 'clear_halt');
   expect(req.status).toBe(200);
-  expect((await post(sys.url, `/v1/admin/approvals/${req.json.approval.id}/approve`, {}, officerHeaders(secondOfficer))).status).toBe(200);
+  expect((await approveAs(sys.url, secondOfficer, req.json.approval.id)).status).toBe(200);
 }
 
 /** The mix really holds every kind of change. */
