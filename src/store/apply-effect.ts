@@ -118,10 +118,12 @@ export const APPLIERS: { readonly [K in EffectKind]: Applier<K> } = {
       params: [e.approvalId, e.action, JSON.stringify(e.params), e.by, at],
       what: 'that approval request exists already',
     });
-    // Replay inserts the ids the live system drew: the sequence must not hand them out again.
+    // Replay inserts the ids the live system drew: the sequence must not hand them out again. It
+    // draws ids up to the replayed one (nextval only moves forward; the app role has no setval).
     if (!w.live)
       w.statements.push({
-        sql: "SELECT setval('support.approvals_approval_id_seq', GREATEST($1::bigint, (SELECT last_value FROM support.approvals_approval_id_seq)))",
+        sql: `SELECT count(nextval('support.approvals_approval_id_seq')) FROM generate_series(1,
+                (SELECT $1::bigint - last_value + CASE WHEN is_called THEN 0 ELSE 1 END FROM support.approvals_approval_id_seq))`,
         params: [e.approvalId],
       });
     audit(w, 'approval_requested', at, { module: e.params.module ?? null, actor: e.by, detail: { approvalId: e.approvalId, action: e.action } });

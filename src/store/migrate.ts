@@ -36,7 +36,14 @@ export async function migrate(ownerUrl: string, log: (line: string) => void = ()
   }
 }
 
-/** The application's role: only the grants the API server needs. Log-like tables get no UPDATE or DELETE. */
+/** The schemas Vaultmeter creates (001_core.sql). The application role is granted only what docs/DATABASE-ROLES.md lists. */
+const SCHEMAS = 'postal, membership, provider, commerce, support, staging';
+
+/**
+ * The application's role and its grants, exactly as docs/DATABASE-ROLES.md lists them (a test holds
+ * the two together). Everything is revoked first, in the same transaction, so an upgrade also drops
+ * grants an older version gave. UPDATE is granted per column: only the columns the API server writes.
+ */
 export async function ensureAppRole(ownerUrl: string, password: string): Promise<void> {
   const client = new pg.Client({ connectionString: ownerUrl });
   await client.connect();
@@ -44,25 +51,36 @@ export async function ensureAppRole(ownerUrl: string, password: string): Promise
     const exists = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [APP_ROLE]);
     const lit = client.escapeLiteral(password);
     await client.query(exists.rowCount ? `ALTER ROLE ${APP_ROLE} LOGIN PASSWORD ${lit}` : `CREATE ROLE ${APP_ROLE} LOGIN PASSWORD ${lit}`);
+    const a = APP_ROLE;
     await client.query(`
-      GRANT USAGE ON SCHEMA postal, membership, support TO ${APP_ROLE};
-      GRANT SELECT, INSERT, UPDATE ON postal.meters, postal.modules, postal.items TO ${APP_ROLE};
-      GRANT SELECT, INSERT ON postal.idempotency TO ${APP_ROLE};
-      GRANT SELECT, INSERT ON membership.customers TO ${APP_ROLE};
-      GRANT UPDATE (registered_at) ON membership.customers TO ${APP_ROLE};
-      GRANT SELECT, INSERT, DELETE ON membership.sessions TO ${APP_ROLE};
-      GRANT SELECT, INSERT ON membership.officers TO ${APP_ROLE};
-      GRANT SELECT, INSERT ON support.operator_actions, support.audit_events TO ${APP_ROLE};
-      GRANT SELECT, UPDATE ON postal.system_state TO ${APP_ROLE};
-      GRANT SELECT, INSERT ON postal.verifications, postal.redemptions TO ${APP_ROLE};
-      GRANT USAGE ON ALL SEQUENCES IN SCHEMA postal TO ${APP_ROLE};
-      GRANT SELECT, INSERT ON support.approvals TO ${APP_ROLE};
-      GRANT UPDATE (decided_by, decided_at, state) ON support.approvals TO ${APP_ROLE};
-      GRANT USAGE ON ALL SEQUENCES IN SCHEMA membership, support TO ${APP_ROLE};
-      -- Roll-forward replays approval requests with the ids the live system drew, and moves the sequence past them.
-      GRANT UPDATE ON SEQUENCE support.approvals_approval_id_seq TO ${APP_ROLE};
-      GRANT SELECT, INSERT ON postal.txlog, support.backups TO ${APP_ROLE};
-      GRANT SELECT, INSERT, UPDATE ON postal.txlog_segments, postal.txlog_shipped, postal.txlog_continuity TO ${APP_ROLE};
+      REVOKE ALL ON ALL TABLES IN SCHEMA ${SCHEMAS} FROM ${a};
+      REVOKE ALL ON ALL SEQUENCES IN SCHEMA ${SCHEMAS} FROM ${a};
+      REVOKE ALL ON SCHEMA ${SCHEMAS} FROM ${a};
+      GRANT USAGE ON SCHEMA postal, membership, support TO ${a};
+
+      GRANT SELECT, INSERT ON postal.meters, postal.modules, postal.items TO ${a};
+      GRANT UPDATE (package, package_version, updated_at, assigned, status, status_at, status_reason) ON postal.meters TO ${a};
+      GRANT UPDATE (last_seen_at, checkpoint, checkpoint_mac, checkpoint_seq, checkpoint_at, checkpoint_type, checkpoint_value_mills,
+                    state, inhibited_at, inhibited_reason) ON postal.modules TO ${a};
+      GRANT UPDATE (refunded_at) ON postal.items TO ${a};
+      GRANT SELECT ON postal.system_state TO ${a};
+      GRANT UPDATE (halted, halted_at, halt_reason) ON postal.system_state TO ${a};
+      GRANT SELECT, INSERT ON postal.idempotency, postal.verifications, postal.redemptions TO ${a};
+      GRANT USAGE ON SEQUENCE postal.verifications_verification_id_seq TO ${a};
+      GRANT SELECT, INSERT ON postal.txlog, postal.txlog_segments, postal.txlog_shipped, postal.txlog_continuity TO ${a};
+      GRANT UPDATE (last_seq, shipped_at) ON postal.txlog_shipped TO ${a};
+      GRANT UPDATE (log_id, seq, version_after, ar_mills, dr_mills) ON postal.txlog_continuity TO ${a};
+
+      GRANT SELECT, INSERT ON membership.customers, membership.officers TO ${a};
+      GRANT UPDATE (registered_at) ON membership.customers TO ${a};
+      GRANT SELECT, INSERT, DELETE ON membership.sessions TO ${a};
+      GRANT USAGE ON SEQUENCE membership.customers_customer_id_seq, membership.officers_officer_id_seq TO ${a};
+
+      GRANT SELECT, INSERT ON support.operator_actions, support.audit_events, support.approvals, support.backups TO ${a};
+      GRANT UPDATE (decided_by, decided_at, state) ON support.approvals TO ${a};
+      GRANT USAGE ON SEQUENCE support.operator_actions_action_id_seq, support.audit_events_event_id_seq TO ${a};
+      -- SELECT: roll-forward reads last_value to draw approval ids up to the ones it replays (never setval).
+      GRANT USAGE, SELECT ON SEQUENCE support.approvals_approval_id_seq TO ${a};
     `);
   } finally {
     await client.end();

@@ -3,6 +3,7 @@ import { chmod, copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { freePort } from '../../src/runtime/init.js';
+import { appUrlFrom } from '../../src/store/index.js';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
 import type { LooseJson } from '../helpers/loose-json.js';
@@ -29,6 +30,8 @@ export interface TestSystem {
   cli(args: string[], extraEnv?: NodeJS.ProcessEnv): Promise<CliResult>;
   /** A connection as the database owner, for tests that play the attacker or inspect the store. */
   ownerDb(): Promise<pg.Client>;
+  /** A connection as the application role (`vaultmeter_app`), with the API server's database privileges. */
+  appDb(): Promise<pg.Client>;
   /** Stop the system; `keep` leaves the temporary directory (and the home in it) in place. */
   stop(keep?: boolean): Promise<void>;
 }
@@ -112,6 +115,11 @@ export async function startSystem(extraEnv: NodeJS.ProcessEnv = {}): Promise<Tes
     cli: (args, more = {}) => runCli(args, { ...env, ...more }, dir),
     ownerDb: async () => {
       const c = new pg.Client({ connectionString: ownerUrl });
+      await c.connect();
+      return c;
+    },
+    appDb: async () => {
+      const c = new pg.Client({ connectionString: appUrlFrom(ownerUrl, config.appDbPassword) });
       await c.connect();
       return c;
     },

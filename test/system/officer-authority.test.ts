@@ -4,7 +4,7 @@ import { ModuleConnection } from '../../src/module/index.js';
 import { moduleSockets } from '../../src/runtime/index.js';
 import { MeterClient } from '../../src/sdk/index.js';
 import { hashOfficerPassword } from '../../src/services/index.js';
-import { createOfficerAs, fundAs, officerHeaders, post, signedAs } from './api-client.js';
+import { createOfficerAs, fundAs, get, officerHeaders, post, signedAs } from './api-client.js';
 import { startSystem, type TestSystem } from './harness.js';
 
 // Issue 11's operator-side attacks, played with the API server's privileges (its module sockets)
@@ -44,22 +44,32 @@ describe('the module is the only authority over value and officers', () => {
     }
   });
 
-  it('an officer row inserted by the database logs in but cannot fund: only a CA-certified key signs', async () => {
-    const db = await sys.ownerDb();
+  it("an officer row inserted with the API server's database role (vaultmeter_app) logs in but cannot fund: only a CA-certified key signs", async () => {
+    // The app role may INSERT into membership.officers (officer_created is applied with it): the attack needs no superuser.
+    const app = await sys.appDb();
     try {
-      await db.query("INSERT INTO membership.officers (username, password_hash, role) VALUES ('mallory', $1, 'security_officer')", [
+      await app.query("INSERT INTO membership.officers (username, password_hash, role) VALUES ('mallory', $1, 'security_officer')", [
         await hashOfficerPassword('pw'),
       ]);
     } finally {
-      await db.end();
+      await app.end();
     }
     const mallory = { user: 'mallory', password: 'pw' };
+    // The row is a login: mallory reads admin data as a security officer.
+    expect((await get(sys.url, '/v1/admin/approvals', officerHeaders(mallory))).status).toBe(200);
     const refused = await post(sys.url, '/v1/admin/fund', { user: 'victor', amountMills: '5000000' }, officerHeaders(mallory));
     expect(refused.json.code).toBe('officer_signature_required');
     // With the real officer's statement, signed for the real officer, the module refuses mallory as the actor.
     const stolen = await signedAs(sys.officer, 'fund', { meterId, amountMills: '5000000' });
     const replayed = await post(sys.url, '/v1/admin/fund', { user: 'victor', amountMills: '5000000', authorization: stolen }, officerHeaders(mallory));
     expect(replayed.json.code).toBe('officer_signature_invalid');
+    // No funding was logged for mallory.
+    const db = await sys.ownerDb();
+    try {
+      expect((await db.query("SELECT count(*)::int AS n FROM support.operator_actions WHERE officer = 'mallory'")).rows[0].n).toBe(0);
+    } finally {
+      await db.end();
+    }
   });
 
   it('one security officer cannot certify an officer alone, even signing twice', async () => {
