@@ -35,7 +35,7 @@ import {
   type PasswordVerifier,
 } from '../meter/index.js';
 import { parseMills } from '../money.js';
-import { canonicalBytes, proofBytes, type CommandRequest, type CommandResponse, type Random } from '../protocol/index.js';
+import { canonicalBytes, proofBytes, type OfficerRole, type CommandRequest, type CommandResponse, type Random } from '../protocol/index.js';
 import { ephemeralKey, macResponse, openPassword, openRegistration, verifyRequestMac } from './protocol-crypto.js';
 import { newCertSerialHex } from './certificates.js';
 import { checkOfficerAuthorization } from './officer-check.js';
@@ -362,15 +362,7 @@ export class MeterEngine {
     const pkg = opened ?? (await this.open(args.pkg));
     const now = this.deps.now();
     const amountMills = parseMills(args.amountMills);
-    const { statement, officers } = checkOfficerAuthorization(this.crypto.caCertPem, args.authorization, {
-      act: 'fund',
-      params: { meterId: pkg.meterId, amountMills: args.amountMills },
-      roles: ['security_officer', 'operator'],
-      signers: 1,
-      nowMs: now,
-    });
-    if (args.actor !== officers[0]!.user) fail('officer_signature_invalid', `the statement is signed by ${officers[0]!.user}, not by the officer acting`);
-    const spent = spendOfficerNonce(pkg, { nonce: statement.nonce, timeMs: statement.timeMs }, now, OFFICER_STATEMENT_MAX_AGE_MS, MAX_PACKAGE_OFFICER_NONCES);
+    const spent = this.signedFor(pkg, 'fund', ['security_officer', 'operator'], args, { amountMills: args.amountMills }, now);
     // A postage value download includes a device audit, as in the patent's reset.
     const next = this.next({ ...applyFund(spent, amountMills, now), lastAuditAtMs: now });
     const r = next.registers;
@@ -382,6 +374,24 @@ export class MeterEngine {
     };
   }
 
+  /**
+   * The package with the acting officer's statement spent: the statement must name exactly this act
+   * on this meter, be signed by the officer acting (with a role that may), and not be spent before.
+   */
+  private signedFor(
+    pkg: MeterPackage,
+    act: 'fund' | 'unlock_meter' | 'revoke_meter',
+    roles: readonly OfficerRole[],
+    args: { authorization?: unknown; actor?: string },
+    params: Record<string, string>,
+    now: number,
+  ): MeterPackage {
+    const expect = { act, params: { meterId: pkg.meterId, ...params }, roles, signers: 1 as const, nowMs: now };
+    const { statement, officers } = checkOfficerAuthorization(this.crypto.caCertPem, args.authorization, expect);
+    if (args.actor !== officers[0]!.user) fail('officer_signature_invalid', `the statement is signed by ${officers[0]!.user}, not by the officer acting`);
+    return spendOfficerNonce(pkg, { nonce: statement.nonce, timeMs: statement.timeMs }, now, OFFICER_STATEMENT_MAX_AGE_MS, MAX_PACKAGE_OFFICER_NONCES);
+  }
+
   /** A security officer's care of one meter (unlock, revoke): on that officer's signed statement, spent in the package. */
   private async officerCare(
     pkg: MeterPackage,
@@ -390,16 +400,7 @@ export class MeterEngine {
     params: Record<string, string>,
     change: (p: MeterPackage) => MeterPackage,
   ): Promise<M.CareResult> {
-    const now = this.deps.now();
-    const { statement, officers } = checkOfficerAuthorization(this.crypto.caCertPem, args.authorization, {
-      act,
-      params: { meterId: pkg.meterId, ...params },
-      roles: ['security_officer'],
-      signers: 1,
-      nowMs: now,
-    });
-    if (args.actor !== officers[0]!.user) fail('officer_signature_invalid', `the statement is signed by ${officers[0]!.user}, not by the officer acting`);
-    const spent = spendOfficerNonce(pkg, { nonce: statement.nonce, timeMs: statement.timeMs }, now, OFFICER_STATEMENT_MAX_AGE_MS, MAX_PACKAGE_OFFICER_NONCES);
+    const spent = this.signedFor(pkg, act, ['security_officer'], args, params, this.deps.now());
     const next = this.next(change(spent));
     return { package: await this.sealRef(next), state: next.state };
   }
