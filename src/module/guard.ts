@@ -136,7 +136,8 @@ export class GuardedModule {
     openBackupChunk: async (a) => this.vault.openBackupChunk(a),
     signBackup: async (a) => this.vault.signBackup(a),
     certifyOfficer: async (a) => this.desk.certify(a),
-    clearHalt: async (a) => ({ authorizedBy: this.desk.dualControl(a.authorization, 'clear_halt', {}).map((o) => o.user) }),
+    halt: (a) => this.serially(async () => this.haltHere(a.reason)),
+    clearHalt: (a) => this.serially(() => this.clearHaltHere(a.authorization)),
     recover: (a) => this.serially(() => this.recover(a.checkpoint, a.log)),
     reseed: (a) => this.serially(() => this.reseed(a.checkpoint, a.log, a.authorization)),
     batch: (a) => this.serially(() => this.batch(a)),
@@ -166,16 +167,38 @@ export class GuardedModule {
 
   private info(): M.ModuleStatus {
     const inh = this.ring.inhibited;
+    const halt = this.ring.halted;
     return {
       ...this.engine.info(),
       checkpoint: this.ring.headWire(),
       inhibited: inh ? { at: new Date(inh.atMs).toISOString(), reason: inh.reason } : null,
+      halted: halt ? { at: new Date(halt.atMs).toISOString(), reason: halt.reason } : null,
       ring: this.ring.entries.map(checkpointToJson),
     };
   }
 
-  private async run<K extends M.PackageOp>(op: K, args: M.ArgsOf<K>): Promise<M.ResultOf<K>> {
+  /** Package ops run only on a module neither inhibited nor halted: both are held here, not in the database. */
+  private inService(): void {
     if (this.ring.inhibited) fail('module_inhibited', `module ${this.ring.serial} is inhibited: ${this.ring.inhibited.reason}`);
+    if (this.ring.halted) fail('system_halted', `module ${this.ring.serial} holds the halt: ${this.ring.halted.reason}`);
+  }
+
+  private async haltHere(reason: string): Promise<{ halted: true }> {
+    if (typeof reason !== 'string' || reason.length === 0 || reason.length > 500) fail('invalid_request', 'a halt has a reason of 1 to 500 characters');
+    await this.ring.halt(reason, this.now());
+    this.log(`HALTED: ${reason}`);
+    return { halted: true };
+  }
+
+  private async clearHaltHere(authorization: unknown): Promise<{ authorizedBy: readonly string[] }> {
+    const authorizedBy = this.desk.dualControl(authorization, 'clear_halt', {}).map((o) => o.user);
+    await this.ring.clearHalt();
+    this.log(`halt cleared on the word of ${authorizedBy.join(' and ')}`);
+    return { authorizedBy };
+  }
+
+  private async run<K extends M.PackageOp>(op: K, args: M.ArgsOf<K>): Promise<M.ResultOf<K>> {
+    this.inService();
     await this.verify(args.checkpoint);
     const { result, effect, draft } = await this.act(op, args);
     const atMs = this.now();
@@ -198,7 +221,7 @@ export class GuardedModule {
    * answered on its own and leaves no trace in the ring.
    */
   private async batch(args: M.BatchArgs): Promise<M.BatchResult> {
-    if (this.ring.inhibited) fail('module_inhibited', `module ${this.ring.serial} is inhibited: ${this.ring.inhibited.reason}`);
+    this.inService();
     if (!Array.isArray(args.ops) || args.ops.length === 0 || args.ops.length > MAX_BATCH_OPS)
       fail('invalid_request', `a batch holds 1 to ${MAX_BATCH_OPS} ops`);
     await this.verify(args.checkpoint);

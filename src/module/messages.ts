@@ -229,6 +229,7 @@ type Guarded<A, R> = [
 export interface ModuleStatus extends ModuleInfo {
   readonly checkpoint: CheckpointWire;
   readonly inhibited: { readonly at: string; readonly reason: string } | null;
+  readonly halted: { readonly at: string; readonly reason: string } | null;
   readonly ring: Record<string, string | number>[];
 }
 
@@ -288,7 +289,9 @@ export interface ModuleOps {
   openBackupChunk: [BackupChunkArgs, { readonly data: string }];
   signBackup: [SignBackupArgs, SignBackupResult];
   certifyOfficer: [CertifyOfficerArgs, CertifyOfficerResult];
-  /** Two security officers' `clear_halt` statement, checked and spent; the database's halt flag follows. */
+  /** Hold the system halt: package ops are refused (`system_halted`) until it is cleared. */
+  halt: [{ readonly reason: string }, { readonly halted: true }];
+  /** Two security officers' `clear_halt` statement, checked and spent; then the module's halt is cleared. */
   clearHalt: [{ readonly authorization: unknown }, { readonly authorizedBy: readonly string[] }];
 }
 
@@ -301,7 +304,7 @@ export const PACKAGE_OPS = ['provision', 'registerBegin', 'registerComplete', 'c
 export type PackageOp = (typeof PACKAGE_OPS)[number];
 /** Ops with the log key that leave the ring alone: they run beside the serial queue. */
 export const VAULT_OPS = ['openLog', 'beginBackup', 'sealBackupChunk', 'openBackupChunk', 'signBackup'] as const;
-export const MODULE_OPS: readonly ModuleOp[] = ['info', ...PACKAGE_OPS, 'recover', 'reseed', 'batch', ...VAULT_OPS, 'certifyOfficer', 'clearHalt'];
+export const MODULE_OPS: readonly ModuleOp[] = ['info', ...PACKAGE_OPS, 'recover', 'reseed', 'batch', ...VAULT_OPS, 'certifyOfficer', 'halt', 'clearHalt'];
 
 /** Client meter commands that travel through `command`. */
 export const CLIENT_OPS = ['login', 'balance', 'print', 'refund', 'withdraw', 'password'] as const;

@@ -61,6 +61,7 @@ const SHAPES: { readonly [K in ModuleOp]: Shape } = {
   sealBackupChunk: chunk,
   openBackupChunk: chunk,
   certifyOfficer: { user: str, role: str, publicKey: str, authorization: any },
+  halt: { reason: str },
   clearHalt: { authorization: any },
   beginBackup: { backupId: str, home: str },
   signBackup: {

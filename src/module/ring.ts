@@ -40,6 +40,8 @@ export interface Inhibition {
 interface RingState {
   entries: Checkpoint[];
   inhibited: Inhibition | null;
+  /** The system halt as this module holds it: set by the server, cleared only on two security officers' statement. */
+  halted?: Inhibition | null;
   /** For an entry that checkpoints a whole batch (group commit): each transaction in it, by entry seq. */
   batchOps?: Record<string, Record<string, string | number>[]>;
 }
@@ -86,12 +88,14 @@ export class Ring {
     const d = JSON.parse(body.toString('utf8')) as {
       entries: Record<string, string | number>[];
       inhibited: Inhibition | null;
+      halted?: Inhibition | null;
       batchOps?: RingState['batchOps'];
     };
     // A ring written under a larger size keeps only the newest `capacity` entries: N bounds how far recovery may roll back.
     const ring = new Ring(path, crypto, serial, capacity, {
       entries: d.entries.map(checkpointFromJson).slice(-capacity),
       inhibited: d.inhibited,
+      halted: d.halted ?? null,
       batchOps: d.batchOps ?? {},
     });
     ring.headWireCache = await toWire(crypto, ring.head);
@@ -104,7 +108,7 @@ export class Ring {
 
   /** Nothing has happened on this ring yet: a module just created or restored from the vault. */
   get isNew(): boolean {
-    return this.state.entries.length === 1 && this.head.type === 'genesis' && this.state.inhibited === null;
+    return this.state.entries.length === 1 && this.head.type === 'genesis' && this.state.inhibited === null && !this.state.halted;
   }
 
   get entries(): readonly Checkpoint[] {
@@ -113,6 +117,20 @@ export class Ring {
 
   get inhibited(): Inhibition | null {
     return this.state.inhibited;
+  }
+
+  get halted(): Inhibition | null {
+    return this.state.halted ?? null;
+  }
+
+  /** Hold the system halt; halting is always safe, so any caller may set it (the first reason stays). */
+  async halt(reason: string, nowMs: number): Promise<void> {
+    if (!this.state.halted) await this.persist({ ...this.state, halted: { atMs: nowMs, reason } });
+  }
+
+  /** Only after the module has checked two security officers' statement. */
+  async clearHalt(): Promise<void> {
+    if (this.state.halted) await this.persist({ ...this.state, halted: null });
   }
 
   headWire(): CheckpointWire {
@@ -203,7 +221,7 @@ export class Ring {
 
   /** Return to service after an investigation: the ring restarts from the database's (authentic) checkpoint. */
   async reseed(entry: Checkpoint): Promise<void> {
-    await this.persist({ entries: [entry], inhibited: null });
+    await this.persist({ entries: [entry], inhibited: null, halted: this.state.halted ?? null });
   }
 
   /** Write `next` durably, then adopt it: a failed write leaves the ring in memory as it is on disk. */
@@ -212,7 +230,7 @@ export class Ring {
     const kept = new Set(next.entries.map((e) => e.seq.toString()));
     const batchOps = Object.fromEntries(Object.entries(next.batchOps ?? {}).filter(([seq]) => kept.has(seq)));
     next = { ...next, batchOps };
-    const body = JSON.stringify({ entries: next.entries.map(checkpointToJson), inhibited: next.inhibited, batchOps });
+    const body = JSON.stringify({ entries: next.entries.map(checkpointToJson), inhibited: next.inhibited, halted: next.halted ?? null, batchOps });
     const sealed = await this.crypto.sealRing(Buffer.from(body), Buffer.from(`${FORMAT}|${this.serial}`));
     const headWire = await toWire(this.crypto, next.entries[next.entries.length - 1]!);
     // The module's directory exists (it holds the keystore); the hot path skips the mkdir.

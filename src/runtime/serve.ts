@@ -3,7 +3,7 @@ import { DEFAULT_HALT_THRESHOLD, DEFAULT_LICENSING_ZIP, DEFAULT_PORT, MAX_METER_
 import { intFromEnv } from './env.js';
 import { ModuleConnection, ModulePool, decodeCheckpointRecord } from '../module/index.js';
 import { buildApp } from '../server/index.js';
-import { MeterPool, recoverModule, type ServiceContext } from '../services/index.js';
+import { haltEveryModule, MeterPool, recoverModule, type ServiceContext } from '../services/index.js';
 import { createDb, repo, settingsRepo, type Db } from '../store/index.js';
 import { rollForward, ShippedWaiter } from '../txlog/index.js';
 import { logSettingsFromEnv } from './log-settings.js';
@@ -32,6 +32,11 @@ export async function runApiServer(): Promise<void> {
     if (info.inhibited) await repo.setModuleState(db, info.serial, 'inhibited', info.inhibited.reason);
   }
   for (const row of await repo.listModules(db)) modules.setInhibited(row.serial, row.state === 'inhibited');
+  // A halt is held by the modules: one that missed it (down at the time) holds it now; one that holds it is reported.
+  const system = await repo.systemState(db);
+  if (system.halted) await haltEveryModule(modules, system.haltReason ?? 'halted');
+  const held = infos.find((i) => i.halted);
+  if (held && !system.halted) await repo.setHalted(db, true, `module ${held.serial} holds the halt: ${held.halted!.reason}`);
   const ctx: ServiceContext = {
     db,
     modules,

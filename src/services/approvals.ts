@@ -2,6 +2,7 @@ import { fail } from '../errors.js';
 import { repo, txlogRepo, type Tx } from '../store/index.js';
 import type { OfficerAuthorization, OfficerSignature } from '../protocol/index.js';
 import type { ServiceContext } from './context.js';
+import { clearHaltEverywhere } from './commit/halt.js';
 import { logChangeOrNote } from './logged.js';
 
 // Dual control: one security officer requests clearing the halt or reinstating an inhibited
@@ -87,8 +88,8 @@ async function carryOut(
   signature: OfficerSignature | undefined,
 ): Promise<Record<string, unknown>> {
   if (a.action === 'clear_halt') {
-    // Any module, inhibited or not, checks the two security officers' statement: the halt is what inhibition brings about.
-    const { authorizedBy } = await ctx.modules.anyConnected().call('clearHalt', { authorization: bothSignatures(a, signature) });
+    // Every module, inhibited or not, checks the two security officers' statement and lets go of the halt it holds.
+    const authorizedBy = await clearHaltEverywhere(ctx.modules, bothSignatures(a, signature));
     await repo.setHalted(tx, false, null);
     await repo.recordAudit(tx, { kind: 'halt_cleared', actor: by, detail: { requestedBy: a.requestedBy, authorizedBy } });
     return { halted: false };

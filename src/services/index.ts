@@ -23,3 +23,4 @@ export { MeterPool, provisionMeter } from './provisioning.js';
 export { hashOfficerPassword, newOfficerPassword, verifyOfficerPassword } from './passwords.js';
 export { sessionOf, openSession, endSession, endSessions, tokenHash, type CustomerSession } from './sessions.js';
 export { logChange, logEffects, logChangeOrNote, type LoggedChange } from './logged.js';
+export { haltEveryModule } from './commit/halt.js';

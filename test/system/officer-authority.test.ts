@@ -4,7 +4,7 @@ import { ModuleConnection } from '../../src/module/index.js';
 import { moduleSockets } from '../../src/runtime/index.js';
 import { MeterClient } from '../../src/sdk/index.js';
 import { hashOfficerPassword } from '../../src/services/index.js';
-import { createOfficerAs, fundAs, get, officerHeaders, post, signedAs } from './api-client.js';
+import { approveAs, createOfficerAs, fundAs, get, officerHeaders, post, requestAs, signedAs } from './api-client.js';
 import { startSystem, type TestSystem } from './harness.js';
 
 // Issue 11's operator-side attacks, played with the API server's privileges (its module sockets)
@@ -92,6 +92,33 @@ describe('the module is the only authority over value and officers', () => {
       await expect(m.call('reseed', { checkpoint })).rejects.toMatchObject({ code: 'officer_signature_required' });
     } finally {
       m.close();
+    }
+  });
+
+  it('a halt is held by the modules: two UPDATEs by the app role do not clear it; two security officers do', async () => {
+    const sockets = await moduleSockets(sys.env.VAULTMETER_HOME!);
+    const modules = sockets.map((s) => new ModuleConnection(s));
+    const victor = await MeterClient.login(diskProfiles, 'victor', 'correct horse battery');
+    try {
+      // What the server does when the inhibited modules reach the threshold.
+      for (const m of modules) await m.call('halt', { reason: 'test: stale database suspected' });
+      const app = await sys.appDb();
+      try {
+        await app.query('UPDATE postal.system_state SET halted = false, halted_at = NULL, halt_reason = NULL');
+        await app.query("UPDATE postal.modules SET state = 'active', inhibited_at = NULL, inhibited_reason = NULL");
+      } finally {
+        await app.end();
+      }
+      await expect(victor.balance()).rejects.toMatchObject({ code: 'system_halted' });
+      // One officer cannot clear it, even approving with their own signature again.
+      const req = await requestAs(sys.url, sys.officer, 'clear_halt');
+      expect((await approveAs(sys.url, sys.officer, req.json.approval.id)).json.code).toBe('dual_control');
+      await expect(victor.balance()).rejects.toMatchObject({ code: 'system_halted' });
+      expect((await approveAs(sys.url, sys.secondOfficer, req.json.approval.id)).status).toBe(200);
+      for (const m of modules) expect((await m.call('info', {})).halted).toBeNull();
+      expect((await victor.balance()).arMills).toBe(0n);
+    } finally {
+      for (const m of modules) m.close();
     }
   });
 });

@@ -2,6 +2,7 @@ import { fail, VaultError } from '../../errors.js';
 import { decodeCheckpointRecord, type CheckpointWire, type ModuleConnection } from '../../module/index.js';
 import { inTransaction, repo, txlogRepo, type Tx } from '../../store/index.js';
 import type { ServiceContext } from '../context.js';
+import { haltEveryModule } from './halt.js';
 
 // The checkpoint machinery around the commit: auto-recovery, inhibition and the halt. What it
 // writes is the operations journal of this database, not ledger state (see docs/ARCHITECTURE.md).
@@ -91,5 +92,6 @@ async function inhibit(ctx: ServiceContext, tx: Tx, serial: string, reason: stri
     const why = `${inhibited} inhibited module(s) reached the halt threshold of ${ctx.haltThreshold}`;
     await repo.setHalted(tx, true, why);
     await repo.recordAudit(tx, { kind: 'system_halted', detail: { reason: why } });
+    await haltEveryModule(ctx.modules, why);
   }
 }
