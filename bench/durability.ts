@@ -29,6 +29,7 @@ import { Profile, diskProfiles } from '../src/cli/index.js';
 import { pgClusterAvailable, query as ownerQuery, startPgCluster, type PgCluster } from '../test/system/pg-cluster.js';
 import { closedLoop, LeanClient, percentile } from './lib/driver.js';
 import { startBenchSystem, type BenchSystem } from './lib/system.js';
+import { officerFunder } from './lib/fund.js';
 import { printParams } from './lib/print-params.js';
 
 const LEVELS = ['local', 'shipped', 'pg15-local', 'replica', 'pg15-on'] as const;
@@ -92,7 +93,7 @@ async function register(url: string, user: string): Promise<MeterClient> {
 /** Register and fund N customers, a few at a time; each becomes a lean client holding its state in memory. */
 async function provision(sys: BenchSystem, n: number): Promise<LeanClient[]> {
   process.env.VAULTMETER_CLIENT_HOME = sys.clientHome;
-  const basic = `Basic ${Buffer.from(`${sys.officer.user}:${sys.officer.password}`).toString('base64')}`;
+  const fund = await officerFunder(sys.url, sys.officer);
   const clients: LeanClient[] = new Array(n);
   let next = 0;
   let done = 0;
@@ -101,12 +102,7 @@ async function provision(sys: BenchSystem, n: number): Promise<LeanClient[]> {
       for (let i = next++; i < n; i = next++) {
         const user = `bench${i}`;
         const c = await register(sys.url, user);
-        const res = await fetch(`${sys.url}/v1/admin/fund`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: basic },
-          body: JSON.stringify({ user, amountMills: FUND_MILLS.toString() }),
-        });
-        if (res.status !== 200) throw new Error(`fund failed: ${await res.text()}`);
+        await fund(user, FUND_MILLS);
         await c.balance();
         clients[i] = new LeanClient(sys.url, c.meterId, c.sessionToken, await Profile.unlockWithPassword(user, PW));
         if (++done % 16 === 0 || done === n) log(`  provisioned ${done}/${n} clients`);

@@ -15,6 +15,7 @@ import { MeterClient } from '../src/sdk/index.js';
 import { Profile, diskProfiles } from '../src/cli/index.js';
 import { closedLoop, LeanClient } from './lib/driver.js';
 import { startBenchSystem, type BenchSystem } from './lib/system.js';
+import { officerFunder } from './lib/fund.js';
 import { printParams } from './lib/print-params.js';
 
 const SECONDS = Number(process.env.REPLAY_BENCH_SECONDS ?? 20);
@@ -37,16 +38,11 @@ function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; ou
 
 async function provision(sys: BenchSystem, n: number): Promise<LeanClient[]> {
   process.env.VAULTMETER_CLIENT_HOME = sys.clientHome;
-  const basic = `Basic ${Buffer.from(`${sys.officer.user}:${sys.officer.password}`).toString('base64')}`;
+  const fund = await officerFunder(sys.url, sys.officer);
   const clients: LeanClient[] = [];
   for (let i = 0; i < n; i++) {
     const c = await MeterClient.register(diskProfiles, sys.url, `replay${i}`, PW);
-    const res = await fetch(`${sys.url}/v1/admin/fund`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: basic },
-      body: JSON.stringify({ user: `replay${i}`, amountMills: '10000000' }),
-    });
-    if (res.status !== 200) throw new Error(`fund failed: ${await res.text()}`);
+    await fund(`replay${i}`, '10000000');
     await c.balance();
     clients.push(new LeanClient(sys.url, c.meterId, c.sessionToken, await Profile.unlockWithPassword(`replay${i}`, PW)));
   }

@@ -11,6 +11,7 @@ import { cpuByRole, cpuDiff } from './lib/cpu.js';
 import { closedLoop, LeanClient, percentile, type LoopResult } from './lib/driver.js';
 import { pgbenchTps } from './lib/pgbench.js';
 import { startBenchSystem, type BenchSystem } from './lib/system.js';
+import { officerFunder } from './lib/fund.js';
 import { printParams } from './lib/print-params.js';
 
 function arg(name: string, fallback: string): string {
@@ -34,18 +35,14 @@ const FUND_MILLS = 10_000_000n; // the largest single funding: $10,000 buys 10 m
 const PW = 'benchmark password';
 const log = (m: string) => process.stderr.write(`${m}\n`);
 
-async function provision(sys: BenchSystem, n: number): Promise<LeanClient[]> {
+type Fund = Awaited<ReturnType<typeof officerFunder>>;
+
+async function provision(sys: BenchSystem, fund: Fund, n: number): Promise<LeanClient[]> {
   process.env.VAULTMETER_CLIENT_HOME = sys.clientHome;
-  const basic = `Basic ${Buffer.from(`${sys.officer.user}:${sys.officer.password}`).toString('base64')}`;
   const clients: LeanClient[] = [];
   for (let i = 0; i < n; i++) {
     const c = await MeterClient.register(diskProfiles, sys.url, `bench${i}`, PW);
-    const res = await fetch(`${sys.url}/v1/admin/fund`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: basic },
-      body: JSON.stringify({ user: `bench${i}`, amountMills: FUND_MILLS.toString() }),
-    });
-    if (res.status !== 200) throw new Error(`fund failed: ${await res.text()}`);
+    await fund(`bench${i}`, FUND_MILLS);
     await c.balance();
     clients.push(new LeanClient(sys.url, c.meterId, c.sessionToken, await Profile.unlockWithPassword(`bench${i}`, PW)));
     if ((i + 1) % 16 === 0) log(`  provisioned ${i + 1}/${n} clients`);
@@ -104,7 +101,7 @@ const fmt = (n: number | null, digits = 0) =>
   n === null || Number.isNaN(n) ? 'n/a' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 /** With the main module count: registers exact after the print run, then verify/s, fund/s and pgbench on the same PostgreSQL. */
-async function measureAround(sys: BenchSystem, clients: LeanClient[]) {
+async function measureAround(sys: BenchSystem, fund: Fund, clients: LeanClient[]) {
   const registers = await checkRegisters(sys, clients);
   log(`  registers exact: ${registers.exact}`);
   const verifySample = await clients[0]!.command('print', printParams());
@@ -115,18 +112,12 @@ async function measureAround(sys: BenchSystem, clients: LeanClient[]) {
     }),
   );
   const verifyPerSec = v.ok / Math.min(SECONDS, 10);
-  const basic = `Basic ${Buffer.from(`${sys.officer.user}:${sys.officer.password}`).toString('base64')}`;
-  const f = await closedLoop(clients.slice(0, Math.min(16, clients.length)), Math.min(SECONDS, 10), async (c) => {
-    const i = clients.indexOf(c);
-    const r = await fetch(`${sys.url}/v1/admin/fund`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: basic },
-      body: JSON.stringify({ user: `bench${i}`, amountMills: '1' }),
-    });
-    if (r.status !== 200) throw new Error(`fund ${r.status}`);
-  });
+  // Each funding is signed as `vaultmeter admin fund` signs it (meter ids were looked up while provisioning).
+  // 16 at a time, round the meters: a meter takes MAX_PACKAGE_OFFICER_NONCES officer acts per 5 minutes.
+  let next = 0;
+  const f = await closedLoop(clients.slice(0, Math.min(16, clients.length)), Math.min(SECONDS, 10), () => fund(`bench${next++ % clients.length}`, '1'));
   const fundPerSec = f.ok / Math.min(SECONDS, 10);
-  log(`  verify ${fmt(verifyPerSec)}/s, fund ${fmt(fundPerSec)}/s`);
+  log(`  verify ${fmt(verifyPerSec)}/s, fund ${fmt(fundPerSec)}/s, fund failed ${f.failed}${f.firstError ? ` (${f.firstError})` : ''}`);
   log(`running pgbench (${CLIENTS} clients, ${PGBENCH_SECONDS} s) against the same PostgreSQL`);
   const pgb = await pgbenchTps(sys.ownerUrl, CLIENTS, PGBENCH_SECONDS);
   log(`  pgbench: ${fmt(pgb.tps)} TPS (${pgb.note})`);
@@ -181,7 +172,8 @@ async function main(): Promise<void> {
     log(`starting the system with ${modules} module(s)`);
     const sys = await startBenchSystem(modules, { VAULTMETER_POOL_SIZE: '0', VAULTMETER_LOG: '' });
     try {
-      const clients = await provision(sys, CLIENTS);
+      const fund = await officerFunder(sys.url, sys.officer);
+      const clients = await provision(sys, fund, CLIENTS);
       log(`printing for ${SECONDS} s`);
       const run = await printRun(sys, clients, modules);
       log(
@@ -190,7 +182,7 @@ async function main(): Promise<void> {
       runs.push(run);
       if (modules === MODULES && !main) {
         main = run;
-        ({ registers, verifyPerSec, fundPerSec, pgb } = await measureAround(sys, clients));
+        ({ registers, verifyPerSec, fundPerSec, pgb } = await measureAround(sys, fund, clients));
       }
     } finally {
       await sys.stop();

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../src/runtime/init.js';
 import { createInterface } from 'node:readline';
+import type { BenchOfficer } from './fund.js';
 
 const CLI = join(import.meta.dirname, '..', '..', 'bin', 'vaultmeter.js');
 
@@ -11,7 +12,8 @@ export interface BenchSystem {
   readonly url: string;
   readonly home: string;
   readonly clientHome: string;
-  readonly officer: { user: string; password: string };
+  /** The first security officer from `vaultmeter init`, with the key file that signs fundings. */
+  readonly officer: BenchOfficer;
   readonly ownerUrl: string;
   stop(): Promise<void>;
 }

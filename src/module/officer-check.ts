@@ -1,5 +1,5 @@
-import { createPublicKey, verify, type X509Certificate } from 'node:crypto';
-import { MAX_OFFICER_CERT_PEM_BYTES, OFFICER_DUAL_STATEMENT_MAX_AGE_MS, OFFICER_STATEMENT_MAX_AGE_MS } from '../constants.js';
+import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { MAX_CACHED_OFFICER_CERTIFICATES, MAX_OFFICER_CERT_PEM_BYTES, OFFICER_DUAL_STATEMENT_MAX_AGE_MS, OFFICER_STATEMENT_MAX_AGE_MS } from '../constants.js';
 import { certificateChainsTo, parseCertificate } from '../crypto/index.js';
 import { fail } from '../errors.js';
 import { OFFICER_ACTS, officerStatementBytes, parseOfficerSubject, type OfficerAct, type OfficerRole, type OfficerStatement } from '../protocol/index.js';
@@ -41,20 +41,59 @@ function sameParams(a: Readonly<Record<string, string>>, b: Readonly<Record<stri
   return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && a[k] === b[k]);
 }
 
-function checkOne(raw: unknown, bytes: Buffer, ca: X509Certificate, expect: OfficerExpectation): VerifiedOfficer & { keyDer: string } {
+/** An officer certificate the installation CA signed, as far as it does not depend on the time. */
+interface CertifiedOfficer {
+  /** The intersection of the certificate's and the CA's validity periods. */
+  readonly validFromMs: number;
+  readonly validToMs: number;
+  readonly who: { user: string; role: OfficerRole } | null;
+  readonly certSerialHex: string;
+  readonly key: KeyObject;
+  readonly keyDer: string;
+}
+
+// Parsing a certificate and checking the CA's signature on it cost several signature checks; the
+// same few officers sign over and over. Only certificates the CA signed are kept (no one else can
+// make one, so refusals cannot crowd the cache), bounded, oldest out first.
+const certified = new Map<string, CertifiedOfficer>();
+
+function certifiedOfficer(caCertPem: string, certificatePem: string): CertifiedOfficer | null {
+  const cacheKey = `${caCertPem}\n${certificatePem}`;
+  const hit = certified.get(cacheKey);
+  if (hit) return hit;
+  const ca = parseCertificate(caCertPem) ?? fail('internal', 'the module has no CA certificate');
+  const cert = parseCertificate(certificatePem);
+  if (!cert) return null;
+  const validFromMs = Math.max(Date.parse(cert.validFrom), Date.parse(ca.validFrom));
+  const validToMs = Math.min(Date.parse(cert.validTo), Date.parse(ca.validTo));
+  if (!certificateChainsTo(cert, ca, new Date(validFromMs))) return null;
+  const key = createPublicKey(cert.publicKey.export({ type: 'spki', format: 'pem' }));
+  const value: CertifiedOfficer = {
+    validFromMs,
+    validToMs,
+    who: parseOfficerSubject(cert.subject),
+    certSerialHex: cert.serialNumber.toLowerCase(),
+    key,
+    keyDer: key.export({ type: 'spki', format: 'der' }).toString('hex'),
+  };
+  if (certified.size >= MAX_CACHED_OFFICER_CERTIFICATES) certified.delete(certified.keys().next().value!);
+  certified.set(cacheKey, value);
+  return value;
+}
+
+function checkOne(raw: unknown, bytes: Buffer, caCertPem: string, expect: OfficerExpectation): VerifiedOfficer & { keyDer: string } {
   if (!isObject(raw) || typeof raw.certificatePem !== 'string' || typeof raw.signature !== 'string')
     fail('officer_signature_invalid', 'a signature is malformed');
   if (raw.certificatePem.length > MAX_OFFICER_CERT_PEM_BYTES) fail('officer_signature_invalid', 'the officer certificate is too large');
-  const cert = parseCertificate(raw.certificatePem);
-  if (!cert || !certificateChainsTo(cert, ca, new Date(expect.nowMs)))
+  const cert = certifiedOfficer(caCertPem, raw.certificatePem);
+  if (!cert || expect.nowMs < cert.validFromMs || expect.nowMs > cert.validToMs)
     fail('officer_signature_invalid', 'the officer certificate is not a current one from this installation');
-  const who = parseOfficerSubject(cert.subject);
+  const who = cert.who;
   if (!who) fail('officer_signature_invalid', 'the certificate is not an officer certificate');
   if (!expect.roles.includes(who.role)) fail('officer_signature_invalid', `a ${who.role} may not ${expect.act.replace('_', ' ')}`);
-  const key = createPublicKey(cert.publicKey.export({ type: 'spki', format: 'pem' }));
-  const good = verify('sha256', bytes, { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(raw.signature, 'base64'));
+  const good = verify('sha256', bytes, { key: cert.key, dsaEncoding: 'ieee-p1363' }, Buffer.from(raw.signature, 'base64'));
   if (!good) fail('officer_signature_invalid', `${who.user}'s signature does not verify`);
-  return { ...who, certSerialHex: cert.serialNumber.toLowerCase(), keyDer: key.export({ type: 'spki', format: 'der' }).toString('hex') };
+  return { ...who, certSerialHex: cert.certSerialHex, keyDer: cert.keyDer };
 }
 
 /**
@@ -73,9 +112,8 @@ export function checkOfficerAuthorization(
   if (statement.timeMs > expect.nowMs + OFFICER_STATEMENT_MAX_AGE_MS || expect.nowMs - statement.timeMs > maxAgeMs)
     fail('officer_statement_spent', 'the statement is too old (or dated in the future): sign it again');
   if (signatures.length !== expect.signers) fail('officer_signature_invalid', `${expect.act.replace('_', ' ')} needs ${expect.signers} officer signature(s)`);
-  const ca = parseCertificate(caCertPem) ?? fail('internal', 'the module has no CA certificate');
   const bytes = officerStatementBytes(statement);
-  const checked = signatures.map((s) => checkOne(s, bytes, ca, expect));
+  const checked = signatures.map((s) => checkOne(s, bytes, caCertPem, expect));
   if (new Set(checked.map((c) => c.user)).size !== checked.length || new Set(checked.map((c) => c.keyDer)).size !== checked.length)
     fail('dual_control', 'dual control needs two different officers');
   return { statement, officers: checked.map(({ user, role, certSerialHex }) => ({ user, role, certSerialHex })) };

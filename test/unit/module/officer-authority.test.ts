@@ -1,6 +1,7 @@
 import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAuthority, issueCertificate, newCertSerialHex } from '../../../src/module/certificates.js';
+import { checkOfficerAuthorization } from '../../../src/module/officer-check.js';
 import { officerStatementBytes, officerSubject } from '../../../src/protocol/index.js';
 import { MAX_FAILED_LOGINS } from '../../../src/constants.js';
 import { DAY_MS, dualControl, makeEngine, officerFund, PASSWORD, registeredMeter, rejectsWith, securityOfficerSigned, T0 } from '../helpers/engine.js';
@@ -76,6 +77,27 @@ describe('funding needs an officer signature over exactly this funding, checked 
     const forged = { pkg: c.pkg, amountMills: '5000000', actor: 'officer', authorization: { statement, signatures: [{ certificatePem, signature }] } };
     await rejectsWith(() => engine.fund(forged), 'officer_signature_invalid');
     expect((await engine.registersOf(c.pkg)).drMills).toBe(0n);
+  });
+
+  it('refuses an officer certificate once it has expired, though the module accepted (and remembered) it before', async () => {
+    const ca = await createAuthority('Expiry', new Date(T0 - DAY_MS));
+    const keys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const certificatePem = await issueCertificate(ca, {
+      subject: officerSubject('officer', 'security_officer'),
+      publicSpki: keys.publicKey.export({ type: 'spki', format: 'der' }),
+      serialHex: newCertSerialHex(),
+      notBefore: new Date(T0 - DAY_MS),
+      notAfter: new Date(T0 + DAY_MS),
+    });
+    const check = (nowMs: number) => {
+      const statement = { act: 'fund' as const, params: { meterId: 'm', amountMills: '1' }, nonce: randomBytes(16).toString('hex'), timeMs: nowMs };
+      const signature = sign('sha256', officerStatementBytes(statement), { key: keys.privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64');
+      const wanted = { act: 'fund' as const, params: statement.params, roles: ['security_officer' as const], signers: 1 as const, nowMs };
+      return checkOfficerAuthorization(ca.certPem, { statement, signatures: [{ certificatePem, signature }] }, wanted);
+    };
+    expect(check(T0).officers[0]!.user).toBe('officer');
+    expect(check(T0 + 1000).officers[0]!.user).toBe('officer');
+    await rejectsWith(() => check(T0 + 2 * DAY_MS), 'officer_signature_invalid');
   });
 });
 
