@@ -256,6 +256,20 @@ describe('Ring.inhibit and reseed', () => {
     await again.append(tx('fund', 5n));
     expect(again.head).toMatchObject({ seq: 42n, fundedMills: 505n, printedMills: 200n, refundedMills: 7n });
   });
+
+  it('a halt is kept across a reload and a reseed, and only clearHalt lets go of it', async () => {
+    const ring = await load(5);
+    await ring.append(tx('fund', 10n));
+    await ring.halt('stale database suspected', T0 + 1);
+    await ring.halt('a second reason does not replace the first', T0 + 2);
+    expect(ring.halted).toEqual({ atMs: T0 + 1, reason: 'stale database suspected' });
+    expect(ring.isNew).toBe(false);
+    await ring.reseed({ ...genesis(SERIAL, T0), seq: 7n });
+    const again = await load(5);
+    expect(again.halted).toEqual({ atMs: T0 + 1, reason: 'stale database suspected' });
+    await again.clearHalt();
+    expect((await load(5)).halted).toBeNull();
+  });
 });
 
 describe("the ring file refuses to load when it is not this module's good ring", () => {
