@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_FAILED_LOGINS } from '../../src/constants.js';
 import { diskProfiles } from '../../src/cli/index.js';
 import { ModuleConnection } from '../../src/module/index.js';
 import { moduleSockets } from '../../src/runtime/index.js';
@@ -120,5 +121,21 @@ describe('the module is the only authority over value and officers', () => {
     } finally {
       for (const m of modules) m.close();
     }
+  });
+
+  it('a locked meter is unlocked by a security officer, signed and checked by the module, so its balance is not stranded', async () => {
+    const ursula = await MeterClient.register(diskProfiles, sys.url, 'ursula', 'correct horse battery');
+    // Wrong passwords that reach the module (the profile itself is already open).
+    for (let i = 0; i < MAX_FAILED_LOGINS; i++) await expect(ursula.authenticate('not the password')).rejects.toMatchObject({ code: 'invalid_credentials' });
+    await expect(ursula.authenticate('correct horse battery')).rejects.toMatchObject({ code: 'meter_locked' });
+    const customer = await get(sys.url, '/v1/admin/customers/ursula', officerHeaders(sys.officer));
+    const unlock = (authorization?: object) =>
+      post(sys.url, '/v1/admin/unlock', { user: 'ursula', ...(authorization ? { authorization } : {}) }, officerHeaders(sys.officer));
+    expect((await unlock()).json.code).toBe('officer_signature_required');
+    const signed = await signedAs(sys.officer, 'unlock_meter', { meterId: String(customer.json.meterId) });
+    expect((await unlock(signed)).json).toMatchObject({ state: 'operational' });
+    expect((await unlock(signed)).json.code).toBe('officer_statement_spent');
+    await ursula.authenticate('correct horse battery');
+    expect((await ursula.balance()).arMills).toBe(0n);
   });
 });
