@@ -124,6 +124,8 @@ describe('CLI help', () => {
     ['admin'],
     ['admin', 'fund'],
     ['admin', 'audit'],
+    ['admin', 'revoke'],
+    ['admin', 'unlock'],
     ['admin', 'modules'],
     ['admin', 'modules', 'reinstate'],
     ['admin', 'halt', 'clear'],
