@@ -63,21 +63,24 @@ export async function get(url: string, path: string, headers: Record<string, str
 }
 
 // Opening a key file costs a scrypt: the tests sign many fundings with the same few keys.
-const openKeys = new Map<string, Promise<KeyObject>>();
+const openKeys = new Map<string, Promise<{ key: KeyObject; certificatePem: string }>>();
 
-async function officerKey(officer: TestOfficer): Promise<KeyObject> {
-  let key = openKeys.get(officer.keyFile);
-  if (!key) {
-    key = readOfficerCredential(officer.keyFile).then(async (c) => (await openOfficerKey(c.key, officer.password, OFFICER_SCRYPT.maxmem))!);
-    openKeys.set(officer.keyFile, key);
+function officerKey(officer: TestOfficer): Promise<{ key: KeyObject; certificatePem: string }> {
+  let opened = openKeys.get(officer.keyFile);
+  if (!opened) {
+    opened = readOfficerCredential(officer.keyFile).then(async (c) => ({
+      key: (await openOfficerKey(c.key, officer.password, OFFICER_SCRYPT.maxmem))!,
+      certificatePem: c.certificatePem,
+    }));
+    openKeys.set(officer.keyFile, opened);
   }
-  return key;
+  return opened;
 }
 
 /** An officer's signature over `statement`, as the CLI makes it. */
 export async function officerSignature(officer: TestOfficer, statement: OfficerStatement): Promise<OfficerSignature> {
-  const certificatePem = (await readOfficerCredential(officer.keyFile)).certificatePem;
-  return { certificatePem, signature: signP1363(await officerKey(officer), officerStatementBytes(statement)).toString('base64') };
+  const { key, certificatePem } = await officerKey(officer);
+  return { certificatePem, signature: signP1363(key, officerStatementBytes(statement)).toString('base64') };
 }
 
 /** One officer's authorization of one act, signed now. */
@@ -94,10 +97,23 @@ export async function fundAs(
   amountMills: string | bigint,
   headers: Record<string, string> = {},
 ): Promise<RawAnswer> {
+  return actOnMeter(url, officer, user, 'fund', { amountMills: String(amountMills) }, headers);
+}
+
+/** As the CLI acts on a customer's meter: look up the meter, sign the act naming it and `params`, post both. */
+async function actOnMeter(
+  url: string,
+  officer: TestOfficer,
+  user: string,
+  act: 'fund' | 'revoke_meter',
+  params: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<RawAnswer> {
   const customer = await get(url, `/v1/admin/customers/${encodeURIComponent(user)}`, officerHeaders(officer));
   if (customer.status !== 200) return customer;
-  const authorization = await signedAs(officer, 'fund', { meterId: String(customer.json.meterId), amountMills: String(amountMills) });
-  return post(url, '/v1/admin/fund', { user, amountMills: String(amountMills), authorization }, { ...officerHeaders(officer), ...headers });
+  const authorization = await signedAs(officer, act, { meterId: String(customer.json.meterId), ...params });
+  const route = act === 'fund' ? 'fund' : 'revoke';
+  return post(url, `/v1/admin/${route}`, { user, ...params, authorization }, { ...officerHeaders(officer), ...headers });
 }
 
 /** A new officer, certified on two security officers' signatures as `admin officers add` does; the answer and the new key pair. */
@@ -126,10 +142,7 @@ export async function newTestOfficer(url: string, signers: readonly [TestOfficer
 
 /** Revoke a customer's meter as the CLI does: look up the meter, sign the exact revocation, post it. */
 export async function revokeAs(url: string, officer: TestOfficer, user: string, reason: string): Promise<RawAnswer> {
-  const customer = await get(url, `/v1/admin/customers/${encodeURIComponent(user)}`, officerHeaders(officer));
-  if (customer.status !== 200) return customer;
-  const authorization = await signedAs(officer, 'revoke_meter', { meterId: String(customer.json.meterId), reason });
-  return post(url, '/v1/admin/revoke', { user, reason, authorization }, officerHeaders(officer));
+  return actOnMeter(url, officer, user, 'revoke_meter', { reason });
 }
 
 /** A dual-control request as the CLI makes it: signed by the requesting security officer. */

@@ -38,6 +38,11 @@ export function get<T = Record<string, unknown>>(o: AdminOpts, path: string): Pr
   return callApi<T>(o.server ?? DEFAULT_SERVER, 'GET', path, undefined, { headers: { authorization: officerAuth(o) } });
 }
 
+/** The meter of a customer, as a statement about it must name it. */
+export async function meterIdOf(o: AdminOpts, user: string): Promise<string> {
+  return (await get<{ meterId: string }>(o, `/v1/admin/customers/${encodeURIComponent(user)}`)).meterId;
+}
+
 /** One officer's signature over a statement of exactly this act, made with the officer's key file. */
 export async function signedByOfficer(o: AdminOpts, act: OfficerAct, params: Record<string, string>): Promise<OfficerAuthorization> {
   const statement = newStatement(act, params);
