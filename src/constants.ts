@@ -103,6 +103,16 @@ export const DEFAULT_RING_SIZE = 3;
 export const DEFAULT_HALT_THRESHOLD = 1;
 /** The watchdog: days a meter may go without a device audit before it stops printing. */
 export const DEFAULT_AUDIT_INTERVAL_DAYS = 90;
+/**
+ * The module's journal (its log records not yet off-site): at most this many records or bytes. Full,
+ * it refuses new transactions (journal_full, 503) until the shipper confirms a position off-site.
+ * At the default ship interval a full journal means the shipper has been failing for a long time.
+ */
+export const MAX_JOURNAL_RECORDS = 1_000_000;
+export const MAX_JOURNAL_BYTES = 1024 * 1024 * 1024;
+/** One roll-forward page read from a journal: records and bytes (well inside a module frame both ways). */
+export const MAX_JOURNAL_READ_RECORDS = 200;
+export const MAX_JOURNAL_READ_BYTES = 384 * 1024;
 /** How many modules one request may try (after a recovery, an inhibition or an unreachable module). */
 export const MODULE_ATTEMPTS = 4;
 /**

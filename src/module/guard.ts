@@ -5,13 +5,15 @@ import { signHeadAsModule } from '../ledger/index.js';
 import { GENESIS_HASH } from '../ledger/index.js';
 import { fail, VaultError } from '../errors.js';
 import { checkDeclaredEffects, EffectError, effectsOf, EFFECTS_VERSION, type EffectArgs, type EffectResult, type LedgerEffect } from '../ledger/index.js';
-import { checkpointToJson, decodeCheckpointRecord, genesis, wireIsAuthentic } from './checkpoint.js';
+import { checkpointToJson, decodeCheckpointRecord, genesis, wireIsAuthentic, type Checkpoint } from './checkpoint.js';
 import { registersOf, type MeterEngine, type RegistersBefore } from './engine.js';
 import { LogVault } from './log-vault.js';
 import { OfficerDesk } from './officer-desk.js';
 import type * as M from './messages.js';
 import { validateBatchOp } from './op-args.js';
-import type { Ring, RingEffect } from './ring.js';
+import type { LogPosition, Ring, RingEffect } from './ring.js';
+import type { Journal } from './journal.js';
+import type { MeterPackage } from '../meter/index.js';
 
 /** What a package-writing op did, for the ring: amounts and registers after. */
 interface Effect {
@@ -119,6 +121,7 @@ export class GuardedModule {
   constructor(
     private readonly engine: MeterEngine,
     private readonly ring: Ring,
+    private readonly journal: Journal,
     private readonly crypto: ModuleCrypto,
     private readonly now: () => number,
     private readonly log: (line: string) => void,
@@ -139,6 +142,10 @@ export class GuardedModule {
     halt: (a) => this.serially(async () => this.haltHere(a.reason)),
     clearHalt: (a) => this.serially(() => this.clearHaltHere(a.authorization)),
     recover: (a) => this.serially(() => this.recover(a.checkpoint, a.log)),
+    confirm: (a) => this.serially(() => this.confirm(a.checkpoint)),
+    journal: (a) => this.serially(() => this.readJournal(a.after)),
+    journalOfMeter: (a) => this.serially(() => this.journalOfMeter(a.meterId, a.afterVersion)),
+    journalShipped: (a) => this.serially(() => this.journalShipped(a.at)),
     reseed: (a) => this.serially(() => this.reseed(a.checkpoint, a.log, a.authorization)),
     batch: (a) => this.serially(() => this.batch(a)),
     provision: (a) => this.serially(() => this.run('provision', a)),
@@ -181,6 +188,10 @@ export class GuardedModule {
   private inService(): void {
     if (this.ring.inhibited) fail('module_inhibited', `module ${this.ring.serial} is inhibited: ${this.ring.inhibited.reason}`);
     if (this.ring.halted) fail('system_halted', `module ${this.ring.serial} holds the halt: ${this.ring.halted.reason}`);
+    if (this.journal.full) {
+      this.log(`ALARM: the journal holds ${this.journal.records} records (${this.journal.bytes} bytes) not confirmed off-site: refusing transactions`);
+      fail('journal_full', `module ${this.ring.serial}: the journal is full until the shipper confirms the log off-site`);
+    }
   }
 
   private async haltHere(reason: string): Promise<{ halted: true }> {
@@ -203,6 +214,7 @@ export class GuardedModule {
     const { result, effect, draft } = await this.act(op, args);
     const atMs = this.now();
     const { records, head } = await this.chain([draft], atMs);
+    await this.journal.append(records);
     const checkpoint = await this.ring.append({ ...effect, atMs, logSeq: BigInt(head.seq), logHead: head.hash });
     return { ...result, checkpoint, logRecord: records[0]!, logHead: head } as M.ResultOf<K>;
   }
@@ -245,6 +257,7 @@ export class GuardedModule {
     if (effects.length === 0) return { results: results as M.BatchItemResult[], checkpoint: this.ring.headWire() };
     const atMs = this.now();
     const { records, head } = await this.chain(drafts, atMs);
+    await this.journal.append(records);
     const checkpoint = await this.ring.appendBatch(effects, atMs, { seq: BigInt(head.seq), hash: head.hash });
     let next = 0;
     const withRecords: M.BatchItemResult[] = results.map((r) => (r.ok ? { ...r, logRecord: records[next++]! } : r));
@@ -253,7 +266,7 @@ export class GuardedModule {
 
   private async verify(db: M.CheckpointWire | null): Promise<void> {
     const m = await this.ring.match(db);
-    if (m.kind === 'head') return;
+    if (m.kind === 'head') return this.journal.confirm(this.ring.head.logSeq);
     if (m.kind === 'forged') fail('checkpoint_forged', `the stored checkpoint of module ${this.ring.serial} fails its MAC`);
     if (m.kind === 'foreign') fail('checkpoint_foreign', `the stored checkpoint of module ${this.ring.serial} is module ${m.serial}'s`);
     fail('checkpoint_mismatch', `the stored checkpoint of module ${this.ring.serial} is not its latest`);
@@ -286,7 +299,7 @@ export class GuardedModule {
         return { result: r, effect, draft: draftOf(effect, null, { op, extra }) };
       }
       case 'registerBegin': {
-        const pkg = await e.open(args.pkg);
+        const pkg = await this.openFresh(args.pkg);
         const before = registersOf(pkg);
         const r = await e.registerBegin(args, pkg);
         const effect = ringEffect('registerBegin', r.package, before);
@@ -295,7 +308,7 @@ export class GuardedModule {
       case 'registerComplete':
       case 'challenge':
       case 'command': {
-        const pkg = await e.open(args.pkg);
+        const pkg = await this.openFresh(args.pkg);
         const before = registersOf(pkg);
         const r =
           op === 'registerComplete' ? await e.registerComplete(args, pkg) : op === 'challenge' ? await e.challenge(args, pkg) : await e.command(args, pkg);
@@ -304,7 +317,7 @@ export class GuardedModule {
         return { result: r, effect, draft: draftOf(effect, before, { op, response: { op: commandOp, status, result }, error: r.error?.code, extra }) };
       }
       case 'fund': {
-        const pkg = await e.open(args.pkg);
+        const pkg = await this.openFresh(args.pkg);
         const before = registersOf(pkg);
         const r = await e.fund(args, pkg);
         const effect = ringEffect('fund', r.package, { arMills: BigInt(r.arMills), drMills: BigInt(r.drMills) }, BigInt(args.amountMills));
@@ -312,14 +325,14 @@ export class GuardedModule {
       }
       case 'unlock':
       case 'revoke': {
-        const pkg = await e.open(args.pkg);
+        const pkg = await this.openFresh(args.pkg);
         const before = registersOf(pkg);
         const r = op === 'unlock' ? await e.unlock(args, pkg) : await e.revoke(args, pkg);
         const effect = ringEffect(op, r.package, before);
         return { result: r, effect, draft: draftOf(effect, before, { op, authorization: args.authorization, extra }) };
       }
       case 'audit': {
-        const pkg = await e.open(args.pkg);
+        const pkg = await this.openFresh(args.pkg);
         const before = registersOf(pkg);
         const r = await e.audit(args, pkg);
         const effect = ringEffect('audit', r.package, { arMills: BigInt(r.fields.arMills!), drMills: BigInt(r.fields.drMills!) });
@@ -335,74 +348,156 @@ export class GuardedModule {
   }
 
   /**
-   * Auto-recover checkpoint: roll the ring back to the database's entry, or inhibit when it is not in
-   * the ring. When the database was rolled forward from the shipped log (after a failover to a
-   * standby that missed the last commits), `log` says where this module's log now ends there: the
-   * ring entry that ends at exactly that record (by this module's own chain hash) becomes the head.
+   * Auto-recover checkpoint. The database holds this module's log up to `log` (after the server rolled
+   * it forward from the shipped log and from this journal): the ring entry that ends exactly there
+   * becomes the head. Only entries whose commit was never confirmed may be dropped: a failed commit,
+   * whose answers never left. A database that still lacks confirmed records is refused
+   * (`database_stale`); one whose checkpoint is not in the ring, and whose log the journal cannot
+   * complete, inhibits the module.
    */
   private async recover(db: M.CheckpointWire | null, log?: { seq: string; hash: string }): Promise<M.RecoverResult> {
     if (this.ring.inhibited) fail('module_inhibited', `module ${this.ring.serial} is inhibited: ${this.ring.inhibited.reason}`);
     const m = await this.ring.match(db);
-    const at =
-      log && m.kind !== 'head' && m.kind !== 'forged' && m.kind !== 'foreign'
-        ? this.ring.entries.findIndex((e) => e.logSeq.toString() === log.seq && e.logHead === log.hash)
-        : -1;
-    // Only when the database's log went past its checkpoint (records put back from the shipped log).
-    if (at >= 0 && at > (m.kind === 'older' ? m.index : -1)) return this.rollForwardTo(at);
-    switch (m.kind) {
-      case 'head':
-        return { outcome: 'current', discarded: [] };
-      case 'older': {
-        const discarded = this.ring.entries.slice(m.index + 1).flatMap((e) => this.ring.transactionsOf(e));
-        await this.ring.rollbackTo(m.index);
-        this.log(`auto-recovered to checkpoint seq ${this.ring.head.seq}; discarded ${discarded.length} transaction(s)`);
-        return { outcome: 'recovered', discarded };
-      }
-      case 'none': {
-        const reason = `the stored checkpoint is not in the ring (newest seq ${this.ring.head.seq}, oldest seq ${this.ring.entries[0]!.seq})`;
-        await this.ring.inhibit(reason, this.now());
-        this.log(`INHIBITED: ${reason}`);
-        return { outcome: 'inhibited', discarded: [], reason };
-      }
-      case 'forged':
-        return fail('checkpoint_forged', `the stored checkpoint of module ${this.ring.serial} fails its MAC; refusing to recover into it`);
-      case 'foreign':
-        return fail('checkpoint_foreign', `the stored checkpoint of module ${this.ring.serial} is module ${m.serial}'s`);
+    if (m.kind === 'forged') fail('checkpoint_forged', `the stored checkpoint of module ${this.ring.serial} fails its MAC; refusing to recover into it`);
+    if (m.kind === 'foreign') fail('checkpoint_foreign', `the stored checkpoint of module ${this.ring.serial} is module ${m.serial}'s`);
+    if (m.kind === 'head') {
+      await this.journal.confirm(this.ring.head.logSeq);
+      return { outcome: 'current', discarded: [] };
     }
+    const at = log ? this.ring.entries.findIndex((e) => e.logSeq.toString() === log.seq && e.logHead === log.hash) : -1;
+    // The database's log went past its checkpoint (records put back from the shipped log or the journal).
+    if (at >= 0 && at > (m.kind === 'older' ? m.index : -1)) return this.rollForwardTo(at, 'rolled_forward');
+    if (m.kind === 'older') return this.rollForwardTo(m.index, 'recovered');
+    const position = log ? positionOf(log) : null;
+    if (position && this.journal.holds(position) && position.seq < this.journal.confirmedSeq) this.stale(position.seq);
+    const reason = `the stored checkpoint is not in the ring (newest seq ${this.ring.head.seq}, oldest seq ${this.ring.entries[0]!.seq}), and the journal cannot complete the database's log`;
+    await this.ring.inhibit(reason, this.now());
+    this.log(`INHIBITED: ${reason}`);
+    return { outcome: 'inhibited', discarded: [], reason };
   }
 
-  /** The database now holds this module's log up to ring entry `index`: that entry is the checkpoint to store. */
-  private async rollForwardTo(index: number): Promise<M.RecoverResult> {
-    const discarded = this.ring.entries.slice(index + 1).flatMap((e) => this.ring.transactionsOf(e));
-    if (discarded.length) await this.ring.rollbackTo(index);
-    this.log(
-      `the database was rolled forward to log record ${this.ring.head.logSeq}; checkpoint seq ${this.ring.head.seq}${discarded.length ? `; ${discarded.length} unshipped transaction(s) discarded` : ''}`,
+  private stale(dbSeq: bigint): never {
+    return fail(
+      'database_stale',
+      `the database's log of module ${this.ring.serial} ends at record ${dbSeq}, but the module saw records up to ${this.journal.confirmedSeq} committed: roll it forward from the journal first`,
+      { logSeq: dbSeq.toString(), confirmedSeq: this.journal.confirmedSeq.toString() },
     );
-    return { outcome: 'rolled_forward', discarded, checkpoint: this.ring.headWire() };
+  }
+
+  /** The database holds this module's log up to ring entry `index`: drop what came after, if it never committed. */
+  private async rollForwardTo(index: number, outcome: 'recovered' | 'rolled_forward'): Promise<M.RecoverResult> {
+    const entry = this.ring.entries[index]!;
+    if (entry.logSeq < this.journal.confirmedSeq) this.stale(entry.logSeq);
+    const discarded = this.ring.entries.slice(index + 1).flatMap((e) => this.ring.transactionsOf(e));
+    if (discarded.length) {
+      await this.journal.cutAfter(entry.logSeq);
+      await this.ring.rollbackTo(index);
+    }
+    await this.journal.confirm(entry.logSeq);
+    this.log(
+      `recovered at checkpoint seq ${entry.seq} (log record ${entry.logSeq})${discarded.length ? `; ${discarded.length} transaction(s) of a failed commit discarded` : ''}`,
+    );
+    return { outcome, discarded, checkpoint: this.ring.headWire() };
+  }
+
+  /** The server's word that a checkpoint it stored committed: from then on, its records are never discarded. */
+  private async confirm(db: M.CheckpointWire): Promise<{ confirmedSeq: string }> {
+    const m = await this.ring.match(db);
+    if (m.kind !== 'head' && m.kind !== 'older') fail('checkpoint_mismatch', `module ${this.ring.serial}: that checkpoint is not in the ring`);
+    await this.journal.confirm(m.kind === 'head' ? this.ring.head.logSeq : this.ring.entries[m.index]!.logSeq);
+    return { confirmedSeq: this.journal.confirmedSeq.toString() };
+  }
+
+  /** A page of committed records after the database's log position, for a roll-forward, with the module's signed head. */
+  private async readJournal(after: { seq: string; hash: string }): Promise<M.JournalResult> {
+    const page = await this.journal.readAfter(positionOf(after), this.journal.confirmedSeq);
+    const last = page.records[page.records.length - 1];
+    if (!last) return { records: [], complete: true };
+    const signed = await signHeadAsModule(this.crypto, { logId: this.ring.serial, seq: BigInt(last.seq), hash: last.hash });
+    return { records: page.records, complete: page.complete, head: { ...signed, seq: signed.seq.toString() } };
+  }
+
+  /** The committed records of one meter after `afterVersion`: a package row put back is rolled forward from them. */
+  private async journalOfMeter(meterId: string, afterVersion: string): Promise<{ records: M.LogRecordWire[] }> {
+    if (!/^\d{1,18}$/.test(afterVersion)) fail('invalid_request', 'bad package version');
+    const records = await this.journal.meterRecordsAfter(meterId, BigInt(afterVersion));
+    return { records: records.filter((r) => BigInt(r.seq) <= this.journal.confirmedSeq) };
+  }
+
+  /** The shipper has the log off-site up to `at`: the journal lets go of it. */
+  private async journalShipped(at: { seq: string; hash: string }): Promise<M.JournalShippedResult> {
+    const dropped = await this.journal.truncateShipped(positionOf(at));
+    return { dropped, records: this.journal.records, bytes: this.journal.bytes };
+  }
+
+  /** Open a package and refuse it when this module's journal shows the meter at a later version: a row put back. */
+  private async openFresh(ref: M.SealedRef): Promise<MeterPackage> {
+    const pkg = await this.engine.open(ref);
+    const mark = this.journal.markOf(ref.meterId);
+    if (mark && pkg.version < mark.version) {
+      this.log(`refused meter ${ref.meterId}: package version ${pkg.version}, the journal shows version ${mark.version} (log record ${mark.logSeq})`);
+      fail('package_stale', `meter ${ref.meterId}: the stored package is version ${pkg.version}; this module's journal shows version ${mark.version}`, {
+        meterId: ref.meterId,
+        version: pkg.version.toString(),
+        knownVersion: mark.version.toString(),
+      });
+    }
+    return pkg;
   }
 
   /**
    * Return to service: restart the ring from the database's authentic checkpoint of this module, or
    * from genesis. `log` is where the module's log stands in the database (its last record); the
-   * chain continues from there, and a checkpoint must agree with it.
+   * chain continues from there, and a checkpoint must agree with it. A database that lacks committed
+   * records the journal holds is refused: it is rolled forward first. One the journal cannot
+   * complete gets a fresh journal; the old one is kept as evidence, and the meters it shows are
+   * returned with their last proven registers, for the server to suspend.
    */
-  private async reseed(db: M.CheckpointWire | null, log?: { seq: string; hash: string }, authorization?: unknown): Promise<{ checkpoint: M.CheckpointWire }> {
+  private async reseed(db: M.CheckpointWire | null, log?: { seq: string; hash: string }, authorization?: unknown): Promise<M.ReseedResult> {
     // Re-seeding rewinds the ring: on a module with history, only two security officers may order it.
     if (!this.ring.isNew) this.desk.dualControl(authorization, 'reinstate_module', { module: this.ring.serial });
     const at = log && /^\d{1,18}$/.test(log.seq) && /^[0-9a-f]{64}$/.test(log.hash) ? { seq: BigInt(log.seq), hash: log.hash } : undefined;
     if (log && !at) fail('invalid_request', 'a log position is a sequence number and a 64-digit hex hash');
-    if (db === null) {
-      await this.ring.reseed(genesis(this.ring.serial, this.now(), at));
-      return { checkpoint: this.ring.headWire() };
+    let entry: Checkpoint;
+    if (db === null) entry = genesis(this.ring.serial, this.now(), at);
+    else {
+      if (!(await wireIsAuthentic(this.crypto, db))) fail('checkpoint_forged', 'refusing to re-seed from a checkpoint that fails its MAC');
+      const decoded = decodeCheckpointRecord(Buffer.from(db.record, 'hex'));
+      if (!decoded || decoded.moduleSerial !== this.ring.serial) fail('checkpoint_foreign', "the checkpoint is not this module's");
+      const logAt =
+        at ?? (decoded.logSeq === 0n ? { seq: 0n, hash: GENESIS_HASH } : fail('invalid_request', 're-seeding needs the log position the checkpoint names'));
+      if (logAt.seq !== decoded.logSeq) fail('checkpoint_mismatch', `the checkpoint names log record ${decoded.logSeq}, the log ends at ${logAt.seq}`);
+      entry = { ...decoded, logHead: logAt.hash };
     }
-    if (!(await wireIsAuthentic(this.crypto, db))) fail('checkpoint_forged', 'refusing to re-seed from a checkpoint that fails its MAC');
-    const entry = decodeCheckpointRecord(Buffer.from(db.record, 'hex'));
-    if (!entry || entry.moduleSerial !== this.ring.serial) fail('checkpoint_foreign', "the checkpoint is not this module's");
-    const logAt =
-      at ?? (entry.logSeq === 0n ? { seq: 0n, hash: GENESIS_HASH } : fail('invalid_request', 're-seeding needs the log position the checkpoint names'));
-    if (logAt.seq !== entry.logSeq) fail('checkpoint_mismatch', `the checkpoint names log record ${entry.logSeq}, the log ends at ${logAt.seq}`);
-    await this.ring.reseed({ ...entry, logHead: logAt.hash });
-    this.log(`re-seeded the ring from the database at seq ${entry.seq}`);
-    return { checkpoint: this.ring.headWire() };
+    const gap = await this.journalForReseed({ seq: entry.logSeq, hash: entry.logHead });
+    await this.ring.reseed(entry);
+    this.log(`re-seeded the ring at seq ${entry.seq} (log record ${entry.logSeq})`);
+    return { checkpoint: this.ring.headWire(), ...gap };
   }
+
+  /** Make the journal end where the re-seeded ring will: cut a failed commit, or set it aside as evidence. */
+  private async journalForReseed(at: LogPosition): Promise<Pick<M.ReseedResult, 'unproven' | 'evidence'>> {
+    if (this.journal.holds(at)) {
+      if (at.seq < this.journal.confirmedSeq) this.stale(at.seq);
+      await this.journal.cutAfter(at.seq);
+      return {};
+    }
+    const unproven = this.journal.marks().map(([meterId, m]) => ({
+      meterId,
+      version: m.version.toString(),
+      arMills: m.arMills.toString(),
+      drMills: m.drMills.toString(),
+      logSeq: m.logSeq.toString(),
+    }));
+    const evidence = await this.journal.setAside(at, this.now());
+    if (unproven.length)
+      this.log(`ALARM: the database cannot be completed from the journal; ${unproven.length} meter(s) unproven, journal kept as ${evidence}`);
+    return { unproven, evidence };
+  }
+}
+
+function positionOf(p: { seq: string; hash: string }): LogPosition {
+  if (typeof p !== 'object' || p === null || !/^\d{1,18}$/.test(p.seq) || !/^[0-9a-f]{64}$/.test(p.hash))
+    fail('invalid_request', 'a log position is a sequence number and a 64-digit hex hash');
+  return { seq: BigInt(p.seq), hash: p.hash };
 }

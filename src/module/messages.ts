@@ -242,6 +242,43 @@ export interface RecoverResult {
   readonly reason?: string;
 }
 
+export interface LogPositionWire {
+  readonly seq: string;
+  readonly hash: string;
+}
+
+export interface JournalResult {
+  readonly records: LogRecordWire[];
+  /** No committed record left after the last one. */
+  readonly complete: boolean;
+  /** The module's signature over the page's last record. */
+  readonly head?: SignedHeadWire;
+}
+
+export interface JournalShippedResult {
+  readonly dropped: number;
+  /** What the journal still holds. */
+  readonly records: number;
+  readonly bytes: number;
+}
+
+/** A meter the module's set-aside journal shows, with the last registers it proves. */
+export interface UnprovenMeter {
+  readonly meterId: string;
+  readonly version: string;
+  readonly arMills: string;
+  readonly drMills: string;
+  readonly logSeq: string;
+}
+
+export interface ReseedResult {
+  readonly checkpoint: CheckpointWire;
+  /** When the journal could not complete the database: the meters it showed, to be suspended. */
+  readonly unproven?: UnprovenMeter[];
+  /** Where the module kept that journal. */
+  readonly evidence?: string;
+}
+
 export interface BatchArgs {
   readonly checkpoint: CheckpointWire | null;
   /** Untyped on the wire (the server builds them generically); the module checks each as a BatchOp. */
@@ -280,8 +317,16 @@ export interface ModuleOps {
   /** `authorization`: two security officers' `reinstate_module` statement, unless the ring is new (a restored module). */
   reseed: [
     { readonly checkpoint: CheckpointWire | null; readonly log?: { readonly seq: string; readonly hash: string }; readonly authorization?: unknown },
-    { readonly checkpoint: CheckpointWire },
+    ReseedResult,
   ];
+  /** The server committed this checkpoint (sent before any answer of its batch is released). */
+  confirm: [{ readonly checkpoint: CheckpointWire }, { readonly confirmedSeq: string }];
+  /** A page of the journal's committed records after the database's log position (a roll-forward). */
+  journal: [{ readonly after: LogPositionWire }, JournalResult];
+  /** One meter's committed records in the journal, newer than a package version (a row put back). */
+  journalOfMeter: [{ readonly meterId: string; readonly afterVersion: string }, { readonly records: LogRecordWire[] }];
+  /** The shipper has this module's log off-site up to `at`: the journal drops what it held up to there. */
+  journalShipped: [{ readonly at: LogPositionWire }, JournalShippedResult];
   batch: [BatchArgs, BatchResult];
   openLog: [OpenLogArgs, OpenLogResult];
   beginBackup: [BeginBackupArgs, Record<string, never>];
@@ -304,7 +349,21 @@ export const PACKAGE_OPS = ['provision', 'registerBegin', 'registerComplete', 'c
 export type PackageOp = (typeof PACKAGE_OPS)[number];
 /** Ops with the log key that leave the ring alone: they run beside the serial queue. */
 export const VAULT_OPS = ['openLog', 'beginBackup', 'sealBackupChunk', 'openBackupChunk', 'signBackup'] as const;
-export const MODULE_OPS: readonly ModuleOp[] = ['info', ...PACKAGE_OPS, 'recover', 'reseed', 'batch', ...VAULT_OPS, 'certifyOfficer', 'halt', 'clearHalt'];
+export const MODULE_OPS: readonly ModuleOp[] = [
+  'info',
+  ...PACKAGE_OPS,
+  'recover',
+  'reseed',
+  'batch',
+  ...VAULT_OPS,
+  'certifyOfficer',
+  'halt',
+  'clearHalt',
+  'confirm',
+  'journal',
+  'journalOfMeter',
+  'journalShipped',
+];
 
 /** Client meter commands that travel through `command`. */
 export const CLIENT_OPS = ['login', 'balance', 'print', 'refund', 'withdraw', 'password'] as const;

@@ -62,6 +62,10 @@ const SHAPES: { readonly [K in ModuleOp]: Shape } = {
   openBackupChunk: chunk,
   certifyOfficer: { user: str, role: str, publicKey: str, authorization: any },
   halt: { reason: str },
+  confirm: { checkpoint: isObject },
+  journal: { after: (v) => isObject(v) && str(v.seq) && str(v.hash) },
+  journalOfMeter: { meterId: str, afterVersion: str },
+  journalShipped: { at: (v) => isObject(v) && str(v.seq) && str(v.hash) },
   clearHalt: { authorization: any },
   beginBackup: { backupId: str, home: str },
   signBackup: {

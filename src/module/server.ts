@@ -4,6 +4,7 @@ import { ERRORS, VaultError } from '../errors.js';
 import { MeterEngine } from './engine.js';
 import { GuardedModule } from './guard.js';
 import { Ring } from './ring.js';
+import { Journal } from './journal.js';
 import { encodeFrame, FrameDecoder } from './framing.js';
 import type { Keystore } from './keystore.js';
 import { isModuleOp, validateArgs } from './op-args.js';
@@ -38,7 +39,8 @@ export async function startModuleServer(opts: ModuleServerOptions): Promise<Serv
     auditIntervalDays: opts.auditIntervalDays,
   });
   const ring = await Ring.load(opts.ringPath, crypto, crypto.serial, opts.ringSize, now());
-  const guarded = new GuardedModule(engine, ring, crypto, now, opts.log);
+  const journal = await Journal.load(`${opts.ringPath}.journal`, crypto.serial, { seq: ring.head.logSeq, hash: ring.head.logHead }, ring.isNew ? now() : null);
+  const guarded = new GuardedModule(engine, ring, journal, crypto, now, opts.log);
   await rm(opts.socketPath, { force: true });
   const server = createServer((socket) => serveConnection(socket, guarded, opts.log));
   await new Promise<void>((resolve, reject) => {

@@ -7,6 +7,7 @@ import type { MeterEngine } from '../../../src/module/engine.js';
 import type { Keystore } from '../../../src/module/keystore.js';
 import type { CheckpointWire, ModuleOp } from '../../../src/module/messages.js';
 import { Ring } from '../../../src/module/ring.js';
+import { Journal } from '../../../src/module/journal.js';
 import { Clock, makeEngine, TODAY } from './engine.js';
 import type { LooseJson } from '../../helpers/loose-json.js';
 
@@ -19,6 +20,7 @@ export class GuardHarness {
   db: CheckpointWire | null = null;
   guard!: GuardedModule;
   ring!: Ring;
+  journal: Journal | null = null;
 
   private constructor(
     readonly dir: string,
@@ -51,7 +53,10 @@ export class GuardHarness {
   /** What a module restart does: load the ring from its file and wrap the engine again. */
   async reload(): Promise<void> {
     this.ring = await Ring.load(this.ringPath, this.key, this.serial, this.capacity, this.clock.now());
-    this.guard = new GuardedModule(this.engine, this.ring, this.crypto, this.clock.now, (line) => this.logs.push(line));
+    await this.journal?.close();
+    const head = { seq: this.ring.head.logSeq, hash: this.ring.head.logHead };
+    this.journal = await Journal.load(`${this.ringPath}.journal`, this.serial, head, this.ring.isNew ? this.clock.now() : null);
+    this.guard = new GuardedModule(this.engine, this.ring, this.journal, this.crypto, this.clock.now, (line) => this.logs.push(line));
   }
 
   /** Dispatch with an explicit checkpoint; the database copy is not touched. */
@@ -59,15 +64,17 @@ export class GuardHarness {
     return this.guard.dispatch(op, { ...args, checkpoint } as never) as Promise<T>;
   }
 
-  /** Dispatch with the database's checkpoint, and store the new one as the server would. */
+  /** Dispatch with the database's checkpoint, store the new one and confirm the commit, as the server does. */
   async call<T = LooseJson>(op: ModuleOp, args: object): Promise<T> {
     const r = (await this.dispatch<{ checkpoint: CheckpointWire }>(op, args, this.db)) as { checkpoint: CheckpointWire };
     this.db = r.checkpoint;
+    await this.guard.dispatch('confirm', { checkpoint: r.checkpoint });
     return r as T;
   }
 
-  cleanup(): Promise<void> {
-    return rm(this.dir, { recursive: true, force: true });
+  async cleanup(): Promise<void> {
+    await this.journal?.close();
+    await rm(this.dir, { recursive: true, force: true });
   }
 }
 
