@@ -113,6 +113,12 @@ export const MAX_JOURNAL_BYTES = 1024 * 1024 * 1024;
 /** One roll-forward page read from a journal: records and bytes (well inside a module frame both ways). */
 export const MAX_JOURNAL_READ_RECORDS = 200;
 export const MAX_JOURNAL_READ_BYTES = 384 * 1024;
+/** A problem with one of these codes tells the client when to try again (the `Retry-After` header, seconds). */
+export const RETRY_AFTER_SECONDS = { journal_full: 30 } as const;
+/** Records of one meter re-applied at once when its package row is found older than its log. */
+export const MAX_REPAIR_RECORDS = 10_000;
+/** Pages one roll-forward reads from a module's journal at most (a full journal is 5,000 pages). */
+export const MAX_JOURNAL_PAGES_PER_RUN = 10_000;
 /** How many modules one request may try (after a recovery, an inhibition or an unreachable module). */
 export const MODULE_ATTEMPTS = 4;
 /**

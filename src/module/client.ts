@@ -93,6 +93,13 @@ export class ModuleConnection {
   }
 }
 
+/** A stable small number for a key (FNV-1a over its UTF-16 units). */
+function affinityOf(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
 interface Reply {
   id: number;
   ok: boolean;
@@ -101,8 +108,10 @@ interface Reply {
 }
 
 /**
- * Any module can serve any meter. `pick` spreads work round-robin over the modules that answer and
- * are not known to be inhibited; the server learns each module's serial from its `info`.
+ * Any module can serve any meter. `pick` sends a meter's commands to one module (by a hash of its
+ * id) and spreads keyless work round-robin, over the modules that answer and are not known to be
+ * inhibited; when that module fails, the next one takes over. The server learns each module's
+ * serial from its `info`.
  */
 export class ModulePool {
   private cursor = 0;
@@ -144,11 +153,14 @@ export class ModulePool {
   }
 
   /** The next module in service, skipping `avoid` (modules that just failed) when another one is left. */
-  pick(avoid: ReadonlySet<ModuleConnection> = new Set()): ModuleConnection {
+  pick(avoid: ReadonlySet<ModuleConnection> = new Set(), key: string | null = null): ModuleConnection {
     const n = this.modules.length;
     let fallback: ModuleConnection | null = null;
+    // A meter goes to the same module while it is in service: that module's journal then knows the
+    // meter's latest package, and refuses an older one put back in the database.
+    const start = key === null ? this.cursor++ : affinityOf(key);
     for (let i = 0; i < n; i++) {
-      const m = this.modules[this.cursor++ % n]!;
+      const m = this.modules[(start + i) % n]!;
       if (this.inhibited.has(this.serialOf(m))) continue;
       if (!avoid.has(m)) return m;
       fallback ??= m;

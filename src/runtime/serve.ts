@@ -5,7 +5,7 @@ import { ModuleConnection, ModulePool, decodeCheckpointRecord } from '../module/
 import { buildApp } from '../server/index.js';
 import { haltEveryModule, MeterPool, recoverModule, type ServiceContext } from '../services/index.js';
 import { createDb, repo, settingsRepo, type Db } from '../store/index.js';
-import { rollForward, ShippedWaiter } from '../txlog/index.js';
+import { repairMeter, rollForward, ShippedWaiter } from '../txlog/index.js';
 import { logSettingsFromEnv } from './log-settings.js';
 
 /**
@@ -47,6 +47,7 @@ export async function runApiServer(): Promise<void> {
     durability: settings.durability,
     shipped,
     rollForward: () => rollForward({ db, modules, source: settings.targets[0] }),
+    repairMeter: (stale) => repairMeter({ db, modules, rollForward: ctx.rollForward }, stale),
   };
   const log = (msg: string) => process.stderr.write(`[api] ${msg}\n`);
   await reconcileModules(ctx, infos, log);

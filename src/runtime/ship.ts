@@ -4,6 +4,7 @@ import pg from 'pg';
 import { SHIP_CONTINUOUS_IDLE_MS, SHIP_CONTINUOUS_MAX_IDLE_MS, SHIPPER_ELECTION_RETRY_MS } from '../constants.js';
 import { createDb, locks, shippingRepo } from '../store/index.js';
 import { Shipper } from '../txlog/index.js';
+import { ModuleConnection, ModulePool } from '../module/index.js';
 import { backupDue, backupNow, backupScheduleFromEnv, backupTarget } from './backups.js';
 import { homeDir } from './home.js';
 import { logSettingsFromEnv } from './log-settings.js';
@@ -42,6 +43,7 @@ export async function runShipper(): Promise<void> {
     log(
       `elected; shipping to ${settings.targets.map((t) => t.name).join(', ')} every ${settings.intervalMs || 'moment (continuous)'}${settings.intervalMs ? ' ms' : ''}`,
     );
+  const sockets = (process.env.VAULTMETER_MODULE_SOCKETS ?? '').split(',').filter(Boolean);
   const shipper = new Shipper({
     db,
     targets: settings.targets,
@@ -49,10 +51,10 @@ export async function runShipper(): Promise<void> {
     caCertPem: await readFile(caPath, 'utf8'),
     now: () => Date.now(),
     log,
+    ...(sockets.length ? { releaseJournal: journalReleaser(sockets, log) } : {}),
   });
   const backups = backupScheduleFromEnv();
   const home = homeDir();
-  const sockets = (process.env.VAULTMETER_MODULE_SOCKETS ?? '').split(',').filter(Boolean);
   const backupTo = backups.intervalMs > 0 ? await backupTarget(home) : null;
   // Continuous shipping idles with a growing pause, and wakes at once when an API server says an
   // answer is waiting for its log record (the `shipped` durability level).
@@ -82,6 +84,20 @@ export async function runShipper(): Promise<void> {
   await lock.end().catch(() => {});
   await db.end();
   process.exit(0);
+}
+
+/** Tell a module (found by its serial) that its log is off-site up to a record; the module checks the hash against its journal. */
+function journalReleaser(sockets: readonly string[], log: (line: string) => void): (logId: string, at: { seq: bigint; hash: string }) => Promise<void> {
+  const pool = new ModulePool(sockets.map((s) => new ModuleConnection(s)));
+  let identified = false;
+  return async (logId, at) => {
+    if (!identified) {
+      await pool.identify();
+      identified = true;
+    }
+    const r = await pool.byserial(logId).call('journalShipped', { at: { seq: at.seq.toString(), hash: at.hash } });
+    if (r.dropped > 0) log(`module ${logId}: journal released to record ${at.seq} (${r.dropped} dropped; ${r.records} records, ${r.bytes} bytes kept)`);
+  };
 }
 
 /** A pause that ends early when an API server notifies COMMITTED_CHANNEL on this connection. */

@@ -1,11 +1,13 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { MAX_DRAINED_BODY_BYTES } from '../constants.js';
+import { MAX_DRAINED_BODY_BYTES, RETRY_AFTER_SECONDS } from '../constants.js';
 import { ERRORS, problemDocument, VaultError, type ErrorCode } from '../errors.js';
 
 export { PROBLEM_TYPE_BASE } from '../errors.js';
 export const problemBody = problemDocument;
 
 export function sendProblem(reply: FastifyReply, code: ErrorCode, detail: string, extra: Record<string, unknown> = {}) {
+  const retryAfter = (RETRY_AFTER_SECONDS as Partial<Record<ErrorCode, number>>)[code];
+  if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
   return reply
     .code(ERRORS[code].status)
     .type('application/problem+json')

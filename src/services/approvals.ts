@@ -2,6 +2,7 @@ import { fail } from '../errors.js';
 import { repo, txlogRepo, type Tx } from '../store/index.js';
 import type { OfficerAuthorization, OfficerSignature } from '../protocol/index.js';
 import type { ServiceContext } from './context.js';
+import type { ReseedResult } from '../module/index.js';
 import { clearHaltEverywhere } from './commit/halt.js';
 import { logChangeOrNote } from './logged.js';
 
@@ -95,14 +96,37 @@ async function carryOut(
     return { halted: false };
   }
   const serial = a.params.module!;
+  // Never re-seed onto a stale database: first put back what the shipped log and the journals hold.
+  await ctx.rollForward();
   const row = await repo.lockCheckpoint(tx, serial);
   const checkpoint = row ? { record: row.record.toString('hex'), mac: row.mac.toString('hex') } : null;
   const head = await txlogRepo.logHead(tx, serial);
   // The module's ring restarts from the database's authentic checkpoint, after the investigation; its log continues from the stored head.
   const authorization = bothSignatures(a, signature);
-  await ctx.modules.byserial(serial).call('reseed', { checkpoint, authorization, ...(head ? { log: { seq: head.seq.toString(), hash: head.hash } } : {}) });
+  const log = head ? { log: { seq: head.seq.toString(), hash: head.hash } } : {};
+  const r = await ctx.modules.byserial(serial).call('reseed', { checkpoint, authorization, ...log });
+  await suspendUnproven(tx, serial, r);
   await repo.setModuleState(tx, serial, 'active', null);
-  await repo.recordAudit(tx, { kind: 'module_reinstated', actor: by, moduleSerial: serial, detail: { requestedBy: a.requestedBy } });
+  await repo.recordAudit(tx, { kind: 'module_reinstated', actor: by, moduleSerial: serial, detail: { requestedBy: a.requestedBy, unproven: r.unproven?.length ?? 0 } });
   ctx.modules.setInhibited(serial, false);
-  return { module: serial, state: 'active' };
+  return { module: serial, state: 'active', unprovenMeters: r.unproven?.map((u) => u.meterId) ?? [] };
+}
+
+/**
+ * The module's journal could not complete the database: the meters it showed may hold stale
+ * registers here. They are suspended (never run on stale registers); the gap is reported per meter
+ * with the last registers the module proves, and where it kept its journal as evidence.
+ */
+async function suspendUnproven(tx: Tx, serial: string, r: ReseedResult): Promise<void> {
+  for (const u of r.unproven ?? []) {
+    const row = await repo.getMeter(tx, u.meterId);
+    if (row && BigInt(row.packageVersion) >= BigInt(u.version)) continue; // the database has what the journal showed
+    await repo.suspendMeter(tx, u.meterId, `the database lacks transactions module ${serial} witnessed (version ${u.version}, log record ${u.logSeq})`);
+    await repo.recordAudit(tx, {
+      kind: 'meter_unproven',
+      moduleSerial: serial,
+      meterId: u.meterId,
+      detail: { ...u, storedVersion: row ? String(row.packageVersion) : null, evidence: r.evidence },
+    });
+  }
 }

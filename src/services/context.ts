@@ -19,8 +19,11 @@ export interface ServiceContext {
   readonly durability: 'local' | 'replica' | 'shipped';
   readonly shipped: ShippedWait | null;
   /**
-   * Puts back records that the shipped log holds and the database lacks (after a failover to a
-   * standby that missed the last commits); returns how many. Injected: replay lives in src/txlog.
+   * Puts back records that the shipped log and the modules' journals hold and the database lacks (a
+   * failover to a standby that missed the last commits, a copy put back); returns how many.
+   * Injected: replay lives in src/txlog.
    */
   readonly rollForward: () => Promise<number>;
+  /** Re-applies a meter's records to a package row found older than its log (or a module's journal) shows. */
+  readonly repairMeter: (stale: { readonly meterId: string; readonly version: string; readonly knownVersion: string }) => Promise<number>;
 }

@@ -12,6 +12,8 @@ export interface MeterRow {
   packageVersion: bigint;
   assigned: boolean;
   status: string;
+  /** The highest package version the database's own log shows for the meter (getMeters only). */
+  loggedVersion?: bigint | null;
 }
 
 const METER_COLUMNS = `meter_id AS "meterId", cert_serial AS "certSerial", certificate_pem AS "certificatePem",
@@ -22,10 +24,17 @@ export async function getMeter(q: Q, meterId: string): Promise<MeterRow | null> 
   return r.rows[0] ?? null;
 }
 
-/** One SELECT for every meter a batch touches. */
+/**
+ * One SELECT for every meter a batch touches, with the newest version the log shows for each (one
+ * index probe): a package row put back behind its own log is caught before it reaches a module.
+ */
 export async function getMeters(tx: Tx, meterIds: readonly string[]): Promise<Map<string, MeterRow>> {
   if (meterIds.length === 0) return new Map();
-  const r = await tx.query<MeterRow>(`SELECT ${METER_COLUMNS} FROM postal.meters WHERE meter_id = ANY($1::uuid[])`, [meterIds]);
+  const r = await tx.query<MeterRow>(
+    `SELECT ${METER_COLUMNS}, (SELECT max(t.version_after) FROM postal.txlog t WHERE t.meter_id = m.meter_id) AS "loggedVersion"
+       FROM postal.meters m WHERE meter_id = ANY($1::uuid[])`,
+    [meterIds],
+  );
   return new Map(r.rows.map((m) => [m.meterId, m]));
 }
 

@@ -248,3 +248,18 @@ export async function changesPastContinuity(q: Q, meterIds: readonly string[]): 
   );
   return r.rows.map((x) => ({ meterId: x.meter_id, logId: x.log_id, seq: x.seq, header: x.header }));
 }
+
+/** One meter's records newer than a package version, oldest first (a package row put back is rolled forward from them). */
+export async function meterRecordsAfter(q: Q, meterId: string, version: bigint, limit: number): Promise<LogRow[]> {
+  const r = await q.query<LogRow & { seq: string }>(
+    `SELECT ${LOG_COLS} FROM postal.txlog WHERE meter_id = $1 AND version_after > $2 ORDER BY version_after, log_id, seq LIMIT $3`,
+    [meterId, version.toString(), limit],
+  );
+  return r.rows.map(toLogRow);
+}
+
+/** The hash of one record of a log (null: not in the database). */
+export async function recordHashAt(q: Q, logId: string, seq: bigint): Promise<string | null> {
+  const r = await q.query<{ hash: Buffer }>('SELECT hash FROM postal.txlog WHERE log_id = $1 AND seq = $2', [logId, seq.toString()]);
+  return r.rows[0]?.hash.toString('hex') ?? null;
+}

@@ -1,7 +1,9 @@
 import { locks, repo } from '../store/index.js';
 import type { ModulePool } from '../module/index.js';
 import type { Db } from '../store/index.js';
+import type pg from 'pg';
 import { replayLog } from './replay.js';
+import { rollForwardFromJournals } from './journal-roll-forward.js';
 import type { ShipTarget } from './targets/index.js';
 
 export interface RollForwardDeps {
@@ -14,9 +16,9 @@ export interface RollForwardDeps {
 let running: Promise<number> | null = null;
 
 /**
- * After a failover to an asynchronous standby that missed the last commits, the shipped log holds
- * records the database lacks: put them back (modules open and check each one) instead of letting
- * the modules discard them. One server at a time (advisory lock), one run at a time in a process.
+ * A database that lacks committed records (a failover to an asynchronous standby that missed the
+ * last commits, or a copy put back): put them back from the shipped log, then from each module's
+ * journal (modules open and check each one), instead of letting the modules discard them. One server at a time (advisory lock), one run at a time in a process.
  * Returns how many records were rolled forward.
  */
 export function rollForward(ctx: RollForwardDeps): Promise<number> {
@@ -27,25 +29,34 @@ export function rollForward(ctx: RollForwardDeps): Promise<number> {
 }
 
 async function run(ctx: RollForwardDeps): Promise<number> {
-  const source = ctx.source;
-  if (!source) return 0;
   const client = await ctx.db.connect();
   try {
     await locks.lockRollForward(client);
     try {
-      const { replayed } = await replayLog(client, ctx.modules.modules, source, () => {});
-      const total = Object.values(replayed).reduce((a, b) => a + b, 0);
-      if (total > 0) await repo.recordAudit(client, { kind: 'log_rolled_forward', detail: { source: source.name, records: replayed } });
-      return total;
-    } catch (e) {
-      // The shipped log does not continue the database (or cannot be read): recovery goes on without
-      // it, as before shipping existed, and the audit trail says why.
-      await repo.recordAudit(client, { kind: 'roll_forward_failed', detail: { source: source.name, reason: (e as Error).message } });
-      return 0;
+      const shipped = ctx.source ? await fromShipped(client, ctx.modules, ctx.source) : 0;
+      // Then what the modules witnessed and the shipper has not reached: their own journals.
+      const journals = await rollForwardFromJournals(client, ctx.modules);
+      const fromJournals = Object.values(journals).reduce((a, b) => a + b, 0);
+      if (fromJournals > 0) await repo.recordAudit(client, { kind: 'journal_rolled_forward', detail: { records: journals } });
+      return shipped + fromJournals;
     } finally {
       await locks.unlockRollForward(client);
     }
   } finally {
     client.release();
+  }
+}
+
+async function fromShipped(client: pg.PoolClient, modules: ModulePool, source: ShipTarget): Promise<number> {
+  try {
+    const { replayed } = await replayLog(client, modules.modules, source, () => {});
+    const total = Object.values(replayed).reduce((a, b) => a + b, 0);
+    if (total > 0) await repo.recordAudit(client, { kind: 'log_rolled_forward', detail: { source: source.name, records: replayed } });
+    return total;
+  } catch (e) {
+    // The shipped log does not continue the database (or cannot be read): recovery goes on without
+    // it (the journals may still complete the database), and the audit trail says why.
+    await repo.recordAudit(client, { kind: 'roll_forward_failed', detail: { source: source.name, reason: (e as Error).message } });
+    return 0;
   }
 }

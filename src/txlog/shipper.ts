@@ -16,6 +16,11 @@ export interface ShipperOptions {
   readonly caCertPem: string;
   readonly now: () => number;
   readonly log: (line: string) => void;
+  /**
+   * Tell the module that writes a log that it is off-site up to `at` (on every target), so that its
+   * journal lets go of those records. Absent: the journals are never truncated by this shipper.
+   */
+  readonly releaseJournal?: (logId: string, at: { seq: bigint; hash: string }) => Promise<void>;
 }
 
 export interface PassReport {
@@ -32,6 +37,8 @@ export interface PassReport {
  */
 export class Shipper {
   private certsShipped = new Set<string>();
+  /** Per log, the position each module's journal was last released to. */
+  private readonly released = new Map<string, bigint>();
 
   constructor(private readonly o: ShipperOptions) {}
 
@@ -45,6 +52,7 @@ export class Shipper {
     let shipped = 0;
     for (const target of this.o.targets) shipped += await this.shipTo(target, logIds);
     if (shipped > 0) await shippingRepo.notifyShipped(this.o.db);
+    await this.releaseJournals(logIds);
     const breaks = await this.audit(logIds);
     return { cut, shipped, breaks };
   }
@@ -75,6 +83,23 @@ export class Shipper {
       }
     }
     return shipped;
+  }
+
+  /** Each module's journal may drop what every target now holds. A module that is down is told on a later pass. */
+  private async releaseJournals(logIds: readonly string[]): Promise<void> {
+    const release = this.o.releaseJournal;
+    if (!release) return;
+    for (const [logId, seq] of await this.shippedEverywhere(logIds)) {
+      if (seq <= 0n || seq <= (this.released.get(logId) ?? 0n)) continue;
+      const hash = await txlogRepo.recordHashAt(this.o.db, logId, seq);
+      if (!hash) continue;
+      try {
+        await release(logId, { seq, hash });
+        this.released.set(logId, seq);
+      } catch (e) {
+        this.o.log(`the journal of module ${logId} was not released to record ${seq}: ${(e as Error).message}`);
+      }
+    }
   }
 
   /** Run the continuity check over segments shipped since the verifier's last position. */

@@ -35,6 +35,7 @@ export async function injectApp(sys: TestSystem): Promise<{ app: FastifyInstance
     durability: 'local',
     shipped: null,
     rollForward: async () => 0,
+    repairMeter: async () => 0,
   };
   const app = await buildApp(ctx);
   return {

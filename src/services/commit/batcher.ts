@@ -18,6 +18,12 @@ interface Settled {
   error?: unknown;
 }
 
+/** What a committed batch left: the module's checkpoint and its last log record. */
+interface Committed {
+  readonly checkpoint: CheckpointWire;
+  readonly lastLogSeq: bigint;
+}
+
 /** Thrown to the other ops of a batch that one op's write aborted: they were not applied. */
 export class BatchAborted extends Error {}
 
@@ -75,11 +81,11 @@ export class ModuleBatcher {
 
   private async runBatch(all: Pending[]): Promise<void> {
     const settled: Settled[] = [];
-    let lastLogSeq: bigint | null;
+    let committed: Committed | null;
     try {
-      lastLogSeq = await inTransaction(this.db, (tx) => this.inTransaction(tx, all, settled));
+      committed = await inTransaction(this.db, (tx) => this.inTransaction(tx, all, settled));
     } catch (e) {
-      lastLogSeq = null;
+      committed = null;
       // The transaction did not commit: every op that had not failed on its own fails with this error.
       const decided = new Set(settled.map((s) => s.p));
       for (const p of all) if (!decided.has(p)) settled.push({ p, error: e });
@@ -91,16 +97,21 @@ export class ModuleBatcher {
         else s.p.reject(s.error);
       }
     };
-    if (lastLogSeq === null) return release();
-    // Committed: the answers wait for the durability level (e.g. shipped), while the next batch goes on.
-    void this.afterCommit(this.serial, lastLogSeq).then(release, (e: unknown) => {
+    if (committed === null) return release();
+    // Committed: the module learns it before any answer leaves (from then on it never discards the
+    // batch), and the answers wait for the durability level (e.g. shipped), while the next batch goes on.
+    const confirmed = this.module.call('confirm', { checkpoint: committed.checkpoint }).then(
+      () => {},
+      () => {}, // a module that died keeps the records in its journal; only its confirmation is late
+    );
+    void Promise.all([confirmed, this.afterCommit(this.serial, committed.lastLogSeq)]).then(release, (e: unknown) => {
       for (const s of settled) if (s.error === undefined) s.error = e;
       release();
     });
   }
 
-  /** One batch inside its transaction; returns the last log record's number (null: nothing reached the log). */
-  private async inTransaction(tx: Tx, all: Pending[], settled: Settled[]): Promise<bigint | null> {
+  /** One batch inside its transaction; returns where it left the log and the checkpoint (null: nothing reached the log). */
+  private async inTransaction(tx: Tx, all: Pending[], settled: Settled[]): Promise<Committed | null> {
     const row = await repo.lockCheckpoint(tx, this.serial);
     // Checked once per batch, inside its transaction: a halt stops the very next batch.
     const batch = await this.notHalted(tx, all, settled);
@@ -108,9 +119,9 @@ export class ModuleBatcher {
     const checkpoint = row ? { record: row.record.toString('hex'), mac: row.mac.toString('hex') } : null;
     const meterIds = batch.flatMap((p) => (p.command.meterId ? [p.command.meterId] : []));
     const scope: BatchScope = { tx, meters: await repo.getMeters(tx, meterIds), writer: new BatchWriter('live') };
-    const ran = await this.dispatch(scope, batch, checkpoint, settled);
+    const ran = await this.dispatch(scope, refuseStale(scope, batch, settled), checkpoint, settled);
     if (ran.checkpoint) await this.storeCheckpoint(tx, this.serial, ran.checkpoint);
-    return ran.lastLogSeq;
+    return ran.checkpoint && ran.lastLogSeq !== null ? { checkpoint: ran.checkpoint, lastLogSeq: ran.lastLogSeq } : null;
   }
 
   /** A halt stops meter commands; log ops (operator actions) still run: they are how a halt is cleared. */
@@ -189,6 +200,21 @@ export class ModuleBatcher {
       throw e;
     }
   }
+}
+
+/** Commands on a meter whose package row is older than the log shows it reached: refused, never sent to a module. */
+function refuseStale(scope: BatchScope, batch: Pending[], settled: Settled[]): Pending[] {
+  return batch.filter((p) => {
+    const row = p.command.meterId ? scope.meters.get(p.command.meterId) : undefined;
+    if (!row || row.loggedVersion === null || row.loggedVersion === undefined || BigInt(row.loggedVersion) <= BigInt(row.packageVersion)) return true;
+    const error = new VaultError('package_stale', `meter ${row.meterId}: the stored package is version ${row.packageVersion}; the log shows version ${row.loggedVersion}`, {
+      meterId: row.meterId,
+      version: String(row.packageVersion),
+      knownVersion: String(row.loggedVersion),
+    });
+    settled.push({ p, error });
+    return false;
+  });
 }
 
 function moduleError(out: Extract<BatchItemResult, { ok: false }>): VaultError {

@@ -32,7 +32,7 @@ export async function runModuleCommand<K extends PackageOp, R>(ctx: ServiceConte
   const failed = new Set<ModuleConnection>();
   let lastError: unknown = null;
   for (let attempt = 0; attempt < MODULE_ATTEMPTS; attempt++) {
-    const m = await pickModule(ctx, failed);
+    const m = await pickModule(ctx, failed, command.key);
     try {
       return await batcherOf(ctx, m).submit<R>(command as unknown as ModuleCommand<PackageOp, unknown>);
     } catch (e) {
@@ -50,16 +50,22 @@ export async function runModuleCommand<K extends PackageOp, R>(ctx: ServiceConte
 async function afterFailure(ctx: ServiceContext, m: ModuleConnection, e: unknown, failed: Set<ModuleConnection>): Promise<void> {
   if (!(e instanceof VaultError) || e.code === 'system_halted') throw e;
   if (e.code === 'checkpoint_mismatch') await recoverModule(ctx, m);
+  else if (e.code === 'package_stale') await ctx.repairMeter(staleOf(e));
   else if (e.code === 'module_inhibited') await markInhibited(ctx, ctx.modules.serialOf(m), e.message);
   else if (e.code === 'module_unavailable') failed.add(m);
   else throw e;
   await assertNotHalted(ctx);
 }
 
+function staleOf(e: VaultError): { meterId: string; version: string; knownVersion: string } {
+  const x = e.extra as Record<string, unknown>;
+  return { meterId: String(x.meterId), version: String(x.version), knownVersion: String(x.knownVersion) };
+}
+
 /** The next module in service; with none left, say why: the halt, when there is one. */
-async function pickModule(ctx: ServiceContext, failed: ReadonlySet<ModuleConnection>): Promise<ModuleConnection> {
+async function pickModule(ctx: ServiceContext, failed: ReadonlySet<ModuleConnection>, key: string | null): Promise<ModuleConnection> {
   try {
-    return ctx.modules.pick(failed);
+    return ctx.modules.pick(failed, key);
   } catch (e) {
     await assertNotHalted(ctx);
     throw e;

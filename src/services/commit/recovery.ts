@@ -31,19 +31,21 @@ export async function assertNotHalted(ctx: ServiceContext): Promise<void> {
 export type Discarded = readonly Record<string, string | number>[];
 
 /**
- * "Auto-recover checkpoint": give the module the database's checkpoint. Within its ring, the module
- * rolls back to it and we record every discarded transaction; beyond it, the module is inhibited,
- * and enough inhibited modules halt the system.
+ * "Auto-recover checkpoint": roll the database forward, then give the module the database's
+ * checkpoint and log position. The module drops only the transactions of a failed commit (each one
+ * recorded here); a checkpoint it cannot place, with a log its journal cannot complete, inhibits
+ * it, and enough inhibited modules halt the system.
  */
 export async function recoverCheckpoint(ctx: ServiceContext, m: ModuleConnection): Promise<Discarded | null> {
   const serial = ctx.modules.serialOf(m);
-  // What the modules hold beyond the database may be in the shipped log (a failover to a standby
-  // that missed the last commits): roll those records forward first, and discard nothing shipped.
+  // What the modules hold beyond the database is in the shipped log (a failover to a standby that
+  // missed the last commits) or in the modules' journals (a copy put back): roll it forward first.
+  // The module then discards only a batch whose commit it never saw confirmed.
   await ctx.rollForward();
   try {
     return await inTransaction(ctx.db, (tx) => recoverInTransaction(ctx, tx, m, serial));
   } catch (e) {
-    if (e instanceof VaultError && (e.code === 'checkpoint_forged' || e.code === 'checkpoint_foreign')) {
+    if (e instanceof VaultError && (e.code === 'checkpoint_forged' || e.code === 'checkpoint_foreign' || e.code === 'database_stale')) {
       await repo.recordAudit(ctx.db, { kind: 'checkpoint_refused', moduleSerial: serial, detail: { code: e.code, message: e.message } });
     }
     throw e;

@@ -221,6 +221,7 @@ describe('GuardedModule log: every package op writes one chained record and sign
     for (let i = 1; i <= 8; i++) {
       h.clock.advance(10);
       const r = await h.call<Logged<FundResult>>('fund', { ...officerFund(c.pkg, '1') });
+      c.pkg = r.package;
       expectChained(r, prev);
       expect(r.logRecord.seq).toBe(String(i));
       hashes.add(r.logRecord.hash);
@@ -237,6 +238,7 @@ describe('GuardedModule log: every package op writes one chained record and sign
   it('an op that throws writes no record; the next one continues where the log stood', async () => {
     const c = await registeredMeter(h.engine, T0);
     const first = await h.call<Logged<FundResult>>('fund', { ...officerFund(c.pkg, '100') });
+    c.pkg = first.package;
     await rejectsWith(h.call('fund', { ...officerFund(c.pkg, '0') }), 'invalid_amount');
     await rejectsWith(h.call('command', { ...c.build('balance'), mac: '00'.repeat(32) }), 'bad_mac');
     await rejectsWith(h.dispatch('fund', { ...officerFund(c.pkg, '5') }, null), 'checkpoint_mismatch');
@@ -390,6 +392,7 @@ describe('GuardedModule log: batch', () => {
     const c2 = await registeredMeter(h.engine, T0);
     const c3 = await registeredMeter(h.engine, T0);
     const warm = await h.call<Logged<FundResult>>('fund', { ...officerFund(c3.pkg, '1') });
+    c3.pkg = warm.package;
     h.clock.advance(500);
     const r = await h.call<BatchResult>('batch', {
       ops: [
@@ -454,6 +457,7 @@ describe('GuardedModule log: batch', () => {
   it('a batch where every op fails: no records, no head, the checkpoint and the log unchanged', async () => {
     const c = await registeredMeter(h.engine, T0);
     const first = await h.call<Logged<FundResult>>('fund', { ...officerFund(c.pkg, '1') });
+    c.pkg = first.package;
     const ring = [...h.ring.entries];
     const before = h.ring.headWire();
     const r = await h.call<BatchResult>('batch', {
@@ -488,38 +492,43 @@ describe('GuardedModule log: after recover rolls the ring back', () => {
     const funds: Logged<FundResult>[] = [];
     for (let i = 0; i < 3; i++) {
       h.clock.advance(1000);
-      const r = await h.call<Logged<FundResult>>('fund', { ...officerFund(c.pkg, String(100 * (i + 1))) });
+      const args = { ...officerFund(c.pkg, String(100 * (i + 1))) };
+      // The last fund's commit fails: answered by the module, never confirmed by the server.
+      const r = i < 2 ? await h.call<Logged<FundResult>>('fund', args) : await h.dispatch<Logged<FundResult>>('fund', args, h.db);
+      if (i < 2) c.pkg = r.package;
       funds.push(r);
       wires.push(r.checkpoint);
     }
     expect(h.ring.head.logSeq).toBe(3n);
 
-    // The database lost the last two commits: its checkpoint is the one after the first fund.
-    const rec = (await h.guard.dispatch('recover', { checkpoint: wires[1]! })) as RecoverResult;
+    // The database lost the failed commit: its checkpoint is the one after the second fund.
+    const rec = (await h.guard.dispatch('recover', { checkpoint: wires[2]! })) as RecoverResult;
     expect(rec.outcome).toBe('recovered');
-    expect(rec.discarded.map((d) => d.logSeq)).toEqual(['2', '3']);
-    expect(h.ring.head).toMatchObject({ logSeq: 1n, logHead: funds[0]!.logRecord.hash });
+    expect(rec.discarded.map((d) => d.logSeq)).toEqual(['3']);
+    expect(h.ring.head).toMatchObject({ logSeq: 2n, logHead: funds[1]!.logRecord.hash });
 
     h.clock.advance(1000);
-    h.db = wires[1]!;
+    expect(h.db).toEqual(wires[2]);
     const next = await h.call<Logged<FundResult>>('fund', { ...officerFund(c.pkg, '7') });
-    const hdr = expectChained(next, pos(funds[0]!));
-    expect(hdr.seq).toBe(BigInt(funds[1]!.logRecord.seq));
-    expect(next.logRecord.hash).not.toBe(funds[1]!.logRecord.hash);
-    expect(hdr.prevHash).toBe(funds[0]!.logRecord.hash);
+    c.pkg = next.package;
+    const hdr = expectChained(next, pos(funds[1]!));
+    expect(hdr.seq).toBe(BigInt(funds[2]!.logRecord.seq));
+    expect(next.logRecord.hash).not.toBe(funds[2]!.logRecord.hash);
+    expect(hdr.prevHash).toBe(funds[1]!.logRecord.hash);
 
-    // And the chain goes on from the new record, not the discarded ones.
+    // And the chain goes on from the new record, not the discarded one.
     const after = await h.call<Logged<FundResult>>('fund', { ...officerFund(c.pkg, '8') });
-    expect(expectChained(after, pos(next)).seq).toBe(3n);
+    expect(expectChained(after, pos(next)).seq).toBe(4n);
   });
 
   it('recover to genesis (a never-stored checkpoint is gone): the log restarts at 1 after GENESIS_HASH', async () => {
     const c = await registeredMeter(h.engine, T0);
     const genesisWire = h.ring.headWire();
-    const first = await h.call<Logged<FundResult>>('fund', { ...officerFund(c.pkg, '1') });
-    await h.call('fund', { ...officerFund(c.pkg, '1') });
+    // The first op's commit failed: the database never stored its checkpoint.
+    const first = await h.dispatch<Logged<FundResult>>('fund', { ...officerFund(c.pkg, '1') }, genesisWire);
     const rec = (await h.guard.dispatch('recover', { checkpoint: genesisWire })) as RecoverResult;
     expect(rec.outcome).toBe('recovered');
+    expect(rec.discarded.map((d) => d.logSeq)).toEqual(['1']);
     h.db = genesisWire;
     const again = await h.call<Logged<FundResult>>('fund', { ...officerFund(c.pkg, '1') });
     const hdr = expectChained(again, GENESIS);

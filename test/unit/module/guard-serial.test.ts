@@ -27,17 +27,17 @@ const settle = (ps: Promise<unknown>[]): Promise<Outcome[]> =>
     ),
   );
 
-/** The entry the ring will append for a fund of `amount` on the (fixed) package `c.pkg`, at `seq`. */
-function fundEntry(seq: bigint, amount: bigint, fundedBefore: bigint): Checkpoint {
+/** The entry the ring will append for a fund of `amount` on the client's package `client.pkg`, at `seq`. */
+function fundEntry(seq: bigint, amount: bigint, fundedBefore: bigint, client: TestClient = c): Checkpoint {
   return {
     seq,
     moduleSerial: h.serial,
-    meterId: c.meterId,
+    meterId: client.meterId,
     type: 'fund',
     amountMills: amount,
-    arMills: c.ar,
-    drMills: c.dr + amount,
-    packageVersion: BigInt(c.pkg.version) + 1n,
+    arMills: client.ar,
+    drMills: client.dr + amount,
+    packageVersion: BigInt(client.pkg.version) + 1n,
     atMs: h.clock.now(),
     fundedMills: fundedBefore + amount,
     printedMills: 0n,
@@ -73,15 +73,17 @@ describe('GuardedModule serializes ops', () => {
   });
 
   it('ops dispatched at once, each with the checkpoint its predecessor will leave, all run, in order', async () => {
+    // One meter per op: an op on a package its predecessor replaced would be refused (package_stale).
+    const clients = [c, ...(await Promise.all([1, 2, 3].map(() => registeredMeter(h.engine, T0))))];
     const amounts = [100n, 200n, 300n, 400n];
     const expected: Checkpoint[] = [];
     let funded = 0n;
     amounts.forEach((a, i) => {
-      expected.push(fundEntry(BigInt(i + 1), a, funded));
+      expected.push(fundEntry(BigInt(i + 1), a, funded, clients[i]!));
       funded += a;
     });
     const wires = [h.ring.headWire(), ...(await Promise.all(expected.map((e) => toWire(h.key, e))))];
-    const outcomes = await settle(amounts.map((a, i) => h.dispatch('fund', { ...officerFund(c.pkg, a.toString()) }, wires[i]!)));
+    const outcomes = await settle(amounts.map((a, i) => h.dispatch('fund', { ...officerFund(clients[i]!.pkg, a.toString()) }, wires[i]!)));
     outcomes.forEach((o, i) => {
       expect(o.ok, JSON.stringify(o)).toBe(true);
       expect((o as { value: FundResult & { checkpoint: CheckpointWire } }).value.checkpoint).toEqual(wires[i + 1]);

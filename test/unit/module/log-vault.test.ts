@@ -43,7 +43,11 @@ const openLog = (records: readonly WireRecord[]) => vault<OpenLogResult>('openLo
 /** `n` funds through the guard: real records of this module's log. */
 async function funds(n: number): Promise<LogRecordWire[]> {
   const out: LogRecordWire[] = [];
-  for (let i = 0; i < n; i++) out.push((await h.call<Logged>('fund', { ...officerFund(c.pkg, String(100 * (i + 1))), logExtra: { i } })).logRecord);
+  for (let i = 0; i < n; i++) {
+    const r = await h.call<Logged>('fund', { ...officerFund(c.pkg, String(100 * (i + 1))), logExtra: { i } });
+    c.pkg = r.package;
+    out.push(r.logRecord);
+  }
   return out;
 }
 
