@@ -50,6 +50,10 @@ export async function runApiServer(): Promise<void> {
     repairMeter: (stale) => repairMeter({ db, modules, rollForward: ctx.rollForward }, stale),
   };
   const log = (msg: string) => process.stderr.write(`[api] ${msg}\n`);
+  // Any evidence of a stale database counts, not only a checkpoint mismatch: before serving, put back
+  // what the shipped log and every module's journal hold beyond the database.
+  const rolled = await ctx.rollForward();
+  if (rolled > 0) log(`rolled the database forward by ${rolled} record(s) before serving`);
   await reconcileModules(ctx, infos, log);
   const pool = new MeterPool(ctx, log, intFromEnv('VAULTMETER_POOL_SIZE', METER_POOL_TARGET, 0, MAX_METER_POOL));
   const app = await buildApp(ctx, { logger: process.env.VAULTMETER_LOG === '1' });

@@ -147,7 +147,7 @@ export class BatchWriter {
         i.map((x) => x.at),
       ],
     );
-    if (this.live && r.rowCount !== i.length) conflict('an item with the same id or serial already exists');
+    if (this.live && r.rowCount !== i.length) await itemClash(tx, i);
   }
 
   private async flushAnswers(tx: SqlRunner): Promise<void> {
@@ -159,6 +159,26 @@ export class BatchWriter {
     );
     if (r.rowCount !== a.length) conflict('a concurrent request with the same Idempotency-Key won');
   }
+}
+
+/**
+ * An item the module just issued clashes with one already stored. Its serial repeating for the meter
+ * means the package it was issued from is older than the meter's items (a row put back): say so, so
+ * the server rolls the meter forward instead of retrying on the stale package.
+ */
+async function itemClash(tx: SqlRunner, items: readonly ItemInsert[]): Promise<never> {
+  const r = await tx.query<{ meterId: string; itemSerial: string }>(
+    `SELECT v.meter_id AS "meterId", v.item_serial::text AS "itemSerial"
+       FROM unnest($1::uuid[], $2::bigint[]) AS v(meter_id, item_serial) JOIN postal.items it USING (meter_id, item_serial) LIMIT 1`,
+    [items.map((x) => x.meterId), items.map((x) => x.itemSerial.toString())],
+  );
+  const clash = r.rows[0];
+  if (!clash) conflict('an item with the same id already exists');
+  throw new VaultError('package_stale', `meter ${clash.meterId}: item serial ${clash.itemSerial} was issued before; the stored package is older than the meter's items`, {
+    meterId: clash.meterId,
+    version: 'unknown',
+    knownVersion: 'unknown',
+  });
 }
 
 function newestPerMeter(p: readonly PackageWrite[]): PackageWrite[] {

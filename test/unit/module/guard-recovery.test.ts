@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SoftwareCheckpointKeys } from '../../../src/module/software-crypto.js';
 import { checkpointToJson, decodeCheckpointRecord, genesis, toWire } from '../../../src/module/checkpoint.js';
-import type { CheckpointWire, ModuleStatus, RecoverResult } from '../../../src/module/messages.js';
+import type { CheckpointWire, FundResult, ModuleStatus, RecoverResult } from '../../../src/module/messages.js';
+import type { VaultError } from '../../../src/errors.js';
 import { registeredMeter, rejectsWith, T0, type TestClient, officerFund, dualControl } from '../helpers/engine.js';
 import { GuardHarness } from '../helpers/guard.js';
 
@@ -15,27 +16,33 @@ beforeEach(async () => {
 });
 afterEach(() => h.cleanup());
 
-/** n funds through the guard; returns every checkpoint the database held, genesis (null) first. */
 /** The module's log head after each fund of the last `funds` call, by checkpoint index. */
 let logHeads: { seq: string; hash: string }[] = [];
 
-async function funds(n: number): Promise<CheckpointWire[]> {
+/**
+ * n funds through the guard; returns every checkpoint the database held, genesis first. Each commit
+ * is confirmed, as the server does, except the last one's when `lastFails`: the module answered it,
+ * but the database never stored it (nor the package it handed back).
+ */
+async function funds(n: number, lastFails = false): Promise<CheckpointWire[]> {
   const wires = [h.ring.headWire()];
   logHeads = [{ seq: '0', hash: '00'.repeat(32) }];
   for (let i = 0; i < n; i++) {
     h.clock.advance(1000);
-    const r = await h.call<{ checkpoint: CheckpointWire; logHead: { seq: string; hash: string } }>('fund', { ...officerFund(c.pkg, String(100 * (i + 1))) });
+    const args = { ...officerFund(c.pkg, String(100 * (i + 1))) };
+    type Funded = FundResult & { checkpoint: CheckpointWire; logHead: { seq: string; hash: string } };
+    const r = lastFails && i === n - 1 ? await h.dispatch<Funded>('fund', args, h.db) : await h.call<Funded>('fund', args);
+    if (!lastFails || i < n - 1) c.pkg = r.package;
     wires.push(r.checkpoint);
     logHeads.push({ seq: r.logHead.seq, hash: r.logHead.hash });
   }
   return wires;
 }
 
-const recover = (checkpoint: CheckpointWire | null) => h.guard.dispatch('recover', { checkpoint }) as Promise<RecoverResult>;
+const recover = (checkpoint: CheckpointWire | null, log?: { seq: string; hash: string }) =>
+  h.guard.dispatch('recover', { checkpoint, log }) as Promise<RecoverResult>;
 const reseed = (checkpoint: CheckpointWire | null, log?: { seq: string; hash: string }) =>
-  h.guard.dispatch('reseed', { checkpoint, log, authorization: dualControl('reinstate_module', { module: h.ring.serial }) }) as Promise<{
-    checkpoint: CheckpointWire;
-  }>;
+  h.guard.dispatch('reseed', { checkpoint, log, authorization: dualControl('reinstate_module', { module: h.ring.serial }) });
 const seqOf = (w: CheckpointWire) => decodeCheckpointRecord(Buffer.from(w.record, 'hex'))!.seq;
 
 async function expectInhibited(): Promise<void> {
@@ -62,16 +69,19 @@ describe("recover: the database's checkpoint is in the ring", () => {
     expect(h.logs).toEqual([]);
   });
 
-  it.each([1, 2])('%i step(s) back: rolls back, reports the discarded entries, and runs from there', async (back) => {
-    const wires = await funds(3);
+  it('a failed commit (the head, never confirmed): rolls back, reports the discarded entry, and runs from there', async () => {
+    const wires = await funds(3, true);
     const ring = [...h.ring.entries];
-    const target = wires[3 - back]!;
+    const target = wires[2]!;
     const r = await recover(target);
     expect(r.outcome).toBe('recovered');
-    expect(r.discarded).toEqual(ring.slice(ring.length - back).map(checkpointToJson));
-    expect(r.discarded.map((d) => d.seq)).toEqual(Array.from({ length: back }, (_, i) => String(4 - back + i)));
+    expect(r.discarded).toEqual(ring.slice(ring.length - 1).map(checkpointToJson));
+    expect(r.discarded.map((d) => d.seq)).toEqual(['3']);
+    expect(r.checkpoint).toEqual(target);
     expect(h.ring.headWire()).toEqual(target);
-    expect(h.logs.at(-1)).toContain(`discarded ${back} transaction(s)`);
+    expect(h.logs.at(-1)).toContain('1 transaction(s) of a failed commit discarded');
+    // Its record is cut from the journal too.
+    expect(h.journal!.head).toEqual({ seq: 2n, hash: logHeads[2]!.hash });
     // The old head is gone: only the database's checkpoint opens the next op, and the seq follows it.
     await rejectsWith(h.dispatch('fund', { ...officerFund(c.pkg, '1') }, wires[3]!), 'checkpoint_mismatch');
     const next = await h.dispatch<{ checkpoint: CheckpointWire }>('fund', { ...officerFund(c.pkg, '1') }, target);
@@ -80,11 +90,37 @@ describe("recover: the database's checkpoint is in the ring", () => {
     expect(h.ring.head.fundedMills).toBe(decodeCheckpointRecord(Buffer.from(target.record, 'hex'))!.fundedMills + 1n);
   });
 
-  it('the rollback survives a restart', async () => {
+  it.each([1, 2])('%i confirmed step(s) missing from the database: database_stale; rolled forward to the head, nothing is discarded', async (back) => {
     const wires = await funds(3);
-    await recover(wires[1]!);
+    const ring = [...h.ring.entries];
+    const target = wires[3 - back]!;
+    // The database was put back: its checkpoint and its log lack `back` committed transactions.
+    for (const log of [undefined, logHeads[3 - back]]) {
+      const e = await recover(target, log).then(
+        () => expect.unreachable('expected database_stale'),
+        (err: unknown) => err as VaultError,
+      );
+      expect(e.code, e.message).toBe('database_stale');
+      expect(e.extra).toEqual({ logSeq: String(3 - back), confirmedSeq: '3' });
+    }
+    expect(h.ring.entries).toEqual(ring);
+    expect(h.ring.inhibited).toBeNull();
+    // Rolled forward (from the journal) to the head's log position: the head stands, nothing discarded.
+    const r = await recover(target, logHeads[3]);
+    expect(r).toEqual({ outcome: 'rolled_forward', discarded: [], checkpoint: wires[3] });
+    expect(h.ring.entries).toEqual(ring);
+    expect(h.logs.at(-1)).toBe('recovered at checkpoint seq 3 (log record 3)');
+    const next = await h.dispatch<{ checkpoint: CheckpointWire }>('fund', { ...officerFund(c.pkg, '1') }, wires[3]!);
+    expect(seqOf(next.checkpoint)).toBe(4n);
+    expect(h.ring.head.fundedMills).toBe(601n);
+  });
+
+  it('the rollback survives a restart', async () => {
+    const wires = await funds(3, true);
+    await recover(wires[2]!);
     await h.reload();
-    expect(h.ring.headWire()).toEqual(wires[1]);
+    expect(h.ring.headWire()).toEqual(wires[2]);
+    expect(h.journal!.head).toEqual({ seq: 2n, hash: logHeads[2]!.hash });
   });
 });
 
@@ -130,34 +166,49 @@ describe('recover: a checkpoint the ring cannot accept', () => {
 });
 
 describe('reseed: return to service', () => {
+  /** Three commits confirmed, the fourth failed; then the database turns up with the genesis checkpoint, not in the ring. */
   async function inhibited(): Promise<CheckpointWire[]> {
-    const wires = await funds(4);
+    const wires = await funds(4, true);
     expect((await recover(wires[0]!)).outcome).toBe('inhibited');
     return wires;
   }
 
   it('with an authentic checkpoint of this module: the ring restarts from it, for good', async () => {
     const wires = await inhibited();
-    const db = wires[1]!;
+    const db = wires[3]!;
     await expect(reseed(db)).rejects.toMatchObject({ code: 'invalid_request' });
     await expect(reseed(db, logHeads[2])).rejects.toMatchObject({ code: 'checkpoint_mismatch' });
-    const r = await reseed(db, logHeads[1]);
-    expect(r.checkpoint).toEqual(db);
-    expect(h.ring.head.logHead).toBe(logHeads[1]!.hash);
+    // An older checkpoint, whose database lacks committed transactions: rolled forward first.
+    await expect(reseed(wires[1]!, logHeads[1])).rejects.toMatchObject({ code: 'database_stale' });
+    expect(h.ring.inhibited).not.toBeNull();
+    const r = await reseed(db, logHeads[3]);
+    expect(r).toEqual({ checkpoint: db });
+    expect(h.ring.head.logHead).toBe(logHeads[3]!.hash);
     expect(h.ring.inhibited).toBeNull();
     expect(h.ring.entries).toHaveLength(1);
-    expect(h.logs.at(-1)).toContain('re-seeded the ring from the database at seq 1');
+    expect(h.logs.at(-1)).toBe('re-seeded the ring at seq 3 (log record 3)');
     await h.reload();
     expect(h.ring.inhibited).toBeNull();
     const next = await h.dispatch<{ checkpoint: CheckpointWire }>('fund', { ...officerFund(c.pkg, '7') }, db);
-    expect(seqOf(next.checkpoint)).toBe(2n);
-    expect(h.ring.head.fundedMills).toBe(107n);
+    expect(seqOf(next.checkpoint)).toBe(4n);
+    expect(h.ring.head.fundedMills).toBe(607n);
   });
 
-  it('with null: restarts from a fresh genesis entry that null then matches', async () => {
+  it('with null while the journal shows committed transactions: database_stale, and the module stays inhibited', async () => {
     await inhibited();
+    const entries = [...h.ring.entries];
+    await rejectsWith(reseed(null), 'database_stale');
+    expect(h.ring.entries).toEqual(entries);
+    await expectInhibited();
+  });
+
+  it('with null, nothing committed: restarts from a fresh genesis entry that null then matches', async () => {
+    // The first op's commit failed, and the database shows an authentic checkpoint the ring does not hold.
+    await h.dispatch('fund', { ...officerFund(c.pkg, '1') }, null);
+    expect((await recover(await toWire(h.key, { ...h.ring.head, seq: 99n }))).outcome).toBe('inhibited');
     h.clock.advance(5000);
     const r = await reseed(null);
+    expect(Object.keys(r)).toEqual(['checkpoint']);
     expect(decodeCheckpointRecord(Buffer.from(r.checkpoint.record, 'hex'))).toEqual({ ...genesis(h.serial, h.clock.now()), logHead: '' });
     expect(h.ring.inhibited).toBeNull();
     const next = await h.dispatch<{ checkpoint: CheckpointWire }>('fund', { ...officerFund(c.pkg, '7') }, null);
