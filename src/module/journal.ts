@@ -52,6 +52,8 @@ interface Parsed {
   confirmedSeq: bigint;
   /** Where the last whole line ends: a torn or cut-off tail starts here. */
   goodBytes: number;
+  /** The file holds records past the ring head (cut off). */
+  pastHead: boolean;
 }
 
 export class Journal {
@@ -71,7 +73,8 @@ export class Journal {
     if (!existsSync(path)) await writeFileAtomic(path, headerLine(serial, head), 0o600, false);
     let parsed = parse(await readFile(path), serial, path, head.seq);
     const last = lastPosition(parsed);
-    if (last.seq !== head.seq || last.hash !== head.hash) {
+    // On a fresh ring, records past its head are not a crash's leftovers but the history of a lost ring.
+    if (last.seq !== head.seq || last.hash !== head.hash || (freshRingAtMs !== null && parsed.pastHead)) {
       if (freshRingAtMs === null)
         throw new JournalError(
           `the journal ${path} ends at record ${last.seq}, the ring at ${head.seq}: refusing to start (move the file aside to start afresh)`,
@@ -142,7 +145,7 @@ export class Journal {
     await this.fh.datasync();
     for (const [i, e] of added.entries()) {
       this.p.entries.push(e);
-      if (e.meterId) this.p.marks.set(e.meterId, markOf(records[i]!));
+      if (showsPackage(e)) this.p.marks.set(e.meterId, markOf(records[i]!));
     }
     this.p.goodBytes = offset;
   }
@@ -197,11 +200,14 @@ export class Journal {
     if (seq < this.p.base.seq) throw new JournalError(`cannot cut before the journal's base ${this.p.base.seq}`);
     const keep = Number(seq - this.p.base.seq);
     const cutAt = keep === 0 ? this.p.entries[0]!.offset : this.p.entries[keep - 1]!.offset + this.p.entries[keep - 1]!.length;
-    // Confirm lines after the cut are dropped too: they confirmed nothing past `seq`.
+    // Confirm lines after the cut go with it, though one may confirm a kept record (it was written
+    // after later records): the confirmation, never past `seq`, is written again after the cut.
+    const confirmed = this.p.confirmedSeq > this.p.base.seq ? Buffer.from(`${JSON.stringify({ confirmed: this.p.confirmedSeq.toString() })}\n`) : null;
     await this.fh.truncate(cutAt);
+    if (confirmed) await this.fh.write(confirmed, 0, confirmed.length, cutAt);
     await this.fh.datasync();
     this.p.entries = this.p.entries.slice(0, keep);
-    this.p.goodBytes = cutAt;
+    this.p.goodBytes = cutAt + (confirmed?.length ?? 0);
     await this.rebuildMarks();
   }
 
@@ -260,7 +266,7 @@ export class Journal {
 
   private async rebuildMarks(): Promise<void> {
     const marks = new Map<string, MeterMark>();
-    for (const e of this.p.entries) if (e.meterId) marks.set(e.meterId, markOf(await this.readEntry(e)));
+    for (const e of this.p.entries) if (showsPackage(e)) marks.set(e.meterId, markOf(await this.readEntry(e)));
     this.p.marks = marks;
   }
 }
@@ -288,6 +294,11 @@ function entryOf(r: ChainedRecord, offset: number, length: number, prev: LogPosi
   return { seq: h.seq, hash: r.hash, offset, length, meterId: h.meterId, versionAfter: h.versionAfter };
 }
 
+/** A record of a package op on a meter; a log op about a meter (version 0) says nothing of its package. */
+function showsPackage(e: Entry): boolean {
+  return e.meterId !== '' && e.versionAfter > 0n;
+}
+
 function markOf(r: ChainedRecord): MeterMark {
   const h = decodeHeader(Buffer.from(r.header, 'hex'))!;
   return { version: h.versionAfter, arMills: h.arAfterMills, drMills: h.drAfterMills, logSeq: h.seq };
@@ -299,7 +310,14 @@ function parse(bytes: Buffer, serial: string, path: string, headSeq: bigint): Pa
   if (firstEnd < 0) throw new JournalError(`${path} has no header line`);
   const head = JSON.parse(bytes.subarray(0, firstEnd).toString('utf8')) as { format?: string; serial?: string; base?: { seq: string; hash: string } };
   if (head.format !== FORMAT || head.serial !== serial || !head.base) throw new JournalError(`${path} is not the journal of module ${serial}`);
-  const p: Parsed = { base: { seq: BigInt(head.base.seq), hash: head.base.hash }, entries: [], marks: new Map(), confirmedSeq: 0n, goodBytes: firstEnd + 1 };
+  const p: Parsed = {
+    base: { seq: BigInt(head.base.seq), hash: head.base.hash },
+    entries: [],
+    marks: new Map(),
+    confirmedSeq: 0n,
+    goodBytes: firstEnd + 1,
+    pastHead: false,
+  };
   // The base is off-site, so the database committed it.
   p.confirmedSeq = p.base.seq;
   let offset = firstEnd + 1;
@@ -311,10 +329,13 @@ function parse(bytes: Buffer, serial: string, path: string, headSeq: bigint): Pa
       const c = BigInt(line.confirmed);
       if (c > p.confirmedSeq) p.confirmedSeq = c;
     } else {
-      if (BigInt(line.seq) > headSeq) break; // written, never named by the ring: cut off
+      if (BigInt(line.seq) > headSeq) {
+        p.pastHead = true; // written, never named by the ring: cut off
+        break;
+      }
       const e = entryOf(line, offset, end + 1 - offset, lastPosition(p), serial);
       p.entries.push(e);
-      if (e.meterId) p.marks.set(e.meterId, markOf(line));
+      if (showsPackage(e)) p.marks.set(e.meterId, markOf(line));
     }
     offset = end + 1;
     p.goodBytes = offset;

@@ -167,12 +167,12 @@ export class BatchWriter {
  * the server rolls the meter forward instead of retrying on the stale package.
  */
 async function itemClash(tx: SqlRunner, items: readonly ItemInsert[]): Promise<never> {
-  const r = await tx.query<{ meterId: string; itemSerial: string }>(
+  const r = await tx.query(
     `SELECT v.meter_id AS "meterId", v.item_serial::text AS "itemSerial"
        FROM unnest($1::uuid[], $2::bigint[]) AS v(meter_id, item_serial) JOIN postal.items it USING (meter_id, item_serial) LIMIT 1`,
     [items.map((x) => x.meterId), items.map((x) => x.itemSerial.toString())],
   );
-  const clash = r.rows[0];
+  const clash = r.rows[0] as { meterId: string; itemSerial: string } | undefined;
   if (!clash) conflict('an item with the same id already exists');
   throw new VaultError('package_stale', `meter ${clash.meterId}: item serial ${clash.itemSerial} was issued before; the stored package is older than the meter's items`, {
     meterId: clash.meterId,

@@ -6,5 +6,5 @@ export type Q = Db | Tx | pg.Client | pg.ClientBase;
 
 /** What a batch writer sends its statements through: a transaction's client. */
 export interface SqlRunner {
-  query(sql: string, params: unknown[]): Promise<{ rowCount: number | null }>;
+  query(sql: string, params: unknown[]): Promise<{ rowCount: number | null; rows: unknown[] }>;
 }
