@@ -110,6 +110,12 @@ export const DEFAULT_AUDIT_INTERVAL_DAYS = 90;
  */
 export const MAX_JOURNAL_RECORDS = 1_000_000;
 export const MAX_JOURNAL_BYTES = 1024 * 1024 * 1024;
+/**
+ * Meters whose latest package version a journal keeps after their records are shipped (`mark`
+ * lines, newest first): the module refuses an older package of any of them, and names them when a
+ * database cannot be completed.
+ */
+export const MAX_JOURNAL_MARKS = 1_000_000;
 /** One roll-forward page read from a journal: records and bytes (well inside a module frame both ways). */
 export const MAX_JOURNAL_READ_RECORDS = 200;
 export const MAX_JOURNAL_READ_BYTES = 384 * 1024;

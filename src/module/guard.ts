@@ -214,8 +214,7 @@ export class GuardedModule {
     const { result, effect, draft } = await this.act(op, args);
     const atMs = this.now();
     const { records, head } = await this.chain([draft], atMs);
-    await this.journal.append(records);
-    const checkpoint = await this.ring.append({ ...effect, atMs, logSeq: BigInt(head.seq), logHead: head.hash });
+    const checkpoint = await this.durably(records, () => this.ring.append({ ...effect, atMs, logSeq: BigInt(head.seq), logHead: head.hash }));
     return { ...result, checkpoint, logRecord: records[0]!, logHead: head } as M.ResultOf<K>;
   }
 
@@ -240,11 +239,14 @@ export class GuardedModule {
     const results: ({ ok: true; result: Record<string, unknown> } | Extract<M.BatchItemResult, { ok: false }>)[] = [];
     const effects: RingEffect[] = [];
     const drafts: RecordDraft[] = [];
+    const meters = new Set<string>();
     for (const raw of args.ops) {
       const op = raw.op;
       try {
         const one = validateBatchOp(raw);
+        const meterId = notYetActedOn(meters, one.args);
         const { result, effect, draft } = await this.act(one.op, one.args);
+        if (meterId !== undefined) meters.add(meterId);
         effects.push(effect);
         drafts.push(draft);
         results.push({ ok: true, result: result as Record<string, unknown> });
@@ -257,11 +259,24 @@ export class GuardedModule {
     if (effects.length === 0) return { results: results as M.BatchItemResult[], checkpoint: this.ring.headWire() };
     const atMs = this.now();
     const { records, head } = await this.chain(drafts, atMs);
-    await this.journal.append(records);
-    const checkpoint = await this.ring.appendBatch(effects, atMs, { seq: BigInt(head.seq), hash: head.hash });
+    const checkpoint = await this.durably(records, () => this.ring.appendBatch(effects, atMs, { seq: BigInt(head.seq), hash: head.hash }));
     let next = 0;
     const withRecords: M.BatchItemResult[] = results.map((r) => (r.ok ? { ...r, logRecord: records[next++]! } : r));
     return { results: withRecords, checkpoint, logHead: head };
+  }
+
+  /**
+   * The records go to the journal (synced), then the ring names them. A ring write that fails takes
+   * them back out of the journal: their answers never leave, and the journal must end at the ring head.
+   */
+  private async durably(records: readonly ChainedRecord[], ringWrite: () => Promise<M.CheckpointWire>): Promise<M.CheckpointWire> {
+    await this.journal.append(records);
+    try {
+      return await ringWrite();
+    } catch (e) {
+      await this.journal.cutAfter(this.ring.head.logSeq);
+      throw e;
+    }
   }
 
   private async verify(db: M.CheckpointWire | null): Promise<void> {
@@ -494,6 +509,13 @@ export class GuardedModule {
       this.log(`ALARM: the database cannot be completed from the journal; ${unproven.length} meter(s) unproven, journal kept as ${evidence}`);
     return { unproven, evidence };
   }
+}
+
+/** A batch changes a meter at most once: a second op would open the package the first one replaced. */
+function notYetActedOn(meters: ReadonlySet<string>, args: object): string | undefined {
+  const meterId = 'pkg' in args ? (args.pkg as M.SealedRef).meterId : undefined;
+  if (meterId !== undefined && meters.has(meterId)) fail('invalid_request', `a batch changes meter ${meterId} at most once`);
+  return meterId;
 }
 
 function positionOf(p: { seq: string; hash: string }): LogPosition {

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { open, readFile, rename, type FileHandle } from 'node:fs/promises';
-import { MAX_JOURNAL_BYTES, MAX_JOURNAL_RECORDS, MAX_JOURNAL_READ_BYTES, MAX_JOURNAL_READ_RECORDS } from '../constants.js';
+import { MAX_JOURNAL_BYTES, MAX_JOURNAL_MARKS, MAX_JOURNAL_RECORDS, MAX_JOURNAL_READ_BYTES, MAX_JOURNAL_READ_RECORDS } from '../constants.js';
 import { fail } from '../errors.js';
 import { decodeHeader, recordHash, type ChainedRecord } from '../ledger/index.js';
 import { writeFileAtomic } from '../platform/index.js';
@@ -48,6 +48,9 @@ export class JournalError extends Error {}
 interface Parsed {
   base: LogPosition;
   entries: Entry[];
+  /** What the records already shipped showed (kept across truncation, as `mark` lines). */
+  baseMarks: Map<string, MeterMark>;
+  /** `baseMarks` overlaid with what the records in the journal show. */
   marks: Map<string, MeterMark>;
   confirmedSeq: bigint;
   /** Where the last whole line ends: a torn or cut-off tail starts here. */
@@ -222,7 +225,7 @@ export class Journal {
     const kept = this.p.entries.slice(Number(at.seq - this.p.base.seq));
     const rest = kept.length ? await this.readRange(kept[0]!.offset, this.p.goodBytes) : Buffer.alloc(0);
     const confirmed = this.p.confirmedSeq > at.seq ? `${JSON.stringify({ confirmed: this.p.confirmedSeq.toString() })}\n` : '';
-    const next = Buffer.concat([Buffer.from(headerLine(this.serial, at) + confirmed), rest]);
+    const next = Buffer.concat([Buffer.from(headerLine(this.serial, at) + markLines(this.p.marks, at.seq) + confirmed), rest]);
     const tmp = `${this.path}.next`;
     await writeFileAtomic(tmp, next, 0o600, false);
     await this.fh.close();
@@ -265,14 +268,35 @@ export class Journal {
   }
 
   private async rebuildMarks(): Promise<void> {
-    const marks = new Map<string, MeterMark>();
+    const marks = new Map(this.p.baseMarks);
     for (const e of this.p.entries) if (showsPackage(e)) marks.set(e.meterId, markOf(await this.readEntry(e)));
     this.p.marks = marks;
   }
 }
 
+/** A new name for a journal kept as evidence: its time, and a counter should that name be taken. */
 function evidencePath(path: string, nowMs: number): string {
-  return `${path}.${new Date(nowMs).toISOString().replace(/[:.]/g, '-')}.evidence`;
+  const stem = `${path}.${new Date(nowMs).toISOString().replace(/[:.]/g, '-')}`;
+  let name = `${stem}.evidence`;
+  for (let n = 2; existsSync(name); n++) name = `${stem}-${n}.evidence`;
+  return name;
+}
+
+/**
+ * The marks of meters last seen in the records being dropped (up to `seq`), newest first, at most
+ * MAX_JOURNAL_MARKS: after truncation the module still knows how far those meters went.
+ */
+function markLines(marks: ReadonlyMap<string, MeterMark>, seq: bigint): string {
+  const kept = [...marks.entries()]
+    .filter(([, m]) => m.logSeq <= seq)
+    .sort(([, a], [, b]) => (a.logSeq > b.logSeq ? -1 : a.logSeq < b.logSeq ? 1 : 0))
+    .slice(0, MAX_JOURNAL_MARKS);
+  return kept
+    .map(
+      ([meterId, m]) =>
+        `${JSON.stringify({ mark: { meterId, version: m.version.toString(), arMills: m.arMills.toString(), drMills: m.drMills.toString(), logSeq: m.logSeq.toString() } })}\n`,
+    )
+    .join('');
 }
 
 function headerLine(serial: string, base: LogPosition): string {
@@ -313,6 +337,7 @@ function parse(bytes: Buffer, serial: string, path: string, headSeq: bigint): Pa
   const p: Parsed = {
     base: { seq: BigInt(head.base.seq), hash: head.base.hash },
     entries: [],
+    baseMarks: new Map(),
     marks: new Map(),
     confirmedSeq: 0n,
     goodBytes: firstEnd + 1,
@@ -324,8 +349,13 @@ function parse(bytes: Buffer, serial: string, path: string, headSeq: bigint): Pa
   for (;;) {
     const end = bytes.indexOf(0x0a, offset);
     if (end < 0) break; // a torn last line: never synced, never named by the ring
-    const line = JSON.parse(bytes.subarray(offset, end).toString('utf8')) as ChainedRecord & { confirmed?: string };
-    if (line.confirmed !== undefined) {
+    const line = JSON.parse(bytes.subarray(offset, end).toString('utf8')) as ChainedRecord & { confirmed?: string; mark?: Record<string, string> };
+    if (line.mark !== undefined) {
+      const m = line.mark;
+      const mark = { version: BigInt(m.version!), arMills: BigInt(m.arMills!), drMills: BigInt(m.drMills!), logSeq: BigInt(m.logSeq!) };
+      p.baseMarks.set(m.meterId!, mark);
+      p.marks.set(m.meterId!, mark);
+    } else if (line.confirmed !== undefined) {
       const c = BigInt(line.confirmed);
       if (c > p.confirmedSeq) p.confirmedSeq = c;
     } else {

@@ -114,7 +114,12 @@ async function vaultError(p: Promise<unknown>, code: string): Promise<VaultError
 async function threeRecords(): Promise<{ log: Log; j: Journal }> {
   const log = new Log();
   const j = await load(GENESIS);
-  await j.append(await log.next([{ meterId: 'm1', version: 1n }, { meterId: 'm2', version: 1n }]));
+  await j.append(
+    await log.next([
+      { meterId: 'm1', version: 1n },
+      { meterId: 'm2', version: 1n },
+    ]),
+  );
   await j.append(await log.next([{ meterId: 'm1', version: 2n }]));
   return { log, j };
 }
@@ -140,7 +145,12 @@ describe('Journal: append and reload', () => {
       expect(x.markOf('m1')).toEqual({ version: 2n, arMills: 0n, drMills: 200n, logSeq: 3n });
       expect(x.markOf('m2')).toEqual({ version: 1n, arMills: 0n, drMills: 100n, logSeq: 2n });
       expect(x.markOf('m3')).toBeUndefined();
-      expect(new Map(x.marks())).toEqual(new Map([['m1', x.markOf('m1')], ['m2', x.markOf('m2')]]));
+      expect(new Map(x.marks())).toEqual(
+        new Map([
+          ['m1', x.markOf('m1')],
+          ['m2', x.markOf('m2')],
+        ]),
+      );
       expect((await x.readAfter(GENESIS, 3n)).records).toEqual(log.all);
     };
     await expectAsWritten(j);
@@ -237,8 +247,12 @@ describe('Journal: what a load cuts off and what it refuses', () => {
     expect(await readdir(dir)).toEqual(['module.ring.journal']);
   });
 
-  it('a fresh ring sets a mismatching journal aside as evidence and starts an empty one; a matching one is kept', async () => {
-    const { j } = await threeRecords();
+  it.each([
+    ['never shipped (its records all past the fresh ring head)', 0],
+    ['shipped in part', 2],
+  ])('a fresh ring sets a journal %s aside as evidence and starts an empty one; a matching one is kept', async (_what, shipped) => {
+    const { log, j } = await threeRecords();
+    if (shipped) await j.truncateShipped(log.at(shipped));
     await j.close();
     const old = await readFile(path);
     const fresh = await load(GENESIS, T0);
@@ -346,6 +360,27 @@ describe('Journal: truncateShipped (the shipper has the log off-site)', () => {
     expect(await readdir(dir)).toEqual(['module.ring.journal']);
   });
 
+  it('keeps the marks of meters whose records it dropped (as mark lines), across a reload', async () => {
+    const { log, j } = await threeRecords();
+    await j.append(await log.next([{ meterId: 'm3', version: 5n, drMills: 70n }]));
+    await j.confirm(4n);
+    expect(await j.truncateShipped(log.at(4))).toBe(4);
+    const expected = new Map([
+      ['m1', { version: 2n, arMills: 0n, drMills: 200n, logSeq: 3n }],
+      ['m2', { version: 1n, arMills: 0n, drMills: 100n, logSeq: 2n }],
+      ['m3', { version: 5n, arMills: 0n, drMills: 70n, logSeq: 4n }],
+    ]);
+    expect(j.records).toBe(0);
+    expect(new Map(j.marks())).toEqual(expected);
+    const again = await reload(j);
+    expect(new Map(again.marks())).toEqual(expected);
+    // A later record of a kept meter overlays its mark; a failed commit cut off falls back to the kept one.
+    await again.append(await log.next([{ meterId: 'm2', version: 2n }]));
+    expect(again.markOf('m2')?.version).toBe(2n);
+    await again.cutAfter(4n);
+    expect(again.markOf('m2')?.version).toBe(1n);
+  });
+
   it('refuses a position it does not hold with journal_gap, and changes nothing', async () => {
     const { log, j } = await threeRecords();
     const before = await readFile(path);
@@ -381,7 +416,7 @@ describe('Journal: reading records back', () => {
     await j.append(await log.fill(n, recordBytes));
     const pages: ChainedRecord[][] = [];
     let after = GENESIS;
-    for (let complete = false; !complete; ) {
+    for (let complete = false; !complete;) {
       const page = await j.readAfter(after, BigInt(n));
       const size = page.records.reduce((t, r) => t + JSON.stringify(r).length + 1, 0);
       expect(page.records.length).toBeGreaterThan(0);
@@ -408,9 +443,24 @@ describe('Journal: reading records back', () => {
   it("meterRecordsAfter returns only that meter's records newer than the version, oldest first", async () => {
     const log = new Log();
     const j = await load(GENESIS);
-    await j.append(await log.next([{ meterId: 'm1', version: 1n }, { meterId: 'm2', version: 1n }]));
-    await j.append(await log.next([{ meterId: 'm1', version: 2n }, { meterId: 'm1', version: 0n }]));
-    await j.append(await log.next([{ meterId: 'm2', version: 2n }, { meterId: 'm1', version: 3n }]));
+    await j.append(
+      await log.next([
+        { meterId: 'm1', version: 1n },
+        { meterId: 'm2', version: 1n },
+      ]),
+    );
+    await j.append(
+      await log.next([
+        { meterId: 'm1', version: 2n },
+        { meterId: 'm1', version: 0n },
+      ]),
+    );
+    await j.append(
+      await log.next([
+        { meterId: 'm2', version: 2n },
+        { meterId: 'm1', version: 3n },
+      ]),
+    );
     const seqs = async (meterId: string, version: bigint) => (await j.meterRecordsAfter(meterId, version)).map((r) => r.seq);
     expect(await seqs('m1', 0n)).toEqual(['1', '3', '6']);
     expect(await seqs('m1', 1n)).toEqual(['3', '6']);
