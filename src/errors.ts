@@ -54,6 +54,7 @@ export const ERRORS = {
   rate_limited: { status: 429, title: 'Too many requests; slow down' },
   unsupported_file: { status: 400, title: 'The file is not an item, a PNG or a PDF with a Vaultmeter barcode' },
   pool_empty: { status: 503, title: 'No meter is available for registration; retry shortly' },
+  meter_unproven: { status: 423, title: "The database cannot prove this meter's registers; it is held until officers reconcile it" },
   meter_suspended: { status: 423, title: "The audit verifier found a break in the meter's register continuity; the meter is suspended" },
   log_record_invalid: { status: 422, title: 'A transaction log record fails its hash or its seal' },
   backup_invalid: { status: 422, title: 'The backup fails its signature, its digest or its seal' },

@@ -18,9 +18,17 @@ export interface BenchSystem {
   stop(): Promise<void>;
 }
 
-function run(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+/** Which build to run, and where its supervisor's log lines go (every option may be left out). */
+export interface BenchSystemOptions {
+  /** The `bin/vaultmeter.js` to run (another build, e.g. an older revision's); this checkout's by default. */
+  readonly cli?: string;
+  /** Each line the supervisor writes to stderr (its own and its children's log lines). */
+  readonly onStderr?: (line: string) => void;
+}
+
+function run(cli: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
@@ -30,7 +38,8 @@ function run(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
 }
 
 /** A whole installation in a temporary home: init with N modules, then start (embedded PostgreSQL). */
-export async function startBenchSystem(modules: number, extraEnv: NodeJS.ProcessEnv = {}): Promise<BenchSystem> {
+export async function startBenchSystem(modules: number, extraEnv: NodeJS.ProcessEnv = {}, opts: BenchSystemOptions = {}): Promise<BenchSystem> {
+  const cli = opts.cli ?? CLI;
   const dir = await mkdtemp(join(tmpdir(), 'vmbench-'));
   await chmod(dir, 0o711);
   const env: NodeJS.ProcessEnv = {
@@ -41,10 +50,11 @@ export async function startBenchSystem(modules: number, extraEnv: NodeJS.Process
     PORT: String(await freePort(0)),
     ...extraEnv,
   };
-  const init = JSON.parse((await run(['init', '--modules', String(modules), '--json'], env)).trim());
-  const child: ChildProcess = spawn(process.execPath, [CLI, 'start', '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const init = JSON.parse((await run(cli, ['init', '--modules', String(modules), '--json'], env)).trim());
+  const child: ChildProcess = spawn(process.execPath, [cli, 'start', '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
+  if (opts.onStderr) createInterface({ input: child.stderr! }).on('line', opts.onStderr);
   const url = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {
       const msg = JSON.parse(line);

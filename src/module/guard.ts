@@ -388,7 +388,8 @@ export class GuardedModule {
     const reason = `the stored checkpoint is not in the ring (newest seq ${this.ring.head.seq}, oldest seq ${this.ring.entries[0]!.seq}), and the journal cannot complete the database's log`;
     await this.ring.inhibit(reason, this.now());
     this.log(`INHIBITED: ${reason}`);
-    return { outcome: 'inhibited', discarded: [], reason };
+    // The meters this module proves further along than the database may be: the server holds them at once.
+    return { outcome: 'inhibited', discarded: [], reason, unproven: this.unprovenMeters() };
   }
 
   private stale(dbSeq: bigint): never {
@@ -490,6 +491,17 @@ export class GuardedModule {
     return { checkpoint: this.ring.headWire(), ...gap };
   }
 
+  /** Every meter the journal knows, with the last registers it proves (the server keeps those the database lacks). */
+  private unprovenMeters(): M.UnprovenMeter[] {
+    return this.journal.marks().map(([meterId, m]) => ({
+      meterId,
+      version: m.version.toString(),
+      arMills: m.arMills.toString(),
+      drMills: m.drMills.toString(),
+      logSeq: m.logSeq.toString(),
+    }));
+  }
+
   /** Make the journal end where the re-seeded ring will: cut a failed commit, or set it aside as evidence. */
   private async journalForReseed(at: LogPosition): Promise<Pick<M.ReseedResult, 'unproven' | 'evidence'>> {
     if (this.journal.holds(at)) {
@@ -497,13 +509,7 @@ export class GuardedModule {
       await this.journal.cutAfter(at.seq);
       return {};
     }
-    const unproven = this.journal.marks().map(([meterId, m]) => ({
-      meterId,
-      version: m.version.toString(),
-      arMills: m.arMills.toString(),
-      drMills: m.drMills.toString(),
-      logSeq: m.logSeq.toString(),
-    }));
+    const unproven = this.unprovenMeters();
     const evidence = await this.journal.setAside(at, this.now());
     if (unproven.length)
       this.log(`ALARM: the database cannot be completed from the journal; ${unproven.length} meter(s) unproven, journal kept as ${evidence}`);

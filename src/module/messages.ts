@@ -240,6 +240,8 @@ export interface RecoverResult {
   /** The ring entries newer than the database's checkpoint, dropped by the recovery. */
   readonly discarded: Record<string, string | number>[];
   readonly reason?: string;
+  /** For inhibited: the meters the module's journal shows, with their last registers (those the database lacks are held). */
+  readonly unproven?: UnprovenMeter[];
 }
 
 export interface LogPositionWire {

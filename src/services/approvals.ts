@@ -2,7 +2,7 @@ import { fail } from '../errors.js';
 import { repo, txlogRepo, type Tx } from '../store/index.js';
 import type { OfficerAuthorization, OfficerSignature } from '../protocol/index.js';
 import type { ServiceContext } from './context.js';
-import type { ReseedResult } from '../module/index.js';
+import { holdUnproven } from './commit/unproven.js';
 import { clearHaltEverywhere } from './commit/halt.js';
 import { logChangeOrNote } from './logged.js';
 
@@ -105,28 +105,9 @@ async function carryOut(
   const authorization = bothSignatures(a, signature);
   const log = head ? { log: { seq: head.seq.toString(), hash: head.hash } } : {};
   const r = await ctx.modules.byserial(serial).call('reseed', { checkpoint, authorization, ...log });
-  await suspendUnproven(tx, serial, r);
+  const held = await holdUnproven(tx, serial, r.unproven ?? [], r.evidence);
   await repo.setModuleState(tx, serial, 'active', null);
-  await repo.recordAudit(tx, { kind: 'module_reinstated', actor: by, moduleSerial: serial, detail: { requestedBy: a.requestedBy, unproven: r.unproven?.length ?? 0 } });
+  await repo.recordAudit(tx, { kind: 'module_reinstated', actor: by, moduleSerial: serial, detail: { requestedBy: a.requestedBy, unprovenMeters: held } });
   ctx.modules.setInhibited(serial, false);
-  return { module: serial, state: 'active', unprovenMeters: r.unproven?.map((u) => u.meterId) ?? [] };
-}
-
-/**
- * The module's journal could not complete the database: the meters it showed may hold stale
- * registers here. They are suspended (never run on stale registers); the gap is reported per meter
- * with the last registers the module proves, and where it kept its journal as evidence.
- */
-async function suspendUnproven(tx: Tx, serial: string, r: ReseedResult): Promise<void> {
-  for (const u of r.unproven ?? []) {
-    const row = await repo.getMeter(tx, u.meterId);
-    if (row && BigInt(row.packageVersion) >= BigInt(u.version)) continue; // the database has what the journal showed
-    await repo.suspendMeter(tx, u.meterId, `the database lacks transactions module ${serial} witnessed (version ${u.version}, log record ${u.logSeq})`);
-    await repo.recordAudit(tx, {
-      kind: 'meter_unproven',
-      moduleSerial: serial,
-      meterId: u.meterId,
-      detail: { ...u, storedVersion: row ? String(row.packageVersion) : null, evidence: r.evidence },
-    });
-  }
+  return { module: serial, state: 'active', unprovenMeters: held };
 }

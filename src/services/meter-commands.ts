@@ -41,6 +41,9 @@ export function runMeterCommand(ctx: ServiceContext, meterId: string, input: Com
     await remember.checkKey?.(scope.tx);
     if (meter.status === 'revoked') fail('meter_revoked', "the meter's certificate was revoked by an operator");
     if (meter.status === 'suspended') fail('meter_suspended');
+    // Not even a refusal may run on a package the database cannot prove: it goes nowhere near a module.
+    if (meter.status === 'unproven')
+      throw new VaultError('meter_unproven', `the database lacks transactions of meter ${meter.meterId} that a module witnessed`);
     return hooks.args ? await hooks.args(meter, scope) : {};
   };
   const run = onMeter(ctx, 'command', meterId, {

@@ -51,7 +51,9 @@ export async function verifyForPublic(ctx: ServiceContext, itemBytes: Buffer, lo
   const meter = await repo.getMeterStatus(db, meterId);
   const verdict = verifyItem(itemBytes, meter?.certificatePem ?? '', caCertPem, now);
   const reasons = meter ? [...verdict.reasons] : ['the meter is unknown to this installation'];
-  if (meter && meter.status !== 'active') reasons.push(`the meter is ${meter.status}${meter.statusReason ? ` (${meter.statusReason})` : ''}`);
+  // An unproven meter is held because the database lost its latest registers, not because its items are in doubt.
+  if (meter && meter.status !== 'active' && meter.status !== 'unproven')
+    reasons.push(`the meter is ${meter.status}${meter.statusReason ? ` (${meter.statusReason})` : ''}`);
   const d = verdict.item!.data;
   const itemId = itemIdOf(verdict.item!.signedBytes);
   const stored = await repo.getItem(db, itemId);

@@ -174,11 +174,15 @@ async function itemClash(tx: SqlRunner, items: readonly ItemInsert[]): Promise<n
   );
   const clash = r.rows[0] as { meterId: string; itemSerial: string } | undefined;
   if (!clash) conflict('an item with the same id already exists');
-  throw new VaultError('package_stale', `meter ${clash.meterId}: item serial ${clash.itemSerial} was issued before; the stored package is older than the meter's items`, {
-    meterId: clash.meterId,
-    version: 'unknown',
-    knownVersion: 'unknown',
-  });
+  throw new VaultError(
+    'package_stale',
+    `meter ${clash.meterId}: item serial ${clash.itemSerial} was issued before; the stored package is older than the meter's items`,
+    {
+      meterId: clash.meterId,
+      version: 'unknown',
+      knownVersion: 'unknown',
+    },
+  );
 }
 
 function newestPerMeter(p: readonly PackageWrite[]): PackageWrite[] {

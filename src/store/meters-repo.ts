@@ -49,6 +49,14 @@ export async function findUnassignedMeter(q: Q, skip: number): Promise<MeterRow 
   return r.rows[0] ?? null;
 }
 
+/** A meter a module proves further along than this database: held (never run on stale registers). */
+export async function markUnproven(q: Q, meterId: string, reason: string): Promise<void> {
+  await q.query("UPDATE postal.meters SET status = 'unproven', status_at = now(), status_reason = $2 WHERE meter_id = $1 AND status = 'active'", [
+    meterId,
+    reason,
+  ]);
+}
+
 /** The audit verifier's verdict on a meter whose register continuity broke (derived from the log). */
 export async function suspendMeter(q: Q, meterId: string, reason: string): Promise<void> {
   await q.query("UPDATE postal.meters SET status = 'suspended', status_at = now(), status_reason = $2 WHERE meter_id = $1", [meterId, reason]);

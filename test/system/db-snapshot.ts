@@ -1,4 +1,9 @@
 import type pg from 'pg';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ModuleConnection } from '../../src/module/index.js';
+import { paths } from '../../src/runtime/index.js';
+import type { TestSystem } from './harness.js';
 import type { LooseJson } from '../helpers/loose-json.js';
 
 // Plays "the database was swapped for a stale copy" (a restore, a lagging standby, an attacker):
@@ -33,4 +38,22 @@ export async function checkpointSeqs(db: pg.Client): Promise<Map<string, bigint>
 export async function auditEvents(db: pg.Client, kind?: string): Promise<LooseJson[]> {
   const r = await db.query('SELECT * FROM support.audit_events WHERE $1::text IS NULL OR kind = $1 ORDER BY event_id', [kind ?? null]);
   return r.rows;
+}
+
+/**
+ * Tell every module that its log is off-site up to the database's head, as the shipper does once
+ * every target holds it: the journals let go of those records (keeping only each meter's mark).
+ */
+export async function releaseJournals(sys: TestSystem, db: pg.Client): Promise<void> {
+  const runDir = paths(sys.env.VAULTMETER_HOME!).runDir;
+  for (const sock of (await readdir(runDir)).filter((f) => /^module-\d+\.sock$/.test(f))) {
+    const m = new ModuleConnection(join(runDir, sock));
+    try {
+      const { serial } = await m.call('info', {});
+      const head = await db.query("SELECT seq::text, encode(hash, 'hex') AS hash FROM postal.txlog WHERE log_id = $1 ORDER BY seq DESC LIMIT 1", [serial]);
+      if (head.rows[0]) await m.call('journalShipped', { at: { seq: head.rows[0].seq, hash: head.rows[0].hash } });
+    } finally {
+      m.close();
+    }
+  }
 }

@@ -207,11 +207,15 @@ function refuseStale(scope: BatchScope, batch: Pending[], settled: Settled[]): P
   return batch.filter((p) => {
     const row = p.command.meterId ? scope.meters.get(p.command.meterId) : undefined;
     if (!row || row.loggedVersion === null || row.loggedVersion === undefined || BigInt(row.loggedVersion) <= BigInt(row.packageVersion)) return true;
-    const error = new VaultError('package_stale', `meter ${row.meterId}: the stored package is version ${row.packageVersion}; the log shows version ${row.loggedVersion}`, {
-      meterId: row.meterId,
-      version: String(row.packageVersion),
-      knownVersion: String(row.loggedVersion),
-    });
+    const error = new VaultError(
+      'package_stale',
+      `meter ${row.meterId}: the stored package is version ${row.packageVersion}; the log shows version ${row.loggedVersion}`,
+      {
+        meterId: row.meterId,
+        version: String(row.packageVersion),
+        knownVersion: String(row.loggedVersion),
+      },
+    );
     settled.push({ p, error });
     return false;
   });

@@ -3,6 +3,7 @@ import { decodeCheckpointRecord, type CheckpointWire, type ModuleConnection } fr
 import { inTransaction, repo, txlogRepo, type Tx } from '../../store/index.js';
 import type { ServiceContext } from '../context.js';
 import { haltEveryModule } from './halt.js';
+import { holdUnproven } from './unproven.js';
 
 // The checkpoint machinery around the commit: auto-recovery, inhibition and the halt. What it
 // writes is the operations journal of this database, not ledger state (see docs/ARCHITECTURE.md).
@@ -74,7 +75,10 @@ async function recoverInTransaction(ctx: ServiceContext, tx: Tx, m: ModuleConnec
     await repo.recordAudit(tx, { kind: 'checkpoint_recovered', moduleSerial: serial, detail: { discarded: r.discarded.length } });
     return r.discarded;
   }
-  if (r.outcome === 'inhibited') await inhibit(ctx, tx, serial, r.reason ?? 'checkpoint not in the ring');
+  if (r.outcome === 'inhibited') {
+    await holdUnproven(tx, serial, r.unproven ?? []);
+    await inhibit(ctx, tx, serial, r.reason ?? 'checkpoint not in the ring');
+  }
   return null;
 }
 
