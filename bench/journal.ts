@@ -33,12 +33,12 @@ const HELP = `npm run bench:journal -- [options]   (flags win over the environme
   --baseline-rev REV  BENCH_BASELINE_REV   the build to compare with (6e19802: main before the journal)
   --micro-calls N     BENCH_MICRO_CALLS    fsync micro-benchmark: timed batches of each write (500; 0 skips)
   --micro-batch N     BENCH_MICRO_BATCH    records per batch in the micro-benchmark (64)
-  --micro-body N      BENCH_MICRO_BODY     body padding per record, in bytes, so a line is as long as a live print record's (1000)
+  --micro-body N      BENCH_MICRO_BODY     body padding per record, in bytes, so a line is as long as a live print record's (2400: ~4.1 KB lines)
 
 The baseline is built once into BENCH_BASELINE_DIR (default: $TMPDIR/vaultmeter-bench-baseline-<commit>)
 from \`git archive\`, with this checkout's node_modules linked in. The shipping settings are left at their
-defaults: VAULTMETER_SHIP_INTERVAL_MS, VAULTMETER_SEGMENT_* and VAULTMETER_DURABILITY are removed from the
-systems' environment.
+defaults: VAULTMETER_SHIP_INTERVAL_MS, VAULTMETER_SEGMENT_*, VAULTMETER_DURABILITY and VAULTMETER_SHIP_TARGETS
+are removed from the systems' environment (durability local, a directory target in each home).
 `;
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
   process.stdout.write(HELP);
@@ -64,7 +64,7 @@ const SIZE_SECONDS = bounded('size-seconds', 'BENCH_SIZE_SECONDS', '150', 0, 360
 const BASELINE_REV = setting('baseline-rev', 'BENCH_BASELINE_REV', '6e19802');
 const MICRO_CALLS = bounded('micro-calls', 'BENCH_MICRO_CALLS', '500', 0, 100_000);
 const MICRO_BATCH = bounded('micro-batch', 'BENCH_MICRO_BATCH', '64', 1, 1000);
-const MICRO_BODY = bounded('micro-body', 'BENCH_MICRO_BODY', '1000', 0, 100_000);
+const MICRO_BODY = bounded('micro-body', 'BENCH_MICRO_BODY', '2400', 0, 100_000);
 const WARMUP_SECONDS = 1;
 const SAMPLE_MS = 1000;
 /** The settings that would change shipping, removed so that both systems ship at the defaults. */
@@ -240,7 +240,8 @@ async function sizePhase(r: Running): Promise<SizeRun> {
   });
   const samples = await sampler.stop();
   const first = samples[0]!;
-  const rates = samples.slice(1).map((s, i) => (s.items - samples[i]!.items) / (s.t - samples[i]!.t));
+  // Per-second rates while the load ran (the last sample is taken after the loop ends).
+  const rates = samples.slice(1, -1).map((s, i) => (s.items - samples[i]!.items) / (s.t - samples[i]!.t));
   const lat = [...run.latenciesMs].sort((a, b) => a - b);
   return {
     seconds: SIZE_SECONDS,
@@ -343,7 +344,9 @@ function abTable(r: Result): string[] {
   const rows = r.throughput.systems.map((m) => {
     const build =
       m.name === 'baseline'
-        ? `${r.builds.baseline.rev}, ${r.builds.baseline.sha.slice(0, 7)}`
+        ? r.builds.baseline.sha.startsWith(r.builds.baseline.rev)
+          ? r.builds.baseline.rev
+          : `${r.builds.baseline.rev}, ${r.builds.baseline.sha.slice(0, 7)}`
         : `${r.builds.journal.sha.slice(0, 7)}${r.builds.journal.uncommittedChanges ? ' + work tree' : ''}`;
     return `| ${m.name} (${build}) | ${fmt(m.itemsPerSec)} | ${m.sliceItemsPerSec.join(' / ')} | ${fmt(m.latencyMs.p50, 1)} | ${fmt(m.latencyMs.p95, 1)} | ${fmt(m.latencyMs.p99, 1)} | ${m.failed} |`;
   });
@@ -367,7 +370,7 @@ function sizeTable(r: Result): string[] {
   );
   const t = z.summary.total;
   return [
-    `**Journal size at the default shipping interval** (60 s; segments close at 1,000 records or 60 s): the journal system alone, ${r.settings.clients} clients × ${z.seconds} s, ${fmt(z.itemsPerSec)} items/s (per second: median ${fmt(z.itemsPerSecond.median)}, min ${fmt(z.itemsPerSecond.min)}, max ${fmt(z.itemsPerSecond.max)}; p50 ${fmt(z.latencyMs.p50, 1)} ms, p99 ${fmt(z.latencyMs.p99, 1)} ms; failed ${z.failed}), every journal sampled each second. Records = record lines; ${z.summary.bytesPerRecord ? `about ${fmt(z.summary.bytesPerRecord)} file bytes per record.` : ''}`,
+    `**Journal size at the default shipping interval** (60 s; segments close at 1,000 records or 60 s): the journal system alone, ${r.settings.clients} clients × ${z.seconds} s, ${fmt(z.itemsPerSec)} items/s (per second: median ${fmt(z.itemsPerSecond.median)}, min ${fmt(z.itemsPerSecond.min)}, max ${fmt(z.itemsPerSecond.max)}; p50 ${fmt(z.latencyMs.p50, 1)} ms, p99 ${fmt(z.latencyMs.p99, 1)} ms; failed ${z.failed}), every journal sampled each second. Records = record lines${z.summary.recordLineBytes ? ` (about ${fmt(z.summary.recordLineBytes)} bytes each)` : ''}; the rest of a file is its header, one \`confirmed\` line per confirmation and, after a release, \`mark\` lines.`,
     '',
     '| journal | max (bytes / records) | max at s | final (bytes / records) | records at start | drops seen |',
     '|---|---:|---:|---:|---:|---:|',

@@ -6,13 +6,15 @@ export interface JournalCount {
   readonly bytes: number;
   /** Record lines (`{"seq":…`): the module's log records not yet released. */
   readonly records: number;
+  /** Bytes of the record lines alone. */
+  readonly recordBytes: number;
   /** `{"confirmed":…}` lines: one per commit confirmation. */
   readonly confirms: number;
   /** `{"mark":…}` lines: meters last seen in released records, written on each rewrite. */
   readonly marks: number;
 }
 
-const EMPTY: JournalCount = { bytes: 0, records: 0, confirms: 0, marks: 0 };
+const EMPTY: JournalCount = { bytes: 0, records: 0, recordBytes: 0, confirms: 0, marks: 0 };
 const PREFIX = { records: Buffer.from('{"seq":'), confirms: Buffer.from('{"confirmed":'), marks: Buffer.from('{"mark":') };
 
 /** The `*.ring.journal` files of an installation's modules (the PostgreSQL data directory is skipped). */
@@ -37,7 +39,7 @@ export const journalName = (path: string): string => basename(path).replace(/\.r
 export class JournalCounter {
   private ino = -1;
   private offset = 0;
-  private counts = { records: 0, confirms: 0, marks: 0 };
+  private counts = { records: 0, recordBytes: 0, confirms: 0, marks: 0 };
 
   constructor(readonly path: string) {}
 
@@ -49,7 +51,7 @@ export class JournalCounter {
       if (st.ino !== this.ino || st.size < this.offset) {
         this.ino = st.ino;
         this.offset = 0;
-        this.counts = { records: 0, confirms: 0, marks: 0 };
+        this.counts = { records: 0, recordBytes: 0, confirms: 0, marks: 0 };
       }
       if (st.size > this.offset) {
         const buf = Buffer.alloc(st.size - this.offset);
@@ -67,8 +69,10 @@ export class JournalCounter {
     let start = 0;
     for (let end = buf.indexOf(0x0a); end >= 0; start = end + 1, end = buf.indexOf(0x0a, start)) {
       const line = buf.subarray(start, end);
-      if (startsWith(line, PREFIX.records)) this.counts.records++;
-      else if (startsWith(line, PREFIX.confirms)) this.counts.confirms++;
+      if (startsWith(line, PREFIX.records)) {
+        this.counts.records++;
+        this.counts.recordBytes += line.length + 1;
+      } else if (startsWith(line, PREFIX.confirms)) this.counts.confirms++;
       else if (startsWith(line, PREFIX.marks)) this.counts.marks++;
     }
     return start;
@@ -144,8 +148,8 @@ export interface SizeSummary {
   /** All modules' journals together, sample by sample. */
   readonly total: { maxBytes: number; maxRecords: number; maxAtS: number; finalBytes: number; finalRecords: number };
   readonly releases: Release[];
-  /** Mean record line length over the samples (bytes of record lines are most of the file). */
-  readonly bytesPerRecord: number | null;
+  /** Mean length of a record line (in the last sample that held records). */
+  readonly recordLineBytes: number | null;
 }
 
 /** Maximum, final and each drop (the sawtooth) of the journals over the samples. */
@@ -172,19 +176,24 @@ export function summarizeSize(samples: readonly JournalSample[]): SizeSummary {
   const totals = samples.map((s) => ({ t: s.t, ...sumCounts(Object.values(s.journals)) }));
   const top = totals.reduce((a, b) => (b.bytes > a.bytes ? b : a), { t: 0, ...EMPTY });
   const last = totals[totals.length - 1] ?? { t: 0, ...EMPTY };
-  const withRecords = totals.filter((x) => x.records > 0);
-  const bytesPerRecord = withRecords.length ? withRecords.reduce((a, x) => a + x.bytes / x.records, 0) / withRecords.length : null;
+  const lastWithRecords = totals.filter((x) => x.records > 0).pop();
   return {
     perModule,
     total: { maxBytes: top.bytes, maxRecords: top.records, maxAtS: top.t, finalBytes: last.bytes, finalRecords: last.records },
     releases: releases.sort((a, b) => a.t - b.t),
-    bytesPerRecord: bytesPerRecord === null ? null : Math.round(bytesPerRecord),
+    recordLineBytes: lastWithRecords ? Math.round(lastWithRecords.recordBytes / lastWithRecords.records) : null,
   };
 }
 
 export function sumCounts(cs: readonly JournalCount[]): JournalCount {
   return cs.reduce(
-    (a, c) => ({ bytes: a.bytes + c.bytes, records: a.records + c.records, confirms: a.confirms + c.confirms, marks: a.marks + c.marks }),
+    (a, c) => ({
+      bytes: a.bytes + c.bytes,
+      records: a.records + c.records,
+      recordBytes: a.recordBytes + c.recordBytes,
+      confirms: a.confirms + c.confirms,
+      marks: a.marks + c.marks,
+    }),
     EMPTY,
   );
 }
