@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiError, MeterClient } from '../../src/sdk/index.js';
+import { MeterClient } from '../../src/sdk/index.js';
 import { diskProfiles } from '../../src/cli/index.js';
 import { fundAs, createOfficerAs, revokeAs } from './api-client.js';
 import { auditEvents } from './db-snapshot.js';
