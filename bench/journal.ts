@@ -120,6 +120,8 @@ interface Running {
   name: Name;
   sys: BenchSystem;
   clients: LeanClient[];
+  /** Registrations refused while provisioning and made again under another name. */
+  retries: string[];
   shippers: number[];
   slices: Slice[];
   logs: LogWatch;
@@ -130,8 +132,8 @@ async function bringUp(name: Name, cli: string | undefined): Promise<Running> {
   const logs = new LogWatch();
   const sys = await startBenchSystem(MODULES, SYSTEM_ENV, { ...(cli ? { cli } : {}), onStderr: (l) => logs.line(l) });
   try {
-    const clients = await provisionClients(sys, CLIENTS, log);
-    return { name, sys, clients, shippers: await shipperPids(sys.home), slices: [], logs };
+    const { clients, retries } = await provisionClients(sys, CLIENTS, log);
+    return { name, sys, clients, retries, shippers: await shipperPids(sys.home), slices: [], logs };
   } catch (e) {
     await sys.stop();
     throw e;
@@ -268,8 +270,8 @@ async function stopAll(group: Running[]): Promise<void> {
   }
 }
 
-type LogSummary = { lines: number; oddCount: number; odd: { atS: number; line: string }[] };
-const logSummary = (w: LogWatch): LogSummary => ({ lines: w.lines, oddCount: w.oddCount, odd: [...w.odd] });
+type LogSummary = { lines: number; oddCount: number; odd: { atS: number; line: string }[]; registrationRetries: string[] };
+const logSummary = (r: Running): LogSummary => ({ lines: r.logs.lines, oddCount: r.logs.oddCount, odd: [...r.logs.odd], registrationRetries: r.retries });
 
 interface Outcome {
   ab: Measured[];
@@ -287,11 +289,11 @@ async function systems(baseline: BaselineBuild): Promise<Outcome> {
     await measureAB(group);
     const ab = group.map(summarize);
     const base = group.shift()!;
-    logs.baseline = logSummary(base.logs);
+    logs.baseline = logSummary(base);
     await stopAll([base]);
     const journal = group[0]!;
     const size = SIZE_SECONDS > 0 ? await sizePhase(journal) : null;
-    logs.journal = logSummary(journal.logs);
+    logs.journal = logSummary(journal);
     return { ab, size, logs };
   } finally {
     await stopAll(group);
@@ -407,6 +409,7 @@ function microTable(r: Result): string[] {
 async function report(checkout: { sha: string; dirty: boolean }, baseline: BaselineBuild, o: Outcome, micro: MicroResult | null, loadStart: number[]) {
   const r = resultOf(checkout, baseline, o, micro, loadStart);
   const odd = Object.entries(r.logs).flatMap(([n, l]) => (l && l.oddCount ? [`${n}: ${l.oddCount} line(s), first: ${l.odd[0]?.line}`] : []));
+  const retries = Object.entries(r.logs).flatMap(([n, l]) => (l?.registrationRetries ?? []).map((x) => `${n} ${x}`));
   const md = [
     `Journal cost, measured by \`npm run bench:journal\` on ${r.at.slice(0, 10)}: ${r.machine.cores} cores (${r.machine.cpu}), Node ${r.machine.node}, load average at start ${r.machine.loadAverage.atStart.join(' ')}.`,
     '',
@@ -417,6 +420,7 @@ async function report(checkout: { sha: string; dirty: boolean }, baseline: Basel
     ...microTable(r),
     '',
     `Supervisor log lines that look wrong (error, fail, alarm, refused, stale, exited): ${odd.length ? odd.join('; ') : 'none'}.`,
+    `Registrations refused while provisioning (made again under another name): ${retries.length ? retries.join('; ') : 'none'}.`,
   ].join('\n');
   const dir = new URL('./results/', import.meta.url);
   await mkdir(dir, { recursive: true });

@@ -20,21 +20,50 @@ async function register(url: string, user: string): Promise<MeterClient> {
   }
 }
 
+/** Codes a registration may meet under concurrent load (an older build's recovery race): worth another try, as a new customer. */
+const RETRYABLE = new Set(['checkpoint_mismatch', 'conflict']);
+const MAX_REGISTER_ATTEMPTS = 5;
+
+/** Register `user`; on a retryable refusal register `<user>r1`, `<user>r2`, … instead (the refused registration may have begun). */
+async function registerFresh(url: string, user: string, retried: (note: string) => void): Promise<{ client: MeterClient; user: string }> {
+  for (let attempt = 0; ; attempt++) {
+    const name = attempt === 0 ? user : `${user}r${attempt}`;
+    try {
+      return { client: await register(url, name), user: name };
+    } catch (e) {
+      const code = (e as { code?: string }).code ?? '';
+      if (!RETRYABLE.has(code) || attempt + 1 >= MAX_REGISTER_ATTEMPTS) throw e;
+      retried(`${name}: ${code} (${(e as Error).message})`);
+    }
+  }
+}
+
+export interface Provisioned {
+  readonly clients: LeanClient[];
+  /** Registrations refused with a retryable code and made again under another name. */
+  readonly retries: string[];
+}
+
 /**
- * Register and fund N customers (`bench0`, `bench1`, …), `concurrency` at a time, as `npm run bench`
- * does; each becomes a lean client holding its state in memory. The profiles go to the system's client home.
+ * Register and fund N customers (`bench0`, `bench1`, …), `concurrency` at a time (1: one after the
+ * other, as `npm run bench` does); each becomes a lean client holding its state in memory. The
+ * profiles go to the system's client home.
  */
-export async function provisionClients(sys: BenchSystem, n: number, log: (m: string) => void, concurrency = 8): Promise<LeanClient[]> {
+export async function provisionClients(sys: BenchSystem, n: number, log: (m: string) => void, concurrency = 1): Promise<Provisioned> {
   process.env.VAULTMETER_CLIENT_HOME = sys.clientHome;
   const fund = await officerFunder(sys.url, sys.officer);
   const clients: LeanClient[] = new Array(n);
+  const retries: string[] = [];
+  const retried = (note: string) => {
+    retries.push(note);
+    log(`  registration refused, registering again under another name: ${note}`);
+  };
   let next = 0;
   let done = 0;
   await Promise.all(
     Array.from({ length: Math.min(concurrency, n) }, async () => {
       for (let i = next++; i < n; i = next++) {
-        const user = `bench${i}`;
-        const c = await register(sys.url, user);
+        const { client: c, user } = await registerFresh(sys.url, `bench${i}`, retried);
         await fund(user, FUND_MILLS);
         await c.balance();
         clients[i] = new LeanClient(sys.url, c.meterId, c.sessionToken, await Profile.unlockWithPassword(user, PW));
@@ -42,5 +71,5 @@ export async function provisionClients(sys: BenchSystem, n: number, log: (m: str
       }
     }),
   );
-  return clients;
+  return { clients, retries };
 }

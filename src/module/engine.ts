@@ -79,6 +79,22 @@ export interface RegistersBefore {
   readonly drMills: bigint;
 }
 
+/**
+ * The client's authenticated record of `ar` (it only ever rises: refunds credit `dr`) ahead of the
+ * package proves the package older than the meter: a stale database. Nothing runs on it, nothing is
+ * spent, and the client's record goes back to the server as evidence.
+ */
+function clientNotAhead(pkg: MeterPackage, request: CommandRequest): void {
+  if (request.arMills <= pkg.registers.arMills) return;
+  fail('package_stale', `meter ${pkg.meterId}: the client's own record shows ${request.arMills} mills printed, the package ${pkg.registers.arMills}`, {
+    meterId: pkg.meterId,
+    version: pkg.version.toString(),
+    knownVersion: 'client',
+    clientArMills: request.arMills.toString(),
+    clientDrMills: request.drMills.toString(),
+  });
+}
+
 export function registersOf(p: MeterPackage): RegistersBefore {
   return { version: p.version, arMills: p.registers.arMills, drMills: p.registers.drMills };
 }
@@ -231,6 +247,7 @@ export class MeterEngine {
     const refusal = refusalOf(args.refusal);
     // Unauthenticated or replayed: refuse without touching the package.
     if (!verifyRequestMac(macKey, request, mac)) fail('bad_mac');
+    clientNotAhead(pkg, request);
     if (!expected || !constantTimeEqual(request.challenge, expected)) fail('challenge_mismatch');
     // From here the challenge is spent, whatever the outcome: a refused request can never be replayed later.
     const spent = args.op === 'login' ? { ...pkg, loginChallenge: null } : pkg;

@@ -164,37 +164,60 @@ export class MeterClient {
   }
 
   /** Login: open the local profile with the password, then let the module check the same password. */
-  static async login(store: ProfileStore, user: string, password: string, opts: ClientOptions & { acceptRegisters?: boolean } = {}): Promise<MeterClient> {
+  static async login(store: ProfileStore, user: string, password: string, opts: ClientOptions = {}): Promise<MeterClient> {
     const client = new MeterClient(await store.unlockWithPassword(user, password), '', store, opts.crypto ?? webClientCrypto());
-    await client.authenticate(password, opts);
+    await client.authenticate(password);
     return client;
   }
 
   /**
    * A fresh module challenge (MAC-bound to our nonce), then the password sealed under the client MAC key.
    * The module counts failures in the package and locks the meter after 5; a failure ends every session.
+   * Registers below this client's record are never adopted: the login goes out with our own record,
+   * which the module takes as proof of a stale database (the server then rolls it forward, or holds
+   * the meter with our record as evidence). If that brought the meter back, the login goes on.
    */
-  async authenticate(password: string, opts: { acceptRegisters?: boolean } = {}): Promise<void> {
-    const profile = this.profile;
-    const { user, meterId } = profile.pub;
-    const macKey = Buffer.from(profile.state.macKey, 'base64');
+  async authenticate(password: string): Promise<void> {
+    for (let round = 0; ; round++) {
+      const { regs, nextChallenge } = await this.freshChallenge();
+      const recorded = BigInt(this.profile.state.arMills);
+      const behind = regs.arMills < recorded;
+      // The registers only move forward: a lower ar than we recorded means the server's state went back.
+      this.profile.state = {
+        ...this.profile.state,
+        ...(behind ? {} : { arMills: regs.arMills.toString(), drMills: regs.drMills.toString() }),
+        challenge: nextChallenge,
+      };
+      await this.profile.save();
+      this.token = '';
+      try {
+        const out = await this.command('login', { sealedPassword: await this.sealed(password) }, '/v1/sessions', { user: this.profile.pub.user });
+        const session = out.body.session as { token: string; expiresAt: string };
+        this.token = session.token;
+        await this.profile.saveSession(session.token, session.expiresAt);
+        return;
+      } catch (e) {
+        if (!behind || (e instanceof ApiError && e.code === 'invalid_credentials')) throw e;
+        if (round > 0)
+          throw new ApiError(
+            'registers_rolled_back',
+            `the meter reports ar=${regs.arMills}, below the ${recorded} this client recorded (${(e as Error).message})`,
+            0,
+          );
+      }
+    }
+  }
+
+  private async freshChallenge(): Promise<{ regs: Balance; nextChallenge: string }> {
+    const { user, meterId } = this.profile.pub;
+    const macKey = Buffer.from(this.profile.state.macKey, 'base64');
     const clientNonce = Buffer.from(await this.crypto.randomBytes(32));
     const ch = await callApi<{ response: ResponseWire; responseMac: string }>(this.server, 'POST', '/v1/sessions/challenge', {
       user,
       clientNonce: clientNonce.toString('hex'),
     });
     const regs = await checkResponse(this.crypto, macKey, ch.response, ch.responseMac, { op: 'challenge', meterId, requestMac: clientNonce });
-    // The registers only move forward: a lower ar than we recorded means the server's state was rolled back.
-    if (regs.arMills < BigInt(profile.state.arMills) && !opts.acceptRegisters) {
-      throw new ApiError('registers_rolled_back', `the meter reports ar=${regs.arMills}, below the ${profile.state.arMills} this client recorded`, 0);
-    }
-    profile.state = { ...profile.state, arMills: regs.arMills.toString(), drMills: regs.drMills.toString(), challenge: ch.response.nextChallenge };
-    await profile.save();
-    this.token = '';
-    const out = await this.command('login', { sealedPassword: await this.sealed(password) }, '/v1/sessions', { user });
-    const session = out.body.session as { token: string; expiresAt: string };
-    this.token = session.token;
-    await profile.saveSession(session.token, session.expiresAt);
+    return { regs, nextChallenge: ch.response.nextChallenge };
   }
 
   /** Resume with the saved session; null when there is none (log in again). */

@@ -25,5 +25,15 @@ export interface ServiceContext {
    */
   readonly rollForward: () => Promise<number>;
   /** Re-applies a meter's records to a package row found older than its log (or a module's journal) shows. */
-  readonly repairMeter: (stale: { readonly meterId: string; readonly version: string; readonly knownVersion: string }) => Promise<number>;
+  readonly repairMeter: (stale: StalePackage) => Promise<number>;
+}
+
+/** A package refused as older than the meter: the version refused, what showed it newer, and a client's record (its evidence). */
+export interface StalePackage {
+  readonly meterId: string;
+  readonly version: string;
+  /** A package version, `client` (the client's record of its registers), or `unknown` (a repeated item serial). */
+  readonly knownVersion: string;
+  readonly clientArMills?: string;
+  readonly clientDrMills?: string;
 }

@@ -1,4 +1,4 @@
-export type { ServiceContext, ShippedWait } from './context.js';
+export type { ServiceContext, ShippedWait, StalePackage } from './context.js';
 export { type Answer, type Remember, forget } from './answer.js';
 export { runModuleCommand, recoverModule } from './commit/module-commit.js';
 export { BatchAborted } from './commit/batcher.js';

@@ -8,5 +8,5 @@ export { replayLog, adoptShippedSegments, type ReplayProgress, type ReplayReport
 export { rollForward, type RollForwardDeps } from './roll-forward.js';
 export { ShippedWaiter } from './shipped-wait.js';
 export { SHIPPED_CHANNEL, COMMITTED_CHANNEL } from '../store/index.js';
-export { repairMeter, type MeterRepairDeps, type StalePackage } from './meter-repair.js';
+export { repairMeter, type MeterRepairDeps } from './meter-repair.js';
 export { rollForwardFromJournals } from './journal-roll-forward.js';

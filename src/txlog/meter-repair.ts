@@ -1,6 +1,7 @@
 import { MAX_REPAIR_RECORDS } from '../constants.js';
 import { applyEffect, BatchWriter, inTransaction, repo, txlogRepo, type Db } from '../store/index.js';
 import type { ModulePool } from '../module/index.js';
+import type { StalePackage } from '../services/index.js';
 import { openRecords } from './open-records.js';
 import { effectsOfBody } from './replay-apply.js';
 
@@ -9,12 +10,6 @@ export interface MeterRepairDeps {
   readonly modules: ModulePool;
   /** The whole-database roll-forward (shipped log, then the modules' journals). */
   readonly rollForward: () => Promise<number>;
-}
-
-export interface StalePackage {
-  readonly meterId: string;
-  readonly version: string;
-  readonly knownVersion: string;
 }
 
 /**
@@ -31,7 +26,25 @@ export async function repairMeter(deps: MeterRepairDeps, stale: StalePackage): P
     applied = await fromOwnLog(deps, stale.meterId);
   }
   await repo.recordAudit(deps.db, { kind: 'package_refused', meterId: stale.meterId, detail: { ...stale, reapplied: applied, rolledForward: rolled } });
+  if (applied + rolled === 0) await holdUnprovable(deps, stale);
   return applied + rolled;
+}
+
+/**
+ * The meter is proven further along than the database (by a module's journal, a repeated item
+ * serial, or its client's own record), and nothing could put it back: the meter is held
+ * (`unproven`), with the evidence in the audit trail. It never runs on these registers.
+ */
+async function holdUnprovable(deps: MeterRepairDeps, stale: StalePackage): Promise<void> {
+  const by = stale.clientArMills !== undefined ? `the client's record (${stale.clientArMills} mills printed)` : `version ${stale.knownVersion}`;
+  await inTransaction(deps.db, async (tx) => {
+    await repo.markUnproven(tx, stale.meterId, `the database holds version ${stale.version}; ${by} shows it went further`);
+    await repo.recordAudit(tx, {
+      kind: 'meter_unproven',
+      meterId: stale.meterId,
+      detail: { ...stale, evidence: stale.clientArMills !== undefined ? 'client' : 'log' },
+    });
+  });
 }
 
 async function fromOwnLog(deps: MeterRepairDeps, meterId: string): Promise<number> {

@@ -50,7 +50,7 @@ describe.each([1, 2])('a stale database beyond what can be proven, halt threshol
       await releaseJournals(sys, db);
       await restoreSnapshot(db, 'snap_beyond');
 
-      const e = await failure(MeterClient.login(diskProfiles, 'erin', PW, { acceptRegisters: true }));
+      const e = await failure(MeterClient.login(diskProfiles, 'erin', PW));
       expect(e.code).toBe(threshold === 1 ? 'system_halted' : 'meter_unproven');
       expect(await auditEvents(db, 'module_inhibited')).toHaveLength(1);
       expect(await auditEvents(db, 'system_halted')).toHaveLength(threshold === 1 ? 1 : 0);
@@ -124,7 +124,7 @@ describe.each([1, 2])('a stale database beyond what can be proven, halt threshol
     const printed = await frank.print(printRequest());
     expect(printed.arMills + printed.drMills).toBe(printed.controlTotalMills);
     for (let i = 0; i < 3; i++) {
-      const held = await failure(MeterClient.login(diskProfiles, 'erin', PW, { acceptRegisters: true }));
+      const held = await failure(MeterClient.login(diskProfiles, 'erin', PW));
       expect(held.code).toBe('meter_unproven');
       expect(held.status).toBe(423);
     }

@@ -1,10 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pg from 'pg';
-import { MeterClient, type PrintedItem } from '../../src/sdk/index.js';
+import { existsSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ApiError, MeterClient, type PrintedItem } from '../../src/sdk/index.js';
 import { diskProfiles } from '../../src/cli/index.js';
 import { fundAs, officerHeaders, post } from './api-client.js';
 import { auditEvents, restoreSnapshot, takeSnapshot } from './db-snapshot.js';
 import { startSystem, type TestSystem } from './harness.js';
+import { modulePids } from './wait.js';
 
 // A database put back to an older copy (a restore that lost the last minute, a lagging standby, an
 // attacker with SQL) never costs value: what the modules witnessed is rolled forward from their
@@ -109,3 +113,80 @@ describe('a database put back to an older copy is rolled forward from the module
     expect(refused[0].detail.version).toBe(String(before.rows[0].package_version));
   });
 });
+
+// The module that witnessed the lost transactions also lost its disk (ring and journal), and the log
+// was not shipped yet: nothing can put them back. The client's own record is the proof: the meter
+// is held with it as evidence, never run on the stale registers, and its items stay valid.
+describe("a stale database whose witness lost its disk: the client's record is the evidence", () => {
+  let sys2: TestSystem;
+  let db2: pg.Client;
+  let erin: MeterClient;
+  const items: PrintedItem[] = [];
+
+  beforeAll(async () => {
+    sys2 = await startSystem({ VAULTMETER_POOL_SIZE: '0', VAULTMETER_HALT_THRESHOLD: '2' });
+    process.env.VAULTMETER_CLIENT_HOME = sys2.env.VAULTMETER_CLIENT_HOME;
+    erin = await MeterClient.register(diskProfiles, sys2.url, 'erin', PW);
+    expect((await fundAs(sys2.url, sys2.officer, 'erin', FUNDED.toString())).status).toBe(200);
+    db2 = await sys2.ownerDb();
+  });
+  afterAll(async () => {
+    await db2?.end();
+    await sys2?.stop();
+  });
+
+  it('the meter is held unproven with the client record as evidence; no register goes back', async () => {
+    await takeSnapshot(db2, 'snap_lost');
+    for (let i = 0; i < 2; i++) items.push(await erin.print(printRequest(500n + BigInt(i))));
+    const witness = (await db2.query("SELECT log_id FROM postal.txlog WHERE type = 'print' ORDER BY at DESC LIMIT 1")).rows[0].log_id as string;
+    await loseModuleDisk(sys2, witness);
+    await restoreSnapshot(db2, 'snap_lost');
+
+    const e = await MeterClient.login(diskProfiles, 'erin', PW).then(
+      () => null,
+      (x: unknown) => x as ApiError,
+    );
+    expect(e).toBeInstanceOf(ApiError);
+    expect(['registers_rolled_back', 'meter_unproven']).toContain(e!.code);
+    const row = (await db2.query('SELECT status FROM postal.meters WHERE meter_id = $1', [erin.meterId])).rows[0];
+    expect(row.status).toBe('unproven');
+    const held = (await auditEvents(db2, 'meter_unproven')).filter((x) => x.meter_id === erin.meterId);
+    expect(held.length).toBeGreaterThanOrEqual(1);
+    const printed = items.reduce((t, d) => t + d.amountMills, 0n);
+    expect(held.some((x) => x.detail.clientArMills === printed.toString())).toBe(true);
+    // Held on every module: a second login never adopts the stale registers either.
+    const again = await MeterClient.login(diskProfiles, 'erin', PW).catch((x: ApiError) => x);
+    expect(again).toBeInstanceOf(ApiError);
+    for (const d of items) {
+      const v = await post(sys2.url, '/v1/verify', { itemBase64: d.itemBytes.toString('base64') });
+      expect(v.json.valid, JSON.stringify(v.json)).toBe(true);
+    }
+  });
+});
+
+/** Kill the module whose log is `serial`, delete its ring and journal, and wait for the supervisor to restart it afresh. */
+async function loseModuleDisk(s: TestSystem, serial: string): Promise<void> {
+  const home = s.env.VAULTMETER_HOME!;
+  const config = JSON.parse(await readFile(join(home, 'config.json'), 'utf8')) as { modules: { serial: string; keystore: string }[] };
+  const keystore = config.modules.find((m) => m.serial === serial)!.keystore;
+  const ring = join(home, keystore.replace(/\.keystore$/, '.ring'));
+  const pid = await modulePidOf(home, keystore);
+  process.kill(pid, 'SIGSTOP');
+  await rm(ring, { force: true });
+  await rm(`${ring}.journal`, { force: true });
+  process.kill(pid, 'SIGKILL');
+  for (let i = 0; i < 100; i++) {
+    const next = await modulePidOf(home, keystore).catch(() => 0);
+    if (next && next !== pid && existsSync(ring)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`module ${serial} did not come back`);
+}
+
+async function modulePidOf(home: string, keystore: string): Promise<number> {
+  for (const pid of await modulePids(home)) {
+    const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (cmd.includes(keystore)) return pid;
+  }
+  throw new Error(`no module process for ${keystore}`);
+}

@@ -6,14 +6,12 @@ import { action } from '../run.js';
 import { type Common, withCommon } from './client-options.js';
 
 export function clientLogin(client: Command): void {
-  withCommon(client.command('login').description('open a session (the module checks the password; 5 failures lock the meter)'))
-    .option('--accept-registers', 'accept registers lower than this client recorded (only after an investigation)')
-    .action(
-      action(async (o: Common & { acceptRegisters?: boolean }) => {
-        const password = o.password ?? process.env.VAULTMETER_PASSWORD;
-        if (!password) throw new ProfileError('invalid_password', 'give --password or set VAULTMETER_PASSWORD');
-        const c = await MeterClient.login(diskProfiles, o.user, password, { acceptRegisters: o.acceptRegisters });
-        emit(o.json === true, { user: o.user, meterId: c.meterId }, () => `Logged in as ${o.user}`);
-      }),
-    );
+  withCommon(client.command('login').description('open a session (the module checks the password; 5 failures lock the meter)')).action(
+    action(async (o: Common) => {
+      const password = o.password ?? process.env.VAULTMETER_PASSWORD;
+      if (!password) throw new ProfileError('invalid_password', 'give --password or set VAULTMETER_PASSWORD');
+      const c = await MeterClient.login(diskProfiles, o.user, password);
+      emit(o.json === true, { user: o.user, meterId: c.meterId }, () => `Logged in as ${o.user}`);
+    }),
+  );
 }

@@ -1,3 +1,4 @@
+import { VaultError } from '../../errors.js';
 import type { PackageOp } from '../../module/index.js';
 import type { MeterRow } from '../../store/index.js';
 import type { ServiceContext } from '../context.js';
@@ -26,6 +27,9 @@ export function onMeter<K extends MeterOp, R>(ctx: ServiceContext, op: K, meterI
     meterId,
     async prepare(scope) {
       const meter = meterOf(scope, meterId);
+      // No op, not even a refusal or an audit, runs on a package the database cannot prove.
+      if (meter.status === 'unproven')
+        throw new VaultError('meter_unproven', `the database lacks transactions of meter ${meterId} that a module or its client witnessed`);
       return { ...(await spec.args(meter, scope)), pkg: sealedRef(meter) } as ArgsOf<K>;
     },
     answer: (scope, result) => spec.answer(scope, result, meterOf(scope, meterId)),

@@ -1,7 +1,7 @@
 import { MAX_LOGGED_DISCARDS, MODULE_ATTEMPTS } from '../../constants.js';
 import { VaultError } from '../../errors.js';
 import type { ModuleConnection, PackageOp } from '../../module/index.js';
-import type { ServiceContext } from '../context.js';
+import type { ServiceContext, StalePackage } from '../context.js';
 import type { ModuleCommand } from './command.js';
 import { BatchAborted, ModuleBatcher } from './batcher.js';
 import { repo } from '../../store/index.js';
@@ -57,9 +57,11 @@ async function afterFailure(ctx: ServiceContext, m: ModuleConnection, e: unknown
   await assertNotHalted(ctx);
 }
 
-function staleOf(e: VaultError): { meterId: string; version: string; knownVersion: string } {
+/** What the refusal says of the stale package, and the evidence it carries (a client's record of its registers). */
+function staleOf(e: VaultError): StalePackage {
   const x = e.extra as Record<string, unknown>;
-  return { meterId: String(x.meterId), version: String(x.version), knownVersion: String(x.knownVersion) };
+  const client = typeof x.clientArMills === 'string' ? { clientArMills: x.clientArMills, clientDrMills: String(x.clientDrMills) } : {};
+  return { meterId: String(x.meterId), version: String(x.version), knownVersion: String(x.knownVersion), ...client };
 }
 
 /** The next module in service; with none left, say why: the halt, when there is one. */
