@@ -114,6 +114,8 @@ interface Slice {
   firstError: string | null;
   latenciesMs: number[];
   seconds: number;
+  /** The 1-minute load average at the end of the slice (this benchmark's own load included). */
+  load1: number;
 }
 
 interface Running {
@@ -157,13 +159,20 @@ async function measureAB(group: Running[]): Promise<void> {
         signalPids(r.shippers, 'SIGCONT');
         await closedLoop(r.clients, WARMUP_SECONDS, print);
         const run = await closedLoop(r.clients, sliceSeconds, print);
-        r.slices.push({ ok: run.ok, failed: run.failed, firstError: run.firstError, latenciesMs: run.latenciesMs, seconds: sliceSeconds });
+        r.slices.push({
+          ok: run.ok,
+          failed: run.failed,
+          firstError: run.firstError,
+          latenciesMs: run.latenciesMs,
+          seconds: sliceSeconds,
+          load1: loadavg()[0]!,
+        });
         const p50 = percentile(
           [...run.latenciesMs].sort((a, b) => a - b),
           50,
         );
         log(
-          `  round ${rnd + 1}/${ROUNDS} ${r.name.padEnd(8)} ${fmt(run.ok / sliceSeconds).padStart(6)} items/s, p50 ${fmt(p50, 1)} ms, failed ${run.failed}${run.firstError ? ` (${run.firstError})` : ''}`,
+          `  round ${rnd + 1}/${ROUNDS} ${r.name.padEnd(8)} ${fmt(run.ok / sliceSeconds).padStart(6)} items/s, p50 ${fmt(p50, 1)} ms, failed ${run.failed}${run.firstError ? ` (${run.firstError})` : ''}, load ${fmt(loadavg()[0]!, 2)}`,
         );
       }
     }
@@ -176,6 +185,7 @@ interface Measured {
   name: Name;
   itemsPerSec: number;
   sliceItemsPerSec: number[];
+  sliceLoad1: number[];
   ok: number;
   failed: number;
   firstError: string | null;
@@ -190,6 +200,7 @@ function summarize(r: Running): Measured {
     name: r.name,
     itemsPerSec: round(ok / seconds, 1),
     sliceItemsPerSec: r.slices.map((s) => Math.round(s.ok / s.seconds)),
+    sliceLoad1: r.slices.map((s) => round(s.load1, 2)),
     ok,
     failed: r.slices.reduce((n, s) => n + s.failed, 0),
     firstError: r.slices.find((s) => s.firstError)?.firstError ?? null,
@@ -359,6 +370,8 @@ function abTable(r: Result): string[] {
     '|---|---:|---|---:|---:|---:|---:|',
     ...rows,
     `| **journal ÷ baseline** | **${ratio.itemsPerSec}** | ${ratio.perRound.join(' / ')} (median ${ratio.medianPerRound}) | × ${ratio.p50} | | × ${ratio.p99} | |`,
+    '',
+    `1-minute load average at the end of each slice (this benchmark's own load included): ${r.throughput.systems.map((m) => `${m.name} ${m.sliceLoad1.join(' / ')}`).join('; ')}.`,
   ];
 }
 

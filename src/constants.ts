@@ -116,6 +116,8 @@ export const MAX_JOURNAL_BYTES = 1024 * 1024 * 1024;
  * database cannot be completed.
  */
 export const MAX_JOURNAL_MARKS = 1_000_000;
+/** Meters a module names at most when the database cannot be completed (newest first; one answer frame holds them). */
+export const MAX_UNPROVEN_METERS = 4096;
 /** One roll-forward page read from a journal: records and bytes (well inside a module frame both ways). */
 export const MAX_JOURNAL_READ_RECORDS = 200;
 export const MAX_JOURNAL_READ_BYTES = 384 * 1024;

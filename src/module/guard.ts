@@ -1,4 +1,4 @@
-import { MAX_BATCH_OPS, MAX_LOG_EXTRA_BYTES } from '../constants.js';
+import { MAX_BATCH_OPS, MAX_LOG_EXTRA_BYTES, MAX_UNPROVEN_METERS } from '../constants.js';
 import type { ModuleCrypto } from '../crypto/index.js';
 import { chainRecords, type ChainedRecord, type RecordDraft } from '../ledger/index.js';
 import { signHeadAsModule } from '../ledger/index.js';
@@ -389,7 +389,7 @@ export class GuardedModule {
     await this.ring.inhibit(reason, this.now());
     this.log(`INHIBITED: ${reason}`);
     // The meters this module proves further along than the database may be: the server holds them at once.
-    return { outcome: 'inhibited', discarded: [], reason, unproven: this.unprovenMeters() };
+    return { outcome: 'inhibited', discarded: [], reason, unproven: this.unprovenMeters(position?.seq ?? 0n) };
   }
 
   private stale(dbSeq: bigint): never {
@@ -492,14 +492,21 @@ export class GuardedModule {
   }
 
   /** Every meter the journal knows, with the last registers it proves (the server keeps those the database lacks). */
-  private unprovenMeters(): M.UnprovenMeter[] {
-    return this.journal.marks().map(([meterId, m]) => ({
-      meterId,
-      version: m.version.toString(),
-      arMills: m.arMills.toString(),
-      drMills: m.drMills.toString(),
-      logSeq: m.logSeq.toString(),
-    }));
+  private unprovenMeters(dbLogSeq: bigint): M.UnprovenMeter[] {
+    // A meter last changed at or before the database's log head is in the database's log: only later ones can be missing.
+    const after = this.journal.marks().filter(([, m]) => m.logSeq > dbLogSeq);
+    if (after.length > MAX_UNPROVEN_METERS)
+      this.log(`ALARM: ${after.length} meters changed after the database's log head; naming the newest ${MAX_UNPROVEN_METERS}`);
+    return after
+      .sort(([, a], [, b]) => (a.logSeq > b.logSeq ? -1 : a.logSeq < b.logSeq ? 1 : 0))
+      .slice(0, MAX_UNPROVEN_METERS)
+      .map(([meterId, m]) => ({
+        meterId,
+        version: m.version.toString(),
+        arMills: m.arMills.toString(),
+        drMills: m.drMills.toString(),
+        logSeq: m.logSeq.toString(),
+      }));
   }
 
   /** Make the journal end where the re-seeded ring will: cut a failed commit, or set it aside as evidence. */
@@ -509,7 +516,7 @@ export class GuardedModule {
       await this.journal.cutAfter(at.seq);
       return {};
     }
-    const unproven = this.unprovenMeters();
+    const unproven = this.unprovenMeters(at.seq);
     const evidence = await this.journal.setAside(at, this.now());
     if (unproven.length)
       this.log(`ALARM: the database cannot be completed from the journal; ${unproven.length} meter(s) unproven, journal kept as ${evidence}`);

@@ -45,7 +45,7 @@ export interface Approved {
 export async function approve(ctx: ServiceContext, by: string, id: bigint, signature: OfficerSignature | undefined): Promise<Approved> {
   const pending = await repo.findApproval(ctx.db, id);
   // Refusals are checked before any log record is asked for, and again in the batch.
-  checkApprovable(pending, by);
+  bothSignatures(checkApprovable(pending, by), signature);
   const result = await logChangeOrNote(
     ctx,
     {
@@ -78,6 +78,10 @@ function bothSignatures(a: repo.ApprovalRow, signature: OfficerSignature | undef
     // refused below, like a request without one
   }
   if (!first) fail('officer_signature_invalid', 'the request carries no signed statement');
+  // The module refuses one officer's key twice; the same certificate is refused here already, before
+  // any module op is asked for (a refusal must not leave a transaction to discard).
+  if (first.signatures.some((s) => s.certificatePem === signature.certificatePem))
+    fail('dual_control', 'the approval is signed with the key that signed the request; a different security officer must sign it');
   return { statement: first.statement, signatures: [...first.signatures, signature] };
 }
 

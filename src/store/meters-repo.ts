@@ -57,6 +57,22 @@ export async function markUnproven(q: Q, meterId: string, reason: string): Promi
   ]);
 }
 
+/** Hold every active meter whose package is older than the version given for it; returns those held. */
+export async function markUnprovenBehind(
+  q: Q,
+  meters: readonly { meterId: string; version: bigint }[],
+  reason: string,
+): Promise<{ meterId: string; storedVersion: bigint }[]> {
+  const r = await q.query<{ meterId: string; storedVersion: string }>(
+    `UPDATE postal.meters m SET status = 'unproven', status_at = now(), status_reason = $3 || ' (version ' || v.version || ')'
+       FROM unnest($1::uuid[], $2::bigint[]) AS v(meter_id, version)
+      WHERE m.meter_id = v.meter_id AND m.package_version < v.version AND m.status = 'active'
+      RETURNING m.meter_id AS "meterId", m.package_version::text AS "storedVersion"`,
+    [meters.map((m) => m.meterId), meters.map((m) => m.version.toString()), reason],
+  );
+  return r.rows.map((x) => ({ meterId: x.meterId, storedVersion: BigInt(x.storedVersion) }));
+}
+
 /** The audit verifier's verdict on a meter whose register continuity broke (derived from the log). */
 export async function suspendMeter(q: Q, meterId: string, reason: string): Promise<void> {
   await q.query("UPDATE postal.meters SET status = 'suspended', status_at = now(), status_reason = $2 WHERE meter_id = $1", [meterId, reason]);

@@ -124,11 +124,17 @@ describe('MeterEngine client view of the registers', () => {
 
   it('refuses a print on a stale view without debiting', async () => {
     const { c } = await funded();
-    c.ar = 5n;
+    c.dr = 9_000n; // the client's view of dr is off (ar, which only rises, matches)
     const r = await c.print(100n);
     expect(r.error?.code).toBe('stale_registers');
     expect(r.item).toBeUndefined();
     expect(r.response).toMatchObject({ arMills: '0', drMills: '10000' });
+  });
+
+  it('a client view with ar ahead of the package is not a stale view but a stale package: refused before the challenge', async () => {
+    const { c } = await funded();
+    c.ar = 5n;
+    await rejectsWith(c.print(100n), 'package_stale');
   });
 
   it('keeps an unacknowledged credit unacknowledged across a stale refusal', async () => {
@@ -146,7 +152,8 @@ describe('MeterEngine client view of the registers', () => {
     const { engine, c } = await funded();
     const oldPkg = c.pkg;
     await c.print(100n);
-    // The server swaps in the old package: its challenge is the one already spent.
-    await rejectsWith(engine.command({ ...c.build('balance'), pkg: oldPkg }), 'challenge_mismatch');
+    // The server swaps in the old package: the client's record of ar is ahead of it (its challenge,
+    // too, is the one already spent).
+    await rejectsWith(engine.command({ ...c.build('balance'), pkg: oldPkg }), 'package_stale');
   });
 });

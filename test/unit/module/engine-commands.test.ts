@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { MAX_DR_MILLS, MAX_ITEM_VALUE_MILLS } from '../../../src/constants.js';
 import { decodeItem } from '../../../src/indicium/index.js';
 import { itemIdOf, verifyItemSignature } from '../../../src/crypto/index.js';
+import { VaultError } from '../../../src/errors.js';
 import { makeEngine, registeredMeter, rejectsWith, T0, TODAY, officerFund } from '../helpers/engine.js';
 
 async function funded(amount = 10_000n) {
@@ -235,5 +236,28 @@ describe('MeterEngine misc', () => {
     expect(a.fields).toMatchObject({ meterId: c.meterId, state: 'operational', drMills: '10000', packageVersion: (BigInt(c.pkg.version) + 1n).toString() });
     const cert = new X509Certificate(a.moduleCertPem);
     expect(verify('sha256', Buffer.from(a.report, 'base64'), cert.publicKey, Buffer.from(a.signature, 'hex'))).toBe(true);
+  });
+});
+
+describe("MeterEngine: the client's own record of ar is evidence of a stale package", () => {
+  it('a package behind what the client recorded printed is refused with package_stale, nothing spent, the record returned', async () => {
+    const { c } = await funded();
+    const stale = c.pkg;
+    await c.print(730n);
+    const current = c.pkg;
+    // The database puts the older package back: the client, holding ar = 730, is ahead of it.
+    c.pkg = stale;
+    const e = (await c.send('balance').catch((x: unknown) => x)) as VaultError;
+    expect(e).toBeInstanceOf(VaultError);
+    expect(e.code).toBe('package_stale');
+    expect(e.extra).toMatchObject({ knownVersion: 'client', clientArMills: '730', version: stale.version });
+    // Nothing was spent: the same request on the current package goes through.
+    c.pkg = current;
+    expect((await c.send('balance')).response.status).toBe('ok');
+  });
+
+  it('a forged claim is refused before it is believed: the MAC comes first', async () => {
+    const { c } = await funded();
+    await rejectsWith(c.send('balance', {}, { arMills: '999', mac: '00'.repeat(32) }), 'bad_mac');
   });
 });
