@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type * as Constants from '../../../src/constants.js';
-import { VaultError } from '../../../src/errors.js';
 import { GENESIS_HASH } from '../../../src/ledger/record.js';
 import type {
   BatchResult,
@@ -19,6 +18,7 @@ import type {
 import { dualControl, registeredMeter, rejectsWith, T0, officerFund, type TestClient } from '../helpers/engine.js';
 import { GuardHarness } from '../helpers/guard.js';
 import { headerOf, wireHeadValid } from '../helpers/txlog.js';
+import { vaultError } from '../helpers/vault-error.js';
 
 // The journal's limits, lowered by a test that fills it (0: the real limit).
 const limits = vi.hoisted(() => ({ records: 0, bytes: 0 }));
@@ -70,16 +70,6 @@ const op = <T>(name: 'recover' | 'journal' | 'journalOfMeter' | 'journalShipped'
   h.guard.dispatch(name, args as never) as Promise<T>;
 const recover = (checkpoint: CheckpointWire | null, log?: Position) => op<RecoverResult>('recover', { checkpoint, log });
 
-async function refused(p: Promise<unknown>, code: string): Promise<VaultError> {
-  const e = await p.then(
-    () => expect.unreachable(`expected ${code}`),
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(VaultError);
-  expect((e as VaultError).code, (e as Error).message).toBe(code);
-  return e as VaultError;
-}
-
 /** What a refused op must leave alone: the ring, and the journal in memory and on disk. */
 async function snapshot() {
   return { ring: [...h.ring.entries], head: h.journal!.head, records: h.journal!.records, file: await readFile(`${h.ringPath}.journal`) };
@@ -97,7 +87,7 @@ describe('GuardedModule journal: a package older than the journal shows', () => 
       ['challenge', { pkg: old, clientNonce: randomBytes(32).toString('hex') }],
       ['command', { ...c.build('balance'), pkg: old }],
     ] as const) {
-      const e = await refused(h.call(name, args), 'package_stale');
+      const e = await vaultError(h.call(name, args), 'package_stale');
       expect(e.extra).toEqual({ meterId: c.meterId, version: '3', knownVersion: '4' });
     }
     expect(await snapshot()).toEqual(before);
@@ -174,7 +164,7 @@ describe('GuardedModule journal: confirmations and recovery', () => {
     expect(h.journal!.confirmedSeq).toBe(0n);
     await h.dispatch('audit', { pkg: f.package }, f.checkpoint);
     expect(h.journal!.confirmedSeq).toBe(1n);
-    const e = await refused(recover(genesisWire), 'database_stale');
+    const e = await vaultError(recover(genesisWire), 'database_stale');
     expect(e.extra).toEqual({ logSeq: '0', confirmedSeq: '1' });
     await rejectsWith(op('confirm', { checkpoint: { ...f.checkpoint, mac: 'ab'.repeat(32) } }), 'checkpoint_mismatch');
     expect(await op('confirm', { checkpoint: genesisWire })).toEqual({ confirmedSeq: '1' });
@@ -189,7 +179,7 @@ describe('GuardedModule journal: confirmations and recovery', () => {
       wires.push(funds[i]!.checkpoint);
     }
     const ring = [...h.ring.entries];
-    const e = await refused(recover(wires[1]!, posOf(funds[0]!)), 'database_stale');
+    const e = await vaultError(recover(wires[1]!, posOf(funds[0]!)), 'database_stale');
     expect(e.extra).toEqual({ logSeq: '1', confirmedSeq: '3' });
     expect(h.ring.entries).toEqual(ring);
 

@@ -5,13 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_JOURNAL_READ_BYTES, MAX_JOURNAL_READ_RECORDS } from '../../../src/constants.js';
-import { VaultError } from '../../../src/errors.js';
 import { chainRecords, type ChainedRecord, type RecordDraft } from '../../../src/ledger/chain.js';
 import { GENESIS_HASH } from '../../../src/ledger/record.js';
 import { Journal, JournalError } from '../../../src/module/journal.js';
 import type { LogPosition } from '../../../src/module/ring.js';
 import { T0 } from '../helpers/engine.js';
 import { flipByte, logKeys } from '../helpers/txlog.js';
+import { vaultError } from '../helpers/vault-error.js';
 
 const SERIAL = 'M-UNIT';
 const GENESIS: LogPosition = { seq: 0n, hash: GENESIS_HASH };
@@ -98,16 +98,6 @@ async function journalError(p: Promise<unknown>, message?: RegExp): Promise<Jour
   expect(e).toBeInstanceOf(JournalError);
   if (message) expect((e as Error).message).toMatch(message);
   return e as JournalError;
-}
-
-async function vaultError(p: Promise<unknown>, code: string): Promise<VaultError> {
-  const e = await p.then(
-    () => expect.unreachable(`expected ${code}`),
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(VaultError);
-  expect((e as VaultError).code, (e as Error).message).toBe(code);
-  return e as VaultError;
 }
 
 /** Three records in two batches (m1 v1, m2 v1; then m1 v2), appended to a fresh journal. */
