@@ -116,6 +116,8 @@ export const MAX_JOURNAL_BYTES = 1024 * 1024 * 1024;
  * database cannot be completed.
  */
 export const MAX_JOURNAL_MARKS = 1_000_000;
+/** A command on a meter held unproven tries a roll-forward (which may release it) at most this often. */
+export const UNPROVEN_RETRY_INTERVAL_MS = 10_000;
 /** Meters a module names at most when the database cannot be completed (newest first; one answer frame holds them). */
 export const MAX_UNPROVEN_METERS = 4096;
 /** One roll-forward page read from a journal: records and bytes (well inside a module frame both ways). */

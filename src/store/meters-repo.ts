@@ -49,12 +49,22 @@ export async function findUnassignedMeter(q: Q, skip: number): Promise<MeterRow 
   return r.rows[0] ?? null;
 }
 
-/** A meter a module proves further along than this database: held (never run on stale registers). */
+/** A meter proven further along than this database (a later version exists): held, never run on stale registers. */
 export async function markUnproven(q: Q, meterId: string, reason: string): Promise<void> {
-  await q.query("UPDATE postal.meters SET status = 'unproven', status_at = now(), status_reason = $2 WHERE meter_id = $1 AND status = 'active'", [
-    meterId,
-    reason,
-  ]);
+  await q.query(
+    "UPDATE postal.meters SET status = 'unproven', status_at = now(), status_reason = $2, proven_version = package_version + 1 WHERE meter_id = $1 AND status = 'active'",
+    [meterId, reason],
+  );
+}
+
+/** Meters held unproven whose package a roll-forward brought up to the proven version: back in service. */
+export async function releaseProven(q: Q): Promise<{ meterId: string; version: bigint }[]> {
+  const r = await q.query<{ meterId: string; version: string }>(
+    `UPDATE postal.meters SET status = 'active', status_at = now(), status_reason = NULL, proven_version = NULL
+      WHERE status = 'unproven' AND package_version >= proven_version
+      RETURNING meter_id AS "meterId", package_version::text AS version`,
+  );
+  return r.rows.map((x) => ({ meterId: x.meterId, version: BigInt(x.version) }));
 }
 
 /** Hold every active meter whose package is older than the version given for it; returns those held. */
@@ -64,7 +74,7 @@ export async function markUnprovenBehind(
   reason: string,
 ): Promise<{ meterId: string; storedVersion: bigint }[]> {
   const r = await q.query<{ meterId: string; storedVersion: string }>(
-    `UPDATE postal.meters m SET status = 'unproven', status_at = now(), status_reason = $3 || ' (version ' || v.version || ')'
+    `UPDATE postal.meters m SET status = 'unproven', status_at = now(), status_reason = $3 || ' (version ' || v.version || ')', proven_version = v.version
        FROM unnest($1::uuid[], $2::bigint[]) AS v(meter_id, version)
       WHERE m.meter_id = v.meter_id AND m.package_version < v.version AND m.status = 'active'
       RETURNING m.meter_id AS "meterId", m.package_version::text AS "storedVersion"`,

@@ -38,6 +38,10 @@ async function run(ctx: RollForwardDeps): Promise<number> {
       const journals = await rollForwardFromJournals(client, ctx.modules);
       const fromJournals = Object.values(journals).reduce((a, b) => a + b, 0);
       if (fromJournals > 0) await repo.recordAudit(client, { kind: 'journal_rolled_forward', detail: { records: journals } });
+      // A meter held unproven comes back once the roll-forward has brought its package up to the version proven.
+      for (const m of await repo.releaseProven(client)) {
+        await repo.recordAudit(client, { kind: 'meter_proven', meterId: m.meterId, detail: { version: m.version.toString() } });
+      }
       return shipped + fromJournals;
     } finally {
       await locks.unlockRollForward(client);

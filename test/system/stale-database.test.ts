@@ -8,6 +8,7 @@ import { diskProfiles } from '../../src/cli/index.js';
 import { fundAs, officerHeaders, post } from './api-client.js';
 import { auditEvents, restoreSnapshot, takeSnapshot } from './db-snapshot.js';
 import { startSystem, type TestSystem } from './harness.js';
+import { UNPROVEN_RETRY_INTERVAL_MS } from '../../src/constants.js';
 import { modulePids } from './wait.js';
 
 // A database put back to an older copy (a restore that lost the last minute, a lagging standby, an
@@ -138,6 +139,7 @@ describe("a stale database whose witness lost its disk: the client's record is t
   it('the meter is held unproven with the client record as evidence; no register goes back', async () => {
     await takeSnapshot(db2, 'snap_lost');
     for (let i = 0; i < 2; i++) items.push(await erin.print(printRequest(500n + BigInt(i))));
+    await takeSnapshot(db2, 'snap_truth');
     const witness = (await db2.query("SELECT log_id FROM postal.txlog WHERE type = 'print' ORDER BY at DESC LIMIT 1")).rows[0].log_id as string;
     await loseModuleDisk(sys2, witness);
     await restoreSnapshot(db2, 'snap_lost');
@@ -161,6 +163,23 @@ describe("a stale database whose witness lost its disk: the client's record is t
       const v = await post(sys2.url, '/v1/verify', { itemBase64: d.itemBytes.toString('base64') });
       expect(v.json.valid, JSON.stringify(v.json)).toBe(true);
     }
+  });
+
+  it('the meter comes back by itself once its true package is back (as a later roll-forward brings it)', async () => {
+    // The truth returns (a later copy of the row is put back, as a roll-forward from a recovered log would).
+    await db2.query(
+      'UPDATE postal.meters m SET package = s.package, package_version = s.package_version FROM snap_truth.meters s WHERE m.meter_id = s.meter_id',
+    );
+    await new Promise((r) => setTimeout(r, UNPROVEN_RETRY_INTERVAL_MS)); // the held meter's roll-forward tries are spaced out
+    const back = await MeterClient.login(diskProfiles, 'erin', PW);
+    const b = await back.balance();
+    expect(b.arMills).toBe(items.reduce((t, d) => t + d.amountMills, 0n));
+    expect(b.arMills + b.drMills).toBe(FUNDED);
+    expect((await db2.query('SELECT status, proven_version FROM postal.meters WHERE meter_id = $1', [erin.meterId])).rows[0]).toEqual({
+      status: 'active',
+      proven_version: null,
+    });
+    expect((await auditEvents(db2, 'meter_proven')).map((x) => x.meter_id)).toContain(erin.meterId);
   });
 });
 

@@ -29,7 +29,7 @@ export function onMeter<K extends MeterOp, R>(ctx: ServiceContext, op: K, meterI
       const meter = meterOf(scope, meterId);
       // No op, not even a refusal or an audit, runs on a package the database cannot prove.
       if (meter.status === 'unproven')
-        throw new VaultError('meter_unproven', `the database lacks transactions of meter ${meterId} that a module or its client witnessed`);
+        throw new VaultError('meter_unproven', `the database lacks transactions of meter ${meterId} that a module or its client witnessed`, { meterId });
       return { ...(await spec.args(meter, scope)), pkg: sealedRef(meter) } as ArgsOf<K>;
     },
     answer: (scope, result) => spec.answer(scope, result, meterOf(scope, meterId)),

@@ -1,4 +1,4 @@
-import { MAX_LOGGED_DISCARDS, MODULE_ATTEMPTS } from '../../constants.js';
+import { MAX_LOGGED_DISCARDS, MODULE_ATTEMPTS, UNPROVEN_RETRY_INTERVAL_MS } from '../../constants.js';
 import { VaultError } from '../../errors.js';
 import type { ModuleConnection, PackageOp } from '../../module/index.js';
 import type { ServiceContext, StalePackage } from '../context.js';
@@ -8,6 +8,7 @@ import { repo } from '../../store/index.js';
 import { assertNotHalted, markInhibited, recoverCheckpoint, storeCheckpoint, type Discarded } from './recovery.js';
 
 const batchers = new WeakMap<ModuleConnection, ModuleBatcher>();
+let lastProvenTryMs = 0;
 
 function batcherOf(ctx: ServiceContext, m: ModuleConnection): ModuleBatcher {
   let b = batchers.get(m);
@@ -41,8 +42,10 @@ export async function runModuleCommand<K extends PackageOp, R>(ctx: ServiceConte
       await afterFailure(ctx, m, e, failed);
     }
   }
-  // Aborted again and again by other commands' clashes: say so as a retryable conflict.
-  if (lastError instanceof BatchAborted) throw new VaultError('conflict', 'the command kept colliding with concurrent ones; retry');
+  // Aborted again and again by other commands' clashes, or by the failed commits they leave (each
+  // one a checkpoint mismatch for the next batch): say so as a retryable conflict.
+  if (lastError instanceof BatchAborted || (lastError instanceof VaultError && lastError.code === 'checkpoint_mismatch'))
+    throw new VaultError('conflict', 'the command kept colliding with concurrent ones; retry');
   throw lastError;
 }
 
@@ -50,11 +53,26 @@ export async function runModuleCommand<K extends PackageOp, R>(ctx: ServiceConte
 async function afterFailure(ctx: ServiceContext, m: ModuleConnection, e: unknown, failed: Set<ModuleConnection>): Promise<void> {
   if (!(e instanceof VaultError) || e.code === 'system_halted') throw e;
   if (e.code === 'checkpoint_mismatch') await recoverModule(ctx, m);
+  else if (e.code === 'meter_unproven') await provenYet(ctx, e);
   else if (e.code === 'package_stale') await ctx.repairMeter(staleOf(e));
   else if (e.code === 'module_inhibited') await markInhibited(ctx, ctx.modules.serialOf(m), e.message);
   else if (e.code === 'module_unavailable') failed.add(m);
   else throw e;
   await assertNotHalted(ctx);
+}
+
+/**
+ * A meter held unproven: a roll-forward may now have what was missing (a ship target back, a
+ * module's journal restored), and releases the meter if so; otherwise the refusal stands.
+ */
+async function provenYet(ctx: ServiceContext, e: VaultError): Promise<void> {
+  // At most one such try per interval: a client knocking on a held meter cannot make the server replay logs in a loop.
+  if (Date.now() - lastProvenTryMs < UNPROVEN_RETRY_INTERVAL_MS) throw e;
+  lastProvenTryMs = Date.now();
+  await ctx.rollForward();
+  const meterId = String(e.extra.meterId ?? '');
+  const row = meterId ? await repo.getMeter(ctx.db, meterId) : null;
+  if (row?.status === 'unproven') throw e;
 }
 
 /** What the refusal says of the stale package, and the evidence it carries (a client's record of its registers). */

@@ -1,5 +1,7 @@
--- A meter whose registers the database cannot prove: a module that witnessed later transactions of
--- it could not complete the database (its journal and the shipped log lack them). Its commands are
--- refused until an officer reconciles it; the items it delivered stay valid for verifiers.
+-- A meter whose registers the database cannot prove: a module or the meter's own client witnessed a
+-- later package than the database holds, and neither a module's journal nor the shipped log could
+-- put it back. Its commands are refused until a roll-forward brings its package up to the version
+-- proven (`proven_version`); the items it delivered stay valid for verifiers.
 ALTER TABLE postal.meters DROP CONSTRAINT meters_status_check;
 ALTER TABLE postal.meters ADD CONSTRAINT meters_status_check CHECK (status IN ('active', 'withdrawn', 'revoked', 'suspended', 'unproven'));
+ALTER TABLE postal.meters ADD COLUMN proven_version bigint;
