@@ -24,13 +24,14 @@
 import { mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MeterClient } from '../src/sdk/index.js';
-import { Profile, diskProfiles } from '../src/cli/index.js';
+import { Profile } from '../src/cli/index.js';
 import { pgClusterAvailable, query as ownerQuery, startPgCluster, type PgCluster } from '../test/system/pg-cluster.js';
 import { closedLoop, LeanClient, percentile } from './lib/driver.js';
 import { startBenchSystem, type BenchSystem } from './lib/system.js';
 import { officerFunder } from './lib/fund.js';
 import { printParams } from './lib/print-params.js';
+import { shipperPids } from './lib/shippers.js';
+import { register } from './lib/provision.js';
 
 const LEVELS = ['local', 'shipped', 'pg15-local', 'replica', 'pg15-on'] as const;
 type Level = (typeof LEVELS)[number];
@@ -77,18 +78,6 @@ const log = (m: string) => process.stderr.write(`[${((performance.now() - starte
 const fmt = (n: number | null, digits = 0) =>
   n === null || Number.isNaN(n) ? 'n/a' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const round = (n: number, digits: number) => Number(n.toFixed(digits));
-
-/** With no meter pool, meters are provisioned on demand, and concurrent registrations may be told to retry. */
-async function register(url: string, user: string): Promise<MeterClient> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await MeterClient.register(diskProfiles, url, user, PW);
-    } catch (e) {
-      if ((e as { code?: string }).code !== 'pool_empty' || attempt >= 100) throw e;
-      await new Promise((r) => setTimeout(r, 50 + Math.random() * 150));
-    }
-  }
-}
 
 /** Register and fund N customers, a few at a time; each becomes a lean client holding its state in memory. */
 async function provision(sys: BenchSystem, n: number): Promise<LeanClient[]> {
@@ -191,19 +180,6 @@ function cpuBetween(before: CpuSnapshot, after: CpuSnapshot): Record<string, num
   for (const [pid, a] of after) out[a.role] = (out[a.role] ?? 0) + (a.ticks - (before.get(pid)?.ticks ?? 0)) / TICKS_PER_SEC;
   for (const k of Object.keys(out)) out[k] = round(out[k]!, 2);
   return out;
-}
-
-/** The pids of this home's `vaultmeter ship` process(es). */
-async function shipperPids(home: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const pid of await readdir('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-    if (!cmd.includes('vaultmeter.js\0ship\0') && !cmd.endsWith('vaultmeter.js\0ship')) continue;
-    const env = await readFile(`/proc/${pid}/environ`, 'utf8').catch(() => '');
-    if (env.includes(`VAULTMETER_HOME=${home}\0`)) pids.push(Number(pid));
-  }
-  return pids;
 }
 
 /**

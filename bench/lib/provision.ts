@@ -9,7 +9,7 @@ export const FUND_MILLS = 10_000_000n;
 const PW = 'benchmark password';
 
 /** With no meter pool, meters are provisioned on demand, and concurrent registrations may be told to retry. */
-async function register(url: string, user: string): Promise<MeterClient> {
+export async function register(url: string, user: string): Promise<MeterClient> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await MeterClient.register(diskProfiles, url, user, PW);
