@@ -27,6 +27,8 @@ interface Entry {
   readonly length: number;
   readonly meterId: string;
   readonly versionAfter: bigint;
+  /** What the record shows of its meter's package (null: no package, e.g. a log op). */
+  readonly mark: MeterMark | null;
 }
 
 /** The latest a record in the journal shows a meter at: the package version and registers after. */
@@ -146,9 +148,9 @@ export class Journal {
     const buf = Buffer.concat(lines);
     await this.fh.write(buf, 0, buf.length, this.p.goodBytes);
     await this.fh.datasync();
-    for (const [i, e] of added.entries()) {
+    for (const e of added) {
       this.p.entries.push(e);
-      if (showsPackage(e)) this.p.marks.set(e.meterId, markOf(records[i]!));
+      if (e.mark) this.p.marks.set(e.meterId, e.mark);
     }
     this.p.goodBytes = offset;
   }
@@ -211,7 +213,7 @@ export class Journal {
     await this.fh.datasync();
     this.p.entries = this.p.entries.slice(0, keep);
     this.p.goodBytes = cutAt + (confirmed?.length ?? 0);
-    await this.rebuildMarks();
+    this.rebuildMarks();
   }
 
   /**
@@ -267,9 +269,9 @@ export class Journal {
     return buf;
   }
 
-  private async rebuildMarks(): Promise<void> {
+  private rebuildMarks(): void {
     const marks = new Map(this.p.baseMarks);
-    for (const e of this.p.entries) if (showsPackage(e)) marks.set(e.meterId, markOf(await this.readEntry(e)));
+    for (const e of this.p.entries) if (e.mark) marks.set(e.meterId, e.mark);
     this.p.marks = marks;
   }
 }
@@ -315,17 +317,9 @@ function entryOf(r: ChainedRecord, offset: number, length: number, prev: LogPosi
   if (!h || h.logId !== serial || h.seq.toString() !== r.seq) throw new JournalError(`journal record ${r.seq} has a malformed header`);
   if (h.seq !== prev.seq + 1n || h.prevHash !== prev.hash) throw new JournalError(`journal record ${r.seq} does not continue record ${prev.seq}`);
   if (recordHash({ header, body: Buffer.from(r.body, 'base64') }) !== r.hash) throw new JournalError(`journal record ${r.seq} does not match its hash`);
-  return { seq: h.seq, hash: r.hash, offset, length, meterId: h.meterId, versionAfter: h.versionAfter };
-}
-
-/** A record of a package op on a meter; a log op about a meter (version 0) says nothing of its package. */
-function showsPackage(e: Entry): boolean {
-  return e.meterId !== '' && e.versionAfter > 0n;
-}
-
-function markOf(r: ChainedRecord): MeterMark {
-  const h = decodeHeader(Buffer.from(r.header, 'hex'))!;
-  return { version: h.versionAfter, arMills: h.arAfterMills, drMills: h.drAfterMills, logSeq: h.seq };
+  // A record of a package op on a meter; a log op about a meter (version 0) says nothing of its package.
+  const mark = h.meterId !== '' && h.versionAfter > 0n ? { version: h.versionAfter, arMills: h.arAfterMills, drMills: h.drAfterMills, logSeq: h.seq } : null;
+  return { seq: h.seq, hash: r.hash, offset, length, meterId: h.meterId, versionAfter: h.versionAfter, mark };
 }
 
 /** Read a journal file: its base, each whole record line up to `headSeq`, and the confirmations. */
@@ -365,7 +359,7 @@ function parse(bytes: Buffer, serial: string, path: string, headSeq: bigint): Pa
       }
       const e = entryOf(line, offset, end + 1 - offset, lastPosition(p), serial);
       p.entries.push(e);
-      if (showsPackage(e)) p.marks.set(e.meterId, markOf(line));
+      if (e.mark) p.marks.set(e.meterId, e.mark);
     }
     offset = end + 1;
     p.goodBytes = offset;

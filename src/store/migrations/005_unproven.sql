@@ -5,3 +5,5 @@
 ALTER TABLE postal.meters DROP CONSTRAINT meters_status_check;
 ALTER TABLE postal.meters ADD CONSTRAINT meters_status_check CHECK (status IN ('active', 'withdrawn', 'revoked', 'suspended', 'unproven'));
 ALTER TABLE postal.meters ADD COLUMN proven_version bigint;
+-- Every roll-forward looks for held meters it may release: only those, never the whole table.
+CREATE INDEX meters_unproven ON postal.meters (meter_id) WHERE status = 'unproven';
