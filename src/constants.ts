@@ -61,6 +61,13 @@ export const SESSION_CACHE_TTL_MS = 1000;
 export const SESSION_CACHE_MAX = 10_000;
 export const MAX_USERNAME_LENGTH = 64;
 export const REQUEST_TIMEOUT_MS = 30_000;
+/**
+ * The SDK retries a request the server refused as briefly unavailable (the database restarting):
+ * at most this many times, each after the server's Retry-After, capped. The retry carries the same
+ * Idempotency-Key and body, so it returns the first answer if that one committed after all.
+ */
+export const CLIENT_UNAVAILABLE_RETRIES = 5;
+export const CLIENT_RETRY_AFTER_MAX_MS = 5_000;
 
 /** Module framed protocol. */
 export const MAX_FRAME_BYTES = 1024 * 1024;
@@ -86,6 +93,11 @@ export const OFFICER_SCRYPT = { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024
 /** Database */
 export const DB_POOL_SIZE = 16;
 export const DB_STATEMENT_TIMEOUT_MS = 10_000;
+/** A new connection that takes longer fails (database_unavailable) instead of queueing requests behind it. */
+export const DB_CONNECT_TIMEOUT_MS = 3_000;
+/** A lost connection that a process holds for itself (the shipper's election, a LISTEN) is retried with this backoff. */
+export const DB_RECONNECT_MIN_MS = 100;
+export const DB_RECONNECT_MAX_MS = 5_000;
 
 /** Mailing dates may be at most this many days in the past or ahead of today (UTC). */
 export const MAILING_DATE_MAX_DAYS_BEHIND = 1;
@@ -94,9 +106,15 @@ export const MAILING_DATE_MAX_DAYS_AHEAD = 30;
 /** Licensing ZIP given to pooled meters unless VAULTMETER_LICENSING_ZIP says otherwise. */
 export const DEFAULT_LICENSING_ZIP = '20260';
 
-/** A module that dies is restarted after this pause, at most this many times a minute. */
-export const MODULE_RESTART_DELAY_MS = 500;
-export const MODULE_MAX_RESTARTS_PER_MINUTE = 10;
+/**
+ * The supervisor restarts a process that dies (a module, the shipper, the API server, the embedded
+ * PostgreSQL) after a pause that starts here and doubles with each restart in the window, up to the
+ * cap. More than RESTARTS_PER_WINDOW restarts in RESTART_WINDOW_MS is a crash loop: it stops trying.
+ */
+export const RESTART_FIRST_DELAY_MS = 200;
+export const RESTART_MAX_DELAY_MS = 5_000;
+export const RESTART_WINDOW_MS = 60_000;
+export const RESTARTS_PER_WINDOW = 10;
 
 /** Checkpoints: ring entries per module (the patent's N), and the halt threshold of inhibited modules. */
 export const DEFAULT_RING_SIZE = 3;
@@ -124,7 +142,7 @@ export const MAX_UNPROVEN_METERS = 4096;
 export const MAX_JOURNAL_READ_RECORDS = 200;
 export const MAX_JOURNAL_READ_BYTES = 384 * 1024;
 /** A problem with one of these codes tells the client when to try again (the `Retry-After` header, seconds). */
-export const RETRY_AFTER_SECONDS = { journal_full: 30 } as const;
+export const RETRY_AFTER_SECONDS = { journal_full: 30, database_unavailable: 1 } as const;
 /** Records of one meter re-applied at once when its package row is found older than its log. */
 export const MAX_REPAIR_RECORDS = 10_000;
 /** Pages one roll-forward reads from a module's journal at most (a full journal is 5,000 pages). */

@@ -53,6 +53,7 @@ export const ERRORS = {
   meter_revoked: { status: 410, title: "The meter's certificate is revoked" },
   rate_limited: { status: 429, title: 'Too many requests; slow down' },
   unsupported_file: { status: 400, title: 'The file is not an item, a PNG or a PDF with a Vaultmeter barcode' },
+  database_unavailable: { status: 503, title: 'The database cannot be reached; retry shortly' },
   pool_empty: { status: 503, title: 'No meter is available for registration; retry shortly' },
   meter_unproven: { status: 423, title: "The database cannot prove this meter's registers; it is held until officers reconcile it" },
   meter_suspended: { status: 423, title: "The audit verifier found a break in the meter's register continuity; the meter is suspended" },

@@ -1,9 +1,11 @@
-import { appUrlFrom, ensureAppRole, migrate, startEmbedded } from '../store/index.js';
+import { appUrlFrom, ensureAppRole, migrate, startEmbedded, type EmbeddedDatabase } from '../store/index.js';
 import { paths, type InstallationConfig } from './home.js';
 
 export interface RunningDatabase {
   readonly ownerUrl: string;
   readonly appUrl: string;
+  /** The embedded server, which the supervisor restarts when it dies; null for an external database. */
+  readonly embedded: Pick<EmbeddedDatabase, 'exited' | 'restart'> | null;
   stop(): Promise<void>;
 }
 
@@ -12,6 +14,7 @@ export async function openDatabase(home: string, config: InstallationConfig, log
   const external = process.env.DATABASE_URL;
   let ownerUrl: string;
   let stop = async () => {};
+  let embedded: RunningDatabase['embedded'] = null;
   if (external) {
     ownerUrl = external;
   } else {
@@ -19,6 +22,7 @@ export async function openDatabase(home: string, config: InstallationConfig, log
     const db = await startEmbedded({ dataDir: paths(home).pgData, port: config.embedded.port, ownerPassword: config.embedded.ownerPassword, log });
     ownerUrl = db.ownerUrl;
     stop = () => db.stop();
+    embedded = db;
   }
   try {
     await migrate(ownerUrl, log);
@@ -27,5 +31,5 @@ export async function openDatabase(home: string, config: InstallationConfig, log
     await stop();
     throw e;
   }
-  return { ownerUrl, appUrl: appUrlFrom(ownerUrl, config.appDbPassword), stop };
+  return { ownerUrl, appUrl: appUrlFrom(ownerUrl, config.appDbPassword), embedded, stop };
 }

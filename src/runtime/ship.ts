@@ -1,8 +1,8 @@
 import { exitWithParent } from '../platform/index.js';
 import { readFile } from 'node:fs/promises';
-import pg from 'pg';
-import { SHIP_CONTINUOUS_IDLE_MS, SHIP_CONTINUOUS_MAX_IDLE_MS, SHIPPER_ELECTION_RETRY_MS } from '../constants.js';
-import { createDb, locks, shippingRepo } from '../store/index.js';
+import { DB_RECONNECT_MAX_MS, SHIP_CONTINUOUS_IDLE_MS, SHIP_CONTINUOUS_MAX_IDLE_MS } from '../constants.js';
+import { createDb, isConnectionError } from '../store/index.js';
+import { ShipperElection } from './shipper-election.js';
 import { Shipper } from '../txlog/index.js';
 import { ModuleConnection, ModulePool } from '../module/index.js';
 import { backupDue, backupNow, backupScheduleFromEnv, backupTarget } from './backups.js';
@@ -23,14 +23,8 @@ export async function runShipper(): Promise<void> {
   exitWithParent();
   const settings = logSettingsFromEnv();
   const log = (line: string) => process.stderr.write(`[shipper] ${line}\n`);
-  const db = createDb(dbUrl, 4);
-  const lock = new pg.Client({ connectionString: dbUrl });
-  await lock.connect();
-  // Losing the lock connection means losing the election: stop, and let the supervisor start a new one.
-  lock.on('error', (e) => {
-    log(`lost the election connection: ${e.message}`);
-    process.exit(1);
-  });
+  const db = createDb(dbUrl, 4, { onConnectionError: (e) => log(`a database connection was lost: ${e.message}`) });
+  const election = new ShipperElection(dbUrl, log);
   let stopping = false;
   const stop = () => {
     stopping = true;
@@ -38,8 +32,8 @@ export async function runShipper(): Promise<void> {
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   process.stdout.write(`${JSON.stringify({ ready: true, targets: settings.targets.map((t) => t.name), durability: settings.durability })}\n`);
-  while (!stopping && !(await locks.tryLockShipper(lock))) await sleep(SHIPPER_ELECTION_RETRY_MS);
-  if (!stopping)
+  const isStopping = () => stopping;
+  if (await election.hold(isStopping))
     log(
       `elected; shipping to ${settings.targets.map((t) => t.name).join(', ')} every ${settings.intervalMs || 'moment (continuous)'}${settings.intervalMs ? ' ms' : ''}`,
     );
@@ -59,9 +53,8 @@ export async function runShipper(): Promise<void> {
   // Continuous shipping idles with a growing pause, and wakes at once when an API server says an
   // answer is waiting for its log record (the `shipped` durability level).
   let idleMs = SHIP_CONTINUOUS_IDLE_MS;
-  const pause = await pauseUntilCommit(lock);
   let failures = 0;
-  while (!stopping) {
+  while (await election.hold(isStopping)) {
     try {
       const r = await shipper.pass();
       failures = 0;
@@ -71,17 +64,18 @@ export async function runShipper(): Promise<void> {
       }
       if (settings.intervalMs > 0) await sleep(settings.intervalMs);
       else if (r.cut === 0 && r.shipped === 0) {
-        await pause(idleMs);
+        await election.pause(idleMs);
         idleMs = Math.min(idleMs * 2, SHIP_CONTINUOUS_MAX_IDLE_MS);
       } else idleMs = SHIP_CONTINUOUS_IDLE_MS;
     } catch (e) {
       // A target or the database is down: keep the position, back off, try again (the lag grows, and shows).
+      // The database comes back within seconds (a restart, a failover), so its pause is shorter.
       failures++;
       log(`pass failed (${failures} in a row): ${(e as Error).message}`);
-      await sleep(Math.min(30_000, 250 * 2 ** Math.min(failures, 7)));
+      await sleep(Math.min(isConnectionError(e) ? DB_RECONNECT_MAX_MS : 30_000, 250 * 2 ** Math.min(failures, 7)));
     }
   }
-  await lock.end().catch(() => {});
+  await election.end();
   await db.end();
   process.exit(0);
 }
@@ -98,21 +92,4 @@ function journalReleaser(sockets: readonly string[], log: (line: string) => void
     const r = await pool.byserial(logId).call('journalShipped', { at: { seq: at.seq.toString(), hash: at.hash } });
     if (r.dropped > 0) log(`module ${logId}: journal released to record ${at.seq} (${r.dropped} dropped; ${r.records} records, ${r.bytes} bytes kept)`);
   };
-}
-
-/** A pause that ends early when an API server notifies COMMITTED_CHANNEL on this connection. */
-async function pauseUntilCommit(lock: pg.Client): Promise<(ms: number) => Promise<void>> {
-  let wake: (() => void) | null = null;
-  lock.on('notification', () => wake?.());
-  await shippingRepo.listenCommitted(lock);
-  return (ms: number) =>
-    new Promise<void>((resolve) => {
-      const t = setTimeout(done, ms);
-      function done() {
-        clearTimeout(t);
-        wake = null;
-        resolve();
-      }
-      wake = done;
-    });
 }

@@ -10,13 +10,12 @@ import {
   DEFAULT_REFUND_WINDOW_DAYS,
   DEFAULT_RING_SIZE,
   MAX_REFUND_WINDOW_DAYS,
-  MODULE_MAX_RESTARTS_PER_MINUTE,
-  MODULE_RESTART_DELAY_MS,
   MODULE_START_TIMEOUT_MS,
 } from '../constants.js';
 import { openDatabase, type RunningDatabase } from './database.js';
 import { spawnVaultmeter, stopChild } from './children.js';
-import { paths, readConfig } from './home.js';
+import { paths, readConfig, type InstallationConfig } from './home.js';
+import { keepRunning, runningChild, type Running, type Unit } from './supervise.js';
 import { pickEnv, withoutSecrets } from '../platform/index.js';
 
 export interface StartOptions {
@@ -59,13 +58,13 @@ function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 const S3_CREDENTIALS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'] as const;
 
 /**
- * The supervisor: PostgreSQL, the module processes, then the API server as a separate process that
- * never holds the passphrase. Modules that die are restarted.
+ * The supervisor: PostgreSQL, the module processes, the shipper, then the API server as a separate
+ * process that never holds the passphrase. Every one of them is restarted when it dies (with a
+ * growing pause, and not at all in a crash loop); none needs the others restarted to go on serving.
  */
 export async function startSystem(opts: StartOptions): Promise<RunningSystem> {
   const config = await readConfig(opts.home);
   const { passphrase } = await loadPassphrase(opts.home);
-  const moduleSettings = moduleSettingsFromEnv();
   const p = paths(opts.home);
   await mkdir(p.runDir, { recursive: true, mode: 0o700 });
   let stopping = false;
@@ -77,62 +76,67 @@ export async function startSystem(opts: StartOptions): Promise<RunningSystem> {
     await Promise.all([...children].map((c) => stopChild(c)));
     await db?.stop();
   };
+  // A crash loop of PostgreSQL or the API server leaves nothing to serve with: stop, and say why.
+  const fatal = () =>
+    void stopAll().then(
+      () => process.exit(1),
+      () => process.exit(1),
+    );
+  const keep = (unit: Unit, running: Running, onGiveUp: (why: string) => void = () => {}) =>
+    keepRunning(unit, running, { stopping: () => stopping, log: opts.log, onGiveUp });
+  const readyOf = new Map<string, Record<string, unknown>>();
 
   try {
     db = await openDatabase(opts.home, config, opts.log);
-    const sockets: string[] = [];
-    for (const [i, m] of config.modules.entries()) {
-      const socket = join(p.runDir, `module-${i + 1}.sock`);
-      sockets.push(socket);
-      const ring = join(opts.home, m.keystore.replace(/\.keystore$/, '.ring'));
-      const args = ['module', '--keystore', join(opts.home, m.keystore), '--socket', socket, '--ring', ring, ...moduleSettings];
-      const launch = async () => {
-        const { child } = await spawnVaultmeter(args, {
-          env: childEnv({}),
-          stdin: `${passphrase}\n`,
+    if (db.embedded) keep({ name: 'PostgreSQL', start: db.embedded.restart }, db.embedded, fatal);
+    const launch = (name: string, args: string[], env: Record<string, string>, stdin?: string): Unit => ({
+      name,
+      start: async () => {
+        const { child, ready } = await spawnVaultmeter(args, {
+          env: childEnv(env),
+          ...(stdin ? { stdin } : {}),
           timeoutMs: MODULE_START_TIMEOUT_MS,
           onStderr: opts.log,
         });
         children.add(child);
-        return child;
-      };
-      supervise(`module ${m.serial}`, await launch(), launch, () => stopping, children, opts.log);
-    }
+        readyOf.set(name, ready);
+        return runningChild(child, children);
+      },
+    });
+    const sockets = moduleUnits(opts.home, config, p.runDir).map(({ name, socket, args }) => {
+      const unit = launch(name, args, {}, `${passphrase}\n`);
+      return { unit, socket };
+    });
+    for (const { unit } of sockets) keep(unit, await unit.start());
+    const socketList = sockets.map((s) => s.socket).join(',');
     const logEnv = await shippingEnv(opts.home);
-    const launchShipper = async () => {
-      const { child } = await spawnVaultmeter(['ship'], {
-        env: childEnv({
-          ...logEnv,
-          VAULTMETER_DB_URL: db!.appUrl,
-          VAULTMETER_CA_CERT: p.caCert,
-          VAULTMETER_HOME: opts.home,
-          VAULTMETER_MODULE_SOCKETS: sockets.join(','),
-        }),
-        timeoutMs: MODULE_START_TIMEOUT_MS,
-        onStderr: opts.log,
-      });
-      children.add(child);
-      return child;
-    };
-    supervise('the log shipper', await launchShipper(), launchShipper, () => stopping, children, opts.log);
+    const shipper = launch('the log shipper', ['ship'], {
+      ...logEnv,
+      VAULTMETER_DB_URL: db.appUrl,
+      VAULTMETER_CA_CERT: p.caCert,
+      VAULTMETER_HOME: opts.home,
+      VAULTMETER_MODULE_SOCKETS: socketList,
+    });
+    keep(shipper, await shipper.start());
     const port = opts.port ?? Number(process.env.PORT ?? DEFAULT_PORT);
-    const api = await spawnVaultmeter(['serve'], {
-      env: childEnv({ ...logEnv, VAULTMETER_DB_URL: db.appUrl, VAULTMETER_MODULE_SOCKETS: sockets.join(','), PORT: String(port) }),
-      timeoutMs: MODULE_START_TIMEOUT_MS,
-      onStderr: opts.log,
-    });
-    children.add(api.child);
-    api.child.once('exit', (code) => {
-      if (!stopping) {
-        opts.log(`the API server exited (${code}); stopping`);
-        void stopAll().then(() => process.exit(1));
-      }
-    });
-    return { url: String(api.ready.url), stop: stopAll };
+    const api = launch('the API server', ['serve'], { ...logEnv, VAULTMETER_DB_URL: db.appUrl, VAULTMETER_MODULE_SOCKETS: socketList, PORT: String(port) });
+    keep(api, await api.start(), fatal);
+    return { url: String(readyOf.get(api.name)!.url), stop: stopAll };
   } catch (e) {
     await stopAll();
     throw e;
   }
+}
+
+/** One module process per keystore of the installation, each with its socket and its ring file. */
+function moduleUnits(home: string, config: InstallationConfig, runDir: string): { name: string; socket: string; args: string[] }[] {
+  const moduleSettings = moduleSettingsFromEnv();
+  return config.modules.map((m, i) => {
+    const socket = join(runDir, `module-${i + 1}.sock`);
+    const ring = join(home, m.keystore.replace(/\.keystore$/, '.ring'));
+    const args = ['module', '--keystore', join(home, m.keystore), '--socket', socket, '--ring', ring, ...moduleSettings];
+    return { name: `module ${m.serial}`, socket, args };
+  });
 }
 
 /**
@@ -145,34 +149,4 @@ async function shippingEnv(home: string): Promise<Record<string, string>> {
   const dir = paths(home).shippedLog;
   await mkdir(dir, { recursive: true, mode: 0o700 });
   return { ...credentials, VAULTMETER_SHIP_TARGETS: dir };
-}
-
-/** Restart a child that dies, unless it keeps dying. */
-function supervise(
-  name: string,
-  first: ChildProcess,
-  launch: () => Promise<ChildProcess>,
-  stopping: () => boolean,
-  children: Set<ChildProcess>,
-  log: (l: string) => void,
-): void {
-  const restarts: number[] = [];
-  const watch = (child: ChildProcess) => {
-    child.once('exit', (code, signal) => {
-      children.delete(child);
-      if (stopping()) return;
-      const now = Date.now();
-      restarts.push(now);
-      while (restarts.length && restarts[0]! < now - 60_000) restarts.shift();
-      if (restarts.length > MODULE_MAX_RESTARTS_PER_MINUTE) {
-        log(`${name} keeps dying (${code ?? signal}); not restarting it`);
-        return;
-      }
-      log(`${name} exited (${code ?? signal}); restarting`);
-      setTimeout(() => {
-        launch().then(watch, (e: Error) => log(`${name} failed to restart: ${e.message}`));
-      }, MODULE_RESTART_DELAY_MS);
-    });
-  };
-  watch(first);
 }

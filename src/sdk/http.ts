@@ -1,4 +1,4 @@
-import { REQUEST_TIMEOUT_MS } from '../constants.js';
+import { CLIENT_RETRY_AFTER_MAX_MS, CLIENT_UNAVAILABLE_RETRIES, REQUEST_TIMEOUT_MS } from '../constants.js';
 import { isAnyErrorCode, type AnyErrorCode } from '../errors.js';
 
 /** A problem answer from the server (RFC 9457), or a transport failure with code `unreachable`. */
@@ -19,7 +19,19 @@ export interface HttpOptions {
   readonly retries?: number;
 }
 
-/** JSON over HTTP. Network failures are retried (the caller sends an Idempotency-Key where it matters). */
+/** Refusals that say "not now": the same request, retried after Retry-After, may go through. */
+const RETRYABLE = new Set(['database_unavailable']);
+
+/** How long the server asked us to wait (Retry-After in seconds), capped; null if it did not ask. */
+function retryAfterMs(res: Response): number | null {
+  const seconds = Number(res.headers.get('retry-after'));
+  return Number.isFinite(seconds) && seconds >= 0 ? Math.min(seconds * 1000, CLIENT_RETRY_AFTER_MAX_MS) : null;
+}
+
+/**
+ * JSON over HTTP. Network failures are retried, and so is a 503 the server marks as retryable (the
+ * caller sends an Idempotency-Key where it matters, so a retry never does the work twice).
+ */
 export async function callApi<T = Record<string, unknown>>(
   server: string,
   method: 'GET' | 'POST' | 'DELETE',
@@ -28,6 +40,7 @@ export async function callApi<T = Record<string, unknown>>(
   opts: HttpOptions = {},
 ): Promise<T> {
   const retries = opts.retries ?? 2;
+  let unavailable = 0;
   for (let attempt = 0; ; attempt++) {
     let res: Response;
     try {
@@ -52,6 +65,13 @@ export async function callApi<T = Record<string, unknown>>(
       throw new ApiError('bad_response', `the server answered ${res.status} with non-JSON`, res.status);
     }
     if (!res.ok) {
+      // Lost while committing, the first attempt may have landed: only a request with a key may be sent again.
+      const again = res.status === 503 && RETRYABLE.has(String(json.code)) && (json.committing !== true || opts.headers?.['idempotency-key'] !== undefined);
+      const waitMs = again ? retryAfterMs(res) : null;
+      if (waitMs !== null && unavailable++ < CLIENT_UNAVAILABLE_RETRIES) {
+        await new Promise((r) => setTimeout(r, waitMs));
+        continue;
+      }
       throw new ApiError(isAnyErrorCode(json.code) ? json.code : 'http_error', String(json.detail ?? json.title ?? res.statusText), res.status, json);
     }
     return json as T;

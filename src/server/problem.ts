@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { MAX_DRAINED_BODY_BYTES, RETRY_AFTER_SECONDS } from '../constants.js';
 import { ERRORS, problemDocument, VaultError, type ErrorCode } from '../errors.js';
+import { databaseUnavailable, isConnectionError } from '../store/index.js';
 
 export { PROBLEM_TYPE_BASE } from '../errors.js';
 export const problemBody = problemDocument;
@@ -21,6 +22,8 @@ export function installProblemHandlers(app: FastifyInstance): void {
       if (err.status >= 500) logServerError(request, err);
       return sendProblem(reply, err.code, err.message, err.extra);
     }
+    // A query outside a transaction that lost the database: the same typed 503 as inside one.
+    if (isConnectionError(err)) return sendProblem(reply, 'database_unavailable', databaseUnavailable(err).message);
     const fe = err as FastifyError;
     if (fe.validation) return sendProblem(reply, 'invalid_request', `${fe.validationContext ?? 'request'} ${fe.message}`);
     if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || fe.statusCode === 413) {

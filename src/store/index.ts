@@ -1,4 +1,5 @@
 export { createDb, inTransaction, type Db, type Tx } from './db.js';
+export { databaseUnavailable, isConnectionError } from './connection-errors.js';
 export { startEmbedded, type EmbeddedDatabase } from './embedded.js';
 export { migrate, ensureAppRole, appUrlFrom, APP_ROLE } from './migrate.js';
 export * as repo from './repo.js';

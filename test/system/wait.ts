@@ -23,13 +23,27 @@ export async function shippedTo(db: pg.Client, target: string): Promise<boolean>
 }
 
 /** The pids of a home's running module processes (from /proc: the command line and VAULTMETER_HOME). */
-export async function modulePids(home: string): Promise<number[]> {
+export function modulePids(home: string): Promise<number[]> {
+  return vaultmeterPids(home, 'module');
+}
+
+/** The pids of a home's running `vaultmeter <command>` processes (`module`, `serve`, `ship`). */
+export async function vaultmeterPids(home: string, command: string): Promise<number[]> {
   const pids: number[] = [];
   for (const pid of await readdir('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
     const env = await readFile(`/proc/${pid}/environ`, 'utf8').catch(() => '');
-    if (cmd.includes('vaultmeter.js\0module') && env.includes(`VAULTMETER_HOME=${home}\0`)) pids.push(Number(pid));
+    if (cmd.includes(`vaultmeter.js\0${command}\0`) && env.includes(`VAULTMETER_HOME=${home}\0`)) pids.push(Number(pid));
   }
   return pids;
+}
+
+/** The pid of a home's embedded PostgreSQL (its postmaster), from its lock file; null when none runs. */
+export async function postmasterPid(home: string): Promise<number | null> {
+  const text = await readFile(`${home}/pg/postmaster.pid`, 'utf8').catch(() => '');
+  const pid = Number(text.split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return null;
+  const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  return cmd.includes('postgres') ? pid : null;
 }
