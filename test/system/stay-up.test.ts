@@ -3,7 +3,7 @@ import { ApiError, MeterClient, type PrintedItem } from '../../src/sdk/index.js'
 import { diskProfiles } from '../../src/cli/index.js';
 import { fundAs, post, printParams } from './api-client.js';
 import { startSystem, type TestSystem } from './harness.js';
-import { postmasterPid, until, vaultmeterPids } from './wait.js';
+import { postmasterPid, shippedTo, until, vaultmeterPids } from './wait.js';
 
 const PW = 'correct horse battery';
 const CUSTOMERS = 3;
@@ -19,7 +19,7 @@ describe('staying up', () => {
   const refusals = new Map<string, number>();
 
   beforeAll(async () => {
-    sys = await startSystem({ VAULTMETER_POOL_SIZE: '0' });
+    sys = await startSystem({ VAULTMETER_POOL_SIZE: '0', VAULTMETER_SHIP_INTERVAL_MS: '100', VAULTMETER_SEGMENT_MAX_AGE_MS: '0' });
     process.env.VAULTMETER_CLIENT_HOME = sys.env.VAULTMETER_CLIENT_HOME;
     for (let i = 0; i < CUSTOMERS; i++) {
       const c = await MeterClient.register(diskProfiles, sys.url, `up${i}`, PW);
@@ -89,6 +89,7 @@ describe('staying up', () => {
   it('PostgreSQL killed: meter commands answer 503 database_unavailable with Retry-After, then resume by themselves', async () => {
     const home = sys.env.VAULTMETER_HOME!;
     const api = await vaultmeterPids(home, 'serve');
+    const shipper = await vaultmeterPids(home, 'ship');
     const pid = (await postmasterPid(home))!;
     expect(pid).toBeGreaterThan(0);
     const killedAtMs = Date.now();
@@ -107,7 +108,9 @@ describe('staying up', () => {
     const backMs = await printsAgain(killedAtMs);
     console.log(`PostgreSQL killed: prints again after ${backMs} ms`);
     expect(await postmasterPid(home)).not.toBe(pid);
+    // Neither the API server nor the shipper had to be restarted: the shipper re-elected itself.
     expect(await vaultmeterPids(home, 'serve')).toEqual(api);
+    expect(await vaultmeterPids(home, 'ship')).toEqual(shipper);
   });
 
   it('the API server killed: the supervisor starts another on the same address', async () => {
@@ -147,6 +150,10 @@ describe('staying up', () => {
         expect(b.arMills).toBe(BigInt(sum.rows[0].total));
         expect(b.arMills + b.drMills).toBe(FUNDED);
       }
+      // The shipper (re-elected on a new connection) takes everything off-site.
+      const targets = await db.query<{ target: string }>('SELECT DISTINCT target FROM postal.txlog_shipped');
+      expect(targets.rows.length).toBeGreaterThan(0);
+      for (const { target } of targets.rows) await until(`the log shipped to ${target}`, () => shippedTo(db, target), 60_000, 200);
     } finally {
       await db.end();
     }
