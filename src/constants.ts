@@ -90,6 +90,15 @@ export const PROFILE_SCRYPT = { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024
 export const PASSWORD_VERIFIER_SCRYPT = { N: 2 ** 14, r: 8, p: 1, maxmem: 64 * 1024 * 1024 } as const;
 export const OFFICER_SCRYPT = { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 } as const;
 
+/** The client's own store of the items it paid for (see cli/item-store.ts). */
+/** `client items` lists this many by default, and at most this many per page. */
+export const CLIENT_ITEMS_PAGE = 20;
+export const MAX_CLIENT_ITEMS_PAGE = 500;
+/** Kept items one listing reads names for; a larger store fails clearly rather than list a wrong order. */
+export const MAX_CLIENT_ITEMS_KEPT = 1_000_000;
+/** Largest kept file read back as an item (the largest item is 245 bytes; more is not an item). */
+export const MAX_CLIENT_ITEM_FILE_BYTES = 4096;
+
 /** Database */
 export const DB_POOL_SIZE = 16;
 export const DB_STATEMENT_TIMEOUT_MS = 10_000;

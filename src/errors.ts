@@ -89,6 +89,8 @@ export const CLIENT_ERRORS = {
   ca_unreadable: { title: 'The CA certificate file cannot be read' },
   ca_invalid: { title: 'The CA certificate file is not a certificate of a sane size' },
   ca_missing: { title: 'The audited log holds no CA certificate, and none was given' },
+  out_unwritable: { title: 'The output file cannot be written; nothing was sent or debited' },
+  item_not_written: { title: "The item was paid for and kept in the client's store, but its output file could not be written" },
   error: { title: 'The command failed for a reason without its own code; the message says why' },
 } as const;
 

@@ -18,6 +18,7 @@ export function reportError(e: unknown, json: boolean): never {
   } else if (e instanceof ProfileError) {
     code = e.code;
     message = e.message;
+    extra = e.extra;
   } else if (e instanceof Error) {
     const own = (e as { code?: unknown }).code;
     code = typeof own === 'string' ? own : 'error';

@@ -23,6 +23,8 @@ export interface PrinterProfile {
 
 interface ProfileFile extends ProfilePublic {
   format: 'vaultmeter-profile/1';
+  /** Changes when the site moves (`client login --server`). */
+  server: string;
   printers?: PrinterProfile[];
   kdf: { N: number; r: number; p: number; salt: string };
   wrappedKey: string;
@@ -45,7 +47,7 @@ const sessionPath = (user: string) => join(clientHome(), 'sessions', `${encodeUR
 /** An opened profile: public part plus the decrypted state, and the data key to save it again. */
 export class Profile implements ClientProfile {
   constructor(
-    readonly pub: ProfilePublic,
+    public pub: ProfilePublic,
     public state: ProfileState,
     private readonly dataKey: Buffer,
     private readonly file: ProfileFile,
@@ -109,6 +111,12 @@ export class Profile implements ClientProfile {
     const kek = await scryptKey(password, salt, PROFILE_SCRYPT);
     this.file.kdf = { N: PROFILE_SCRYPT.N, r: PROFILE_SCRYPT.r, p: PROFILE_SCRYPT.p, salt: salt.toString('base64') };
     this.file.wrappedKey = seal(kek, this.dataKey, Buffer.from(this.pub.user)).toString('base64');
+    await this.save();
+  }
+
+  async setServer(server: string): Promise<void> {
+    this.pub = { ...this.pub, server };
+    this.file.server = server;
     await this.save();
   }
 

@@ -16,6 +16,7 @@ import { backupCreate } from './commands/backup-create.js';
 import { backupList } from './commands/backup-list.js';
 import { clientBalance } from './commands/client-balance.js';
 import { clientIssue } from './commands/client-issue.js';
+import { clientItems } from './commands/client-items.js';
 import { clientLogin } from './commands/client-login.js';
 import { clientLogout } from './commands/client-logout.js';
 import { clientPassword } from './commands/client-password.js';
@@ -39,7 +40,8 @@ import { verifyCommand } from './commands/verify.js';
 
 function clientGroup(program: Command): void {
   const client = program.command('client').description('customer commands: register, log in, check the balance, print items');
-  for (const add of [clientRegister, clientLogin, clientBalance, clientPrint, clientIssue, clientRefund, clientWithdraw, clientPassword]) add(client);
+  for (const add of [clientRegister, clientLogin, clientBalance, clientPrint, clientIssue, clientItems, clientRefund, clientWithdraw, clientPassword])
+    add(client);
   const printer = client.command('printer').description("printer profiles (the patent's printer configuration service)");
   clientPrinterTest(printer);
   clientPrinterList(printer);

@@ -163,11 +163,20 @@ export class MeterClient {
     return new MeterClient(profile, done.session.token, store, crypto);
   }
 
-  /** Login: open the local profile with the password, then let the module check the same password. */
-  static async login(store: ProfileStore, user: string, password: string, opts: ClientOptions = {}): Promise<MeterClient> {
+  /**
+   * Login: open the local profile with the password, then let the module check the same password.
+   * With `server`, the login goes there instead of the profile's server (`keepServer` then saves it).
+   */
+  static async login(store: ProfileStore, user: string, password: string, opts: ClientOptions & { server?: string } = {}): Promise<MeterClient> {
     const client = new MeterClient(await store.unlockWithPassword(user, password), '', store, opts.crypto ?? webClientCrypto());
+    if (opts.server) client.useServer(opts.server);
     await client.authenticate(password);
     return client;
+  }
+
+  /** The site moved (rebuilt at a new address): make the server this client talks to the profile's own. */
+  async keepServer(): Promise<void> {
+    if (this.server !== this.profile.pub.server) await this.profile.setServer(this.server);
   }
 
   /**

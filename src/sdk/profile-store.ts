@@ -28,6 +28,8 @@ export interface ClientProfile {
   /** After a password change: protect the profile under the new password. */
   rewrap(newPassword: string): Promise<void>;
   saveSession(token: string, expiresAt: string): Promise<void>;
+  /** Save another server address as the profile's (the site moved). */
+  setServer(server: string): Promise<void>;
 }
 
 export interface ProfileStore {
@@ -39,11 +41,12 @@ export interface ProfileStore {
   endSession(user: string): Promise<void>;
 }
 
-/** A client-side failure with a stable code (no profile, no session, bad input). */
+/** A client-side failure with a stable code (no profile, no session, bad input); `extra` goes into --json output. */
 export class ProfileError extends Error {
   constructor(
     readonly code: AnyErrorCode,
     message: string,
+    readonly extra: Record<string, unknown> = {},
   ) {
     super(message);
   }

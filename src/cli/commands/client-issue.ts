@@ -3,6 +3,7 @@ import { type ItemKind } from '../../indicium/index.js';
 import { MAX_ITEM_VALUE_MILLS } from '../../constants.js';
 import { formatMills, parseDollarsToMills } from '../../money.js';
 import { emit } from '../output.js';
+import { checkOutputs, keepAndWrite } from './client-deliver.js';
 import { action } from '../run.js';
 import {
   type Common,
@@ -13,7 +14,6 @@ import {
   withOutput,
   type OutputOpts,
   printerChoice,
-  writeOutputs,
   issueElements,
   todayUtc,
 } from './client-options.js';
@@ -37,8 +37,9 @@ export function clientIssue(client: Command): void {
           const elements = issueElements(o);
           const amountMills = parseDollarsToMills(o.amount, MAX_ITEM_VALUE_MILLS);
           const printer = printerChoice(o);
+          await checkOutputs(o, printer);
           const item = await (await session(o)).issue(o.kind as ItemKind, amountMills, elements);
-          const files = await writeOutputs(o, printer, item.itemBytes);
+          const files = await keepAndWrite(o.user, o, printer, item);
           emit(
             o.json === true,
             {

@@ -17,7 +17,7 @@ export interface Common {
 export async function session(o: Common): Promise<MeterClient> {
   const password = o.password ?? process.env.VAULTMETER_PASSWORD;
   const resumed = password ? null : await MeterClient.resume(diskProfiles, o.user);
-  const client = resumed ?? (password ? await MeterClient.login(diskProfiles, o.user, password) : null);
+  const client = resumed ?? (password ? await MeterClient.login(diskProfiles, o.user, password, { server: o.server }) : null);
   if (!client) throw new ProfileError('no_session', `no open session for ${o.user}: run \`vaultmeter client login --user ${o.user}\``);
   if (o.server) client.useServer(o.server);
   return client;
@@ -39,10 +39,11 @@ export const registers = (b: { arMills: bigint; drMills: bigint; controlTotalMil
 export const describe = (b: { arMills: bigint; drMills: bigint; controlTotalMills: bigint }) =>
   `available (dr) $${formatMills(b.drMills)}, printed (ar) $${formatMills(b.arMills)}, control total $${formatMills(b.controlTotalMills)}`;
 
+const OUT_HELP = 'output file: the item bytes (and FILE.png, its Data Matrix), or with --format the label (and FILE.item, the item bytes)';
+
 /** Where an item goes: its bytes and barcode, or a label on a stock. */
-export function withOutput(cmd: Command): Command {
-  return cmd
-    .requiredOption('--out <file>', 'output file: the item bytes (and FILE.png, its Data Matrix), or with --format the label (and FILE.item, the item bytes)')
+export function withOutput(cmd: Command, outRequired = true): Command {
+  return (outRequired ? cmd.requiredOption('--out <file>', OUT_HELP) : cmd.option('--out <file>', OUT_HELP))
     .option('--format <format>', 'print a label: pdf, png or zpl')
     .option('--stock <stock>', 'label stock: label-4x6, envelope-10 or letter', 'label-4x6')
     .option('--symbology <symbology>', 'barcode: datamatrix or pdf417', 'datamatrix');
@@ -69,15 +70,20 @@ export function printerChoice(o: OutputOpts): PrinterChoice | null {
   return { stock, format: o.format as LabelFormat, symbology: o.symbology as Symbology };
 }
 
+/** The files an item goes to, in the order they are written. */
+export function outputPaths(out: string, printer: PrinterChoice | null): string[] {
+  return printer ? [`${out}.item`, out] : [out, `${out}.png`];
+}
+
 /** The item bytes and its barcode PNG, or the label and the item bytes beside it. */
 export async function writeOutputs(o: OutputOpts, printer: PrinterChoice | null, itemBytes: Buffer): Promise<Record<string, string>> {
+  const [first, second] = outputPaths(o.out, printer) as [string, string];
   if (!printer) {
-    const png = `${o.out}.png`;
-    await writeFile(o.out, itemBytes);
-    await writeFile(png, await dataMatrixPng(itemBytes));
-    return { file: o.out, png };
+    await writeFile(first, itemBytes);
+    await writeFile(second, await dataMatrixPng(itemBytes));
+    return { file: o.out, png: second };
   }
-  const itemFile = `${o.out}.item`;
+  const itemFile = first;
   await writeFile(itemFile, itemBytes);
   await writeFile(o.out, await labelFor(itemBytes, printer, o.address ?? []));
   return { file: o.out, label: o.out, itemFile, format: printer.format, stock: printer.stock };

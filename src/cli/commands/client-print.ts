@@ -3,8 +3,9 @@ import { MAX_ITEM_VALUE_MILLS } from '../../constants.js';
 import { formatMills, parseDollarsToMills } from '../../money.js';
 import { ProfileError } from '../../sdk/index.js';
 import { emit } from '../output.js';
+import { checkOutputs, keepAndWrite } from './client-deliver.js';
 import { action } from '../run.js';
-import { type Common, session, withCommon, registers, describe, withOutput, type OutputOpts, printerChoice, writeOutputs, todayUtc } from './client-options.js';
+import { type Common, session, withCommon, registers, describe, withOutput, type OutputOpts, printerChoice, todayUtc } from './client-options.js';
 
 export function clientPrint(client: Command): void {
   withOutput(withCommon(client.command('print').description('print a postage item: debit the meter and get the signed item and its barcode')))
@@ -21,6 +22,7 @@ export function clientPrint(client: Command): void {
         const amountMills = parseDollarsToMills(o.amount, MAX_ITEM_VALUE_MILLS);
         const weight = Number(o.weightOz);
         if (!Number.isFinite(weight) || weight <= 0) throw new ProfileError('invalid_request', '--weight-oz must be a positive number');
+        await checkOutputs(o, printer);
         const item = await (
           await session(o)
         ).print({
@@ -31,7 +33,7 @@ export function clientPrint(client: Command): void {
           rateCategory: o.rate,
           weightTenthOz: Math.round(weight * 10),
         });
-        const files = await writeOutputs(o, printer, item.itemBytes);
+        const files = await keepAndWrite(o.user, o, printer, item);
         emit(
           o.json === true,
           { itemId: item.itemId, itemSerial: item.itemSerial.toString(), amountMills: item.amountMills.toString(), ...registers(item), ...files },
