@@ -50,7 +50,8 @@ export function clientIssue(client: Command): void {
               ...registers(item),
               ...files,
             },
-            () => `Issued ${o.kind} ${item.itemId} for $${formatMills(item.amountMills)} -> ${o.out}; ${describe(item)}`,
+            () =>
+              `Issued ${o.kind} ${item.itemId} for $${formatMills(item.amountMills)} -> ${o.out} (kept in ${files.keptFile ?? 'no store'}); ${describe(item)}`,
           );
         },
       ),

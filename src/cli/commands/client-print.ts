@@ -37,7 +37,7 @@ export function clientPrint(client: Command): void {
         emit(
           o.json === true,
           { itemId: item.itemId, itemSerial: item.itemSerial.toString(), amountMills: item.amountMills.toString(), ...registers(item), ...files },
-          () => `Printed item ${item.itemId} for $${formatMills(item.amountMills)} -> ${o.out}; ${describe(item)}`,
+          () => `Printed item ${item.itemId} for $${formatMills(item.amountMills)} -> ${o.out} (kept in ${files.keptFile ?? 'no store'}); ${describe(item)}`,
         );
       }),
     );
