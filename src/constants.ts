@@ -67,6 +67,13 @@ export const REQUEST_TIMEOUT_MS = 30_000;
  * Idempotency-Key and body, so it returns the first answer if that one committed after all.
  */
 export const CLIENT_UNAVAILABLE_RETRIES = 5;
+/**
+ * A request with an Idempotency-Key whose answer never arrived (the API server restarting) is sent
+ * again this many times, the pause doubling to the cap (about 7 s in all): the supervisor restarts an
+ * API server in 2–3 s, and the retry then returns the answer the first attempt may have committed.
+ */
+export const CLIENT_UNREACHABLE_RETRIES = 8;
+export const CLIENT_UNREACHABLE_MAX_PAUSE_MS = 1_000;
 export const CLIENT_RETRY_AFTER_MAX_MS = 5_000;
 
 /** Module framed protocol. */

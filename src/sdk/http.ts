@@ -1,4 +1,4 @@
-import { CLIENT_RETRY_AFTER_MAX_MS, CLIENT_UNAVAILABLE_RETRIES, REQUEST_TIMEOUT_MS } from '../constants.js';
+import { CLIENT_RETRY_AFTER_MAX_MS, CLIENT_UNAVAILABLE_RETRIES, CLIENT_UNREACHABLE_MAX_PAUSE_MS, CLIENT_UNREACHABLE_RETRIES, REQUEST_TIMEOUT_MS } from '../constants.js';
 import { isAnyErrorCode, type AnyErrorCode } from '../errors.js';
 
 /** A problem answer from the server (RFC 9457), or a transport failure with code `unreachable`. */
@@ -39,7 +39,8 @@ export async function callApi<T = Record<string, unknown>>(
   body?: unknown,
   opts: HttpOptions = {},
 ): Promise<T> {
-  const retries = opts.retries ?? 2;
+  // With a key, a lost answer is worth waiting for: the retry returns it if the first attempt committed.
+  const retries = opts.retries ?? (opts.headers?.['idempotency-key'] !== undefined ? CLIENT_UNREACHABLE_RETRIES : 2);
   let unavailable = 0;
   for (let attempt = 0; ; attempt++) {
     let res: Response;
@@ -52,7 +53,7 @@ export async function callApi<T = Record<string, unknown>>(
       });
     } catch (e) {
       if (attempt < retries) {
-        await new Promise((r) => setTimeout(r, 200 * (attempt + 1)));
+        await new Promise((r) => setTimeout(r, Math.min(CLIENT_UNREACHABLE_MAX_PAUSE_MS, 250 * 2 ** attempt)));
         continue;
       }
       throw new ApiError('unreachable', `cannot reach ${server}: ${(e as Error).message}`, 0);
