@@ -339,6 +339,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       } catch (e) {
         problem(cycle, 'check', (e as Error).message);
       }
+      if (process.env.CHAOS_TRACE) o.log(sys.recentLog.slice(-40).join("\n"));
       load.resume();
       o.log(`cycle ${cycle + 1}/${o.cycles}: killed ${kind} (pid ${pid}); progress after ${tookMs ?? 'never'} ms; ${load.acked.length} items acknowledged`);
     }

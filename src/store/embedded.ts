@@ -128,11 +128,21 @@ async function stopOrphan(dataDir: string, log?: (line: string) => void): Promis
   for (let i = 0; i < 200 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50));
 }
 
+/**
+ * Whether `pid` still runs. A PostgreSQL orphaned by a killed supervisor that has exited stays a
+ * zombie until its new parent reaps it, and in a container that parent may never do so: a zombie
+ * has stopped, and its lock file is stale.
+ */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc: trust the signal
   }
 }
