@@ -1,9 +1,10 @@
+import type { FastifyInstance } from 'fastify';
 import { exitWithParent } from '../platform/index.js';
 import { DEFAULT_HALT_THRESHOLD, DEFAULT_LICENSING_ZIP, DEFAULT_PORT, MAX_METER_POOL, MAX_MODULE_COUNT, METER_POOL_TARGET } from '../constants.js';
 import { intFromEnv } from './env.js';
 import { ModuleConnection, ModulePool, decodeCheckpointRecord } from '../module/index.js';
-import { buildApp } from '../server/index.js';
-import { haltEveryModule, MeterPool, recoverModule, type ServiceContext } from '../services/index.js';
+import { buildApp, buildMetricsListener } from '../server/index.js';
+import { createMetrics, haltEveryModule, MeterPool, recoverModule, type Metrics, type ServiceContext } from '../services/index.js';
 import { createDb, repo, settingsRepo, type Db } from '../store/index.js';
 import { repairMeter, rollForward, ShippedWaiter } from '../txlog/index.js';
 import { logSettingsFromEnv } from './log-settings.js';
@@ -19,8 +20,10 @@ export async function runApiServer(): Promise<void> {
   exitWithParent();
   const port = Number(process.env.PORT ?? DEFAULT_PORT);
   const host = process.env.HOST ?? '127.0.0.1';
+  const metricsPort = intFromEnv('VAULTMETER_METRICS_PORT', 0, 0, 65_535);
   const settings = logSettingsFromEnv();
-  const db = createDb(dbUrl, undefined, settings.durability === 'replica' ? { synchronousCommit: 'remote_apply' } : {});
+  const metrics = createMetrics();
+  const db = openDb(dbUrl, settings.durability, metrics);
   if (settings.durability === 'replica') await requireSynchronousStandby(db);
   const shipTargets = settings.targets.map((t) => t.name);
   const shipped = settings.durability === 'shipped' ? await ShippedWaiter.start(dbUrl, db, shipTargets) : null;
@@ -46,8 +49,13 @@ export async function runApiServer(): Promise<void> {
     shipTargets,
     durability: settings.durability,
     shipped,
-    rollForward: () => rollForward({ db, modules, source: settings.targets[0] }),
+    rollForward: async () => {
+      const n = await rollForward({ db, modules, source: settings.targets[0] });
+      metrics.rolledForward.inc(n);
+      return n;
+    },
     repairMeter: (stale) => repairMeter({ db, modules, rollForward: ctx.rollForward }, stale),
+    metrics,
   };
   const log = (msg: string) => process.stderr.write(`[api] ${msg}\n`);
   // Any evidence of a stale database counts, not only a checkpoint mismatch: before serving, put back
@@ -58,11 +66,14 @@ export async function runApiServer(): Promise<void> {
   const pool = new MeterPool(ctx, log, intFromEnv('VAULTMETER_POOL_SIZE', METER_POOL_TARGET, 0, MAX_METER_POOL));
   const app = await buildApp(ctx, { logger: process.env.VAULTMETER_LOG === '1' });
   await app.listen({ port, host });
+  const scrape = await listenForScrapes(ctx, metricsPort);
   pool.start();
   const url = `http://${host}:${port}`;
-  process.stdout.write(`${JSON.stringify({ ready: true, url })}\n`);
+  const metricsUrl = scrape ? { metricsUrl: `http://127.0.0.1:${metricsPort}/metrics` } : {};
+  process.stdout.write(`${JSON.stringify({ ready: true, url, ...metricsUrl })}\n`);
   const stop = async () => {
     await pool.stop();
+    await scrape?.close();
     await app.close();
     await shipped?.close();
     modules.close();
@@ -71,6 +82,23 @@ export async function runApiServer(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop());
   process.on('SIGINT', () => void stop());
+}
+
+/** The pool, counting the connections it loses (`replica` durability: each commit waits for the standby). */
+function openDb(url: string, durability: ServiceContext['durability'], metrics: Metrics): Db {
+  const onConnectionError = (e: Error) => {
+    metrics.connectionErrors.inc();
+    process.stderr.write(`[db] a database connection was lost: ${e.message}\n`);
+  };
+  return createDb(url, undefined, { onConnectionError, ...(durability === 'replica' ? { synchronousCommit: 'remote_apply' } : {}) });
+}
+
+/** With VAULTMETER_METRICS_PORT, a Prometheus on this host scrapes without credentials: on the loopback interface only, whatever HOST says. */
+async function listenForScrapes(ctx: ServiceContext, port: number): Promise<FastifyInstance | null> {
+  if (port === 0) return null;
+  const app = await buildMetricsListener(ctx);
+  await app.listen({ port, host: '127.0.0.1' });
+  return app;
 }
 
 /** `replica` durability waits for a synchronous standby: without one configured, PostgreSQL would not wait at all. */

@@ -4,9 +4,11 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { MAX_BODY_BYTES, REQUEST_TIMEOUT_MS } from '../constants.js';
 import type { ServerContext } from './context.js';
 import { installProblemHandlers } from './problem.js';
+import { installRequestMetrics } from './request-metrics.js';
 import { Problem } from './schemas.js';
 import { adminRoutes, meterCareRoutes } from './routes/admin.js';
 import { meterRoutes } from './routes/meter.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { approvalRoutes, officerRoutes, operationsRoutes } from './routes/operations.js';
 import { publicRoutes } from './routes/public.js';
 import { registrationRoutes } from './routes/registration.js';
@@ -26,6 +28,7 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions = {}): Promi
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   installProblemHandlers(app);
+  installRequestMetrics(app, ctx.metrics);
   // Shared by every route's 4xx and 5xx answers, and one component in /openapi.json.
   app.addSchema(Problem);
   await app.register(swagger, {
@@ -48,6 +51,7 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions = {}): Promi
   await app.register(officerRoutes(ctx));
   await app.register(approvalRoutes(ctx));
   await app.register(verificationRoutes(ctx));
+  await app.register(metricsRoutes(ctx));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from '../constants.js';
 import { fail, VaultError } from '../errors.js';
 import type { Answer, Remember } from '../services/index.js';
+import { noteProblemCode } from './problem.js';
 import { repo, type BatchWriter, type Db, type Q } from '../store/index.js';
 
 export type { Answer, Remember } from '../services/index.js';
@@ -97,6 +98,9 @@ function replay(reply: FastifyReply, stored: repo.StoredResponse, hash: Buffer):
 }
 
 function send(reply: FastifyReply, status: number, body: Record<string, unknown>): FastifyReply {
-  if (status >= 400) reply.type('application/problem+json');
+  if (status >= 400) {
+    reply.type('application/problem+json');
+    noteProblemCode(reply, body.code);
+  }
   return reply.code(status).send(body);
 }

@@ -1,2 +1,3 @@
 export { buildApp, type AppOptions } from './app.js';
 export { type ServerContext } from './context.js';
+export { buildMetricsListener } from './routes/metrics.js';

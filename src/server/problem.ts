@@ -1,18 +1,31 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { MAX_DRAINED_BODY_BYTES, RETRY_AFTER_SECONDS } from '../constants.js';
-import { ERRORS, problemDocument, VaultError, type ErrorCode } from '../errors.js';
+import { ERRORS, isErrorCode, problemDocument, VaultError, type ErrorCode } from '../errors.js';
 import { databaseUnavailable, isConnectionError } from '../store/index.js';
 
 export { PROBLEM_TYPE_BASE } from '../errors.js';
 export const problemBody = problemDocument;
 
 export function sendProblem(reply: FastifyReply, code: ErrorCode, detail: string, extra: Record<string, unknown> = {}) {
+  noteProblemCode(reply, code);
   const retryAfter = (RETRY_AFTER_SECONDS as Partial<Record<ErrorCode, number>>)[code];
   if (retryAfter !== undefined) reply.header('retry-after', String(retryAfter));
   return reply
     .code(ERRORS[code].status)
     .type('application/problem+json')
     .send(problemBody(code, detail, extra, reply.request.url));
+}
+
+const problemCodes = new WeakMap<FastifyReply, ErrorCode>();
+
+/** Remember the code of a problem answer (for the outcome metric); a code outside the catalogue counts as `internal`. */
+export function noteProblemCode(reply: FastifyReply, code: unknown): void {
+  problemCodes.set(reply, isErrorCode(code) ? code : 'internal');
+}
+
+/** The code of the problem this reply answered, if it answered one. */
+export function problemCodeOf(reply: FastifyReply): ErrorCode | undefined {
+  return problemCodes.get(reply);
 }
 
 /** Map every failure to problem JSON; nothing internal leaks to the client. */

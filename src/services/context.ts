@@ -1,5 +1,6 @@
 import type { ModulePool } from '../module/index.js';
 import type { Db } from '../store/index.js';
+import type { Metrics } from './metrics.js';
 
 /** Waits, after a commit, until a module's log record has reached a backup target (`shipped` durability). */
 export interface ShippedWait {
@@ -26,6 +27,8 @@ export interface ServiceContext {
   readonly rollForward: () => Promise<number>;
   /** Re-applies a meter's records to a package row found older than its log (or a module's journal) shows. */
   readonly repairMeter: (stale: StalePackage) => Promise<number>;
+  /** This server's metrics (one registry per context; see docs/METRICS.md). */
+  readonly metrics: Metrics;
 }
 
 /** A package refused as older than the meter: the version refused, what showed it newer, and a client's record (its evidence). */

@@ -24,3 +24,4 @@ export { hashOfficerPassword, newOfficerPassword, verifyOfficerPassword } from '
 export { sessionOf, openSession, endSession, endSessions, tokenHash, type CustomerSession } from './sessions.js';
 export { logChange, logEffects, logChangeOrNote, type LoggedChange } from './logged.js';
 export { haltEveryModule } from './commit/halt.js';
+export { createMetrics, scrapeMetrics, type Metrics, type ScrapeSource } from './metrics.js';

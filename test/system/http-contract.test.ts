@@ -330,8 +330,8 @@ describe('the HTTP contract, route by route', () => {
       expect(Object.keys(audit.json()).sort()).toEqual(['moduleCertificatePem', 'report', 'reportBase64', 'signatureDerHex']);
     });
 
-    it('GET /v1/admin/modules, /log, /audit-events, /approvals: credentials and query checks', async () => {
-      for (const url of ['/v1/admin/modules', '/v1/admin/log', '/v1/admin/audit-events', '/v1/admin/approvals']) {
+    it('GET /v1/admin/modules, /log, /audit-events, /approvals and /metrics: credentials and query checks', async () => {
+      for (const url of ['/v1/admin/modules', '/v1/admin/log', '/v1/admin/audit-events', '/v1/admin/approvals', '/metrics']) {
         expectProblem(expect, await inject({ method: 'GET', url }), 'unauthorized');
         expectProblem(expect, await inject({ method: 'GET', url, headers: { authorization: basic('op1', 'wrong') } }), 'invalid_credentials');
         expect((await inject({ method: 'GET', url, headers: { authorization: operator } })).statusCode).toBe(200);

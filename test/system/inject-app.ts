@@ -7,6 +7,7 @@ import { ERRORS, type ErrorCode } from '../../src/errors.js';
 import { ModuleConnection, ModulePool } from '../../src/module/index.js';
 import { paths, readConfig } from '../../src/runtime/home.js';
 import { buildApp, type ServerContext } from '../../src/server/index.js';
+import { createMetrics } from '../../src/services/index.js';
 import { appUrlFrom, createDb } from '../../src/store/index.js';
 import type { LooseJson } from '../helpers/loose-json.js';
 import type { TestSystem } from './harness.js';
@@ -36,6 +37,7 @@ export async function injectApp(sys: TestSystem): Promise<{ app: FastifyInstance
     shipped: null,
     rollForward: async () => 0,
     repairMeter: async () => 0,
+    metrics: createMetrics(),
   };
   const app = await buildApp(ctx);
   return {

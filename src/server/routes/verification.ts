@@ -32,7 +32,9 @@ export function verificationRoutes(ctx: ServerContext): FastifyPluginAsyncTypebo
       },
       async (request) => {
         limiter.take(request.ip);
-        return verifyForPublic(ctx, Buffer.from(request.body.itemBase64, 'base64'), request.body.location ?? '');
+        const verdict = await verifyForPublic(ctx, Buffer.from(request.body.itemBase64, 'base64'), request.body.location ?? '');
+        ctx.metrics.verdicts.inc({ status: verdict.status });
+        return verdict;
       },
     );
 

@@ -45,6 +45,8 @@ export class ModuleBatcher {
     private readonly storeCheckpoint: (tx: Tx, serial: string, wire: CheckpointWire) => Promise<void>,
     /** After the commit, before any answer leaves: e.g. wait until the batch's last log record is shipped. */
     private readonly afterCommit: (serial: string, lastLogSeq: bigint) => Promise<void> = async () => {},
+    /** Told the number of ops of every batch dispatched to the module (the batch size metric). */
+    private readonly onDispatch: (ops: number) => void = () => {},
   ) {}
 
   submit<R>(command: AnyCommand): Promise<R> {
@@ -148,6 +150,7 @@ export class ModuleBatcher {
       }
     }
     if (ready.length === 0) return { checkpoint: null, lastLogSeq: null };
+    this.onDispatch(ready.length);
     const res = await this.module.call('batch', { checkpoint, ops: ready.map((r) => ({ op: r.p.command.op, args: r.args })) });
     // Every op the module carried out has its log record; they commit with the batch or not at all.
     const records = logRows(

@@ -15,7 +15,9 @@ function batcherOf(ctx: ServiceContext, m: ModuleConnection): ModuleBatcher {
   if (!b) {
     const shipped = ctx.shipped;
     const afterCommit = shipped ? (serial: string, seq: bigint) => shipped.wait(serial, seq) : undefined;
-    b = new ModuleBatcher(ctx.db, m, ctx.modules.serialOf(m), storeCheckpoint, afterCommit);
+    const serial = ctx.modules.serialOf(m);
+    const onDispatch = (ops: number) => ctx.metrics.batchSize.observe({ module: serial }, ops);
+    b = new ModuleBatcher(ctx.db, m, serial, storeCheckpoint, afterCommit, onDispatch);
     batchers.set(m, b);
   }
   return b;

@@ -1,5 +1,5 @@
 import { fail, VaultError } from '../../errors.js';
-import { decodeCheckpointRecord, type CheckpointWire, type ModuleConnection } from '../../module/index.js';
+import { decodeCheckpointRecord, type CheckpointWire, type ModuleConnection, type RecoverResult } from '../../module/index.js';
 import { inTransaction, repo, txlogRepo, type Tx } from '../../store/index.js';
 import type { ServiceContext } from '../context.js';
 import { haltEveryModule } from './halt.js';
@@ -44,8 +44,11 @@ export async function recoverCheckpoint(ctx: ServiceContext, m: ModuleConnection
   // The module then discards only a batch whose commit it never saw confirmed.
   await ctx.rollForward();
   try {
-    return await inTransaction(ctx.db, (tx) => recoverInTransaction(ctx, tx, m, serial));
+    const { outcome, discarded } = await inTransaction(ctx.db, (tx) => recoverInTransaction(ctx, tx, m, serial));
+    ctx.metrics.recoveries.inc({ module: serial, outcome });
+    return discarded;
   } catch (e) {
+    ctx.metrics.recoveries.inc({ module: serial, outcome: e instanceof VaultError ? e.code : 'internal' });
     if (e instanceof VaultError && (e.code === 'checkpoint_forged' || e.code === 'checkpoint_foreign' || e.code === 'database_stale')) {
       await repo.recordAudit(ctx.db, { kind: 'checkpoint_refused', moduleSerial: serial, detail: { code: e.code, message: e.message } });
     }
@@ -53,7 +56,13 @@ export async function recoverCheckpoint(ctx: ServiceContext, m: ModuleConnection
   }
 }
 
-async function recoverInTransaction(ctx: ServiceContext, tx: Tx, m: ModuleConnection, serial: string): Promise<Discarded | null> {
+/** What the module did with the database's checkpoint, and the transactions it discarded (null: none to log). */
+interface Recovered {
+  readonly outcome: RecoverResult['outcome'];
+  readonly discarded: Discarded | null;
+}
+
+async function recoverInTransaction(ctx: ServiceContext, tx: Tx, m: ModuleConnection, serial: string): Promise<Recovered> {
   const checkpoint = toWire(await repo.lockCheckpoint(tx, serial));
   const head = await txlogRepo.logHead(tx, serial);
   const r = await m.call('recover', { checkpoint, ...(head ? { log: { seq: head.seq.toString(), hash: head.hash } } : {}) });
@@ -68,18 +77,18 @@ async function recoverInTransaction(ctx: ServiceContext, tx: Tx, m: ModuleConnec
       moduleSerial: serial,
       detail: { logSeq: head?.seq.toString(), discarded: r.discarded.length },
     });
-    return r.discarded.length ? r.discarded : null;
+    return { outcome: r.outcome, discarded: r.discarded.length ? r.discarded : null };
   }
   if (r.outcome === 'recovered') {
     await noteDiscarded();
     await repo.recordAudit(tx, { kind: 'checkpoint_recovered', moduleSerial: serial, detail: { discarded: r.discarded.length } });
-    return r.discarded;
+    return { outcome: r.outcome, discarded: r.discarded };
   }
   if (r.outcome === 'inhibited') {
     await holdUnproven(tx, serial, r.unproven ?? []);
     await inhibit(ctx, tx, serial, r.reason ?? 'checkpoint not in the ring');
   }
-  return null;
+  return { outcome: r.outcome, discarded: null };
 }
 
 export async function markInhibited(ctx: ServiceContext, serial: string, reason: string): Promise<void> {
@@ -93,11 +102,13 @@ async function inhibit(ctx: ServiceContext, tx: Tx, serial: string, reason: stri
   await repo.setModuleState(tx, serial, 'inhibited', reason);
   await repo.recordAudit(tx, { kind: 'module_inhibited', moduleSerial: serial, detail: { reason } });
   ctx.modules.setInhibited(serial, true);
+  ctx.metrics.inhibitions.inc({ module: serial });
   const inhibited = await repo.countInhibitedModules(tx);
   if (inhibited >= ctx.haltThreshold && !(await repo.systemState(tx)).halted) {
     const why = `${inhibited} inhibited module(s) reached the halt threshold of ${ctx.haltThreshold}`;
     await repo.setHalted(tx, true, why);
     await repo.recordAudit(tx, { kind: 'system_halted', detail: { reason: why } });
+    ctx.metrics.halts.inc();
     await haltEveryModule(ctx.modules, why);
   }
 }

@@ -2,15 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../../src/server/app.js';
 import type { ServerContext } from '../../../src/server/context.js';
+import { createMetrics } from '../../../src/services/index.js';
 import type { LooseJson } from '../../helpers/loose-json.js';
 
 // The document a typed client for the web app is generated from. Registering routes reads nothing
-// from the context, so an empty one is enough to inspect the contract.
+// from the context but its metrics (every answer is measured), so that is all it holds.
 describe('/openapi.json', () => {
   let app: FastifyInstance;
   let doc: LooseJson;
   beforeAll(async () => {
-    app = await buildApp({} as ServerContext);
+    app = await buildApp({ metrics: createMetrics() } as ServerContext);
     doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
   });
   afterAll(async () => app.close());
@@ -22,9 +23,11 @@ describe('/openapi.json', () => {
 
   it('lists every route, each with a 200 schema and the shared Problem for 4xx and 5xx', () => {
     const ops = operations();
-    expect(ops).toHaveLength(24);
+    expect(ops).toHaveLength(25);
     for (const { route, op } of ops) {
-      expect(op.responses['200']?.content?.['application/json']?.schema?.type, route).toBe('object');
+      // The metrics are Prometheus text, every other answer a JSON object.
+      if (route === 'GET /metrics') expect(op.responses['200']?.content?.['text/plain']?.schema?.type, route).toBe('string');
+      else expect(op.responses['200']?.content?.['application/json']?.schema?.type, route).toBe('object');
       for (const range of ['4XX', '5XX']) {
         expect(op.responses[range]?.content?.['application/problem+json']?.schema, `${route} ${range}`).toEqual({ $ref: '#/components/schemas/Problem' });
       }
