@@ -21,6 +21,8 @@ const HELP = `npm run chaos -- [options]
   --seed S          the order of kills and victims (default: from the clock; printed, to repeat a run)
   --kinds LIST      comma-separated, of ${KINDS.join(', ')} (all)
   --out NAME        results as bench/results/NAME.json and NAME.md (chaos)
+
+CHAOS_TRACE=1 prints the supervisors' last log lines (timestamped) after every cycle.
 `;
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
   process.stdout.write(HELP);

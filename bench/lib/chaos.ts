@@ -116,7 +116,11 @@ class Load {
         this.refusals[code] = (this.refusals[code] ?? 0) + 1;
         // An outcome the client could not see (the connection dropped in a commit) leaves it a spent
         // challenge: a fresh login takes the current one, and refuses registers behind its own record.
-        if (code === 'challenge_mismatch' || code === 'unauthorized') await this.relogin(i).then((c) => (this.clients[i] = c), () => {});
+        if (code === 'challenge_mismatch' || code === 'unauthorized')
+          await this.relogin(i).then(
+            (c) => (this.clients[i] = c),
+            () => {},
+          );
         await sleep(100);
       } finally {
         this.busy--;
@@ -205,7 +209,8 @@ async function check(owner: pg.Client, load: Load, fromIndex: number): Promise<s
     const sum = await owner.query<{ total: bigint }>('SELECT coalesce(sum(amount_mills), 0)::bigint AS total FROM postal.items WHERE meter_id = $1', [
       c.meterId,
     ]);
-    if (regs.arMills + regs.drMills !== FUNDED_MILLS) wrong.push(`meter ${c.meterId}: ar ${regs.arMills} + dr ${regs.drMills} is not the funding ${FUNDED_MILLS}`);
+    if (regs.arMills + regs.drMills !== FUNDED_MILLS)
+      wrong.push(`meter ${c.meterId}: ar ${regs.arMills} + dr ${regs.drMills} is not the funding ${FUNDED_MILLS}`);
     if (regs.arMills !== BigInt(sum.rows[0]!.total)) wrong.push(`meter ${c.meterId}: ar ${regs.arMills} is not the sum of its items ${sum.rows[0]!.total}`);
   }
   return wrong;
@@ -234,7 +239,7 @@ async function eventually<T>(what: string, fn: () => Promise<T>, timeoutMs: numb
     try {
       return await fn();
     } catch (e) {
-      if (Date.now() > end) throw new Error(`${what}: ${(e as Error).message}`);
+      if (Date.now() > end) throw new Error(`${what}: ${(e as Error).message}`, { cause: e });
       await sleep(200);
     }
   }
@@ -339,7 +344,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       } catch (e) {
         problem(cycle, 'check', (e as Error).message);
       }
-      if (process.env.CHAOS_TRACE) o.log(sys.recentLog.slice(-40).join("\n"));
+      if (process.env.CHAOS_TRACE) o.log(sys.recentLog.slice(-40).join('\n'));
       load.resume();
       o.log(`cycle ${cycle + 1}/${o.cycles}: killed ${kind} (pid ${pid}); progress after ${tookMs ?? 'never'} ms; ${load.acked.length} items acknowledged`);
     }

@@ -1,4 +1,10 @@
-import { CLIENT_RETRY_AFTER_MAX_MS, CLIENT_UNAVAILABLE_RETRIES, CLIENT_UNREACHABLE_MAX_PAUSE_MS, CLIENT_UNREACHABLE_RETRIES, REQUEST_TIMEOUT_MS } from '../constants.js';
+import {
+  CLIENT_RETRY_AFTER_MAX_MS,
+  CLIENT_UNAVAILABLE_RETRIES,
+  CLIENT_UNREACHABLE_MAX_PAUSE_MS,
+  CLIENT_UNREACHABLE_RETRIES,
+  REQUEST_TIMEOUT_MS,
+} from '../constants.js';
 import { isAnyErrorCode, type AnyErrorCode } from '../errors.js';
 
 /** A problem answer from the server (RFC 9457), or a transport failure with code `unreachable`. */

@@ -53,7 +53,13 @@ describe('keepRunning', () => {
     const u = fakeUnit();
     const lines: string[] = [];
     const restarted: string[] = [];
-    keepRunning(u.unit, u.running(), { stopping: () => false, log: (l) => lines.push(l), onGiveUp: () => {}, onRestart: (n) => restarted.push(n), policy: POLICY });
+    keepRunning(u.unit, u.running(), {
+      stopping: () => false,
+      log: (l) => lines.push(l),
+      onGiveUp: () => {},
+      onRestart: (n) => restarted.push(n),
+      policy: POLICY,
+    });
     u.failStarts = 1;
     u.kill('killed by SIGKILL');
     await tick();
