@@ -159,7 +159,7 @@ class Load {
   }
 }
 
-async function pidsOf(home: string, command: string): Promise<number[]> {
+export async function pidsOf(home: string, command: string): Promise<number[]> {
   const pids: number[] = [];
   for (const pid of await readdir('/proc')) {
     if (!/^\d+$/.test(pid)) continue;

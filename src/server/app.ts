@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { MAX_BODY_BYTES, REQUEST_TIMEOUT_MS } from '../constants.js';
 import type { ServerContext } from './context.js';
-import { installProblemHandlers } from './problem.js';
+import { clientErrorProblem, frameworkProblem, installProblemHandlers } from './problem.js';
 import { installRequestMetrics } from './request-metrics.js';
 import { Problem } from './schemas.js';
 import { adminRoutes, meterCareRoutes } from './routes/admin.js';
@@ -26,6 +26,9 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions = {}): Promi
     requestTimeout: REQUEST_TIMEOUT_MS,
     // Strict input: no silent coercion, no silently dropped fields.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    // Every 4xx is problem JSON, also the ones decided before a route runs.
+    frameworkErrors: frameworkProblem,
+    clientErrorHandler: clientErrorProblem,
   }).withTypeProvider<TypeBoxTypeProvider>();
   installProblemHandlers(app);
   installRequestMetrics(app, ctx.metrics);

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { MAX_DRAINED_BODY_BYTES, RETRY_AFTER_SECONDS } from '../constants.js';
 import { ERRORS, isErrorCode, problemDocument, VaultError, type ErrorCode } from '../errors.js';
@@ -55,6 +56,34 @@ export function installProblemHandlers(app: FastifyInstance): void {
       request.log.error({ ...requestFields(request), statusCode: reply.statusCode }, `${reply.statusCode} answered: ${request.method} ${request.url}`);
     }
   });
+}
+
+/**
+ * Failures Fastify's router meets before any route or hook runs: a path that is not valid percent-encoding
+ * (FST_ERR_BAD_URL), a path parameter over the router's limit (FST_ERR_MAX_PARAM_LENGTH). Answered as
+ * problem JSON, as every 4xx is, instead of Fastify's own JSON.
+ */
+export function frameworkProblem(err: FastifyError, _request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return sendProblem(reply, 'invalid_request', err.message);
+}
+
+/**
+ * A request Node's HTTP parser refuses (a NUL or a bare CR in a header, an invalid header name, a
+ * malformed request line) never reaches Fastify: answer it here as a problem, on the socket, and close.
+ * A timeout and a header block over the limit keep their own statuses (408, 431), which have no code.
+ */
+export function clientErrorProblem(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed || !socket.writable) return;
+  const special = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : null;
+  const body =
+    special === null
+      ? JSON.stringify(problemBody('invalid_request', 'the request is not valid HTTP (a header or the request line is malformed)'))
+      : JSON.stringify({ status: special, detail: special === 408 ? 'the request took too long' : 'the request headers are too large' });
+  const type = special === null ? 'application/problem+json' : 'application/json';
+  const status = special ?? 400;
+  socket.end(
+    `HTTP/1.1 ${status} ${status === 400 ? 'Bad Request' : status === 408 ? 'Request Timeout' : 'Request Header Fields Too Large'}\r\nContent-Type: ${type}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 const loggedRequests = new WeakSet<FastifyRequest>();
