@@ -260,8 +260,12 @@ async function setUp(o: ChaosOptions): Promise<{ sys: ManagedSystem; load: Load 
   return { sys, load };
 }
 
-/** Kill one process of `kind`; returns its pid, or null when none was running. */
-async function killOne(sys: ManagedSystem, kind: Kind, random: () => number): Promise<number | null> {
+/**
+ * Kill one process of `kind`; returns its pid and the moment of the kill, or null when none was
+ * running. The moment is taken after the signal, not before the search in /proc (which takes a
+ * while): a request sent meanwhile, answered by the victim, must not count as progress after it.
+ */
+async function killOne(sys: ManagedSystem, kind: Kind, random: () => number): Promise<{ pid: number; atMs: number } | null> {
   const pids = await victims(sys, kind);
   if (pids.length === 0) return null;
   const pid = pids[Math.floor(random() * pids.length)]!;
@@ -270,7 +274,7 @@ async function killOne(sys: ManagedSystem, kind: Kind, random: () => number): Pr
   } catch {
     return null;
   }
-  return pid;
+  return { pid, atMs: Date.now() };
 }
 
 /** Wait for an item acknowledged for a request sent after `killedAtMs`; null on timeout. */
@@ -321,12 +325,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       const kind = nextKind(cycle);
       const wholeBy = Date.now() + o.recoverTimeoutMs;
       while (!(await whole(sys, o.modules)) && Date.now() < wholeBy) await sleep(50);
-      const killedAtMs = Date.now();
-      const pid = await killOne(sys, kind, random);
-      if (pid === null) {
+      const killed = await killOne(sys, kind, random);
+      if (killed === null) {
         problem(cycle, kind, `no ${kind} process was running to kill (the installation was not whole again within ${o.recoverTimeoutMs} ms)`);
         continue;
       }
+      const { pid, atMs: killedAtMs } = killed;
       const tookMs = await recovery(sys, load, kind, killedAtMs, o.recoverTimeoutMs);
       if (tookMs === null) problem(cycle, kind, `no item acknowledged within ${o.recoverTimeoutMs} ms of killing ${kind} (pid ${pid})`);
       else (report.recoveryMs[kind] ??= []).push(tookMs);
