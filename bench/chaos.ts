@@ -10,6 +10,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { KINDS, runChaos, type ChaosReport, type Kind } from './lib/chaos.js';
+import { exitOnHelp, flag, int } from './lib/flags.js';
 
 const HELP = `npm run chaos -- [options]
 
@@ -24,21 +25,7 @@ const HELP = `npm run chaos -- [options]
 
 CHAOS_TRACE=1 prints the supervisors' last log lines (timestamped) after every cycle.
 `;
-if (process.argv.includes('--help') || process.argv.includes('-h')) {
-  process.stdout.write(HELP);
-  process.exit(0);
-}
-
-function flag(name: string, fallback: string): string {
-  const at = process.argv.indexOf(`--${name}`);
-  return at > 0 && process.argv[at + 1] ? process.argv[at + 1]! : fallback;
-}
-
-function int(name: string, fallback: number, min: number): number {
-  const v = Number(flag(name, String(fallback)));
-  if (!Number.isInteger(v) || v < min) throw new Error(`--${name} must be an integer of at least ${min}`);
-  return v;
-}
+exitOnHelp(HELP);
 
 const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]! : NaN);
 

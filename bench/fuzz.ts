@@ -8,6 +8,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { runFuzz, type FuzzReport } from './lib/fuzz.js';
+import { exitOnHelp, flag, int } from './lib/flags.js';
 
 const HELP = `npm run fuzz -- [options]
 
@@ -27,21 +28,7 @@ legitimately begin registrations (claimed meters, a refilled pool), record scans
 audit meters (an officer's Basic login), redeem the ticket the fuzzer holds, open and end sessions,
 and write log records; the report lists those counts.
 `;
-if (process.argv.includes('--help') || process.argv.includes('-h')) {
-  process.stdout.write(HELP);
-  process.exit(0);
-}
-
-function flag(name: string, fallback: string): string {
-  const at = process.argv.indexOf(`--${name}`);
-  return at > 0 && process.argv[at + 1] ? process.argv[at + 1]! : fallback;
-}
-
-function int(name: string, fallback: number, min: number): number {
-  const v = Number(flag(name, String(fallback)));
-  if (!Number.isInteger(v) || v < min) throw new Error(`--${name} must be an integer of at least ${min}`);
-  return v;
-}
+exitOnHelp(HELP);
 
 function table(rows: Record<string, Record<string, number>>, first: string): string[] {
   const cols = [...new Set(Object.values(rows).flatMap((r) => Object.keys(r)))].sort();
