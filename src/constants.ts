@@ -62,8 +62,8 @@ export const SESSION_CACHE_MAX = 10_000;
 export const MAX_USERNAME_LENGTH = 64;
 export const REQUEST_TIMEOUT_MS = 30_000;
 /**
- * The SDK retries a request the server refused as briefly unavailable (the database restarting):
- * at most this many times, each after the server's Retry-After, capped. The retry carries the same
+ * The SDK retries a request the server refused as briefly unavailable (the database or a module
+ * restarting): at most this many times, each after the server's Retry-After, capped. The retry carries the same
  * Idempotency-Key and body, so it returns the first answer if that one committed after all.
  */
 export const CLIENT_UNAVAILABLE_RETRIES = 5;
@@ -158,7 +158,7 @@ export const MAX_UNPROVEN_METERS = 4096;
 export const MAX_JOURNAL_READ_RECORDS = 200;
 export const MAX_JOURNAL_READ_BYTES = 384 * 1024;
 /** A problem with one of these codes tells the client when to try again (the `Retry-After` header, seconds). */
-export const RETRY_AFTER_SECONDS = { journal_full: 30, database_unavailable: 1 } as const;
+export const RETRY_AFTER_SECONDS = { journal_full: 30, database_unavailable: 1, module_unavailable: 1 } as const;
 /** Records of one meter re-applied at once when its package row is found older than its log. */
 export const MAX_REPAIR_RECORDS = 10_000;
 /** Pages one roll-forward reads from a module's journal at most (a full journal is 5,000 pages). */

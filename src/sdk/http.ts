@@ -26,11 +26,13 @@ export interface HttpOptions {
 }
 
 /** Refusals that say "not now": the same request, retried after Retry-After, may go through. */
-const RETRYABLE = new Set(['database_unavailable']);
+const RETRYABLE = new Set(['database_unavailable', 'module_unavailable']);
 
 /** How long the server asked us to wait (Retry-After in seconds), capped; null if it did not ask. */
 function retryAfterMs(res: Response): number | null {
-  const seconds = Number(res.headers.get('retry-after'));
+  const header = res.headers.get('retry-after');
+  if (header === null || header.trim() === '') return null;
+  const seconds = Number(header);
   return Number.isFinite(seconds) && seconds >= 0 ? Math.min(seconds * 1000, CLIENT_RETRY_AFTER_MAX_MS) : null;
 }
 
