@@ -1,10 +1,11 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
 import { diskProfiles } from '../../src/cli/index.js';
 import { ApiError, MeterClient } from '../../src/sdk/index.js';
 import { officerFunder } from './fund.js';
 import { ManagedSystem } from './service-manager.js';
+import { vaultmeterPids } from './shippers.js';
 
 export const KINDS = ['module', 'shipper', 'api', 'postgres', 'supervisor'] as const;
 export type Kind = (typeof KINDS)[number];
@@ -159,18 +160,6 @@ class Load {
   }
 }
 
-export async function pidsOf(home: string, command: string): Promise<number[]> {
-  const pids: number[] = [];
-  for (const pid of await readdir('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-    if (!cmd.includes(`vaultmeter.js\0${command}\0`)) continue;
-    const env = await readFile(`/proc/${pid}/environ`, 'utf8').catch(() => '');
-    if (env.includes(`VAULTMETER_HOME=${home}\0`)) pids.push(Number(pid));
-  }
-  return pids;
-}
-
 async function postmaster(home: string): Promise<number[]> {
   const pid = Number((await readFile(join(home, 'pg', 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0]);
   const cmd = pid > 0 ? await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '') : '';
@@ -181,13 +170,13 @@ async function postmaster(home: string): Promise<number[]> {
 async function victims(sys: ManagedSystem, kind: Kind): Promise<number[]> {
   if (kind === 'supervisor') return sys.supervisorPid ? [sys.supervisorPid] : [];
   if (kind === 'postgres') return postmaster(sys.home);
-  return pidsOf(sys.home, { module: 'module', shipper: 'ship', api: 'serve' }[kind]);
+  return vaultmeterPids(sys.home, { module: 'module', shipper: 'ship', api: 'serve' }[kind]);
 }
 
 /** Every process of the installation is up: the supervisor ready, PostgreSQL, each module, the shipper and the API server. */
 async function whole(sys: ManagedSystem, modules: number): Promise<boolean> {
   if (!sys.supervisorPid || (await postmaster(sys.home)).length !== 1) return false;
-  const [m, s, a] = await Promise.all([pidsOf(sys.home, 'module'), pidsOf(sys.home, 'ship'), pidsOf(sys.home, 'serve')]);
+  const [m, s, a] = await Promise.all([vaultmeterPids(sys.home, 'module'), vaultmeterPids(sys.home, 'ship'), vaultmeterPids(sys.home, 'serve')]);
   return m.length === modules && s.length === 1 && a.length === 1;
 }
 

@@ -15,7 +15,7 @@ import pg from 'pg';
 import { diskProfiles } from '../../src/cli/index.js';
 import { readOfficerCredential } from '../../src/runtime/index.js';
 import { ApiError, MeterClient, type PrintedItem } from '../../src/sdk/index.js';
-import { pidsOf } from './chaos.js';
+import { vaultmeterPids } from './shippers.js';
 import { officerFunder } from './fund.js';
 import { curlOf, FuzzHttp, type WireAnswer, type WireRequest } from './fuzz-http.js';
 import { materialize, snapshot, type Customer, type KnownItem, type Live, type Snapshot } from './fuzz-live.js';
@@ -241,7 +241,7 @@ export class Fuzzer {
   async run(): Promise<FuzzReport> {
     const spec = (await (await fetch(`${this.sys.url}/openapi.json`)).json()) as Parameters<typeof routesOf>[0];
     this.routes = routesOf(spec);
-    this.apiPid = (await pidsOf(this.sys.home, 'serve'))[0] ?? 0;
+    this.apiPid = (await vaultmeterPids(this.sys.home, 'serve'))[0] ?? 0;
     this.o.log(`fuzz: ${this.routes.length} routes from /openapi.json; API server pid ${this.apiPid}; ${this.o.requests} requests, seed ${this.o.seed}`);
     let before = await snapshot(this.db, this.live, (c) => this.relogin(c));
     const started = Date.now();
@@ -335,7 +335,7 @@ export class Fuzzer {
 
   /** The API server is the same process and answers /v1/health; else a crash, and wait for it to be back. */
   private async checkServer(): Promise<void> {
-    const pid = (await pidsOf(this.sys.home, 'serve'))[0] ?? 0;
+    const pid = (await vaultmeterPids(this.sys.home, 'serve'))[0] ?? 0;
     const health = await this.http.send({ method: 'GET', path: '/v1/health', headers: {} });
     const restarts = this.sys.supervisorStarts - 1;
     if (pid === this.apiPid && health.status === 200 && restarts === 0) return;
@@ -344,7 +344,7 @@ export class Fuzzer {
     this.o.log(`  CRASH after request ${this.sent}: ${what}`);
     const end = Date.now() + 90_000;
     while (Date.now() < end && (await this.http.send({ method: 'GET', path: '/v1/health', headers: {} })).status !== 200) await sleep(500);
-    this.apiPid = (await pidsOf(this.sys.home, 'serve'))[0] ?? 0;
+    this.apiPid = (await vaultmeterPids(this.sys.home, 'serve'))[0] ?? 0;
   }
 
   /** A signed call of a customer's client, retried on what the fuzzing does to it (a spent challenge, a logout). */

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { freePort } from '../../src/runtime/init.js';
 import type { BenchOfficer } from './fund.js';
+import { run } from './system.js';
 
 const CLI = join(import.meta.dirname, '..', '..', 'bin', 'vaultmeter.js');
 
@@ -43,7 +44,7 @@ export class ManagedSystem {
       PORT: String(port),
       ...o.env,
     };
-    const init = JSON.parse(await runOnce(['init', '--modules', String(o.modules), '--json'], env));
+    const init = JSON.parse((await run(CLI, ['init', '--modules', String(o.modules), '--json'], env)).trim());
     const config = JSON.parse(await readFile(join(dir, 'home', 'config.json'), 'utf8'));
     const ownerUrl = `postgres://postgres:${encodeURIComponent(config.embedded.ownerPassword)}@127.0.0.1:${config.embedded.port}/postgres`;
     const sys = new ManagedSystem(dir, env, init.officer as BenchOfficer, ownerUrl, `http://127.0.0.1:${port}`, o.restartDelayMs);
@@ -114,15 +115,4 @@ export class ManagedSystem {
     }
     if (!keep) await rm(this.dir, { recursive: true, force: true });
   }
-}
-
-function runOnce(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('exit', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`vaultmeter ${args[0]} failed: ${err}`))));
-  });
 }

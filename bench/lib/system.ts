@@ -26,7 +26,8 @@ export interface BenchSystemOptions {
   readonly onStderr?: (line: string) => void;
 }
 
-function run(cli: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+/** Run `vaultmeter <args>` of build `cli` to its end; its stdout, or an error with its stderr. */
+export function run(cli: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cli, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
