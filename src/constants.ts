@@ -277,3 +277,9 @@ export const MAX_AUDIT_CERT_BYTES = 64 * 1024;
 export const MAX_AUDIT_IGNORED_KEYS = 100;
 /** Least time between two progress lines of `audit verify` on stderr. */
 export const AUDIT_PROGRESS_INTERVAL_MS = 1000;
+
+/** Rates (src/rates, src/module/rate-store.ts). */
+/** Rate tables a module holds at once: a few price lists around their change dates. */
+export const MAX_RATE_TABLES = 16;
+/** One installed bundle (a table and its zone data), as JSON. */
+export const MAX_RATE_BUNDLE_BYTES = 512 * 1024;

@@ -75,6 +75,10 @@ export class Reader {
     return asciiText(this.take(fixed ?? this.take(1)[0]!), what);
   }
 
+  u8(): number {
+    return this.take(1)[0]!;
+  }
+
   u16(): number {
     return this.take(2).readUInt16BE(0);
   }

@@ -10,6 +10,13 @@ export interface PostageElements {
   readonly rateCategory: string;
   /** Weight in tenths of an ounce. */
   readonly weightTenthOz: number;
+  /** Present when the module priced the piece: the rate table in force and the zone (0 = local). Format 2 only. */
+  readonly rated?: RatedElements;
+}
+
+export interface RatedElements {
+  readonly rateTable: string;
+  readonly zone: number;
 }
 
 export interface TicketElements {
@@ -41,12 +48,24 @@ export const MAX_TEXT = { event: 64, seat: 32, offer: 64 } as const;
 const ZIP5 = /^\d{5}$/;
 const DESTINATION = /^(\d{5}|\d{9}|\d{11})$/;
 const RATE = /^[A-Z0-9-]{1,16}$/;
+const RATE_TABLE = /^[A-Z0-9-]{1,24}$/;
+/** The first format version whose postage carries the rate table and zone. */
+export const RATED_FORMAT_VERSION = 2;
 
 export function validatePostage(p: PostageElements): void {
   check(ZIP5.test(p.originZip), 'origin ZIP must be 5 digits');
   check(DESTINATION.test(p.destination), 'destination must be a ZIP (5 digits), ZIP+4 (9) or delivery point (11)');
   check(RATE.test(p.rateCategory), 'rate category must be 1-16 of A-Z, 0-9 and -');
   check(Number.isInteger(p.weightTenthOz) && p.weightTenthOz > 0 && p.weightTenthOz <= 0xffff, 'weight out of range');
+  if (p.rated) {
+    check(RATE_TABLE.test(p.rated.rateTable), 'rate table must be 1-24 of A-Z, 0-9 and -');
+    check(Number.isInteger(p.rated.zone) && p.rated.zone >= 0 && p.rated.zone <= 9, 'zone must be 0 (local) to 9');
+  }
+}
+
+/** The format version an item's bytes take: 2 for rated postage, 1 for everything else. */
+export function formatVersionOf(e: KindElements): number {
+  return e.kind === 'postage' && e.postage?.rated ? RATED_FORMAT_VERSION : 1;
 }
 
 /** A kind's elements must be there (an untyped caller may send a ticket header with a postage body). */
@@ -65,6 +84,7 @@ export function encodeElements(e: KindElements): Buffer {
         shortText(p.destination, 'destination', 5, 11),
         shortText(p.rateCategory, 'rate category', 1, 16),
         u16(p.weightTenthOz),
+        p.rated ? Buffer.concat([shortText(p.rated.rateTable, 'rate table', 1, 24), Buffer.from([p.rated.zone])]) : Buffer.alloc(0),
       ]);
     }
     case 'ticket': {
@@ -87,12 +107,14 @@ export function encodeElements(e: KindElements): Buffer {
   }
 }
 
-export function decodeElements(kind: KindElements['kind'], body: Buffer): KindElements {
+export function decodeElements(kind: KindElements['kind'], body: Buffer, version = 1): KindElements {
   const r = new Reader(body, `${kind} elements`);
+  check(version === 1 || kind === 'postage', `format ${version} is for rated postage only`);
   let e: KindElements;
   switch (kind) {
     case 'postage': {
-      const postage = { originZip: r.text('origin ZIP', 5), destination: r.text('destination'), rateCategory: r.text('rate category'), weightTenthOz: r.u16() };
+      const base = { originZip: r.text('origin ZIP', 5), destination: r.text('destination'), rateCategory: r.text('rate category'), weightTenthOz: r.u16() };
+      const postage: PostageElements = version === RATED_FORMAT_VERSION ? { ...base, rated: { rateTable: r.text('rate table'), zone: r.u8() } } : base;
       validatePostage(postage);
       e = { kind, postage };
       break;

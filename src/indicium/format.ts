@@ -1,11 +1,12 @@
 import { asciiText, check, dateToYmd, ymdToDate } from './bytes.js';
-import { decodeElements, encodeElements, type KindElements } from './elements.js';
+import { decodeElements, encodeElements, formatVersionOf, RATED_FORMAT_VERSION, type KindElements } from './elements.js';
 
 export { ItemFormatError, dateToYmd } from './bytes.js';
 
-// Item format v1. docs/ITEM-FORMAT.md is the normative description; keep the two in step.
+// Item formats 1 and 2 (2: rated postage). docs/ITEM-FORMAT.md is the normative description; keep the two in step.
 export const ITEM_MAGIC = Buffer.from('VM', 'ascii');
 export const ITEM_FORMAT_VERSION = 1;
+export { RATED_FORMAT_VERSION };
 export const ALG_ECDSA_P256_SHA256 = 1;
 export const SIGNATURE_BYTES = 64;
 export const SOFTWARE_ID = 'VM000100';
@@ -60,7 +61,7 @@ export function encodeSignedBytes(d: ItemData): Buffer {
   check(body.length <= MAX_BODY_BYTES, 'kind elements too long');
   const head = Buffer.alloc(HEADER_BYTES);
   let o = ITEM_MAGIC.copy(head, 0);
-  o = head.writeUInt8(ITEM_FORMAT_VERSION, o);
+  o = head.writeUInt8(formatVersionOf(d), o);
   o = head.writeUInt8(ITEM_KINDS[d.kind], o);
   o = head.writeUInt8(ALG_ECDSA_P256_SHA256, o);
   o += Buffer.from(d.certSerialHex, 'hex').copy(head, o);
@@ -84,7 +85,8 @@ export function decodeItem(bytes: Uint8Array): DecodedItem {
   const b = Buffer.from(bytes);
   check(b.length >= HEADER_BYTES + SIGNATURE_BYTES, 'too short to be an item');
   check(b.subarray(0, 2).equals(ITEM_MAGIC), 'not a Vaultmeter item (bad magic)');
-  check(b[2] === ITEM_FORMAT_VERSION, `unsupported item format version ${b[2]}`);
+  const version = b[2]!;
+  check(version === ITEM_FORMAT_VERSION || version === RATED_FORMAT_VERSION, `unsupported item format version ${version}`);
   const kindCode = b[3]!;
   const kind = (Object.keys(ITEM_KINDS) as ItemKind[]).find((k) => ITEM_KINDS[k] === kindCode);
   check(kind !== undefined, `unsupported item kind ${kindCode}`);
@@ -100,7 +102,7 @@ export function decodeItem(bytes: Uint8Array): DecodedItem {
   const bodyLen = b.readUInt16BE(o);
   o += 2;
   check(b.length === o + bodyLen + SIGNATURE_BYTES, 'item length does not match its body length');
-  const elements = decodeElements(kind, b.subarray(o, o + bodyLen));
+  const elements = decodeElements(kind, b.subarray(o, o + bodyLen), version);
   const signedBytes = b.subarray(0, o + bodyLen);
   check(valueMills > 0n, 'item value must be greater than zero');
   const date = ymdToDate(ymd);

@@ -1,6 +1,7 @@
 export {
   ITEM_KINDS,
   ITEM_FORMAT_VERSION,
+  RATED_FORMAT_VERSION,
   ITEM_MAGIC,
   SOFTWARE_ID,
   SIGNATURE_BYTES,
@@ -16,6 +17,7 @@ export {
 } from './format.js';
 export {
   type PostageElements,
+  type RatedElements,
   type TicketElements,
   type OfferElements,
   type GiftElements,

@@ -40,6 +40,8 @@ import { ephemeralKey, macResponse, openPassword, openRegistration, verifyReques
 import { newCertSerialHex } from './certificates.js';
 import { checkOfficerAuthorization } from './officer-check.js';
 import { parseKind, requestedItem } from './item-request.js';
+import { priceChecked } from './rated-print.js';
+import type { RateBook } from '../rates/index.js';
 import type * as M from './messages.js';
 import { refusalOf, type ServerRefusal } from './refusal.js';
 import { openPackage, sealPackage } from './sealing.js';
@@ -55,6 +57,8 @@ export interface EngineDeps {
   readonly now: () => number;
   readonly random: Random;
   readonly refundWindowDays: number;
+  /** The rate tables installed now: postage is priced by them once there is one (src/module/rate-store.ts). */
+  readonly rates?: () => RateBook;
   /** The watchdog: a meter not audited for this long stops printing (the patent's PSD requirement). */
   readonly auditIntervalDays?: number;
 }
@@ -309,7 +313,8 @@ export class MeterEngine {
     }
     if (now > pkg.keyNotAfterMs) fail('meter_not_operational', "the meter's signing key has expired");
     const kind = parseKind(p.kind);
-    const { date, elements } = requestedItem(kind, p, now);
+    const requested = requestedItem(kind, p, now);
+    const { date, elements } = priceChecked(this.deps.rates?.(), requested, p, amountMills);
     const next = applyPrint(pkg, amountMills, now);
     let signed: Buffer;
     try {

@@ -13,6 +13,7 @@ import type * as M from './messages.js';
 import { validateBatchOp } from './op-args.js';
 import type { LogPosition, Ring, RingEffect } from './ring.js';
 import type { Journal } from './journal.js';
+import type { RateStore } from './rate-store.js';
 import type { MeterPackage } from '../meter/index.js';
 
 /** What a package-writing op did, for the ring: amounts and registers after. */
@@ -125,6 +126,7 @@ export class GuardedModule {
     private readonly crypto: ModuleCrypto,
     private readonly now: () => number,
     private readonly log: (line: string) => void,
+    private readonly rates: RateStore,
   ) {
     this.vault = new LogVault(crypto, { now, logHeadSeq: () => this.ring.head.logSeq });
     this.desk = new OfficerDesk(crypto, now);
@@ -141,6 +143,8 @@ export class GuardedModule {
     certifyOfficer: async (a) => this.desk.certify(a),
     halt: (a) => this.serially(async () => this.haltHere(a.reason)),
     clearHalt: (a) => this.serially(() => this.clearHaltHere(a.authorization)),
+    installRates: (a) => this.serially(() => this.rates.install(this.desk, a.bundle, a.authorization)),
+    rates: async () => ({ bundles: this.rates.list() }),
     recover: (a) => this.serially(() => this.recover(a.checkpoint, a.log)),
     confirm: (a) => this.serially(() => this.confirm(a.checkpoint)),
     journal: (a) => this.serially(() => this.readJournal(a.after)),

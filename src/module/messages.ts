@@ -302,6 +302,15 @@ export interface BatchResult {
   readonly logHead?: SignedHeadWire;
 }
 
+export interface InstalledRates {
+  readonly tableId: string;
+  readonly effective: string;
+  readonly sha256: string;
+  /** False when the module already held exactly this bundle. */
+  readonly installed: boolean;
+  readonly authorizedBy: readonly string[];
+}
+
 export interface ModuleOps {
   info: [Record<string, never>, ModuleStatus];
   provision: Guarded<ProvisionArgs, ProvisionResult>;
@@ -340,6 +349,10 @@ export interface ModuleOps {
   halt: [{ readonly reason: string }, { readonly halted: true }];
   /** Two security officers' `clear_halt` statement, checked and spent; then the module's halt is cleared. */
   clearHalt: [{ readonly authorization: unknown }, { readonly authorizedBy: readonly string[] }];
+  /** Two security officers' `install_rates` statement over a rate bundle's SHA-256: the module keeps the bundle and prices postage with it. */
+  installRates: [{ readonly bundle: unknown; readonly authorization: unknown }, InstalledRates];
+  /** The rate bundles the module prices with, as installed. */
+  rates: [Record<string, never>, { readonly bundles: readonly { readonly sha256: string; readonly bundle: unknown }[] }];
 }
 
 export type ModuleOp = keyof ModuleOps;
@@ -361,6 +374,8 @@ export const MODULE_OPS: readonly ModuleOp[] = [
   'certifyOfficer',
   'halt',
   'clearHalt',
+  'installRates',
+  'rates',
   'confirm',
   'journal',
   'journalOfMeter',

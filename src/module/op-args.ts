@@ -57,6 +57,8 @@ const SHAPES: { readonly [K in ModuleOp]: Shape } = {
   recover: { checkpoint: any, log: logPosition },
   reseed: { checkpoint: any, log: logPosition, authorization: any },
   batch: { checkpoint: any, ops: Array.isArray },
+  installRates: { bundle: isObject, authorization: any },
+  rates: {},
   openLog: { records },
   sealBackupChunk: chunk,
   openBackupChunk: chunk,

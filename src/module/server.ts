@@ -5,6 +5,7 @@ import { MeterEngine } from './engine.js';
 import { GuardedModule } from './guard.js';
 import { Ring } from './ring.js';
 import { Journal } from './journal.js';
+import { RateStore, ratesDirOf } from './rate-store.js';
 import { encodeFrame, FrameDecoder } from './framing.js';
 import type { Keystore } from './keystore.js';
 import { isModuleOp, validateArgs } from './op-args.js';
@@ -31,7 +32,9 @@ export async function startModuleServer(opts: ModuleServerOptions): Promise<Serv
   const now = () => Date.now();
   // The composition root of the module process: the only place that knows the keys are in software.
   const crypto = new SoftwareModuleCrypto(opts.keystore);
+  const rates = await RateStore.load(ratesDirOf(opts.ringPath), crypto.caCertPem, opts.log);
   const engine = new MeterEngine({
+    rates: () => rates.book,
     crypto,
     now,
     random: (n) => crypto.random(n),
@@ -40,7 +43,7 @@ export async function startModuleServer(opts: ModuleServerOptions): Promise<Serv
   });
   const ring = await Ring.load(opts.ringPath, crypto, crypto.serial, opts.ringSize, now());
   const journal = await Journal.load(`${opts.ringPath}.journal`, crypto.serial, { seq: ring.head.logSeq, hash: ring.head.logHead }, ring.isNew ? now() : null);
-  const guarded = new GuardedModule(engine, ring, journal, crypto, now, opts.log);
+  const guarded = new GuardedModule(engine, ring, journal, crypto, now, opts.log, rates);
   await rm(opts.socketPath, { force: true });
   const server = createServer((socket) => serveConnection(socket, guarded, opts.log));
   await new Promise<void>((resolve, reject) => {

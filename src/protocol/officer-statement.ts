@@ -7,7 +7,7 @@ import { canonicalBytes, prefixed } from './canonical.js';
 export const OFFICER_STATEMENT_DOMAIN = 'vaultmeter/officer-statement/v1';
 
 /** The acts that need an officer's key. */
-export const OFFICER_ACTS = ['fund', 'revoke_meter', 'unlock_meter', 'certify_officer', 'reinstate_module', 'clear_halt'] as const;
+export const OFFICER_ACTS = ['fund', 'revoke_meter', 'unlock_meter', 'certify_officer', 'reinstate_module', 'clear_halt', 'install_rates'] as const;
 export type OfficerAct = (typeof OFFICER_ACTS)[number];
 
 export const OFFICER_ROLES = ['security_officer', 'operator'] as const;

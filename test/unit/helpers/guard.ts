@@ -8,6 +8,7 @@ import type { Keystore } from '../../../src/module/keystore.js';
 import type { CheckpointWire, ModuleOp } from '../../../src/module/messages.js';
 import { Ring } from '../../../src/module/ring.js';
 import { Journal } from '../../../src/module/journal.js';
+import { RateStore, ratesDirOf } from '../../../src/module/rate-store.js';
 import { Clock, makeEngine, TODAY } from './engine.js';
 import type { LooseJson } from '../../helpers/loose-json.js';
 
@@ -56,7 +57,9 @@ export class GuardHarness {
     await this.journal?.close();
     const head = { seq: this.ring.head.logSeq, hash: this.ring.head.logHead };
     this.journal = await Journal.load(`${this.ringPath}.journal`, this.serial, head, this.ring.isNew ? this.clock.now() : null);
-    this.guard = new GuardedModule(this.engine, this.ring, this.journal, this.crypto, this.clock.now, (line) => this.logs.push(line));
+    const log = (line: string) => this.logs.push(line);
+    const rates = await RateStore.load(ratesDirOf(this.ringPath), this.crypto.caCertPem, log);
+    this.guard = new GuardedModule(this.engine, this.ring, this.journal, this.crypto, this.clock.now, log, rates);
   }
 
   /** Dispatch with an explicit checkpoint; the database copy is not touched. */
