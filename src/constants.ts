@@ -281,5 +281,7 @@ export const AUDIT_PROGRESS_INTERVAL_MS = 1000;
 /** Rates (src/rates, src/module/rate-store.ts). */
 /** Rate tables a module holds at once: a few price lists around their change dates. */
 export const MAX_RATE_TABLES = 16;
-/** One installed bundle (a table and its zone data), as JSON. */
-export const MAX_RATE_BUNDLE_BYTES = 512 * 1024;
+/** One installed bundle (a table and its zone data), as JSON: one travels in a module frame (MAX_FRAME_BYTES) at a time, and is the body limit of its upload. */
+export const MAX_RATE_BUNDLE_BYTES = 256 * 1024;
+/** The API server re-reads the modules' rate tables this often (an install through another server shows up by then). */
+export const RATE_BOOK_CACHE_MS = 30_000;

@@ -9,6 +9,7 @@ import { adminLog } from './commands/admin-log.js';
 import { adminModulesReinstate } from './commands/admin-modules-reinstate.js';
 import { adminModules } from './commands/admin-modules.js';
 import { adminOfficersAdd } from './commands/admin-officers-add.js';
+import { adminRates } from './commands/admin-rates.js';
 import { adminRevoke } from './commands/admin-revoke.js';
 import { adminUnlock } from './commands/admin-unlock.js';
 import { auditCommand } from './commands/audit-verify.js';
@@ -28,6 +29,7 @@ import { clientRegister } from './commands/client-register.js';
 import { clientWithdraw } from './commands/client-withdraw.js';
 import { initCommand } from './commands/init.js';
 import { moduleCommand } from './commands/module.js';
+import { ratesCommand } from './commands/rates.js';
 import { recoverCommand } from './commands/recover.js';
 import { redeemCommand } from './commands/redeem.js';
 import { serveCommand } from './commands/serve.js';
@@ -59,6 +61,7 @@ function adminGroup(program: Command): void {
   adminHaltClear(admin.command('halt').description('the system halt'));
   adminApprove(admin);
   adminApprovals(admin);
+  adminRates(admin);
   adminEvents(admin);
   adminOfficersAdd(admin.command('officers').description('officer accounts'));
 }
@@ -71,6 +74,7 @@ export function buildProgram(): Command {
   for (const add of [initCommand, startCommand, moduleCommand, shipCommand, serveCommand]) add(program);
   clientGroup(program);
   adminGroup(program);
+  ratesCommand(program);
   verifyCommand(program);
   redeemCommand(program);
   auditCommand(program);

@@ -59,7 +59,7 @@ export const EFFECT_SCHEMAS = {
   }),
   approval_requested: effect('approval_requested', {
     approvalId: Version,
-    action: Type.Union([Type.Literal('clear_halt'), Type.Literal('reinstate_module')]),
+    action: Type.Union([Type.Literal('clear_halt'), Type.Literal('reinstate_module'), Type.Literal('install_rates')]),
     // `authorization`: the requester's signed statement (JSON), which the approver's signature completes.
     params: Type.Record(Type.String({ maxLength: 32 }), Type.String({ maxLength: 8192 }), { maxProperties: 4 }),
     by: Text(64),

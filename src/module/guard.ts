@@ -144,7 +144,7 @@ export class GuardedModule {
     halt: (a) => this.serially(async () => this.haltHere(a.reason)),
     clearHalt: (a) => this.serially(() => this.clearHaltHere(a.authorization)),
     installRates: (a) => this.serially(() => this.rates.install(this.desk, a.bundle, a.authorization)),
-    rates: async () => ({ bundles: this.rates.list() }),
+    rates: async (a) => ({ bundles: this.rates.list(a.sha256) }),
     recover: (a) => this.serially(() => this.recover(a.checkpoint, a.log)),
     confirm: (a) => this.serially(() => this.confirm(a.checkpoint)),
     journal: (a) => this.serially(() => this.readJournal(a.after)),

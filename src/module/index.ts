@@ -26,3 +26,4 @@ export {
   openPassword,
 } from './protocol-crypto.js';
 export { publicKeyDigest } from './officer-desk.js';
+export { RateStore, ratesDirOf } from './rate-store.js';

@@ -311,6 +311,14 @@ export interface InstalledRates {
   readonly authorizedBy: readonly string[];
 }
 
+export interface RateBundleWire {
+  readonly sha256: string;
+  readonly tableId: string;
+  readonly effective: string;
+  /** Only when asked for by its sha256. */
+  readonly bundle?: unknown;
+}
+
 export interface ModuleOps {
   info: [Record<string, never>, ModuleStatus];
   provision: Guarded<ProvisionArgs, ProvisionResult>;
@@ -351,8 +359,8 @@ export interface ModuleOps {
   clearHalt: [{ readonly authorization: unknown }, { readonly authorizedBy: readonly string[] }];
   /** Two security officers' `install_rates` statement over a rate bundle's SHA-256: the module keeps the bundle and prices postage with it. */
   installRates: [{ readonly bundle: unknown; readonly authorization: unknown }, InstalledRates];
-  /** The rate bundles the module prices with, as installed. */
-  rates: [Record<string, never>, { readonly bundles: readonly { readonly sha256: string; readonly bundle: unknown }[] }];
+  /** The rate bundles the module prices with: a summary of each, or with `sha256`, that one bundle as installed. */
+  rates: [{ readonly sha256?: string }, { readonly bundles: readonly RateBundleWire[] }];
 }
 
 export type ModuleOp = keyof ModuleOps;

@@ -58,7 +58,7 @@ const SHAPES: { readonly [K in ModuleOp]: Shape } = {
   reseed: { checkpoint: any, log: logPosition, authorization: any },
   batch: { checkpoint: any, ops: Array.isArray },
   installRates: { bundle: isObject, authorization: any },
-  rates: {},
+  rates: { sha256: optional(str) },
   openLog: { records },
   sealBackupChunk: chunk,
   openBackupChunk: chunk,

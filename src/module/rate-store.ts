@@ -5,7 +5,7 @@ import { fail } from '../errors.js';
 import { writeFileAtomic } from '../platform/index.js';
 import { parseRateBundle, RateBook, RateDataError, type RateBundle } from '../rates/index.js';
 import { checkOfficerAuthorization } from './officer-check.js';
-import type { InstalledRates } from './messages.js';
+import type { InstalledRates, RateBundleWire } from './messages.js';
 import type { OfficerDesk } from './officer-desk.js';
 
 // The rate tables this module prices postage with. Two security officers install a bundle (a table
@@ -68,8 +68,9 @@ export class RateStore {
     return this.current;
   }
 
-  list(): readonly { readonly sha256: string; readonly bundle: unknown }[] {
-    return this.bundles.map((b) => ({ sha256: b.sha256, bundle: b.raw }));
+  list(sha256?: string): RateBundleWire[] {
+    if (sha256 === undefined) return this.bundles.map(summary);
+    return this.bundles.filter((b) => b.sha256 === sha256).map((b) => ({ ...summary(b), bundle: b.raw }));
   }
 
   async install(desk: OfficerDesk, bundle: unknown, authorization: unknown): Promise<InstalledRates> {
@@ -80,7 +81,8 @@ export class RateStore {
       const { officers } = signedAtInstall(this.caCertPem, authorization, b);
       return { ...summary(b), installed: false, authorizedBy: officers.map((o) => o.user) };
     }
-    if (this.bundles.some((x) => x.table.id === b.table.id)) fail('rate_table_invalid', `a different table named ${b.table.id} is installed: give the new one its own id`);
+    if (this.bundles.some((x) => x.table.id === b.table.id))
+      fail('rate_table_invalid', `a different table named ${b.table.id} is installed: give the new one its own id`);
     if (this.bundles.some((x) => x.table.effective === b.table.effective))
       fail('rate_table_invalid', `a table in force from ${b.table.effective} is installed already: two cannot share a date`);
     if (this.bundles.length >= MAX_RATE_TABLES) fail('rate_table_invalid', `the module holds ${MAX_RATE_TABLES} tables, its most`);

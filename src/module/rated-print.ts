@@ -1,6 +1,6 @@
 import { fail } from '../errors.js';
 import { ItemFormatError, validatePostage, type KindElements } from '../indicium/index.js';
-import { TIERS, type RateBook, type Tier } from '../rates/index.js';
+import { TIERS, type Price, type RateBook, type RateRequest, type Tier } from '../rates/index.js';
 
 // The module's own price check. Once two officers have installed a rate table, a postage item is
 // signed only for the price of its class, weight, size and ZIPs under the table in force on its
@@ -10,9 +10,25 @@ import { TIERS, type RateBook, type Tier } from '../rates/index.js';
 type Params = Record<string, string | undefined>;
 const DIMS = /^(\d{1,5})x(\d{1,5})x(\d{1,5})$/;
 
-export function parseTier(raw: string | undefined): Tier {
-  const tier = raw ?? 'commercial';
-  return (TIERS as readonly string[]).includes(tier) ? (tier as Tier) : fail('unknown_rate_class', `the price tier is ${TIERS.join(' or ')}`);
+/** The tiers the amount may be the price of: the one the client named, else any. */
+export function tiersOf(raw: string | undefined): readonly Tier[] {
+  if (raw === undefined) return TIERS;
+  return (TIERS as readonly string[]).includes(raw) ? [raw as Tier] : fail('unknown_rate_class', `the price tier is ${TIERS.join(' or ')}`);
+}
+
+/** The price under each tier asked for; the first refusal when no tier prices the piece. */
+function pricesOf(book: RateBook, date: string, tiers: readonly Tier[], piece: Omit<RateRequest, 'tier'>): Price[] {
+  const prices: Price[] = [];
+  let refusal: unknown = null;
+  for (const tier of tiers) {
+    try {
+      prices.push(book.price(date, { ...piece, tier }));
+    } catch (e) {
+      refusal ??= e;
+    }
+  }
+  if (prices.length === 0) throw refusal;
+  return prices;
 }
 
 /** "LxWxH" in tenths of an inch, e.g. "120x80x60" for 12 × 8 × 6 in. */
@@ -37,19 +53,26 @@ export function priceChecked(
     if (e instanceof ItemFormatError) fail('invalid_request', e.message);
     throw e;
   }
-  const price = book.price(date, {
+  const prices = pricesOf(book, date, tiersOf(p.tier), {
     classCode: postage.rateCategory,
-    tier: parseTier(p.tier),
     weightTenthOz: postage.weightTenthOz,
     dimsTenthIn: parseDims(p.dimsTenthIn),
     fromZip: postage.originZip,
     toZip: postage.destination,
   });
-  if (price.priceMills !== amountMills)
-    fail('rate_mismatch', `${price.className} (${price.tier}) to zone ${price.zone} at ${price.billedTenthOz / 10} oz costs ${price.priceMills} mills under ${price.tableId}, not ${amountMills}`, {
-      priceMills: price.priceMills.toString(),
-      rateTable: price.tableId,
-      zone: String(price.zone),
-    });
+  const price = prices.find((x) => x.priceMills === amountMills);
+  if (!price) {
+    const first = prices[0]!;
+    const asked = prices.map((x) => `${x.priceMills} (${x.tier})`).join(' or ');
+    fail(
+      'rate_mismatch',
+      `${first.className} to zone ${first.zone} at ${first.billedTenthOz / 10} oz costs ${asked} mills under ${first.tableId}, not ${amountMills}`,
+      {
+        priceMills: first.priceMills.toString(),
+        rateTable: first.tableId,
+        zone: String(first.zone),
+      },
+    );
+  }
   return { date, elements: { kind: 'postage', postage: { ...postage, rated: { rateTable: price.tableId, zone: price.zone === 'local' ? 0 : price.zone } } } };
 }

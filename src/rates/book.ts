@@ -40,7 +40,9 @@ export class RateBook {
   }
 
   price(date: string, r: RateRequest): Price {
-    const b = this.inForce(date) ?? fail('no_rate_table', `no rate table is in force on ${date}${this.bundles.length ? `; the earliest starts ${this.bundles[0]!.table.effective}` : ''}`);
+    const b =
+      this.inForce(date) ??
+      fail('no_rate_table', `no rate table is in force on ${date}${this.bundles.length ? `; the earliest starts ${this.bundles[0]!.table.effective}` : ''}`);
     return priceOf(b.table, b.zones, r);
   }
 

@@ -29,7 +29,9 @@ export function canonicalJson(v: unknown): string {
 }
 
 export function bundleSha256(raw: { table: unknown; zones: unknown }): string {
-  return createHash('sha256').update(canonicalJson({ table: raw.table, zones: raw.zones })).digest('hex');
+  return createHash('sha256')
+    .update(canonicalJson({ table: raw.table, zones: raw.zones }))
+    .digest('hex');
 }
 
 /** Reads and checks a bundle; throws RateDataError saying what is wrong. */

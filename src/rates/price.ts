@@ -65,7 +65,8 @@ function checkDims(dims: readonly number[] | null): void {
 }
 
 export function priceOf(table: RateTable, zones: ZoneData, r: RateRequest): Price {
-  const c = table.classes.get(r.classCode) ?? fail('unknown_rate_class', `${table.id} has no class ${r.classCode}; it has ${[...table.classes.keys()].join(', ')}`);
+  const c =
+    table.classes.get(r.classCode) ?? fail('unknown_rate_class', `${table.id} has no class ${r.classCode}; it has ${[...table.classes.keys()].join(', ')}`);
   if (!Number.isSafeInteger(r.weightTenthOz) || r.weightTenthOz <= 0) fail('invalid_request', 'the weight must be a positive number of tenths of an ounce');
   checkDims(r.dimsTenthIn);
   if (r.weightTenthOz * 10 > c.maxHundredthsOz)

@@ -28,7 +28,11 @@ const ZIP3 = /^\d{3}$/;
 function centroid(key: string, v: unknown): readonly [number, number] {
   need(ZIP3.test(key), `zones: ${key} is not a 3-digit ZIP prefix`);
   need(
-    Array.isArray(v) && v.length === 2 && v.every((n) => Number.isSafeInteger(n)) && Math.abs(v[0] as number) <= 90 * E4 && Math.abs(v[1] as number) <= 180 * E4,
+    Array.isArray(v) &&
+      v.length === 2 &&
+      v.every((n) => Number.isSafeInteger(n)) &&
+      Math.abs(v[0] as number) <= 90 * E4 &&
+      Math.abs(v[1] as number) <= 180 * E4,
     `zones: ${key} needs [latitude, longitude] in 1/10000 degree`,
   );
   return [v[0] as number, v[1] as number];

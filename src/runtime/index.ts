@@ -15,3 +15,4 @@ export {
   type OfficerCredential,
 } from './officer-credential.js';
 export type { BootstrapOfficer } from './bootstrap-officers.js';
+export { BUNDLED_RATES_DIR, BUNDLED_ZONES_FILE, initRatesDir, readRateBundle, readRateBundles } from './rate-files.js';

@@ -3,7 +3,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { MODULE_CERT_LIFETIME_DAYS } from '../constants.js';
-import { createAuthority, issueCertificate, newCertSerialHex, newDomainKeys, writeKeystore } from '../module/index.js';
+import { createAuthority, issueCertificate, newCertSerialHex, newDomainKeys, ratesDirOf, writeKeystore } from '../module/index.js';
+import { installAtInit, readRateBundles } from './rate-files.js';
 import { certifyBootstrapOfficer, insertBootstrapOfficers, type BootstrapOfficer } from './bootstrap-officers.js';
 import { openDatabase } from './database.js';
 import { writeFileAtomic } from '../platform/index.js';
@@ -17,6 +18,8 @@ export interface InitOptions {
   /** The second security officer: dual control needs two from the start. */
   readonly secondOfficerUser: string;
   readonly installationName: string;
+  /** Rate tables to install (a directory of table files), or null for an unrated installation. */
+  readonly ratesDir: string | null;
   readonly log: (line: string) => void;
 }
 
@@ -79,6 +82,12 @@ export async function initInstallation(opts: InitOptions): Promise<InitResult> {
     await insertBootstrapOfficers(db.ownerUrl, bootstrap);
   } finally {
     await db.stop();
+  }
+  if (opts.ratesDir) {
+    const bundles = await readRateBundles(opts.ratesDir);
+    opts.log(`installing ${bundles.length} rate table(s) from ${opts.ratesDir}: ${bundles.map((b) => b.table.id).join(', ')}`);
+    const dirs = modules.map((m) => ratesDirOf(join(opts.home, m.keystore.replace(/\.keystore$/, '.ring'))));
+    await installAtInit(bundles, bootstrap, dirs);
   }
   // Written last: an interrupted init leaves no config, so it can simply be run again on a clean home.
   await writeConfig(opts.home, config);

@@ -4,7 +4,7 @@ import { DEFAULT_HALT_THRESHOLD, DEFAULT_LICENSING_ZIP, DEFAULT_PORT, MAX_METER_
 import { intFromEnv } from './env.js';
 import { ModuleConnection, ModulePool, decodeCheckpointRecord } from '../module/index.js';
 import { buildApp, buildMetricsListener } from '../server/index.js';
-import { createMetrics, haltEveryModule, MeterPool, recoverModule, type Metrics, type ServiceContext } from '../services/index.js';
+import { createMetrics, haltEveryModule, MeterPool, ModuleRateBook, recoverModule, type Metrics, type ServiceContext } from '../services/index.js';
 import { createDb, repo, settingsRepo, type Db } from '../store/index.js';
 import { repairMeter, rollForward, ShippedWaiter } from '../txlog/index.js';
 import { logSettingsFromEnv } from './log-settings.js';
@@ -56,6 +56,7 @@ export async function runApiServer(): Promise<void> {
     },
     repairMeter: (stale) => repairMeter({ db, modules, rollForward: ctx.rollForward }, stale),
     metrics,
+    rateBook: new ModuleRateBook(modules),
   };
   const log = (msg: string) => process.stderr.write(`[api] ${msg}\n`);
   // Any evidence of a stale database counts, not only a checkpoint mismatch: before serving, put back

@@ -34,8 +34,13 @@ export interface PrintRequest {
   readonly originZip: string;
   readonly destination: string;
   readonly date: string;
+  /** The mail class code (e.g. PM) where rate tables are installed; a free label where none is. */
   readonly rateCategory: string;
   readonly weightTenthOz: number;
+  /** The price tier the amount is for (default commercial): the module checks the amount against it. */
+  readonly tier?: 'retail' | 'commercial';
+  /** Length, width and height in tenths of an inch, "LxWxH": for dimensional weight. */
+  readonly dimsTenthIn?: string;
 }
 
 export interface PrintedItem extends Balance {
@@ -263,6 +268,8 @@ export class MeterClient {
       date: req.date,
       rateCategory: req.rateCategory,
       weightTenthOz: String(req.weightTenthOz),
+      ...(req.tier ? { tier: req.tier } : {}),
+      ...(req.dimsTenthIn ? { dimsTenthIn: req.dimsTenthIn } : {}),
     });
   }
 

@@ -11,6 +11,7 @@ import { meterRoutes } from './routes/meter.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { approvalRoutes, officerRoutes, operationsRoutes } from './routes/operations.js';
 import { publicRoutes } from './routes/public.js';
+import { rateRoutes } from './routes/rates.js';
 import { registrationRoutes } from './routes/registration.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { verificationRoutes } from './routes/verification.js';
@@ -45,6 +46,7 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions = {}): Promi
     },
   });
   await app.register(publicRoutes(ctx));
+  await app.register(rateRoutes(ctx));
   await app.register(registrationRoutes(ctx));
   await app.register(sessionRoutes(ctx));
   await app.register(meterRoutes(ctx));

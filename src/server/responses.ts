@@ -158,3 +158,42 @@ export const Revocations = Type.Object({
   generatedAt: IsoTime,
   meters: Type.Array(Type.Object({ meterId: Str(), certSerialHex: Str(), status: Str(), at: Nullable(IsoTime), reason: Nullable(Str()) })),
 });
+
+const RateTableRef = Type.Object({ id: Str(), effective: Str({ description: 'first mailing date in force, YYYY-MM-DD' }), source: Str() });
+
+const RatePrice = Type.Object({
+  class: Str({ description: 'mail class code, e.g. PM (Priority Mail)' }),
+  name: Str(),
+  tier: Type.Union([Type.Literal('retail'), Type.Literal('commercial')]),
+  zone: Str({ description: 'local, or 1 to 9' }),
+  zoned: Type.Boolean({ description: 'whether the price depends on the zone' }),
+  billedWeightOz: Str({ description: 'the weight priced: the actual weight, or the dimensional weight when larger' }),
+  priceMills: Mills,
+  price: Str({ description: 'dollars, e.g. 9.040' }),
+});
+
+export const RateQuote = Type.Object({
+  rateTable: RateTableRef,
+  zone: Str({ description: 'local, or 1 to 9' }),
+  prices: Type.Array(RatePrice),
+  unpriced: Type.Array(Type.Object({ class: Str(), tier: Str(), code: Str(), message: Str() }), {
+    description: 'classes the table cannot price for this piece, and why',
+  }),
+});
+
+export const RateTables = Type.Object({
+  tables: Type.Array(
+    Type.Object({
+      id: Str(),
+      effective: Str(),
+      source: Str(),
+      sha256: Str(),
+      classes: Type.Array(Type.Object({ code: Str(), name: Str() })),
+      unconfirmed: Type.Integer({ description: 'cells the table leaves unpriced because no source confirmed them' }),
+      notes: Type.Array(Str()),
+      zones: Str({ description: 'the source of the zone data' }),
+    }),
+  ),
+});
+
+export const RatesSubmitted = Type.Object({ approval: Approval, rateTable: Type.Object({ id: Str(), effective: Str(), sha256: Str() }), next: Str() });

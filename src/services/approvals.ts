@@ -5,12 +5,13 @@ import type { ServiceContext } from './context.js';
 import { holdUnproven } from './commit/unproven.js';
 import { clearHaltEverywhere } from './commit/halt.js';
 import { logChangeOrNote } from './logged.js';
+import { installApproved } from './rate-install.js';
 
-// Dual control: one security officer requests clearing the halt or reinstating an inhibited
-// module, and a different one approves it. Requests and approvals are ledger effects; carrying one
+// Dual control: one security officer requests clearing the halt, reinstating an inhibited module or
+// installing a rate table, and a different one approves it. Requests and approvals are ledger effects; carrying one
 // out (clearing the halt, re-seeding a module) changes the checkpoint machinery, which is not.
 
-export type ApprovalAction = 'clear_halt' | 'reinstate_module';
+export type ApprovalAction = 'clear_halt' | 'reinstate_module' | 'install_rates';
 
 export async function requestApproval(
   ctx: ServiceContext,
@@ -18,8 +19,9 @@ export async function requestApproval(
   action: ApprovalAction,
   module: string | undefined,
   authorization: OfficerAuthorization | undefined,
+  about: Readonly<Record<string, string>> = {},
 ): Promise<repo.ApprovalRow> {
-  const params: Record<string, string> = module ? { module } : {};
+  const params: Record<string, string> = module ? { ...about, module } : { ...about };
   if (action === 'reinstate_module') {
     const row = (await repo.listModules(ctx.db)).find((m) => m.serial === module);
     if (!row) fail('not_found', `no module ${module ?? '(give --module)'}`);
@@ -92,6 +94,7 @@ async function carryOut(
   by: string,
   signature: OfficerSignature | undefined,
 ): Promise<Record<string, unknown>> {
+  if (a.action === 'install_rates') return installApproved(ctx, tx, a, by, bothSignatures(a, signature));
   if (a.action === 'clear_halt') {
     // Every module, inhibited or not, checks the two security officers' statement and lets go of the halt it holds.
     const authorizedBy = await clearHaltEverywhere(ctx.modules, bothSignatures(a, signature));

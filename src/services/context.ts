@@ -1,6 +1,7 @@
 import type { ModulePool } from '../module/index.js';
 import type { Db } from '../store/index.js';
 import type { Metrics } from './metrics.js';
+import type { RateBook } from '../rates/index.js';
 
 /** Waits, after a commit, until a module's log record has reached a backup target (`shipped` durability). */
 export interface ShippedWait {
@@ -29,6 +30,8 @@ export interface ServiceContext {
   readonly repairMeter: (stale: StalePackage) => Promise<number>;
   /** This server's metrics (one registry per context; see docs/METRICS.md). */
   readonly metrics: Metrics;
+  /** The rate tables the modules price with, for quotes (src/services/rate-book.ts). */
+  readonly rateBook: { get(): Promise<RateBook>; invalidate(): void };
 }
 
 /** A package refused as older than the meter: the version refused, what showed it newer, and a client's record (its evidence). */

@@ -25,3 +25,5 @@ export { sessionOf, openSession, endSession, endSessions, tokenHash, type Custom
 export { logChange, logEffects, logChangeOrNote, type LoggedChange } from './logged.js';
 export { haltEveryModule } from './commit/halt.js';
 export { createMetrics, scrapeMetrics, type Metrics, type ScrapeSource } from './metrics.js';
+export { ModuleRateBook } from './rate-book.js';
+export { quoteRates, listRateTables, submitRates, type Quote, type QuoteInput } from './rates.js';

@@ -65,7 +65,7 @@ export async function ensureAppRole(ownerUrl: string, password: string): Promise
       GRANT UPDATE (refunded_at) ON postal.items TO ${a};
       GRANT SELECT ON postal.system_state TO ${a};
       GRANT UPDATE (halted, halted_at, halt_reason) ON postal.system_state TO ${a};
-      GRANT SELECT, INSERT ON postal.idempotency, postal.verifications, postal.redemptions TO ${a};
+      GRANT SELECT, INSERT ON postal.idempotency, postal.verifications, postal.redemptions, postal.rate_bundles TO ${a};
       GRANT USAGE ON SEQUENCE postal.verifications_verification_id_seq TO ${a};
       GRANT SELECT, INSERT ON postal.txlog, postal.txlog_segments, postal.txlog_shipped, postal.txlog_continuity TO ${a};
       GRANT UPDATE (last_seq, shipped_at) ON postal.txlog_shipped TO ${a};

@@ -6,3 +6,4 @@ export * from './idempotency-repo.js';
 export * from './officers-repo.js';
 export * from './modules-repo.js';
 export * from './support-repo.js';
+export * from './rates-repo.js';

@@ -7,7 +7,7 @@ import { ERRORS, type ErrorCode } from '../../src/errors.js';
 import { ModuleConnection, ModulePool } from '../../src/module/index.js';
 import { paths, readConfig } from '../../src/runtime/home.js';
 import { buildApp, type ServerContext } from '../../src/server/index.js';
-import { createMetrics } from '../../src/services/index.js';
+import { createMetrics, ModuleRateBook } from '../../src/services/index.js';
 import { appUrlFrom, createDb } from '../../src/store/index.js';
 import type { LooseJson } from '../helpers/loose-json.js';
 import type { TestSystem } from './harness.js';
@@ -38,6 +38,7 @@ export async function injectApp(sys: TestSystem): Promise<{ app: FastifyInstance
     rollForward: async () => 0,
     repairMeter: async () => 0,
     metrics: createMetrics(),
+    rateBook: new ModuleRateBook(modules),
   };
   const app = await buildApp(ctx);
   return {

@@ -1,37 +1,66 @@
 import type { Command } from 'commander';
 import { MAX_ITEM_VALUE_MILLS } from '../../constants.js';
 import { formatMills, parseDollarsToMills } from '../../money.js';
-import { ProfileError } from '../../sdk/index.js';
+import { quoteRates, type MeterClient } from '../../sdk/index.js';
 import { emit } from '../output.js';
+import { dimsTenthIn, parseDimsIn, parseWeightOz } from '../piece.js';
 import { checkOutputs, keepAndWrite } from './client-deliver.js';
 import { action } from '../run.js';
 import { type Common, session, withCommon, registers, describe, withOutput, type OutputOpts, printerChoice, todayUtc } from './client-options.js';
 
+interface PrintOpts extends Common, OutputOpts {
+  amount?: string;
+  from: string;
+  to: string;
+  date: string;
+  rate: string;
+  tier?: 'retail' | 'commercial';
+  weightOz: string;
+  dims?: string;
+}
+
+/** The amount to sign and its tier: as given, or the class's cheapest price the server quotes from the modules' rate tables. */
+async function priceFor(client: MeterClient, o: PrintOpts, weightOz: number, dims: [number, number, number] | undefined) {
+  if (o.amount !== undefined) return { amountMills: parseDollarsToMills(o.amount, MAX_ITEM_VALUE_MILLS), ...(o.tier ? { tier: o.tier } : {}) };
+  const q = await quoteRates(client.server, {
+    from: o.from,
+    to: o.to,
+    weightOz,
+    date: o.date,
+    classCode: o.rate,
+    ...(o.tier ? { tier: o.tier } : {}),
+    ...(dims ? { dimsIn: dims } : {}),
+  });
+  const cheapest = q.prices[0]!;
+  return { amountMills: BigInt(cheapest.priceMills), tier: cheapest.tier };
+}
+
 export function clientPrint(client: Command): void {
   withOutput(withCommon(client.command('print').description('print a postage item: debit the meter and get the signed item and its barcode')))
-    .requiredOption('--amount <dollars>', 'postage value in dollars, e.g. 0.73')
     .requiredOption('--from <zip>', 'origin ZIP (5 digits)')
     .requiredOption('--to <zip>', 'destination ZIP, ZIP+4 or delivery point (digits)')
+    .option('--rate <class>', 'mail class code, e.g. PM or GA (`vaultmeter rates tables` lists them)', 'FCM-LETTER')
+    .option('--weight-oz <ounces>', 'weight in ounces, to a tenth', '1.0')
+    .option('--dims <LxWxH>', 'length x width x height in inches, e.g. 12x8x6 (dimensional weight)')
+    .option('--tier <tier>', 'price tier, commercial or retail (default: the cheaper the class has)')
+    .option('--amount <dollars>', "postage in dollars; default: the class's price, quoted from the modules' rate tables (the module refuses any other)")
     .option('--address <line>', 'destination address line for the label (repeat, at most 6)', (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--date <yyyy-mm-dd>', 'mailing date (UTC)', todayUtc())
-    .option('--rate <category>', 'rate category', 'FCM-LETTER')
-    .option('--weight-oz <ounces>', 'weight in ounces (tenths)', '1.0')
     .action(
-      action(async (o: Common & OutputOpts & { amount: string; from: string; to: string; date: string; rate: string; weightOz: string }) => {
+      action(async (o: PrintOpts) => {
         const printer = printerChoice(o);
-        const amountMills = parseDollarsToMills(o.amount, MAX_ITEM_VALUE_MILLS);
-        const weight = Number(o.weightOz);
-        if (!Number.isFinite(weight) || weight <= 0) throw new ProfileError('invalid_request', '--weight-oz must be a positive number');
+        const weightOz = parseWeightOz(o.weightOz);
+        const dims = parseDimsIn(o.dims);
         await checkOutputs(o, printer);
-        const item = await (
-          await session(o)
-        ).print({
-          amountMills,
+        const meter = await session(o);
+        const item = await meter.print({
+          ...(await priceFor(meter, o, weightOz, dims)),
           originZip: o.from,
           destination: o.to.replace(/-/g, ''),
           date: o.date,
           rateCategory: o.rate,
-          weightTenthOz: Math.round(weight * 10),
+          weightTenthOz: Math.round(weightOz * 10),
+          ...(dims ? { dimsTenthIn: dimsTenthIn(dims) } : {}),
         });
         const files = await keepAndWrite(o.user, o, printer, item);
         emit(

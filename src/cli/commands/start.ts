@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { DEFAULT_MODULE_COUNT } from '../../constants.js';
-import { homeDir, isInitialised, initInstallation, startSystem } from '../../runtime/index.js';
+import { homeDir, isInitialised, initInstallation, initRatesDir, startSystem } from '../../runtime/index.js';
 import { emit } from '../output.js';
 import { action } from '../run.js';
 import { log, choosePassphrase, describeInit } from './system-options.js';
@@ -26,6 +26,7 @@ export function startCommand(program: Command): void {
             officerUser: 'officer',
             secondOfficerUser: 'officer2',
             installationName: 'Vaultmeter',
+            ratesDir: initRatesDir(),
             log,
           });
           if (o.json) emit(true, { officer: r.officer, secondOfficer: r.secondOfficer, passphrase: kept }, () => '');

@@ -175,7 +175,7 @@ function approverSignature(body: unknown): Static<typeof OfficerSignature> | und
   return (body as { signature?: Static<typeof OfficerSignature> }).signature;
 }
 
-function approvalJson(a: repo.ApprovalRow) {
+export function approvalJson(a: repo.ApprovalRow) {
   return {
     id: a.approvalId.toString(),
     action: a.action,

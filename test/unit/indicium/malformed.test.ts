@@ -81,7 +81,9 @@ describe('decodeItem refuses malformed bytes with ItemFormatError', () => {
     ['one byte short', ITEM.subarray(0, ITEM.length - 1)],
     ['one byte long', Buffer.concat([ITEM, Buffer.from([0])]), /length/],
     ['bad magic', edit(0, Buffer.from('XM')), /magic/],
-    ['version 2', edit(2, [2]), /version/],
+    // Format 2 is rated postage: a format-1 body read as format 2 lacks the rate table.
+    ['version 2 with a format-1 body', edit(2, [2]), /truncated/],
+    ['version 3', edit(2, [3]), /version/],
     ['version 0', edit(2, [0]), /version/],
     ['kind 0', edit(3, [0]), /kind/],
     // Kinds 2-5 are defined now: a postage body under their header is malformed elements of that kind.

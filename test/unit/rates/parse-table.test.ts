@@ -9,7 +9,19 @@ describe('reading a rate table', () => {
   it.each([
     ['a float price', withClass({ name: 'x', flat: true, maxWeightOz: 16, prices: { retail: 1.5 } })],
     ['a negative price', withClass({ name: 'x', flat: true, maxWeightOz: 16, prices: { retail: -100 } })],
-    ['weights that do not rise', withClass({ name: 'x', maxWeightOz: 16, prices: { retail: [[8, 100], [4, 200]] } })],
+    [
+      'weights that do not rise',
+      withClass({
+        name: 'x',
+        maxWeightOz: 16,
+        prices: {
+          retail: [
+            [8, 100],
+            [4, 200],
+          ],
+        },
+      }),
+    ],
     ['a zoned step with 8 prices', withClass({ name: 'x', zoned: true, maxWeightOz: 16, prices: { retail: [[16, [1, 2, 3, 4, 5, 6, 7, 8]]] } })],
     ['no tier with prices', withClass({ name: 'x', flat: true, maxWeightOz: 16, prices: { retail: null } })],
     ['a bad class code', { ...good, classes: { 'bad code': { name: 'x', flat: true, maxWeightOz: 1, prices: { retail: 1 } } } }],

@@ -51,12 +51,18 @@ describe('rate tables shipped in data/rates', () => {
   it('refuses what the table cannot price, each with its own code', () => {
     expect(code(() => priceOf(JULY_2026.table, JULY_2026.zones, { ...far, classCode: 'NOPE', tier: 'commercial' }))).toBe('unknown_rate_class');
     expect(code(() => priceOf(JULY_2026.table, JULY_2026.zones, { ...far, classCode: 'PM', tier: 'retail' }))).toBe('unknown_rate_class');
-    expect(code(() => priceOf(JULY_2026.table, JULY_2026.zones, { ...far, classCode: 'PM', tier: 'commercial', weightTenthOz: 11_201 }))).toBe('weight_over_limit');
+    expect(code(() => priceOf(JULY_2026.table, JULY_2026.zones, { ...far, classCode: 'PM', tier: 'commercial', weightTenthOz: 11_201 }))).toBe(
+      'weight_over_limit',
+    );
     expect(code(() => priceOf(JULY_2026.table, JULY_2026.zones, { ...far, classCode: 'PM', tier: 'commercial', toZip: '00000' }))).toBe('unknown_zip');
     expect(code(() => priceOf(JULY_2026.table, JULY_2026.zones, { ...far, classCode: 'PM', tier: 'commercial', weightTenthOz: 0 }))).toBe('invalid_request');
-    expect(code(() => priceOf(JULY_2026.table, JULY_2026.zones, { ...far, classCode: 'PM', tier: 'commercial', dimsTenthIn: [0, 10, 10] }))).toBe('invalid_dimensions');
+    expect(code(() => priceOf(JULY_2026.table, JULY_2026.zones, { ...far, classCode: 'PM', tier: 'commercial', dimsTenthIn: [0, 10, 10] }))).toBe(
+      'invalid_dimensions',
+    );
     // Ground Advantage retail above 20 lb is not confirmed: null in the file, so never priced.
-    expect(code(() => priceOf(JULY_2026.table, JULY_2026.zones, { ...far, classCode: 'GA', tier: 'retail', weightTenthOz: 21 * 160 }))).toBe('unknown_rate_class');
+    expect(code(() => priceOf(JULY_2026.table, JULY_2026.zones, { ...far, classCode: 'GA', tier: 'retail', weightTenthOz: 21 * 160 }))).toBe(
+      'unknown_rate_class',
+    );
   });
 });
 
