@@ -9,3 +9,7 @@ CREATE TABLE postal.rate_bundles (
   submitted_by text NOT NULL,
   submitted_at timestamptz NOT NULL DEFAULT now()
 );
+
+-- Installing a rate table is a dual-control act like clearing the halt.
+ALTER TABLE support.approvals DROP CONSTRAINT approvals_action_check;
+ALTER TABLE support.approvals ADD CONSTRAINT approvals_action_check CHECK (action IN ('clear_halt', 'reinstate_module', 'install_rates'));
