@@ -1,3 +1,4 @@
+import type { AddressCheckMode, AddressVerifier } from '../address/index.js';
 import type { ModulePool } from '../module/index.js';
 import type { Db } from '../store/index.js';
 import type { Metrics } from './metrics.js';
@@ -29,6 +30,10 @@ export interface ServiceContext {
   readonly repairMeter: (stale: StalePackage) => Promise<number>;
   /** This server's metrics (one registry per context; see docs/METRICS.md). */
   readonly metrics: Metrics;
+  /** Address matching (POST /v1/addresses/verify, the check before a print): the built-in matcher, or a vendor's adapter. */
+  readonly addresses: AddressVerifier;
+  /** What print does with a destination that does not verify (VAULTMETER_ADDRESS_CHECK). */
+  readonly addressCheck: AddressCheckMode;
 }
 
 /** A package refused as older than the meter: the version refused, what showed it newer, and a client's record (its evidence). */

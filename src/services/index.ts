@@ -25,3 +25,4 @@ export { sessionOf, openSession, endSession, endSessions, tokenHash, type Custom
 export { logChange, logEffects, logChangeOrNote, type LoggedChange } from './logged.js';
 export { haltEveryModule } from './commit/halt.js';
 export { createMetrics, scrapeMetrics, type Metrics, type ScrapeSource } from './metrics.js';
+export { BuiltInAddressVerifier, zipcodesTable } from './addresses.js';
