@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TUnsafe } from '@sinclair/typebox';
 import {
   MAX_ADDRESS_CITY_LENGTH,
   MAX_ADDRESS_FIELD_LENGTH,
@@ -62,8 +62,8 @@ export const ISSUE_CODES = [
 ] as const;
 export type IssueCode = (typeof ISSUE_CODES)[number];
 
-/** One of a fixed list of strings: an enum in OpenAPI, the union of the literals in TypeScript. */
-const literals = <T extends readonly string[]>(values: T) => Type.Unsafe<T[number]>({ type: 'string', enum: [...values] });
+/** One of a fixed list of strings: a union of literals (typed as the union of the strings, which TypeBox's mapping loses). */
+const literals = <T extends readonly string[]>(values: T) => Type.Union(values.map((v) => Type.Literal(v))) as unknown as TUnsafe<T[number]>;
 
 export const AddressIssue = Type.Object(
   {
