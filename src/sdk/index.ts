@@ -6,3 +6,5 @@ export type { ClientCrypto, EcdhKey } from './crypto.js';
 export { webClientCrypto, derToP1363 } from './web-crypto.js';
 export { macRequest, verifyResponseMac, verifyProof, sealRegistration, sealPassword, constantTimeEqual } from './client-protocol.js';
 export { ProfileError, type ProfileStore, type ClientProfile, type ProfilePublic, type ProfileState } from './profile-store.js';
+export { verifyAddressAt } from './addresses.js';
+export type { AddressQuery, AddressVerification, AddressSuggestion, LabelAddress } from '../address/index.js';
