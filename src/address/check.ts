@@ -81,7 +81,12 @@ export async function checkDestination(verifier: AddressVerifier, address: Label
   const top = v.suggestions[0];
   if (v.status === 'verified' && top) return { address: labelOf(address, top.address), verification: v, accepted: top, warnings: issues };
   if (mode === 'refuse') fail('address_unverified', unverified(v), { issues: v.issues, suggestions: v.suggestions });
-  return { address: labelOf(address, v.standardized), verification: v, accepted: null, warnings: [...issues, { code: 'address_unverified', detail: unverified(v) }] };
+  return {
+    address: labelOf(address, v.standardized),
+    verification: v,
+    accepted: null,
+    warnings: [...issues, { code: 'address_unverified', detail: unverified(v) }],
+  };
 }
 
 /** The mode named by a setting ('' or undefined: the default); anything else is a configuration error. */

@@ -65,6 +65,9 @@ export function parseAddress(query: AddressQuery, table: ZipTable): ParsedAddres
     zip5: zip?.zip5 ?? '',
     ...(zip?.zip4 && { zip4: zip.zip4 }),
   };
-  const issues = [...streetIssues(delivery, (delivery?.missingRange ?? false) || secondary.missingRange), ...lastLineIssues(city, stateText, state, zipText, zip)];
+  const issues = [
+    ...streetIssues(delivery, (delivery?.missingRange ?? false) || secondary.missingRange),
+    ...lastLineIssues(city, stateText, state, zipText, zip),
+  ];
   return { standardized, delivery, cityKey: cityKey(city), zip, zipText, issues };
 }

@@ -8,7 +8,19 @@ export interface PostalLine {
   readonly text: string;
 }
 
-const PO_BOX = [['PO', 'BOX'], ['P', 'O', 'BOX'], ['POST', 'OFFICE', 'BOX'], ['POB'], ['POBOX'], ['BOX'], ['PO'], ['P', 'O'], ['CALLER'], ['DRAWER'], ['LOCKBOX']];
+const PO_BOX = [
+  ['PO', 'BOX'],
+  ['P', 'O', 'BOX'],
+  ['POST', 'OFFICE', 'BOX'],
+  ['POB'],
+  ['POBOX'],
+  ['BOX'],
+  ['PO'],
+  ['P', 'O'],
+  ['CALLER'],
+  ['DRAWER'],
+  ['LOCKBOX'],
+];
 const RURAL = [['RR'], ['R', 'R'], ['RURAL', 'ROUTE'], ['RURAL', 'RTE'], ['RFD'], ['RD']];
 const CONTRACT = [['HC'], ['HCR'], ['HIGHWAY', 'CONTRACT'], ['HWY', 'CONTRACT'], ['STAR', 'ROUTE'], ['STAR', 'RTE']];
 

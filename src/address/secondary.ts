@@ -42,7 +42,7 @@ function unitAt(tokens: readonly string[], at: number): { text: string; next: nu
 export function parseSecondary(tokens: readonly string[]): Secondary {
   const units: string[] = [];
   let missingRange = false;
-  for (let i = 0; i < tokens.length; ) {
+  for (let i = 0; i < tokens.length;) {
     const unit = unitAt(tokens, i);
     // A word that is not a unit joins the one before it ("BLDG A WEST WING" stays one piece).
     if (unit.text === tokens[i] && !unitDesignator(unit.text) && units.length > 0) units[units.length - 1] += ` ${unit.text}`;

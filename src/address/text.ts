@@ -19,8 +19,15 @@ export function foldUpper(text: string): string {
 function cleanWord(word: string): string[] {
   if (word === '#') return [word];
   if (!/[0-9]/.test(word)) return word.split('-').map((w) => w.replace(/[^A-Z]/g, ''));
-  const kept = word.replace(/(?<=[0-9A-Z])-(?=[0-9A-Z])/g, '\u0001').replace(/(?<=[0-9])[./](?=[0-9])/g, (m) => (m === '.' ? '\u0002' : '\u0003'));
-  return [kept.replace(/[^0-9A-Z\u0001\u0002\u0003]/g, '').replace(/\u0001/g, '-').replace(/\u0002/g, '.').replace(/\u0003/g, '/')];
+  const alnum = (c: string | undefined) => c !== undefined && /[0-9A-Z]/.test(c);
+  const digit = (c: string | undefined) => c !== undefined && /[0-9]/.test(c);
+  // A mark stays only between the characters it joins: "41-12", "1/2", "39.2".
+  const kept = [...word].filter((c, i, all) => {
+    if (alnum(c)) return true;
+    if (c === '-') return alnum(all[i - 1]) && alnum(all[i + 1]);
+    return (c === '.' || c === '/') && digit(all[i - 1]) && digit(all[i + 1]);
+  });
+  return [kept.join('')];
 }
 
 /**

@@ -16,11 +16,14 @@ function lookupIssues(p: ParsedAddress, table: ZipTable): AddressIssue[] {
     const place = table.place(p.zip.zip5);
     if (!place) return [{ code: 'zip_unknown', field: 'zip', detail: `ZIP Code ${p.zip.zip5} is not in the dataset (${table.source})` }];
     const out: AddressIssue[] = [];
-    if (city && cityKey(place.city) !== p.cityKey) out.push({ code: 'city_mismatch', field: 'city', detail: `ZIP Code ${place.zip5} is ${place.city}, not ${city}` });
-    if (state && place.state !== state) out.push({ code: 'state_mismatch', field: 'state', detail: `ZIP Code ${place.zip5} is in ${place.state}, not ${state}` });
+    if (city && cityKey(place.city) !== p.cityKey)
+      out.push({ code: 'city_mismatch', field: 'city', detail: `ZIP Code ${place.zip5} is ${place.city}, not ${city}` });
+    if (state && place.state !== state)
+      out.push({ code: 'state_mismatch', field: 'state', detail: `ZIP Code ${place.zip5} is in ${place.state}, not ${state}` });
     return out;
   }
-  if (city && state && table.zipsOf(p.cityKey, state).length === 0) return [{ code: 'city_unknown', field: 'city', detail: `no city ${city} in ${state} (${table.source})` }];
+  if (city && state && table.zipsOf(p.cityKey, state).length === 0)
+    return [{ code: 'city_unknown', field: 'city', detail: `no city ${city} in ${state} (${table.source})` }];
   return [];
 }
 

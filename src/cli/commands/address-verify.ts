@@ -21,7 +21,8 @@ interface AddressOpts {
 function queryOf(line: string[], o: AddressOpts): AddressQuery {
   const fields = { street: o.street, secondary: o.secondary, city: o.city, state: o.state, zip: o.zip };
   const given = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
-  if (line.length > 0 && Object.keys(given).length > 0) fail('invalid_request', 'give the address as one line or as --street/--secondary/--city/--state/--zip, not both');
+  if (line.length > 0 && Object.keys(given).length > 0)
+    fail('invalid_request', 'give the address as one line or as --street/--secondary/--city/--state/--zip, not both');
   if (line.length > 0) return { line: line.join(' ') };
   if (Object.keys(given).length === 0) fail('invalid_request', 'give an address: one line, or --street with --city/--state/--zip');
   return given;

@@ -121,35 +121,56 @@ describe('Publication 28 standardizing of a delivery line', () => {
 
 describe('the Publication 28 tables', () => {
   it('maps every C1 spelling to a standard that maps to itself (standardizing twice changes nothing)', () => {
-    for (const word of ['AVENUE', 'AV', 'BOULEVARD', 'CRESCENT', 'CRSNT', 'EXPRESSWAY', 'FREEWY', 'PARKWAYS', 'STRAVENUE', 'VILLIAGE', 'MEADOWS', 'WALKS', 'SPURS']) {
+    for (const word of [
+      'AVENUE',
+      'AV',
+      'BOULEVARD',
+      'CRESCENT',
+      'CRSNT',
+      'EXPRESSWAY',
+      'FREEWY',
+      'PARKWAYS',
+      'STRAVENUE',
+      'VILLIAGE',
+      'MEADOWS',
+      'WALKS',
+      'SPURS',
+    ]) {
       const standard = streetSuffix(word)!;
       expect(standard, word).toBeDefined();
       expect(streetSuffix(standard), standard).toBe(standard);
     }
-    expect(['AVENUE', 'STREET', 'BOULEVARD', 'TERRACE', 'CROSSING', 'MOUNTAIN', 'TURNPIKE'].map(streetSuffix)).toEqual(['AVE', 'ST', 'BLVD', 'TER', 'XING', 'MTN', 'TPKE']);
+    expect(['AVENUE', 'STREET', 'BOULEVARD', 'TERRACE', 'CROSSING', 'MOUNTAIN', 'TURNPIKE'].map(streetSuffix)).toEqual([
+      'AVE',
+      'ST',
+      'BLVD',
+      'TER',
+      'XING',
+      'MTN',
+      'TPKE',
+    ]);
     expect(streetSuffix('AMERICAS')).toBeUndefined();
   });
 
   it('knows the C2 designators, which need a number, and #', () => {
-    expect(['APARTMENT', 'SUITE', 'FLOOR', 'ROOM', 'BUILDING', 'UNIT', '#', 'BASEMENT', 'PENTHOUSE', 'HANGAR'].map((w) => unitDesignator(w)?.abbreviation)).toEqual([
-      'APT',
-      'STE',
-      'FL',
-      'RM',
-      'BLDG',
-      'UNIT',
-      '#',
-      'BSMT',
-      'PH',
-      'HNGR',
-    ]);
+    expect(
+      ['APARTMENT', 'SUITE', 'FLOOR', 'ROOM', 'BUILDING', 'UNIT', '#', 'BASEMENT', 'PENTHOUSE', 'HANGAR'].map((w) => unitDesignator(w)?.abbreviation),
+    ).toEqual(['APT', 'STE', 'FL', 'RM', 'BLDG', 'UNIT', '#', 'BSMT', 'PH', 'HNGR']);
     expect(unitDesignator('SUITE')?.needsRange).toBe(true);
     expect(unitDesignator('REAR')?.needsRange).toBe(false);
     expect(unitDesignator('MAIN')).toBeUndefined();
   });
 
   it('knows states, possessions and military states by code and by name (Appendix B)', () => {
-    expect(['NY', 'NEW YORK', 'DISTRICT OF COLUMBIA', 'PUERTO RICO', 'AE', 'WEST VIRGINIA', 'GUAM'].map(stateCode)).toEqual(['NY', 'NY', 'DC', 'PR', 'AE', 'WV', 'GU']);
+    expect(['NY', 'NEW YORK', 'DISTRICT OF COLUMBIA', 'PUERTO RICO', 'AE', 'WEST VIRGINIA', 'GUAM'].map(stateCode)).toEqual([
+      'NY',
+      'NY',
+      'DC',
+      'PR',
+      'AE',
+      'WV',
+      'GU',
+    ]);
     expect(stateCode('ONTARIO')).toBeUndefined();
     expect(stateCode('XX')).toBeUndefined();
   });

@@ -48,7 +48,10 @@ describe('verifying an address against the ZIP table', () => {
       ['city_corrected', 'NEW YORK', '10001', '1234'],
     ]);
     // A misspelt city of the ZIP ranks above the other city's ZIPs.
-    expect(top({ street: '123 Main St', city: 'New Yrok', state: 'NY', zip: '10001' })).toMatchObject({ match: 'city_corrected', address: { city: 'NEW YORK' } });
+    expect(top({ street: '123 Main St', city: 'New Yrok', state: 'NY', zip: '10001' })).toMatchObject({
+      match: 'city_corrected',
+      address: { city: 'NEW YORK' },
+    });
   });
 
   it('fills in a missing city, state or ZIP from what agrees with it', () => {
@@ -80,7 +83,10 @@ describe('verifying an address against the ZIP table', () => {
   it('repairs a ZIP that lost its leading zero, and a misspelt city', () => {
     expect(top({ street: '10 Elm St', city: 'Newton', state: 'MA', zip: '2458' })).toMatchObject({ match: 'zip_corrected', address: { zip5: '02458' } });
     expect(codes({ street: '10 Elm St', city: 'Newton', state: 'MA', zip: '2458' })).toEqual(['zip_malformed']);
-    expect(top({ street: '1 Main St', city: 'Springfeild', state: 'IL' })).toMatchObject({ match: 'city_corrected', address: { city: 'SPRINGFIELD', zip5: '62701' } });
+    expect(top({ street: '1 Main St', city: 'Springfeild', state: 'IL' })).toMatchObject({
+      match: 'city_corrected',
+      address: { city: 'SPRINGFIELD', zip5: '62701' },
+    });
     expect(codes({ street: '1 Main St', city: 'Springfeild', state: 'IL' })).toEqual(['zip_missing', 'city_unknown']);
   });
 
@@ -111,7 +117,8 @@ describe('verifying an address against the ZIP table', () => {
     expect(v.suggestions.length).toBe(MAX_ADDRESS_SUGGESTIONS);
     const scores = v.suggestions.map((s) => s.score);
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
-    for (const q of [{}, { line: '123 main st new york ny 10001' }, { street: 'x', zip: '1' }] as Query[]) expect(Value.Check(AddressVerification, verify(q))).toBe(true);
+    for (const q of [{}, { line: '123 main st new york ny 10001' }, { street: 'x', zip: '1' }] as Query[])
+      expect(Value.Check(AddressVerification, verify(q))).toBe(true);
   });
 
   it('refuses oversized and control-character fields in its request schema', () => {
