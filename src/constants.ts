@@ -285,3 +285,22 @@ export const MAX_RATE_TABLES = 16;
 export const MAX_RATE_BUNDLE_BYTES = 256 * 1024;
 /** The API server re-reads the modules' rate tables this often (an install through another server shows up by then). */
 export const RATE_BOOK_CACHE_MS = 30_000;
+
+// Address matching (src/address, POST /v1/addresses/verify, the destination check before a print)
+/** Ranked suggestions one verification returns at most (the patent's AMS list, best first). */
+export const MAX_ADDRESS_SUGGESTIONS = 10;
+/** Longest free-text address (one line: street, secondary, city, state and ZIP). */
+export const MAX_ADDRESS_LINE_LENGTH = 200;
+/** Longest name, company, street or secondary field (Publication 28 keeps each printed line within 64 positions). */
+export const MAX_ADDRESS_FIELD_LENGTH = 64;
+/** Longest city as sent, and longest state as sent (a full name such as "District of Columbia" is accepted). */
+export const MAX_ADDRESS_CITY_LENGTH = 64;
+export const MAX_ADDRESS_STATE_LENGTH = 32;
+/** Longest ZIP field as sent ("12345-6789" with stray spaces): the matcher reports a malformed one, the schema only bounds it. */
+export const MAX_ADDRESS_ZIP_LENGTH = 16;
+/** A misspelt city is matched to the state's cities at most this many edits away. */
+export const ADDRESS_CITY_MAX_EDITS = 2;
+/** ZIP Codes suggested for one city, nearest to the one given first. */
+export const ADDRESS_ZIPS_PER_CITY = 5;
+/** The least score at which the destination check takes a suggestion without asking (exact and standardized matches). */
+export const ADDRESS_ACCEPT_SCORE = 90;

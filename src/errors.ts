@@ -69,6 +69,8 @@ export const ERRORS = {
   backup_refused: { status: 409, title: 'The module will not seal or sign this backup: it signs only what it sealed itself' },
   shipping_timeout: { status: 503, title: 'The log record did not reach a backup target in time; the change is committed but not yet off-site' },
   backup_target_invalid: { status: 400, title: 'The backup destination is not usable' },
+  address_unverified: { status: 422, title: 'The destination address could not be verified' },
+  address_service_unavailable: { status: 503, title: 'The address verification service cannot be reached; retry shortly' },
   internal: { status: 500, title: 'Internal error' },
 } as const;
 

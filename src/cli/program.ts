@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { addressVerify } from './commands/address-verify.js';
 import { adminApprovals } from './commands/admin-approvals.js';
 import { adminApprove } from './commands/admin-approve.js';
 import { adminAudit } from './commands/admin-audit.js';
@@ -77,6 +78,7 @@ export function buildProgram(): Command {
   ratesCommand(program);
   verifyCommand(program);
   redeemCommand(program);
+  addressVerify(program.command('address').description("addresses: Publication 28 standardizing and matching (the patent's AMS)"));
   auditCommand(program);
   const backup = program.command('backup').description('sealed, signed snapshots of the database (with the log position each covers)');
   backupCreate(backup);

@@ -6,3 +6,4 @@ export { parseCertificate, certificateChainsTo } from './certificates.js';
 export { itemIdOf, signItemBytes, verifyItemSignature, P256_RAW_SIGNATURE_BYTES } from './item-signature.js';
 export { checkMeterCertificate, type CheckedCertificate } from './certificate-check.js';
 export { newOfficerKeyPair, sealOfficerKey, openOfficerKey, signP1363, type SealedOfficerKey } from './officer-key.js';
+export { sha256Hex } from './digest.js';

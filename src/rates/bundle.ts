@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../crypto/index.js';
 import { RateDataError, isRecord, need } from './rate-data-error.js';
 import { parseRateTable } from './parse-table.js';
 import type { RateTable } from './table.js';
@@ -29,9 +29,7 @@ export function canonicalJson(v: unknown): string {
 }
 
 export function bundleSha256(raw: { table: unknown; zones: unknown }): string {
-  return createHash('sha256')
-    .update(canonicalJson({ table: raw.table, zones: raw.zones }))
-    .digest('hex');
+  return sha256Hex(canonicalJson({ table: raw.table, zones: raw.zones }));
 }
 
 /** Reads and checks a bundle; throws RateDataError saying what is wrong. */

@@ -1,10 +1,20 @@
 import type { FastifyInstance } from 'fastify';
+import { addressCheckMode } from '../address/index.js';
 import { exitWithParent } from '../platform/index.js';
 import { DEFAULT_HALT_THRESHOLD, DEFAULT_LICENSING_ZIP, DEFAULT_PORT, MAX_METER_POOL, MAX_MODULE_COUNT, METER_POOL_TARGET } from '../constants.js';
 import { intFromEnv } from './env.js';
 import { ModuleConnection, ModulePool, decodeCheckpointRecord } from '../module/index.js';
 import { buildApp, buildMetricsListener } from '../server/index.js';
-import { createMetrics, haltEveryModule, MeterPool, ModuleRateBook, recoverModule, type Metrics, type ServiceContext } from '../services/index.js';
+import {
+  BuiltInAddressVerifier,
+  createMetrics,
+  haltEveryModule,
+  MeterPool,
+  ModuleRateBook,
+  recoverModule,
+  type Metrics,
+  type ServiceContext,
+} from '../services/index.js';
 import { createDb, repo, settingsRepo, type Db } from '../store/index.js';
 import { repairMeter, rollForward, ShippedWaiter } from '../txlog/index.js';
 import { logSettingsFromEnv } from './log-settings.js';
@@ -57,6 +67,8 @@ export async function runApiServer(): Promise<void> {
     repairMeter: (stale) => repairMeter({ db, modules, rollForward: ctx.rollForward }, stale),
     metrics,
     rateBook: new ModuleRateBook(modules),
+    addresses: new BuiltInAddressVerifier(),
+    addressCheck: addressCheckMode(process.env.VAULTMETER_ADDRESS_CHECK),
   };
   const log = (msg: string) => process.stderr.write(`[api] ${msg}\n`);
   // Any evidence of a stale database counts, not only a checkpoint mismatch: before serving, put back

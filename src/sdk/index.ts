@@ -7,3 +7,5 @@ export { webClientCrypto, derToP1363 } from './web-crypto.js';
 export { macRequest, verifyResponseMac, verifyProof, sealRegistration, sealPassword, constantTimeEqual } from './client-protocol.js';
 export { ProfileError, type ProfileStore, type ClientProfile, type ProfilePublic, type ProfileState } from './profile-store.js';
 export { quoteRates, rateTables, rateQueryString, type RateQuery, type RateQuoteAnswer, type QuotedPrice, type RateTableInfo } from './rates.js';
+export { verifyAddressAt } from './addresses.js';
+export type { AddressQuery, AddressVerification, AddressSuggestion, LabelAddress } from '../address/index.js';

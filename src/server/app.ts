@@ -6,6 +6,7 @@ import type { ServerContext } from './context.js';
 import { clientErrorProblem, frameworkProblem, installProblemHandlers } from './problem.js';
 import { installRequestMetrics } from './request-metrics.js';
 import { Problem } from './schemas.js';
+import { addressRoutes } from './routes/addresses.js';
 import { adminRoutes, meterCareRoutes } from './routes/admin.js';
 import { meterRoutes } from './routes/meter.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -56,6 +57,7 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions = {}): Promi
   await app.register(officerRoutes(ctx));
   await app.register(approvalRoutes(ctx));
   await app.register(verificationRoutes(ctx));
+  await app.register(addressRoutes(ctx));
   await app.register(metricsRoutes(ctx));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

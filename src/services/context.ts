@@ -1,3 +1,4 @@
+import type { AddressCheckMode, AddressVerifier } from '../address/index.js';
 import type { ModulePool } from '../module/index.js';
 import type { Db } from '../store/index.js';
 import type { Metrics } from './metrics.js';
@@ -32,6 +33,10 @@ export interface ServiceContext {
   readonly metrics: Metrics;
   /** The rate tables the modules price with, for quotes (src/services/rate-book.ts). */
   readonly rateBook: { get(): Promise<RateBook>; invalidate(): void };
+  /** Address matching (POST /v1/addresses/verify, the check before a print): the built-in matcher, or a vendor's adapter. */
+  readonly addresses: AddressVerifier;
+  /** What print does with a destination that does not verify (VAULTMETER_ADDRESS_CHECK). */
+  readonly addressCheck: AddressCheckMode;
 }
 
 /** A package refused as older than the meter: the version refused, what showed it newer, and a client's record (its evidence). */

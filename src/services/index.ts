@@ -27,3 +27,4 @@ export { haltEveryModule } from './commit/halt.js';
 export { createMetrics, scrapeMetrics, type Metrics, type ScrapeSource } from './metrics.js';
 export { ModuleRateBook } from './rate-book.js';
 export { quoteRates, listRateTables, submitRates, type Quote, type QuoteInput } from './rates.js';
+export { BuiltInAddressVerifier, zipcodesTable } from './addresses.js';

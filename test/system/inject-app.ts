@@ -7,7 +7,8 @@ import { ERRORS, type ErrorCode } from '../../src/errors.js';
 import { ModuleConnection, ModulePool } from '../../src/module/index.js';
 import { paths, readConfig } from '../../src/runtime/home.js';
 import { buildApp, type ServerContext } from '../../src/server/index.js';
-import { createMetrics, ModuleRateBook } from '../../src/services/index.js';
+import { DEFAULT_ADDRESS_CHECK_MODE } from '../../src/address/index.js';
+import { BuiltInAddressVerifier, createMetrics, ModuleRateBook } from '../../src/services/index.js';
 import { appUrlFrom, createDb } from '../../src/store/index.js';
 import type { LooseJson } from '../helpers/loose-json.js';
 import type { TestSystem } from './harness.js';
@@ -39,6 +40,8 @@ export async function injectApp(sys: TestSystem): Promise<{ app: FastifyInstance
     repairMeter: async () => 0,
     metrics: createMetrics(),
     rateBook: new ModuleRateBook(modules),
+    addresses: new BuiltInAddressVerifier(),
+    addressCheck: DEFAULT_ADDRESS_CHECK_MODE,
   };
   const app = await buildApp(ctx);
   return {
