@@ -18,6 +18,7 @@ export const SERVER_REFUSALS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'already_redeemed',
   'meter_revoked',
   'meter_suspended',
+  'address_unverified',
 ]);
 
 export interface ServerRefusal {

@@ -1,3 +1,4 @@
+import type { LabelAddress } from '../address/index.js';
 import type { ItemKind } from '../indicium/index.js';
 import type { ResponseWire } from '../protocol/index.js';
 import type { CommandRequest } from '../protocol/index.js';
@@ -41,6 +42,8 @@ export interface PrintRequest {
   readonly tier?: 'retail' | 'commercial';
   /** Length, width and height in tenths of an inch, "LxWxH": for dimensional weight. */
   readonly dimsTenthIn?: string;
+  /** The destination address for the label: the server checks it (its address-check setting) before the module signs. */
+  readonly shipTo?: LabelAddress;
 }
 
 export interface PrintedItem extends Balance {
@@ -48,6 +51,9 @@ export interface PrintedItem extends Balance {
   readonly itemSerial: bigint;
   readonly amountMills: bigint;
   readonly itemBytes: Buffer;
+  /** With `shipTo`: the address as the server checked and standardized it, and what the check found. */
+  readonly shipTo?: LabelAddress;
+  readonly addressWarnings?: readonly { readonly code: string; readonly detail: string }[];
 }
 
 /** Parse and authenticate a module answer with the client MAC key, then check the register invariant. */
@@ -262,30 +268,38 @@ export class MeterClient {
   }
 
   async print(req: PrintRequest): Promise<PrintedItem> {
-    return this.issue('postage', req.amountMills, {
-      originZip: req.originZip,
-      destination: req.destination,
-      date: req.date,
-      rateCategory: req.rateCategory,
-      weightTenthOz: String(req.weightTenthOz),
-      ...(req.tier ? { tier: req.tier } : {}),
-      ...(req.dimsTenthIn ? { dimsTenthIn: req.dimsTenthIn } : {}),
-    });
+    return this.issue(
+      'postage',
+      req.amountMills,
+      {
+        originZip: req.originZip,
+        destination: req.destination,
+        date: req.date,
+        rateCategory: req.rateCategory,
+        weightTenthOz: String(req.weightTenthOz),
+        ...(req.tier ? { tier: req.tier } : {}),
+        ...(req.dimsTenthIn ? { dimsTenthIn: req.dimsTenthIn } : {}),
+      },
+      req.shipTo ? { shipTo: req.shipTo } : {},
+    );
   }
 
   /**
    * Issue an item of any kind from the meter (same registers and protocol as postage). Elements:
    * ticket {event, seat, validFrom, validTo}; coupon and voucher {offer, expiry}; gift {expiry}.
    */
-  async issue(kind: ItemKind, amountMills: bigint, elements: Record<string, string>): Promise<PrintedItem> {
-    const out = await this.command('print', { ...elements, kind, amountMills: amountMills.toString() });
+  async issue(kind: ItemKind, amountMills: bigint, elements: Record<string, string>, extraBody: Record<string, unknown> = {}): Promise<PrintedItem> {
+    const out = await this.command('print', { ...elements, kind, amountMills: amountMills.toString() }, undefined, extraBody);
     const item = out.body.item as { itemId: string; itemSerial: string; amountMills: string; itemBase64: string };
     const itemBytes = Buffer.from(item.itemBase64, 'base64');
     const sha = hex(await this.crypto.sha256(itemBytes));
     if (sha !== out.result.itemSha256 || item.itemId !== out.result.itemId) {
       throw new ApiError('bad_response_mac', 'the item bytes are not the ones the module signed for', 0);
     }
-    return { ...out.registers, itemId: item.itemId, itemSerial: BigInt(item.itemSerial), amountMills: BigInt(item.amountMills), itemBytes };
+    const checked = out.body.shipTo
+      ? { shipTo: out.body.shipTo as LabelAddress, addressWarnings: (out.body.addressWarnings ?? []) as PrintedItem['addressWarnings'] }
+      : {};
+    return { ...out.registers, itemId: item.itemId, itemSerial: BigInt(item.itemSerial), amountMills: BigInt(item.amountMills), itemBytes, ...checked };
   }
 
   async refund(itemId: string): Promise<Balance & { refundedMills: bigint }> {

@@ -1,3 +1,4 @@
+import { LabelAddress } from '../address/index.js';
 import { Type } from '@sinclair/typebox';
 import { ModuleResponse, Nullable, Opaque, Session, StringMap } from './schemas.js';
 
@@ -40,7 +41,13 @@ export const LoggedOut = Type.Object({ loggedOut: Type.Boolean() });
 
 export const PrintedItem = Type.Object({ itemId: Str(), itemSerial: Str(), kind: Str(), amountMills: Mills, itemBase64: Str() });
 
-export const CommandDone = Type.Object({ response: ModuleResponse, responseMac: Str(), item: Type.Optional(PrintedItem) });
+export const CommandDone = Type.Object({
+  response: ModuleResponse,
+  responseMac: Str(),
+  item: Type.Optional(PrintedItem),
+  shipTo: Type.Optional(Type.Composite([LabelAddress], { description: 'the destination address as checked and standardized (a print with shipTo)' })),
+  addressWarnings: Type.Optional(Type.Array(Type.Object({ code: Str(), detail: Str() }), { description: 'what the address check found, in warn mode' })),
+});
 
 export const Funded = Type.Object({ user: Str(), meterId: Str(), amountMills: Mills, arMills: Mills, drMills: Mills, controlTotalMills: Mills });
 

@@ -1,3 +1,4 @@
+import { LabelAddress } from '../address/index.js';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { MAX_OFFICER_CERT_PEM_BYTES, MAX_USERNAME_LENGTH } from '../constants.js';
 
@@ -45,6 +46,8 @@ export const CommandBody = Type.Object(
     drMills: RegisterMills,
     params: Type.Record(Type.String({ maxLength: 64 }), Type.String({ maxLength: 4096 }), { maxProperties: 16 }),
     mac: Hex32,
+    /** print only: the destination address for the label, checked (VAULTMETER_ADDRESS_CHECK) before the module signs. */
+    shipTo: Type.Optional(LabelAddress),
   },
   { additionalProperties: false },
 );

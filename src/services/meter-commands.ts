@@ -6,6 +6,8 @@ import type { BatchScope } from './commit/command.js';
 import { onMeter } from './commit/meter-op.js';
 import type { ServiceContext } from './context.js';
 import { endSessions, openSession } from './sessions.js';
+import { checkPrintDestination } from './print-destination.js';
+import type { LabelAddress } from '../address/index.js';
 
 // Client meter commands (the patent's FIG. 7): each carries the client MAC, the module's one-time
 // challenge and the client's view of the registers; the module checks all three. The ledger
@@ -95,11 +97,18 @@ export async function spendRefused(ctx: ServiceContext, meterId: string, input: 
   }
 }
 
-export function print(ctx: ServiceContext, meterId: string, input: CommandInput, remember: Remember): Promise<Answer> {
+/** A print; with `shipTo`, its destination address is checked first and the standardized one answered for the label. */
+export async function print(ctx: ServiceContext, meterId: string, input: CommandInput, remember: Remember, shipTo?: LabelAddress): Promise<Answer> {
+  const destination = shipTo ? await checkPrintDestination(ctx, input, shipTo) : null;
+  const checked = destination && 'address' in destination ? { shipTo: destination.address, addressWarnings: destination.warnings } : {};
   return runMeterCommand(ctx, meterId, input, remember, {
+    ...(destination && 'refuse' in destination ? { refuse: destination.refuse } : {}),
     onOk: (_scope, r) => {
       const res = r.response.result;
-      return { item: { itemId: res.itemId, itemSerial: res.itemSerial, kind: res.kind ?? 'postage', amountMills: res.amountMills, itemBase64: r.item } };
+      return {
+        item: { itemId: res.itemId, itemSerial: res.itemSerial, kind: res.kind ?? 'postage', amountMills: res.amountMills, itemBase64: r.item },
+        ...checked,
+      };
     },
   });
 }

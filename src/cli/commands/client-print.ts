@@ -4,11 +4,12 @@ import { formatMills, parseDollarsToMills } from '../../money.js';
 import { quoteRates, type MeterClient } from '../../sdk/index.js';
 import { emit } from '../output.js';
 import { dimsTenthIn, parseDimsIn, parseWeightOz } from '../piece.js';
+import { addressLinesOf, shipToOf, type ShipToOpts } from '../ship-to.js';
 import { checkOutputs, keepAndWrite } from './client-deliver.js';
 import { action } from '../run.js';
 import { type Common, session, withCommon, registers, describe, withOutput, type OutputOpts, printerChoice, todayUtc } from './client-options.js';
 
-interface PrintOpts extends Common, OutputOpts {
+interface PrintOpts extends Common, OutputOpts, ShipToOpts {
   amount?: string;
   from: string;
   to: string;
@@ -44,11 +45,24 @@ export function clientPrint(client: Command): void {
     .option('--dims <LxWxH>', 'length x width x height in inches, e.g. 12x8x6 (dimensional weight)')
     .option('--tier <tier>', 'price tier, commercial or retail (default: the cheaper the class has)')
     .option('--amount <dollars>', "postage in dollars; default: the class's price, quoted from the modules' rate tables (the module refuses any other)")
-    .option('--address <line>', 'destination address line for the label (repeat, at most 6)', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--ship-to-name <name>', 'destination: addressee (with --ship-to-street, the server checks the address before printing)')
+    .option('--ship-to-company <company>', 'destination: company')
+    .option('--ship-to-street <line>', 'destination: delivery line, e.g. "1600 Pennsylvania Ave NW"')
+    .option('--ship-to-secondary <unit>', 'destination: apartment, suite or floor')
+    .option('--ship-to-city <city>', 'destination: city')
+    .option('--ship-to-state <state>', 'destination: state (two letters)')
+    .option(
+      '--address <line>',
+      'destination address line for the label, unchecked (repeat, at most 6); --ship-to-* is checked instead',
+      (v: string, all: string[]) => [...all, v],
+      [] as string[],
+    )
     .option('--date <yyyy-mm-dd>', 'mailing date (UTC)', todayUtc())
     .action(
       action(async (o: PrintOpts) => {
         const printer = printerChoice(o);
+        const destination = o.to.replace(/-/g, '');
+        const shipTo = shipToOf(o, destination);
         const weightOz = parseWeightOz(o.weightOz);
         const dims = parseDimsIn(o.dims);
         await checkOutputs(o, printer);
@@ -56,16 +70,26 @@ export function clientPrint(client: Command): void {
         const item = await meter.print({
           ...(await priceFor(meter, o, weightOz, dims)),
           originZip: o.from,
-          destination: o.to.replace(/-/g, ''),
+          destination,
           date: o.date,
           rateCategory: o.rate,
           weightTenthOz: Math.round(weightOz * 10),
           ...(dims ? { dimsTenthIn: dimsTenthIn(dims) } : {}),
+          ...(shipTo ? { shipTo } : {}),
         });
+        for (const w of item.addressWarnings ?? []) process.stderr.write(`warning: ${w.code}: ${w.detail}\n`);
+        if (item.shipTo && (o.address?.length ?? 0) === 0) o.address = addressLinesOf(item.shipTo);
         const files = await keepAndWrite(o.user, o, printer, item);
         emit(
           o.json === true,
-          { itemId: item.itemId, itemSerial: item.itemSerial.toString(), amountMills: item.amountMills.toString(), ...registers(item), ...files },
+          {
+            itemId: item.itemId,
+            itemSerial: item.itemSerial.toString(),
+            amountMills: item.amountMills.toString(),
+            ...registers(item),
+            ...files,
+            ...(item.shipTo ? { shipTo: item.shipTo, addressWarnings: item.addressWarnings ?? [] } : {}),
+          },
           () => `Printed item ${item.itemId} for $${formatMills(item.amountMills)} -> ${o.out} (kept in ${files.keptFile ?? 'no store'}); ${describe(item)}`,
         );
       }),

@@ -29,10 +29,16 @@ export function meterRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
         // Without a session nothing runs; and only a login, which rotates the challenge, opens a new one.
         const session = await requireCustomer(ctx.db, request);
         const { meterId, op } = request.params;
-        const input: CommandInput = { ...request.body, op };
+        const { shipTo, ...body } = request.body;
+        if (shipTo && op !== 'print')
+          return refuseSigned(reply, new VaultError('invalid_request', 'shipTo belongs to a print only'), (why) =>
+            spendRefused(ctx, meterId, { ...body, op }, why),
+          );
+        const input: CommandInput = { ...body, op };
         const spend = (why: VaultError) => spendRefused(ctx, meterId, input, why);
         if (session.meterId !== meterId) return refuseSigned(reply, new VaultError('forbidden', 'that meter belongs to another customer'), spend);
-        const run = op === 'print' ? print : op === 'refund' ? refund : runMeterCommand;
+        const printTo: typeof print = (c, m, i, r) => print(c, m, i, r, shipTo);
+        const run = op === 'print' ? printTo : op === 'refund' ? refund : runMeterCommand;
         return runIdempotent(ctx.db, request, reply, `customer:${session.customerId}`, (remember) => run(ctx, meterId, input, remember), { spend });
       },
     );
