@@ -1,6 +1,5 @@
 import { checkDestination, type AddressWarning, type LabelAddress } from '../address/index.js';
 import { VaultError } from '../errors.js';
-import type { CommandInput } from './meter-commands.js';
 import type { ServiceContext } from './context.js';
 
 // The patent's AMS "each time the user attempts to print": a print that names its destination
@@ -10,11 +9,15 @@ import type { ServiceContext } from './context.js';
 
 export type Destination = { readonly refuse: VaultError } | { readonly address: LabelAddress; readonly warnings: readonly AddressWarning[] };
 
-function zipOf(input: CommandInput): string {
+function zipOf(input: { readonly params: Readonly<Record<string, string>> }): string {
   return (input.params.destination ?? '').slice(0, 5);
 }
 
-export async function checkPrintDestination(ctx: ServiceContext, input: CommandInput, shipTo: LabelAddress): Promise<Destination> {
+export async function checkPrintDestination(
+  ctx: ServiceContext,
+  input: { readonly params: Readonly<Record<string, string>> },
+  shipTo: LabelAddress,
+): Promise<Destination> {
   let address: LabelAddress;
   let warnings: readonly AddressWarning[];
   try {
