@@ -42,6 +42,8 @@ export class ManagedSystem {
       VAULTMETER_CLIENT_HOME: join(dir, 'client'),
       VAULTMETER_PASSPHRASE: 'chaos passphrase, not for production',
       PORT: String(port),
+      // Every suite prints 1-mill letters: an installation without rate tables (bench:rates measures one with them).
+      VAULTMETER_RATES: 'none',
       ...o.env,
     };
     const init = JSON.parse((await run(CLI, ['init', '--modules', String(o.modules), '--json'], env)).trim());

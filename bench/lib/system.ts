@@ -49,6 +49,8 @@ export async function startBenchSystem(modules: number, extraEnv: NodeJS.Process
     VAULTMETER_CLIENT_HOME: join(dir, 'client'),
     VAULTMETER_PASSPHRASE: 'benchmark passphrase, not for production',
     PORT: String(await freePort(0)),
+    // Every suite prints 1-mill letters: an installation without rate tables (bench:rates measures one with them).
+    VAULTMETER_RATES: 'none',
     ...extraEnv,
   };
   const init = JSON.parse((await run(cli, ['init', '--modules', String(modules), '--json'], env)).trim());
