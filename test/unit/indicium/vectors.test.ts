@@ -40,7 +40,7 @@ function expected(v: Vector): ItemData {
  * The kind elements read straight from the bytes by the layout in docs/ITEM-FORMAT.md, without the
  * project's decoder: u8-length text, u32 YYYYMMDD dates, u16 weight.
  */
-function elementsByTheDoc(kind: ItemKind, body: Buffer): Record<string, unknown> {
+function elementsByTheDoc(kind: ItemKind, body: Buffer, version = 1): Record<string, unknown> {
   let o = 0;
   const text = (fixed?: number) => {
     const n = fixed ?? body[o++]!;
@@ -61,7 +61,9 @@ function elementsByTheDoc(kind: ItemKind, body: Buffer): Record<string, unknown>
       const rateCategory = text();
       const weightTenthOz = body.readUInt16BE(o);
       o += 2;
-      e = { postage: { originZip, destination, rateCategory, weightTenthOz } };
+      // Format 2 (rated postage): the rate table id and the zone follow the weight.
+      const rated = version === 2 ? { rated: { rateTable: text(), zone: body[o++]! } } : {};
+      e = { postage: { originZip, destination, rateCategory, weightTenthOz, ...rated } };
       break;
     }
     case 'ticket': {
@@ -142,7 +144,7 @@ describe('docs/test-vectors/items-v1.json', () => {
       expect(signed[3]).toBe(ITEM_KINDS[v.fields.kind]);
       expect(signed.readUInt16BE(73)).toBe(signed.length - 75);
       const { kind, certSerialHex, meterId, itemSerial, arAfterMills, valueMills, date, softwareId, ...elements } = v.fields;
-      expect(elementsByTheDoc(kind, signed.subarray(75))).toEqual(elements);
+      expect(elementsByTheDoc(kind, signed.subarray(75), signed[2])).toEqual(elements);
       expect(Object.keys(elements)).toHaveLength(1);
     });
 
