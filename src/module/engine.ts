@@ -59,6 +59,8 @@ export interface EngineDeps {
   readonly refundWindowDays: number;
   /** The rate tables installed now: postage is priced by them once there is one (src/module/rate-store.ts). */
   readonly rates?: () => RateBook;
+  /** The installation prices postage: with no table installed, postage is refused rather than printed at any amount. */
+  readonly ratedPostage?: boolean;
   /** The watchdog: a meter not audited for this long stops printing (the patent's PSD requirement). */
   readonly auditIntervalDays?: number;
 }
@@ -314,7 +316,7 @@ export class MeterEngine {
     if (now > pkg.keyNotAfterMs) fail('meter_not_operational', "the meter's signing key has expired");
     const kind = parseKind(p.kind);
     const requested = requestedItem(kind, p, now);
-    const { date, elements } = priceChecked(this.deps.rates?.(), requested, p, amountMills);
+    const { date, elements } = priceChecked(this.deps.rates?.(), requested, p, amountMills, this.deps.ratedPostage === true);
     const next = applyPrint(pkg, amountMills, now);
     let signed: Buffer;
     try {

@@ -15,6 +15,12 @@ export interface DomainKeys {
   readonly logKeys: KeyVersions;
   readonly caPrivatePkcs8: Buffer;
   readonly caCertPem: string;
+  /**
+   * Postage is priced by installed rate tables (docs/RATES.md): set at init when tables are
+   * installed, sealed with the keys, so a module whose rate directory is lost refuses postage
+   * (`no_rate_table`) instead of printing it at any amount. Absent in older keystores: unrated.
+   */
+  readonly ratedPostage?: boolean;
 }
 
 export interface ModuleIdentity {
@@ -50,8 +56,8 @@ function aad(format: string, moduleSerial: string): Buffer {
 
 const firstVersion = (): KeyVersions => keyVersions(new Map([[1, randomBytes(32)]]));
 
-export function newDomainKeys(caPrivatePkcs8: Buffer, caCertPem: string): DomainKeys {
-  return { packageKeys: firstVersion(), checkpointKey: randomBytes(32), logKeys: firstVersion(), caPrivatePkcs8, caCertPem };
+export function newDomainKeys(caPrivatePkcs8: Buffer, caCertPem: string, ratedPostage = false): DomainKeys {
+  return { packageKeys: firstVersion(), checkpointKey: randomBytes(32), logKeys: firstVersion(), caPrivatePkcs8, caCertPem, ratedPostage };
 }
 
 /** Key rotation: a new version of the package or log key becomes current; the older ones still open. */
@@ -84,6 +90,7 @@ export async function writeKeystore(path: string, ks: Keystore, passphrase: stri
       logKeys: versionsToJson(ks.domain.logKeys),
       caPrivatePkcs8: b64(ks.domain.caPrivatePkcs8),
       caCertPem: ks.domain.caCertPem,
+      ratedPostage: ks.domain.ratedPostage === true,
     },
     identity: { serial: ks.identity.serial, privatePkcs8: b64(ks.identity.privatePkcs8), certPem: ks.identity.certPem },
   });
@@ -119,6 +126,7 @@ export async function readKeystore(path: string, passphrase: string): Promise<Ke
       logKeys: versioned(d.domain.logKeys, d.domain.logKey),
       caPrivatePkcs8: buf(d.domain.caPrivatePkcs8),
       caCertPem: d.domain.caCertPem,
+      ratedPostage: d.domain.ratedPostage === true,
     },
     identity: { serial: d.identity.serial, privatePkcs8: buf(d.identity.privatePkcs8), certPem: d.identity.certPem },
   };

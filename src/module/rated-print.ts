@@ -5,7 +5,8 @@ import { TIERS, type Price, type RateBook, type RateRequest, type Tier } from '.
 // The module's own price check. Once two officers have installed a rate table, a postage item is
 // signed only for the price of its class, weight, size and ZIPs under the table in force on its
 // mailing date, and it names that table and the zone. A module with no table installed prices
-// nothing (an unrated installation: docs/RATES.md): the amount is then the client's.
+// nothing (an unrated installation: docs/RATES.md), and the amount is the client's, unless its
+// keystore says the installation is rated: then it refuses postage until a table is installed.
 
 type Params = Record<string, string | undefined>;
 const DIMS = /^(\d{1,5})x(\d{1,5})x(\d{1,5})$/;
@@ -43,9 +44,14 @@ export function priceChecked(
   requested: { date: string; elements: KindElements },
   p: Params,
   amountMills: bigint,
+  rated = false,
 ): { date: string; elements: KindElements } {
   const { date, elements } = requested;
-  if (elements.kind !== 'postage' || !book || book.size === 0) return requested;
+  if (elements.kind !== 'postage') return requested;
+  if (!book || book.size === 0) {
+    if (rated) fail('no_rate_table', 'this installation prices postage, and this module holds no rate table: two security officers install one');
+    return requested;
+  }
   const postage = elements.postage;
   try {
     validatePostage(postage);

@@ -35,6 +35,7 @@ export async function startModuleServer(opts: ModuleServerOptions): Promise<Serv
   const rates = await RateStore.load(ratesDirOf(opts.ringPath), crypto.caCertPem, opts.log);
   const engine = new MeterEngine({
     rates: () => rates.book,
+    ratedPostage: opts.keystore.domain.ratedPostage === true,
     crypto,
     now,
     random: (n) => crypto.random(n),

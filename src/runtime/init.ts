@@ -40,7 +40,7 @@ export async function initInstallation(opts: InitOptions): Promise<InitResult> {
   const now = new Date();
   opts.log('creating the installation CA and the security-domain keys');
   const ca = await createAuthority(opts.installationName, now);
-  const domain = newDomainKeys(ca.privatePkcs8, ca.certPem);
+  const domain = newDomainKeys(ca.privatePkcs8, ca.certPem, opts.ratesDir !== null);
   await mkdir(p.certsDir, { recursive: true });
   await writeFile(p.caCert, ca.certPem);
   const modules: { serial: string; keystore: string }[] = [];

@@ -24,6 +24,13 @@ describe('keystore', () => {
     expect(await readKeystore(path, PASSPHRASE)).toEqual(ks);
   });
 
+  it('keeps, sealed, whether the installation prices postage', async () => {
+    const ratedPath = join(dir, 'rated.keystore');
+    await writeKeystore(ratedPath, { ...ks, domain: { ...ks.domain, ratedPostage: true } }, PASSPHRASE);
+    expect((await readKeystore(ratedPath, PASSPHRASE)).domain.ratedPostage).toBe(true);
+    expect((await readKeystore(path, PASSPHRASE)).domain.ratedPostage).toBe(false);
+  });
+
   it('is written with mode 0600 and no secret in clear', async () => {
     expect((await stat(path)).mode & 0o777).toBe(0o600);
     const text = await readFile(path, 'utf8');

@@ -15,13 +15,13 @@ import { bundleOf, tableRaw, zonesRaw } from '../rates/data.js';
 
 const JULY_2025 = bundleOf('usps-2025-07-13.json');
 
-async function rated(clock = new Clock()) {
+async function rated(clock = new Clock(), ratedPostage = false) {
   const made = await makeEngine(clock);
   const dir = await mkdtemp(join(tmpdir(), 'vm-rates-'));
   const logs: string[] = [];
   const store = await RateStore.load(dir, made.crypto.caCertPem, (l) => logs.push(l));
   const desk = new OfficerDesk(made.crypto, clock.now);
-  const engine = new MeterEngine({ crypto: made.crypto, now: clock.now, random: randomBytes, refundWindowDays: 30, rates: () => store.book });
+  const engine = new MeterEngine({ crypto: made.crypto, now: clock.now, random: randomBytes, refundWindowDays: 30, rates: () => store.book, ratedPostage });
   return { ...made, engine, dir, store, desk, logs };
 }
 
@@ -117,5 +117,14 @@ describe('a print priced by the module', () => {
     const { c } = await fundedMeter();
     const r = await c.send('print', { kind: 'gift', amountMills: '5000', expiry: '2026-04-01' });
     expect(r.error).toBeUndefined();
+  });
+
+  it('refuses postage on a rated installation whose module lost its tables, instead of printing it at any amount', async () => {
+    const m = await rated(new Clock(), true);
+    const c = await registeredMeter(m.engine, T0);
+    await c.fund(100_000n);
+    expect((await c.print(1n, letter)).error?.code).toBe('no_rate_table');
+    expect(c.ar).toBe(0n);
+    expect((await c.send('print', { kind: 'gift', amountMills: '5000', expiry: '2026-04-01' })).error).toBeUndefined();
   });
 });
