@@ -214,5 +214,5 @@ export const ItemStatus = Type.Object({
   redeemedAt: Nullable(IsoTime),
   rateCategory: Nullable(Str({ description: 'postage only: the mail class code' })),
   rated: Nullable(Type.Object({ rateTable: Str(), zone: Type.Integer() })),
-  trackingNumber: Nullable(Str({ description: "rated postage whose class has a confirmed STC: the IMpb tracking number (22 digits)" })),
+  trackingNumber: Nullable(Str({ description: 'rated postage whose class has a confirmed STC: the IMpb tracking number (22 digits)' })),
 });
