@@ -304,3 +304,14 @@ export const ADDRESS_CITY_MAX_EDITS = 2;
 export const ADDRESS_ZIPS_PER_CITY = 5;
 /** The least score at which the destination check takes a suggestion without asking (exact and standardized matches). */
 export const ADDRESS_ACCEPT_SCORE = 90;
+
+// IMpb, the Intelligent Mail package barcode on the 4x6 label (src/indicium/impb.ts)
+/** The Mailer ID used when VAULTMETER_MAILER_ID is unset: for development and tests only. It is NOT a USPS-assigned MID. */
+export const DEV_MAILER_ID = '999999999';
+/**
+ * IMpb bar width (X dimension) limits, inches, and the least bar height: USPS-2000508 (Barcode, Package,
+ * Intelligent Mail Specification) as excerpted in USPS's Parcel Labeling Guide, appendix A.
+ */
+export const IMPB_MIN_MODULE_IN = 0.013;
+export const IMPB_MAX_MODULE_IN = 0.021;
+export const IMPB_BAR_HEIGHT_IN = 0.75;

@@ -1,4 +1,17 @@
-import { decodeItem, LabelError, renderLabel, type ItemData, type LabelFormat, type LabelInput, type Stock, type Symbology } from '../indicium/index.js';
+import {
+  decodeItem,
+  impbFor,
+  LabelError,
+  mailClassLabel,
+  mailerIdFrom,
+  renderLabel,
+  type ItemData,
+  type LabelFormat,
+  type LabelInput,
+  type PostageElements,
+  type Stock,
+  type Symbology,
+} from '../indicium/index.js';
 import { itemIdOf } from '../crypto/index.js';
 import { ProfileError } from '../sdk/index.js';
 
@@ -37,17 +50,53 @@ export async function testLabel(printer: PrinterChoice): Promise<{ label: Buffer
   return { label: await renderLabel(input, printer), payload };
 }
 
+export interface LabelExtras {
+  /** The sender's address block (printed on the 4x6 label). */
+  readonly returnLines?: readonly string[];
+  /** The USPS Mailer ID for the IMpb (6 or 9 digits); default: VAULTMETER_MAILER_ID, else the development MID. */
+  readonly mailerId?: string;
+}
+
+/** The Mailer ID the CLI puts in IMpbs: VAULTMETER_MAILER_ID, or the development MID (999999999) when unset. */
+export function mailerIdFromEnv(env: NodeJS.ProcessEnv = process.env): string {
+  try {
+    return mailerIdFrom(env.VAULTMETER_MAILER_ID);
+  } catch (e) {
+    throw new ProfileError('invalid_request', (e as Error).message);
+  }
+}
+
+/**
+ * The carrier parts of a postage item's label: a rated item (format 2) has a mail class, so a service
+ * banner, and an IMpb when its class has a confirmed Service Type Code. An unrated item has neither.
+ */
+export function carrierFieldsOf(postage: PostageElements, itemId: string, mailerId: string): Pick<LabelInput, 'serviceBanner' | 'impb'> {
+  if (!postage.rated) return {};
+  const banner = mailClassLabel(postage.rateCategory)?.banner;
+  const impb = impbFor({ itemId, destination: postage.destination, rateCategory: postage.rateCategory, mailerId });
+  return { ...(banner ? { serviceBanner: banner } : {}), ...(impb ? { impb } : {}) };
+}
+
 /** The printable label of an item, on the chosen stock and format (the patent's printer configuration). */
-export async function labelFor(itemBytes: Buffer, printer: PrinterChoice, addressLines: readonly string[] = []): Promise<Buffer> {
+export async function labelFor(itemBytes: Buffer, printer: PrinterChoice, addressLines: readonly string[] = [], extras: LabelExtras = {}): Promise<Buffer> {
   const { data, signedBytes } = decodeItem(itemBytes);
+  const itemId = itemIdOf(signedBytes);
   const input: LabelInput = {
     itemBytes,
     kind: data.kind,
     valueMills: data.valueMills,
     date: data.date,
     meterId: data.meterId,
-    itemId: itemIdOf(signedBytes),
-    ...(data.kind === 'postage' ? { originZip: data.postage.originZip, destination: data.postage.destination, addressLines } : { title: titleOf(data) }),
+    itemId,
+    ...(data.kind === 'postage'
+      ? {
+          originZip: data.postage.originZip,
+          destination: data.postage.destination,
+          addressLines,
+          returnLines: extras.returnLines ?? [],
+          ...carrierFieldsOf(data.postage, itemId, extras.mailerId ?? mailerIdFromEnv()),
+        }
+      : { title: titleOf(data) }),
   };
   try {
     return await renderLabel(input, printer);

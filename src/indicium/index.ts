@@ -41,3 +41,18 @@ export {
   MAX_ADDRESS_LINES,
 } from './labels/index.js';
 export { verifyItem, itemJson, type Verdict } from './verify.js';
+export {
+  type Impb,
+  type ImpbSource,
+  impbFor,
+  impbElementString,
+  impbSerial,
+  isTrackingNumber,
+  mailerIdFrom,
+  mod10CheckDigit,
+  routingZip,
+  spacedTrackingNumber,
+  trackingNumber,
+} from './impb.js';
+export { type MailClassLabel, mailClassLabel } from './mail-class.js';
+export { type LinearBars, gs1128Bars } from './barcode-gs1.js';

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { addressCheckMode } from '../address/index.js';
+import { mailerIdFrom } from '../indicium/index.js';
 import { exitWithParent } from '../platform/index.js';
 import { DEFAULT_HALT_THRESHOLD, DEFAULT_LICENSING_ZIP, DEFAULT_PORT, MAX_METER_POOL, MAX_MODULE_COUNT, METER_POOL_TARGET } from '../constants.js';
 import { intFromEnv } from './env.js';
@@ -69,6 +70,7 @@ export async function runApiServer(): Promise<void> {
     rateBook: new ModuleRateBook(modules),
     addresses: new BuiltInAddressVerifier(),
     addressCheck: addressCheckMode(process.env.VAULTMETER_ADDRESS_CHECK),
+    mailerId: mailerIdFrom(process.env.VAULTMETER_MAILER_ID),
   };
   const log = (msg: string) => process.stderr.write(`[api] ${msg}\n`);
   // Any evidence of a stale database counts, not only a checkpoint mismatch: before serving, put back

@@ -8,6 +8,7 @@ import { installRequestMetrics } from './request-metrics.js';
 import { Problem } from './schemas.js';
 import { addressRoutes } from './routes/addresses.js';
 import { adminRoutes, meterCareRoutes } from './routes/admin.js';
+import { itemRoutes } from './routes/items.js';
 import { meterRoutes } from './routes/meter.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { approvalRoutes, officerRoutes, operationsRoutes } from './routes/operations.js';
@@ -51,6 +52,7 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions = {}): Promi
   await app.register(registrationRoutes(ctx));
   await app.register(sessionRoutes(ctx));
   await app.register(meterRoutes(ctx));
+  await app.register(itemRoutes(ctx));
   await app.register(adminRoutes(ctx));
   await app.register(meterCareRoutes(ctx));
   await app.register(operationsRoutes(ctx));

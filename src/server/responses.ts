@@ -204,3 +204,22 @@ export const RateTables = Type.Object({
 });
 
 export const RatesSubmitted = Type.Object({ approval: Approval, rateTable: Type.Object({ id: Str(), effective: Str(), sha256: Str() }), next: Str() });
+
+export const ItemStatus = Type.Object({
+  itemId: Str(),
+  kind: Str(),
+  amountMills: Mills,
+  meterId: Str(),
+  itemSerial: Str(),
+  date: Str({ description: 'the date printed on the item (mailing or issue), YYYY-MM-DD' }),
+  printedAt: IsoTime,
+  status: Type.Union([Type.Literal('printed'), Type.Literal('scanned'), Type.Literal('refunded'), Type.Literal('redeemed')], {
+    description: 'the latest of: refunded or redeemed, else scanned, else printed',
+  }),
+  scans: Type.Object({ count: Type.Integer(), firstAt: Nullable(IsoTime), lastAt: Nullable(IsoTime) }),
+  refundedAt: Nullable(IsoTime),
+  redeemedAt: Nullable(IsoTime),
+  rateCategory: Nullable(Str({ description: 'postage only: the mail class code' })),
+  rated: Nullable(Type.Object({ rateTable: Str(), zone: Type.Integer() })),
+  trackingNumber: Nullable(Str({ description: 'rated postage whose class has a confirmed STC: the IMpb tracking number (22 digits)' })),
+});

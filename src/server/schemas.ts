@@ -18,6 +18,8 @@ export const Username = Type.String({ pattern: USERNAME_PATTERN });
 /** A customer login name as sent: checked by the route, so that a malformed one is refused like an unknown one (401). */
 export const LoginName = Type.String({ maxLength: 4 * MAX_USERNAME_LENGTH });
 export const MeterId = Type.String({ format: 'uuid', pattern: '^[0-9a-f-]{36}$' });
+/** An item id: the first 128 bits of SHA-256 over the signed item, in lowercase hex. */
+export const ItemId = Type.String({ pattern: '^[0-9a-f]{32}$', description: '32 lowercase hex digits' });
 export const RegisterMills = Type.String({ pattern: '^\\d{1,18}$', description: 'integer mills' });
 export const AmountMills = Type.String({ pattern: '^-?\\d{1,20}$', description: 'integer mills (1/1000 USD), as a string' });
 export const Base64 = Type.String({ pattern: '^[A-Za-z0-9+/]*={0,2}$', maxLength: 16384 });

@@ -37,6 +37,8 @@ export interface ServiceContext {
   readonly addresses: AddressVerifier;
   /** What print does with a destination that does not verify (VAULTMETER_ADDRESS_CHECK). */
   readonly addressCheck: AddressCheckMode;
+  /** The USPS Mailer ID in IMpb tracking numbers (VAULTMETER_MAILER_ID); unset means the development MID (DEV_MAILER_ID). */
+  readonly mailerId?: string;
 }
 
 /** A package refused as older than the meter: the version refused, what showed it newer, and a client's record (its evidence). */

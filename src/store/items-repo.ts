@@ -47,3 +47,20 @@ export async function findRedemption(q: Q, itemId: string): Promise<RedemptionRo
   const r = await q.query<RedemptionRow>('SELECT at, location FROM postal.redemptions WHERE item_id = $1', [itemId]);
   return r.rows[0] ?? null;
 }
+
+export interface ScanSummary {
+  /** Valid scans of the item. */
+  count: number;
+  firstAt: Date | null;
+  lastAt: Date | null;
+}
+
+/** How often and when an item was scanned (valid verifications only), for its status (GET /v1/items/{itemId}). */
+export async function scanSummary(q: Q, itemId: string): Promise<ScanSummary> {
+  const r = await q.query<{ count: string; firstAt: Date | null; lastAt: Date | null }>(
+    'SELECT count(*) AS count, min(at) AS "firstAt", max(at) AS "lastAt" FROM postal.verifications WHERE item_id = $1 AND valid',
+    [itemId],
+  );
+  const row = r.rows[0]!;
+  return { count: Number(row.count), firstAt: row.firstAt, lastAt: row.lastAt };
+}

@@ -1,3 +1,4 @@
+import { isTrackingNumber } from '../impb.js';
 import { LabelError, type LabelInput, type LabelKind } from './types.js';
 
 export const MAX_ADDRESS_LINES = 6;
@@ -47,7 +48,22 @@ export function checkInput(input: LabelInput): void {
     throw new LabelError('date must be a real date, YYYY-MM-DD');
   }
   if (typeof input.meterId !== 'string' || typeof input.itemId !== 'string') throw new LabelError('meterId and itemId must be strings');
-  const lines = input.addressLines ?? [];
-  if (!Array.isArray(lines) || lines.some((l) => typeof l !== 'string')) throw new LabelError('addressLines must be strings');
+  checkLines(input.addressLines, 'addressLines');
+  checkLines(input.returnLines, 'returnLines');
+  if (input.serviceBanner !== undefined && typeof input.serviceBanner !== 'string') throw new LabelError('serviceBanner must be a string');
+  if (input.impb !== undefined) checkImpb(input.impb);
+}
+
+function checkLines(lines: readonly string[] | undefined, name: string): void {
+  if (lines === undefined) return;
+  if (!Array.isArray(lines) || lines.some((l) => typeof l !== 'string')) throw new LabelError(`${name} must be strings`);
   if (lines.length > MAX_ADDRESS_LINES) throw new LabelError(`an address block has at most ${MAX_ADDRESS_LINES} lines (got ${lines.length})`);
+}
+
+function checkImpb(impb: NonNullable<LabelInput['impb']>): void {
+  if (typeof impb !== 'object' || impb === null) throw new LabelError('impb must be { zip, trackingNumber }');
+  if (typeof impb.zip !== 'string' || !/^(\d{5}|\d{9})$/.test(impb.zip)) throw new LabelError('the IMpb ZIP must be 5 or 9 digits');
+  if (typeof impb.trackingNumber !== 'string' || !isTrackingNumber(impb.trackingNumber)) {
+    throw new LabelError('the IMpb tracking number must be 22 digits ending in its MOD 10 check digit');
+  }
 }

@@ -2,42 +2,11 @@ import { pdf417Geometry, type Symbology } from '../barcode.js';
 import { MAX_ADDRESS_LINES, formatValue, formatZip, kindTitle } from './fields.js';
 import { STOCKS } from './stocks.js';
 import type { TextMetrics } from './text.js';
+import { carrierParts, hasCarrierParts } from './carrier.js';
+import { fit, heightOf, textElements, wrap, type Element, type Layout, type Line, type Region } from './lines.js';
 import { LabelError, type LabelInput, type Stock } from './types.js';
 
-/**
- * A label as positioned elements, in inches from the top left (y downwards). The PDF, SVG/PNG and ZPL
- * writers only draw what this decides, so the three outputs look alike.
- */
-export type Element =
-  /** One line of text; `y` is its baseline. Text is already cleaned and fitted to its width. */
-  | { readonly type: 'text'; readonly x: number; readonly y: number; readonly sizePt: number; readonly bold: boolean; readonly text: string }
-  /** A filled black rectangle (rules and borders). */
-  | { readonly type: 'box'; readonly x: number; readonly y: number; readonly w: number; readonly h: number }
-  /** The item barcode with its top left at (x, y): `moduleIn` inches per module, modulesWide x modulesHigh modules. */
-  | {
-      readonly type: 'barcode';
-      readonly x: number;
-      readonly y: number;
-      readonly moduleIn: number;
-      readonly symbology: Symbology;
-      /** PDF417 data columns. */
-      readonly columns?: number;
-      readonly modulesWide: number;
-      readonly modulesHigh: number;
-    };
-
-export interface Layout {
-  readonly widthIn: number;
-  readonly heightIn: number;
-  readonly elements: readonly Element[];
-}
-
-interface Region {
-  readonly x: number;
-  readonly y: number;
-  readonly w: number;
-  readonly h: number;
-}
+export type { Element, Layout } from './lines.js';
 
 /** Where things go on each stock. The indicium sits top right on mail pieces, as a meter stamp does. */
 const REGIONS: Readonly<Record<Stock, { indicium: Region & { align: 'left' | 'right' }; body: Region; bodyPt: number; heading: boolean }>> = {
@@ -50,66 +19,11 @@ const REGIONS: Readonly<Record<Stock, { indicium: Region & { align: 'left' | 'ri
   letter: { indicium: { x: 4.3, y: 0.5, w: 3.7, h: 2.5, align: 'right' }, body: { x: 1.0, y: 2.0, w: 3.2, h: 1.2 }, bodyPt: 10, heading: false },
 };
 
-const LINE = 1.2; // line height, in font sizes
-const ASCENT = 0.78; // top of the line to the baseline, in font sizes
 const GAP = 0.15; // between barcode and text, inches
+const CARRIER_INDICIUM_H = 2.0; // the 4x6 indicium's height at most when the label has a banner, return address or IMpb
 const MIN_MODULE_IN = 0.0095; // 10 mil: 3 dots at 300 dpi, 2 at 203
 // Largest modules worth printing: beyond these the symbol only grows. 20 mil Data Matrix, 15 mil PDF417.
 const MAX_MODULE_IN: Readonly<Record<Symbology, number>> = { datamatrix: 0.02, pdf417: 0.015 };
-
-interface Line {
-  readonly text: string;
-  readonly sizePt: number;
-  readonly bold: boolean;
-  /** Smallest size the text may shrink to before it is cut short. */
-  readonly minPt: number;
-  /** Set by fit() when the text had to be cut short. */
-  readonly cut?: boolean;
-}
-
-const pt = (sizePt: number) => sizePt / 72;
-
-/** Shrinks a line to `width` inches, then cuts it short with "...". */
-function fit(m: TextMetrics, line: Line, width: number): Line {
-  const text = m.clean(line.text);
-  let sizePt = line.sizePt;
-  while (sizePt > line.minPt && m.width(text, sizePt, line.bold) > width) sizePt = Math.max(line.minPt, sizePt - 0.5);
-  if (m.width(text, sizePt, line.bold) <= width) return { ...line, text, sizePt, cut: false };
-  let cut = text;
-  while (cut.length > 0 && m.width(`${cut}...`, sizePt, line.bold) > width) cut = cut.slice(0, -1);
-  return { ...line, text: `${cut.trimEnd()}...`, sizePt, cut: true };
-}
-
-/** Greedy word wrap into at most `maxLines` lines of `width` inches. */
-function wrap(m: TextMetrics, line: Line, width: number, maxLines: number): Line[] {
-  const words = m.clean(line.text).split(' ').filter(Boolean);
-  for (let sizePt = line.sizePt; ; sizePt = Math.max(line.minPt, sizePt - 1)) {
-    const lines: string[] = [];
-    for (const word of words) {
-      const last = lines.length > 0 ? lines[lines.length - 1]! : undefined;
-      if (last !== undefined && m.width(`${last} ${word}`, sizePt, line.bold) <= width) lines[lines.length - 1] = `${last} ${word}`;
-      else lines.push(word);
-    }
-    const fits = lines.length <= maxLines && lines.every((l) => m.width(l, sizePt, line.bold) <= width);
-    if (fits || sizePt === line.minPt) {
-      const kept = lines.slice(0, maxLines);
-      if (lines.length > maxLines) kept[maxLines - 1] = `${kept[maxLines - 1]!} ${lines.slice(maxLines).join(' ')}`;
-      return kept.map((text) => fit(m, { ...line, text, sizePt, minPt: sizePt }, width));
-    }
-  }
-}
-
-const heightOf = (lines: readonly Line[]) => lines.reduce((h, l) => h + pt(l.sizePt) * LINE, 0);
-
-function textElements(lines: readonly Line[], x: number, top: number): Element[] {
-  const out: Element[] = [];
-  let y = top;
-  for (const l of lines) {
-    if (l.text !== '') out.push({ type: 'text', x, y: y + pt(l.sizePt) * ASCENT, sizePt: l.sizePt, bold: l.bold, text: l.text });
-    y += pt(l.sizePt) * LINE;
-  }
-  return out;
-}
 
 interface Shape {
   readonly columns?: number;
@@ -239,10 +153,15 @@ export function layoutLabel(m: TextMetrics, input: LabelInput, stock: Stock, sym
     { text: `METER ${input.meterId}`, sizePt: 7, bold: false, minPt: 5 },
     { text: `ITEM ${input.itemId}`, sizePt: 7, bold: false, minPt: 5 },
   ];
-  const ind = indicium(m, r.indicium, lines, symbology, shapesOf(symbology, input.itemBytes, dataMatrixModules), input.itemBytes.length, dpi);
+  const carrier = stock === 'label-4x6' && hasCarrierParts(input);
+  // With carrier parts below it, the indicium gets the top third of the label at most.
+  const region = carrier ? { ...r.indicium, h: CARRIER_INDICIUM_H } : r.indicium;
+  const ind = indicium(m, region, lines, symbology, shapesOf(symbology, input.itemBytes, dataMatrixModules), input.itemBytes.length, dpi);
   const elements: Element[] = [...ind.elements];
   let bodyRegion = r.body;
-  if (stock === 'label-4x6') {
+  if (carrier) {
+    bodyRegion = carrierParts(m, input, spec, r.indicium.y + ind.height, dpi, elements);
+  } else if (stock === 'label-4x6') {
     const ruleY = Math.round((r.indicium.y + ind.height + 0.15) * dpi) / dpi;
     elements.push({ type: 'box', x: 0.2, y: ruleY, w: spec.widthIn - 0.4, h: Math.max(2 / dpi, 0.02) });
     bodyRegion = { ...r.body, y: ruleY + 0.2, h: spec.heightIn - 0.2 - (ruleY + 0.2) };

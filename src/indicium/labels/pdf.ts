@@ -1,6 +1,7 @@
 import { PDFDocument, rgb } from 'pdf-lib';
 import { barcodeSvg } from '../barcode.js';
 import type { Layout } from './layout.js';
+import { linearBoxes } from './lines.js';
 import type { PdfFonts } from './text.js';
 
 const BLACK = rgb(0, 0, 0);
@@ -15,8 +16,10 @@ export async function writePdf(doc: PDFDocument, fonts: PdfFonts, layout: Layout
   for (const el of layout.elements) {
     if (el.type === 'text') {
       page.drawText(el.text, { x: el.x * 72, y: H - el.y * 72, size: el.sizePt, font: el.bold ? fonts.bold : fonts.regular, color: BLACK });
-    } else if (el.type === 'box') {
-      page.drawRectangle({ x: el.x * 72, y: H - (el.y + el.h) * 72, width: el.w * 72, height: el.h * 72, color: BLACK, borderWidth: 0 });
+    } else if (el.type === 'box' || el.type === 'linear') {
+      for (const b of el.type === 'box' ? [el] : linearBoxes(el)) {
+        page.drawRectangle({ x: b.x * 72, y: H - (b.y + b.h) * 72, width: b.w * 72, height: b.h * 72, color: BLACK, borderWidth: 0 });
+      }
     } else {
       const v = barcodeSvg(itemBytes, el.symbology, el.columns ? { columns: el.columns } : {});
       if (v.modulesWide !== el.modulesWide || v.modulesHigh !== el.modulesHigh) throw new Error('barcode geometry differs from the layout');

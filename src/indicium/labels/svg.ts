@@ -1,5 +1,6 @@
 import { barcodeSvg } from '../barcode.js';
 import type { Layout } from './layout.js';
+import { linearBoxes } from './lines.js';
 
 /** The font the SVG names; png.ts hands resvg the matching DejaVu files. */
 export const SVG_FONT_FAMILY = 'DejaVu Sans';
@@ -22,8 +23,10 @@ export function writeSvg(layout: Layout, itemBytes: Uint8Array, dpi: number): st
         `<text x="${px(el.x)}" y="${px(el.y)}" font-family="${SVG_FONT_FAMILY}" font-stretch="condensed" font-size="${num((el.sizePt * dpi) / 72)}"` +
           `${el.bold ? ' font-weight="bold"' : ''} fill="#000" xml:space="preserve">${escapeXml(el.text)}</text>`,
       );
-    } else if (el.type === 'box') {
-      parts.push(`<rect x="${px(el.x)}" y="${px(el.y)}" width="${px(el.w)}" height="${px(el.h)}" fill="#000" shape-rendering="crispEdges"/>`);
+    } else if (el.type === 'box' || el.type === 'linear') {
+      for (const b of el.type === 'box' ? [el] : linearBoxes(el)) {
+        parts.push(`<rect x="${px(b.x)}" y="${px(b.y)}" width="${px(b.w)}" height="${px(b.h)}" fill="#000" shape-rendering="crispEdges"/>`);
+      }
     } else {
       const v = barcodeSvg(itemBytes, el.symbology, el.columns ? { columns: el.columns } : {});
       if (v.modulesWide !== el.modulesWide || v.modulesHigh !== el.modulesHigh) throw new Error('barcode geometry differs from the layout');

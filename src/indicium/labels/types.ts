@@ -1,4 +1,5 @@
 import type { Symbology } from '../barcode.js';
+import type { Impb } from '../impb.js';
 
 export type { Symbology };
 export type Stock = 'label-4x6' | 'envelope-10' | 'letter';
@@ -21,6 +22,12 @@ export interface LabelInput {
   readonly addressLines?: readonly string[];
   /** Non-postage items: event or offer text. */
   readonly title?: string;
+  /** The sender's address block, at most 6 lines (label-4x6 only; other stocks leave it out). */
+  readonly returnLines?: readonly string[];
+  /** The service banner across the label, e.g. "PRIORITY MAIL" (label-4x6 only; see mailClassLabel). */
+  readonly serviceBanner?: string;
+  /** The Intelligent Mail package barcode and its tracking number (label-4x6 only; see impbFor). */
+  readonly impb?: Impb;
 }
 
 export interface RenderOptions {

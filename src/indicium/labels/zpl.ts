@@ -1,5 +1,6 @@
 import { pdf417Geometry } from '../barcode.js';
-import type { Layout } from './layout.js';
+import type { Element, Layout } from './layout.js';
+import type { LinearElement } from './lines.js';
 import { LabelError } from './types.js';
 
 /**
@@ -67,23 +68,45 @@ export function writeZpl(layout: Layout, itemBytes: Uint8Array, dpi: number): Bu
       const w = Math.max(1, d(el.w));
       const h = Math.max(1, d(el.h));
       lines.push(`^FO${d(el.x)},${d(el.y)}^GB${w},${h},${Math.min(w, h)}^FS`);
-    } else {
-      const dots = Math.round(el.moduleIn * dpi);
-      let field: string;
-      if (el.symbology === 'datamatrix') {
-        field = zplHex(dataMatrixFieldBytes(itemBytes));
-        // ^BXo,h,s,c,r,f,g: module h dots, ECC 200, size chosen by the printer, escape character "_".
-        lines.push(`^FO${d(el.x)},${d(el.y)}^BXN,${dots},200,0,0,6,_^FH_^FD${field}^FS`);
-      } else {
-        const g = pdf417Geometry(itemBytes.length, el.columns ?? 0);
-        if (!g) throw new Error('PDF417 geometry missing from the layout');
-        field = zplHex(itemBytes);
-        // ^BYw sets the module width; ^B7o,h,s,c,r,t: rows 3 modules high, security level, data columns, rows by the printer.
-        lines.push(`^BY${dots}^FO${d(el.x)},${d(el.y)}^B7N,3,${g.ecLevel},${g.columns},,N^FH_^FD${field}^FS`);
-      }
-      if (field.length > MAX_FIELD) throw new LabelError(`the item is too large for a ZPL field (${field.length} > ${MAX_FIELD} characters)`);
-    }
+    } else if (el.type === 'linear') {
+      lines.push(zplImpb(el, dpi));
+    } else lines.push(zplItemBarcode(el, itemBytes, dpi));
   }
   lines.push('^PQ1', '^XZ', '');
   return Buffer.from(lines.join('\n'), 'latin1');
+}
+
+function zplItemBarcode(el: Exclude<Element, { type: 'text' | 'box' | 'linear' }>, itemBytes: Uint8Array, dpi: number): string {
+  const d = (inches: number) => Math.round(inches * dpi);
+  const dots = Math.round(el.moduleIn * dpi);
+  let field: string;
+  let line: string;
+  if (el.symbology === 'datamatrix') {
+    field = zplHex(dataMatrixFieldBytes(itemBytes));
+    // ^BXo,h,s,c,r,f,g: module h dots, ECC 200, size chosen by the printer, escape character "_".
+    line = `^FO${d(el.x)},${d(el.y)}^BXN,${dots},200,0,0,6,_^FH_^FD${field}^FS`;
+  } else {
+    const g = pdf417Geometry(itemBytes.length, el.columns ?? 0);
+    if (!g) throw new Error('PDF417 geometry missing from the layout');
+    field = zplHex(itemBytes);
+    // ^BYw sets the module width; ^B7o,h,s,c,r,t: rows 3 modules high, security level, data columns, rows by the printer.
+    line = `^BY${dots}^FO${d(el.x)},${d(el.y)}^B7N,3,${g.ecLevel},${g.columns},,N^FH_^FD${field}^FS`;
+  }
+  if (field.length > MAX_FIELD) throw new LabelError(`the item is too large for a ZPL field (${field.length} > ${MAX_FIELD} characters)`);
+  return line;
+}
+
+/**
+ * The IMpb as a ^BC (Code 128) field the printer encodes itself. Mode N with Code 128 invocation
+ * characters (ZPL II Programming Guide, ^BC): ">;" starts subset C (digit pairs), ">8" is FNC1. A leading
+ * FNC1 makes the symbol GS1-128; the second one ends the variable-length AI 420 element before the
+ * tracking number. Every part has an even number of digits (420 + ZIP 5 or 9; 22-digit tracking number),
+ * so subset C holds throughout. ^BCo,h,f,g,e,m: height in dots, no interpretation line (the layout prints
+ * the tracking number itself), no UCC check digit, mode N.
+ */
+export function zplImpb(el: LinearElement, dpi: number): string {
+  const routing = `420${el.impb.zip}`;
+  if (routing.length % 2 !== 0 || el.impb.trackingNumber.length % 2 !== 0) throw new Error('IMpb parts must be digit pairs');
+  const d = (inches: number) => Math.round(inches * dpi);
+  return `^BY${Math.round(el.moduleIn * dpi)}^FO${d(el.x)},${d(el.y)}^BCN,${d(el.heightIn)},N,N,N,N^FD>;>8${routing}>8${el.impb.trackingNumber}^FS`;
 }

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { encodeItem, encodeSignedBytes } from '../../../src/indicium/index.js';
+import { encodeItem, encodeSignedBytes, impbFor } from '../../../src/indicium/index.js';
 import { itemIdOf, signItemBytes } from '../../../src/crypto/index.js';
 import type { LabelInput } from '../../../src/indicium/labels/index.js';
 import { SAMPLE } from '../helpers/items.js';
@@ -125,4 +125,20 @@ export function pngInfo(png: Buffer): { width: number; height: number; dpi?: num
   const at = png.indexOf('pHYs', 8, 'latin1');
   if (at > 0 && png[at + 12] === 1) info.dpi = Math.round(png.readUInt32BE(at + 4) * 0.0254);
   return info;
+}
+
+/** What zbar's zbarimg reads from the barcodes of a PNG (--raw: the data only, a GS1 FNC1 separator as GS, 0x1D), one line each. */
+export function zbarimg(png: Buffer): Promise<string[]> {
+  return inTempDir(async (dir) => {
+    await writeFile(join(dir, 'in.png'), png);
+    const { stdout } = await run('zbarimg', ['--raw', '-q', '--nodbus', join(dir, 'in.png')], { encoding: 'latin1' });
+    return stdout.split('\n').filter((l) => l !== '');
+  });
+}
+
+/** The real signed item as a rated Priority Mail label: service banner, return address and IMpb (Mailer ID 912345678, ZIP+4). */
+export function carrierItem(): LabelInput {
+  const item = realItem();
+  const impb = impbFor({ itemId: item.itemId, destination: '100011234', rateCategory: 'PM', mailerId: '912345678' })!;
+  return { ...item, serviceBanner: 'PRIORITY MAIL', returnLines: ['ACME SHIPPING', '1 ELM ST', 'ALEXANDRIA VA 20176'], impb };
 }

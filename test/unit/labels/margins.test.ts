@@ -6,7 +6,7 @@ import { STOCKS, renderLabel, type LabelInput, type Stock, type Symbology } from
 import { layoutLabel } from '../../../src/indicium/labels/layout.js';
 import { standaloneMetrics } from '../../../src/indicium/labels/text.js';
 import { writeSvg } from '../../../src/indicium/labels/svg.js';
-import { pdfToGray, randomPayload, realItem } from './fixtures.js';
+import { carrierItem, pdfToGray, randomPayload, realItem } from './fixtures.js';
 
 const require = createRequire(import.meta.url);
 const MARGIN_IN = 0.15;
@@ -35,11 +35,29 @@ function inkInMargin(gray: Uint8Array, width: number, height: number, channels: 
   return n;
 }
 
+/**
+ * The 4x6 label with its carrier parts crowded too: a long banner, 6 long return lines, a ZIP+4 IMpb.
+ * The item is a real postage item (a rated one is about as large): the 700-byte bound is for any kind.
+ */
+const carrierCrowded: LabelInput = {
+  ...crowded,
+  itemBytes: realItem().itemBytes,
+  title: undefined,
+  serviceBanner: 'PRIORITY MAIL EXPRESS '.repeat(5),
+  returnLines: Array.from({ length: 6 }, (_, i) => `${i} ${'W'.repeat(100)}`),
+  impb: carrierItem().impb!,
+};
+
 const cases = (Object.keys(STOCKS) as Stock[]).flatMap((stock) => (['datamatrix', 'pdf417'] as Symbology[]).map((symbology) => ({ stock, symbology })));
 
 describe('nothing is printed in the outer 0.15 inch of the stock, however crowded the label', () => {
   it.each(cases)('PDF: $stock $symbology', async ({ stock, symbology }) => {
     const { gray, width, height } = await pdfToGray(await renderLabel(crowded, { stock, format: 'pdf', symbology }), DPI);
+    expect(inkInMargin(gray, width, height, 1)).toBe(0);
+  });
+
+  it.each(['datamatrix', 'pdf417'] as Symbology[])('PDF: label-4x6 with banner, return address and IMpb, %s', async (symbology) => {
+    const { gray, width, height } = await pdfToGray(await renderLabel(carrierCrowded, { stock: 'label-4x6', format: 'pdf', symbology }), DPI);
     expect(inkInMargin(gray, width, height, 1)).toBe(0);
   });
 
