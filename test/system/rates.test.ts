@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diskProfiles } from '../../src/cli/index.js';
@@ -10,6 +11,7 @@ import { approveAs, fundAs, get, officerHeaders, post, signedAs } from './api-cl
 import { startSystem, type TestSystem } from './harness.js';
 import { zonesRaw } from '../unit/rates/data.js';
 import type { LooseJson } from '../helpers/loose-json.js';
+import { pdfText } from '../unit/labels/fixtures.js';
 
 // Postal rates on a real installation: init installs the shipped USPS tables into both modules,
 // quotes come from them, the modules refuse any other amount, and a new table goes in only on two
@@ -123,6 +125,45 @@ describe('rates on a running installation', () => {
     ]);
     expect(p.code, p.stderr).toBe(0);
     expect(p.json.amountMills).toBe(price);
+  });
+
+  it('prints a 4x6 label to carrier standard: banner, return address, checked ship-to and IMpb', async () => {
+    const out = join(sys.dir, 'pm.pdf');
+    const p = await sys.cli([
+      ...['client', 'print', '--user', 'ivy', '--rate', 'PM', '--weight-oz', '16', '--from', '20176', '--to', '20500', '--out', out],
+      ...[
+        '--format',
+        'pdf',
+        '--stock',
+        'label-4x6',
+        '--return-address',
+        'ACME SHIPPING',
+        '--return-address',
+        '1 MAIN ST',
+        '--return-address',
+        'LEESBURG VA 20176',
+      ],
+      ...[
+        '--ship-to-name',
+        'The President',
+        '--ship-to-street',
+        '1600 Pennsylvania Avenue NW',
+        '--ship-to-city',
+        'Washington',
+        '--ship-to-state',
+        'DC',
+        '--json',
+      ],
+    ]);
+    expect(p.code, p.stderr).toBe(0);
+    const text = await pdfText(await readFile(out));
+    for (const s of ['PRIORITY MAIL', 'ACME SHIPPING', 'SHIP TO:', '1600 PENNSYLVANIA AVE NW', 'WASHINGTON DC 20500', 'USPS TRACKING #'])
+      expect(text).toContain(s);
+    const status = await get(sys.url, `/v1/items/${p.json.itemId as string}`, officerHeaders(sys.officer));
+    expect(status.status, JSON.stringify(status.json)).toBe(200);
+    const tracking = String(status.json.trackingNumber);
+    expect(tracking).toMatch(/^9[23]055\d{17}$/);
+    expect(text.replace(/\s/g, '')).toContain(tracking);
   });
 
   describe('installing a table takes two security officers, each module checking both', () => {

@@ -2,7 +2,7 @@ import { diskProfiles } from '../profile.js';
 import { Command } from 'commander';
 import { writeFile } from 'node:fs/promises';
 import { dataMatrixPng, MAX_ADDRESS_LINES, STOCKS, type LabelFormat, type Stock, type Symbology } from '../../indicium/index.js';
-import { labelFor, type PrinterChoice } from '../labels.js';
+import { labelFor, mailerIdFromEnv, type PrinterChoice } from '../labels.js';
 import { formatMills } from '../../money.js';
 import { MeterClient, ProfileError } from '../../sdk/index.js';
 
@@ -55,6 +55,8 @@ export interface OutputOpts {
   stock: string;
   symbology: string;
   address?: string[];
+  /** The sender's address lines for a 4×6 label's return address block. */
+  returnAddress?: string[];
 }
 
 /** Checked before anything is debited: a label that cannot be made must not cost money. */
@@ -67,6 +69,8 @@ export function printerChoice(o: OutputOpts): PrinterChoice | null {
     throw new ProfileError('invalid_request', `stock ${stock} prints as ${STOCKS[stock].formats.join(', ')}, not ${o.format}`);
   if (!['datamatrix', 'pdf417'].includes(o.symbology)) throw new ProfileError('invalid_request', '--symbology must be datamatrix or pdf417');
   if ((o.address?.length ?? 0) > MAX_ADDRESS_LINES) throw new ProfileError('invalid_request', `at most ${MAX_ADDRESS_LINES} --address lines`);
+  if ((o.returnAddress?.length ?? 0) > MAX_ADDRESS_LINES) throw new ProfileError('invalid_request', `at most ${MAX_ADDRESS_LINES} --return-address lines`);
+  mailerIdFromEnv(); // a malformed VAULTMETER_MAILER_ID fails here, before anything is debited
   return { stock, format: o.format as LabelFormat, symbology: o.symbology as Symbology };
 }
 
@@ -85,7 +89,7 @@ export async function writeOutputs(o: OutputOpts, printer: PrinterChoice | null,
   }
   const itemFile = first;
   await writeFile(itemFile, itemBytes);
-  await writeFile(o.out, await labelFor(itemBytes, printer, o.address ?? []));
+  await writeFile(o.out, await labelFor(itemBytes, printer, o.address ?? [], { returnLines: o.returnAddress ?? [] }));
   return { file: o.out, label: o.out, itemFile, format: printer.format, stock: printer.stock };
 }
 

@@ -57,6 +57,12 @@ export function clientPrint(client: Command): void {
       (v: string, all: string[]) => [...all, v],
       [] as string[],
     )
+    .option(
+      '--return-address <line>',
+      "the sender's address for a 4x6 label's return block (repeat, at most 6)",
+      (v: string, all: string[]) => [...all, v],
+      [] as string[],
+    )
     .option('--date <yyyy-mm-dd>', 'mailing date (UTC)', todayUtc())
     .action(
       action(async (o: PrintOpts) => {
