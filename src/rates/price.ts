@@ -74,6 +74,8 @@ export function priceOf(table: RateTable, zones: ZoneData, r: RateRequest): Pric
   const zone = zoneOf(zones, r.fromZip, r.toZip) ?? fail('unknown_zip', `no ZIP area is known for ${r.fromZip} or ${r.toZip}`);
   const dim = c.shape === 'zoned' && c.dimDivisor !== null && r.dimsTenthIn ? dimWeightTenthOz(r.dimsTenthIn, c.dimDivisor) : 0;
   const billedTenthOz = Math.max(r.weightTenthOz, dim);
+  if (billedTenthOz * 10 > c.maxHundredthsOz)
+    fail('weight_over_limit', `the piece's dimensional weight, ${billedTenthOz / 160} lb, is over the ${c.maxHundredthsOz / 1600} lb ${c.name} takes`);
   const mills = priceIn(c, r.tier, zone, billedTenthOz, table);
   return {
     tableId: table.id,

@@ -72,6 +72,11 @@ describe('dimensional weight', () => {
     expect(dimWeightTenthOz([130, 120, 120], 139)).toBe(Math.ceil((13 * 12 * 12) / 139) * 160);
   });
 
+  it('refuses a parcel whose dimensional weight is over the class limit', () => {
+    const huge = { ...far, classCode: 'PM', tier: 'commercial' as const, weightTenthOz: 20, dimsTenthIn: [1080, 600, 600] as [number, number, number] };
+    expect(code(() => priceOf(JULY_2026.table, JULY_2026.zones, huge))).toBe('weight_over_limit');
+  });
+
   it('bills a large light parcel by its size', () => {
     const light = { ...far, classCode: 'PM', tier: 'commercial' as const, weightTenthOz: 20 };
     const small = priceOf(JULY_2026.table, JULY_2026.zones, light);
