@@ -11,6 +11,7 @@ import { Problem } from '../src/server/schemas.js';
 import { BuiltInAddressVerifier, zipcodesTable } from '../src/services/index.js';
 import { usRows } from '../src/services/addresses.js';
 import { createRequire } from 'node:module';
+import { prng } from './lib/prng.js';
 
 const arg = (name: string, fallback: number) => {
   const at = process.argv.indexOf(name);
@@ -18,16 +19,6 @@ const arg = (name: string, fallback: number) => {
 };
 const INPUTS = arg('--inputs', 4000);
 const CONCURRENCY = arg('--concurrency', 16);
-
-/** A small deterministic PRNG (mulberry32): the same inputs on every run. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const STREETS = ['Main Street', 'N. Oak Avenue', 'Sunset Blvd', 'Lake Shore Drive', '5th Ave', 'Elm St. NW', 'Old Mill Crossing', 'Park Avenue South'];
 const UNITS = ['', 'Apt 4B', 'Suite 500', '#12', '3rd Floor', 'Unit 7'];

@@ -12,6 +12,7 @@ import { closedLoop, LeanClient, percentile } from './lib/driver.js';
 import { exitOnHelp, int } from './lib/flags.js';
 import { officerFunder } from './lib/fund.js';
 import { startBenchSystem, type BenchSystem } from './lib/system.js';
+import { prng } from './lib/prng.js';
 
 exitOnHelp(`npm run bench:rates [-- --clients 16 --seconds 15 --rounds 2 --quote-seconds 5]
 Rate quotes/s in process and over HTTP, and print items/s with the module's price check against without it.
@@ -23,16 +24,6 @@ const QUOTE_SECONDS = int('quote-seconds', 5, 1);
 const log = (m: string) => process.stderr.write(`${m}\n`);
 const PW = 'benchmark password';
 const today = () => new Date().toISOString().slice(0, 10);
-
-/** A small deterministic PRNG (mulberry32): the same pieces on every run. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function pieces(book: RateBook, n: number): Omit<RateRequest, 'classCode' | 'tier'>[] {
   const zips = [...book.inForce(today())!.zones.centroids.keys()];
