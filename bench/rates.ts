@@ -53,7 +53,13 @@ function quotesInProcess(book: RateBook, seconds: number): { quotesPerSec: numbe
 
 /** The module's own work per rated print: one price under the table in force. */
 function priceChecksInProcess(book: RateBook, seconds: number): number {
-  const ps = pieces(book, 2000).map((p) => ({ ...p, dimsTenthIn: null, weightTenthOz: Math.min(p.weightTenthOz, 1120), classCode: 'PM', tier: 'commercial' as const }));
+  const ps = pieces(book, 2000).map((p) => ({
+    ...p,
+    dimsTenthIn: null,
+    weightTenthOz: Math.min(p.weightTenthOz, 1120),
+    classCode: 'PM',
+    tier: 'commercial' as const,
+  }));
   const deadline = performance.now() + seconds * 1000;
   const t0 = performance.now();
   let n = 0;
