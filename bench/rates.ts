@@ -1,9 +1,13 @@
-// Rates: quotes per second (in process, and over HTTP on a running installation), and print
+// Rates: quotes per second (in process, and over HTTP: the route on Fastify, its limit lifted), and print
 // throughput with the module's price check against without it, in the same run: two installations
 // of the same build, one with the shipped USPS tables installed and one without, measured in
 // alternating rounds so that machine noise falls on both.
 //   npm run bench:rates [-- --clients 16 --seconds 15 --rounds 2 --quote-seconds 5]
 import { mkdir, writeFile } from 'node:fs/promises';
+import Fastify from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { rateRoutes, RateLimiter, type ServerContext } from '../src/server/index.js';
+import { Problem } from '../src/server/schemas.js';
 import { Profile, diskProfiles } from '../src/cli/index.js';
 import { RateBook, type RateRequest } from '../src/rates/index.js';
 import { BUNDLED_RATES_DIR, readRateBundles } from '../src/runtime/index.js';
@@ -70,26 +74,35 @@ function priceChecksInProcess(book: RateBook, seconds: number): number {
   return n / ((performance.now() - t0) / 1000);
 }
 
-async function quotesOverHttp(sys: BenchSystem, book: RateBook, seconds: number) {
-  const ps = pieces(book, 2000);
-  let i = 0;
-  const deadline = performance.now() + seconds * 1000;
-  const latencies: number[] = [];
-  let failed = 0;
-  await Promise.all(
-    Array.from({ length: 16 }, async () => {
-      while (performance.now() < deadline) {
-        const p = ps[i++ % ps.length]!;
-        const t = performance.now();
-        const res = await fetch(`${sys.url}/v1/rates?from=${p.fromZip}&to=${p.toZip}&weightOz=${(p.weightTenthOz / 10).toFixed(1)}`);
-        await res.arrayBuffer();
-        if (res.status === 200) latencies.push(performance.now() - t);
-        else failed++;
-      }
-    }),
-  );
-  latencies.sort((a, b) => a - b);
-  return { quotesPerSec: latencies.length / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), failed };
+/** GET /v1/rates on Fastify over loopback, its per-client rate limit lifted (as bench:addresses does). */
+async function quotesOverHttp(book: RateBook, seconds: number) {
+  const app = Fastify({ logger: false, ajv: { customOptions: { removeAdditional: false, coerceTypes: false } } }).withTypeProvider<TypeBoxTypeProvider>();
+  app.addSchema(Problem);
+  await app.register(rateRoutes({ rateBook: { get: async () => book, invalidate: () => {} } } as unknown as ServerContext, new RateLimiter(1e9, 1e9)));
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  try {
+    const ps = pieces(book, 2000);
+    let i = 0;
+    const deadline = performance.now() + seconds * 1000;
+    const latencies: number[] = [];
+    let failed = 0;
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (performance.now() < deadline) {
+          const p = ps[i++ % ps.length]!;
+          const t = performance.now();
+          const res = await fetch(`${url}/v1/rates?from=${p.fromZip}&to=${p.toZip}&weightOz=${(p.weightTenthOz / 10).toFixed(1)}`);
+          await res.arrayBuffer();
+          if (res.status === 200) latencies.push(performance.now() - t);
+          else failed++;
+        }
+      }),
+    );
+    latencies.sort((a, b) => a - b);
+    return { quotesPerSec: latencies.length / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), failed };
+  } finally {
+    await app.close();
+  }
 }
 
 async function clientsOf(sys: BenchSystem, n: number): Promise<LeanClient[]> {
@@ -134,11 +147,13 @@ async function main(): Promise<void> {
     weightTenthOz: '160',
     tier: 'commercial',
   });
+  const http = await quotesOverHttp(book, QUOTE_SECONDS);
+  log(
+    `quotes over HTTP (client in the same process): ${Math.round(http.quotesPerSec)}/s, p50 ${http.p50Ms.toFixed(1)} ms, p99 ${http.p99Ms.toFixed(1)} ms, failed ${http.failed}`,
+  );
   log(`starting two installations (${CLIENTS} clients each); Priority Mail 1 lb at ${priceMills} mills`);
   const both = [await install('unrated'), await install('rated')];
   try {
-    const http = await quotesOverHttp(both[1]!.sys, book, QUOTE_SECONDS);
-    log(`quotes over HTTP: ${Math.round(http.quotesPerSec)}/s, p50 ${http.p50Ms.toFixed(1)} ms, p99 ${http.p99Ms.toFixed(1)} ms, failed ${http.failed}`);
     const items: Record<string, number[]> = { unrated: [], rated: [] };
     for (let round = 1; round <= ROUNDS; round++) {
       for (const inst of round % 2 === 1 ? both : [...both].reverse()) {

@@ -7,6 +7,7 @@ import type { OfficerAuthorization as SignedAct } from '../../protocol/index.js'
 import type { Price, Tier } from '../../rates/index.js';
 import { listRateTables, quoteRates, submitRates } from '../../services/index.js';
 import { requireSecurityOfficer } from '../auth.js';
+import { RateLimiter } from '../rate-limit.js';
 import type { ServerContext } from '../context.js';
 import { answers, OfficerAuthorization } from '../schemas.js';
 import { RateQuote, RatesSubmitted, RateTables } from '../responses.js';
@@ -66,12 +67,14 @@ function priceJson(p: Price) {
   };
 }
 
-export function rateRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
+/** Quotes are public and cost CPU: rate-limited per client address like the other public routes. */
+export function rateRoutes(ctx: ServerContext, limiter = new RateLimiter()): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get(
       '/v1/rates',
       { schema: { summary: 'Price a piece in every mail class (rate shopping)', tags: ['rates'], querystring: QuoteQuery, response: answers(RateQuote) } },
       async (request) => {
+        limiter.take(request.ip);
         const q = request.query;
         const weightTenthOz = tenths(q.weightOz);
         if (weightTenthOz <= 0) fail('invalid_request', 'the weight is above zero');
