@@ -3,7 +3,7 @@
 // `$meter:1` or `$token:0`, resolved when the request is sent (fuzz-live.ts), so that plans can be
 // drawn in advance from a seed.
 import fc from 'fast-check';
-import { MAX_BODY_BYTES } from '../../src/constants.js';
+import { MAX_BODY_BYTES, MAX_RATE_BUNDLE_BYTES } from '../../src/constants.js';
 
 /** The part of a JSON Schema (OpenAPI 3.0 dialect) the server's routes use. */
 export interface Schema {
@@ -489,6 +489,10 @@ const signedPlan: fc.Arbitrary<SignedPlan> = fc.record({
   other: idx,
 });
 
+/** Routes that take more than MAX_BODY_BYTES (a rate bundle): an oversized body is one over their own limit. */
+const BODY_LIMITS: Readonly<Record<string, number>> = { 'POST /v1/admin/rates': MAX_RATE_BUNDLE_BYTES };
+export const bodyLimitOf = (routeKey: string): number => BODY_LIMITS[routeKey] ?? MAX_BODY_BYTES;
+
 function bodyFor(route: Route, strategy: Strategy): fc.Arbitrary<BodyPlan> {
   const schemaBody = route.body ? fromSchema(route.body) : fc.constant(undefined);
   const valid = schemaBody.map<BodyPlan>((value) => (value === undefined ? { kind: 'none' } : { kind: 'json', value }));
@@ -501,7 +505,7 @@ function bodyFor(route: Route, strategy: Strategy): fc.Arbitrary<BodyPlan> {
       return junkText.map((text) => ({ kind: 'text', text }));
     case 'oversize':
       return fc
-        .record({ bytes: fc.integer({ min: MAX_BODY_BYTES + 1, max: 4 * MAX_BODY_BYTES }), asJson: fc.boolean() })
+        .record({ bytes: fc.integer({ min: bodyLimitOf(route.key) + 1, max: 4 * bodyLimitOf(route.key) }), asJson: fc.boolean() })
         .map((o) => ({ kind: 'oversize', ...o }));
     case 'signed':
       return signedPlan.map((signed) => ({ kind: 'signed', signed }));
