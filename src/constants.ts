@@ -230,6 +230,16 @@ export const BACKUP_PAGE_ROWS = 5000;
 /** Page size for the audit trail listing. */
 export const MAX_AUDIT_PAGE = 500;
 
+/** The history listings (GET /v1/items, GET /v1/meters/{id}/transactions): rows per page by default, and at most. */
+export const HISTORY_PAGE = 50;
+export const MAX_HISTORY_PAGE = 500;
+/** A CSV export streams at most this many rows (the server counts first and refuses more: narrow the dates). */
+export const MAX_HISTORY_EXPORT_ROWS = 100_000;
+/** An export reads this many rows per query (a transactions page recomputes the meter's running registers). */
+export const HISTORY_EXPORT_PAGE = 5000;
+/** A history cursor (base64url of the last row's time and id) is at most this long. */
+export const MAX_HISTORY_CURSOR_LENGTH = 200;
+
 /** Tickets, coupons, vouchers and gift certificates may be valid at most this long. */
 export const MAX_VALIDITY_DAYS = 5 * 365;
 

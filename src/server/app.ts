@@ -8,6 +8,7 @@ import { installRequestMetrics } from './request-metrics.js';
 import { Problem } from './schemas.js';
 import { addressRoutes } from './routes/addresses.js';
 import { adminRoutes, meterCareRoutes } from './routes/admin.js';
+import { historyRoutes } from './routes/history.js';
 import { itemRoutes } from './routes/items.js';
 import { meterRoutes } from './routes/meter.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -16,6 +17,7 @@ import { publicRoutes } from './routes/public.js';
 import { rateRoutes } from './routes/rates.js';
 import { registrationRoutes } from './routes/registration.js';
 import { sessionRoutes } from './routes/sessions.js';
+import { transactionRoutes } from './routes/transactions.js';
 import { verificationRoutes } from './routes/verification.js';
 
 export interface AppOptions {
@@ -53,6 +55,8 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions = {}): Promi
   await app.register(sessionRoutes(ctx));
   await app.register(meterRoutes(ctx));
   await app.register(itemRoutes(ctx));
+  await app.register(historyRoutes(ctx));
+  await app.register(transactionRoutes(ctx));
   await app.register(adminRoutes(ctx));
   await app.register(meterCareRoutes(ctx));
   await app.register(operationsRoutes(ctx));

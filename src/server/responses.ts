@@ -223,3 +223,37 @@ export const ItemStatus = Type.Object({
   rated: Nullable(Type.Object({ rateTable: Str(), zone: Type.Integer() })),
   trackingNumber: Nullable(Str({ description: 'rated postage whose class has a confirmed STC: the IMpb tracking number (22 digits)' })),
 });
+
+const ItemStatusName = Type.Union([Type.Literal('printed'), Type.Literal('scanned'), Type.Literal('refunded'), Type.Literal('redeemed')], {
+  description: 'as GET /v1/items/{itemId}: refunded, else redeemed, else scanned (a valid verification), else printed',
+});
+const Next = Nullable(Str({ description: 'pass as `cursor` for the next page; null on the last page' }));
+
+export const HistoryItem = Type.Object({
+  itemId: Str(),
+  kind: Str(),
+  amountMills: Mills,
+  itemSerial: Str(),
+  issuedAt: IsoTime,
+  date: Str({ description: 'the date printed on the item (mailing or issue), YYYY-MM-DD' }),
+  status: ItemStatusName,
+  refundedAt: Nullable(IsoTime),
+  rateCategory: Nullable(Str({ description: 'postage only: the mail class code' })),
+  rateTable: Nullable(Str({ description: 'rated postage only' })),
+  zone: Nullable(Type.Integer({ description: 'rated postage only' })),
+  destinationZip: Nullable(Str({ description: 'postage only: the 5-digit destination ZIP' })),
+});
+
+export const ItemsPage = Type.Object({ meterId: Str(), items: Type.Array(HistoryItem), next: Next });
+
+export const Transaction = Type.Object({
+  eventId: Str({ description: 'kind:id, unique within the meter' }),
+  kind: Type.Union([Type.Literal('fund'), Type.Literal('print'), Type.Literal('refund'), Type.Literal('withdraw'), Type.Literal('audit')]),
+  at: IsoTime,
+  amountMills: Mills,
+  arAfterMills: Mills,
+  drAfterMills: Mills,
+  itemId: Nullable(Str({ description: 'print and refund: the item' })),
+});
+
+export const TransactionsPage = Type.Object({ meterId: Str(), transactions: Type.Array(Transaction), next: Next });

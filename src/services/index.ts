@@ -28,3 +28,14 @@ export { createMetrics, scrapeMetrics, type Metrics, type ScrapeSource } from '.
 export { ModuleRateBook } from './rate-book.js';
 export { quoteRates, listRateTables, submitRates, type Quote, type QuoteInput } from './rates.js';
 export { BuiltInAddressVerifier, zipcodesTable } from './addresses.js';
+export {
+  itemPage,
+  transactionPage,
+  everyItem,
+  everyTransaction,
+  countItems,
+  countTransactions,
+  type HistoryItem,
+  type Transaction,
+  type Page,
+} from './history.js';

@@ -17,3 +17,5 @@ export * as backupRepo from './backup-repo.js';
 export * as recoveryRepo from './recovery-repo.js';
 export { inClientTransaction } from './client-tx.js';
 export * as settingsRepo from './settings-repo.js';
+export * as historyRepo from './history-repo.js';
+export type { HistoryPosition, HistoryFilter, ItemFilter, ItemStatusName, HistoryItemRow, TransactionRow } from './history-repo.js';
