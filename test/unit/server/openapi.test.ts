@@ -23,7 +23,7 @@ describe('/openapi.json', () => {
 
   it('lists every route, each with a 200 schema and the shared Problem for 4xx and 5xx', () => {
     const ops = operations();
-    expect(ops).toHaveLength(30);
+    expect(ops).toHaveLength(32);
     for (const { route, op } of ops) {
       // The metrics are Prometheus text, every other answer a JSON object.
       if (route === 'GET /metrics') expect(op.responses['200']?.content?.['text/plain']?.schema?.type, route).toBe('string');
@@ -31,6 +31,14 @@ describe('/openapi.json', () => {
       for (const range of ['4XX', '5XX']) {
         expect(op.responses[range]?.content?.['application/problem+json']?.schema, `${route} ${range}`).toEqual({ $ref: '#/components/schemas/Problem' });
       }
+    }
+  });
+
+  it('documents the CSV export of the history listings beside their JSON page', () => {
+    for (const path of ['/v1/items', '/v1/meters/{meterId}/transactions']) {
+      const ok = doc.paths[path].get.responses['200'].content;
+      expect(ok['text/csv']?.schema?.type, path).toBe('string');
+      expect(ok['application/json']?.schema?.properties?.next, path).toMatchObject({ type: 'string', nullable: true });
     }
   });
 
