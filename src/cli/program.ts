@@ -6,6 +6,7 @@ import { adminAudit } from './commands/admin-audit.js';
 import { adminEvents } from './commands/admin-events.js';
 import { adminFund } from './commands/admin-fund.js';
 import { adminHaltClear } from './commands/admin-halt-clear.js';
+import { adminHistory } from './commands/admin-history.js';
 import { adminLog } from './commands/admin-log.js';
 import { adminModulesReinstate } from './commands/admin-modules-reinstate.js';
 import { adminModules } from './commands/admin-modules.js';
@@ -17,6 +18,7 @@ import { auditCommand } from './commands/audit-verify.js';
 import { backupCreate } from './commands/backup-create.js';
 import { backupList } from './commands/backup-list.js';
 import { clientBalance } from './commands/client-balance.js';
+import { clientHistory } from './commands/client-history.js';
 import { clientIssue } from './commands/client-issue.js';
 import { clientItems } from './commands/client-items.js';
 import { clientLogin } from './commands/client-login.js';
@@ -27,6 +29,7 @@ import { clientPrinterList } from './commands/client-printer-list.js';
 import { clientPrinterTest } from './commands/client-printer-test.js';
 import { clientRefund } from './commands/client-refund.js';
 import { clientRegister } from './commands/client-register.js';
+import { clientTransactions } from './commands/client-transactions.js';
 import { clientWithdraw } from './commands/client-withdraw.js';
 import { initCommand } from './commands/init.js';
 import { moduleCommand } from './commands/module.js';
@@ -43,7 +46,19 @@ import { verifyCommand } from './commands/verify.js';
 
 function clientGroup(program: Command): void {
   const client = program.command('client').description('customer commands: register, log in, check the balance, print items');
-  for (const add of [clientRegister, clientLogin, clientBalance, clientPrint, clientIssue, clientItems, clientRefund, clientWithdraw, clientPassword])
+  for (const add of [
+    clientRegister,
+    clientLogin,
+    clientBalance,
+    clientPrint,
+    clientIssue,
+    clientItems,
+    clientHistory,
+    clientTransactions,
+    clientRefund,
+    clientWithdraw,
+    clientPassword,
+  ])
     add(client);
   const printer = client.command('printer').description("printer profiles (the patent's printer configuration service)");
   clientPrinterTest(printer);
@@ -64,6 +79,7 @@ function adminGroup(program: Command): void {
   adminApprovals(admin);
   adminRates(admin);
   adminEvents(admin);
+  adminHistory(admin);
   adminOfficersAdd(admin.command('officers').description('officer accounts'));
 }
 

@@ -9,3 +9,17 @@ export { ProfileError, type ProfileStore, type ClientProfile, type ProfilePublic
 export { quoteRates, rateTables, rateQueryString, type RateQuery, type RateQuoteAnswer, type QuotedPrice, type RateTableInfo } from './rates.js';
 export { verifyAddressAt } from './addresses.js';
 export type { AddressQuery, AddressVerification, AddressSuggestion, LabelAddress } from '../address/index.js';
+export {
+  itemsPage,
+  transactionsPage,
+  everyRow,
+  fetchCsv,
+  itemsPath,
+  transactionsPath,
+  type ListingQuery,
+  type ItemQuery,
+  type HistoryItem,
+  type Transaction,
+  type ItemsPage,
+  type TransactionsPage,
+} from './history.js';

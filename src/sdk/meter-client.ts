@@ -4,6 +4,20 @@ import type { ResponseWire } from '../protocol/index.js';
 import type { CommandRequest } from '../protocol/index.js';
 import { macRequest, sealPassword, sealRegistration, verifyProof, verifyResponseMac } from './client-protocol.js';
 import type { ClientCrypto } from './crypto.js';
+import {
+  everyRow,
+  fetchCsv,
+  itemsPage,
+  itemsPath,
+  transactionsPage,
+  transactionsPath,
+  type HistoryItem,
+  type ItemQuery,
+  type ItemsPage,
+  type ListingQuery,
+  type Transaction,
+  type TransactionsPage,
+} from './history.js';
 import { ApiError, callApi } from './http.js';
 import { ProfileError, type ClientProfile, type ProfileStore } from './profile-store.js';
 import { webClientCrypto } from './web-crypto.js';
@@ -309,6 +323,41 @@ export class MeterClient {
 
   async withdraw(): Promise<Balance> {
     return (await this.command('withdraw', {})).registers;
+  }
+
+  /** One page of this meter's items on the server, newest first (GET /v1/items). */
+  history(q: Omit<ItemQuery, 'user' | 'meterId'> = {}): Promise<ItemsPage> {
+    return itemsPage(this.server, this.bearer, q);
+  }
+
+  /** Every item matching the query, page after page as the caller reads. */
+  eachItem(q: Omit<ItemQuery, 'user' | 'meterId' | 'cursor'> = {}): AsyncGenerator<HistoryItem> {
+    return everyRow(async (cursor) => {
+      const p = await this.history({ ...q, cursor });
+      return { rows: p.items, next: p.next };
+    });
+  }
+
+  /** One page of this meter's transactions (fundings, prints, refunds, withdrawal, audits), newest first. */
+  transactions(q: ListingQuery = {}): Promise<TransactionsPage> {
+    return transactionsPage(this.server, this.bearer, this.meterId, q);
+  }
+
+  eachTransaction(q: Omit<ListingQuery, 'cursor'> = {}): AsyncGenerator<Transaction> {
+    return everyRow(async (cursor) => {
+      const p = await this.transactions({ ...q, cursor });
+      return { rows: p.transactions, next: p.next };
+    });
+  }
+
+  /** Every matching row as CSV, from the server's export. */
+  exportCsv(what: 'items' | 'transactions', q: Omit<ItemQuery, 'user' | 'meterId' | 'cursor' | 'limit'> = {}): Promise<string> {
+    const path = what === 'items' ? itemsPath(q, { format: 'csv' }) : transactionsPath(this.meterId, q, { format: 'csv' });
+    return fetchCsv(this.server, this.bearer, path);
+  }
+
+  private get bearer(): string {
+    return `Bearer ${this.token}`;
   }
 
   async changePassword(oldPassword: string, newPassword: string): Promise<void> {
