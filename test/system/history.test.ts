@@ -27,14 +27,22 @@ function parseCsv(text: string): string[][] {
   let quoted = false;
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') ((field += '"'), i++);
-      else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') (row.push(field), (field = ''));
-    else if (ch === '\r' && text[i + 1] === '\n') (rows.push([...row, field]), (row = []), (field = ''), i++);
-    else field += ch;
+    if (quoted && ch === '"' && text[i + 1] === '"') {
+      field += '"';
+      i++;
+    } else if (ch === '"') {
+      quoted = !quoted;
+    } else if (!quoted && ch === ',') {
+      row.push(field);
+      field = '';
+    } else if (!quoted && ch === '\r' && text[i + 1] === '\n') {
+      rows.push([...row, field]);
+      row = [];
+      field = '';
+      i++;
+    } else {
+      field += ch;
+    }
   }
   return rows;
 }
@@ -230,7 +238,10 @@ describe('history', () => {
     let dr = 0n;
     for (const t of chrono) {
       const m = BigInt(t.amountMills);
-      if (t.kind === 'print') ((ar += m), (dr -= m));
+      if (t.kind === 'print') {
+        ar += m;
+        dr -= m;
+      }
       if (t.kind === 'fund' || t.kind === 'refund') dr += m;
       expect([t.arAfterMills, t.drAfterMills], t.eventId).toEqual([ar.toString(), dr.toString()]);
     }
