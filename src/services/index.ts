@@ -28,3 +28,13 @@ export { createMetrics, scrapeMetrics, type Metrics, type ScrapeSource } from '.
 export { ModuleRateBook } from './rate-book.js';
 export { quoteRates, listRateTables, submitRates, type Quote, type QuoteInput } from './rates.js';
 export { BuiltInAddressVerifier, zipcodesTable } from './addresses.js';
+export { getProfile, updateProfile, verifyEmail, type ProfileInput, type ProfileView } from './profile.js';
+export { emailProblem, normalizeEmail } from './email-address.js';
+export { deliverDueMail, type MailTransport, type OutgoingMail, type DeliveryPass } from './mail/delivery.js';
+export { nextTryInMs, retryDelayMs, type RetryPolicy } from './mail/backoff.js';
+export { listMail, type MailListing } from './mail/listing.js';
+export { verificationMail } from './mail/verification-mail.js';
+export { lockoutMail } from './mail/lockout-mail.js';
+export { lowBalanceMail } from './mail/low-balance-mail.js';
+export { crossedBelow, lockedTheMeter } from './mail/triggers.js';
+export type { Mail, MailKind } from './mail/mail.js';

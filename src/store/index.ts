@@ -17,3 +17,5 @@ export * as backupRepo from './backup-repo.js';
 export * as recoveryRepo from './recovery-repo.js';
 export { inClientTransaction } from './client-tx.js';
 export * as settingsRepo from './settings-repo.js';
+export * as mailRepo from './mail-repo.js';
+export type { MailRow, MailState, MailToSend } from './mail-repo.js';
