@@ -348,3 +348,6 @@ export const SMTP_TIMEOUT_MS = 20_000;
 export const MAX_MAIL_ERROR_LENGTH = 500;
 /** Mails one `GET /v1/admin/mail` lists at most. */
 export const MAX_MAIL_PAGE = 200;
+/** Profile changes per customer (each may send a verification mail to any address): a burst, then one a minute. */
+export const PROFILE_UPDATE_RATE_BURST = 10;
+export const PROFILE_UPDATE_RATE_PER_SEC = 1 / 60;

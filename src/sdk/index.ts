@@ -9,3 +9,4 @@ export { ProfileError, type ProfileStore, type ClientProfile, type ProfilePublic
 export { quoteRates, rateTables, rateQueryString, type RateQuery, type RateQuoteAnswer, type QuotedPrice, type RateTableInfo } from './rates.js';
 export { verifyAddressAt } from './addresses.js';
 export type { AddressQuery, AddressVerification, AddressSuggestion, LabelAddress } from '../address/index.js';
+export { fetchProfile, putProfile, verifyEmailToken, type CustomerProfile, type CustomerProfileInput, type CustomerAddress } from './customer-profile.js';

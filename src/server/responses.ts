@@ -223,3 +223,35 @@ export const ItemStatus = Type.Object({
   rated: Nullable(Type.Object({ rateTable: Str(), zone: Type.Integer() })),
   trackingNumber: Nullable(Str({ description: 'rated postage whose class has a confirmed STC: the IMpb tracking number (22 digits)' })),
 });
+
+const ProfileAddressOut = Type.Object({ street: Str(), secondary: Str(), city: Str(), state: Str(), zip: Str() });
+
+export const Profile = Type.Object({
+  name: Str(),
+  company: Str(),
+  address: ProfileAddressOut,
+  email: Nullable(Str()),
+  emailVerified: Type.Boolean(),
+  emailVerifiedAt: Nullable(IsoTime),
+  updatedAt: Nullable(IsoTime),
+});
+
+export const ProfileUpdated = Type.Composite([Profile, Type.Object({ verificationSent: Type.Boolean({ description: 'a verification mail was enqueued' }) })]);
+
+export const MailList = Type.Object({
+  mail: Type.Array(
+    Type.Object({
+      mailId: Str(),
+      to: Str(),
+      subject: Str(),
+      kind: Str(),
+      state: Str(),
+      attempts: Type.Integer(),
+      createdAt: IsoTime,
+      nextAttemptAt: IsoTime,
+      sentAt: Nullable(IsoTime),
+      lastError: Nullable(Str()),
+      text: Type.Optional(Str({ description: 'the plain-text body (with ?body=true); emptied once sent' })),
+    }),
+  ),
+});
