@@ -1,5 +1,13 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { MAX_ADDRESS_FIELD_LENGTH, MAX_ADDRESS_CITY_LENGTH, MAX_ADDRESS_STATE_LENGTH, MAX_ADDRESS_ZIP_LENGTH, MAX_EMAIL_LENGTH, MAX_LOGGED_DISCARDS, MAX_PROFILE_TEXT_LENGTH } from '../constants.js';
+import {
+  MAX_ADDRESS_FIELD_LENGTH,
+  MAX_ADDRESS_CITY_LENGTH,
+  MAX_ADDRESS_STATE_LENGTH,
+  MAX_ADDRESS_ZIP_LENGTH,
+  MAX_EMAIL_LENGTH,
+  MAX_LOGGED_DISCARDS,
+  MAX_PROFILE_TEXT_LENGTH,
+} from '../constants.js';
 
 // The ledger: every durable state change is one typed effect. The module seals the effects into
 // its log record body; one applier (src/store/apply-effect.ts) writes them, live and in replay, so

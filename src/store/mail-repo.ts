@@ -77,9 +77,9 @@ export async function markMailFailed(q: Q, mailId: bigint, error: string, retryI
 
 /** The newest mails first, optionally of one state. */
 export async function listMail(q: Q, state: MailState | null, limit: number): Promise<MailRow[]> {
-  const r = await q.query<MailRow>(
-    `SELECT ${MAIL_COLUMNS} FROM support.mail_outbox WHERE ($1::text IS NULL OR state = $1) ORDER BY mail_id DESC LIMIT $2`,
-    [state, limit],
-  );
+  const r = await q.query<MailRow>(`SELECT ${MAIL_COLUMNS} FROM support.mail_outbox WHERE ($1::text IS NULL OR state = $1) ORDER BY mail_id DESC LIMIT $2`, [
+    state,
+    limit,
+  ]);
   return r.rows.map((m) => ({ ...m, mailId: BigInt(m.mailId) }));
 }
