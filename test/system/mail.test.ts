@@ -139,6 +139,13 @@ describe('profile, e-mail verification and the mail outbox over SMTP', () => {
     const reused = await verify(ann, token);
     expect([reused.status, reused.json.code]).toEqual([422, 'email_token_invalid']);
     expect(await profileOf(ann)).toEqual(verified);
+    // The CLI changes only the fields given; the same address keeps its verification and sends nothing.
+    const cli = await sys.cli(['client', 'profile', 'set', '--user', 'ann', '--company', 'Ann & Sons', '--json']);
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(cli.json).toMatchObject({ company: 'Ann & Sons', name: 'Ann Example', email: 'ann@example.com', emailVerified: true, verificationSent: false });
+    const both = await sys.cli(['client', 'profile', 'set', '--user', 'ann', '--email', 'x@example.com', '--clear-email', '--json']);
+    expect([both.code, both.json.error.code]).toEqual([1, 'invalid_request']);
+    expect((await sys.cli(['client', 'profile', '--user', 'ann', '--json'])).json).toMatchObject({ company: 'Ann & Sons', emailVerified: true });
     // The same address again keeps its verification and sends nothing.
     expect((await putEmail(ann, 'ann@example.com')).json).toMatchObject({ emailVerified: true, verificationSent: false });
   });

@@ -128,6 +128,14 @@ function expectEveryKind(live: Record<string, unknown[]>): void {
   expect(profiles.some((p) => p.email_verified_at === null)).toBe(true);
 }
 
+/** No SMTP_URL: every mail stays pending, untried, and operators list it. */
+async function expectMailWaiting(sys: TestSystem, officer: TestOfficer): Promise<void> {
+  const mail = await sys.cli(['admin', 'mail', 'list', '--json', '--server', sys.url, '--officer', officer.user, '--officer-password', officer.password]);
+  expect(mail.code, mail.stderr).toBe(0);
+  expect(mail.json.mail.length).toBeGreaterThan(0);
+  for (const m of mail.json.mail) expect(m).toMatchObject({ state: 'pending', attempts: 0, kind: 'email_verification' });
+}
+
 /** A profile change: one of a few addresses, so some changes keep the address (and its verification) and some reset it. */
 async function setProfile(c: Customer, rnd: () => number): Promise<void> {
   const n = Math.floor(rnd() * 3);
@@ -238,11 +246,7 @@ describe('replay equivalence: live tables = backup + replayed log, row for row',
     const live = await durableRows(db);
     await db.end();
     expectEveryKind(live);
-    // No SMTP_URL: every mail stays pending, untried, and operators list it.
-    const mail = await sys.cli(['admin', 'mail', 'list', '--json', '--server', sys.url, '--officer', officer.user, '--officer-password', officer.password]);
-    expect(mail.code, mail.stderr).toBe(0);
-    expect(mail.json.mail.length).toBeGreaterThan(0);
-    for (const m of mail.json.mail) expect(m).toMatchObject({ state: 'pending', attempts: 0, kind: 'email_verification' });
+    await expectMailWaiting(sys, officer);
 
     await cp(shipDir, join(vault, 'log'), { recursive: true });
     await cp(join(home, 'dev-passphrase'), join(vault, 'passphrase'));

@@ -33,7 +33,6 @@ function describeProfile(p: CustomerProfile): string {
 }
 
 function changed(p: CustomerProfile, o: SetOpts): CustomerProfileInput {
-  if (o.email !== undefined && o.clearEmail) throw new ProfileError('invalid_request', 'give --email or --clear-email, not both');
   const pick = (given: string | undefined, was: string) => given ?? was;
   const a = p.address;
   return {
@@ -70,6 +69,7 @@ export function clientProfile(client: Command): void {
     .option('--clear-email', 'remove the e-mail address (no more mail)')
     .action(
       action(async (o: SetOpts) => {
+        if (o.email !== undefined && o.clearEmail) throw new ProfileError('invalid_request', 'give --email or --clear-email, not both');
         const client = await session(o);
         const p = await putProfile(client, changed(await fetchProfile(client), o));
         emit(o.json === true, { ...p }, () => describeProfile(p));
