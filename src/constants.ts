@@ -325,3 +325,39 @@ export const DEV_MAILER_ID = '999999999';
 export const IMPB_MIN_MODULE_IN = 0.013;
 export const IMPB_MAX_MODULE_IN = 0.021;
 export const IMPB_BAR_HEIGHT_IN = 0.75;
+
+// The customer profile and e-mail (src/services/profile.ts, src/services/mail/, issue 14)
+/** Longest profile name or company. */
+export const MAX_PROFILE_TEXT_LENGTH = 128;
+/** Longest e-mail address (RFC 5321: a path of 256 octets with its angle brackets). */
+export const MAX_EMAIL_LENGTH = 254;
+/** Longest local part of an e-mail address (RFC 5321). */
+export const MAX_EMAIL_LOCAL_LENGTH = 64;
+/** A verification token is good this long after its mail was enqueued, and once. */
+export const EMAIL_TOKEN_TTL_MS = 24 * 60 * 60 * 1000;
+/** Random bytes in a verification token (base64url in the mail). */
+export const EMAIL_TOKEN_BYTES = 32;
+/** A print that takes the available balance (dr) from at least this to below it mails the verified address once. */
+export const LOW_BALANCE_MILLS = 10_000n;
+/** The sender when MAIL_FROM is unset. */
+export const DEFAULT_MAIL_FROM = 'Vaultmeter <no-reply@localhost>';
+/** Rows one delivery pass claims at most. */
+export const MAIL_BATCH_SIZE = 20;
+/** Tries per mail before it is marked failed. */
+export const MAIL_MAX_ATTEMPTS = 8;
+/** The first retry waits this long; each one after waits twice as long as the one before, up to MAIL_RETRY_MAX_MS. */
+export const MAIL_RETRY_BASE_MS = 30_000;
+export const MAIL_RETRY_MAX_MS = 60 * 60 * 1000;
+/** A claimed row is not claimed again for this long: a worker that died mid-send leaves it to be retried. */
+export const MAIL_CLAIM_LEASE_MS = 5 * 60 * 1000;
+/** How often the delivery worker looks for due mail. */
+export const MAIL_POLL_MS = 1000;
+/** One SMTP conversation (connect, greeting, send) gives up after this long. */
+export const SMTP_TIMEOUT_MS = 20_000;
+/** The longest last_error kept per mail. */
+export const MAX_MAIL_ERROR_LENGTH = 500;
+/** Mails one `GET /v1/admin/mail` lists at most. */
+export const MAX_MAIL_PAGE = 200;
+/** Profile changes per customer (each may send a verification mail to any address): a burst, then one a minute. */
+export const PROFILE_UPDATE_RATE_BURST = 10;
+export const PROFILE_UPDATE_RATE_PER_SEC = 1 / 60;

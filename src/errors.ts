@@ -71,6 +71,8 @@ export const ERRORS = {
   backup_target_invalid: { status: 400, title: 'The backup destination is not usable' },
   address_unverified: { status: 422, title: 'The destination address could not be verified' },
   address_service_unavailable: { status: 503, title: 'The address verification service cannot be reached; retry shortly' },
+  invalid_email: { status: 400, title: 'The e-mail address is not one we can send mail to' },
+  email_token_invalid: { status: 422, title: 'The e-mail verification token is wrong, expired or used, or the address changed since it was sent' },
   internal: { status: 500, title: 'Internal error' },
 } as const;
 

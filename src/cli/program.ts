@@ -8,6 +8,7 @@ import { adminFund } from './commands/admin-fund.js';
 import { adminHaltClear } from './commands/admin-halt-clear.js';
 import { adminHistory } from './commands/admin-history.js';
 import { adminLog } from './commands/admin-log.js';
+import { adminMail } from './commands/admin-mail.js';
 import { adminModulesReinstate } from './commands/admin-modules-reinstate.js';
 import { adminModules } from './commands/admin-modules.js';
 import { adminOfficersAdd } from './commands/admin-officers-add.js';
@@ -25,11 +26,13 @@ import { clientLogin } from './commands/client-login.js';
 import { clientLogout } from './commands/client-logout.js';
 import { clientPassword } from './commands/client-password.js';
 import { clientPrint } from './commands/client-print.js';
+import { clientProfile } from './commands/client-profile.js';
 import { clientPrinterList } from './commands/client-printer-list.js';
 import { clientPrinterTest } from './commands/client-printer-test.js';
 import { clientRefund } from './commands/client-refund.js';
 import { clientRegister } from './commands/client-register.js';
 import { clientTransactions } from './commands/client-transactions.js';
+import { clientVerifyEmail } from './commands/client-verify-email.js';
 import { clientWithdraw } from './commands/client-withdraw.js';
 import { initCommand } from './commands/init.js';
 import { moduleCommand } from './commands/module.js';
@@ -63,6 +66,8 @@ function clientGroup(program: Command): void {
   const printer = client.command('printer').description("printer profiles (the patent's printer configuration service)");
   clientPrinterTest(printer);
   clientPrinterList(printer);
+  clientProfile(client);
+  clientVerifyEmail(client);
   clientLogout(client);
 }
 
@@ -80,6 +85,7 @@ function adminGroup(program: Command): void {
   adminRates(admin);
   adminEvents(admin);
   adminHistory(admin);
+  adminMail(admin);
   adminOfficersAdd(admin.command('officers').description('officer accounts'));
 }
 

@@ -1,5 +1,13 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { MAX_LOGGED_DISCARDS } from '../constants.js';
+import {
+  MAX_ADDRESS_FIELD_LENGTH,
+  MAX_ADDRESS_CITY_LENGTH,
+  MAX_ADDRESS_STATE_LENGTH,
+  MAX_ADDRESS_ZIP_LENGTH,
+  MAX_EMAIL_LENGTH,
+  MAX_LOGGED_DISCARDS,
+  MAX_PROFILE_TEXT_LENGTH,
+} from '../constants.js';
 
 // The ledger: every durable state change is one typed effect. The module seals the effects into
 // its log record body; one applier (src/store/apply-effect.ts) writes them, live and in replay, so
@@ -17,6 +25,19 @@ const Version = Type.String({ pattern: '^\\d{1,18}$' });
 const ItemId = Type.String({ pattern: '^[0-9a-f]{32}$' });
 const Name = Type.String({ minLength: 1, maxLength: 64 });
 const Json = Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), { maxProperties: 32 });
+
+/** A customer's postal address in their profile; each field may be empty. */
+export const ProfileAddressSchema = Type.Object(
+  {
+    street: Text(MAX_ADDRESS_FIELD_LENGTH),
+    secondary: Text(MAX_ADDRESS_FIELD_LENGTH),
+    city: Text(MAX_ADDRESS_CITY_LENGTH),
+    state: Text(MAX_ADDRESS_STATE_LENGTH),
+    zip: Text(MAX_ADDRESS_ZIP_LENGTH),
+  },
+  { additionalProperties: false },
+);
+export type ProfileAddress = Static<typeof ProfileAddressSchema>;
 
 const effect = <K extends string, P extends Record<string, TSchema>>(kind: K, props: P) =>
   Type.Object({ kind: Type.Literal(kind), ...props }, { additionalProperties: false });
@@ -73,6 +94,16 @@ export const EFFECT_SCHEMAS = {
   }),
   item_redeemed: effect('item_redeemed', { itemId: ItemId, meterId: Uuid, location: Text(200) }),
   item_scanned: effect('item_scanned', { itemId: ItemId, meterId: Type.Union([Uuid, Type.Null()]), location: Text(200), valid: Type.Boolean() }),
+  /** A customer set their profile; a changed e-mail address is unverified until `email_verified`. */
+  profile_updated: effect('profile_updated', {
+    username: Name,
+    name: Text(MAX_PROFILE_TEXT_LENGTH),
+    company: Text(MAX_PROFILE_TEXT_LENGTH),
+    address: ProfileAddressSchema,
+    email: Type.Union([Text(MAX_EMAIL_LENGTH), Type.Null()]),
+  }),
+  /** The customer proved they read mail at `email` (a one-time token from the verification mail). */
+  email_verified: effect('email_verified', { username: Name, email: Text(MAX_EMAIL_LENGTH) }),
   /** A checkpoint recovery that discarded transactions, for the audit trail. */
   recovery_logged: effect('recovery_logged', { module: Text(64), discarded: Type.Array(Json, { maxItems: MAX_LOGGED_DISCARDS }) }),
 } as const;
@@ -92,6 +123,8 @@ export const SERVER_DECLARED: ReadonlySet<EffectKind> = new Set<EffectKind>([
   'item_redeemed',
   'item_scanned',
   'recovery_logged',
+  'profile_updated',
+  'email_verified',
 ]);
 
 /** When an effect took place: the time of the record that carries it. */

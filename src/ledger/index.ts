@@ -3,6 +3,8 @@ export {
   EFFECT_SCHEMAS,
   EFFECT_KINDS,
   SERVER_DECLARED,
+  ProfileAddressSchema,
+  type ProfileAddress,
   type EffectKind,
   type EffectOf,
   type LedgerEffect,

@@ -3,7 +3,8 @@
 // program as that process reads it: a PostgreSQL superuser does so with `COPY … FROM PROGRAM 'env'`.
 // So no child gets them by inheritance; a child that needs one gets it named explicitly.
 
-const SECRET_NAMES: ReadonlySet<string> = new Set(['DATABASE_URL', 'PGPASSWORD', 'PGPASSFILE', 'AWS_ACCESS_KEY_ID']);
+// SMTP_URL: smtp://user:password@host — a URL with a password in it.
+const SECRET_NAMES: ReadonlySet<string> = new Set(['DATABASE_URL', 'PGPASSWORD', 'PGPASSFILE', 'AWS_ACCESS_KEY_ID', 'SMTP_URL']);
 const SECRET_PATTERN = /PASSPHRASE|PASSWORD|SECRET|TOKEN|CREDENTIAL|PRIVATE_?KEY/i;
 
 export function isSecretEnvName(name: string): boolean {

@@ -8,6 +8,7 @@ import { ModuleConnection, ModulePool } from '../module/index.js';
 import { backupDue, backupNow, backupScheduleFromEnv, backupTarget } from './backups.js';
 import { homeDir } from './home.js';
 import { logSettingsFromEnv } from './log-settings.js';
+import { mailSettingsFromEnv, runMailWorker } from './mail-worker.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -15,6 +16,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * The log shipper process (started by `vaultmeter start`). It needs only the application role's
  * database URL and the CA certificate: everything it ships is public or sealed. One shipper per
  * installation holds a PostgreSQL advisory lock; another waits until that lock is free.
+ * With SMTP_URL it also delivers the mail outbox, in a loop of its own, while elected.
  */
 export async function runShipper(): Promise<void> {
   const dbUrl = process.env.VAULTMETER_DB_URL;
@@ -33,6 +35,9 @@ export async function runShipper(): Promise<void> {
   process.on('SIGINT', stop);
   process.stdout.write(`${JSON.stringify({ ready: true, targets: settings.targets.map((t) => t.name), durability: settings.durability })}\n`);
   const isStopping = () => stopping;
+  const mail = mailSettingsFromEnv();
+  // Its own loop: a slow SMTP server never delays shipping the log, and the reverse.
+  const mailer = mail ? runMailWorker({ db, settings: mail, log, active: () => election.elected, stopping: isStopping }) : Promise.resolve();
   if (await election.hold(isStopping))
     log(
       `elected; shipping to ${settings.targets.map((t) => t.name).join(', ')} every ${settings.intervalMs || 'moment (continuous)'}${settings.intervalMs ? ' ms' : ''}`,
@@ -75,6 +80,7 @@ export async function runShipper(): Promise<void> {
       await sleep(Math.min(isConnectionError(e) ? DB_RECONNECT_MAX_MS : 30_000, 250 * 2 ** Math.min(failures, 7)));
     }
   }
+  await mailer;
   await election.end();
   await db.end();
   process.exit(0);

@@ -19,6 +19,11 @@ export class ShipperElection {
     private readonly log: (line: string) => void,
   ) {}
 
+  /** True while this process holds the lock on a live connection (read by the mail worker, which never elects). */
+  get elected(): boolean {
+    return this.client !== null;
+  }
+
   /** Wait until this process holds the lock on a live connection; false if `stopping` turned true first. */
   async hold(stopping: () => boolean): Promise<boolean> {
     let failures = 0;

@@ -56,6 +56,8 @@ function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 
 /** The S3 credentials, for the children that write to ship and backup targets (the shipper, the API server). */
 const S3_CREDENTIALS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'] as const;
+/** SMTP_URL may carry the SMTP password: only the shipper, which delivers the mail outbox, gets it. */
+const SMTP_SECRETS = ['SMTP_URL'] as const;
 
 /**
  * The supervisor: PostgreSQL, the module processes, the shipper, then the API server as a separate
@@ -122,6 +124,7 @@ export async function startSystem(opts: StartOptions): Promise<RunningSystem> {
       VAULTMETER_CA_CERT: p.caCert,
       VAULTMETER_HOME: opts.home,
       VAULTMETER_MODULE_SOCKETS: socketList,
+      ...pickEnv(process.env, SMTP_SECRETS),
     });
     const port = opts.port ?? Number(process.env.PORT ?? DEFAULT_PORT);
     const api = launch('the API server', ['serve'], { ...logEnv, VAULTMETER_DB_URL: db.appUrl, VAULTMETER_MODULE_SOCKETS: socketList, PORT: String(port) });

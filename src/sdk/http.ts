@@ -42,7 +42,7 @@ function retryAfterMs(res: Response): number | null {
  */
 export async function callApi<T = Record<string, unknown>>(
   server: string,
-  method: 'GET' | 'POST' | 'DELETE',
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
   path: string,
   body?: unknown,
   opts: HttpOptions = {},

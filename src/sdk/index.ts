@@ -23,3 +23,4 @@ export {
   type ItemsPage,
   type TransactionsPage,
 } from './history.js';
+export { fetchProfile, putProfile, verifyEmailToken, type CustomerProfile, type CustomerProfileInput, type CustomerAddress } from './customer-profile.js';

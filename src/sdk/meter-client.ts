@@ -143,6 +143,11 @@ export class MeterClient {
     return this.serverOverride ?? this.profile.pub.server;
   }
 
+  /** The session's bearer header, for the session routes outside the meter protocol (the profile). */
+  sessionHeaders(): Record<string, string> {
+    return { authorization: `Bearer ${this.token}` };
+  }
+
   /** Talk to another server than the profile's (e.g. a second API server of the same installation). */
   useServer(url: string): void {
     this.serverOverride = url;

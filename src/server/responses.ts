@@ -257,3 +257,34 @@ export const Transaction = Type.Object({
 });
 
 export const TransactionsPage = Type.Object({ meterId: Str(), transactions: Type.Array(Transaction), next: Next });
+const ProfileAddressOut = Type.Object({ street: Str(), secondary: Str(), city: Str(), state: Str(), zip: Str() });
+
+export const Profile = Type.Object({
+  name: Str(),
+  company: Str(),
+  address: ProfileAddressOut,
+  email: Nullable(Str()),
+  emailVerified: Type.Boolean(),
+  emailVerifiedAt: Nullable(IsoTime),
+  updatedAt: Nullable(IsoTime),
+});
+
+export const ProfileUpdated = Type.Composite([Profile, Type.Object({ verificationSent: Type.Boolean({ description: 'a verification mail was enqueued' }) })]);
+
+export const MailList = Type.Object({
+  mail: Type.Array(
+    Type.Object({
+      mailId: Str(),
+      to: Str(),
+      subject: Str(),
+      kind: Str(),
+      state: Str(),
+      attempts: Type.Integer(),
+      createdAt: IsoTime,
+      nextAttemptAt: IsoTime,
+      sentAt: Nullable(IsoTime),
+      lastError: Nullable(Str()),
+      text: Type.Optional(Str({ description: 'the plain-text body (with ?body=true); emptied once sent' })),
+    }),
+  ),
+});

@@ -39,3 +39,13 @@ export {
   type Transaction,
   type Page,
 } from './history.js';
+export { getProfile, updateProfile, verifyEmail, type ProfileInput, type ProfileView } from './profile.js';
+export { emailProblem, normalizeEmail } from './email-address.js';
+export { deliverDueMail, type MailTransport, type OutgoingMail, type DeliveryPass } from './mail/delivery.js';
+export { nextTryInMs, retryDelayMs, type RetryPolicy } from './mail/backoff.js';
+export { listMail, type MailListing } from './mail/listing.js';
+export { verificationMail } from './mail/verification-mail.js';
+export { lockoutMail } from './mail/lockout-mail.js';
+export { lowBalanceMail } from './mail/low-balance-mail.js';
+export { crossedBelow, lockedTheMeter } from './mail/triggers.js';
+export type { Mail, MailKind } from './mail/mail.js';

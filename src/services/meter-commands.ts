@@ -8,6 +8,7 @@ import type { ServiceContext } from './context.js';
 import { endSessions, openSession } from './sessions.js';
 import { checkPrintDestination } from './print-destination.js';
 import type { LabelAddress } from '../address/index.js';
+import { lockedTheMeter, mailIfLowBalance, mailLockout } from './mail/triggers.js';
 
 // Client meter commands (the patent's FIG. 7): each carries the client MAC, the module's one-time
 // challenge and the client's view of the registers; the module checks all three. The ledger
@@ -103,7 +104,8 @@ export async function print(ctx: ServiceContext, meterId: string, input: Command
   const checked = destination && 'address' in destination ? { shipTo: destination.address, addressWarnings: destination.warnings } : {};
   return runMeterCommand(ctx, meterId, input, remember, {
     ...(destination && 'refuse' in destination ? { refuse: destination.refuse } : {}),
-    onOk: (_scope, r) => {
+    onOk: async ({ tx }, r) => {
+      await mailIfLowBalance(tx, meterId, r);
       const res = r.response.result;
       return {
         item: { itemId: res.itemId, itemSerial: res.itemSerial, kind: res.kind ?? 'postage', amountMills: res.amountMills, itemBase64: r.item },
@@ -133,7 +135,10 @@ export function refund(ctx: ServiceContext, meterId: string, input: CommandInput
 export function login(ctx: ServiceContext, customer: repo.CustomerRow, input: CommandInput, remember: Remember): Promise<Answer> {
   return runMeterCommand(ctx, customer.meterId, input, remember, {
     onOk: async ({ tx }) => ({ session: await openSession(tx, customer.customerId) }),
-    onRefused: ({ tx }) => endSessions(tx, customer.customerId),
+    onRefused: async ({ tx }, r) => {
+      await endSessions(tx, customer.customerId);
+      if (lockedTheMeter(r)) await mailLockout(tx, customer.meterId, new Date());
+    },
   });
 }
 

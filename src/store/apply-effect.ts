@@ -149,6 +149,27 @@ export const APPLIERS: { readonly [K in EffectKind]: Applier<K> } = {
       params: [e.itemId, e.meterId, e.location, e.valid, at],
     });
   },
+  // The profile hangs off the customer's surrogate id, which replay may draw differently: the
+  // effect names the customer by user name. A changed address loses its verification.
+  profile_updated: (w, e, at) => {
+    once(w, {
+      sql: `INSERT INTO membership.profiles AS p (customer_id, name, company, address, email, email_verified_at, updated_at)
+            SELECT customer_id, $2, $3, $4, $5, NULL, $6 FROM membership.customers WHERE username = $1
+            ON CONFLICT (customer_id) DO UPDATE SET name = EXCLUDED.name, company = EXCLUDED.company, address = EXCLUDED.address,
+              email = EXCLUDED.email, updated_at = EXCLUDED.updated_at,
+              email_verified_at = CASE WHEN p.email IS NOT DISTINCT FROM EXCLUDED.email THEN p.email_verified_at END`,
+      params: [e.username, e.name, e.company, JSON.stringify(e.address), e.email, at],
+      what: 'the customer of that profile does not exist',
+    });
+  },
+  email_verified: (w, e, at) => {
+    once(w, {
+      sql: `UPDATE membership.profiles SET email_verified_at = $3
+            WHERE customer_id = (SELECT customer_id FROM membership.customers WHERE username = $1) AND email = $2 AND email_verified_at IS NULL`,
+      params: [e.username, e.email, at],
+      what: 'the e-mail address changed or was verified concurrently',
+    });
+  },
   recovery_logged: (w, e, at) => audit(w, 'recovery_logged', at, { module: e.module, actor: null, detail: { discarded: e.discarded } }),
 };
 

@@ -19,3 +19,5 @@ export { inClientTransaction } from './client-tx.js';
 export * as settingsRepo from './settings-repo.js';
 export * as historyRepo from './history-repo.js';
 export type { HistoryPosition, HistoryFilter, ItemFilter, ItemStatusName, HistoryItemRow, TransactionRow } from './history-repo.js';
+export * as mailRepo from './mail-repo.js';
+export type { MailRow, MailState, MailToSend } from './mail-repo.js';

@@ -75,12 +75,18 @@ export async function ensureAppRole(ownerUrl: string, password: string): Promise
       GRANT UPDATE (registered_at) ON membership.customers TO ${a};
       GRANT SELECT, INSERT, DELETE ON membership.sessions TO ${a};
       GRANT USAGE ON SEQUENCE membership.customers_customer_id_seq, membership.officers_officer_id_seq TO ${a};
+      GRANT SELECT, INSERT ON membership.profiles, membership.email_tokens TO ${a};
+      GRANT UPDATE (name, company, address, email, email_verified_at, updated_at) ON membership.profiles TO ${a};
+      GRANT UPDATE (used_at) ON membership.email_tokens TO ${a};
 
       GRANT SELECT, INSERT ON support.operator_actions, support.audit_events, support.approvals, support.backups TO ${a};
       GRANT UPDATE (decided_by, decided_at, state) ON support.approvals TO ${a};
       GRANT USAGE ON SEQUENCE support.operator_actions_action_id_seq, support.audit_events_event_id_seq TO ${a};
       -- SELECT: roll-forward reads last_value to draw approval ids up to the ones it replays (never setval).
       GRANT USAGE, SELECT ON SEQUENCE support.approvals_approval_id_seq TO ${a};
+      GRANT SELECT, INSERT ON support.mail_outbox TO ${a};
+      GRANT UPDATE (attempts, next_attempt_at, sent_at, last_error, state, text_body, html_body) ON support.mail_outbox TO ${a};
+      GRANT USAGE ON SEQUENCE support.mail_outbox_mail_id_seq TO ${a};
     `);
   } finally {
     await client.end();

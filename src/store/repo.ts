@@ -7,3 +7,4 @@ export * from './officers-repo.js';
 export * from './modules-repo.js';
 export * from './support-repo.js';
 export * from './rates-repo.js';
+export * from './profiles-repo.js';

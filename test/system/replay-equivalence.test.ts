@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { diskProfiles } from '../../src/cli/index.js';
-import { MeterClient, type PrintedItem } from '../../src/sdk/index.js';
+import { MeterClient, putProfile, verifyEmailToken, type PrintedItem } from '../../src/sdk/index.js';
 import { LEDGER_AUDIT_KINDS } from '../../src/store/index.js';
 import { officerHeaders, post, fundAs, newTestOfficer, type TestOfficer, revokeAs, requestAs, approveAs } from './api-client.js';
 import { runCli, startSystem, type TestSystem } from './harness.js';
@@ -44,6 +44,8 @@ const DURABLE: Record<string, string> = {
   // shipped log. Either proves the chain; the records themselves (header, sealed body, hash) are equal.
   'postal.txlog': 'SELECT log_id, seq, at, type, meter_id, version_after, hash, header, body FROM postal.txlog ORDER BY log_id, seq',
   'membership.customers': 'SELECT username, meter_id, registered_at, created_at FROM membership.customers ORDER BY username',
+  'membership.profiles': `SELECT c.username, p.name, p.company, p.address, p.email, p.email_verified_at, p.updated_at
+    FROM membership.profiles p JOIN membership.customers c USING (customer_id) ORDER BY c.username`,
   'membership.officers': 'SELECT username, password_hash, role, created_at FROM membership.officers ORDER BY username',
   'support.operator_actions': 'SELECT officer, action, meter_id, detail, at FROM support.operator_actions ORDER BY at, officer, action, meter_id, detail::text',
   'support.approvals': 'SELECT * FROM support.approvals ORDER BY approval_id',
@@ -54,6 +56,8 @@ const DURABLE: Record<string, string> = {
 /**
  * Not durable on purpose (a recovered installation starts them afresh):
  * - membership.sessions: logins on this database; customers log in again after a recovery.
+ * - membership.email_tokens and support.mail_outbox: pending verifications and mail; a recovered
+ *   installation must not send old mail again (backups leave them out).
  * - postal.idempotency: a cache of answers; a retried client command is refused by its spent
  *   challenge, so no retry can debit twice.
  * - postal.modules, postal.system_state and the other support.audit_events kinds: the checkpoint
@@ -119,6 +123,40 @@ function expectEveryKind(live: Record<string, unknown[]>): void {
   expect(live['postal.redemptions']!.length).toBeGreaterThan(0);
   expect(live['postal.verifications']!.length).toBeGreaterThan(0);
   expect(live['postal.items']!.some((i) => (i as { refunded_at: Date | null }).refunded_at !== null)).toBe(true);
+  const profiles = live['membership.profiles'] as { email_verified_at: Date | null }[];
+  expect(profiles.some((p) => p.email_verified_at !== null)).toBe(true);
+  expect(profiles.some((p) => p.email_verified_at === null)).toBe(true);
+}
+
+/** No SMTP_URL: every mail stays pending, untried, and operators list it. */
+async function expectMailWaiting(sys: TestSystem, officer: TestOfficer): Promise<void> {
+  const mail = await sys.cli(['admin', 'mail', 'list', '--json', '--server', sys.url, '--officer', officer.user, '--officer-password', officer.password]);
+  expect(mail.code, mail.stderr).toBe(0);
+  expect(mail.json.mail.length).toBeGreaterThan(0);
+  for (const m of mail.json.mail) expect(m).toMatchObject({ state: 'pending', attempts: 0, kind: 'email_verification' });
+}
+
+/** A profile change: one of a few addresses, so some changes keep the address (and its verification) and some reset it. */
+async function setProfile(c: Customer, rnd: () => number): Promise<void> {
+  const n = Math.floor(rnd() * 3);
+  const address = { street: `${1 + n} Main St`, secondary: '', city: 'Long Beach', state: 'CA', zip: '90807' };
+  await putProfile(c.client, { name: `${c.user} ${n}`, company: n ? `Co ${n}` : '', address, email: `${c.user}.${n}@example.com` });
+}
+
+/** Verify with the token of the newest verification mail to the profile's address (no SMTP: it waits in the outbox). */
+async function verifyLatest(sys: TestSystem, c: Customer): Promise<void> {
+  const db = await sys.ownerDb();
+  try {
+    const r = await db.query<{ text_body: string }>(
+      `SELECT o.text_body FROM support.mail_outbox o JOIN membership.profiles p ON p.email = o.to_address
+       JOIN membership.customers cu USING (customer_id) WHERE cu.username = $1 AND o.kind = 'email_verification' ORDER BY o.mail_id DESC LIMIT 1`,
+      [c.user],
+    );
+    const token = /--token ([A-Za-z0-9_-]+)/.exec(r.rows[0]?.text_body ?? '')?.[1];
+    if (token) await verifyEmailToken(c.client, token);
+  } finally {
+    await db.end();
+  }
 }
 
 /** Every kind of change, chosen at random; refusals are part of the mix (they rotate the package too). */
@@ -150,6 +188,8 @@ async function step(sys: TestSystem, rnd: () => number, customers: Customer[], o
     await expect(c.client.authenticate('not the password')).rejects.toMatchObject({ code: 'invalid_credentials' });
     await c.client.authenticate(c.password);
   } else if (pick < 0.83) c.client = await MeterClient.login(diskProfiles, c.user, c.password);
+  else if (pick < 0.87) await settle(setProfile(c, rnd));
+  else if (pick < 0.9) await settle(verifyLatest(sys, c));
   else await c.client.balance();
 }
 
@@ -191,6 +231,10 @@ describe('replay equivalence: live tables = backup + replayed log, row for row',
     await until('the module to restart', async () => (await modulePids(home)).length === 2, 30_000, 100);
     for (const c of customers) c.client = await MeterClient.login(diskProfiles, c.user, c.password);
     for (let i = STEPS / 2; i < STEPS; i++) await step(sys, rnd, customers, officer);
+    // Every profile effect at least once: a verified address, then one changed (reset) after it.
+    await setProfile(customers[2]!, () => 0);
+    await verifyLatest(sys, customers[2]!);
+    await setProfile(customers[3]!, () => 0.5);
     expect((await revokeAs(sys.url, officer, customers[0]!.user, 'equivalence test')).status).toBe(200);
     customers[0]!.withdrawn = true;
     await customers[1]!.client.withdraw();
@@ -202,6 +246,7 @@ describe('replay equivalence: live tables = backup + replayed log, row for row',
     const live = await durableRows(db);
     await db.end();
     expectEveryKind(live);
+    await expectMailWaiting(sys, officer);
 
     await cp(shipDir, join(vault, 'log'), { recursive: true });
     await cp(join(home, 'dev-passphrase'), join(vault, 'passphrase'));
@@ -227,6 +272,8 @@ describe('replay equivalence: live tables = backup + replayed log, row for row',
         expect(recovered[table]!.length, `${table}: row count`).toBe(live[table]!.length);
         expect(recovered[table], table).toEqual(live[table]);
       }
+      // The recovered installation sends no old mail again.
+      expect((await rdb.query('SELECT count(*)::int AS n FROM support.mail_outbox')).rows[0].n).toBe(0);
     } finally {
       await rdb.end();
     }

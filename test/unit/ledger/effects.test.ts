@@ -151,3 +151,33 @@ describe('applyEffect and the batch writer', () => {
     for (const c of db.calls) expect(c.params.some((p) => p instanceof Date && p.getTime() === at.atMs)).toBe(true);
   });
 });
+
+describe('the profile effects', () => {
+  const at = { atMs: Date.UTC(2026, 10, 29, 12) };
+  const address = { street: '1 Main St', secondary: '', city: 'Long Beach', state: 'CA', zip: '90807' };
+  const updated = { kind: 'profile_updated', username: 'ann', name: 'Ann', company: '', address, email: 'ann@example.com' } as const;
+
+  it('the server may declare them; their schemas bound every field', () => {
+    expect(checkDeclaredEffects([updated, { kind: 'email_verified', username: 'ann', email: 'ann@example.com' }])).toHaveLength(2);
+    expect(checkDeclaredEffects([{ ...updated, email: null }])).toHaveLength(1);
+    expect(() => checkEffect({ ...updated, name: 'x'.repeat(1000) })).toThrow(EffectError);
+    expect(() => checkEffect({ ...updated, address: { ...address, country: 'US' } })).toThrow(EffectError);
+    expect(() => checkEffect({ kind: 'email_verified', username: 'ann' })).toThrow(/email/);
+  });
+
+  it('name the customer by user name, reset a changed address, and verify only the address it names', async () => {
+    const w = new BatchWriter('live');
+    applyEffect(w, updated, at);
+    applyEffect(w, { kind: 'email_verified', username: 'ann', email: 'ann@example.com' }, at);
+    const db = recorder();
+    await w.flush(db);
+    const [upsert, verify] = db.calls;
+    expect(upsert!.sql).toContain('FROM membership.customers WHERE username = $1');
+    expect(upsert!.sql).toMatch(/CASE WHEN p\.email IS NOT DISTINCT FROM EXCLUDED\.email THEN p\.email_verified_at END/);
+    expect(upsert!.params).toEqual(['ann', 'Ann', '', JSON.stringify(address), 'ann@example.com', new Date(at.atMs)]);
+    expect(verify!.sql).toContain('email = $2 AND email_verified_at IS NULL');
+    const conflict = new BatchWriter('live');
+    applyEffect(conflict, { kind: 'email_verified', username: 'ann', email: 'old@example.com' }, at);
+    await expect(conflict.flush(recorder(() => 0))).rejects.toMatchObject({ code: 'conflict' });
+  });
+});

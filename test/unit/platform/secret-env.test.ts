@@ -12,9 +12,10 @@ describe('secrets kept out of children', () => {
       'AWS_SECRET_ACCESS_KEY',
       'AWS_SESSION_TOKEN',
       'AWS_ACCESS_KEY_ID',
+      'SMTP_URL',
     ])
       expect(isSecretEnvName(n), n).toBe(true);
-    for (const n of ['PATH', 'HOME', 'VAULTMETER_HOME', 'VAULTMETER_SHIP_TARGETS', 'PORT', 'LANG']) expect(isSecretEnvName(n), n).toBe(false);
+    for (const n of ['PATH', 'HOME', 'VAULTMETER_HOME', 'VAULTMETER_SHIP_TARGETS', 'PORT', 'LANG', 'MAIL_FROM']) expect(isSecretEnvName(n), n).toBe(false);
   });
 
   it('copies an environment without its secrets, and picks named ones back', () => {

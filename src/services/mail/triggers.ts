@@ -1,0 +1,32 @@
+import { LOW_BALANCE_MILLS } from '../../constants.js';
+import type { CommandResult } from '../../module/index.js';
+import { mailRepo, repo, type Q } from '../../store/index.js';
+import { lockoutMail } from './lockout-mail.js';
+import { lowBalanceMail } from './low-balance-mail.js';
+
+// Mail caused by a meter command, enqueued in the command's own batch transaction: it goes out
+// only if the change commits, and exactly once per change. Only a verified address gets any.
+
+/** The login that locked the meter: the same test the ledger uses for `meter_locked` (ledger/derive.ts). */
+export function lockedTheMeter(result: Pick<CommandResult, 'error'>): boolean {
+  return result.error?.code === 'invalid_credentials' && result.error.extra?.remainingAttempts === 0;
+}
+
+/** True when a debit took the balance from at or above the threshold to below it: once per crossing. */
+export function crossedBelow(beforeMills: bigint, afterMills: bigint, thresholdMills: bigint = LOW_BALANCE_MILLS): boolean {
+  return beforeMills >= thresholdMills && afterMills < thresholdMills;
+}
+
+export async function mailLockout(tx: Q, meterId: string, at: Date): Promise<void> {
+  const to = await repo.verifiedEmailOfMeter(tx, meterId);
+  if (to) await mailRepo.enqueueMail(tx, lockoutMail({ to: to.email, username: to.username, at }));
+}
+
+/** After a print: `result` is the module's answer (the registers after, and the amount debited). */
+export async function mailIfLowBalance(tx: Q, meterId: string, result: Pick<CommandResult, 'response'>): Promise<void> {
+  const after = BigInt(result.response.drMills);
+  const debited = BigInt(result.response.result.amountMills ?? '0');
+  if (!crossedBelow(after + debited, after)) return;
+  const to = await repo.verifiedEmailOfMeter(tx, meterId);
+  if (to) await mailRepo.enqueueMail(tx, lowBalanceMail({ to: to.email, username: to.username, drMills: after, thresholdMills: LOW_BALANCE_MILLS }));
+}

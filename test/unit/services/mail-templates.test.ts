@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { LOW_BALANCE_MILLS, MAX_FAILED_LOGINS } from '../../../src/constants.js';
+import { crossedBelow, lockedTheMeter, lockoutMail, lowBalanceMail, verificationMail } from '../../../src/services/index.js';
+
+const at = new Date(Date.UTC(2026, 10, 29, 12));
+
+describe('mail templates', () => {
+  it('a verification mail carries the token, the command and the expiry', () => {
+    const m = verificationMail({ to: 'ann@example.com', username: 'ann', token: 'tok_en-123', expiresAt: at });
+    expect(m).toMatchObject({ kind: 'email_verification', to: 'ann@example.com' });
+    expect(m.text).toContain('vaultmeter client verify-email --user ann --token tok_en-123');
+    expect(m.text).toContain(at.toISOString());
+    expect(m.subject).not.toMatch(/[\r\n]/);
+  });
+
+  it('a lockout mail says when and why, and carries no token', () => {
+    const m = lockoutMail({ to: 'ann@example.com', username: 'ann', at });
+    expect(m.kind).toBe('meter_locked');
+    expect(m.text).toContain(`${MAX_FAILED_LOGINS} failed logins`);
+    expect(m.text).toContain(at.toISOString());
+    expect(m.text).not.toMatch(/token/i);
+  });
+
+  it('a low-balance mail shows the balance and the threshold in dollars', () => {
+    const m = lowBalanceMail({ to: 'ann@example.com', username: 'ann', drMills: 9540n, thresholdMills: 10_000n });
+    expect(m.kind).toBe('low_balance');
+    expect(m.text).toContain('$9.540');
+    expect(m.text).toContain('$10.000');
+  });
+});
+
+describe('mail triggers', () => {
+  it('a low balance is mailed once per crossing, not on every print below it', () => {
+    expect(crossedBelow(10_270n, 9_540n, 10_000n)).toBe(true);
+    expect(crossedBelow(10_000n, 9_999n, 10_000n)).toBe(true);
+    expect(crossedBelow(9_540n, 8_810n, 10_000n)).toBe(false);
+    expect(crossedBelow(20_000n, 10_000n, 10_000n)).toBe(false);
+    expect(crossedBelow(LOW_BALANCE_MILLS + 1n, LOW_BALANCE_MILLS - 1n)).toBe(true);
+  });
+
+  it('the lockout is the failed login with no attempt left, as the ledger derives meter_locked', () => {
+    expect(lockedTheMeter({ error: { code: 'invalid_credentials', message: '', extra: { remainingAttempts: 0 } } })).toBe(true);
+    expect(lockedTheMeter({ error: { code: 'invalid_credentials', message: '', extra: { remainingAttempts: 1 } } })).toBe(false);
+    expect(lockedTheMeter({ error: { code: 'meter_locked', message: '' } })).toBe(false);
+    expect(lockedTheMeter({})).toBe(false);
+  });
+});
