@@ -7,7 +7,7 @@
 const LAYERS = [
   ['(root)'], // src/constants.ts, src/errors.ts, src/money.ts: limits, the error catalogue, money
   ['platform', 'crypto'], // ports for files, clock, randomness; aead, kdf, ModuleCrypto
-  ['meter', 'protocol', 'indicium', 'rates', 'address'], // the pure domain (address: Publication 28 parsing and matching)
+  ['meter', 'protocol', 'indicium', 'rates', 'address', 'payments'], // the pure domain (address: Publication 28 parsing and matching; payments: ABA, NACHA files)
   ['ledger'], // record, chain, head, segment, backup format, verifier, effects
   ['module-wire', 'module'], // the typed module protocol; the module process
   ['store'], // PostgreSQL: all SQL

@@ -8,7 +8,7 @@ const SHORT_FUNCTIONS = ['error', { max: 70, skipBlankLines: true, skipComments:
 
 // The pure domain (meter, protocol, indicium, rates, address) is deterministic: time and randomness come in as arguments,
 // and cryptography through WebCrypto-compatible ports, so the same code runs in the browser SDK.
-const PURE_DOMAIN = ['src/meter/**/*.ts', 'src/protocol/**/*.ts', 'src/indicium/**/*.ts', 'src/rates/**/*.ts', 'src/address/**/*.ts'];
+const PURE_DOMAIN = ['src/meter/**/*.ts', 'src/protocol/**/*.ts', 'src/indicium/**/*.ts', 'src/rates/**/*.ts', 'src/address/**/*.ts', 'src/payments/**/*.ts'];
 const NO_IO_MESSAGE = 'The pure domain does no I/O: take time, randomness and keys as arguments or ports.';
 
 export default tseslint.config(

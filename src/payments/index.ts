@@ -1,0 +1,25 @@
+// ACH debit, the built-in payment method (pure domain: no I/O, no clock, no randomness).
+export { abaCheckDigit, abaChecksumOk, abaPrefixOk } from './aba.js';
+export { NachaInputError, type NachaInputReason } from './nacha-error.js';
+export {
+  BLOCKING_FACTOR,
+  FILLER_RECORD,
+  RECORD_LENGTH,
+  TRANSACTION_CODE,
+  amountToCents,
+  buildNachaFile,
+  type AccountType,
+  type AchAmount,
+  type AchDebitEntry,
+  type NachaFileInput,
+} from './nacha-build.js';
+export {
+  nachaLines,
+  validateNachaFile,
+  type NachaEntryRecord,
+  type NachaProblem,
+  type NachaProblemKind,
+  type NachaSummary,
+  type NachaValidation,
+} from './nacha-validate.js';
+export { RETURN_REASONS, readReturnsFile, type AchReturn, type AchReturnUnknown, type ReturnsReading } from './returns.js';
