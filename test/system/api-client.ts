@@ -41,6 +41,16 @@ export function officerHeaders(officer: { user: string; password: string }): Rec
   return { authorization: `Basic ${Buffer.from(`${officer.user}:${officer.password}`).toString('base64')}`, 'idempotency-key': randomUUID() };
 }
 
+/** A 1 oz First-Class letter from 90807 to 10001, mailed today, as the SDK's print takes it (an unrated installation: any amount). */
+export const letter = (amountMills = 730n) => ({
+  amountMills,
+  originZip: '90807',
+  destination: '10001',
+  date: new Date().toISOString().slice(0, 10),
+  rateCategory: 'FCM-LETTER',
+  weightTenthOz: 10,
+});
+
 export const printParams = (amountMills: string) => ({
   amountMills,
   originZip: '90807',

@@ -4,20 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diskProfiles } from '../../src/cli/index.js';
 import { MAX_HISTORY_PAGE } from '../../src/constants.js';
 import { MeterClient, type HistoryItem, type Transaction } from '../../src/sdk/index.js';
-import { fundAs, get, officerHeaders, post } from './api-client.js';
+import { fundAs, get, officerHeaders, post, letter } from './api-client.js';
 import { startSystem, type TestSystem } from './harness.js';
 
 const PW = 'correct horse battery';
 const today = () => new Date().toISOString().slice(0, 10);
 const inDays = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
-const postage = (amountMills: bigint) => ({
-  amountMills,
-  originZip: '90807',
-  destination: '10001',
-  date: today(),
-  rateCategory: 'FCM-LETTER',
-  weightTenthOz: 10,
-});
+const postage = letter;
 
 /** RFC 4180, enough for the export: quoted fields may hold commas, quotes and line breaks. */
 function parseCsv(text: string): string[][] {

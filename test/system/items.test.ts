@@ -4,21 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MeterClient } from '../../src/sdk/index.js';
 import { diskProfiles } from '../../src/cli/index.js';
 import { decodeItem, encodeItem, encodeSignedBytes } from '../../src/indicium/index.js';
-import { post, fundAs, revokeAs } from './api-client.js';
+import { post, fundAs, revokeAs, letter } from './api-client.js';
 import { startSystem, type TestSystem } from './harness.js';
 import type { LooseJson } from '../helpers/loose-json.js';
 
 const PW = 'correct horse battery';
 const today = () => new Date().toISOString().slice(0, 10);
 const inDays = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
-const postage = (amountMills = 730n) => ({
-  amountMills,
-  originZip: '90807',
-  destination: '10001',
-  date: today(),
-  rateCategory: 'FCM-LETTER',
-  weightTenthOz: 10,
-});
+const postage = letter;
 
 // Items anyone can verify: every kind issued, verified, scanned, redeemed once, refunded only when unscanned.
 describe('items, verification and redemption', () => {

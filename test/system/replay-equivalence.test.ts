@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { diskProfiles } from '../../src/cli/index.js';
 import { MeterClient, putProfile, verifyEmailToken, type PrintedItem } from '../../src/sdk/index.js';
 import { LEDGER_AUDIT_KINDS } from '../../src/store/index.js';
-import { officerHeaders, post, fundAs, newTestOfficer, type TestOfficer, revokeAs, requestAs, approveAs } from './api-client.js';
+import { officerHeaders, post, fundAs, newTestOfficer, type TestOfficer, revokeAs, requestAs, approveAs, letter } from './api-client.js';
 import { runCli, startSystem, type TestSystem } from './harness.js';
 import { modulePids, shippedTo, until } from './wait.js';
 
@@ -20,14 +20,7 @@ const CUSTOMERS = 6;
 const STEPS = 240;
 const today = () => new Date().toISOString().slice(0, 10);
 const inDays = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
-const postage = (amountMills: bigint) => ({
-  amountMills,
-  originZip: '90807',
-  destination: '10001',
-  date: today(),
-  rateCategory: 'FCM-LETTER',
-  weightTenthOz: 10,
-});
+const postage = letter;
 
 /**
  * The durable tables and how to read them in a comparable order. Surrogate ids drawn from
