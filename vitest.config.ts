@@ -10,6 +10,7 @@ export default defineConfig({
     pool: 'forks',
     // Installations the suites create price nothing (an unrated installation: postage at the amount
     // the test asks). The rates suites install tables themselves, or start with VAULTMETER_RATES=''.
-    env: { VAULTMETER_RATES: 'none' },
+    // No payments job either: the payments suites file and settle with `admin payments run`.
+    env: { VAULTMETER_RATES: 'none', VAULTMETER_ACH_CUTOFF_UTC: 'off' },
   },
 });

@@ -24,6 +24,32 @@ export const MAX_REFUND_WINDOW_DAYS = 365;
  * database forgot the first); the oldest beyond this are forgotten, and older items lose their refund.
  */
 export const MAX_REFUNDS_REMEMBERED = 1000;
+/** ACH funding (issue 14). The largest single funding request: $5,000. */
+export const MAX_FUNDING_REQUEST_MILLS = 5_000_000n;
+/** Funding requests waiting for settlement on one meter, and their total: $10,000. */
+export const MAX_PENDING_DEBITS = 8;
+export const MAX_PENDING_DEBIT_MILLS = 10_000_000n;
+/** Settled debits a package remembers while the bank may still return them. */
+export const MAX_SETTLED_DEBITS_REMEMBERED = 64;
+/** The longest ACH return window (R10 and other unauthorized-debit returns: 60 days). */
+export const ACH_RETURN_WINDOW_DAYS = 60;
+/** The hold between a funding request and its value download (VAULTMETER_ACH_HOLD_HOURS), in hours. */
+export const DEFAULT_ACH_HOLD_HOURS = 72;
+export const MAX_ACH_HOLD_HOURS = 30 * 24;
+/** Funding requests in one NACHA file (several files when more wait); bounded by the module frame. */
+export const MAX_ACH_FILE_REQUESTS = 1_500;
+/** NACHA files one payments run writes (the next run takes the rest). */
+export const MAX_ACH_FILES_PER_RUN = 20;
+/** Returns entries read from one returns file. */
+export const MAX_RETURNS_PER_FILE = 10_000;
+/** Settlements or returns one payments run applies (the next run takes the rest). */
+export const MAX_SETTLEMENTS_PER_RUN = 10_000;
+
+/** Settlements or returns a payments run has in flight at once (they share module batches). */
+export const PAYMENTS_CONCURRENCY = 32;
+/** Funding requests one listing shows (newest first). */
+export const MAX_FUNDING_REQUESTS_LISTED = 100;
+
 /** Meter signing key and certificate lifetime. */
 export const METER_KEY_LIFETIME_DAYS = 3 * 365;
 export const MODULE_CERT_LIFETIME_DAYS = 5 * 365;
@@ -191,6 +217,10 @@ export const SHIPPER_ELECTION_RETRY_MS = 2_000;
 export const SHIPPER_LOCK_KEY = 7262002;
 /** Only one API server rolls the database forward from the shipped log at a time. */
 export const ROLL_FORWARD_LOCK_KEY = 7262003;
+/** One payments run (NACHA filing, settlement) per installation. */
+export const PAYMENTS_LOCK_KEY = 7262004;
+/** How often the API server's payments job looks for due settlements and the daily filing. */
+export const PAYMENTS_POLL_MS = 60_000;
 export const SHIP_READ_BATCH = 5000;
 /** Segments one shipper pass cuts, and uploads per target and log, at most (the next pass goes on). */
 export const MAX_SEGMENTS_PER_PASS = 200;

@@ -19,6 +19,8 @@ export interface EffectArgs {
   readonly amountMills?: string;
   readonly actor?: string;
   readonly reason?: string;
+  readonly requestId?: string;
+  readonly returnCode?: string;
   readonly effects?: readonly LedgerEffect[];
 }
 
@@ -29,11 +31,14 @@ export interface EffectResult {
   readonly certSerialHex?: string;
   readonly certificatePem?: string;
   readonly item?: string;
+  /** A debit op's outcome and amount. */
+  readonly outcome?: string;
+  readonly amountMills?: string;
   readonly response?: { readonly op: string; readonly status: string; readonly result: Readonly<Record<string, string>> };
   readonly error?: { readonly code: string; readonly extra?: Readonly<Record<string, unknown>> };
 }
 
-export type EffectOp = 'provision' | 'registerBegin' | 'registerComplete' | 'challenge' | 'command' | 'fund' | 'unlock' | 'revoke' | 'audit' | 'log';
+export type EffectOp = 'provision' | 'registerBegin' | 'registerComplete' | 'challenge' | 'command' | 'fund' | 'debit' | 'unlock' | 'revoke' | 'audit' | 'log';
 
 export function effectsOf(op: EffectOp, args: EffectArgs, result: EffectResult): LedgerEffect[] {
   if (op === 'provision') return [provisioned(args, result)];
@@ -67,6 +72,8 @@ function meaningOf(op: EffectOp, meterId: string, args: EffectArgs, r: EffectRes
   switch (op) {
     case 'fund':
       return [{ kind: 'meter_funded', meterId, amountMills: args.amountMills ?? '0', officer: args.actor ?? '' }];
+    case 'debit':
+      return [debitMeaning(meterId, args, r)];
     case 'audit':
       return [{ kind: 'meter_audited', meterId, officer: args.actor ?? '' }];
     case 'unlock':
@@ -106,9 +113,19 @@ function commandMeaning(meterId: string, r: EffectResult): LedgerEffect[] {
       return [{ kind: 'meter_withdrawn', meterId }];
     case 'password':
       return [{ kind: 'password_changed', meterId }];
+    case 'fund_request':
+      return [{ kind: 'funding_requested', meterId, requestId: x.requestId ?? '', bankAccountId: x.bankAccountId ?? '', amountMills: x.amountMills ?? '0' }];
     default:
       return [];
   }
+}
+
+function debitMeaning(meterId: string, args: EffectArgs, r: EffectResult): LedgerEffect {
+  const requestId = args.requestId ?? '';
+  const amountMills = r.amountMills ?? '0';
+  if (r.outcome === 'settled') return { kind: 'funding_settled', meterId, requestId, amountMills };
+  const outcome = r.outcome === 'owed' ? 'owed' : 'cancelled';
+  return { kind: 'funding_returned', meterId, requestId, returnCode: args.returnCode ?? '', outcome, amountMills };
 }
 
 function required<T>(v: T | undefined, what: string): T {

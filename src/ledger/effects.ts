@@ -4,6 +4,7 @@ import {
   MAX_ADDRESS_CITY_LENGTH,
   MAX_ADDRESS_STATE_LENGTH,
   MAX_ADDRESS_ZIP_LENGTH,
+  MAX_ACH_FILE_REQUESTS,
   MAX_EMAIL_LENGTH,
   MAX_LOGGED_DISCARDS,
   MAX_PROFILE_TEXT_LENGTH,
@@ -61,6 +62,28 @@ export const EFFECT_SCHEMAS = {
   customer_registered: effect('customer_registered', { meterId: Uuid }),
   /** A postage value download (reset), by an officer. */
   meter_funded: effect('meter_funded', { meterId: Uuid, amountMills: Mills, officer: Text(64) }),
+  /** The customer's MAC'd request for an ACH debit: it waits for filing and settlement, crediting nothing. */
+  funding_requested: effect('funding_requested', { meterId: Uuid, requestId: ItemId, bankAccountId: Uuid, amountMills: Mills }),
+  /** Pending funding requests went into a NACHA file, each with a trace number (ODFI + sequence, in list order). */
+  ach_file_created: effect('ach_file_created', {
+    fileId: Uuid,
+    createdAt: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{3})?Z$' }),
+    odfi: Type.String({ pattern: '^\\d{8}$' }),
+    firstSequence: Type.Integer({ minimum: 1, maximum: 9_999_999 }),
+    requestIds: Type.Array(ItemId, { minItems: 1, maxItems: MAX_ACH_FILE_REQUESTS }),
+  }),
+  /** The NACHA file reached the bank outbox; `sha256` names its exact bytes. */
+  ach_file_delivered: effect('ach_file_delivered', { fileId: Uuid, sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }), target: Text(200) }),
+  /** The debit settled after its hold: the postage value download, credited by the module. */
+  funding_settled: effect('funding_settled', { meterId: Uuid, requestId: ItemId, amountMills: Mills }),
+  /** The bank returned the debit: cancelled before settlement, owed (and the meter suspended) after. */
+  funding_returned: effect('funding_returned', {
+    meterId: Uuid,
+    requestId: ItemId,
+    returnCode: Type.String({ pattern: '^R\\d{2}$' }),
+    outcome: Type.Union([Type.Literal('cancelled'), Type.Literal('owed')]),
+    amountMills: Mills,
+  }),
   /** A module-signed device audit of the meter, by an officer. */
   meter_audited: effect('meter_audited', { meterId: Uuid, officer: Text(64) }),
   item_printed: effect('item_printed', { meterId: Uuid, itemId: ItemId, itemSerial: Version, itemKind: Text(16), amountMills: Mills, itemBase64: B64 }),
@@ -125,6 +148,8 @@ export const SERVER_DECLARED: ReadonlySet<EffectKind> = new Set<EffectKind>([
   'recovery_logged',
   'profile_updated',
   'email_verified',
+  'ach_file_created',
+  'ach_file_delivered',
 ]);
 
 /** When an effect took place: the time of the record that carries it. */

@@ -20,9 +20,23 @@ export {
   applyPrint,
   applyRefund,
   applyWithdraw,
+  applyFundingRequest,
+  applySettlement,
+  applyDebitReturn,
   acknowledgeCredits,
   recordFailedLogin,
   recordGoodLogin,
   rotatePassword,
 } from './rules.js';
 export { type RefundedItem, type RefundMemory, NO_REFUNDS, checkRefundable, rememberRefund } from './refunds.js';
+export {
+  type DebitLimits,
+  type DebitMemory,
+  type PendingDebit,
+  type SettledDebit,
+  type ReturnOutcome,
+  NO_DEBITS,
+  requestDebit,
+  settleDebit,
+  returnDebit,
+} from './debits.js';

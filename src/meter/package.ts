@@ -1,8 +1,10 @@
 import { assertRegisters, type Registers } from './registers.js';
+import { NO_DEBITS, type DebitMemory } from './debits.js';
 import { NO_REFUNDS, type RefundedItem, type RefundMemory } from './refunds.js';
 
-export type MeterState = 'registered' | 'operational' | 'locked' | 'withdrawn' | 'revoked';
-export const METER_STATES: readonly MeterState[] = ['registered', 'operational', 'locked', 'withdrawn', 'revoked'];
+/** `suspended`: the bank returned a debit whose value was already downloaded (see debits.ts). */
+export type MeterState = 'registered' | 'operational' | 'locked' | 'suspended' | 'withdrawn' | 'revoked';
+export const METER_STATES: readonly MeterState[] = ['registered', 'operational', 'locked', 'suspended', 'withdrawn', 'revoked'];
 
 export interface PasswordVerifier {
   readonly salt: Buffer;
@@ -52,6 +54,8 @@ export interface MeterPackage {
   readonly refunds: RefundMemory;
   /** Officer statements this meter has acted on (a funding), while they are young enough to replay. */
   readonly spentOfficerNonces: readonly SpentNonce[];
+  /** ACH debits the customer requested, settled within the return window, and owed. */
+  readonly debits: DebitMemory;
 }
 
 export interface SpentNonce {
@@ -60,9 +64,9 @@ export interface SpentNonce {
 }
 
 // Encoding: JSON with bigints as decimal strings and bytes as base64. Versioned by the `f` field:
-// format 2 added `refunds`; a format 1 package (sealed before) still opens, with no refund remembered.
-const FORMAT = 2;
-const FORMATS: readonly unknown[] = [1, FORMAT];
+// format 2 added `refunds`, format 3 `debits`; an older package still opens, with none remembered.
+const FORMAT = 3;
+const FORMATS: readonly unknown[] = [1, 2, FORMAT];
 
 export function encodePackage(p: MeterPackage): Buffer {
   const b64 = (b: Buffer | null) => (b === null ? null : b.toString('base64'));
@@ -100,6 +104,11 @@ export function encodePackage(p: MeterPackage): Buffer {
     createdAtMs: p.createdAtMs,
     spentOfficerNonces: p.spentOfficerNonces,
     refunds: { items: p.refunds.items.map((r) => [r.serial.toString(), r.issuedMs]), floorMs: p.refunds.floorMs },
+    debits: {
+      pending: p.debits.pending.map((d) => [d.requestId, d.amountMills.toString(), d.requestedAtMs]),
+      settled: p.debits.settled.map((d) => [d.requestId, d.amountMills.toString(), d.settledAtMs]),
+      owed: p.debits.owedMills.toString(),
+    },
   };
   return Buffer.from(JSON.stringify(doc), 'utf8');
 }
@@ -159,6 +168,23 @@ export function decodePackage(bytes: Uint8Array): MeterPackage {
     refunds: d.f === 1 ? NO_REFUNDS : decodeRefunds(d.refunds, big, num),
     // Absent in packages sealed before officer statements existed.
     spentOfficerNonces: Array.isArray(d.spentOfficerNonces) ? d.spentOfficerNonces.map(spentNonce) : [],
+    debits: d.f === 1 || d.f === 2 ? NO_DEBITS : decodeDebits(d.debits, big, num),
+  };
+}
+
+function decodeDebits(v: unknown, big: (v: unknown) => bigint, num: (v: unknown) => number): DebitMemory {
+  const o = (v ?? {}) as Record<string, unknown>;
+  const triples = (list: unknown): [string, bigint, number][] => {
+    if (!Array.isArray(list)) throw new Error('package debits are not a list');
+    return list.map((e: unknown) => {
+      if (!Array.isArray(e) || e.length !== 3 || typeof e[0] !== 'string') throw new Error('a package debit is not [requestId, mills, ms]');
+      return [e[0], big(e[1]), num(e[2])];
+    });
+  };
+  return {
+    pending: triples(o.pending).map(([requestId, amountMills, requestedAtMs]) => ({ requestId, amountMills, requestedAtMs })),
+    settled: triples(o.settled).map(([requestId, amountMills, settledAtMs]) => ({ requestId, amountMills, settledAtMs })),
+    owedMills: big(o.owed),
   };
 }
 

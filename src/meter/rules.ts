@@ -2,6 +2,7 @@ import { MAX_FAILED_LOGINS, PASSWORD_HISTORY_LENGTH } from '../constants.js';
 import { fail } from '../errors.js';
 import type { MeterPackage, PasswordVerifier, SpentNonce } from './package.js';
 import { assertRegisters, credit, debit, type Registers } from './registers.js';
+import { requestDebit, returnDebit, settleDebit, type DebitLimits, type ReturnOutcome } from './debits.js';
 import { checkRefundable, rememberRefund, type RefundedItem } from './refunds.js';
 
 /** What the client believes the registers hold, sent (under its MAC) with every command. */
@@ -17,6 +18,8 @@ export function requireOperational(p: MeterPackage): void {
       return;
     case 'locked':
       return fail('meter_locked', 'the meter is locked (too many failed logins, or by an operator)');
+    case 'suspended':
+      return fail('debit_returned', `the bank returned a funding debit; ${p.debits.owedMills} mills are owed; ask customer care`);
     case 'withdrawn':
       return fail('meter_withdrawn');
     case 'revoked':
@@ -56,9 +59,12 @@ export function spendOfficerNonce(p: MeterPackage, spent: SpentNonce, nowMs: num
   return { ...p, spentOfficerNonces: [...kept, spent] };
 }
 
-/** A security officer returns a locked meter to service, so its balance is not stranded. */
+/**
+ * A security officer returns a locked or suspended meter to service, so its balance is not
+ * stranded. A suspended meter keeps what it owes on record: it requests no new debit until settled.
+ */
 export function applyUnlock(p: MeterPackage): MeterPackage {
-  if (p.state !== 'locked') fail('invalid_request', `the meter is ${p.state}, not locked`);
+  if (p.state !== 'locked' && p.state !== 'suspended') fail('invalid_request', `the meter is ${p.state}, not locked or suspended`);
   return { ...p, state: 'operational', failedLogins: 0 };
 }
 
@@ -72,6 +78,30 @@ export function applyRevoke(p: MeterPackage): MeterPackage {
 export function applyFund(p: MeterPackage, amountMills: bigint, nowMs: number): MeterPackage {
   requireOperational(p);
   return touch(p, nowMs, credit(p.registers, amountMills), { unackedCreditMills: p.unackedCreditMills + amountMills });
+}
+
+/** The customer asked for an ACH debit (nothing is credited until it settles). */
+export function applyFundingRequest(p: MeterPackage, debit: { requestId: string; amountMills: bigint }, nowMs: number, limits: DebitLimits): MeterPackage {
+  requireOperational(p);
+  return touch(p, nowMs, p.registers, { debits: requestDebit(p.debits, debit, nowMs, limits) });
+}
+
+/** The debit settled after its hold: the postage value download, as an operator funding is. */
+export function applySettlement(p: MeterPackage, requestId: string, nowMs: number, holdMs: number, limits: DebitLimits): { next: MeterPackage; amountMills: bigint } {
+  requireOperational(p);
+  const { memory, amountMills } = settleDebit(p.debits, requestId, nowMs, holdMs, limits);
+  const next = touch(p, nowMs, credit(p.registers, amountMills), { debits: memory, unackedCreditMills: p.unackedCreditMills + amountMills });
+  return { next, amountMills };
+}
+
+/**
+ * The bank returned a debit. A revoked or withdrawn meter still records it (the debt is real); a
+ * return after settlement suspends an operational or locked meter.
+ */
+export function applyDebitReturn(p: MeterPackage, requestId: string, nowMs: number): { next: MeterPackage; outcome: ReturnOutcome; amountMills: bigint } {
+  const { memory, outcome, amountMills } = returnDebit(p.debits, requestId);
+  const suspend = outcome === 'owed' && (p.state === 'operational' || p.state === 'locked');
+  return { next: touch(p, nowMs, p.registers, { debits: memory, ...(suspend ? { state: 'suspended' as const } : {}) }), outcome, amountMills };
 }
 
 /** Debit for one item; the item takes the next serial. */

@@ -1,5 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import {
+  ACH_RETURN_WINDOW_DAYS,
+  MAX_FUNDING_REQUEST_MILLS,
+  MAX_PENDING_DEBITS,
+  MAX_PENDING_DEBIT_MILLS,
+  MAX_SETTLED_DEBITS_REMEMBERED,
   MAX_FAILED_LOGINS,
   MAX_ITEM_VALUE_MILLS,
   MAX_PACKAGE_OFFICER_NONCES,
@@ -20,6 +25,9 @@ import {
   applyRefund,
   applyWithdraw,
   applyFund,
+  applyFundingRequest,
+  applySettlement,
+  applyDebitReturn,
   applyRevoke,
   applyUnlock,
   spendOfficerNonce,
@@ -30,6 +38,8 @@ import {
   rotatePassword,
   ZERO_REGISTERS,
   NO_REFUNDS,
+  NO_DEBITS,
+  type DebitLimits,
   assertRegisters,
   type MeterPackage,
   type PasswordVerifier,
@@ -47,6 +57,16 @@ import { refusalOf, type ServerRefusal } from './refusal.js';
 import { openPackage, sealPackage } from './sealing.js';
 
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+const DEBIT_LIMITS: DebitLimits = {
+  maxPending: MAX_PENDING_DEBITS,
+  maxPendingMills: MAX_PENDING_DEBIT_MILLS,
+  maxSettled: MAX_SETTLED_DEBITS_REMEMBERED,
+  returnWindowMs: ACH_RETURN_WINDOW_DAYS * DAY_MS,
+};
+const REQUEST_ID = /^[0-9a-f]{32}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const RETURN_CODE = /^R\d{2}$/;
 /** Failures of the package itself (or its keys): never answered as a command refusal that rotates the package. */
 const FAIL_CLOSED: ReadonlySet<string> = new Set(['invariant_violation', 'package_tampered', 'key_version_unknown']);
 const AUDIT_DOMAIN = 'vaultmeter/audit-report/v1';
@@ -63,6 +83,8 @@ export interface EngineDeps {
   readonly ratedPostage?: boolean;
   /** The watchdog: a meter not audited for this long stops printing (the patent's PSD requirement). */
   readonly auditIntervalDays?: number;
+  /** Between a customer's ACH funding request and its value download; the module's own setting, so the API server cannot shorten it. */
+  readonly achHoldHours?: number;
 }
 
 const hex = (b: Buffer) => b.toString('hex');
@@ -159,6 +181,7 @@ export class MeterEngine {
       state: 'registered',
       pendingRegistration: null,
       refunds: NO_REFUNDS,
+      debits: NO_DEBITS,
       createdAtMs: now,
       spentOfficerNonces: [],
     };
@@ -302,6 +325,8 @@ export class MeterEngine {
         return { next: applyWithdraw(pkg, now), result: {} };
       case 'password':
         return this.changePassword(pkg, request, now);
+      case 'fund_request':
+        return this.fundingRequest(pkg, p, now);
       default:
         return fail('invalid_request', `unknown command ${request.op}`);
     }
@@ -376,6 +401,53 @@ export class MeterEngine {
       if (await matchesVerifier(newPassword, old)) fail('password_reused');
     }
     return { next: rotatePassword(pkg, await newVerifier(newPassword, this.deps.random), now), result: {} };
+  }
+
+  private get achHoldMs(): number {
+    return (this.deps.achHoldHours ?? 72) * HOUR_MS;
+  }
+
+  /** The customer's signed request for an ACH debit: it waits in the package, crediting nothing. */
+  private fundingRequest(pkg: MeterPackage, p: Record<string, string | undefined>, now: number) {
+    const amountMills = parseMills(p.amountMills, MAX_FUNDING_REQUEST_MILLS);
+    const requestId = p.requestId ?? '';
+    const bankAccountId = p.bankAccountId ?? '';
+    if (!REQUEST_ID.test(requestId)) fail('invalid_request', 'requestId is 32 lowercase hex characters');
+    if (!UUID.test(bankAccountId)) fail('invalid_request', 'bankAccountId is a UUID');
+    const next = applyFundingRequest(pkg, { requestId, amountMills }, now, DEBIT_LIMITS);
+    const settleAfter = new Date(now + this.achHoldMs).toISOString();
+    return { next, result: { requestId, amountMills: amountMills.toString(), bankAccountId, settleAfter } };
+  }
+
+  /**
+   * A pending ACH debit settles (its value is downloaded, once its hold has passed on this module's
+   * clock) or comes back from the bank. No officer signs either: value arises only from a debit the
+   * customer's MAC requested, and a return can only take value back.
+   */
+  async debit(args: M.DebitArgs, opened?: MeterPackage): Promise<M.DebitResult> {
+    const pkg = opened ?? (await this.open(args.pkg));
+    const now = this.deps.now();
+    if (!REQUEST_ID.test(args.requestId)) fail('invalid_request', 'requestId is 32 lowercase hex characters');
+    let changed: { next: MeterPackage; amountMills: bigint; outcome: M.DebitOutcome };
+    if (args.action === 'settle') {
+      changed = { ...applySettlement(pkg, args.requestId, now, this.achHoldMs, DEBIT_LIMITS), outcome: 'settled' };
+    } else if (args.action === 'return') {
+      if (!RETURN_CODE.test(args.returnCode ?? '')) fail('invalid_request', 'a return carries its reason code, R01 to R99');
+      changed = applyDebitReturn(pkg, args.requestId, now);
+    } else {
+      return fail('invalid_request', 'a debit is settled or returned');
+    }
+    const next = this.next(changed.next);
+    const r = next.registers;
+    return {
+      package: await this.sealRef(next),
+      outcome: changed.outcome,
+      amountMills: changed.amountMills.toString(),
+      owedMills: next.debits.owedMills.toString(),
+      state: next.state,
+      arMills: r.arMills.toString(),
+      drMills: r.drMills.toString(),
+    };
   }
 
   /**

@@ -159,6 +159,7 @@ export class GuardedModule {
     command: (a) => this.serially(() => this.run('command', a)),
     fund: (a) => this.serially(() => this.run('fund', a)),
     unlock: (a) => this.serially(() => this.run('unlock', a)),
+    debit: (a) => this.serially(() => this.run('debit', a)),
     revoke: (a) => this.serially(() => this.run('revoke', a)),
     audit: (a) => this.serially(() => this.run('audit', a)),
     log: (a) => this.serially(() => this.run('log', a)),
@@ -341,6 +342,16 @@ export class GuardedModule {
         const r = await e.fund(args, pkg);
         const effect = ringEffect('fund', r.package, { arMills: BigInt(r.arMills), drMills: BigInt(r.drMills) }, BigInt(args.amountMills));
         return { result: r, effect, draft: draftOf(effect, before, { op, amountMills: args.amountMills, authorization: args.authorization, extra }) };
+      }
+      case 'debit': {
+        const pkg = await this.openFresh(args.pkg);
+        const before = registersOf(pkg);
+        const r = await e.debit(args, pkg);
+        // A settlement is a funding: the ring's funded total counts it (see ring.ts).
+        const type = r.outcome === 'settled' ? 'settle' : 'return';
+        const effect = ringEffect(type, r.package, { arMills: BigInt(r.arMills), drMills: BigInt(r.drMills) }, type === 'settle' ? BigInt(r.amountMills) : 0n);
+        const body = { op, requestId: args.requestId, action: args.action, returnCode: args.returnCode, outcome: r.outcome, amountMills: r.amountMills, extra };
+        return { result: r, effect, draft: draftOf(effect, before, body) };
       }
       case 'unlock':
       case 'revoke': {

@@ -9,6 +9,7 @@ export interface RunModuleOptions {
   readonly ringSize: number;
   readonly refundWindowDays: number;
   readonly auditIntervalDays: number;
+  readonly achHoldHours?: number;
 }
 
 /**

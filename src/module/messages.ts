@@ -96,6 +96,25 @@ export interface FundResult {
   readonly controlTotalMills: string;
 }
 
+/** An ACH debit settles (value download after the hold) or is returned by the bank (R01, R02, ...). */
+export interface DebitArgs {
+  readonly pkg: SealedRef;
+  readonly requestId: string;
+  readonly action: 'settle' | 'return';
+  readonly returnCode?: string;
+}
+/** `cancelled`: returned before settlement; `owed`: returned after, the meter is suspended. */
+export type DebitOutcome = 'settled' | 'cancelled' | 'owed';
+export interface DebitResult {
+  readonly package: SealedRef;
+  readonly outcome: DebitOutcome;
+  readonly amountMills: string;
+  readonly owedMills: string;
+  readonly state: string;
+  readonly arMills: string;
+  readonly drMills: string;
+}
+
 export interface UnlockArgs {
   readonly pkg: SealedRef;
   /** A security officer's `unlock_meter` statement {meterId}. */
@@ -328,6 +347,7 @@ export interface ModuleOps {
   command: Guarded<CommandArgs, CommandResult>;
   fund: Guarded<FundArgs, FundResult>;
   unlock: Guarded<UnlockArgs, CareResult>;
+  debit: Guarded<DebitArgs, DebitResult>;
   revoke: Guarded<RevokeArgs, CareResult>;
   audit: Guarded<AuditArgs, AuditResult>;
   log: Guarded<LogArgs, Record<string, never>>;
@@ -368,7 +388,7 @@ export type ArgsOf<K extends ModuleOp> = ModuleOps[K][0];
 export type ResultOf<K extends ModuleOp> = ModuleOps[K][1];
 /** One handler per op: adding an op is one entry in ModuleOps and one in each table that must know it. */
 export type OpTable = { readonly [K in ModuleOp]: (args: ArgsOf<K>) => Promise<ResultOf<K>> };
-export const PACKAGE_OPS = ['provision', 'registerBegin', 'registerComplete', 'challenge', 'command', 'fund', 'unlock', 'revoke', 'audit', 'log'] as const;
+export const PACKAGE_OPS = ['provision', 'registerBegin', 'registerComplete', 'challenge', 'command', 'fund', 'debit', 'unlock', 'revoke', 'audit', 'log'] as const;
 export type PackageOp = (typeof PACKAGE_OPS)[number];
 /** Ops with the log key that leave the ring alone: they run beside the serial queue. */
 export const VAULT_OPS = ['openLog', 'beginBackup', 'sealBackupChunk', 'openBackupChunk', 'signBackup'] as const;
@@ -391,5 +411,5 @@ export const MODULE_OPS: readonly ModuleOp[] = [
 ];
 
 /** Client meter commands that travel through `command`. */
-export const CLIENT_OPS = ['login', 'balance', 'print', 'refund', 'withdraw', 'password'] as const;
+export const CLIENT_OPS = ['login', 'balance', 'print', 'refund', 'withdraw', 'password', 'fund_request'] as const;
 export type ClientOp = (typeof CLIENT_OPS)[number];

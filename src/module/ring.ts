@@ -22,6 +22,8 @@ import {
 // One writer at a time: the caller serializes the mutating methods (GuardedModule runs ops one by one).
 
 const FORMAT = 'vaultmeter-ring/1';
+/** Ring entry types that download value: an officer's funding and an ACH settlement. */
+const FUNDING_TYPES: ReadonlySet<string> = new Set(['fund', 'settle']);
 export const MIN_RING_SIZE = 3;
 export const MAX_RING_SIZE = 5;
 
@@ -162,7 +164,7 @@ export class Ring {
       ...next,
       seq: h.seq + 1n,
       moduleSerial: this.serial,
-      fundedMills: h.fundedMills + (next.type === 'fund' ? next.amountMills : 0n),
+      fundedMills: h.fundedMills + (FUNDING_TYPES.has(next.type) ? next.amountMills : 0n),
       printedMills: h.printedMills + (next.type === 'print' ? next.amountMills : 0n),
       refundedMills: h.refundedMills + (next.type === 'refund' ? next.amountMills : 0n),
     };
@@ -188,7 +190,7 @@ export class Ring {
       drMills: 0n,
       packageVersion: 0n,
       atMs,
-      fundedMills: h.fundedMills + sum('fund'),
+      fundedMills: h.fundedMills + sum('fund') + sum('settle'),
       printedMills: h.printedMills + sum('print'),
       refundedMills: h.refundedMills + sum('refund'),
       logSeq: log.seq,

@@ -18,6 +18,7 @@ export interface ModuleServerOptions {
   readonly ringSize: number;
   readonly refundWindowDays: number;
   readonly auditIntervalDays: number;
+  readonly achHoldHours?: number;
   readonly log: (line: string) => void;
 }
 
@@ -41,6 +42,7 @@ export async function startModuleServer(opts: ModuleServerOptions): Promise<Serv
     random: (n) => crypto.random(n),
     refundWindowDays: opts.refundWindowDays,
     auditIntervalDays: opts.auditIntervalDays,
+    ...(opts.achHoldHours === undefined ? {} : { achHoldHours: opts.achHoldHours }),
   });
   const ring = await Ring.load(opts.ringPath, crypto, crypto.serial, opts.ringSize, now());
   const journal = await Journal.load(`${opts.ringPath}.journal`, crypto.serial, { seq: ring.head.logSeq, hash: ring.head.logHead }, ring.isNew ? now() : null);

@@ -7,6 +7,7 @@ import { intFromEnv } from './env.js';
 import { ModuleConnection, ModulePool, decodeCheckpointRecord } from '../module/index.js';
 import { buildApp, buildMetricsListener } from '../server/index.js';
 import {
+  achConfigFromEnv,
   BuiltInAddressVerifier,
   createMetrics,
   haltEveryModule,
@@ -19,6 +20,7 @@ import {
 import { createDb, repo, settingsRepo, type Db } from '../store/index.js';
 import { repairMeter, rollForward, ShippedWaiter } from '../txlog/index.js';
 import { logSettingsFromEnv } from './log-settings.js';
+import { startPaymentsJob } from './payments-job.js';
 
 /**
  * The API server process. It gets the database URL of the application role and the module sockets;
@@ -71,6 +73,7 @@ export async function runApiServer(): Promise<void> {
     addresses: new BuiltInAddressVerifier(),
     addressCheck: addressCheckMode(process.env.VAULTMETER_ADDRESS_CHECK),
     mailerId: mailerIdFrom(process.env.VAULTMETER_MAILER_ID),
+    ach: achConfigFromEnv(),
   };
   const log = (msg: string) => process.stderr.write(`[api] ${msg}\n`);
   // Any evidence of a stale database counts, not only a checkpoint mismatch: before serving, put back
@@ -83,11 +86,13 @@ export async function runApiServer(): Promise<void> {
   await app.listen({ port, host });
   const scrape = await listenForScrapes(ctx, metricsPort);
   pool.start();
+  const payments = startPaymentsJob(ctx, ctx.ach, log);
   const url = `http://${host}:${port}`;
   const metricsUrl = scrape ? { metricsUrl: `http://127.0.0.1:${metricsPort}/metrics` } : {};
   process.stdout.write(`${JSON.stringify({ ready: true, url, ...metricsUrl })}\n`);
   const stop = async () => {
     await pool.stop();
+    await payments?.stop();
     await scrape?.close();
     await app.close();
     await shipped?.close();

@@ -7,7 +7,9 @@ import { intFromEnv } from './env.js';
 import {
   DEFAULT_AUDIT_INTERVAL_DAYS,
   DEFAULT_PORT,
+  DEFAULT_ACH_HOLD_HOURS,
   DEFAULT_REFUND_WINDOW_DAYS,
+  MAX_ACH_HOLD_HOURS,
   DEFAULT_RING_SIZE,
   MAX_REFUND_WINDOW_DAYS,
   MODULE_START_TIMEOUT_MS,
@@ -46,6 +48,8 @@ function moduleSettingsFromEnv(): string[] {
     String(intFromEnv('VAULTMETER_RING_SIZE', DEFAULT_RING_SIZE, MIN_RING_SIZE, MAX_RING_SIZE)),
     '--audit-interval-days',
     String(intFromEnv('VAULTMETER_AUDIT_INTERVAL_DAYS', DEFAULT_AUDIT_INTERVAL_DAYS, 1, 3650)),
+    '--ach-hold-hours',
+    String(intFromEnv('VAULTMETER_ACH_HOLD_HOURS', DEFAULT_ACH_HOLD_HOURS, 0, MAX_ACH_HOLD_HOURS)),
   ];
 }
 
@@ -127,7 +131,13 @@ export async function startSystem(opts: StartOptions): Promise<RunningSystem> {
       ...pickEnv(process.env, SMTP_SECRETS),
     });
     const port = opts.port ?? Number(process.env.PORT ?? DEFAULT_PORT);
-    const api = launch('the API server', ['serve'], { ...logEnv, VAULTMETER_DB_URL: db.appUrl, VAULTMETER_MODULE_SOCKETS: socketList, PORT: String(port) });
+    const api = launch('the API server', ['serve'], {
+      ...logEnv,
+      VAULTMETER_DB_URL: db.appUrl,
+      VAULTMETER_MODULE_SOCKETS: socketList,
+      PORT: String(port),
+      VAULTMETER_BANK_OUTBOX: process.env.VAULTMETER_BANK_OUTBOX || join(opts.home, 'bank-outbox'),
+    });
     const [shipperUp, apiUp] = await Promise.all([shipper.start(), api.start()]);
     keep(shipper, shipperUp);
     keep(api, apiUp, fatal);

@@ -3,6 +3,7 @@ import type { ModulePool } from '../module/index.js';
 import type { Db } from '../store/index.js';
 import type { Metrics } from './metrics.js';
 import type { RateBook } from '../rates/index.js';
+import type { AchConfig } from './payments/ach-config.js';
 
 /** Waits, after a commit, until a module's log record has reached a backup target (`shipped` durability). */
 export interface ShippedWait {
@@ -39,6 +40,8 @@ export interface ServiceContext {
   readonly addressCheck: AddressCheckMode;
   /** The USPS Mailer ID in IMpb tracking numbers (VAULTMETER_MAILER_ID); unset means the development MID (DEV_MAILER_ID). */
   readonly mailerId?: string;
+  /** Where ACH debits originate and where the NACHA files go (src/services/payments/ach-config.ts). */
+  readonly ach: AchConfig;
 }
 
 /** A package refused as older than the meter: the version refused, what showed it newer, and a client's record (its evidence). */

@@ -49,3 +49,4 @@ export { lockoutMail } from './mail/lockout-mail.js';
 export { lowBalanceMail } from './mail/low-balance-mail.js';
 export { crossedBelow, lockedTheMeter } from './mail/triggers.js';
 export type { Mail, MailKind } from './mail/mail.js';
+export * from './payments/index.js';

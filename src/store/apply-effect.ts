@@ -28,9 +28,9 @@ function operatorAction(w: BatchWriter, officer: string, action: string, meterId
   });
 }
 
-/** A write that must touch exactly one row live (else a concurrent change won: conflict). */
-function once(w: BatchWriter, s: Statement & { what: string }): void {
-  w.statements.push({ ...s, expectRows: 1 });
+/** A write that must touch exactly `rows` rows live (else a concurrent change won: conflict). */
+function once(w: BatchWriter, s: Statement & { what: string }, rows = 1): void {
+  w.statements.push({ ...s, expectRows: rows });
 }
 
 function meterStatus(w: BatchWriter, meterId: string, status: string, reason: string, at: Date): void {
@@ -73,6 +73,54 @@ export const APPLIERS: { readonly [K in EffectKind]: Applier<K> } = {
     });
   },
   meter_funded: (w, e, at) => operatorAction(w, e.officer, 'fund', e.meterId, { amountMills: e.amountMills }, at),
+  funding_requested: (w, e, at) => {
+    once(w, {
+      sql: `INSERT INTO commerce.funding_requests (request_id, meter_id, bank_account_id, amount_mills, requested_at)
+            VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+      params: [e.requestId, e.meterId, e.bankAccountId, e.amountMills, at],
+      what: 'that funding request exists already',
+    });
+  },
+  // The file's entries are its requests in list order; each takes the next trace number.
+  ach_file_created: (w, e) => {
+    const createdAt = new Date(e.createdAt);
+    w.statements.push({
+      sql: `INSERT INTO commerce.ach_files (file_id, created_at, odfi, first_sequence, entry_count, total_mills)
+            SELECT $1, $2, $3, $4, count(*), sum(amount_mills) FROM commerce.funding_requests WHERE request_id = ANY($5::text[])
+            ON CONFLICT DO NOTHING`,
+      params: [e.fileId, createdAt, e.odfi, e.firstSequence, e.requestIds],
+    });
+    once(w, {
+      sql: `UPDATE commerce.funding_requests f SET status = 'filed', file_id = $1, filed_at = $2,
+              trace_number = $3 || lpad(($4 + t.ord - 1)::text, 7, '0')
+            FROM unnest($5::text[]) WITH ORDINALITY AS t(id, ord) WHERE f.request_id = t.id AND f.status = 'requested'`,
+      params: [e.fileId, createdAt, e.odfi, e.firstSequence, e.requestIds],
+      what: 'a funding request of the file was filed or returned concurrently',
+    }, e.requestIds.length);
+  },
+  ach_file_delivered: (w, e, at) => {
+    w.statements.push({
+      sql: 'UPDATE commerce.ach_files SET sha256 = $2, target = $3, delivered_at = $4 WHERE file_id = $1',
+      params: [e.fileId, e.sha256, e.target, at],
+    });
+  },
+  funding_settled: (w, e, at) => {
+    once(w, {
+      sql: "UPDATE commerce.funding_requests SET status = 'settled', settled_at = $2 WHERE request_id = $1 AND status = 'filed'",
+      params: [e.requestId, at],
+      what: 'the funding request was settled or returned concurrently',
+    });
+  },
+  funding_returned: (w, e, at) => {
+    once(w, {
+      sql: `UPDATE commerce.funding_requests SET status = 'returned', returned_at = $2, return_code = $3, owed_mills = $4
+            WHERE request_id = $1 AND status <> 'returned'`,
+      params: [e.requestId, at, e.returnCode, e.outcome === 'owed' ? e.amountMills : '0'],
+      what: 'the funding request was returned concurrently',
+    });
+    // The suspension is the package's (state `suspended`, refused by the module): postal.meters'
+    // `suspended` status means a break in register continuity, which this is not.
+  },
   meter_audited: (w, e, at) => operatorAction(w, e.officer, 'audit', e.meterId, {}, at),
   item_printed: (w, e, at) => {
     w.items.push({

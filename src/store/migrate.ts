@@ -87,6 +87,11 @@ export async function ensureAppRole(ownerUrl: string, password: string): Promise
       GRANT SELECT, INSERT ON support.mail_outbox TO ${a};
       GRANT UPDATE (attempts, next_attempt_at, sent_at, last_error, state, text_body, html_body) ON support.mail_outbox TO ${a};
       GRANT USAGE ON SEQUENCE support.mail_outbox_mail_id_seq TO ${a};
+
+      GRANT USAGE ON SCHEMA commerce TO ${a};
+      GRANT SELECT, INSERT ON commerce.funding_requests, commerce.ach_files TO ${a};
+      GRANT UPDATE (status, file_id, trace_number, filed_at, settled_at, returned_at, return_code, owed_mills) ON commerce.funding_requests TO ${a};
+      GRANT UPDATE (sha256, target, delivered_at) ON commerce.ach_files TO ${a};
     `);
   } finally {
     await client.end();

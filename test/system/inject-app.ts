@@ -8,7 +8,7 @@ import { ModuleConnection, ModulePool } from '../../src/module/index.js';
 import { paths, readConfig } from '../../src/runtime/home.js';
 import { buildApp, type ServerContext } from '../../src/server/index.js';
 import { DEFAULT_ADDRESS_CHECK_MODE } from '../../src/address/index.js';
-import { BuiltInAddressVerifier, createMetrics, ModuleRateBook } from '../../src/services/index.js';
+import { achConfigFromEnv, BuiltInAddressVerifier, createMetrics, ModuleRateBook } from '../../src/services/index.js';
 import { appUrlFrom, createDb } from '../../src/store/index.js';
 import type { LooseJson } from '../helpers/loose-json.js';
 import type { TestSystem } from './harness.js';
@@ -42,6 +42,7 @@ export async function injectApp(sys: TestSystem): Promise<{ app: FastifyInstance
     rateBook: new ModuleRateBook(modules),
     addresses: new BuiltInAddressVerifier(),
     addressCheck: DEFAULT_ADDRESS_CHECK_MODE,
+    ach: achConfigFromEnv({ ...process.env, VAULTMETER_BANK_OUTBOX: join(home, 'bank-outbox') }),
   };
   const app = await buildApp(ctx);
   return {

@@ -1,4 +1,4 @@
-import { NO_REFUNDS, type MeterPackage, type PasswordVerifier } from '../../../src/meter/index.js';
+import { NO_REFUNDS, NO_DEBITS, type MeterPackage, type PasswordVerifier } from '../../../src/meter/index.js';
 
 export const METER_ID = '0f8b6c52-3f5e-4b8a-9d3e-6a1c2b3d4e5f';
 
@@ -32,6 +32,7 @@ export function makePackage(changes: Partial<MeterPackage> = {}): MeterPackage {
     createdAtMs: 1_700_000_000_000,
     spentOfficerNonces: [],
     refunds: NO_REFUNDS,
+    debits: NO_DEBITS,
     ...changes,
   };
 }

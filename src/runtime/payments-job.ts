@@ -1,0 +1,52 @@
+import { PAYMENTS_POLL_MS } from '../constants.js';
+import { VaultError } from '../errors.js';
+import { runPayments, type AchConfig, type ServiceContext } from '../services/index.js';
+
+// The API server's payments job: every PAYMENTS_POLL_MS it settles what is past its hold, and once
+// after each daily cut-off it files what waits. It commits module ops through this server's batcher,
+// which is why it lives here and not in the shipper; a session advisory lock keeps it to one run
+// per installation however many API servers there are. VAULTMETER_ACH_CUTOFF_UTC=off turns it off
+// (then only `vaultmeter admin payments run` files and settles).
+
+/** The latest cut-off instant at or before `now` (ms). */
+export function lastCutoffMs(now: Date, cutoff: NonNullable<AchConfig['cutoffUtc']>): number {
+  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), cutoff.hour, cutoff.minute);
+  return today <= now.getTime() ? today : today - 86_400_000;
+}
+
+export interface PaymentsJob {
+  stop(): Promise<void>;
+}
+
+export function startPaymentsJob(ctx: ServiceContext, config: AchConfig, log: (line: string) => void): PaymentsJob | null {
+  const cutoff = config.cutoffUtc;
+  if (!cutoff) return null;
+  let filedForCutoff: number | null = null;
+  let running: Promise<void> = Promise.resolve();
+  const tick = async () => {
+    const now = new Date();
+    const cut = lastCutoffMs(now, cutoff);
+    const file = cut !== filedForCutoff;
+    try {
+      const r = await runPayments(ctx, config, { file, now });
+      if (file) filedForCutoff = cut;
+      const settled = r.settled.filter((s) => s.outcome === 'settled');
+      if (r.files.length || r.settled.length)
+        log(`payments: ${r.files.length} NACHA file(s) (${r.files.reduce((n, f) => n + f.entryCount, 0)} debits); ${settled.length} settled, ${r.settled.length - settled.length} refused`);
+    } catch (e) {
+      // Another server runs it now; a database or module outage is retried at the next tick.
+      if (!(e instanceof VaultError && e.code === 'payments_busy')) log(`payments: the run failed: ${(e as Error).message}`);
+    }
+  };
+  const timer = setInterval(() => {
+    running = running.then(tick);
+  }, PAYMENTS_POLL_MS);
+  timer.unref();
+  running = running.then(tick);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

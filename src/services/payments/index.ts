@@ -1,0 +1,7 @@
+// Self-service funding by ACH debit (issue 14): funding requests, the daily NACHA file, settlement and returns.
+export { achConfigFromEnv, DEV_ACH_ODFI, type AchConfig } from './ach-config.js';
+export { requestFunding, listFunding, fundingRequestView, type FundingRequestView } from './funding-requests.js';
+export { fileAch, type AchFileView } from './ach-filing.js';
+export { settleDue, debitOp, eachBounded, type DebitOutcomeView } from './settlement.js';
+export { applyReturnsFile, type ReturnsApplied } from './returns.js';
+export { runPayments, type PaymentsRun } from './payments-run.js';
