@@ -40,13 +40,16 @@ export const MAX_ACH_HOLD_HOURS = 30 * 24;
 export const MAX_ACH_FILE_REQUESTS = 1_500;
 /** NACHA files one payments run writes (the next run takes the rest). */
 export const MAX_ACH_FILES_PER_RUN = 20;
-/** Returns entries read from one returns file. */
+/** Returns entries read from one returns file, and its size (two 95-byte records per return). */
 export const MAX_RETURNS_PER_FILE = 10_000;
+export const MAX_RETURNS_FILE_BYTES = 2 * 1024 * 1024;
 /** Settlements or returns one payments run applies (the next run takes the rest). */
 export const MAX_SETTLEMENTS_PER_RUN = 10_000;
 
 /** Settlements or returns a payments run has in flight at once (they share module batches). */
 export const PAYMENTS_CONCURRENCY = 32;
+/** NACHA files one listing shows (newest first). */
+export const MAX_ACH_FILES_LISTED = 100;
 /** Funding requests one listing shows (newest first). */
 export const MAX_FUNDING_REQUESTS_LISTED = 100;
 

@@ -34,6 +34,8 @@ import { clientRegister } from './commands/client-register.js';
 import { clientTransactions } from './commands/client-transactions.js';
 import { clientVerifyEmail } from './commands/client-verify-email.js';
 import { clientWithdraw } from './commands/client-withdraw.js';
+import { clientFund, clientFunding } from './commands/client-fund.js';
+import { adminPayments } from './commands/admin-payments.js';
 import { initCommand } from './commands/init.js';
 import { moduleCommand } from './commands/module.js';
 import { ratesCommand } from './commands/rates.js';
@@ -61,6 +63,8 @@ function clientGroup(program: Command): void {
     clientRefund,
     clientWithdraw,
     clientPassword,
+    clientFund,
+    clientFunding,
   ])
     add(client);
   const printer = client.command('printer').description("printer profiles (the patent's printer configuration service)");
@@ -86,6 +90,7 @@ function adminGroup(program: Command): void {
   adminEvents(admin);
   adminHistory(admin);
   adminMail(admin);
+  adminPayments(admin);
   adminOfficersAdd(admin.command('officers').description('officer accounts'));
 }
 

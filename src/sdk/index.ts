@@ -24,3 +24,4 @@ export {
   type TransactionsPage,
 } from './history.js';
 export { fetchProfile, putProfile, verifyEmailToken, type CustomerProfile, type CustomerProfileInput, type CustomerAddress } from './customer-profile.js';
+export { fundingRequests, type FundingRequestInfo, type FundingRequested, type FundingStatus } from './funding.js';

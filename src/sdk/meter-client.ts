@@ -18,6 +18,7 @@ import {
   type Transaction,
   type TransactionsPage,
 } from './history.js';
+import { fundingRequests, type FundingRequested, type FundingRequestInfo } from './funding.js';
 import { ApiError, callApi } from './http.js';
 import { ProfileError, type ClientProfile, type ProfileStore } from './profile-store.js';
 import { webClientCrypto } from './web-crypto.js';
@@ -324,6 +325,21 @@ export class MeterClient {
   async refund(itemId: string): Promise<Balance & { refundedMills: bigint }> {
     const out = await this.command('refund', { itemId });
     return { ...out.registers, refundedMills: BigInt(out.result.refundedMills ?? '0') };
+  }
+
+  /**
+   * Ask for an ACH debit of `amountMills` from a bank account on file. Nothing is credited now: the
+   * debit goes to the bank in the next NACHA file, and the module downloads its value after the hold.
+   */
+  async requestFunding(req: { amountMills: bigint; bankAccountId: string }): Promise<Balance & FundingRequested> {
+    const requestId = hex(await this.crypto.randomBytes(16));
+    const out = await this.command('fund_request', { amountMills: req.amountMills.toString(), bankAccountId: req.bankAccountId, requestId });
+    return { ...out.registers, requestId, amountMills: req.amountMills, bankAccountId: req.bankAccountId, settleAfter: out.result.settleAfter ?? '' };
+  }
+
+  /** This meter's funding requests, newest first, and where each stands. */
+  fundingRequests(): Promise<FundingRequestInfo[]> {
+    return fundingRequests(this.server, this.bearer, this.meterId);
   }
 
   async withdraw(): Promise<Balance> {

@@ -11,6 +11,7 @@ import { adminRoutes, meterCareRoutes } from './routes/admin.js';
 import { historyRoutes } from './routes/history.js';
 import { itemRoutes } from './routes/items.js';
 import { meterRoutes } from './routes/meter.js';
+import { paymentRoutes } from './routes/payments.js';
 import { mailRoutes } from './routes/mail.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { approvalRoutes, officerRoutes, operationsRoutes } from './routes/operations.js';
@@ -68,6 +69,7 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions = {}): Promi
   await app.register(addressRoutes(ctx));
   await app.register(profileRoutes(ctx));
   await app.register(mailRoutes(ctx));
+  await app.register(paymentRoutes(ctx));
   await app.register(metricsRoutes(ctx));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

@@ -47,6 +47,70 @@ export const CommandDone = Type.Object({
   item: Type.Optional(PrintedItem),
   shipTo: Type.Optional(Type.Composite([LabelAddress], { description: 'the destination address as checked and standardized (a print with shipTo)' })),
   addressWarnings: Type.Optional(Type.Array(Type.Object({ code: Str(), detail: Str() }), { description: 'what the address check found, in warn mode' })),
+  fundingRequest: Type.Optional(
+    Type.Object(
+      { requestId: Str(), amountMills: Mills, bankAccountId: Str(), status: Type.Literal('requested'), settleAfter: Str() },
+      { description: 'a fund_request: the debit waits for the next NACHA file, and its value for the hold' },
+    ),
+  ),
+});
+
+const FundingStatus = Type.Union([Type.Literal('requested'), Type.Literal('filed'), Type.Literal('settled'), Type.Literal('returned')]);
+const NullableStr = Type.Union([Str(), Type.Null()]);
+
+export const FundingRequest = Type.Object({
+  requestId: Str(),
+  amountMills: Mills,
+  bankAccountId: Str(),
+  status: FundingStatus,
+  requestedAt: Str(),
+  traceNumber: NullableStr,
+  filedAt: NullableStr,
+  settledAt: NullableStr,
+  returnedAt: NullableStr,
+  returnCode: NullableStr,
+  owedMills: Mills,
+});
+
+export const FundingRequests = Type.Object({ fundingRequests: Type.Array(FundingRequest) });
+
+const DebitOutcome = Type.Object({
+  requestId: Str(),
+  meterId: Str(),
+  outcome: Type.Union([Type.Literal('settled'), Type.Literal('cancelled'), Type.Literal('owed'), Type.Literal('refused')]),
+  amountMills: Mills,
+  code: Type.Optional(Str()),
+});
+
+const AchFile = Type.Object({
+  fileId: Str(),
+  fileName: Str(),
+  entryCount: Type.Integer(),
+  totalMills: Mills,
+  sha256: Str(),
+  signer: Str(),
+  development: Type.Boolean(),
+});
+
+export const PaymentsRan = Type.Object({ files: Type.Array(AchFile), settled: Type.Array(DebitOutcome) });
+
+export const ReturnsRead = Type.Object({
+  returns: Type.Array(Type.Composite([DebitOutcome, Type.Object({ returnCode: Str(), traceNumber: Str() })])),
+  alreadyReturned: Type.Array(Str()),
+});
+
+export const AchFiles = Type.Object({
+  files: Type.Array(
+    Type.Object({
+      fileId: Str(),
+      createdAt: Str(),
+      entryCount: Type.Integer(),
+      totalMills: Mills,
+      sha256: NullableStr,
+      target: NullableStr,
+      deliveredAt: NullableStr,
+    }),
+  ),
 });
 
 export const Funded = Type.Object({ user: Str(), meterId: Str(), amountMills: Mills, arMills: Mills, drMills: Mills, controlTotalMills: Mills });

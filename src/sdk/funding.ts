@@ -1,0 +1,35 @@
+import { callApi } from './http.js';
+
+// ACH funding as the SDK sees it: a funding request is a MAC'd meter command (MeterClient.requestFunding);
+// where each one stands is a session read.
+
+export type FundingStatus = 'requested' | 'filed' | 'settled' | 'returned';
+
+export interface FundingRequestInfo {
+  readonly requestId: string;
+  readonly amountMills: string;
+  readonly bankAccountId: string;
+  readonly status: FundingStatus;
+  readonly requestedAt: string;
+  readonly traceNumber: string | null;
+  readonly filedAt: string | null;
+  readonly settledAt: string | null;
+  readonly returnedAt: string | null;
+  readonly returnCode: string | null;
+  readonly owedMills: string;
+}
+
+export interface FundingRequested {
+  readonly requestId: string;
+  readonly amountMills: bigint;
+  readonly bankAccountId: string;
+  /** When the module will download the value at the earliest (the settlement hold). */
+  readonly settleAfter: string;
+}
+
+export async function fundingRequests(server: string, authorization: string, meterId: string): Promise<FundingRequestInfo[]> {
+  const r = await callApi<{ fundingRequests: FundingRequestInfo[] }>(server, 'GET', `/v1/meters/${meterId}/funding-requests`, undefined, {
+    headers: { authorization },
+  });
+  return r.fundingRequests;
+}
