@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodePackage, encodePackage, METER_STATES, NO_REFUNDS, type MeterPackage } from '../../../src/meter/index.js';
+import { decodePackage, encodePackage, METER_STATES, NO_DEBITS, NO_REFUNDS, type MeterPackage } from '../../../src/meter/index.js';
 import { codeOf, makePackage, verifier } from '../helpers/package.js';
 
 function reencodeWith(p: MeterPackage, edit: (doc: Record<string, unknown>) => void): Buffer {
@@ -34,7 +34,35 @@ describe('package encoding', () => {
       delete d.refunds;
     });
     expect(decodePackage(v1)).toEqual(makePackage({ refunds: NO_REFUNDS }));
-    expect(JSON.parse(encodePackage(decodePackage(v1)).toString('utf8')).f).toBe(2);
+    expect(JSON.parse(encodePackage(decodePackage(v1)).toString('utf8')).f).toBe(3);
+  });
+
+  it('opens a format 2 package, sealed before ACH debits, with none pending, settled or owed', () => {
+    const withDebits = makePackage({ debits: { pending: [{ requestId: 'a'.repeat(32), amountMills: 5n, requestedAtMs: 1 }], settled: [], owedMills: 7n } });
+    const v2 = reencodeWith(withDebits, (d) => {
+      d.f = 2;
+      delete d.debits;
+    });
+    expect(decodePackage(v2)).toEqual(makePackage({ debits: NO_DEBITS }));
+  });
+
+  it('round-trips pending, settled and owed debits', () => {
+    const p = makePackage({
+      state: 'suspended',
+      debits: {
+        pending: [{ requestId: 'a'.repeat(32), amountMills: 5_000_000n, requestedAtMs: 1_700_000_000_000 }],
+        settled: [{ requestId: 'b'.repeat(32), amountMills: 20_000n, settledAtMs: 1_700_000_100_000 }],
+        owedMills: 20_000n,
+      },
+    });
+    expect(decodePackage(encodePackage(p))).toEqual(p);
+  });
+
+  it('refuses a malformed debit list', () => {
+    const bad = reencodeWith(makePackage(), (d) => {
+      (d.debits as Record<string, unknown>).pending = [['a'.repeat(32), '5']];
+    });
+    expect(() => decodePackage(bad)).toThrow(/debit/);
   });
 
   it('round-trips a fresh package with nulls', () => {
@@ -77,7 +105,8 @@ describe('package encoding', () => {
 describe('package decoding refuses corrupt documents', () => {
   const p = makePackage();
   it.each<[string, (d: Record<string, unknown>) => void]>([
-    ['unknown format', (d) => (d.f = 3)],
+    ['unknown format', (d) => (d.f = 4)],
+    ['format 3 without debits', (d) => delete d.debits],
     ['refunds not a list', (d) => (d.refunds = { items: 1, floorMs: 0 })],
     ['a refund with a numeric serial', (d) => (d.refunds = { items: [[5, 1]], floorMs: 0 })],
     ['format 2 without refunds', (d) => delete d.refunds],
