@@ -8,3 +8,4 @@ export * from './modules-repo.js';
 export * from './support-repo.js';
 export * from './rates-repo.js';
 export * from './profiles-repo.js';
+export * from './bank-accounts-repo.js';
