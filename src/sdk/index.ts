@@ -23,4 +23,5 @@ export {
   type ItemsPage,
   type TransactionsPage,
 } from './history.js';
+export { addBankAccount, listBankAccounts, removeBankAccount, type BankAccount, type BankAccountInput, type BankAccountType } from './bank-accounts.js';
 export { fetchProfile, putProfile, verifyEmailToken, type CustomerProfile, type CustomerProfileInput, type CustomerAddress } from './customer-profile.js';
