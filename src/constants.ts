@@ -36,8 +36,6 @@ export const ACH_RETURN_WINDOW_DAYS = 60;
 /** The hold between a funding request and its value download (VAULTMETER_ACH_HOLD_HOURS), in hours. */
 export const DEFAULT_ACH_HOLD_HOURS = 72;
 export const MAX_ACH_HOLD_HOURS = 30 * 24;
-/** Funding requests in one NACHA file (several files when more wait); bounded by the module frame. */
-export const MAX_ACH_FILE_REQUESTS = 1_500;
 /** NACHA files one payments run writes (the next run takes the rest). */
 export const MAX_ACH_FILES_PER_RUN = 20;
 /** Returns entries read from one returns file, and its size (two 95-byte records per return). */
@@ -394,3 +392,22 @@ export const MAX_MAIL_PAGE = 200;
 /** Profile changes per customer (each may send a verification mail to any address): a burst, then one a minute. */
 export const PROFILE_UPDATE_RATE_BURST = 10;
 export const PROFILE_UPDATE_RATE_PER_SEC = 1 / 60;
+
+// Customer bank accounts and the ACH file (src/services/bank-accounts.ts, src/module/bank-desk.ts, issue 14)
+/** Bank accounts a customer may hold at once (removed ones do not count). */
+export const MAX_BANK_ACCOUNTS_PER_CUSTOMER = 5;
+/** An account number: NACHA's DFI account number field (entry detail positions 13-29) holds 17 characters. */
+export const MIN_BANK_ACCOUNT_NUMBER_LENGTH = 4;
+export const MAX_BANK_ACCOUNT_NUMBER_LENGTH = 17;
+/** The account holder's name as the customer gives it; the NACHA individual name field keeps the first 22 characters. */
+export const MAX_BANK_HOLDER_NAME_LENGTH = 64;
+/** Bank account changes per customer: a burst, then one a minute (like the profile). */
+export const BANK_ACCOUNT_RATE_BURST = 10;
+export const BANK_ACCOUNT_RATE_PER_SEC = 1 / 60;
+/**
+ * Entries one `buildAchFile` module call takes. The call and its answer each travel in one module
+ * frame (MAX_FRAME_BYTES, 1 MiB): an entry's arguments are at most about 520 bytes of JSON and its
+ * record 96 bytes of answer, so 1,500 entries keep the call under 800 KB (a unit test builds the
+ * largest call). A day with more debits is several files (each its own file id modifier).
+ */
+export const MAX_ACH_FILE_ENTRIES = 1_500;

@@ -81,6 +81,11 @@ export const ERRORS = {
   address_service_unavailable: { status: 503, title: 'The address verification service cannot be reached; retry shortly' },
   invalid_email: { status: 400, title: 'The e-mail address is not one we can send mail to' },
   email_token_invalid: { status: 422, title: 'The e-mail verification token is wrong, expired or used, or the address changed since it was sent' },
+  invalid_routing_number: { status: 422, title: 'The routing number is not a valid ABA routing number' },
+  invalid_account_number: { status: 422, title: 'The bank account number is not 4 to 17 letters, digits or hyphens' },
+  too_many_bank_accounts: { status: 409, title: 'The customer holds as many bank accounts as allowed; remove one first' },
+  bank_account_tampered: { status: 422, title: 'A sealed bank account number fails authentication for the account it is given as' },
+  ach_file_invalid: { status: 422, title: 'The ACH file cannot be built from this input, or the built file does not validate' },
   internal: { status: 500, title: 'Internal error' },
 } as const;
 

@@ -27,6 +27,7 @@ import { clientLogout } from './commands/client-logout.js';
 import { clientPassword } from './commands/client-password.js';
 import { clientPrint } from './commands/client-print.js';
 import { clientProfile } from './commands/client-profile.js';
+import { clientBankAccounts } from './commands/client-bank-accounts.js';
 import { clientPrinterList } from './commands/client-printer-list.js';
 import { clientPrinterTest } from './commands/client-printer-test.js';
 import { clientRefund } from './commands/client-refund.js';
@@ -71,6 +72,7 @@ function clientGroup(program: Command): void {
   clientPrinterTest(printer);
   clientPrinterList(printer);
   clientProfile(client);
+  clientBankAccounts(client);
   clientVerifyEmail(client);
   clientLogout(client);
 }

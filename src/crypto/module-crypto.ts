@@ -13,7 +13,10 @@ import type { KeyObject } from 'node:crypto';
 // leave the backend.
 
 /** What a module signs with its certified identity key: one purpose per message domain. */
-export type IdentityPurpose = 'registration-proof' | 'audit-report' | 'log-head' | 'backup-manifest';
+export type IdentityPurpose = 'registration-proof' | 'audit-report' | 'log-head' | 'backup-manifest' | 'ach-file';
+
+/** A customer's secret that is not a meter's (a bank account number): one key per purpose. */
+export type CustomerFieldPurpose = 'bank-account';
 
 /** A meter's signing key as its package carries it: wrapped by the module, opaque outside it. */
 export interface MeterKeyRef {
@@ -64,6 +67,14 @@ export interface ModuleCrypto {
   sealLogBody(logId: string, header: Uint8Array, plain: Uint8Array): Promise<Buffer>;
   /** null when it fails authentication; throws key_version_unknown for a version not held. */
   openLogBody(logId: string, header: Uint8Array, sealed: Uint8Array): Promise<Buffer | null>;
+
+  /**
+   * A customer's field under a key derived from the domain package key for `purpose` (newest
+   * version), `aad` binding whose field it is: a blob moved to another customer or account fails.
+   */
+  sealCustomerField(purpose: CustomerFieldPurpose, aad: Uint8Array, plain: Uint8Array): Promise<Buffer>;
+  /** null when it fails authentication; throws key_version_unknown for a version not held. */
+  openCustomerField(purpose: CustomerFieldPurpose, aad: Uint8Array, sealed: Uint8Array): Promise<Buffer | null>;
 
   sealBackupChunk(backupId: string, aad: Uint8Array, plain: Uint8Array): Promise<Buffer>;
   openBackupChunk(backupId: string, aad: Uint8Array, sealed: Uint8Array): Promise<Buffer | null>;

@@ -4,7 +4,8 @@ import {
   MAX_ADDRESS_CITY_LENGTH,
   MAX_ADDRESS_STATE_LENGTH,
   MAX_ADDRESS_ZIP_LENGTH,
-  MAX_ACH_FILE_REQUESTS,
+  MAX_ACH_FILE_ENTRIES,
+  MAX_BANK_HOLDER_NAME_LENGTH,
   MAX_EMAIL_LENGTH,
   MAX_LOGGED_DISCARDS,
   MAX_PROFILE_TEXT_LENGTH,
@@ -70,7 +71,7 @@ export const EFFECT_SCHEMAS = {
     createdAt: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{3})?Z$' }),
     odfi: Type.String({ pattern: '^\\d{8}$' }),
     firstSequence: Type.Integer({ minimum: 1, maximum: 9_999_999 }),
-    requestIds: Type.Array(ItemId, { minItems: 1, maxItems: MAX_ACH_FILE_REQUESTS }),
+    requestIds: Type.Array(ItemId, { minItems: 1, maxItems: MAX_ACH_FILE_ENTRIES }),
   }),
   /** The NACHA file reached the bank outbox; `sha256` names its exact bytes. */
   ach_file_delivered: effect('ach_file_delivered', { fileId: Uuid, sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }), target: Text(200) }),
@@ -127,6 +128,22 @@ export const EFFECT_SCHEMAS = {
   }),
   /** The customer proved they read mail at `email` (a one-time token from the verification mail). */
   email_verified: effect('email_verified', { username: Name, email: Text(MAX_EMAIL_LENGTH) }),
+  /**
+   * A customer added a bank account for ACH debits. `sealed` is a module's envelope of the account
+   * number (sealBankAccount), bound to the user name, the account id and the routing number; the
+   * number itself is in no effect and no row.
+   */
+  bank_account_added: effect('bank_account_added', {
+    username: Name,
+    bankAccountId: Uuid,
+    routing: Type.String({ pattern: '^\\d{9}$' }),
+    accountType: Type.Union([Type.Literal('checking'), Type.Literal('savings')]),
+    holderName: Type.String({ minLength: 1, maxLength: MAX_BANK_HOLDER_NAME_LENGTH }),
+    last4: Type.String({ pattern: '^[0-9A-Z]{4}$' }),
+    sealed: Type.String({ pattern: '^[A-Za-z0-9+/]*={0,2}$', minLength: 4, maxLength: 256 }),
+  }),
+  /** A customer removed a bank account: no debit is drawn on it after this. */
+  bank_account_removed: effect('bank_account_removed', { username: Name, bankAccountId: Uuid }),
   /** A checkpoint recovery that discarded transactions, for the audit trail. */
   recovery_logged: effect('recovery_logged', { module: Text(64), discarded: Type.Array(Json, { maxItems: MAX_LOGGED_DISCARDS }) }),
 } as const;
@@ -150,6 +167,8 @@ export const SERVER_DECLARED: ReadonlySet<EffectKind> = new Set<EffectKind>([
   'email_verified',
   'ach_file_created',
   'ach_file_delivered',
+  'bank_account_added',
+  'bank_account_removed',
 ]);
 
 /** When an effect took place: the time of the record that carries it. */

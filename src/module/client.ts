@@ -2,7 +2,7 @@ import { createConnection, type Socket } from 'node:net';
 import { MODULE_CALL_TIMEOUT_MS, MODULE_MAX_PENDING_CALLS } from '../constants.js';
 import { isErrorCode, VaultError } from '../errors.js';
 import { encodeFrame, FrameDecoder } from './framing.js';
-import type { ModuleOp, ModuleOps } from './messages.js';
+import type { BuildAchFileArgs, BuildAchFileResult, ModuleOp, ModuleOps, SealBankAccountArgs, SealBankAccountResult } from './messages.js';
 
 interface Pending {
   resolve: (v: unknown) => void;
@@ -35,6 +35,20 @@ export class ModuleConnection {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
       socket.write(encodeFrame({ id, op, args }));
     });
+  }
+
+  /** Seal a customer's bank account number: the answer is the sealed blob and the last four, never the number. */
+  sealBankAccount(args: SealBankAccountArgs): Promise<SealBankAccountResult> {
+    return this.call('sealBankAccount', args);
+  }
+
+  /**
+   * The day's PPD debit file, built, validated and signed by the module, which opens each entry's
+   * sealed account number itself (`bank_account_tampered` when one does not open for its account,
+   * `ach_file_invalid` when the input or the file fails). At most MAX_ACH_FILE_ENTRIES entries a call.
+   */
+  buildAchFile(args: BuildAchFileArgs): Promise<BuildAchFileResult> {
+    return this.call('buildAchFile', args);
   }
 
   close(): void {

@@ -9,6 +9,7 @@ import { checkpointToJson, decodeCheckpointRecord, genesis, wireIsAuthentic, typ
 import { registersOf, type MeterEngine, type RegistersBefore } from './engine.js';
 import { LogVault } from './log-vault.js';
 import { OfficerDesk } from './officer-desk.js';
+import { BankDesk } from './bank-desk.js';
 import type * as M from './messages.js';
 import { validateBatchOp } from './op-args.js';
 import type { LogPosition, Ring, RingEffect } from './ring.js';
@@ -118,6 +119,7 @@ export class GuardedModule {
   private tail: Promise<unknown> = Promise.resolve();
   private readonly vault: LogVault;
   private readonly desk: OfficerDesk;
+  private readonly bank: BankDesk;
 
   constructor(
     private readonly engine: MeterEngine,
@@ -130,6 +132,7 @@ export class GuardedModule {
   ) {
     this.vault = new LogVault(crypto, { now, logHeadSeq: () => this.ring.head.logSeq });
     this.desk = new OfficerDesk(crypto, now);
+    this.bank = new BankDesk(crypto);
   }
 
   /** Every op, one entry each: the vault ops run beside the serial queue, the rest in it. */
@@ -145,6 +148,8 @@ export class GuardedModule {
     clearHalt: (a) => this.serially(() => this.clearHaltHere(a.authorization)),
     installRates: (a) => this.serially(() => this.rates.install(this.desk, a.bundle, a.authorization)),
     rates: async (a) => ({ bundles: this.rates.list(a.sha256) }),
+    sealBankAccount: (a) => this.bank.sealBankAccount(a),
+    buildAchFile: (a) => this.bank.buildAchFile(a),
     recover: (a) => this.serially(() => this.recover(a.checkpoint, a.log)),
     confirm: (a) => this.serially(() => this.confirm(a.checkpoint)),
     journal: (a) => this.serially(() => this.readJournal(a.after)),

@@ -26,4 +26,5 @@ export {
   openPassword,
 } from './protocol-crypto.js';
 export { publicKeyDigest } from './officer-desk.js';
+export { BankDesk, bankAccountAad, achFileStatement, type BankAccountBinding } from './bank-desk.js';
 export { RateStore, ratesDirOf } from './rate-store.js';

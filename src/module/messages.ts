@@ -338,6 +338,75 @@ export interface RateBundleWire {
   readonly bundle?: unknown;
 }
 
+/** A customer's bank account number to seal: the module checks it and answers only the sealed blob and the last four. */
+export interface SealBankAccountArgs {
+  readonly username: string;
+  /** uuid */
+  readonly bankAccountId: string;
+  /** 9 digits; bound into the seal with the user name and the account id */
+  readonly routing: string;
+  readonly accountNumber: string;
+}
+export interface SealBankAccountResult {
+  /** base64 of the envelope, as membership.bank_accounts.sealed holds it */
+  readonly sealedBase64: string;
+  readonly last4: string;
+}
+
+/** The file and batch headers of a one-batch PPD debit file (payments/nacha-build.ts has the layout). */
+export interface AchFileHeaderWire {
+  /** 9-digit routing number of the bank receiving the file */
+  readonly immediateDestination: string;
+  /** 1 to 10 characters: usually the company id or ' ' + a routing number */
+  readonly immediateOrigin: string;
+  readonly destinationName: string;
+  readonly originName: string;
+  readonly companyName: string;
+  readonly companyId: string;
+  readonly entryDescription: string;
+  /** 9-digit routing number of the originating bank; trace numbers start with its first 8 digits */
+  readonly odfi: string;
+  /** YYMMDD or YYYY-MM-DD */
+  readonly effectiveDate: string;
+  /** A-Z or 0-9 */
+  readonly fileIdModifier: string;
+  /** ISO 8601: the caller's clock (the file header's creation date and time, UTC) */
+  readonly createdAt: string;
+}
+
+/** One debit: a stored bank account (its sealed number, opened only inside the module) and the amount. */
+export interface AchEntryWire {
+  readonly username: string;
+  readonly bankAccountId: string;
+  readonly sealedBase64: string;
+  readonly routing: string;
+  readonly accountType: 'checking' | 'savings';
+  readonly holderName: string;
+  /** up to 15 characters (e.g. the funding request) */
+  readonly individualId: string;
+  /** integer mills, whole cents */
+  readonly amountMills: string;
+  /** 15 digits starting with the ODFI's first 8 */
+  readonly traceNumber: string;
+}
+
+export interface BuildAchFileArgs {
+  readonly header: AchFileHeaderWire;
+  readonly entries: readonly AchEntryWire[];
+}
+export interface BuildAchFileResult {
+  /** the NACHA file, 94-character records, LF line endings */
+  readonly text: string;
+  /** SHA-256 of the text's UTF-8 bytes */
+  readonly sha256Hex: string;
+  readonly entryCount: number;
+  readonly totalMills: string;
+  /** hex DER ECDSA by the module identity key ('ach-file') over achFileStatement(...) */
+  readonly signatureDerHex: string;
+  /** the signing module's serial */
+  readonly signer: string;
+}
+
 export interface ModuleOps {
   info: [Record<string, never>, ModuleStatus];
   provision: Guarded<ProvisionArgs, ProvisionResult>;
@@ -381,6 +450,10 @@ export interface ModuleOps {
   installRates: [{ readonly bundle: unknown; readonly authorization: unknown }, InstalledRates];
   /** The rate bundles the module prices with: a summary of each, or with `sha256`, that one bundle as installed. */
   rates: [{ readonly sha256?: string }, { readonly bundles: readonly RateBundleWire[] }];
+  /** Seal a customer's bank account number (no ledger effect of its own: the server declares `bank_account_added` with the blob). */
+  sealBankAccount: [SealBankAccountArgs, SealBankAccountResult];
+  /** Open each entry's sealed account number, build a PPD debit file, validate it, and sign it. */
+  buildAchFile: [BuildAchFileArgs, BuildAchFileResult];
 }
 
 export type ModuleOp = keyof ModuleOps;
@@ -392,6 +465,8 @@ export const PACKAGE_OPS = ['provision', 'registerBegin', 'registerComplete', 'c
 export type PackageOp = (typeof PACKAGE_OPS)[number];
 /** Ops with the log key that leave the ring alone: they run beside the serial queue. */
 export const VAULT_OPS = ['openLog', 'beginBackup', 'sealBackupChunk', 'openBackupChunk', 'signBackup'] as const;
+/** Ops with the package key's customer-field subkey that leave the ring alone: they run beside the serial queue. */
+export const BANK_OPS = ['sealBankAccount', 'buildAchFile'] as const;
 export const MODULE_OPS: readonly ModuleOp[] = [
   'info',
   ...PACKAGE_OPS,
@@ -404,6 +479,7 @@ export const MODULE_OPS: readonly ModuleOp[] = [
   'clearHalt',
   'installRates',
   'rates',
+  ...BANK_OPS,
   'confirm',
   'journal',
   'journalOfMeter',

@@ -20,6 +20,35 @@ const absent: Check = (v) => v === undefined;
 const ref: Check = (v) => isObject(v) && str(v.meterId) && str(v.version) && str(v.sealed);
 const logPosition: Check = optional((v) => isObject(v) && str(v.seq) && str(v.hash));
 const records: Check = (v) => Array.isArray(v) && v.every((r) => isObject(r));
+const strings =
+  (...fields: readonly string[]): Check =>
+  (v) =>
+    isObject(v) && fields.every((f) => str(v[f]));
+const ACH_HEADER_FIELDS = [
+  'immediateDestination',
+  'immediateOrigin',
+  'destinationName',
+  'originName',
+  'companyName',
+  'companyId',
+  'entryDescription',
+  'odfi',
+  'effectiveDate',
+  'fileIdModifier',
+  'createdAt',
+] as const;
+const ACH_ENTRY_FIELDS = [
+  'username',
+  'bankAccountId',
+  'sealedBase64',
+  'routing',
+  'accountType',
+  'holderName',
+  'individualId',
+  'amountMills',
+  'traceNumber',
+] as const;
+const achEntry = strings(...ACH_ENTRY_FIELDS);
 const chunk: Shape = { backupId: str, index: (v) => typeof v === 'number', last: (v) => typeof v === 'boolean', data: str };
 
 /**
@@ -61,6 +90,8 @@ const SHAPES: { readonly [K in ModuleOp]: Shape } = {
   batch: { checkpoint: any, ops: Array.isArray },
   installRates: { bundle: isObject, authorization: any },
   rates: { sha256: optional(str) },
+  sealBankAccount: { username: str, bankAccountId: str, routing: str, accountNumber: str },
+  buildAchFile: { header: strings(...ACH_HEADER_FIELDS), entries: (v) => Array.isArray(v) && v.every(achEntry) },
   openLog: { records },
   sealBackupChunk: chunk,
   openBackupChunk: chunk,

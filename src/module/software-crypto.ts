@@ -10,6 +10,7 @@ import {
   constantTimeEqual,
   hkdf,
   type CertificateRequest,
+  type CustomerFieldPurpose,
   type IdentityPurpose,
   type MeterKeyRef,
   type ModuleCrypto,
@@ -28,6 +29,8 @@ const KEY_WRAP_INFO = 'vaultmeter/meter-key-wrap/v1';
 const RING_KEY_INFO = 'vaultmeter/ring/v1';
 const BACKUP_KEY_INFO = 'vaultmeter/backup/v1';
 const EMPTY = Buffer.alloc(0);
+/** One subkey per customer-field purpose: a bank account's key opens nothing else, nor the reverse. */
+const customerFieldInfo = (purpose: CustomerFieldPurpose): string => `vaultmeter/customer-field/${purpose}/v1`;
 
 /** Log-key work on its own (body and backup sealing): what a log vault in software needs. */
 export class SoftwareLogKeys {
@@ -103,6 +106,7 @@ export class SoftwareModuleCrypto extends SoftwareLogKeys implements ModuleCrypt
   readonly caCertPem: string;
   private readonly packageKeys: KeyVersions;
   private readonly wrapKeys: KeyVersions;
+  private readonly fieldKeys = new Map<CustomerFieldPurpose, KeyVersions>();
   private readonly checkpoints: SoftwareCheckpointKeys;
   private readonly identityKey: KeyObject;
   private readonly caPrivatePkcs8: Buffer;
@@ -132,6 +136,25 @@ export class SoftwareModuleCrypto extends SoftwareLogKeys implements ModuleCrypt
 
   async openPackage(sealed: Uint8Array, aad: Uint8Array): Promise<Buffer | null> {
     return openEnvelope(this.packageKeys, sealed, aad);
+  }
+
+  private fieldKeysOf(purpose: CustomerFieldPurpose): KeyVersions {
+    let kv = this.fieldKeys.get(purpose);
+    if (!kv) {
+      // Versioned like the package key it derives from: a rotated package key seals new fields,
+      // and fields sealed under an older version still open.
+      kv = deriveVersions(this.packageKeys, (k) => hkdf(k, EMPTY, customerFieldInfo(purpose)));
+      this.fieldKeys.set(purpose, kv);
+    }
+    return kv;
+  }
+
+  async sealCustomerField(purpose: CustomerFieldPurpose, aad: Uint8Array, plain: Uint8Array): Promise<Buffer> {
+    return sealEnvelope(this.fieldKeysOf(purpose), plain, aad);
+  }
+
+  async openCustomerField(purpose: CustomerFieldPurpose, aad: Uint8Array, sealed: Uint8Array): Promise<Buffer | null> {
+    return openEnvelope(this.fieldKeysOf(purpose), sealed, aad);
   }
 
   async newMeterKey(meterId: string): Promise<{ wrapped: Buffer; publicSpki: Buffer }> {

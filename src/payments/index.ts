@@ -1,4 +1,5 @@
 // ACH debit, the built-in payment method (pure domain: no I/O, no clock, no randomness).
+export { accountLast4, normalizeAccountNumber } from './account-number.js';
 export { abaCheckDigit, abaChecksumOk, abaPrefixOk } from './aba.js';
 export { NachaInputError, type NachaInputReason } from './nacha-error.js';
 export {
@@ -6,6 +7,7 @@ export {
   FILLER_RECORD,
   RECORD_LENGTH,
   TRANSACTION_CODE,
+  achText,
   amountToCents,
   buildNachaFile,
   type AccountType,

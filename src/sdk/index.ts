@@ -23,5 +23,6 @@ export {
   type ItemsPage,
   type TransactionsPage,
 } from './history.js';
+export { addBankAccount, listBankAccounts, removeBankAccount, type BankAccount, type BankAccountInput, type BankAccountType } from './bank-accounts.js';
 export { fetchProfile, putProfile, verifyEmailToken, type CustomerProfile, type CustomerProfileInput, type CustomerAddress } from './customer-profile.js';
 export { fundingRequests, type FundingRequestInfo, type FundingRequested, type FundingStatus } from './funding.js';

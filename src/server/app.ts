@@ -16,6 +16,7 @@ import { mailRoutes } from './routes/mail.js';
 import { metricsRoutes } from './routes/metrics.js';
 import { approvalRoutes, officerRoutes, operationsRoutes } from './routes/operations.js';
 import { profileRoutes } from './routes/profile.js';
+import { bankAccountRoutes } from './routes/bank-accounts.js';
 import { publicRoutes } from './routes/public.js';
 import { rateRoutes } from './routes/rates.js';
 import { registrationRoutes } from './routes/registration.js';
@@ -68,6 +69,7 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions = {}): Promi
   await app.register(verificationRoutes(ctx));
   await app.register(addressRoutes(ctx));
   await app.register(profileRoutes(ctx));
+  await app.register(bankAccountRoutes(ctx));
   await app.register(mailRoutes(ctx));
   await app.register(paymentRoutes(ctx));
   await app.register(metricsRoutes(ctx));

@@ -352,3 +352,17 @@ export const MailList = Type.Object({
     }),
   ),
 });
+
+/** A stored bank account as its customer sees it: the number only by its last four. */
+export const BankAccount = Type.Object({
+  bankAccountId: Str({ format: 'uuid' }),
+  routingNumber: Str({ description: '9-digit ABA routing number' }),
+  last4: Str({ description: 'the last four characters of the account number; the number itself is never answered' }),
+  accountType: Type.Union([Type.Literal('checking'), Type.Literal('savings')]),
+  holderName: Str(),
+  createdAt: IsoTime,
+});
+
+export const BankAccountList = Type.Object({ bankAccounts: Type.Array(BankAccount) });
+
+export const BankAccountRemoved = Type.Object({ bankAccountId: Str(), removed: Type.Boolean() });

@@ -75,6 +75,12 @@ export function answers<T extends TSchema>(ok: T) {
   return { 200: ok, '4xx': problem, '5xx': problem };
 }
 
+/** The answers of a route that creates: `ok` for 201, the shared Problem for every 4xx and 5xx. */
+export function created<T extends TSchema>(ok: T) {
+  const { 200: body, ...problems } = answers(ok);
+  return { 201: body, ...problems };
+}
+
 export const OfficerSignature = Type.Object(
   { certificatePem: Type.String({ maxLength: MAX_OFFICER_CERT_PEM_BYTES }), signature: Base64 },
   { additionalProperties: false, description: "An officer's certificate and signature over a statement (IEEE P1363, base64)" },

@@ -39,6 +39,7 @@ export {
   type Transaction,
   type Page,
 } from './history.js';
+export { addBankAccount, listBankAccounts, removeBankAccount, type BankAccountInput, type BankAccountType, type BankAccountView } from './bank-accounts.js';
 export { getProfile, updateProfile, verifyEmail, type ProfileInput, type ProfileView } from './profile.js';
 export { emailProblem, normalizeEmail } from './email-address.js';
 export { deliverDueMail, type MailTransport, type OutgoingMail, type DeliveryPass } from './mail/delivery.js';

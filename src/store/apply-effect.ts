@@ -218,6 +218,24 @@ export const APPLIERS: { readonly [K in EffectKind]: Applier<K> } = {
       what: 'the e-mail address changed or was verified concurrently',
     });
   },
+  // By user name, like the profile. The row is never deleted: a removal only stamps removed_at.
+  bank_account_added: (w, e, at) => {
+    once(w, {
+      sql: `INSERT INTO membership.bank_accounts (bank_account_id, customer_id, routing, account_type, holder_name, last4, sealed, created_at)
+            SELECT $2, customer_id, $3, $4, $5, $6, $7, $8 FROM membership.customers WHERE username = $1
+            ON CONFLICT (bank_account_id) DO NOTHING`,
+      params: [e.username, e.bankAccountId, e.routing, e.accountType, e.holderName, e.last4, Buffer.from(e.sealed, 'base64'), at],
+      what: 'the customer of that bank account does not exist, or the account id is taken',
+    });
+  },
+  bank_account_removed: (w, e, at) => {
+    once(w, {
+      sql: `UPDATE membership.bank_accounts SET removed_at = $3
+            WHERE bank_account_id = $2 AND customer_id = (SELECT customer_id FROM membership.customers WHERE username = $1) AND removed_at IS NULL`,
+      params: [e.username, e.bankAccountId, at],
+      what: 'the bank account was removed concurrently',
+    });
+  },
   recovery_logged: (w, e, at) => audit(w, 'recovery_logged', at, { module: e.module, actor: null, detail: { discarded: e.discarded } }),
 };
 

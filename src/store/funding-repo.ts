@@ -132,18 +132,6 @@ export async function nextTraceSequence(q: Q, odfi: string): Promise<number> {
   return r.rows[0]!.next;
 }
 
-/**
- * The customer's bank account on file (not removed). membership.bank_accounts belongs to the
- * bank-account work; only its id, owner and state are read here.
- */
-export async function findBankAccount(q: Q, customerId: bigint, bankAccountId: string): Promise<{ bankAccountId: string } | null> {
-  const r = await q.query<{ bankAccountId: string }>(
-    `SELECT bank_account_id AS "bankAccountId" FROM membership.bank_accounts WHERE bank_account_id = $1 AND customer_id = $2 AND removed_at IS NULL`,
-    [bankAccountId, customerId],
-  );
-  return r.rows[0] ?? null;
-}
-
 /** Files created the same UTC day before this one: its place sets the file id modifier (A, B, ...). */
 export async function achFilesBefore(q: Q, f: AchFileRow): Promise<number> {
   const r = await q.query<{ n: number }>(

@@ -78,6 +78,8 @@ export async function ensureAppRole(ownerUrl: string, password: string): Promise
       GRANT SELECT, INSERT ON membership.profiles, membership.email_tokens TO ${a};
       GRANT UPDATE (name, company, address, email, email_verified_at, updated_at) ON membership.profiles TO ${a};
       GRANT UPDATE (used_at) ON membership.email_tokens TO ${a};
+      GRANT SELECT, INSERT ON membership.bank_accounts TO ${a};
+      GRANT UPDATE (removed_at) ON membership.bank_accounts TO ${a};
 
       GRANT SELECT, INSERT ON support.operator_actions, support.audit_events, support.approvals, support.backups TO ${a};
       GRANT UPDATE (decided_by, decided_at, state) ON support.approvals TO ${a};

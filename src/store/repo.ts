@@ -9,3 +9,4 @@ export * from './support-repo.js';
 export * from './rates-repo.js';
 export * from './profiles-repo.js';
 export * from './funding-repo.js';
+export * from './bank-accounts-repo.js';

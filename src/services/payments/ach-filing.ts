@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fail, VaultError } from '../../errors.js';
-import { MAX_ACH_FILE_REQUESTS, MAX_ACH_FILES_PER_RUN } from '../../constants.js';
+import { MAX_ACH_FILE_ENTRIES, MAX_ACH_FILES_PER_RUN } from '../../constants.js';
 import type { AchFileHeaderWire, BuildAchFileResult } from '../../module/index.js';
 import { writeFileAtomic } from '../../platform/index.js';
 import { repo } from '../../store/index.js';
@@ -50,7 +50,7 @@ async function createFile(ctx: ServiceContext, config: AchConfig, now: Date): Pr
   return logChange<string | null>(ctx, {
     key: 'ach-filing',
     effects: async ({ tx }) => {
-      const rows = await repo.requestsToFile(tx, MAX_ACH_FILE_REQUESTS);
+      const rows = await repo.requestsToFile(tx, MAX_ACH_FILE_ENTRIES);
       // Another server filed them since the look above.
       if (!rows.length) fail('not_found', 'no funding request waits to be filed');
       const firstSequence = await repo.nextTraceSequence(tx, odfi);

@@ -181,3 +181,53 @@ describe('the profile effects', () => {
     await expect(conflict.flush(recorder(() => 0))).rejects.toMatchObject({ code: 'conflict' });
   });
 });
+
+describe('the bank account effects', () => {
+  const at = { atMs: Date.UTC(2026, 10, 30, 9) };
+  const ACCOUNT = '6f1c1d2e-0b7a-4c55-9d1e-2f3a4b5c6d7e';
+  const added = {
+    kind: 'bank_account_added',
+    username: 'ann',
+    bankAccountId: ACCOUNT,
+    routing: '021000021',
+    accountType: 'checking',
+    holderName: 'Ann Example',
+    last4: '6789',
+    sealed: Buffer.from('a sealed envelope').toString('base64'),
+  } as const;
+  const removed = { kind: 'bank_account_removed', username: 'ann', bankAccountId: ACCOUNT } as const;
+
+  it('the server may declare them; their schemas hold no account number, and bound every field', () => {
+    expect(checkDeclaredEffects([added, removed])).toHaveLength(2);
+    expect(Object.keys(EFFECT_SCHEMAS.bank_account_added.properties)).not.toContain('accountNumber');
+    expect(() => checkEffect({ ...added, accountNumber: '123456789' })).toThrow(EffectError);
+    expect(() => checkEffect({ ...added, routing: '02100002' })).toThrow(EffectError);
+    expect(() => checkEffect({ ...added, accountType: 'loan' })).toThrow(EffectError);
+    expect(() => checkEffect({ ...added, last4: '12345' })).toThrow(EffectError);
+    expect(() => checkEffect({ ...added, holderName: '' })).toThrow(EffectError);
+    expect(() => checkEffect({ ...added, sealed: 'not base64!' })).toThrow(EffectError);
+    expect(() => checkEffect({ ...removed, bankAccountId: 'x' })).toThrow(EffectError);
+  });
+
+  it('name the customer by user name; a removal stamps removed_at once, and a lost row is a conflict live', async () => {
+    const w = new BatchWriter('live');
+    applyEffect(w, added, at);
+    applyEffect(w, removed, at);
+    const db = recorder();
+    await w.flush(db);
+    const [insert, remove] = db.calls;
+    expect(insert!.sql).toContain('FROM membership.customers WHERE username = $1');
+    expect(insert!.sql).toContain('ON CONFLICT (bank_account_id) DO NOTHING');
+    expect(insert!.params).toEqual(['ann', ACCOUNT, '021000021', 'checking', 'Ann Example', '6789', Buffer.from('a sealed envelope'), new Date(at.atMs)]);
+    expect(remove!.sql).toContain('SET removed_at = $3');
+    expect(remove!.sql).toContain('AND removed_at IS NULL');
+    for (const e of [added, removed]) {
+      const conflict = new BatchWriter('live');
+      applyEffect(conflict, e, at);
+      await expect(conflict.flush(recorder(() => 0))).rejects.toMatchObject({ code: 'conflict' });
+      const replay = new BatchWriter('replay');
+      applyEffect(replay, e, at);
+      await replay.flush(recorder(() => 0));
+    }
+  });
+});

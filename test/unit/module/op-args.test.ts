@@ -4,6 +4,24 @@ import { isModuleOp, validateArgs, validateBatchOp } from '../../../src/module/o
 import { codeOf } from '../helpers/package.js';
 
 const ref = { meterId: 'm-1', version: '3', sealed: 'AAAA' };
+const achHeader = Object.fromEntries(
+  [
+    'immediateDestination',
+    'immediateOrigin',
+    'destinationName',
+    'originName',
+    'companyName',
+    'companyId',
+    'entryDescription',
+    'odfi',
+    'effectiveDate',
+    'fileIdModifier',
+    'createdAt',
+  ].map((f) => [f, 'x']),
+);
+const achEntry = Object.fromEntries(
+  ['username', 'bankAccountId', 'sealedBase64', 'routing', 'accountType', 'holderName', 'individualId', 'amountMills', 'traceNumber'].map((f) => [f, 'x']),
+);
 
 describe('module op args at the process boundary', () => {
   it('knows every op, and only those', () => {
@@ -23,6 +41,8 @@ describe('module op args at the process boundary', () => {
     expect(validateArgs('fund', args)).toBe(args);
     expect(validateArgs('info', undefined)).toEqual({});
     expect(validateArgs('recover', { checkpoint: null, log: { seq: '1', hash: 'ab' } })).toBeTruthy();
+    expect(validateArgs('sealBankAccount', { username: 'ann', bankAccountId: 'x', routing: '081000032', accountNumber: '12345678' })).toBeTruthy();
+    expect(validateArgs('buildAchFile', { header: achHeader, entries: [achEntry] })).toBeTruthy();
   });
 
   it('refuses args of the wrong shape as invalid_request', () => {
@@ -42,6 +62,12 @@ describe('module op args at the process boundary', () => {
       ['signBackup', { backupId: 'b', tables: ['postal.meters'], sha256: 'ab' }],
       ['signBackup', { backupId: 'b', tables: 'postal.meters' }],
       ['beginBackup', { backupId: 'b' }],
+      ['sealBankAccount', { username: 'ann', bankAccountId: 'x', routing: '081000032' }],
+      ['sealBankAccount', { username: 'ann', bankAccountId: 'x', routing: '081000032', accountNumber: 12345678 }],
+      ['buildAchFile', { header: {}, entries: [] }],
+      ['buildAchFile', { header: achHeader, entries: 'all' }],
+      ['buildAchFile', { header: achHeader, entries: [{ ...achEntry, amountMills: 1000 }] }],
+      ['buildAchFile', { header: { ...achHeader, createdAt: undefined }, entries: [achEntry] }],
     ];
     for (const [op, args] of bad)
       expect(

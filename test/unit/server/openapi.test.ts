@@ -21,13 +21,13 @@ describe('/openapi.json', () => {
       Object.entries(ops).map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, op })),
     );
 
-  it('lists every route, each with a 200 schema and the shared Problem for 4xx and 5xx', () => {
+  it('lists every route, each with a 200 (or, creating, 201) schema and the shared Problem for 4xx and 5xx', () => {
     const ops = operations();
-    expect(ops).toHaveLength(36);
+    expect(ops).toHaveLength(39);
     for (const { route, op } of ops) {
       // The metrics are Prometheus text, every other answer a JSON object.
       if (route === 'GET /metrics') expect(op.responses['200']?.content?.['text/plain']?.schema?.type, route).toBe('string');
-      else expect(op.responses['200']?.content?.['application/json']?.schema?.type, route).toBe('object');
+      else expect((op.responses['200'] ?? op.responses['201'])?.content?.['application/json']?.schema?.type, route).toBe('object');
       for (const range of ['4XX', '5XX']) {
         expect(op.responses[range]?.content?.['application/problem+json']?.schema, `${route} ${range}`).toEqual({ $ref: '#/components/schemas/Problem' });
       }
@@ -39,6 +39,15 @@ describe('/openapi.json', () => {
       const ok = doc.paths[path].get.responses['200'].content;
       expect(ok['text/csv']?.schema?.type, path).toBe('string');
       expect(ok['application/json']?.schema?.properties?.next, path).toMatchObject({ type: 'string', nullable: true });
+    }
+  });
+
+  it('answers 201 for a bank account added, and never names an account number in an answer', () => {
+    expect(Object.keys(doc.paths['/v1/bank-accounts'].post.responses)).toEqual(['201', '4XX', '5XX']);
+    for (const method of ['get', 'post']) {
+      const answer = JSON.stringify(doc.paths['/v1/bank-accounts'][method].responses);
+      expect(answer).not.toContain('accountNumber');
+      expect(answer).toContain('last4');
     }
   });
 

@@ -1,0 +1,82 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { BANK_ACCOUNT_RATE_BURST, BANK_ACCOUNT_RATE_PER_SEC, MAX_BANK_HOLDER_NAME_LENGTH } from '../../constants.js';
+import { addBankAccount, listBankAccounts, removeBankAccount } from '../../services/index.js';
+import { requireCustomer } from '../auth.js';
+import type { ServerContext } from '../context.js';
+import { RateLimiter } from '../rate-limit.js';
+import { answers, created } from '../schemas.js';
+import { BankAccount, BankAccountList, BankAccountRemoved } from '../responses.js';
+
+// A customer's bank accounts for ACH debits (issue 14 item 4). The routing and account numbers are
+// checked by the service, not the schema, so that each is refused with its own code
+// (invalid_routing_number, invalid_account_number); the schema only bounds their length. The
+// holder's name is printable ASCII: it goes into a NACHA record as it is.
+
+const BankAccountBody = Type.Object(
+  {
+    routingNumber: Type.String({ maxLength: 32 }),
+    accountNumber: Type.String({ maxLength: 64 }),
+    accountType: Type.Union([Type.Literal('checking'), Type.Literal('savings')]),
+    holderName: Type.String({ minLength: 1, maxLength: MAX_BANK_HOLDER_NAME_LENGTH, pattern: '^[\\x20-\\x7e]+$' }),
+  },
+  { additionalProperties: false },
+);
+
+const BankAccountParams = Type.Object({ bankAccountId: Type.String({ format: 'uuid', pattern: '^[0-9a-f-]{36}$' }) });
+
+export function bankAccountRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
+  // Each add costs a module seal and a log record: bounded per customer, like a profile change.
+  const limiter = new RateLimiter(BANK_ACCOUNT_RATE_PER_SEC, BANK_ACCOUNT_RATE_BURST);
+  return async (app) => {
+    app.get(
+      '/v1/bank-accounts',
+      {
+        schema: {
+          summary: "The customer's bank accounts (each by its last four only)",
+          tags: ['bank-accounts'],
+          security: [{ session: [] }],
+          response: answers(BankAccountList),
+        },
+      },
+      async (request) => ({ bankAccounts: await listBankAccounts(ctx.db, await requireCustomer(ctx.db, request)) }),
+    );
+
+    app.post(
+      '/v1/bank-accounts',
+      {
+        schema: {
+          summary: 'Add a bank account for ACH debits; a module seals the account number, and only its last four are ever answered',
+          tags: ['bank-accounts'],
+          security: [{ session: [] }],
+          body: BankAccountBody,
+          response: created(BankAccount),
+        },
+      },
+      async (request, reply) => {
+        const session = await requireCustomer(ctx.db, request);
+        limiter.take(`customer:${session.customerId}`);
+        const account = await addBankAccount(ctx, session, request.body);
+        return reply.code(201).send(account);
+      },
+    );
+
+    app.delete(
+      '/v1/bank-accounts/:bankAccountId',
+      {
+        schema: {
+          summary: 'Remove a bank account: no debit is drawn on it after this',
+          tags: ['bank-accounts'],
+          security: [{ session: [] }],
+          params: BankAccountParams,
+          response: answers(BankAccountRemoved),
+        },
+      },
+      async (request) => {
+        const session = await requireCustomer(ctx.db, request);
+        limiter.take(`customer:${session.customerId}`);
+        return removeBankAccount(ctx, session, request.params.bankAccountId);
+      },
+    );
+  };
+}
