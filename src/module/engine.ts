@@ -410,6 +410,8 @@ export class MeterEngine {
   /** The customer's signed request for an ACH debit: it waits in the package, crediting nothing. */
   private fundingRequest(pkg: MeterPackage, p: Record<string, string | undefined>, now: number) {
     const amountMills = parseMills(p.amountMills, MAX_FUNDING_REQUEST_MILLS);
+    // A bank debits cents: a fraction of a cent could not be filed.
+    if (amountMills % 10n !== 0n) fail('invalid_amount', 'an ACH debit is a whole number of cents (mills divisible by 10)');
     const requestId = p.requestId ?? '';
     const bankAccountId = p.bankAccountId ?? '';
     if (!REQUEST_ID.test(requestId)) fail('invalid_request', 'requestId is 32 lowercase hex characters');

@@ -35,9 +35,12 @@ export function adminPayments(admin: Command): void {
   const payments = admin.command('payments').description('ACH funding: the daily NACHA file, settlement, the bank returns file');
   withAdmin(payments.command('run').description('file waiting funding requests in a NACHA file (bank outbox) and settle what is past its hold'))
     .option('--settle-only', 'settle only; file nothing now')
+    .option('--file-only', 'file only; settle nothing now')
     .action(
-      action(async (o: AdminOpts & { settleOnly?: boolean }) => {
-        const r = await post<{ files: FileRow[]; settled: DebitOutcome[] }>(o, '/v1/admin/payments/run', { file: o.settleOnly !== true });
+      action(async (o: AdminOpts & { settleOnly?: boolean; fileOnly?: boolean }) => {
+        if (o.settleOnly && o.fileOnly) throw new ProfileError('invalid_request', 'choose --settle-only or --file-only, not both');
+        const body = { file: o.settleOnly !== true, settle: o.fileOnly !== true };
+        const r = await post<{ files: FileRow[]; settled: DebitOutcome[] }>(o, '/v1/admin/payments/run', body);
         emit(o.json === true, r, () =>
           [
             ...r.files.map((f) => `filed ${f.fileName}: ${f.entryCount} debit(s), ${dollars(f.totalMills)}, sha256 ${f.sha256}${f.development ? ' (development origin)' : ''}`),

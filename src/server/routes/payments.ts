@@ -40,15 +40,15 @@ export function paymentRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
       {
         schema: {
           summary: 'File waiting funding requests in a NACHA file (to the bank outbox) and settle what is past its hold',
-          description: 'The API server runs this daily after VAULTMETER_ACH_CUTOFF_UTC by itself; `file: false` only settles.',
+          description: 'The API server runs this by itself (settling every minute, filing daily after VAULTMETER_ACH_CUTOFF_UTC). `file: false` only settles; `settle: false` only files.',
           tags: ['admin', 'payments'],
-          body: Type.Optional(Type.Object({ file: Type.Optional(Type.Boolean()) }, { additionalProperties: false })),
+          body: Type.Optional(Type.Object({ file: Type.Optional(Type.Boolean()), settle: Type.Optional(Type.Boolean()) }, { additionalProperties: false })),
           response: answers(PaymentsRan),
         },
       },
       async (request) => {
         await requireOfficer(ctx.db, request);
-        return runPayments(ctx, ctx.ach, { file: request.body?.file ?? true });
+        return runPayments(ctx, ctx.ach, { file: request.body?.file ?? true, settle: request.body?.settle ?? true });
       },
     );
 

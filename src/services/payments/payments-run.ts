@@ -14,13 +14,13 @@ export interface PaymentsRun {
   readonly settled: readonly DebitOutcomeView[];
 }
 
-export async function runPayments(ctx: ServiceContext, config: AchConfig, opts: { file: boolean; now?: Date }): Promise<PaymentsRun> {
+export async function runPayments(ctx: ServiceContext, config: AchConfig, opts: { file: boolean; settle?: boolean; now?: Date }): Promise<PaymentsRun> {
   const client = await ctx.db.connect();
   try {
     if (!(await locks.tryLockPayments(client))) fail('payments_busy', 'another payments run is in progress; retry in a minute');
     try {
       const files = opts.file ? await fileAch(ctx, config, opts.now) : [];
-      const settled = await settleDue(ctx, config.holdHours, opts.now);
+      const settled = opts.settle === false ? [] : await settleDue(ctx, config.holdHours, opts.now);
       return { files, settled };
     } finally {
       await locks.unlockPayments(client).catch(() => {});
