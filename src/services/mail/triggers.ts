@@ -3,6 +3,7 @@ import type { CommandResult } from '../../module/index.js';
 import { mailRepo, repo, type Q } from '../../store/index.js';
 import { lockoutMail } from './lockout-mail.js';
 import { lowBalanceMail } from './low-balance-mail.js';
+import { debitReturnedMail } from './debit-returned-mail.js';
 
 // Mail caused by a meter command, enqueued in the command's own batch transaction: it goes out
 // only if the change commits, and exactly once per change. Only a verified address gets any.
@@ -29,4 +30,10 @@ export async function mailIfLowBalance(tx: Q, meterId: string, result: Pick<Comm
   if (!crossedBelow(after + debited, after)) return;
   const to = await repo.verifiedEmailOfMeter(tx, meterId);
   if (to) await mailRepo.enqueueMail(tx, lowBalanceMail({ to: to.email, username: to.username, drMills: after, thresholdMills: LOW_BALANCE_MILLS }));
+}
+
+/** After a returned debit, in the return's own batch. */
+export async function mailDebitReturned(tx: Q, meterId: string, r: { amountMills: bigint; returnCode: string; outcome: 'cancelled' | 'owed' }): Promise<void> {
+  const to = await repo.verifiedEmailOfMeter(tx, meterId);
+  if (to) await mailRepo.enqueueMail(tx, debitReturnedMail({ to: to.email, username: to.username, ...r }));
 }

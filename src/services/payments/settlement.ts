@@ -4,6 +4,7 @@ import type { DebitResult } from '../../module/index.js';
 import { repo } from '../../store/index.js';
 import { onMeter } from '../commit/meter-op.js';
 import type { ServiceContext } from '../context.js';
+import { mailDebitReturned } from '../mail/triggers.js';
 
 // Settlement: a filed debit past its hold has its value downloaded by the module (op `debit`,
 // action `settle`). The module checks the request is pending in the package and that its own hold
@@ -37,7 +38,10 @@ export async function debitOp(ctx: ServiceContext, r: repo.FundingRequestRow, ac
   try {
     const result = await onMeter(ctx, 'debit', r.meterId, {
       args: () => ({ requestId: r.requestId, action, ...(returnCode ? { returnCode } : {}), logExtra: { by: 'payments' } }),
-      answer: (_scope, res) => res,
+      answer: async ({ tx }, res) => {
+        if (returnCode && res.outcome !== 'settled') await mailDebitReturned(tx, r.meterId, { amountMills: BigInt(res.amountMills), returnCode, outcome: res.outcome });
+        return res;
+      },
     });
     return { requestId: r.requestId, meterId: r.meterId, outcome: result.outcome, amountMills: result.amountMills };
   } catch (e) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LOW_BALANCE_MILLS, MAX_FAILED_LOGINS } from '../../../src/constants.js';
-import { crossedBelow, lockedTheMeter, lockoutMail, lowBalanceMail, verificationMail } from '../../../src/services/index.js';
+import { crossedBelow, debitReturnedMail, lockedTheMeter, lockoutMail, lowBalanceMail, verificationMail } from '../../../src/services/index.js';
 
 const at = new Date(Date.UTC(2026, 10, 29, 12));
 
@@ -26,6 +26,17 @@ describe('mail templates', () => {
     expect(m.kind).toBe('low_balance');
     expect(m.text).toContain('$9.540');
     expect(m.text).toContain('$10.000');
+  });
+
+  it('a returned-debit mail names the amount, the reason, and what became of the meter', () => {
+    const cancelled = debitReturnedMail({ to: 'ann@example.com', username: 'ann', amountMills: 50_000n, returnCode: 'R01', outcome: 'cancelled' });
+    expect(cancelled.kind).toBe('debit_returned');
+    expect(cancelled.subject).toContain('$50.000');
+    expect(cancelled.text).toContain('R01 (Insufficient funds)');
+    expect(cancelled.text).toContain('Nothing was added');
+    const owed = debitReturnedMail({ to: 'ann@example.com', username: 'ann', amountMills: 50_000n, returnCode: 'R77', outcome: 'owed' });
+    expect(owed.text).toContain('suspended');
+    expect(owed.text).toContain('reason R77.');
   });
 });
 

@@ -1,0 +1,35 @@
+import { formatMills } from '../../money.js';
+import { RETURN_REASONS } from '../../payments/index.js';
+import type { Mail } from './mail.js';
+import { SIGNATURE } from './mail.js';
+
+export interface DebitReturnedMailInput {
+  readonly to: string;
+  readonly username: string;
+  readonly amountMills: bigint;
+  readonly returnCode: string;
+  /** `cancelled`: returned before its value reached the meter; `owed`: after, and the meter is suspended. */
+  readonly outcome: 'cancelled' | 'owed';
+}
+
+/** The bank returned one of the customer's funding debits. */
+export function debitReturnedMail(m: DebitReturnedMailInput): Mail {
+  const reason = RETURN_REASONS[m.returnCode];
+  const amount = `$${formatMills(m.amountMills)}`;
+  const what =
+    m.outcome === 'cancelled'
+      ? [`Your bank returned a debit of ${amount} for your Vaultmeter meter, so that funding request was cancelled.`, 'Nothing was added to your meter.']
+      : [
+          `Your bank returned a debit of ${amount} whose postage value was already in your Vaultmeter meter.`,
+          'The meter is suspended and prints nothing until the amount owed is settled with customer care.',
+        ];
+  const text = [
+    `Hello ${m.username},`,
+    '',
+    ...what,
+    `The bank gave the reason ${m.returnCode}${reason ? ` (${reason})` : ''}.`,
+    'Check the bank account on file before you request funding again.',
+    SIGNATURE,
+  ].join('\n');
+  return { kind: 'debit_returned', to: m.to, subject: `Your bank returned a Vaultmeter funding debit of ${amount}`, text };
+}
