@@ -1,5 +1,5 @@
 import { createHash, verify, X509Certificate } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -157,13 +157,32 @@ describe('ACH funding, through real processes', () => {
     expect(await ledgerCounts()).toEqual(before);
   });
 
+  it('a file created but not delivered (the outbox fails) is delivered by the next run, with the same entries', async () => {
+    const r = await bob.requestFunding({ amountMills: 12_340n, bankAccountId: bobAccount.bankAccountId });
+    await rename(outbox(), `${outbox()}.away`);
+    await writeFile(outbox(), 'not a directory');
+    const failed = await run({ settle: false });
+    expect([failed.status, failed.json.code]).toEqual([503, 'bank_outbox_unwritable']);
+    const pending = await db.query('SELECT file_id, delivered_at FROM commerce.ach_files WHERE delivered_at IS NULL');
+    expect(pending.rows).toHaveLength(1);
+    const filedAs = await requestRow(r.requestId);
+    expect(filedAs.status).toBe('filed');
+    await rm(outbox());
+    await rename(`${outbox()}.away`, outbox());
+    const delivered = await run({ settle: false });
+    expect(delivered.status, JSON.stringify(delivered.json)).toBe(200);
+    expect(delivered.json.files).toEqual([expect.objectContaining({ fileId: pending.rows[0].file_id, entryCount: 1, totalMills: '12340' })]);
+    expect(await requestRow(r.requestId)).toEqual(filedAs);
+    expect((await run({ settle: false })).json.files).toEqual([]);
+  });
+
   it('lists the files for an officer; a customer sees only their own requests', async () => {
     const files = await get(sys.url, '/v1/admin/payments/files', officerHeaders(sys.officer));
-    expect((files.json.files as unknown[]).length).toBe(2);
+    expect((files.json.files as unknown[]).length).toBe(3);
     expect(JSON.stringify(files.json)).not.toContain(NUMBER);
     const other = await get(sys.url, `/v1/meters/${ann.meterId}/funding-requests`, bob.sessionHeaders());
     expect([other.status, other.json.code]).toEqual([404, 'not_found']);
     const names = await readdir(outbox());
-    expect(names.filter((n) => n.endsWith('.txt'))).toHaveLength(2);
+    expect(names.filter((n) => n.endsWith('.txt'))).toHaveLength(3);
   });
 });

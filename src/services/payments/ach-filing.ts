@@ -104,10 +104,24 @@ async function deliver(ctx: ServiceContext, config: AchConfig, f: repo.AchFileRo
     })),
   });
   const fileName = `ach-${day}-${modifier}-${f.fileId}.txt`;
-  await mkdir(config.outboxDir, { recursive: true, mode: 0o700 });
-  await writeFileAtomic(join(config.outboxDir, fileName), built.text);
-  const signature = { fileId: f.fileId, fileName, sha256: built.sha256Hex, entryCount: built.entryCount, totalMills: built.totalMills, signer: built.signer, signatureDerHex: built.signatureDerHex, development: config.development };
-  await writeFileAtomic(join(config.outboxDir, `${fileName}.sig.json`), `${JSON.stringify(signature, null, 2)}\n`);
+  const signature = {
+    fileId: f.fileId,
+    fileName,
+    sha256: built.sha256Hex,
+    entryCount: built.entryCount,
+    totalMills: built.totalMills,
+    signer: built.signer,
+    signatureDerHex: built.signatureDerHex,
+    development: config.development,
+  };
+  try {
+    await mkdir(config.outboxDir, { recursive: true, mode: 0o700 });
+    await writeFileAtomic(join(config.outboxDir, fileName), built.text);
+    await writeFileAtomic(join(config.outboxDir, `${fileName}.sig.json`), `${JSON.stringify(signature, null, 2)}\n`);
+  } catch (e) {
+    // The file stays created and undelivered: the next run rebuilds exactly these entries.
+    fail('bank_outbox_unwritable', `cannot write to the bank outbox ${config.outboxDir}: ${(e as Error).message}; the file is delivered on the next run`);
+  }
   await logEffects(ctx, [{ kind: 'ach_file_delivered', fileId: f.fileId, sha256: built.sha256Hex, target: fileName }]);
   return { fileId: f.fileId, fileName, entryCount: built.entryCount, totalMills: built.totalMills, sha256: built.sha256Hex, signer: built.signer, development: config.development };
 }
