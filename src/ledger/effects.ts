@@ -139,7 +139,7 @@ export const EFFECT_SCHEMAS = {
     routing: Type.String({ pattern: '^\\d{9}$' }),
     accountType: Type.Union([Type.Literal('checking'), Type.Literal('savings')]),
     holderName: Type.String({ minLength: 1, maxLength: MAX_BANK_HOLDER_NAME_LENGTH }),
-    last4: Type.String({ pattern: '^[0-9A-Z]{4}$' }),
+    last4: Type.String({ pattern: '^[0-9A-Z-]{4}$' }),
     sealed: Type.String({ pattern: '^[A-Za-z0-9+/]*={0,2}$', minLength: 4, maxLength: 256 }),
   }),
   /** A customer removed a bank account: no debit is drawn on it after this. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { diskProfiles } from '../../src/cli/index.js';
-import { MeterClient, putProfile, verifyEmailToken, type PrintedItem } from '../../src/sdk/index.js';
+import { addBankAccount, listBankAccounts, MeterClient, putProfile, removeBankAccount, verifyEmailToken, type PrintedItem } from '../../src/sdk/index.js';
 import { LEDGER_AUDIT_KINDS } from '../../src/store/index.js';
 import { officerHeaders, post, fundAs, newTestOfficer, type TestOfficer, revokeAs, requestAs, approveAs, letter } from './api-client.js';
 import { runCli, startSystem, type TestSystem } from './harness.js';
@@ -39,6 +39,8 @@ const DURABLE: Record<string, string> = {
   'membership.customers': 'SELECT username, meter_id, registered_at, created_at FROM membership.customers ORDER BY username',
   'membership.profiles': `SELECT c.username, p.name, p.company, p.address, p.email, p.email_verified_at, p.updated_at
     FROM membership.profiles p JOIN membership.customers c USING (customer_id) ORDER BY c.username`,
+  'membership.bank_accounts': `SELECT c.username, b.bank_account_id, b.routing, b.account_type, b.holder_name, b.last4, b.sealed, b.created_at, b.removed_at
+    FROM membership.bank_accounts b JOIN membership.customers c USING (customer_id) ORDER BY b.bank_account_id`,
   'membership.officers': 'SELECT username, password_hash, role, created_at FROM membership.officers ORDER BY username',
   'support.operator_actions': 'SELECT officer, action, meter_id, detail, at FROM support.operator_actions ORDER BY at, officer, action, meter_id, detail::text',
   'support.approvals': 'SELECT * FROM support.approvals ORDER BY approval_id',
@@ -119,6 +121,9 @@ function expectEveryKind(live: Record<string, unknown[]>): void {
   const profiles = live['membership.profiles'] as { email_verified_at: Date | null }[];
   expect(profiles.some((p) => p.email_verified_at !== null)).toBe(true);
   expect(profiles.some((p) => p.email_verified_at === null)).toBe(true);
+  const accounts = live['membership.bank_accounts'] as { removed_at: Date | null }[];
+  expect(accounts.some((a) => a.removed_at !== null)).toBe(true);
+  expect(accounts.some((a) => a.removed_at === null)).toBe(true);
 }
 
 /** No SMTP_URL: every mail stays pending, untried, and operators list it. */
@@ -152,6 +157,33 @@ async function verifyLatest(sys: TestSystem, c: Customer): Promise<void> {
   }
 }
 
+const ROUTINGS = ['021000021', '011000015', '121000358'];
+
+/** A bank account: sealed by a module, then logged (`bank_account_added`). */
+async function addAccount(c: Customer, rnd: () => number): Promise<void> {
+  const n = Math.floor(rnd() * 1e8);
+  const accountNumber = `${n}`.padStart(8, '0');
+  await addBankAccount(c.client, {
+    routingNumber: ROUTINGS[n % 3]!,
+    accountNumber,
+    accountType: n % 2 ? 'savings' : 'checking',
+    holderName: `${c.user} holder`,
+  });
+}
+
+/** One of the customer's accounts removed (`bank_account_removed`), when they hold one. */
+async function removeAccount(c: Customer, rnd: () => number): Promise<void> {
+  const held = await listBankAccounts(c.client);
+  if (held.length) await removeBankAccount(c.client, held[Math.floor(rnd() * held.length)]!.bankAccountId);
+}
+
+/** Both bank account effects at least once: one account kept, one removed. */
+async function everyBankEffect(customers: Customer[]): Promise<void> {
+  await addAccount(customers[2]!, () => 0.25);
+  await addAccount(customers[3]!, () => 0.75);
+  await removeAccount(customers[3]!, () => 0);
+}
+
 /** Every kind of change, chosen at random; refusals are part of the mix (they rotate the package too). */
 async function step(sys: TestSystem, rnd: () => number, customers: Customer[], officer: TestOfficer): Promise<void> {
   const live = customers.filter((c) => !c.withdrawn);
@@ -183,6 +215,8 @@ async function step(sys: TestSystem, rnd: () => number, customers: Customer[], o
   } else if (pick < 0.83) c.client = await MeterClient.login(diskProfiles, c.user, c.password);
   else if (pick < 0.87) await settle(setProfile(c, rnd));
   else if (pick < 0.9) await settle(verifyLatest(sys, c));
+  else if (pick < 0.93) await settle(addAccount(c, rnd));
+  else if (pick < 0.95) await settle(removeAccount(c, rnd));
   else await c.client.balance();
 }
 
@@ -228,6 +262,7 @@ describe('replay equivalence: live tables = backup + replayed log, row for row',
     await setProfile(customers[2]!, () => 0);
     await verifyLatest(sys, customers[2]!);
     await setProfile(customers[3]!, () => 0.5);
+    await everyBankEffect(customers);
     expect((await revokeAs(sys.url, officer, customers[0]!.user, 'equivalence test')).status).toBe(200);
     customers[0]!.withdrawn = true;
     await customers[1]!.client.withdraw();

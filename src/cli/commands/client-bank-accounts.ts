@@ -25,7 +25,7 @@ function accountType(text: string): BankAccountType {
 }
 
 export function clientBankAccounts(client: Command): void {
-  const accounts = client.command('bank-accounts').description('your bank accounts for ACH debits (only the last four digits are ever shown)');
+  const accounts = client.command('bank-accounts').description('your bank accounts for ACH debits (only the last four characters of a number are ever shown)');
   withCommon(accounts.command('list', { isDefault: true }).description('list your bank accounts')).action(
     action(async (o: Common) => {
       const list = await listBankAccounts(await session(o));

@@ -2,7 +2,7 @@ import { verify, X509Certificate } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MAX_ACH_FILE_ENTRIES, MAX_BANK_HOLDER_NAME_LENGTH, MAX_USERNAME_LENGTH } from '../../../src/constants.js';
 import { encodeFrame } from '../../../src/module/framing.js';
-import { achFileStatement, BankDesk, bankAccountAad } from '../../../src/module/bank-desk.js';
+import { achFileStatement, BankDesk, bankAccountAad, type BankAccountBinding } from '../../../src/module/bank-desk.js';
 import { rotateDomainKey } from '../../../src/module/keystore.js';
 import type { AchEntryWire, AchFileHeaderWire } from '../../../src/module/messages.js';
 import { SoftwareModuleCrypto } from '../../../src/module/software-crypto.js';
@@ -10,8 +10,8 @@ import { validateNachaFile } from '../../../src/payments/index.js';
 import { testKeystore } from '../helpers/engine.js';
 import { ODFI, RDFI } from '../payments/fixtures.js';
 
-const ANN = { username: 'ann', bankAccountId: '6f1c1d2e-0b7a-4c55-9d1e-2f3a4b5c6d7e', routing: RDFI[1] };
-const BOB = { username: 'bob', bankAccountId: '0a9b8c7d-6e5f-4a3b-8c2d-1e0f9a8b7c6d', routing: RDFI[2] };
+const ANN: BankAccountBinding = { username: 'ann', bankAccountId: '6f1c1d2e-0b7a-4c55-9d1e-2f3a4b5c6d7e', routing: RDFI[1] };
+const BOB: BankAccountBinding = { username: 'bob', bankAccountId: '0a9b8c7d-6e5f-4a3b-8c2d-1e0f9a8b7c6d', routing: RDFI[2] };
 
 const header: AchFileHeaderWire = {
   immediateDestination: ODFI,
