@@ -26,9 +26,17 @@ async function clientsOf(sys: BenchSystem, n: number): Promise<{ lean: LeanClien
   const out = [];
   for (let i = 0; i < n; i++) {
     const c = await MeterClient.register(diskProfiles, sys.url, `fund${i}`, PW);
-    const account = await addBankAccount(c, { routingNumber: '021000021', accountNumber: `9${String(i).padStart(8, '0')}`, accountType: 'checking', holderName: `Bench ${i}` });
+    const account = await addBankAccount(c, {
+      routingNumber: '021000021',
+      accountNumber: `9${String(i).padStart(8, '0')}`,
+      accountType: 'checking',
+      holderName: `Bench ${i}`,
+    });
     await c.balance();
-    out.push({ lean: new LeanClient(sys.url, c.meterId, c.sessionToken, await Profile.unlockWithPassword(`fund${i}`, PW)), bankAccountId: account.bankAccountId });
+    out.push({
+      lean: new LeanClient(sys.url, c.meterId, c.sessionToken, await Profile.unlockWithPassword(`fund${i}`, PW)),
+      bankAccountId: account.bankAccountId,
+    });
   }
   return out;
 }
@@ -51,7 +59,10 @@ async function phase(n: number, each: (i: number) => Promise<unknown>, perClient
   return { perSec: latencies.length / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
 }
 
-async function paymentsRun(sys: BenchSystem, body: Record<string, boolean>): Promise<{ seconds: number; json: { files: { entryCount: number }[]; settled: { outcome: string }[] } }> {
+async function paymentsRun(
+  sys: BenchSystem,
+  body: Record<string, boolean>,
+): Promise<{ seconds: number; json: { files: { entryCount: number }[]; settled: { outcome: string }[] } }> {
   const t0 = performance.now();
   const res = await fetch(`${sys.url}/v1/admin/payments/run`, {
     method: 'POST',
@@ -78,7 +89,11 @@ async function main(): Promise<void> {
       const requests = await phase(
         CLIENTS,
         (i) =>
-          clients[i]!.lean.command('fund_request', { amountMills: '10000', bankAccountId: clients[i]!.bankAccountId, requestId: randomBytes(16).toString('hex') }),
+          clients[i]!.lean.command('fund_request', {
+            amountMills: '10000',
+            bankAccountId: clients[i]!.bankAccountId,
+            requestId: randomBytes(16).toString('hex'),
+          }),
         MAX_PENDING_DEBITS,
       );
       const filed = await paymentsRun(sys, { settle: false });

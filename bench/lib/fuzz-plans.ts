@@ -490,7 +490,10 @@ const signedPlan: fc.Arbitrary<SignedPlan> = fc.record({
 });
 
 /** Routes that take more than MAX_BODY_BYTES (a rate bundle): an oversized body is one over their own limit. */
-const BODY_LIMITS: Readonly<Record<string, number>> = { 'POST /v1/admin/rates': MAX_RATE_BUNDLE_BYTES, 'POST /v1/admin/payments/returns': MAX_RETURNS_FILE_BYTES };
+const BODY_LIMITS: Readonly<Record<string, number>> = {
+  'POST /v1/admin/rates': MAX_RATE_BUNDLE_BYTES,
+  'POST /v1/admin/payments/returns': MAX_RETURNS_FILE_BYTES,
+};
 export const bodyLimitOf = (routeKey: string): number => BODY_LIMITS[routeKey] ?? MAX_BODY_BYTES;
 
 function bodyFor(route: Route, strategy: Strategy): fc.Arbitrary<BodyPlan> {

@@ -54,7 +54,8 @@ export function requestDebit(m: DebitMemory, debit: Omit<PendingDebit, 'requeste
   if (known(m, debit.requestId)) fail('funding_request_duplicate', `funding request ${debit.requestId} exists already`);
   if (m.pending.length >= limits.maxPending) fail('too_many_funding_requests', `at most ${limits.maxPending} funding requests may wait for settlement`);
   const pendingMills = m.pending.reduce((s, d) => s + d.amountMills, 0n) + debit.amountMills;
-  if (pendingMills > limits.maxPendingMills) fail('amount_too_large', `funding requests waiting for settlement may total at most ${limits.maxPendingMills} mills`);
+  if (pendingMills > limits.maxPendingMills)
+    fail('amount_too_large', `funding requests waiting for settlement may total at most ${limits.maxPendingMills} mills`);
   const settled = recentSettled(m, nowMs, limits);
   if (m.pending.length + settled.length >= limits.maxPending + limits.maxSettled)
     fail('too_many_funding_requests', 'too many recent funding requests; retry when earlier ones are past their return window');
@@ -62,10 +63,17 @@ export function requestDebit(m: DebitMemory, debit: Omit<PendingDebit, 'requeste
 }
 
 /** The pending debit's value may be downloaded: the hold since the request has passed. */
-export function settleDebit(m: DebitMemory, requestId: string, nowMs: number, holdMs: number, limits: DebitLimits): { memory: DebitMemory; amountMills: bigint } {
+export function settleDebit(
+  m: DebitMemory,
+  requestId: string,
+  nowMs: number,
+  holdMs: number,
+  limits: DebitLimits,
+): { memory: DebitMemory; amountMills: bigint } {
   const d = m.pending.find((p) => p.requestId === requestId);
   if (!d) fail('funding_request_unknown', `funding request ${requestId} is not waiting for settlement on this meter`);
-  if (nowMs < d.requestedAtMs + holdMs) fail('settlement_on_hold', `funding request ${requestId} is held until ${new Date(d.requestedAtMs + holdMs).toISOString()}`);
+  if (nowMs < d.requestedAtMs + holdMs)
+    fail('settlement_on_hold', `funding request ${requestId} is held until ${new Date(d.requestedAtMs + holdMs).toISOString()}`);
   const settled = [...recentSettled(m, nowMs, limits), { requestId, amountMills: d.amountMills, settledAtMs: nowMs }].slice(-limits.maxSettled);
   return { memory: { ...m, pending: m.pending.filter((p) => p !== d), settled }, amountMills: d.amountMills };
 }

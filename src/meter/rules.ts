@@ -87,7 +87,13 @@ export function applyFundingRequest(p: MeterPackage, debit: { requestId: string;
 }
 
 /** The debit settled after its hold: the postage value download, as an operator funding is. */
-export function applySettlement(p: MeterPackage, requestId: string, nowMs: number, holdMs: number, limits: DebitLimits): { next: MeterPackage; amountMills: bigint } {
+export function applySettlement(
+  p: MeterPackage,
+  requestId: string,
+  nowMs: number,
+  holdMs: number,
+  limits: DebitLimits,
+): { next: MeterPackage; amountMills: bigint } {
   requireOperational(p);
   const { memory, amountMills } = settleDebit(p.debits, requestId, nowMs, holdMs, limits);
   const next = touch(p, nowMs, credit(p.registers, amountMills), { debits: memory, unackedCreditMills: p.unackedCreditMills + amountMills });

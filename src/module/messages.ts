@@ -461,7 +461,19 @@ export type ArgsOf<K extends ModuleOp> = ModuleOps[K][0];
 export type ResultOf<K extends ModuleOp> = ModuleOps[K][1];
 /** One handler per op: adding an op is one entry in ModuleOps and one in each table that must know it. */
 export type OpTable = { readonly [K in ModuleOp]: (args: ArgsOf<K>) => Promise<ResultOf<K>> };
-export const PACKAGE_OPS = ['provision', 'registerBegin', 'registerComplete', 'challenge', 'command', 'fund', 'debit', 'unlock', 'revoke', 'audit', 'log'] as const;
+export const PACKAGE_OPS = [
+  'provision',
+  'registerBegin',
+  'registerComplete',
+  'challenge',
+  'command',
+  'fund',
+  'debit',
+  'unlock',
+  'revoke',
+  'audit',
+  'log',
+] as const;
 export type PackageOp = (typeof PACKAGE_OPS)[number];
 /** Ops with the log key that leave the ring alone: they run beside the serial queue. */
 export const VAULT_OPS = ['openLog', 'beginBackup', 'sealBackupChunk', 'openBackupChunk', 'signBackup'] as const;

@@ -32,7 +32,9 @@ export function startPaymentsJob(ctx: ServiceContext, config: AchConfig, log: (l
       if (file) filedForCutoff = cut;
       const settled = r.settled.filter((s) => s.outcome === 'settled');
       if (r.files.length || r.settled.length)
-        log(`payments: ${r.files.length} NACHA file(s) (${r.files.reduce((n, f) => n + f.entryCount, 0)} debits); ${settled.length} settled, ${r.settled.length - settled.length} refused`);
+        log(
+          `payments: ${r.files.length} NACHA file(s) (${r.files.reduce((n, f) => n + f.entryCount, 0)} debits); ${settled.length} settled, ${r.settled.length - settled.length} refused`,
+        );
     } catch (e) {
       // Another server runs it now; a database or module outage is retried at the next tick.
       if (!(e instanceof VaultError && e.code === 'payments_busy')) log(`payments: the run failed: ${(e as Error).message}`);

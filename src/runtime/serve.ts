@@ -90,14 +90,21 @@ export async function runApiServer(): Promise<void> {
   const url = `http://${host}:${port}`;
   const metricsUrl = scrape ? { metricsUrl: `http://127.0.0.1:${metricsPort}/metrics` } : {};
   process.stdout.write(`${JSON.stringify({ ready: true, url, ...metricsUrl })}\n`);
+  exitOnSignal([
+    () => pool.stop(),
+    async () => payments?.stop(),
+    async () => scrape?.close(),
+    () => app.close(),
+    async () => shipped?.close(),
+    async () => modules.close(),
+    () => db.end(),
+  ]);
+}
+
+/** On SIGTERM or SIGINT: each step in order (the pool, the jobs, the listeners, the connections), then exit. */
+function exitOnSignal(steps: readonly (() => Promise<unknown>)[]): void {
   const stop = async () => {
-    await pool.stop();
-    await payments?.stop();
-    await scrape?.close();
-    await app.close();
-    await shipped?.close();
-    modules.close();
-    await db.end();
+    for (const step of steps) await step();
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop());

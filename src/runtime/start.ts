@@ -31,6 +31,12 @@ export interface RunningSystem {
   stop(): Promise<void>;
 }
 
+/** The API server's own settings: its database, the module sockets, its port, and where the NACHA files go (the payments job writes them). */
+function apiEnv(home: string, dbUrl: string, sockets: string, port: number): Record<string, string> {
+  const outbox = process.env.VAULTMETER_BANK_OUTBOX || join(home, 'bank-outbox');
+  return { VAULTMETER_DB_URL: dbUrl, VAULTMETER_MODULE_SOCKETS: sockets, PORT: String(port), VAULTMETER_BANK_OUTBOX: outbox };
+}
+
 /** The passphrase for the module keystores: VAULTMETER_PASSPHRASE, else the development file in the home. */
 export async function loadPassphrase(home: string): Promise<{ passphrase: string; source: string }> {
   if (process.env.VAULTMETER_PASSPHRASE) return { passphrase: process.env.VAULTMETER_PASSPHRASE, source: 'VAULTMETER_PASSPHRASE' };
@@ -131,13 +137,7 @@ export async function startSystem(opts: StartOptions): Promise<RunningSystem> {
       ...pickEnv(process.env, SMTP_SECRETS),
     });
     const port = opts.port ?? Number(process.env.PORT ?? DEFAULT_PORT);
-    const api = launch('the API server', ['serve'], {
-      ...logEnv,
-      VAULTMETER_DB_URL: db.appUrl,
-      VAULTMETER_MODULE_SOCKETS: socketList,
-      PORT: String(port),
-      VAULTMETER_BANK_OUTBOX: process.env.VAULTMETER_BANK_OUTBOX || join(opts.home, 'bank-outbox'),
-    });
+    const api = launch('the API server', ['serve'], { ...logEnv, ...apiEnv(opts.home, db.appUrl, socketList, port) });
     const [shipperUp, apiUp] = await Promise.all([shipper.start(), api.start()]);
     keep(shipper, shipperUp);
     keep(api, apiUp, fatal);

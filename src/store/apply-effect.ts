@@ -90,13 +90,17 @@ export const APPLIERS: { readonly [K in EffectKind]: Applier<K> } = {
             ON CONFLICT DO NOTHING`,
       params: [e.fileId, createdAt, e.odfi, e.firstSequence, e.requestIds],
     });
-    once(w, {
-      sql: `UPDATE commerce.funding_requests f SET status = 'filed', file_id = $1, filed_at = $2,
+    once(
+      w,
+      {
+        sql: `UPDATE commerce.funding_requests f SET status = 'filed', file_id = $1, filed_at = $2,
               trace_number = $3 || lpad(($4 + t.ord - 1)::text, 7, '0')
             FROM unnest($5::text[]) WITH ORDINALITY AS t(id, ord) WHERE f.request_id = t.id AND f.status = 'requested'`,
-      params: [e.fileId, createdAt, e.odfi, e.firstSequence, e.requestIds],
-      what: 'a funding request of the file was filed or returned concurrently',
-    }, e.requestIds.length);
+        params: [e.fileId, createdAt, e.odfi, e.firstSequence, e.requestIds],
+        what: 'a funding request of the file was filed or returned concurrently',
+      },
+      e.requestIds.length,
+    );
   },
   ach_file_delivered: (w, e, at) => {
     w.statements.push({

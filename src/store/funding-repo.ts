@@ -125,10 +125,9 @@ export async function fileEntries(q: Q, fileId: string): Promise<(FilingRow & { 
 
 /** The next free trace sequence for an ODFI (sequences wrap at 9,999,999 in NACHA; see MAX note in docs/PAYMENTS.md). */
 export async function nextTraceSequence(q: Q, odfi: string): Promise<number> {
-  const r = await q.query<{ next: number }>(
-    'SELECT coalesce(max(first_sequence + entry_count), 1)::int AS next FROM commerce.ach_files WHERE odfi = $1',
-    [odfi],
-  );
+  const r = await q.query<{ next: number }>('SELECT coalesce(max(first_sequence + entry_count), 1)::int AS next FROM commerce.ach_files WHERE odfi = $1', [
+    odfi,
+  ]);
   return r.rows[0]!.next;
 }
 

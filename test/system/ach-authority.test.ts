@@ -9,7 +9,7 @@ import { startSystem, type TestSystem } from './harness.js';
 // ACH funding against the threat model: with the API server's privileges (its module sockets) or
 // as the database, no value arises from a debit the customer's MAC did not request, nor before the
 // module's own settlement hold (the default 72 hours here), whatever the rows say.
-describe('ACH settlement is the module's to allow', () => {
+describe("ACH settlement is the module's to allow", () => {
   let sys: TestSystem;
   let victor: MeterClient;
   let bankAccountId = '';
@@ -55,9 +55,10 @@ describe('ACH settlement is the module's to allow', () => {
     // The database says the debit was requested and filed long ago: the server's own hold passes.
     const db = await sys.ownerDb();
     try {
-      await db.query(`UPDATE commerce.funding_requests SET requested_at = now() - interval '30 days', filed_at = now() - interval '30 days' WHERE request_id = $1`, [
-        r.requestId,
-      ]);
+      await db.query(
+        `UPDATE commerce.funding_requests SET requested_at = now() - interval '30 days', filed_at = now() - interval '30 days' WHERE request_id = $1`,
+        [r.requestId],
+      );
     } finally {
       await db.end();
     }

@@ -133,7 +133,12 @@ describe('ACH funding, through real processes', () => {
     const read = await returns(file);
     expect(read.status, JSON.stringify(read.json)).toBe(200);
     const outcomes = (read.json.returns as { requestId: string; outcome: string }[]).map((o) => [o.requestId, o.outcome]).sort();
-    expect(outcomes).toEqual([[annReq.requestId, 'owed'], ['ab'.repeat(16), 'cancelled']].sort());
+    expect(outcomes).toEqual(
+      [
+        [annReq.requestId, 'owed'],
+        ['ab'.repeat(16), 'cancelled'],
+      ].sort(),
+    );
     expect(await requestRow('ab'.repeat(16))).toMatchObject({ status: 'returned', return_code: 'R01', owed_mills: 0n });
     expect(await requestRow(annReq.requestId)).toMatchObject({ status: 'returned', return_code: 'R02', owed_mills: 50_000n });
     // Bob's cancelled debit never settles; Ann's meter is suspended by its package.

@@ -28,7 +28,8 @@ interface FileRow {
 }
 
 const dollars = (mills: string) => `$${formatMills(BigInt(mills))}`;
-const outcomeLine = (d: DebitOutcome) => `${d.requestId}  ${dollars(d.amountMills)}  ${d.outcome}${d.returnCode ? ` (${d.returnCode})` : ''}${d.code ? ` (${d.code})` : ''}`;
+const outcomeLine = (d: DebitOutcome) =>
+  `${d.requestId}  ${dollars(d.amountMills)}  ${d.outcome}${d.returnCode ? ` (${d.returnCode})` : ''}${d.code ? ` (${d.code})` : ''}`;
 
 /** `vaultmeter admin payments run|returns|files`: the ACH funding path, as an operator sees it. */
 export function adminPayments(admin: Command): void {
@@ -43,7 +44,10 @@ export function adminPayments(admin: Command): void {
         const r = await post<{ files: FileRow[]; settled: DebitOutcome[] }>(o, '/v1/admin/payments/run', body);
         emit(o.json === true, r, () =>
           [
-            ...r.files.map((f) => `filed ${f.fileName}: ${f.entryCount} debit(s), ${dollars(f.totalMills)}, sha256 ${f.sha256}${f.development ? ' (development origin)' : ''}`),
+            ...r.files.map(
+              (f) =>
+                `filed ${f.fileName}: ${f.entryCount} debit(s), ${dollars(f.totalMills)}, sha256 ${f.sha256}${f.development ? ' (development origin)' : ''}`,
+            ),
             ...r.settled.map(outcomeLine),
             `${r.files.length} file(s); ${r.settled.filter((s) => s.outcome === 'settled').length} settled`,
           ].join('\n'),
@@ -57,7 +61,8 @@ export function adminPayments(admin: Command): void {
         const text = await readFile(file, 'utf8').catch((e: Error) => {
           throw new ProfileError('invalid_request', `cannot read ${file}: ${e.message}`);
         });
-        if (Buffer.byteLength(text) > MAX_RETURNS_FILE_BYTES) throw new ProfileError('invalid_request', `${file} is larger than ${MAX_RETURNS_FILE_BYTES} bytes`);
+        if (Buffer.byteLength(text) > MAX_RETURNS_FILE_BYTES)
+          throw new ProfileError('invalid_request', `${file} is larger than ${MAX_RETURNS_FILE_BYTES} bytes`);
         const r = await post<{ returns: DebitOutcome[]; alreadyReturned: string[] }>(o, '/v1/admin/payments/returns', { text });
         emit(o.json === true, r, () =>
           [...r.returns.map(outcomeLine), `${r.returns.length} return(s) applied; ${r.alreadyReturned.length} already returned before`].join('\n'),
@@ -67,9 +72,16 @@ export function adminPayments(admin: Command): void {
   withAdmin(payments.command('files').description('list the NACHA files, newest first')).action(
     action(async (o: AdminOpts) => {
       const r = await get<{ files: FileRow[] }>(o, '/v1/admin/payments/files');
-      emit(o.json === true, r, () =>
-        r.files.map((f) => `${f.createdAt}  ${f.fileId}  ${f.entryCount} debit(s)  ${dollars(f.totalMills)}  ${f.deliveredAt ? `delivered ${f.target}` : 'not delivered'}`).join('\n') ||
-          'no files',
+      emit(
+        o.json === true,
+        r,
+        () =>
+          r.files
+            .map(
+              (f) =>
+                `${f.createdAt}  ${f.fileId}  ${f.entryCount} debit(s)  ${dollars(f.totalMills)}  ${f.deliveredAt ? `delivered ${f.target}` : 'not delivered'}`,
+            )
+            .join('\n') || 'no files',
       );
     }),
   );

@@ -16,16 +16,26 @@ export function moduleCommand(program: Command): void {
     .addOption(new Option('--audit-interval-days <days>', 'a meter not audited for this long stops printing').default(String(DEFAULT_AUDIT_INTERVAL_DAYS)))
     .addOption(new Option('--ach-hold-hours <hours>', 'hold between an ACH funding request and its value download').default(String(DEFAULT_ACH_HOLD_HOURS)))
     .action(
-      action(async (o: { keystore: string; socket: string; ring: string; ringSize: string; refundWindowDays: string; auditIntervalDays: string; achHoldHours: string }) => {
-        await runModule({
-          keystorePath: o.keystore,
-          socketPath: o.socket,
-          ringPath: o.ring,
-          ringSize: Number(o.ringSize),
-          refundWindowDays: Number(o.refundWindowDays),
-          auditIntervalDays: Number(o.auditIntervalDays),
-          achHoldHours: Number(o.achHoldHours),
-        });
-      }),
+      action(
+        async (o: {
+          keystore: string;
+          socket: string;
+          ring: string;
+          ringSize: string;
+          refundWindowDays: string;
+          auditIntervalDays: string;
+          achHoldHours: string;
+        }) => {
+          await runModule({
+            keystorePath: o.keystore,
+            socketPath: o.socket,
+            ringPath: o.ring,
+            ringSize: Number(o.ringSize),
+            refundWindowDays: Number(o.refundWindowDays),
+            auditIntervalDays: Number(o.auditIntervalDays),
+            achHoldHours: Number(o.achHoldHours),
+          });
+        },
+      ),
     );
 }

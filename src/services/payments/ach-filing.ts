@@ -123,5 +123,13 @@ async function deliver(ctx: ServiceContext, config: AchConfig, f: repo.AchFileRo
     fail('bank_outbox_unwritable', `cannot write to the bank outbox ${config.outboxDir}: ${(e as Error).message}; the file is delivered on the next run`);
   }
   await logEffects(ctx, [{ kind: 'ach_file_delivered', fileId: f.fileId, sha256: built.sha256Hex, target: fileName }]);
-  return { fileId: f.fileId, fileName, entryCount: built.entryCount, totalMills: built.totalMills, sha256: built.sha256Hex, signer: built.signer, development: config.development };
+  return {
+    fileId: f.fileId,
+    fileName,
+    entryCount: built.entryCount,
+    totalMills: built.totalMills,
+    sha256: built.sha256Hex,
+    signer: built.signer,
+    development: config.development,
+  };
 }

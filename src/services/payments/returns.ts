@@ -22,9 +22,17 @@ export async function applyReturnsFile(ctx: ServiceContext, text: string): Promi
   if (!reading.ok) fail('invalid_request', 'the returns file is not a valid NACHA file', { problems: reading.problems.slice(0, 20) });
   const returned = reading.returns.filter((r): r is AchReturn => r.kind === 'returned');
   if (returned.length > MAX_RETURNS_PER_FILE) fail('invalid_request', `a returns file may hold at most ${MAX_RETURNS_PER_FILE} returns`);
-  const rows = new Map((await repo.fundingRequestsByTrace(ctx.db, returned.map((r) => r.originalTrace))).map((r) => [r.traceNumber!, r]));
+  const rows = new Map(
+    (
+      await repo.fundingRequestsByTrace(
+        ctx.db,
+        returned.map((r) => r.originalTrace),
+      )
+    ).map((r) => [r.traceNumber!, r]),
+  );
   const unknown = returned.filter((r) => !rows.has(r.originalTrace)).map((r) => r.originalTrace);
-  if (unknown.length) fail('return_entry_unknown', `${unknown.length} returned entries name trace numbers this installation never sent`, { traceNumbers: unknown.slice(0, 50) });
+  if (unknown.length)
+    fail('return_entry_unknown', `${unknown.length} returned entries name trace numbers this installation never sent`, { traceNumbers: unknown.slice(0, 50) });
   const mismatched = returned.filter((r) => rows.get(r.originalTrace)!.amountMills !== r.amountCents * 10n).map((r) => r.originalTrace);
   if (mismatched.length)
     fail('return_entry_unknown', `${mismatched.length} returned entries carry another amount than was debited`, { traceNumbers: mismatched.slice(0, 50) });

@@ -39,7 +39,8 @@ export async function debitOp(ctx: ServiceContext, r: repo.FundingRequestRow, ac
     const result = await onMeter(ctx, 'debit', r.meterId, {
       args: () => ({ requestId: r.requestId, action, ...(returnCode ? { returnCode } : {}), logExtra: { by: 'payments' } }),
       answer: async ({ tx }, res) => {
-        if (returnCode && res.outcome !== 'settled') await mailDebitReturned(tx, r.meterId, { amountMills: BigInt(res.amountMills), returnCode, outcome: res.outcome });
+        if (returnCode && res.outcome !== 'settled')
+          await mailDebitReturned(tx, r.meterId, { amountMills: BigInt(res.amountMills), returnCode, outcome: res.outcome });
         return res;
       },
     });

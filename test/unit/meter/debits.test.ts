@@ -44,7 +44,12 @@ describe('ACH debits in the package', () => {
   });
 
   it('a return before settlement cancels the request; after, it suspends the meter and records the debt', () => {
-    const p = applyFundingRequest(applyFundingRequest(makePackage(), { requestId: id(1), amountMills: 700n }, T0, LIMITS), { requestId: id(2), amountMills: 900n }, T0, LIMITS);
+    const p = applyFundingRequest(
+      applyFundingRequest(makePackage(), { requestId: id(1), amountMills: 700n }, T0, LIMITS),
+      { requestId: id(2), amountMills: 900n },
+      T0,
+      LIMITS,
+    );
     const cancelled = applyDebitReturn(p, id(1), T0 + 1);
     expect(cancelled.outcome).toBe('cancelled');
     expect(cancelled.next.state).toBe('operational');
