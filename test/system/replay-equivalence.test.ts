@@ -6,6 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { diskProfiles } from '../../src/cli/index.js';
 import { addBankAccount, listBankAccounts, MeterClient, putProfile, removeBankAccount, verifyEmailToken, type PrintedItem } from '../../src/sdk/index.js';
 import { LEDGER_AUDIT_KINDS } from '../../src/store/index.js';
+import { DEV_ACH_ODFI } from '../../src/services/index.js';
+import { returnsFile } from '../helpers/returns-file.js';
 import { officerHeaders, post, fundAs, newTestOfficer, type TestOfficer, revokeAs, requestAs, approveAs, letter } from './api-client.js';
 import { runCli, startSystem, type TestSystem } from './harness.js';
 import { modulePids, shippedTo, until } from './wait.js';
@@ -39,6 +41,8 @@ const DURABLE: Record<string, string> = {
   'membership.customers': 'SELECT username, meter_id, registered_at, created_at FROM membership.customers ORDER BY username',
   'membership.profiles': `SELECT c.username, p.name, p.company, p.address, p.email, p.email_verified_at, p.updated_at
     FROM membership.profiles p JOIN membership.customers c USING (customer_id) ORDER BY c.username`,
+  'commerce.funding_requests': 'SELECT * FROM commerce.funding_requests ORDER BY request_id',
+  'commerce.ach_files': 'SELECT * FROM commerce.ach_files ORDER BY file_id',
   'membership.bank_accounts': `SELECT c.username, b.bank_account_id, b.routing, b.account_type, b.holder_name, b.last4, b.sealed, b.created_at, b.removed_at
     FROM membership.bank_accounts b JOIN membership.customers c USING (customer_id) ORDER BY b.bank_account_id`,
   'membership.officers': 'SELECT username, password_hash, role, created_at FROM membership.officers ORDER BY username',
@@ -124,6 +128,9 @@ function expectEveryKind(live: Record<string, unknown[]>): void {
   const accounts = live['membership.bank_accounts'] as { removed_at: Date | null }[];
   expect(accounts.some((a) => a.removed_at !== null)).toBe(true);
   expect(accounts.some((a) => a.removed_at === null)).toBe(true);
+  const funding = (live['commerce.funding_requests'] as { status: string; owed_mills: bigint }[]).map((f) => `${f.status}:${f.owed_mills}`);
+  expect(funding.sort()).toEqual(['requested:0', 'returned:0', 'returned:50000']);
+  expect((live['commerce.ach_files'] as { delivered_at: Date | null }[]).every((f) => f.delivered_at !== null)).toBe(true);
 }
 
 /** No SMTP_URL: every mail stays pending, untried, and operators list it. */
@@ -131,7 +138,8 @@ async function expectMailWaiting(sys: TestSystem, officer: TestOfficer): Promise
   const mail = await sys.cli(['admin', 'mail', 'list', '--json', '--server', sys.url, '--officer', officer.user, '--officer-password', officer.password]);
   expect(mail.code, mail.stderr).toBe(0);
   expect(mail.json.mail.length).toBeGreaterThan(0);
-  for (const m of mail.json.mail) expect(m).toMatchObject({ state: 'pending', attempts: 0, kind: 'email_verification' });
+  for (const m of mail.json.mail) expect(m).toMatchObject({ state: 'pending', attempts: 0 });
+  for (const m of mail.json.mail) expect(['email_verification', 'debit_returned']).toContain(m.kind);
 }
 
 /** A profile change: one of a few addresses, so some changes keep the address (and its verification) and some reset it. */
@@ -182,6 +190,30 @@ async function everyBankEffect(customers: Customer[]): Promise<void> {
   await addAccount(customers[2]!, () => 0.25);
   await addAccount(customers[3]!, () => 0.75);
   await removeAccount(customers[3]!, () => 0);
+}
+
+/**
+ * Every funding effect: two debits requested and filed; one returned before settlement (cancelled),
+ * one settled and then returned (owed: the meter is suspended); a third left waiting.
+ */
+async function everyFundingEffect(sys: TestSystem, c: Customer, officer: TestOfficer): Promise<void> {
+  await addAccount(c, () => 0.5);
+  const account = (await listBankAccounts(c.client)).at(-1);
+  const settled = await c.client.requestFunding({ amountMills: 50_000n, bankAccountId: account!.bankAccountId });
+  const cancelled = await c.client.requestFunding({ amountMills: 20_000n, bankAccountId: account!.bankAccountId });
+  expect((await post(sys.url, '/v1/admin/payments/run', { settle: false }, officerHeaders(officer))).status).toBe(200);
+  const traces = new Map((await c.client.fundingRequests()).map((f) => [f.requestId, f.traceNumber!]));
+  const returned = (requestId: string, cents: number, reason: string) =>
+    post(
+      sys.url,
+      '/v1/admin/payments/returns',
+      { text: returnsFile(DEV_ACH_ODFI, [{ routing: account!.routingNumber, cents, originalTrace: traces.get(requestId)!, reason }]) },
+      officerHeaders(officer),
+    );
+  expect((await returned(cancelled.requestId, 2000, 'R01')).status).toBe(200);
+  expect((await post(sys.url, '/v1/admin/payments/run', { file: false }, officerHeaders(officer))).json.settled).toHaveLength(1);
+  await c.client.requestFunding({ amountMills: 10_000n, bankAccountId: account!.bankAccountId });
+  expect((await returned(settled.requestId, 5000, 'R02')).status).toBe(200);
 }
 
 /** Every kind of change, chosen at random; refusals are part of the mix (they rotate the package too). */
@@ -235,6 +267,7 @@ describe('replay equivalence: live tables = backup + replayed log, row for row',
       VAULTMETER_SEGMENT_RECORDS: '50',
       VAULTMETER_SEGMENT_MAX_AGE_MS: '0',
       VAULTMETER_BACKUP_INTERVAL_MS: '0',
+      VAULTMETER_ACH_HOLD_HOURS: '0',
     });
     const home = sys.env.VAULTMETER_HOME!;
     process.env.VAULTMETER_CLIENT_HOME = sys.env.VAULTMETER_CLIENT_HOME;
@@ -263,6 +296,7 @@ describe('replay equivalence: live tables = backup + replayed log, row for row',
     await verifyLatest(sys, customers[2]!);
     await setProfile(customers[3]!, () => 0.5);
     await everyBankEffect(customers);
+    await everyFundingEffect(sys, customers[4]!, officer);
     expect((await revokeAs(sys.url, officer, customers[0]!.user, 'equivalence test')).status).toBe(200);
     customers[0]!.withdrawn = true;
     await customers[1]!.client.withdraw();
