@@ -25,3 +25,4 @@ export {
   type NachaValidation,
 } from './nacha-validate.js';
 export { RETURN_REASONS, readReturnsFile, type AchReturn, type AchReturnUnknown, type ReturnsReading } from './returns.js';
+export { receiptPdf, type FundingReceipt } from './receipt.js';

@@ -1,4 +1,4 @@
-import { callApi } from './http.js';
+import { callApi, fetchBody } from './http.js';
 
 // ACH funding as the SDK sees it: a funding request is a MAC'd meter command (MeterClient.requestFunding);
 // where each one stands is a session read.
@@ -32,4 +32,9 @@ export async function fundingRequests(server: string, authorization: string, met
     headers: { authorization },
   });
   return r.fundingRequests;
+}
+
+/** The PDF receipt of a funding that settled (`receipt_not_ready` before). */
+export function fundingReceipt(server: string, authorization: string, meterId: string, requestId: string): Promise<Buffer> {
+  return fetchBody(server, authorization, `/v1/meters/${meterId}/funding-requests/${encodeURIComponent(requestId)}/receipt`, 'application/pdf');
 }

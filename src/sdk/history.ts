@@ -1,6 +1,4 @@
-import { REQUEST_TIMEOUT_MS } from '../constants.js';
-import { isAnyErrorCode } from '../errors.js';
-import { ApiError, callApi } from './http.js';
+import { callApi, fetchBody } from './http.js';
 
 // The server-side history (GET /v1/items and GET /v1/meters/{meterId}/transactions): pages, every
 // row across pages, and the CSV export. Plain functions over HTTP, for any caller with credentials
@@ -95,19 +93,5 @@ export async function* everyRow<T>(
 
 /** Every matching row as the server's CSV (header row first). A problem answer is thrown as ApiError. */
 export async function fetchCsv(server: string, authorization: string, path: string): Promise<string> {
-  let res: Response;
-  try {
-    res = await fetch(new URL(path, server), { headers: { authorization, accept: 'text/csv' }, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
-  } catch (e) {
-    throw new ApiError('unreachable', `cannot reach ${server}: ${(e as Error).message}`, 0);
-  }
-  const text = await res.text();
-  if (res.ok) return text;
-  let problem: Record<string, unknown> = {};
-  try {
-    problem = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    // not problem JSON: reported as http_error below
-  }
-  throw new ApiError(isAnyErrorCode(problem.code) ? problem.code : 'http_error', String(problem.detail ?? res.statusText), res.status, problem);
+  return (await fetchBody(server, authorization, path, 'text/csv')).toString('utf8');
 }

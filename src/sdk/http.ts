@@ -86,3 +86,22 @@ export async function callApi<T = Record<string, unknown>>(
     return json as T;
   }
 }
+
+/** A GET answered with a body that is not JSON (CSV, a PDF); a problem answer is thrown as ApiError. */
+export async function fetchBody(server: string, authorization: string, path: string, accept: string): Promise<Buffer> {
+  let res: Response;
+  try {
+    res = await fetch(new URL(path, server), { headers: { authorization, accept }, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+  } catch (e) {
+    throw new ApiError('unreachable', `cannot reach ${server}: ${(e as Error).message}`, 0);
+  }
+  const body = Buffer.from(await res.arrayBuffer());
+  if (res.ok) return body;
+  let problem: Record<string, unknown> = {};
+  try {
+    problem = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+  } catch {
+    // not problem JSON: reported as http_error below
+  }
+  throw new ApiError(isAnyErrorCode(problem.code) ? problem.code : 'http_error', String(problem.detail ?? res.statusText), res.status, problem);
+}

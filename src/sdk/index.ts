@@ -25,4 +25,4 @@ export {
 } from './history.js';
 export { addBankAccount, listBankAccounts, removeBankAccount, type BankAccount, type BankAccountInput, type BankAccountType } from './bank-accounts.js';
 export { fetchProfile, putProfile, verifyEmailToken, type CustomerProfile, type CustomerProfileInput, type CustomerAddress } from './customer-profile.js';
-export { fundingRequests, type FundingRequestInfo, type FundingRequested, type FundingStatus } from './funding.js';
+export { fundingReceipt, fundingRequests, type FundingRequestInfo, type FundingRequested, type FundingStatus } from './funding.js';

@@ -18,7 +18,7 @@ import {
   type Transaction,
   type TransactionsPage,
 } from './history.js';
-import { fundingRequests, type FundingRequested, type FundingRequestInfo } from './funding.js';
+import { fundingReceipt, fundingRequests, type FundingRequested, type FundingRequestInfo } from './funding.js';
 import { ApiError, callApi } from './http.js';
 import { ProfileError, type ClientProfile, type ProfileStore } from './profile-store.js';
 import { webClientCrypto } from './web-crypto.js';
@@ -340,6 +340,11 @@ export class MeterClient {
   /** This meter's funding requests, newest first, and where each stands. */
   fundingRequests(): Promise<FundingRequestInfo[]> {
     return fundingRequests(this.server, this.bearer, this.meterId);
+  }
+
+  /** The PDF receipt of a funding request that settled. */
+  fundingReceipt(requestId: string): Promise<Buffer> {
+    return fundingReceipt(this.server, this.bearer, this.meterId, requestId);
   }
 
   async withdraw(): Promise<Balance> {

@@ -49,6 +49,7 @@ export { verificationMail } from './mail/verification-mail.js';
 export { lockoutMail } from './mail/lockout-mail.js';
 export { lowBalanceMail } from './mail/low-balance-mail.js';
 export { debitReturnedMail } from './mail/debit-returned-mail.js';
+export { fundingReceiptMail } from './mail/funding-receipt-mail.js';
 export { crossedBelow, lockedTheMeter } from './mail/triggers.js';
 export type { Mail, MailKind } from './mail/mail.js';
 export * from './payments/index.js';

@@ -21,9 +21,13 @@ export interface FundingRequestRow {
   owedMills: bigint;
 }
 
-const COLUMNS = `request_id AS "requestId", meter_id AS "meterId", bank_account_id AS "bankAccountId", amount_mills AS "amountMills",
-  status, requested_at AS "requestedAt", file_id AS "fileId", trace_number AS "traceNumber", filed_at AS "filedAt",
-  settled_at AS "settledAt", returned_at AS "returnedAt", return_code AS "returnCode", owed_mills AS "owedMills"`;
+/** The request's columns, of table alias `t` (with its dot) or of the bare table. */
+const columns = (
+  t = '',
+) => `${t}request_id AS "requestId", ${t}meter_id AS "meterId", ${t}bank_account_id AS "bankAccountId", ${t}amount_mills AS "amountMills",
+  ${t}status, ${t}requested_at AS "requestedAt", ${t}file_id AS "fileId", ${t}trace_number AS "traceNumber", ${t}filed_at AS "filedAt",
+  ${t}settled_at AS "settledAt", ${t}returned_at AS "returnedAt", ${t}return_code AS "returnCode", ${t}owed_mills AS "owedMills"`;
+const COLUMNS = columns();
 
 export async function listFundingRequests(q: Q, meterId: string, limit: number): Promise<FundingRequestRow[]> {
   const r = await q.query<FundingRequestRow>(
@@ -139,4 +143,28 @@ export async function achFilesBefore(q: Q, f: AchFileRow): Promise<number> {
     [f.createdAt, f.fileId],
   );
   return r.rows[0]!.n;
+}
+
+/** What a receipt shows: the request, its bank account, and the customer with their profile. */
+export interface ReceiptRow extends FundingRequestRow {
+  username: string;
+  routing: string;
+  last4: string;
+  accountType: 'checking' | 'savings';
+  name: string | null;
+  company: string | null;
+  address: Record<string, string> | null;
+}
+
+export async function receiptRow(q: Q, requestId: string): Promise<ReceiptRow | null> {
+  const r = await q.query<ReceiptRow>(
+    `SELECT ${columns('f.')}, c.username, b.routing, b.last4, b.account_type AS "accountType", p.name, p.company, p.address
+     FROM commerce.funding_requests f
+     JOIN membership.customers c ON c.meter_id = f.meter_id
+     JOIN membership.bank_accounts b ON b.bank_account_id = f.bank_account_id
+     LEFT JOIN membership.profiles p ON p.customer_id = c.customer_id
+     WHERE f.request_id = $1`,
+    [requestId],
+  );
+  return r.rows[0] ?? null;
 }

@@ -9,6 +9,7 @@ import { validateNachaFile } from '../../src/payments/index.js';
 import { DEV_ACH_ODFI } from '../../src/services/index.js';
 import { addBankAccount, ApiError, MeterClient, type BankAccount } from '../../src/sdk/index.js';
 import { returnsFile } from '../helpers/returns-file.js';
+import { pdfText } from '../unit/labels/fixtures.js';
 import { get, letter, officerHeaders, post, rawCommand, type RawAnswer } from './api-client.js';
 import { startSystem, type TestSystem } from './harness.js';
 
@@ -89,6 +90,17 @@ describe('ACH funding, through real processes', () => {
     expect((await run()).json).toEqual({ files: [], settled: [] });
     expect((await ann.balance()).drMills).toBe(before.drMills + 50_000n);
     expect(await ann.print(letter(730n))).toMatchObject({ amountMills: 730n });
+    // The receipt: a PDF made from the ledger's rows, for the customer only.
+    const receipt = await ann.fundingReceipt(r.requestId);
+    const text2 = (await pdfText(receipt)).replace(/\s+/g, ' ');
+    for (const part of ['Receipt for postage funding', `Receipt number ${r.requestId}`, 'Amount $50.00', `ending ${NUMBER.slice(-4)}`])
+      expect(text2).toContain(part);
+    expect(text2).not.toContain(NUMBER);
+    const notYours = await get(sys.url, `/v1/meters/${bob.meterId}/funding-requests/${r.requestId}/receipt`, bob.sessionHeaders());
+    expect([notYours.status, notYours.json.code]).toEqual([404, 'not_found']);
+    const cli = await sys.cli(['client', 'funding', '--user', 'ann', '--receipt', r.requestId, '--out', join(sys.dir, 'receipt.pdf'), '--json']);
+    expect(cli.code, cli.stderr).toBe(0);
+    expect((await readFile(join(sys.dir, 'receipt.pdf'))).equals(receipt)).toBe(true);
     const tx = await get(sys.url, `/v1/meters/${ann.meterId}/transactions`, ann.sessionHeaders());
     expect((tx.json.transactions as { kind: string; amountMills: string }[]).some((t) => t.kind === 'fund' && t.amountMills === '50000')).toBe(true);
   });
@@ -164,6 +176,7 @@ describe('ACH funding, through real processes', () => {
 
   it('a file created but not delivered (the outbox fails) is delivered by the next run, with the same entries', async () => {
     const r = await bob.requestFunding({ amountMills: 12_340n, bankAccountId: bobAccount.bankAccountId });
+    await expect(bob.fundingReceipt(r.requestId)).rejects.toMatchObject({ code: 'receipt_not_ready' });
     await rename(outbox(), `${outbox()}.away`);
     await writeFile(outbox(), 'not a directory');
     const failed = await run({ settle: false });

@@ -1,4 +1,6 @@
+import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { ProfileError, type MeterClient } from '../../sdk/index.js';
 import { formatMills, parseDollarsToMills } from '../../money.js';
 import { emit } from '../output.js';
 import { action } from '../run.js';
@@ -24,9 +26,18 @@ export function clientFund(client: Command): void {
 }
 
 export function clientFunding(client: Command): void {
-  withCommon(client.command('funding').description('list your funding requests, newest first, and where each stands')).action(
-    action(async (o: Common) => {
-      const list = await (await session(o)).fundingRequests();
+  withCommon(
+    client
+      .command('funding')
+      .description('list your funding requests, newest first, and where each stands; or save the PDF receipt of one that settled')
+      .option('--receipt <requestId>', 'save the PDF receipt of this funding request (it must have settled)')
+      .option('--out <file>', 'where the receipt goes (with --receipt)'),
+  ).action(
+    action(async (o: Common & { receipt?: string; out?: string }) => {
+      const client = await session(o);
+      if (o.receipt !== undefined) return saveReceipt(client, o.receipt, o.out, o.json === true);
+      if (o.out !== undefined) throw new ProfileError('invalid_request', '--out goes with --receipt');
+      const list = await client.fundingRequests();
       emit(o.json === true, { fundingRequests: list }, () =>
         list.length === 0
           ? 'No funding requests.'
@@ -40,4 +51,13 @@ export function clientFunding(client: Command): void {
       );
     }),
   );
+}
+
+async function saveReceipt(client: MeterClient, requestId: string, out: string | undefined, json: boolean): Promise<void> {
+  if (!out) throw new ProfileError('invalid_request', '--receipt needs --out FILE');
+  const pdf = await client.fundingReceipt(requestId);
+  await writeFile(out, pdf).catch((e: Error) => {
+    throw new ProfileError('out_unwritable', `cannot write ${out}: ${e.message}`);
+  });
+  emit(json, { requestId, receipt: out, bytes: pdf.length }, () => `Receipt ${requestId} saved to ${out}`);
 }

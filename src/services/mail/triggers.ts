@@ -4,6 +4,7 @@ import { mailRepo, repo, type Q } from '../../store/index.js';
 import { lockoutMail } from './lockout-mail.js';
 import { lowBalanceMail } from './low-balance-mail.js';
 import { debitReturnedMail } from './debit-returned-mail.js';
+import { fundingReceiptMail } from './funding-receipt-mail.js';
 
 // Mail caused by a meter command, enqueued in the command's own batch transaction: it goes out
 // only if the change commits, and exactly once per change. Only a verified address gets any.
@@ -36,4 +37,10 @@ export async function mailIfLowBalance(tx: Q, meterId: string, result: Pick<Comm
 export async function mailDebitReturned(tx: Q, meterId: string, r: { amountMills: bigint; returnCode: string; outcome: 'cancelled' | 'owed' }): Promise<void> {
   const to = await repo.verifiedEmailOfMeter(tx, meterId);
   if (to) await mailRepo.enqueueMail(tx, debitReturnedMail({ to: to.email, username: to.username, ...r }));
+}
+
+/** After a settlement, in its own batch: the receipt (its PDF is made on request). */
+export async function mailFundingReceipt(tx: Q, meterId: string, r: { requestId: string; amountMills: bigint; settledAt: Date }): Promise<void> {
+  const to = await repo.verifiedEmailOfMeter(tx, meterId);
+  if (to) await mailRepo.enqueueMail(tx, fundingReceiptMail({ to: to.email, username: to.username, ...r }));
 }

@@ -5,3 +5,4 @@ export { fileAch, type AchFileView } from './ach-filing.js';
 export { settleDue, debitOp, eachBounded, type DebitOutcomeView } from './settlement.js';
 export { applyReturnsFile, type ReturnsApplied } from './returns.js';
 export { runPayments, type PaymentsRun } from './payments-run.js';
+export { fundingReceipt } from './receipts.js';

@@ -4,7 +4,7 @@ import type { DebitResult } from '../../module/index.js';
 import { repo } from '../../store/index.js';
 import { onMeter } from '../commit/meter-op.js';
 import type { ServiceContext } from '../context.js';
-import { mailDebitReturned } from '../mail/triggers.js';
+import { mailDebitReturned, mailFundingReceipt } from '../mail/triggers.js';
 
 // Settlement: a filed debit past its hold has its value downloaded by the module (op `debit`,
 // action `settle`). The module checks the request is pending in the package and that its own hold

@@ -23,10 +23,12 @@ describe('/openapi.json', () => {
 
   it('lists every route, each with a 200 (or, creating, 201) schema and the shared Problem for 4xx and 5xx', () => {
     const ops = operations();
-    expect(ops).toHaveLength(43);
+    expect(ops).toHaveLength(44);
     for (const { route, op } of ops) {
-      // The metrics are Prometheus text, every other answer a JSON object.
+      // The metrics are Prometheus text, a receipt a PDF, every other answer a JSON object.
       if (route === 'GET /metrics') expect(op.responses['200']?.content?.['text/plain']?.schema?.type, route).toBe('string');
+      else if (route.endsWith('/receipt'))
+        expect(op.responses['200']?.content?.['application/pdf']?.schema, route).toMatchObject({ type: 'string', format: 'binary' });
       else expect((op.responses['200'] ?? op.responses['201'])?.content?.['application/json']?.schema?.type, route).toBe('object');
       for (const range of ['4XX', '5XX']) {
         expect(op.responses[range]?.content?.['application/problem+json']?.schema, `${route} ${range}`).toEqual({ $ref: '#/components/schemas/Problem' });

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { LOW_BALANCE_MILLS, MAX_FAILED_LOGINS } from '../../../src/constants.js';
-import { crossedBelow, debitReturnedMail, lockedTheMeter, lockoutMail, lowBalanceMail, verificationMail } from '../../../src/services/index.js';
+import {
+  crossedBelow,
+  debitReturnedMail,
+  fundingReceiptMail,
+  lockedTheMeter,
+  lockoutMail,
+  lowBalanceMail,
+  verificationMail,
+} from '../../../src/services/index.js';
 
 const at = new Date(Date.UTC(2026, 10, 29, 12));
 
@@ -37,6 +45,12 @@ describe('mail templates', () => {
     const owed = debitReturnedMail({ to: 'ann@example.com', username: 'ann', amountMills: 50_000n, returnCode: 'R77', outcome: 'owed' });
     expect(owed.text).toContain('suspended');
     expect(owed.text).toContain('reason R77.');
+  });
+
+  it('a receipt mail names the amount and the command that saves the PDF', () => {
+    const m = fundingReceiptMail({ to: 'ann@example.com', username: 'ann', requestId: 'ab'.repeat(16), amountMills: 50_000n, settledAt: at });
+    expect(m).toMatchObject({ kind: 'funding_receipt', subject: 'Receipt: $50.000 added to your Vaultmeter meter' });
+    expect(m.text).toContain(`vaultmeter client funding --user ann --receipt ${'ab'.repeat(16)} --out receipt.pdf`);
   });
 });
 
