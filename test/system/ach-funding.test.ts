@@ -7,7 +7,7 @@ import { diskProfiles } from '../../src/cli/index.js';
 import { achFileStatement } from '../../src/module/index.js';
 import { validateNachaFile } from '../../src/payments/index.js';
 import { DEV_ACH_ODFI } from '../../src/services/index.js';
-import { addBankAccount, ApiError, MeterClient, type BankAccount } from '../../src/sdk/index.js';
+import { addBankAccount, ApiError, MeterClient, putProfile, verifyEmailToken, type BankAccount } from '../../src/sdk/index.js';
 import { returnsFile } from '../helpers/returns-file.js';
 import { pdfText } from '../unit/labels/fixtures.js';
 import { get, letter, officerHeaders, post, rawCommand, type RawAnswer } from './api-client.js';
@@ -41,6 +41,11 @@ describe('ACH funding, through real processes', () => {
       )
     ).rows[0]!;
 
+  const mailTo = async (to: string, kind: string): Promise<string[]> =>
+    (
+      await db.query<{ text_body: string }>('SELECT text_body FROM support.mail_outbox WHERE to_address = $1 AND kind = $2 ORDER BY mail_id', [to, kind])
+    ).rows.map((r) => r.text_body);
+
   beforeAll(async () => {
     // No hold: a filed debit settles in the same run (the hold itself is the module's, tested in unit tests).
     sys = await startSystem({ VAULTMETER_ACH_HOLD_HOURS: '0' });
@@ -50,6 +55,15 @@ describe('ACH funding, through real processes', () => {
     bob = await MeterClient.register(diskProfiles, sys.url, 'bob', PW);
     const account = { routingNumber: ROUTING, accountNumber: NUMBER, accountType: 'checking' as const, holderName: 'Ann Example' };
     annAccount = await addBankAccount(ann, account);
+    // A verified address, so the receipt and return mails have somewhere to go (no SMTP: they wait in the outbox).
+    await putProfile(ann, {
+      name: 'Ann Example',
+      company: '',
+      address: { street: '1 Main St', secondary: '', city: 'Long Beach', state: 'CA', zip: '90807' },
+      email: 'ann@example.com',
+    });
+    const token = /--token ([A-Za-z0-9_-]+)/.exec((await mailTo('ann@example.com', 'email_verification'))[0]!)![1]!;
+    await verifyEmailToken(ann, token);
     bobAccount = await addBankAccount(bob, { ...account, accountNumber: '77700011', holderName: 'Bob Example' });
   }, 120_000);
   afterAll(async () => {
@@ -90,7 +104,8 @@ describe('ACH funding, through real processes', () => {
     expect((await run()).json).toEqual({ files: [], settled: [] });
     expect((await ann.balance()).drMills).toBe(before.drMills + 50_000n);
     expect(await ann.print(letter(730n))).toMatchObject({ amountMills: 730n });
-    // The receipt: a PDF made from the ledger's rows, for the customer only.
+    // The receipt: mailed at settlement, and a PDF made from the ledger's rows, for the customer only.
+    expect(await mailTo('ann@example.com', 'funding_receipt')).toEqual([expect.stringContaining(`--receipt ${r.requestId}`)]);
     const receipt = await ann.fundingReceipt(r.requestId);
     const text2 = (await pdfText(receipt)).replace(/\s+/g, ' ');
     for (const part of ['Receipt for postage funding', `Receipt number ${r.requestId}`, 'Amount $50.00', `ending ${NUMBER.slice(-4)}`])
@@ -157,6 +172,7 @@ describe('ACH funding, through real processes', () => {
     expect((await run()).json.settled).toEqual([]);
     const printed = await ann.print(letter(730n)).catch((e: unknown) => e);
     expect(printed instanceof ApiError ? printed.code : printed).toBe('debit_returned');
+    expect(await mailTo('ann@example.com', 'debit_returned')).toEqual([expect.stringContaining('R02 (Account closed)')]);
     // The same file again changes nothing.
     const again = await returns(file);
     expect(again.json).toMatchObject({ returns: [], alreadyReturned: expect.arrayContaining([bobReq.trace_number, annReq.traceNumber]) });

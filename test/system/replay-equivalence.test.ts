@@ -139,7 +139,7 @@ async function expectMailWaiting(sys: TestSystem, officer: TestOfficer): Promise
   expect(mail.code, mail.stderr).toBe(0);
   expect(mail.json.mail.length).toBeGreaterThan(0);
   for (const m of mail.json.mail) expect(m).toMatchObject({ state: 'pending', attempts: 0 });
-  for (const m of mail.json.mail) expect(['email_verification', 'debit_returned']).toContain(m.kind);
+  for (const m of mail.json.mail) expect(['email_verification', 'debit_returned', 'funding_receipt']).toContain(m.kind);
 }
 
 /** A profile change: one of a few addresses, so some changes keep the address (and its verification) and some reset it. */
@@ -214,6 +214,15 @@ async function everyFundingEffect(sys: TestSystem, c: Customer, officer: TestOff
   expect((await post(sys.url, '/v1/admin/payments/run', { file: false }, officerHeaders(officer))).json.settled).toHaveLength(1);
   await c.client.requestFunding({ amountMills: 10_000n, bankAccountId: account!.bankAccountId });
   expect((await returned(settled.requestId, 5000, 'R02')).status).toBe(200);
+}
+
+/** Every profile effect at least once (a verified address, then one changed, resetting it), every bank account and funding effect. */
+async function everyCustomerEffect(sys: TestSystem, customers: Customer[], officer: TestOfficer): Promise<void> {
+  await setProfile(customers[2]!, () => 0);
+  await verifyLatest(sys, customers[2]!);
+  await setProfile(customers[3]!, () => 0.5);
+  await everyBankEffect(customers);
+  await everyFundingEffect(sys, customers[4]!, officer);
 }
 
 /** Every kind of change, chosen at random; refusals are part of the mix (they rotate the package too). */
@@ -291,12 +300,7 @@ describe('replay equivalence: live tables = backup + replayed log, row for row',
     await until('the module to restart', async () => (await modulePids(home)).length === 2, 30_000, 100);
     for (const c of customers) c.client = await MeterClient.login(diskProfiles, c.user, c.password);
     for (let i = STEPS / 2; i < STEPS; i++) await step(sys, rnd, customers, officer);
-    // Every profile effect at least once: a verified address, then one changed (reset) after it.
-    await setProfile(customers[2]!, () => 0);
-    await verifyLatest(sys, customers[2]!);
-    await setProfile(customers[3]!, () => 0.5);
-    await everyBankEffect(customers);
-    await everyFundingEffect(sys, customers[4]!, officer);
+    await everyCustomerEffect(sys, customers, officer);
     expect((await revokeAs(sys.url, officer, customers[0]!.user, 'equivalence test')).status).toBe(200);
     customers[0]!.withdrawn = true;
     await customers[1]!.client.withdraw();

@@ -1,7 +1,7 @@
 import { MAX_SETTLEMENTS_PER_RUN, PAYMENTS_CONCURRENCY } from '../../constants.js';
 import { VaultError } from '../../errors.js';
 import type { DebitResult } from '../../module/index.js';
-import { repo } from '../../store/index.js';
+import { repo, type Q } from '../../store/index.js';
 import { onMeter } from '../commit/meter-op.js';
 import type { ServiceContext } from '../context.js';
 import { mailDebitReturned, mailFundingReceipt } from '../mail/triggers.js';
@@ -39,8 +39,7 @@ export async function debitOp(ctx: ServiceContext, r: repo.FundingRequestRow, ac
     const result = await onMeter(ctx, 'debit', r.meterId, {
       args: () => ({ requestId: r.requestId, action, ...(returnCode ? { returnCode } : {}), logExtra: { by: 'payments' } }),
       answer: async ({ tx }, res) => {
-        if (returnCode && res.outcome !== 'settled')
-          await mailDebitReturned(tx, r.meterId, { amountMills: BigInt(res.amountMills), returnCode, outcome: res.outcome });
+        await mailOutcome(tx, r, res, returnCode);
         return res;
       },
     });
@@ -49,6 +48,13 @@ export async function debitOp(ctx: ServiceContext, r: repo.FundingRequestRow, ac
     if (!(e instanceof VaultError) || e.status >= 500) throw e;
     return { requestId: r.requestId, meterId: r.meterId, outcome: 'refused', amountMills: r.amountMills.toString(), code: e.code };
   }
+}
+
+/** The customer hears of it in the same transaction: a receipt for a settlement, what became of a returned debit. */
+async function mailOutcome(tx: Q, r: repo.FundingRequestRow, res: DebitResult, returnCode?: string): Promise<void> {
+  const amountMills = BigInt(res.amountMills);
+  if (res.outcome === 'settled') await mailFundingReceipt(tx, r.meterId, { requestId: r.requestId, amountMills, settledAt: new Date() });
+  else if (returnCode) await mailDebitReturned(tx, r.meterId, { amountMills, returnCode, outcome: res.outcome });
 }
 
 /** Settle every filed request whose hold has passed (up to MAX_SETTLEMENTS_PER_RUN; the next run takes the rest). */
