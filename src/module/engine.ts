@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import {
   ACH_RETURN_WINDOW_DAYS,
+  DEFAULT_ACH_HOLD_HOURS,
   MAX_FUNDING_REQUEST_MILLS,
   MAX_PENDING_DEBITS,
   MAX_PENDING_DEBIT_MILLS,
@@ -404,7 +405,7 @@ export class MeterEngine {
   }
 
   private get achHoldMs(): number {
-    return (this.deps.achHoldHours ?? 72) * HOUR_MS;
+    return (this.deps.achHoldHours ?? DEFAULT_ACH_HOLD_HOURS) * HOUR_MS;
   }
 
   /** The customer's signed request for an ACH debit: it waits in the package, crediting nothing. */
