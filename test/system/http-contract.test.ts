@@ -6,6 +6,8 @@ import { diskProfiles } from '../../src/cli/index.js';
 import { MeterClient } from '../../src/sdk/index.js';
 import { CHALLENGE_RATE_BURST, MAX_BODY_BYTES } from '../../src/constants.js';
 import { startSystem, type TestSystem } from './harness.js';
+import { DEV_ACH_ODFI } from '../../src/services/index.js';
+import { returnsFile } from '../helpers/returns-file.js';
 import { durableDigest, expectProblem, injectApp } from './inject-app.js';
 import { createOfficerAs, officerSignature, printParams, signedAs } from './api-client.js';
 import type { LooseJson } from '../helpers/loose-json.js';
@@ -387,6 +389,42 @@ describe('the HTTP contract, route by route', () => {
       const granted = await approve(second, { signature: await officerSignature(sys.secondOfficer, authorization.statement) });
       expect(granted.json().approval).toMatchObject({ id, state: 'approved', decidedBy: sys.secondOfficer.user, result: { halted: false } });
       await unchanged(async () => expectProblem(expect, await approve(second), 'approval_not_pending'));
+    });
+
+    it("the payments routes: no credentials or a customer's, malformed bodies, a returns file never sent", async () => {
+      const run = (auth: string | undefined, payload?: unknown) =>
+        inject({
+          method: 'POST',
+          url: '/v1/admin/payments/run',
+          ...(payload === undefined ? {} : { payload: payload as object }),
+          headers: auth ? { authorization: auth } : {},
+        });
+      const returns = (auth: string, payload: unknown) =>
+        inject({ method: 'POST', url: '/v1/admin/payments/returns', payload: payload as object, headers: { authorization: auth } });
+      await unchanged(async () => {
+        expectProblem(expect, await run(undefined, {}), 'unauthorized');
+        expectProblem(expect, await run(`Bearer ${alice.sessionToken}`, {}), 'unauthorized');
+        expectProblem(expect, await run(officer, { file: 'yes' }), 'invalid_request');
+        expectProblem(expect, await run(officer, { file: true, extra: 1 }), 'invalid_request');
+        expectProblem(expect, await returns(officer, {}), 'invalid_request');
+        expectProblem(expect, await returns(officer, { text: 'not a NACHA file' }), 'invalid_request');
+        const unknown = returnsFile(DEV_ACH_ODFI, [{ routing: '021000021', cents: 100, originalTrace: '011000019999999', reason: 'R01' }]);
+        expectProblem(expect, await returns(officer, { text: unknown }), 'return_entry_unknown');
+        const listing = await inject({
+          method: 'GET',
+          url: `/v1/meters/${alice.meterId}/funding-requests`,
+          headers: { authorization: `Bearer ${bob.sessionToken}` },
+        });
+        expectProblem(expect, listing, 'not_found');
+        const receipt = await inject({
+          method: 'GET',
+          url: `/v1/meters/${alice.meterId}/funding-requests/${'ab'.repeat(16)}/receipt`,
+          headers: { authorization: `Bearer ${alice.sessionToken}` },
+        });
+        expectProblem(expect, receipt, 'not_found');
+      });
+      // With nothing waiting, a run files and settles nothing, and changes nothing.
+      await unchanged(async () => expect((await run(officer, {})).json()).toEqual({ files: [], settled: [] }));
     });
 
     it('GET /v1/revocations lists a revoked meter, whose commands are then refused', async () => {

@@ -76,6 +76,10 @@ export function expectProblem(expect: (v: unknown, msg?: string) => LooseJson, r
 const DURABLE = [
   'membership.customers',
   'membership.officers',
+  'membership.profiles',
+  'membership.bank_accounts',
+  'commerce.funding_requests',
+  'commerce.ach_files',
   'postal.meters',
   'postal.items',
   'postal.redemptions',
