@@ -28,6 +28,7 @@ export const ERRORS = {
   return_entry_unknown: { status: 422, title: 'The returns file names an entry that was never sent' },
   receipt_not_ready: { status: 409, title: 'The funding has not settled yet, so it has no receipt' },
   payments_busy: { status: 409, title: 'Another payments run is in progress' },
+  debit_not_authorized: { status: 422, title: 'No funding request authorizes this debit' },
   bank_outbox_unwritable: { status: 503, title: 'The bank outbox cannot be written; the NACHA file waits for the next run' },
   officer_locked: { status: 423, title: 'Too many failed logins for this officer name; wait and try again' },
   meter_withdrawn: { status: 410, title: 'The meter is withdrawn' },

@@ -16,7 +16,8 @@ import type { KeyObject } from 'node:crypto';
 export type IdentityPurpose = 'registration-proof' | 'audit-report' | 'log-head' | 'backup-manifest' | 'ach-file';
 
 /** A customer's secret that is not a meter's (a bank account number): one key per purpose. */
-export type CustomerFieldPurpose = 'bank-account';
+/** `debit-authorization`: an empty field whose seal authenticates a funding request's terms (see module/debit-authorization.ts). */
+export type CustomerFieldPurpose = 'bank-account' | 'debit-authorization';
 
 /** A meter's signing key as its package carries it: wrapped by the module, opaque outside it. */
 export interface MeterKeyRef {

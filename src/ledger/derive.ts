@@ -114,7 +114,16 @@ function commandMeaning(meterId: string, r: EffectResult): LedgerEffect[] {
     case 'password':
       return [{ kind: 'password_changed', meterId }];
     case 'fund_request':
-      return [{ kind: 'funding_requested', meterId, requestId: x.requestId ?? '', bankAccountId: x.bankAccountId ?? '', amountMills: x.amountMills ?? '0' }];
+      return [
+        {
+          kind: 'funding_requested',
+          meterId,
+          requestId: x.requestId ?? '',
+          bankAccountId: x.bankAccountId ?? '',
+          amountMills: x.amountMills ?? '0',
+          debitAuthorization: x.debitAuthorization ?? '',
+        },
+      ];
     default:
       return [];
   }

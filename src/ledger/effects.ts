@@ -64,7 +64,7 @@ export const EFFECT_SCHEMAS = {
   /** A postage value download (reset), by an officer. */
   meter_funded: effect('meter_funded', { meterId: Uuid, amountMills: Mills, officer: Text(64) }),
   /** The customer's MAC'd request for an ACH debit: it waits for filing and settlement, crediting nothing. */
-  funding_requested: effect('funding_requested', { meterId: Uuid, requestId: ItemId, bankAccountId: Uuid, amountMills: Mills }),
+  funding_requested: effect('funding_requested', { meterId: Uuid, requestId: ItemId, bankAccountId: Uuid, amountMills: Mills, debitAuthorization: B64 }),
   /** Pending funding requests went into a NACHA file, each with a trace number (ODFI + sequence, in list order). */
   ach_file_created: effect('ach_file_created', {
     fileId: Uuid,

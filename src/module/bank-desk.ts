@@ -13,14 +13,17 @@ import {
   type NachaFileInput,
 } from '../payments/index.js';
 import { canonicalBytes } from '../protocol/index.js';
+import { debitAuthorized } from './debit-authorization.js';
 import type * as M from './messages.js';
 
 // Customers' bank account numbers: sealed here, opened only here, and only into the ACH file the
 // bank receives. No op answers a clear account number on its own: `sealBankAccount` answers the
 // sealed blob and the last four, `buildAchFile` a whole file (which the bank must read).
 //
-// The seal's associated data binds the user name, the account id and the routing number, so a
-// blob copied onto another customer's or another account's row (or given another bank) fails.
+// The seal's associated data binds the user name, the meter, the account id and the routing number,
+// so a blob copied onto another customer's or another account's row (or given another bank) fails.
+// A file entry opens an account only with the module's authorization of a funding request of that
+// same meter, for that account and amount (debit-authorization.ts).
 
 const AAD_DOMAIN = 'vaultmeter/bank-account/v1';
 const ACH_FILE_DOMAIN = 'vaultmeter/ach-file/v1';
@@ -30,13 +33,14 @@ const PAD = 0;
 
 export interface BankAccountBinding {
   readonly username: string;
+  readonly meterId: string;
   readonly bankAccountId: string;
   readonly routing: string;
 }
 
 /** The associated data of a sealed account number. */
 export function bankAccountAad(b: BankAccountBinding): Buffer {
-  return canonicalBytes(AAD_DOMAIN, { username: b.username, bankAccountId: b.bankAccountId, routing: b.routing });
+  return canonicalBytes(AAD_DOMAIN, { username: b.username, meterId: b.meterId, bankAccountId: b.bankAccountId, routing: b.routing });
 }
 
 /** What a module signs for an ACH file: its digest, count and total, and who built it. */
@@ -48,6 +52,7 @@ function checkBinding(b: BankAccountBinding, where: string): void {
   if (b.username.length === 0 || b.username.length > MAX_USERNAME_LENGTH)
     fail('invalid_request', `${where}: the user name is 1 to ${MAX_USERNAME_LENGTH} characters`);
   if (!UUID.test(b.bankAccountId)) fail('invalid_request', `${where}: the bank account id is a lowercase uuid`);
+  if (!UUID.test(b.meterId)) fail('invalid_request', `${where}: the meter id is a lowercase uuid`);
   if (!abaChecksumOk(b.routing)) fail('invalid_routing_number', `${where}: ${JSON.stringify(b.routing)} is not a valid ABA routing number`);
 }
 
@@ -81,6 +86,10 @@ export class BankDesk {
   private async openAccount(e: M.AchEntryWire, i: number): Promise<string> {
     const where = `entry ${i} (bank account ${e.bankAccountId})`;
     checkBinding(e, where);
+    // Only for a debit the customer asked for, on these exact terms (debit-authorization.ts).
+    const terms = { meterId: e.meterId, requestId: e.requestId, bankAccountId: e.bankAccountId, amountMills: e.amountMills };
+    if (!(await debitAuthorized(this.crypto, terms, e.debitAuthorization)))
+      fail('debit_not_authorized', `${where}: no funding request of this meter authorizes this debit`);
     const plain = await this.crypto.openCustomerField('bank-account', bankAccountAad(e), Buffer.from(e.sealedBase64, 'base64'));
     const number = plain && unpadded(plain);
     return number ?? fail('bank_account_tampered', `${where}: the sealed account number does not open for this customer, account and routing number`);

@@ -52,6 +52,7 @@ import { newCertSerialHex } from './certificates.js';
 import { checkOfficerAuthorization } from './officer-check.js';
 import { parseKind, requestedItem } from './item-request.js';
 import { priceChecked } from './rated-print.js';
+import { authorizeDebit } from './debit-authorization.js';
 import type { RateBook } from '../rates/index.js';
 import type * as M from './messages.js';
 import { refusalOf, type ServerRefusal } from './refusal.js';
@@ -409,7 +410,7 @@ export class MeterEngine {
   }
 
   /** The customer's signed request for an ACH debit: it waits in the package, crediting nothing. */
-  private fundingRequest(pkg: MeterPackage, p: Record<string, string | undefined>, now: number) {
+  private async fundingRequest(pkg: MeterPackage, p: Record<string, string | undefined>, now: number) {
     const amountMills = parseMills(p.amountMills, MAX_FUNDING_REQUEST_MILLS);
     // A bank debits cents: a fraction of a cent could not be filed.
     if (amountMills % 10n !== 0n) fail('invalid_amount', 'an ACH debit is a whole number of cents (mills divisible by 10)');
@@ -419,7 +420,8 @@ export class MeterEngine {
     if (!UUID.test(bankAccountId)) fail('invalid_request', 'bankAccountId is a UUID');
     const next = applyFundingRequest(pkg, { requestId, amountMills }, now, DEBIT_LIMITS);
     const settleAfter = new Date(now + this.achHoldMs).toISOString();
-    return { next, result: { requestId, amountMills: amountMills.toString(), bankAccountId, settleAfter } };
+    const terms = { meterId: pkg.meterId, requestId, bankAccountId, amountMills: amountMills.toString() };
+    return { next, result: { ...terms, settleAfter, debitAuthorization: await authorizeDebit(this.crypto, terms) } };
   }
 
   /**

@@ -341,6 +341,8 @@ export interface RateBundleWire {
 /** A customer's bank account number to seal: the module checks it and answers only the sealed blob and the last four. */
 export interface SealBankAccountArgs {
   readonly username: string;
+  /** The customer's meter: bound into the seal, so only that meter's funding requests open it. */
+  readonly meterId: string;
   /** uuid */
   readonly bankAccountId: string;
   /** 9 digits; bound into the seal with the user name and the account id */
@@ -377,6 +379,11 @@ export interface AchFileHeaderWire {
 /** One debit: a stored bank account (its sealed number, opened only inside the module) and the amount. */
 export interface AchEntryWire {
   readonly username: string;
+  /** The meter whose customer asked for this debit, and the request: the module checks both. */
+  readonly meterId: string;
+  readonly requestId: string;
+  /** base64: the module's seal over the request's terms, issued when the customer's MAC'd fund_request was accepted. */
+  readonly debitAuthorization: string;
   readonly bankAccountId: string;
   readonly sealedBase64: string;
   readonly routing: string;

@@ -39,6 +39,9 @@ const ACH_HEADER_FIELDS = [
 ] as const;
 const ACH_ENTRY_FIELDS = [
   'username',
+  'meterId',
+  'requestId',
+  'debitAuthorization',
   'bankAccountId',
   'sealedBase64',
   'routing',
@@ -90,7 +93,7 @@ const SHAPES: { readonly [K in ModuleOp]: Shape } = {
   batch: { checkpoint: any, ops: Array.isArray },
   installRates: { bundle: isObject, authorization: any },
   rates: { sha256: optional(str) },
-  sealBankAccount: { username: str, bankAccountId: str, routing: str, accountNumber: str },
+  sealBankAccount: { username: str, meterId: str, bankAccountId: str, routing: str, accountNumber: str },
   buildAchFile: { header: strings(...ACH_HEADER_FIELDS), entries: (v) => Array.isArray(v) && v.every(achEntry) },
   openLog: { records },
   sealBackupChunk: chunk,

@@ -64,7 +64,7 @@ export async function addBankAccount(ctx: ServiceContext, session: CustomerSessi
   const routing = input.routingNumber;
   const { sealedBase64, last4 } = await ctx.modules
     .pick()
-    .sealBankAccount({ username: session.username, bankAccountId, routing, accountNumber: input.accountNumber });
+    .sealBankAccount({ username: session.username, meterId: session.meterId, bankAccountId, routing, accountNumber: input.accountNumber });
   await logChange(ctx, {
     key: `bank-accounts:${session.username}`,
     meterId: session.meterId,

@@ -75,9 +75,9 @@ export const APPLIERS: { readonly [K in EffectKind]: Applier<K> } = {
   meter_funded: (w, e, at) => operatorAction(w, e.officer, 'fund', e.meterId, { amountMills: e.amountMills }, at),
   funding_requested: (w, e, at) => {
     once(w, {
-      sql: `INSERT INTO commerce.funding_requests (request_id, meter_id, bank_account_id, amount_mills, requested_at)
-            VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
-      params: [e.requestId, e.meterId, e.bankAccountId, e.amountMills, at],
+      sql: `INSERT INTO commerce.funding_requests (request_id, meter_id, bank_account_id, amount_mills, requested_at, debit_authorization)
+            VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+      params: [e.requestId, e.meterId, e.bankAccountId, e.amountMills, at, Buffer.from(e.debitAuthorization, 'base64')],
       what: 'that funding request exists already',
     });
   },

@@ -114,9 +114,10 @@ export async function undeliveredAchFiles(q: Q): Promise<AchFileRow[]> {
 }
 
 /** A file's entries in trace order, with their bank accounts, to rebuild it exactly. */
-export async function fileEntries(q: Q, fileId: string): Promise<(FilingRow & { traceNumber: string })[]> {
-  const r = await q.query<FilingRow & { traceNumber: string }>(
+export async function fileEntries(q: Q, fileId: string): Promise<(FilingRow & { traceNumber: string; debitAuthorization: Buffer })[]> {
+  const r = await q.query<FilingRow & { traceNumber: string; debitAuthorization: Buffer }>(
     `SELECT f.request_id AS "requestId", f.meter_id AS "meterId", f.amount_mills AS "amountMills", c.username, f.trace_number AS "traceNumber",
+            f.debit_authorization AS "debitAuthorization",
             b.bank_account_id AS "bankAccountId", b.routing, b.account_type AS "accountType", b.holder_name AS "holderName", b.sealed
      FROM commerce.funding_requests f
      JOIN membership.customers c ON c.meter_id = f.meter_id

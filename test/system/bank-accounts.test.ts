@@ -36,11 +36,18 @@ const header: AchFileHeaderWire = {
 
 interface Stored {
   username: string;
+  meter_id: string;
   bank_account_id: string;
   routing: string;
   account_type: 'checking' | 'savings';
   holder_name: string;
   sealed: Buffer;
+}
+
+interface Debit {
+  requestId: string;
+  amountMills: string;
+  debitAuthorization: string;
 }
 
 describe('bank accounts, sealed by a module', () => {
@@ -76,12 +83,20 @@ describe('bank accounts, sealed by a module', () => {
   const stored = async (bankAccountId: string) =>
     (
       await db.query<Stored>(
-        `SELECT c.username, b.bank_account_id, b.routing, b.account_type, b.holder_name, b.sealed
+        `SELECT c.username, c.meter_id, b.bank_account_id, b.routing, b.account_type, b.holder_name, b.sealed
          FROM membership.bank_accounts b JOIN membership.customers c USING (customer_id) WHERE b.bank_account_id = $1`,
         [bankAccountId],
       )
     ).rows[0]!;
-  const entryOf = (s: Stored, i: number, over: Partial<AchEntryWire> = {}): AchEntryWire => ({
+  /** A real funding request of `client` from `account`, and the module's authorization of it (as the payments run reads it). */
+  const requested = async (client: MeterClient, bankAccountId: string, amountMills: bigint): Promise<Debit> => {
+    const r = await client.requestFunding({ amountMills, bankAccountId });
+    const row = await db.query<{ a: Buffer }>('SELECT debit_authorization AS a FROM commerce.funding_requests WHERE request_id = $1', [r.requestId]);
+    return { requestId: r.requestId, amountMills: String(amountMills), debitAuthorization: row.rows[0]!.a.toString('base64') };
+  };
+  const entryOf = (s: Stored, i: number, debit: Debit, over: Partial<AchEntryWire> = {}): AchEntryWire => ({
+    ...debit,
+    meterId: s.meter_id,
     username: s.username,
     bankAccountId: s.bank_account_id,
     sealedBase64: s.sealed.toString('base64'),
@@ -89,7 +104,6 @@ describe('bank accounts, sealed by a module', () => {
     accountType: s.account_type,
     holderName: s.holder_name,
     individualId: `FR${i}`,
-    amountMills: '25000',
     traceNumber: ODFI.slice(0, 8) + String(i + 1).padStart(7, '0'),
     ...over,
   });
@@ -193,8 +207,9 @@ describe('bank accounts, sealed by a module', () => {
     const row = await stored(annAccount.bankAccountId);
     const bobs = await addBankAccount(bob, { routingNumber: '011000015', accountNumber: 'bob-77', accountType: 'savings', holderName: 'Bob Example' });
     const bobRow = await stored(bobs.bankAccountId);
+    const [annDebit, bobDebit] = [await requested(ann, row.bank_account_id, 25_000n), await requested(bob, bobRow.bank_account_id, 1_230n)];
     const { file, certPem } = await withModule(async (m) => ({
-      file: await m.buildAchFile({ header, entries: [entryOf(row, 0), entryOf(bobRow, 1, { amountMills: '1230' })] }),
+      file: await m.buildAchFile({ header, entries: [entryOf(row, 0, annDebit), entryOf(bobRow, 1, bobDebit)] }),
       certPem: (await m.call('info', {})).certPem,
     }));
     const check = validateNachaFile(file.text);
@@ -208,19 +223,23 @@ describe('bank accounts, sealed by a module', () => {
     expect(verify('sha256', statement, new X509Certificate(certPem).publicKey, Buffer.from(file.signatureDerHex, 'hex'))).toBe(true);
   });
 
-  it("refuses a tampered sealed number, and one moved onto another customer's account", async () => {
+  it("refuses a tampered sealed number, one moved onto another customer's account, and a debit no customer asked for", async () => {
     const row = await stored(annAccount.bankAccountId);
     const bobRow = (await db.query<{ bank_account_id: string }>("SELECT bank_account_id FROM membership.bank_accounts WHERE holder_name = 'Bob Example'"))
       .rows[0]!;
     const bobStored = await stored(bobRow.bank_account_id);
     const flipped = Buffer.from(row.sealed);
     flipped[flipped.length - 1]! ^= 1;
+    const [annDebit, bobDebit] = [await requested(ann, row.bank_account_id, 10_000n), await requested(bob, bobStored.bank_account_id, 20_000n)];
     await withModule(async (m) => {
-      await expect(m.buildAchFile({ header, entries: [entryOf({ ...row, sealed: flipped }, 0)] })).rejects.toMatchObject({ code: 'bank_account_tampered' });
-      await expect(m.buildAchFile({ header, entries: [entryOf({ ...bobStored, sealed: row.sealed }, 0)] })).rejects.toMatchObject({
-        code: 'bank_account_tampered',
-      });
-      await expect(m.buildAchFile({ header, entries: [entryOf(row, 0, { amountMills: '25005' })] })).rejects.toMatchObject({ code: 'ach_file_invalid' });
+      const refused = (entry: AchEntryWire, code: string) => expect(m.buildAchFile({ header, entries: [entry] })).rejects.toMatchObject({ code });
+      await refused(entryOf({ ...row, sealed: flipped }, 0, annDebit), 'bank_account_tampered');
+      // Bob's real request, with Ann's sealed number put in his row: it does not open.
+      await refused(entryOf({ ...bobStored, sealed: row.sealed }, 0, bobDebit), 'bank_account_tampered');
+      // With the module sockets alone, no file opens an account no customer asked to debit, or for another amount.
+      await refused(entryOf(row, 0, { ...annDebit, debitAuthorization: '' }), 'debit_not_authorized');
+      await refused(entryOf(row, 0, { ...annDebit, amountMills: '99990' }), 'debit_not_authorized');
+      await refused(entryOf(row, 0, bobDebit), 'debit_not_authorized');
     });
   });
 

@@ -93,6 +93,9 @@ async function deliver(ctx: ServiceContext, config: AchConfig, f: repo.AchFileRo
     header: header(config, f, modifier),
     entries: entries.map((e) => ({
       username: e.username,
+      meterId: e.meterId,
+      requestId: e.requestId,
+      debitAuthorization: e.debitAuthorization.toString('base64'),
       bankAccountId: e.bankAccountId,
       sealedBase64: e.sealed.toString('base64'),
       routing: e.routing,

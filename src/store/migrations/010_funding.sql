@@ -21,6 +21,8 @@ CREATE TABLE commerce.funding_requests (
   meter_id           uuid NOT NULL REFERENCES postal.meters (meter_id),
   bank_account_id    uuid NOT NULL,
   amount_mills       bigint NOT NULL CHECK (amount_mills > 0),
+  -- The module's seal over (meter, request, account, amount): the file builder opens the account only with it.
+  debit_authorization bytea NOT NULL,
   -- requested: waits for the next NACHA file; filed: in a file, waiting for the hold; settled: the
   -- value is in the meter; returned: the bank sent it back (before or after settlement).
   status             text NOT NULL DEFAULT 'requested' CHECK (status IN ('requested', 'filed', 'settled', 'returned')),
