@@ -20,7 +20,20 @@ const achHeader = Object.fromEntries(
   ].map((f) => [f, 'x']),
 );
 const achEntry = Object.fromEntries(
-  ['username', 'bankAccountId', 'sealedBase64', 'routing', 'accountType', 'holderName', 'individualId', 'amountMills', 'traceNumber'].map((f) => [f, 'x']),
+  [
+    'username',
+    'meterId',
+    'requestId',
+    'debitAuthorization',
+    'bankAccountId',
+    'sealedBase64',
+    'routing',
+    'accountType',
+    'holderName',
+    'individualId',
+    'amountMills',
+    'traceNumber',
+  ].map((f) => [f, 'x']),
 );
 
 describe('module op args at the process boundary', () => {
@@ -41,7 +54,9 @@ describe('module op args at the process boundary', () => {
     expect(validateArgs('fund', args)).toBe(args);
     expect(validateArgs('info', undefined)).toEqual({});
     expect(validateArgs('recover', { checkpoint: null, log: { seq: '1', hash: 'ab' } })).toBeTruthy();
-    expect(validateArgs('sealBankAccount', { username: 'ann', bankAccountId: 'x', routing: '081000032', accountNumber: '12345678' })).toBeTruthy();
+    expect(
+      validateArgs('sealBankAccount', { username: 'ann', meterId: 'x', bankAccountId: 'x', routing: '081000032', accountNumber: '12345678' }),
+    ).toBeTruthy();
     expect(validateArgs('buildAchFile', { header: achHeader, entries: [achEntry] })).toBeTruthy();
   });
 
@@ -62,8 +77,8 @@ describe('module op args at the process boundary', () => {
       ['signBackup', { backupId: 'b', tables: ['postal.meters'], sha256: 'ab' }],
       ['signBackup', { backupId: 'b', tables: 'postal.meters' }],
       ['beginBackup', { backupId: 'b' }],
-      ['sealBankAccount', { username: 'ann', bankAccountId: 'x', routing: '081000032' }],
-      ['sealBankAccount', { username: 'ann', bankAccountId: 'x', routing: '081000032', accountNumber: 12345678 }],
+      ['sealBankAccount', { username: 'ann', meterId: 'x', bankAccountId: 'x', routing: '081000032' }],
+      ['sealBankAccount', { username: 'ann', meterId: 'x', bankAccountId: 'x', routing: '081000032', accountNumber: 12345678 }],
       ['buildAchFile', { header: {}, entries: [] }],
       ['buildAchFile', { header: achHeader, entries: 'all' }],
       ['buildAchFile', { header: achHeader, entries: [{ ...achEntry, amountMills: 1000 }] }],
