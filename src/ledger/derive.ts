@@ -115,9 +115,17 @@ function commandMeaning(meterId: string, r: EffectResult): LedgerEffect[] {
       return [{ kind: 'password_changed', meterId }];
     case 'fund_request':
       return [{ kind: 'funding_requested', meterId, requestId: x.requestId ?? '', bankAccountId: x.bankAccountId ?? '', amountMills: x.amountMills ?? '0' }];
+    case 'api_key':
+      return [apiKeyCreated(meterId, x)];
     default:
       return [];
   }
+}
+
+/** The module answered the key's checked parameters; the schema check refuses anything else. */
+function apiKeyCreated(meterId: string, x: Readonly<Record<string, string>>): EffectOf<'api_key_created'> {
+  const scopes = (x.scopes ?? '').split(',') as EffectOf<'api_key_created'>['scopes'];
+  return { kind: 'api_key_created', meterId, keyId: x.keyId ?? '', keyHashHex: x.keyHash ?? '', scopes, expiresAt: x.expiresAt ? x.expiresAt : null };
 }
 
 function debitMeaning(meterId: string, args: EffectArgs, r: EffectResult): LedgerEffect {
