@@ -24,7 +24,7 @@ export function fundingRequestRoutes(ctx: ServerContext): FastifyPluginAsyncType
         },
       },
       async (request) => {
-        const session = await requireCustomer(ctx.db, request);
+        const session = await requireCustomer(ctx.db, request, 'balance');
         if (session.meterId !== request.params.meterId) fail('not_found', 'no such meter');
         return { fundingRequests: await listFunding(ctx, request.params.meterId) };
       },
