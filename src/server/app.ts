@@ -51,7 +51,10 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions = {}): Promi
       openapi: '3.0.3',
       info: { title: 'Vaultmeter API', version: '0.1.0', description: 'On-line meter for value-bearing items' },
       components: {
-        securitySchemes: { session: { type: 'http', scheme: 'bearer', description: 'a session token, or an API key (vm_…) within its scopes' }, officer: { type: 'http', scheme: 'basic' } },
+        securitySchemes: {
+          session: { type: 'http', scheme: 'bearer', description: 'a session token, or an API key (vm_…) within its scopes' },
+          officer: { type: 'http', scheme: 'basic' },
+        },
       },
     },
   });
