@@ -236,8 +236,8 @@ describe('the API key effects', () => {
   const at = { atMs: Date.UTC(2026, 11, 1, 9) };
   const KEY = '3b2a1c0d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
   const HASH = 'cd'.repeat(32);
-  const created = { kind: 'api_key_created', meterId: METER, keyId: KEY, keyHashHex: HASH, scopes: ['balance', 'print'], expiresAt: null } as const;
-  const revoked = { kind: 'api_key_revoked', meterId: METER, keyId: KEY } as const;
+  const created: LedgerEffect = { kind: 'api_key_created', meterId: METER, keyId: KEY, keyHashHex: HASH, scopes: ['balance', 'print'], expiresAt: null };
+  const revoked: LedgerEffect = { kind: 'api_key_revoked', meterId: METER, keyId: KEY };
 
   it('only a module derives a creation, from the MAC-checked answer of an api_key command', () => {
     const result = { keyId: KEY, keyHash: HASH, scopes: 'balance,print', expiresAt: '' };
