@@ -19,7 +19,8 @@ import {
   type TransactionsPage,
 } from './history.js';
 import { fundingRequests, type FundingRequested, type FundingRequestInfo } from './funding.js';
-import { drawApiKey, type ApiKeyRequest, type ApiKeyScope, type CreatedApiKey } from './api-keys.js';
+import { drawApiKey, type ApiKeyRequest, type CreatedApiKey } from './api-key-draw.js';
+import type { ApiKeyScope } from '../protocol/index.js';
 import { ApiError, callApi } from './http.js';
 import { ProfileError, type ClientProfile, type ProfileStore } from './profile-store.js';
 import { webClientCrypto } from './web-crypto.js';
