@@ -411,3 +411,17 @@ export const BANK_ACCOUNT_RATE_PER_SEC = 1 / 60;
  * largest call). A day with more debits is several files (each its own file id modifier).
  */
 export const MAX_ACH_FILE_ENTRIES = 1_500;
+
+// API keys for integrators (src/protocol/api-keys.ts, src/services/api-keys.ts, issue 14 item 1)
+/** Keys a customer may hold at once (revoked and expired ones do not count). */
+export const MAX_API_KEYS_PER_CUSTOMER = 10;
+/** The longest a key may live; a key without an expiry lives until it is revoked. */
+export const MAX_API_KEY_DAYS = 366;
+/** Key creations per customer: each is a meter command and a log record. A burst, then one a minute. */
+export const API_KEY_CREATE_RATE_BURST = 5;
+export const API_KEY_CREATE_RATE_PER_SEC = 1 / 60;
+/** A key looked up in the last moment is trusted this long (like a session); a revocation here drops it at once. */
+export const API_KEY_CACHE_TTL_MS = 1000;
+export const API_KEY_CACHE_MAX = 10_000;
+/** last_used_at is written at most this often per key: it is a hint for the customer, not ledger state. */
+export const API_KEY_LAST_USED_RESOLUTION_MS = 60_000;

@@ -89,6 +89,9 @@ export const ERRORS = {
   too_many_bank_accounts: { status: 409, title: 'The customer holds as many bank accounts as allowed; remove one first' },
   bank_account_tampered: { status: 422, title: 'A sealed bank account number fails authentication for the account it is given as' },
   ach_file_invalid: { status: 422, title: 'The ACH file cannot be built from this input, or the built file does not validate' },
+  api_key_invalid: { status: 401, title: 'The API key is unknown, revoked or expired' },
+  api_key_scope: { status: 403, title: "The API key's scopes do not cover this request" },
+  too_many_api_keys: { status: 409, title: 'The customer holds as many API keys as allowed; revoke one first' },
   internal: { status: 500, title: 'Internal error' },
 } as const;
 

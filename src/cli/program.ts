@@ -28,6 +28,7 @@ import { clientPassword } from './commands/client-password.js';
 import { clientPrint } from './commands/client-print.js';
 import { clientProfile } from './commands/client-profile.js';
 import { clientBankAccounts } from './commands/client-bank-accounts.js';
+import { clientApiKeys } from './commands/client-api-keys.js';
 import { clientPrinterList } from './commands/client-printer-list.js';
 import { clientPrinterTest } from './commands/client-printer-test.js';
 import { clientRefund } from './commands/client-refund.js';
@@ -73,6 +74,7 @@ function clientGroup(program: Command): void {
   clientPrinterList(printer);
   clientProfile(client);
   clientBankAccounts(client);
+  clientApiKeys(client);
   clientVerifyEmail(client);
   clientLogout(client);
 }

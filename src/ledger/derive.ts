@@ -124,9 +124,17 @@ function commandMeaning(meterId: string, r: EffectResult): LedgerEffect[] {
           debitAuthorization: x.debitAuthorization ?? '',
         },
       ];
+    case 'api_key':
+      return [apiKeyCreated(meterId, x)];
     default:
       return [];
   }
+}
+
+/** The module answered the key's checked parameters; the schema check refuses anything else. */
+function apiKeyCreated(meterId: string, x: Readonly<Record<string, string>>): EffectOf<'api_key_created'> {
+  const scopes = (x.scopes ?? '').split(',') as EffectOf<'api_key_created'>['scopes'];
+  return { kind: 'api_key_created', meterId, keyId: x.keyId ?? '', keyHashHex: x.keyHash ?? '', scopes, expiresAt: x.expiresAt ? x.expiresAt : null };
 }
 
 function debitMeaning(meterId: string, args: EffectArgs, r: EffectResult): LedgerEffect {

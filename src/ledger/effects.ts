@@ -10,6 +10,7 @@ import {
   MAX_LOGGED_DISCARDS,
   MAX_PROFILE_TEXT_LENGTH,
 } from '../constants.js';
+import { API_KEY_SCOPES } from '../protocol/index.js';
 
 // The ledger: every durable state change is one typed effect. The module seals the effects into
 // its log record body; one applier (src/store/apply-effect.ts) writes them, live and in replay, so
@@ -144,6 +145,19 @@ export const EFFECT_SCHEMAS = {
   }),
   /** A customer removed a bank account: no debit is drawn on it after this. */
   bank_account_removed: effect('bank_account_removed', { username: Name, bankAccountId: Uuid }),
+  /**
+   * The customer's MAC'd `api_key` command: an integrator key, by the SHA-256 of its text (the key
+   * itself is in no effect and no row). Only a module derives it, from the command's MAC'd answer.
+   */
+  api_key_created: effect('api_key_created', {
+    meterId: Uuid,
+    keyId: Uuid,
+    keyHashHex: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+    scopes: Type.Array(Type.Union(API_KEY_SCOPES.map((s) => Type.Literal(s))), { minItems: 1, maxItems: API_KEY_SCOPES.length, uniqueItems: true }),
+    expiresAt: Type.Union([Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{3})?Z$' }), Type.Null()]),
+  }),
+  /** A key was revoked (by a session, or by the key itself): it authenticates nothing after this. */
+  api_key_revoked: effect('api_key_revoked', { meterId: Uuid, keyId: Uuid }),
   /** A checkpoint recovery that discarded transactions, for the audit trail. */
   recovery_logged: effect('recovery_logged', { module: Text(64), discarded: Type.Array(Json, { maxItems: MAX_LOGGED_DISCARDS }) }),
 } as const;
@@ -169,6 +183,7 @@ export const SERVER_DECLARED: ReadonlySet<EffectKind> = new Set<EffectKind>([
   'ach_file_delivered',
   'bank_account_added',
   'bank_account_removed',
+  'api_key_revoked',
 ]);
 
 /** When an effect took place: the time of the record that carries it. */

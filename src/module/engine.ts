@@ -56,6 +56,7 @@ import { authorizeDebit } from './debit-authorization.js';
 import type { RateBook } from '../rates/index.js';
 import type * as M from './messages.js';
 import { refusalOf, type ServerRefusal } from './refusal.js';
+import { apiKeyResult } from './api-key-op.js';
 import { openPackage, sealPackage } from './sealing.js';
 
 const DAY_MS = 86_400_000;
@@ -329,6 +330,8 @@ export class MeterEngine {
         return this.changePassword(pkg, request, now);
       case 'fund_request':
         return this.fundingRequest(pkg, p, now);
+      case 'api_key':
+        return { next: pkg, result: apiKeyResult(p, now) };
       default:
         return fail('invalid_request', `unknown command ${request.op}`);
     }

@@ -506,5 +506,5 @@ export const MODULE_OPS: readonly ModuleOp[] = [
 ];
 
 /** Client meter commands that travel through `command`. */
-export const CLIENT_OPS = ['login', 'balance', 'print', 'refund', 'withdraw', 'password', 'fund_request'] as const;
+export const CLIENT_OPS = ['login', 'balance', 'print', 'refund', 'withdraw', 'password', 'fund_request', 'api_key'] as const;
 export type ClientOp = (typeof CLIENT_OPS)[number];

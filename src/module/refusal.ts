@@ -19,6 +19,10 @@ export const SERVER_REFUSALS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'meter_revoked',
   'meter_suspended',
   'address_unverified',
+  // An API key used outside its scopes, too many keys, key creation too fast (issue 14 item 1).
+  'api_key_scope',
+  'too_many_api_keys',
+  'rate_limited',
 ]);
 
 export interface ServerRefusal {

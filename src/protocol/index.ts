@@ -40,3 +40,18 @@ export {
   type OfficerSignature,
   type OfficerAuthorization,
 } from './officer-statement.js';
+export {
+  API_KEY_SCOPES,
+  API_KEY_PREFIX,
+  API_KEY_SECRET_BYTES,
+  formatApiKey,
+  looksLikeApiKey,
+  apiKeyIdOf,
+  parseScopes,
+  scopeOfOp,
+  scopeAllows,
+  checkApiKeyParams,
+  type ApiKeyScope,
+  type ApiKeyParams,
+  type Scope,
+} from './api-keys.js';

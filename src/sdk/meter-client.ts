@@ -19,6 +19,8 @@ import {
   type TransactionsPage,
 } from './history.js';
 import { fundingReceipt, fundingRequests, type FundingRequested, type FundingRequestInfo } from './funding.js';
+import { drawApiKey, type ApiKeyRequest, type CreatedApiKey } from './api-key-draw.js';
+import type { ApiKeyScope } from '../protocol/index.js';
 import { ApiError, callApi } from './http.js';
 import { ProfileError, type ClientProfile, type ProfileStore } from './profile-store.js';
 import { webClientCrypto } from './web-crypto.js';
@@ -260,6 +262,17 @@ export class MeterClient {
     return { regs, nextChallenge: ch.response.nextChallenge };
   }
 
+  /**
+   * An integrator's client: the customer's opened profile (its MAC key, registers and challenge) and
+   * an API key in place of a session. No password goes to the server; every meter command is still
+   * MAC'd with the profile's key, and the server refuses what the key's scopes do not cover.
+   */
+  static fromApiKey(store: ProfileStore, profile: ClientProfile, apiKey: string, opts: ClientOptions & { server?: string } = {}): MeterClient {
+    const client = new MeterClient(profile, apiKey, store, opts.crypto ?? webClientCrypto());
+    if (opts.server) client.useServer(opts.server);
+    return client;
+  }
+
   /** Resume with the saved session; null when there is none (log in again). */
   static async resume(store: ProfileStore, user: string, opts: ClientOptions = {}): Promise<MeterClient | null> {
     const opened = await store.unlockWithSession(user);
@@ -345,6 +358,17 @@ export class MeterClient {
   /** The PDF receipt of a funding request that settled. */
   fundingReceipt(requestId: string): Promise<Buffer> {
     return fundingReceipt(this.server, this.bearer, this.meterId, requestId);
+  }
+
+  /**
+   * A new API key for an integrator: drawn here, sent as its hash in the MAC'd `api_key` command, and
+   * returned once. Keep it like a password: nothing can show it again.
+   */
+  async createApiKey(req: ApiKeyRequest): Promise<CreatedApiKey & Balance> {
+    const { apiKey, params } = await drawApiKey(this.crypto, req, Date.now());
+    const out = await this.command('api_key', params);
+    const scopes = (out.result.scopes ?? '').split(',') as ApiKeyScope[];
+    return { ...out.registers, apiKey, keyId: params.keyId!, scopes, expiresAt: out.result.expiresAt ? out.result.expiresAt : null };
   }
 
   async withdraw(): Promise<Balance> {

@@ -18,6 +18,7 @@ import { metricsRoutes } from './routes/metrics.js';
 import { approvalRoutes, officerRoutes, operationsRoutes } from './routes/operations.js';
 import { profileRoutes } from './routes/profile.js';
 import { bankAccountRoutes } from './routes/bank-accounts.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
 import { publicRoutes } from './routes/public.js';
 import { rateRoutes } from './routes/rates.js';
 import { registrationRoutes } from './routes/registration.js';
@@ -50,7 +51,10 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions = {}): Promi
       openapi: '3.0.3',
       info: { title: 'Vaultmeter API', version: '0.1.0', description: 'On-line meter for value-bearing items' },
       components: {
-        securitySchemes: { session: { type: 'http', scheme: 'bearer' }, officer: { type: 'http', scheme: 'basic' } },
+        securitySchemes: {
+          session: { type: 'http', scheme: 'bearer', description: 'a session token, or an API key (vm_…) within its scopes' },
+          officer: { type: 'http', scheme: 'basic' },
+        },
       },
     },
   });
@@ -71,6 +75,7 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions = {}): Promi
   await app.register(addressRoutes(ctx));
   await app.register(profileRoutes(ctx));
   await app.register(bankAccountRoutes(ctx));
+  await app.register(apiKeyRoutes(ctx));
   await app.register(mailRoutes(ctx));
   await app.register(paymentRoutes(ctx));
   await app.register(fundingRequestRoutes(ctx));

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { OFFICER_CACHE_MAX, OFFICER_CACHE_TTL_MS, OFFICER_LOGIN_RATE_BURST, OFFICER_LOGIN_RATE_PER_SEC } from '../constants.js';
 import { fail } from '../errors.js';
-import { sessionOf, type CustomerSession } from '../services/index.js';
+import { looksLikeApiKey, scopeAllows, type Scope } from '../protocol/index.js';
+import { apiKeySessionOf, sessionOf, type CustomerSession } from '../services/index.js';
 import { repo, type Db } from '../store/index.js';
 import { hasControlCharacter, officerPasswords, OfficerLockout } from './officer-login.js';
 import { RateLimiter } from './rate-limit.js';
@@ -10,15 +11,42 @@ import { USERNAME_PATTERN } from './schemas.js';
 
 export type { CustomerSession } from '../services/index.js';
 
-export async function requireCustomer(db: Db, request: FastifyRequest): Promise<CustomerSession> {
+/**
+ * The customer a request speaks for, and what it may do: `Authorization: Bearer <session token>`
+ * (every scope), or `Authorization: Bearer vm_…`, an API key (its own scopes, never `manage`). A
+ * request without the scope it needs is refused with `api_key_scope`.
+ */
+export async function requireCustomer(db: Db, request: FastifyRequest, need: Scope): Promise<CustomerSession> {
+  const caller = await authenticateCustomer(db, request);
+  requireScope(caller, need);
+  return caller;
+}
+
+/**
+ * Who the caller is, scopes unchecked: for a signed meter command, whose scope refusal must still
+ * reach the module so that its challenge is spent. Everything else uses `requireCustomer`.
+ */
+export async function authenticateCustomer(db: Db, request: FastifyRequest): Promise<CustomerSession> {
+  const value = /^Bearer (\S{1,200})$/.exec(request.headers.authorization ?? '')?.[1] ?? '';
+  if (looksLikeApiKey(value)) return apiKeySessionOf(db, value);
+  // A session token is 43 characters; anything else that starts like a key is a key gone wrong.
+  if (value.startsWith('vm_') && value.length !== 43) fail('api_key_invalid', 'the API key is malformed');
   return sessionOf(db, bearerToken(request));
+}
+
+/** `api_key_scope` (with the scope needed) when an API key does not hold `need`; a session holds every scope. */
+export function requireScope(caller: CustomerSession, need: Scope): void {
+  if (!scopeAllows(caller.apiKey?.scopes ?? null, need)) {
+    const why = need === 'manage' ? 'only a session may do this (no API key holds the manage scope)' : `the API key lacks the ${need} scope`;
+    fail('api_key_scope', why, { scope: need });
+  }
 }
 
 /** The bearer token of a request, well-formed (no control character can reach a lookup), or `unauthorized`. */
 export function bearerToken(request: FastifyRequest): string {
   const header = request.headers.authorization ?? '';
   const m = /^Bearer ([A-Za-z0-9_-]{20,100})$/.exec(header);
-  if (!m) fail('unauthorized', 'send Authorization: Bearer <session token> (log in first)');
+  if (!m) fail('unauthorized', 'send Authorization: Bearer <session token> (log in first) or Bearer <API key>');
   return m[1]!;
 }
 

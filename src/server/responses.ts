@@ -53,6 +53,12 @@ export const CommandDone = Type.Object({
       { description: 'a fund_request: the debit waits for the next NACHA file, and its value for the hold' },
     ),
   ),
+  apiKey: Type.Optional(
+    Type.Object(
+      { keyId: Str({ format: 'uuid' }), scopes: Type.Array(Str()), expiresAt: Type.Union([Str(), Type.Null()]) },
+      { description: 'an api_key: the key is stored by its hash; its text is only ever with the client that drew it' },
+    ),
+  ),
 });
 
 const FundingStatus = Type.Union([Type.Literal('requested'), Type.Literal('filed'), Type.Literal('settled'), Type.Literal('returned')]);
@@ -366,3 +372,15 @@ export const BankAccount = Type.Object({
 export const BankAccountList = Type.Object({ bankAccounts: Type.Array(BankAccount) });
 
 export const BankAccountRemoved = Type.Object({ bankAccountId: Str(), removed: Type.Boolean() });
+
+/** An API key as its owner sees it: never its text, never its hash. */
+export const ApiKey = Type.Object({
+  keyId: Str({ format: 'uuid' }),
+  scopes: Type.Array(Str(), { description: 'balance, print, refund, fund' }),
+  createdAt: Str(),
+  expiresAt: Type.Union([Str(), Type.Null()]),
+  lastUsedAt: Type.Union([Str(), Type.Null()], { description: 'to the minute at best: not ledger state, and empty after a recovery' }),
+  revokedAt: Type.Union([Str(), Type.Null()]),
+});
+
+export const ApiKeyList = Type.Object({ apiKeys: Type.Array(ApiKey) });

@@ -40,6 +40,8 @@ export {
   type Page,
 } from './history.js';
 export { addBankAccount, listBankAccounts, removeBankAccount, type BankAccountInput, type BankAccountType, type BankAccountView } from './bank-accounts.js';
+export { createApiKey, listApiKeys, revokeApiKey, type ApiKeyView } from './api-keys.js';
+export { apiKeySessionOf, forgetApiKey } from './api-key-auth.js';
 export { getProfile, updateProfile, verifyEmail, type ProfileInput, type ProfileView } from './profile.js';
 export { emailProblem, normalizeEmail } from './email-address.js';
 export { deliverDueMail, type MailTransport, type OutgoingMail, type DeliveryPass } from './mail/delivery.js';

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { SESSION_CACHE_MAX, SESSION_CACHE_TTL_MS, SESSION_TTL_MS } from '../constants.js';
 import { fail } from '../errors.js';
+import type { ApiKeyScope } from '../protocol/index.js';
 import { repo, type Db, type Q } from '../store/index.js';
 
 // Customer sessions: a bearer token whose hash is stored. Not ledger state: a recovered
@@ -10,6 +11,8 @@ export interface CustomerSession {
   readonly customerId: bigint;
   readonly username: string;
   readonly meterId: string;
+  /** Set when the caller authenticated with an API key rather than a session: its id and scopes (see api-key-auth.ts). */
+  readonly apiKey?: { readonly keyId: string; readonly scopes: readonly ApiKeyScope[] };
 }
 
 export function tokenHash(token: string): Buffer {

@@ -240,6 +240,22 @@ export const APPLIERS: { readonly [K in EffectKind]: Applier<K> } = {
       what: 'the bank account was removed concurrently',
     });
   },
+  // The key's hash only; the key's text never reaches the server.
+  api_key_created: (w, e, at) => {
+    once(w, {
+      sql: `INSERT INTO membership.api_keys (key_id, meter_id, key_sha256, scopes, created_at, expires_at)
+            VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key_id) DO NOTHING`,
+      params: [e.keyId, e.meterId, Buffer.from(e.keyHashHex, 'hex'), e.scopes, at, e.expiresAt === null ? null : new Date(e.expiresAt)],
+      what: 'that API key id is taken',
+    });
+  },
+  api_key_revoked: (w, e, at) => {
+    once(w, {
+      sql: 'UPDATE membership.api_keys SET revoked_at = $3 WHERE key_id = $2 AND meter_id = $1 AND revoked_at IS NULL',
+      params: [e.meterId, e.keyId, at],
+      what: 'the API key was revoked concurrently',
+    });
+  },
   recovery_logged: (w, e, at) => audit(w, 'recovery_logged', at, { module: e.module, actor: null, detail: { discarded: e.discarded } }),
 };
 

@@ -80,6 +80,8 @@ export async function ensureAppRole(ownerUrl: string, password: string): Promise
       GRANT UPDATE (used_at) ON membership.email_tokens TO ${a};
       GRANT SELECT, INSERT ON membership.bank_accounts TO ${a};
       GRANT UPDATE (removed_at) ON membership.bank_accounts TO ${a};
+      GRANT SELECT, INSERT ON membership.api_keys TO ${a};
+      GRANT UPDATE (revoked_at, last_used_at) ON membership.api_keys TO ${a};
 
       GRANT SELECT, INSERT ON support.operator_actions, support.audit_events, support.approvals, support.backups TO ${a};
       GRANT UPDATE (decided_by, decided_at, state) ON support.approvals TO ${a};

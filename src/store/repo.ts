@@ -10,3 +10,4 @@ export * from './rates-repo.js';
 export * from './profiles-repo.js';
 export * from './funding-repo.js';
 export * from './bank-accounts-repo.js';
+export * from './api-keys-repo.js';

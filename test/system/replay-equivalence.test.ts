@@ -4,7 +4,17 @@ import { join } from 'node:path';
 import type pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { diskProfiles } from '../../src/cli/index.js';
-import { addBankAccount, listBankAccounts, MeterClient, putProfile, removeBankAccount, verifyEmailToken, type PrintedItem } from '../../src/sdk/index.js';
+import {
+  addBankAccount,
+  listApiKeys,
+  listBankAccounts,
+  MeterClient,
+  putProfile,
+  removeBankAccount,
+  revokeApiKey,
+  verifyEmailToken,
+  type PrintedItem,
+} from '../../src/sdk/index.js';
 import { LEDGER_AUDIT_KINDS } from '../../src/store/index.js';
 import { DEV_ACH_ODFI } from '../../src/services/index.js';
 import { returnsFile } from '../helpers/returns-file.js';
@@ -45,6 +55,8 @@ const DURABLE: Record<string, string> = {
   'commerce.ach_files': 'SELECT * FROM commerce.ach_files ORDER BY file_id',
   'membership.bank_accounts': `SELECT c.username, b.bank_account_id, b.routing, b.account_type, b.holder_name, b.last4, b.sealed, b.created_at, b.removed_at
     FROM membership.bank_accounts b JOIN membership.customers c USING (customer_id) ORDER BY b.bank_account_id`,
+  // last_used_at is left out: a hint for the customer, not ledger state (a recovery starts it afresh).
+  'membership.api_keys': 'SELECT key_id, meter_id, key_sha256, scopes, created_at, expires_at, revoked_at FROM membership.api_keys ORDER BY key_id',
   'membership.officers': 'SELECT username, password_hash, role, created_at FROM membership.officers ORDER BY username',
   'support.operator_actions': 'SELECT officer, action, meter_id, detail, at FROM support.operator_actions ORDER BY at, officer, action, meter_id, detail::text',
   'support.approvals': 'SELECT * FROM support.approvals ORDER BY approval_id',
@@ -131,6 +143,10 @@ function expectEveryKind(live: Record<string, unknown[]>): void {
   const funding = (live['commerce.funding_requests'] as { status: string; owed_mills: bigint }[]).map((f) => `${f.status}:${f.owed_mills}`);
   expect(funding.sort()).toEqual(['requested:0', 'returned:0', 'returned:50000']);
   expect((live['commerce.ach_files'] as { delivered_at: Date | null }[]).every((f) => f.delivered_at !== null)).toBe(true);
+  const keys = live['membership.api_keys'] as { revoked_at: Date | null; expires_at: Date | null }[];
+  expect(keys.some((k) => k.revoked_at !== null)).toBe(true);
+  expect(keys.some((k) => k.revoked_at === null)).toBe(true);
+  expect(keys.some((k) => k.expires_at !== null)).toBe(true);
 }
 
 /** No SMTP_URL: every mail stays pending, untried, and operators list it. */
@@ -216,13 +232,36 @@ async function everyFundingEffect(sys: TestSystem, c: Customer, officer: TestOff
   expect((await returned(settled.requestId, 5000, 'R02')).status).toBe(200);
 }
 
-/** Every profile effect at least once (a verified address, then one changed, resetting it), every bank account and funding effect. */
+/** An API key: the MAC'd `api_key` command (`api_key_created`); some expire. */
+async function createKey(c: Customer, rnd: () => number): Promise<void> {
+  const n = Math.floor(rnd() * 4);
+  await c.client.createApiKey({ scopes: n ? ['balance', 'print'] : ['refund'], ...(n % 2 ? { expiresInDays: 30 } : {}) });
+}
+
+/** One of the customer's live keys revoked (`api_key_revoked`), when they hold one. */
+async function revokeKey(c: Customer, rnd: () => number): Promise<void> {
+  const live = (await listApiKeys(c.client)).filter((k) => !k.revokedAt);
+  if (live.length) await revokeApiKey(c.client, live[Math.floor(rnd() * live.length)]!.keyId);
+}
+
+/** Both API key effects at least once: a key used by an integrator and kept, one revoked by itself. */
+async function everyApiKeyEffect(c: Customer): Promise<void> {
+  const kept = await c.client.createApiKey({ scopes: ['balance', 'print'], expiresInDays: 7 });
+  const integrator = MeterClient.fromApiKey(diskProfiles, await diskProfiles.unlockWithPassword(c.user, c.password), kept.apiKey);
+  c.items.push(await integrator.print(postage(222n)));
+  const ended = await c.client.createApiKey({ scopes: ['refund'] });
+  await revokeApiKey(MeterClient.fromApiKey(diskProfiles, await diskProfiles.unlockWithPassword(c.user, c.password), ended.apiKey), ended.keyId);
+}
+
+/** Every customer-side effect at least once, whatever the random mix chose. */
 async function everyCustomerEffect(sys: TestSystem, customers: Customer[], officer: TestOfficer): Promise<void> {
+  // Every profile effect at least once: a verified address, then one changed (reset) after it.
   await setProfile(customers[2]!, () => 0);
   await verifyLatest(sys, customers[2]!);
   await setProfile(customers[3]!, () => 0.5);
   await everyBankEffect(customers);
   await everyFundingEffect(sys, customers[4]!, officer);
+  await everyApiKeyEffect(customers[5]!);
 }
 
 /** Every kind of change, chosen at random; refusals are part of the mix (they rotate the package too). */
@@ -258,6 +297,8 @@ async function step(sys: TestSystem, rnd: () => number, customers: Customer[], o
   else if (pick < 0.9) await settle(verifyLatest(sys, c));
   else if (pick < 0.93) await settle(addAccount(c, rnd));
   else if (pick < 0.95) await settle(removeAccount(c, rnd));
+  else if (pick < 0.965) await settle(createKey(c, rnd));
+  else if (pick < 0.975) await settle(revokeKey(c, rnd));
   else await c.client.balance();
 }
 

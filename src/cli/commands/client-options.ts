@@ -9,12 +9,19 @@ import { MeterClient, ProfileError } from '../../sdk/index.js';
 export interface Common {
   user: string;
   password?: string;
+  apiKey?: string;
   server?: string;
   json?: boolean;
 }
 
-/** An open session for the user: the saved one, else a login with --password / VAULTMETER_PASSWORD. */
+/**
+ * An open session for the user: the saved one, else a login with --password / VAULTMETER_PASSWORD.
+ * With an API key (--api-key / VAULTMETER_API_KEY) there is no login: the key stands in for the
+ * session, and the local profile (the MAC key) is opened with the saved session's key or the password.
+ */
 export async function session(o: Common): Promise<MeterClient> {
+  const apiKey = o.apiKey ?? process.env.VAULTMETER_API_KEY;
+  if (apiKey) return withApiKey(o, apiKey);
   const password = o.password ?? process.env.VAULTMETER_PASSWORD;
   const resumed = password ? null : await MeterClient.resume(diskProfiles, o.user);
   const client = resumed ?? (password ? await MeterClient.login(diskProfiles, o.user, password, { server: o.server }) : null);
@@ -23,10 +30,23 @@ export async function session(o: Common): Promise<MeterClient> {
   return client;
 }
 
+/** An integrator's client: the key in place of a session; the password, if given, only opens the local profile. */
+async function withApiKey(o: Common, apiKey: string): Promise<MeterClient> {
+  const password = o.password ?? process.env.VAULTMETER_PASSWORD;
+  const profile = password ? await diskProfiles.unlockWithPassword(o.user, password) : (await diskProfiles.unlockWithSession(o.user))?.profile;
+  if (!profile)
+    throw new ProfileError(
+      'no_session',
+      `an API key still needs the local profile of ${o.user} (its MAC key): give --password or VAULTMETER_PASSWORD to open it`,
+    );
+  return MeterClient.fromApiKey(diskProfiles, profile, apiKey, o.server ? { server: o.server } : {});
+}
+
 export function withCommon(cmd: Command): Command {
   return cmd
     .requiredOption('--user <user>', 'customer user name')
     .option('--password <password>', 'password (else VAULTMETER_PASSWORD, else the open session)')
+    .option('--api-key <key>', 'an API key in place of a session (else VAULTMETER_API_KEY); the password then only opens the local profile')
     .option('--server <url>', "server URL (default: the profile's server)")
     .option('--json', 'print one JSON object');
 }

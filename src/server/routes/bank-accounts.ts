@@ -39,7 +39,7 @@ export function bankAccountRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox
           response: answers(BankAccountList),
         },
       },
-      async (request) => ({ bankAccounts: await listBankAccounts(ctx.db, await requireCustomer(ctx.db, request)) }),
+      async (request) => ({ bankAccounts: await listBankAccounts(ctx.db, await requireCustomer(ctx.db, request, 'manage')) }),
     );
 
     app.post(
@@ -54,7 +54,7 @@ export function bankAccountRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox
         },
       },
       async (request, reply) => {
-        const session = await requireCustomer(ctx.db, request);
+        const session = await requireCustomer(ctx.db, request, 'manage');
         limiter.take(`customer:${session.customerId}`);
         const account = await addBankAccount(ctx, session, request.body);
         return reply.code(201).send(account);
@@ -73,7 +73,7 @@ export function bankAccountRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox
         },
       },
       async (request) => {
-        const session = await requireCustomer(ctx.db, request);
+        const session = await requireCustomer(ctx.db, request, 'manage');
         limiter.take(`customer:${session.customerId}`);
         return removeBankAccount(ctx, session, request.params.bankAccountId);
       },

@@ -26,7 +26,7 @@ export function fundingRequestRoutes(ctx: ServerContext): FastifyPluginAsyncType
         },
       },
       async (request) => {
-        const session = await requireCustomer(ctx.db, request);
+        const session = await requireCustomer(ctx.db, request, 'balance');
         if (session.meterId !== request.params.meterId) fail('not_found', 'no such meter');
         return { fundingRequests: await listFunding(ctx, request.params.meterId) };
       },
@@ -44,7 +44,7 @@ export function fundingRequestRoutes(ctx: ServerContext): FastifyPluginAsyncType
         },
       },
       async (request, reply) => {
-        const session = await requireCustomer(ctx.db, request);
+        const session = await requireCustomer(ctx.db, request, 'balance');
         if (session.meterId !== request.params.meterId) fail('not_found', 'no such meter');
         const pdf = await fundingReceipt(ctx, session, request.params.requestId);
         return reply

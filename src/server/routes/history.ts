@@ -22,7 +22,7 @@ const COLUMNS: readonly (keyof HistoryItem)[] = [
 async function listedMeter(ctx: ServerContext, request: FastifyRequest, q: { user?: string; meterId?: string }): Promise<string> {
   if (q.user !== undefined && q.meterId !== undefined) fail('invalid_request', 'name the customer by user or by meterId, not both');
   if (!/^Basic /.test(request.headers.authorization ?? '')) {
-    const own = await requireCustomer(ctx.db, request);
+    const own = await requireCustomer(ctx.db, request, 'balance');
     if ((q.user !== undefined && q.user !== own.username) || (q.meterId !== undefined && q.meterId !== own.meterId)) fail('not_found', 'no such meter');
     return own.meterId;
   }

@@ -19,7 +19,7 @@ async function readerMeter(db: Db, request: FastifyRequest): Promise<string | 'o
     await requireOfficer(db, request);
     return 'officer';
   }
-  return (await requireCustomer(db, request)).meterId;
+  return (await requireCustomer(db, request, 'balance')).meterId;
 }
 
 type Status = 'printed' | 'scanned' | 'refunded' | 'redeemed';

@@ -1,8 +1,11 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { VaultError } from '../../errors.js';
-import { print, refund, requestFunding, runMeterCommand, spendRefused, type CommandInput } from '../../services/index.js';
-import { requireCustomer } from '../auth.js';
+import { API_KEY_CREATE_RATE_BURST, API_KEY_CREATE_RATE_PER_SEC } from '../../constants.js';
+import { scopeOfOp } from '../../protocol/index.js';
+import { createApiKey, print, refund, requestFunding, runMeterCommand, spendRefused, type CommandInput } from '../../services/index.js';
+import { authenticateCustomer, requireScope, type CustomerSession } from '../auth.js';
+import { RateLimiter } from '../rate-limit.js';
 import type { ServerContext } from '../context.js';
 import { refuseSigned, runIdempotent } from '../idempotency.js';
 import { answers, CommandBody, MeterId } from '../schemas.js';
@@ -15,7 +18,23 @@ const Op = Type.Union([
   Type.Literal('withdraw'),
   Type.Literal('password'),
   Type.Literal('fund_request'),
+  Type.Literal('api_key'),
 ]);
+
+// Each key creation is a module op and a log record: bounded per customer, like a bank account.
+const keyCreation = new RateLimiter(API_KEY_CREATE_RATE_PER_SEC, API_KEY_CREATE_RATE_BURST);
+
+/** A refusal the server decides before the batch, from who is calling and what they ask; null when there is none. */
+function refusalOf(session: CustomerSession, op: string): VaultError | null {
+  try {
+    requireScope(session, scopeOfOp(op));
+    if (op === 'api_key') keyCreation.take(`customer:${session.customerId}`);
+    return null;
+  } catch (e) {
+    if (e instanceof VaultError) return e;
+    throw e;
+  }
+}
 
 /** Operational state: every meter command carries the client MAC, the challenge and the client's registers. */
 export function meterRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
@@ -24,7 +43,7 @@ export function meterRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
       '/v1/meters/:meterId/:op',
       {
         schema: {
-          summary: 'Run a meter command (balance, print, refund, withdraw, password, fund_request)',
+          summary: 'Run a meter command (balance, print, refund, withdraw, password, fund_request, api_key)',
           description: 'Send an Idempotency-Key: a retry returns the first answer (and the same item), never a second debit.',
           tags: ['meter'],
           params: Type.Object({ meterId: MeterId, op: Op }),
@@ -33,8 +52,8 @@ export function meterRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        // Without a session nothing runs; and only a login, which rotates the challenge, opens a new one.
-        const session = await requireCustomer(ctx.db, request);
+        // Without a session or an API key nothing runs; and only a login, which rotates the challenge, opens a new session.
+        const session = await authenticateCustomer(ctx.db, request);
         const { meterId, op } = request.params;
         const { shipTo, ...body } = request.body;
         if (shipTo && op !== 'print')
@@ -44,9 +63,12 @@ export function meterRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
         const input: CommandInput = { ...body, op };
         const spend = (why: VaultError) => spendRefused(ctx, meterId, input, why);
         if (session.meterId !== meterId) return refuseSigned(reply, new VaultError('forbidden', 'that meter belongs to another customer'), spend);
+        // An API key outside its scopes, or keys made too fast: refused, and the challenge still spent.
+        const refused = refusalOf(session, op);
+        if (refused) return refuseSigned(reply, refused, spend);
         const printTo: typeof print = (c, m, i, r) => print(c, m, i, r, shipTo);
         const fundFrom: typeof print = (c, m, i, r) => requestFunding(c, session.customerId, m, i, r);
-        const run = op === 'print' ? printTo : op === 'refund' ? refund : op === 'fund_request' ? fundFrom : runMeterCommand;
+        const run = op === 'print' ? printTo : op === 'refund' ? refund : op === 'fund_request' ? fundFrom : op === 'api_key' ? createApiKey : runMeterCommand;
         return runIdempotent(ctx.db, request, reply, `customer:${session.customerId}`, (remember) => run(ctx, meterId, input, remember), { spend });
       },
     );

@@ -49,7 +49,7 @@ export function profileRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
     app.get(
       '/v1/profile',
       { schema: { summary: "The customer's profile", tags: ['profile'], security: [{ session: [] }], response: answers(Profile) } },
-      async (request) => getProfile(ctx.db, await requireCustomer(ctx.db, request)),
+      async (request) => getProfile(ctx.db, await requireCustomer(ctx.db, request, 'manage')),
     );
 
     app.put(
@@ -64,7 +64,7 @@ export function profileRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request) => {
-        const session = await requireCustomer(ctx.db, request);
+        const session = await requireCustomer(ctx.db, request, 'manage');
         limiter.take(`customer:${session.customerId}`);
         // Nullable() is an OpenAPI 3.0 schema TypeBox cannot type: the value is a string or null.
         return updateProfile(ctx, session, { ...request.body, email: request.body.email as string | null });
@@ -82,7 +82,7 @@ export function profileRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
           response: answers(Profile),
         },
       },
-      async (request) => verifyEmail(ctx, await requireCustomer(ctx.db, request), request.body.token),
+      async (request) => verifyEmail(ctx, await requireCustomer(ctx.db, request, 'manage'), request.body.token),
     );
   };
 }

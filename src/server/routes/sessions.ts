@@ -62,7 +62,7 @@ export function sessionRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
       },
       async (request) => {
         // Checked first, so that an unknown or expired token is told so.
-        await requireCustomer(ctx.db, request);
+        await requireCustomer(ctx.db, request, 'manage');
         await endSession(ctx.db, bearerToken(request));
         return { loggedOut: true };
       },

@@ -19,7 +19,7 @@ async function checkReader(ctx: ServerContext, request: FastifyRequest, meterId:
   if (/^Basic /.test(request.headers.authorization ?? '')) {
     await requireOfficer(ctx.db, request);
     if (!(await repo.getMeterStatus(ctx.db, meterId))) fail('not_found', 'no such meter');
-  } else if ((await requireCustomer(ctx.db, request)).meterId !== meterId) fail('not_found', 'no such meter');
+  } else if ((await requireCustomer(ctx.db, request, 'balance')).meterId !== meterId) fail('not_found', 'no such meter');
 }
 
 /**

@@ -231,3 +231,66 @@ describe('the bank account effects', () => {
     }
   });
 });
+
+describe('the API key effects', () => {
+  const at = { atMs: Date.UTC(2026, 11, 1, 9) };
+  const KEY = '3b2a1c0d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
+  const HASH = 'cd'.repeat(32);
+  const created: LedgerEffect = { kind: 'api_key_created', meterId: METER, keyId: KEY, keyHashHex: HASH, scopes: ['balance', 'print'], expiresAt: null };
+  const revoked: LedgerEffect = { kind: 'api_key_revoked', meterId: METER, keyId: KEY };
+
+  it('only a module derives a creation, from the MAC-checked answer of an api_key command', () => {
+    const result = { keyId: KEY, keyHash: HASH, scopes: 'balance,print', expiresAt: '' };
+    const effects = effectsOf('command', { pkg: pkg('1') }, { package: pkg('2'), response: response('api_key', 'ok', result) });
+    expect(effects.map((e) => e.kind)).toEqual(['package_stored', 'api_key_created']);
+    expect(effects[1]).toEqual(created);
+    for (const e of effects) expect(checkEffect(e)).toBe(e);
+    const expiring = effectsOf(
+      'command',
+      { pkg: pkg('2') },
+      { package: pkg('3'), response: response('api_key', 'ok', { ...result, expiresAt: '2027-01-01T00:00:00.000Z' }) },
+    );
+    expect(expiring[1]).toMatchObject({ expiresAt: '2027-01-01T00:00:00.000Z' });
+    // A refused api_key command (too many keys, out of scope) creates nothing.
+    const refused = effectsOf(
+      'command',
+      { pkg: pkg('3') },
+      { package: pkg('4'), response: response('api_key', 'too_many_api_keys'), error: { code: 'too_many_api_keys' } },
+    );
+    expect(refused.map((e) => e.kind)).toEqual(['package_stored']);
+    expect(() => checkDeclaredEffects([created])).toThrow(/may not declare/);
+    expect(checkDeclaredEffects([revoked])).toEqual([revoked]);
+  });
+
+  it('their schemas hold a hash, never a key, and bound every field', () => {
+    expect(Object.keys(EFFECT_SCHEMAS.api_key_created.properties).sort()).toEqual(['expiresAt', 'keyHashHex', 'keyId', 'kind', 'meterId', 'scopes']);
+    expect(() => checkEffect({ ...created, keyHashHex: 'ab' })).toThrow(EffectError);
+    expect(() => checkEffect({ ...created, scopes: [] })).toThrow(EffectError);
+    expect(() => checkEffect({ ...created, scopes: ['manage'] })).toThrow(EffectError);
+    expect(() => checkEffect({ ...created, scopes: ['print', 'print'] })).toThrow(EffectError);
+    expect(() => checkEffect({ ...created, expiresAt: 'tomorrow' })).toThrow(EffectError);
+    expect(() => checkEffect({ ...created, apiKey: 'vm_x' })).toThrow(EffectError);
+    expect(() => checkEffect({ ...revoked, keyId: 'x' })).toThrow(EffectError);
+  });
+
+  it('store the hash as bytes at the record time; a revocation stamps revoked_at once, and a lost row is a conflict live', async () => {
+    const w = new BatchWriter('live');
+    applyEffect(w, { ...created, expiresAt: '2027-01-01T00:00:00.000Z' }, at);
+    applyEffect(w, revoked, at);
+    const db = recorder();
+    await w.flush(db);
+    const [insert, revoke] = db.calls;
+    expect(insert!.sql).toContain('ON CONFLICT (key_id) DO NOTHING');
+    expect(insert!.params).toEqual([KEY, METER, Buffer.from(HASH, 'hex'), ['balance', 'print'], new Date(at.atMs), new Date('2027-01-01T00:00:00.000Z')]);
+    expect(revoke!.sql).toContain('SET revoked_at = $3');
+    expect(revoke!.sql).toContain('AND revoked_at IS NULL');
+    for (const e of [created, revoked]) {
+      const conflict = new BatchWriter('live');
+      applyEffect(conflict, e, at);
+      await expect(conflict.flush(recorder(() => 0))).rejects.toMatchObject({ code: 'conflict' });
+      const replay = new BatchWriter('replay');
+      applyEffect(replay, e, at);
+      await replay.flush(recorder(() => 0));
+    }
+  });
+});

@@ -23,7 +23,7 @@ describe('/openapi.json', () => {
 
   it('lists every route, each with a 200 (or, creating, 201) schema and the shared Problem for 4xx and 5xx', () => {
     const ops = operations();
-    expect(ops).toHaveLength(44);
+    expect(ops).toHaveLength(46);
     for (const { route, op } of ops) {
       // The metrics are Prometheus text, a receipt a PDF, every other answer a JSON object.
       if (route === 'GET /metrics') expect(op.responses['200']?.content?.['text/plain']?.schema?.type, route).toBe('string');
@@ -51,6 +51,18 @@ describe('/openapi.json', () => {
       expect(answer).not.toContain('accountNumber');
       expect(answer).toContain('last4');
     }
+  });
+
+  it('never names an API key hash in an answer', () => {
+    for (const [path, method] of [
+      ['/v1/api-keys', 'get'],
+      ['/v1/api-keys/{keyId}', 'delete'],
+      ['/v1/meters/{meterId}/{op}', 'post'],
+    ] as const) {
+      const answer = JSON.stringify(doc.paths[path][method].responses);
+      expect(answer, path).not.toMatch(/keyHash|sha256/i);
+    }
+    expect(JSON.stringify(doc.paths['/v1/api-keys'].get.responses)).toContain('lastUsedAt');
   });
 
   it('defines Problem as RFC 9457 with the stable code, open to extra members', () => {
