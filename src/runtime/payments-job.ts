@@ -31,7 +31,8 @@ export function startPaymentsJob(ctx: ServiceContext, config: AchConfig, log: (l
       const r = await runPayments(ctx, config, { file, now });
       if (file) filedForCutoff = cut;
       const settled = r.settled.filter((s) => s.outcome === 'settled');
-      if (r.files.length || r.settled.length)
+      // A request that keeps being refused (its meter out of service) would otherwise log every minute.
+      if (r.files.length || settled.length)
         log(
           `payments: ${r.files.length} NACHA file(s) (${r.files.reduce((n, f) => n + f.entryCount, 0)} debits); ${settled.length} settled, ${r.settled.length - settled.length} refused`,
         );
