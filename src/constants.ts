@@ -220,8 +220,13 @@ export const SHIPPER_LOCK_KEY = 7262002;
 export const ROLL_FORWARD_LOCK_KEY = 7262003;
 /** One payments run (NACHA filing, settlement) per installation. */
 export const PAYMENTS_LOCK_KEY = 7262004;
-/** How often the API server's payments job looks for due settlements and the daily filing. */
+/** How often the API server's payments job looks for due settlements and the daily filing (VAULTMETER_PAYMENTS_POLL_MS). */
 export const PAYMENTS_POLL_MS = 60_000;
+export const MIN_PAYMENTS_POLL_MS = 100;
+/** An operator's payments run waits this long for one in progress (the job's runs take milliseconds), trying every PAYMENTS_LOCK_RETRY_MS. */
+export const PAYMENTS_LOCK_WAIT_MS = 10_000;
+export const PAYMENTS_LOCK_RETRY_MS = 100;
+export const MAX_PAYMENTS_POLL_MS = 3_600_000;
 export const SHIP_READ_BATCH = 5000;
 /** Segments one shipper pass cuts, and uploads per target and log, at most (the next pass goes on). */
 export const MAX_SEGMENTS_PER_PASS = 200;

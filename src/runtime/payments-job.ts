@@ -1,8 +1,7 @@
-import { PAYMENTS_POLL_MS } from '../constants.js';
 import { VaultError } from '../errors.js';
 import { runPayments, type AchConfig, type ServiceContext } from '../services/index.js';
 
-// The API server's payments job: every PAYMENTS_POLL_MS it settles what is past its hold, and once
+// The API server's payments job: every minute (VAULTMETER_PAYMENTS_POLL_MS) it settles what is past its hold, and once
 // after each daily cut-off it files what waits. It commits module ops through this server's batcher,
 // which is why it lives here and not in the shipper; a session advisory lock keeps it to one run
 // per installation however many API servers there are. VAULTMETER_ACH_CUTOFF_UTC=off turns it off
@@ -43,7 +42,7 @@ export function startPaymentsJob(ctx: ServiceContext, config: AchConfig, log: (l
   };
   const timer = setInterval(() => {
     running = running.then(tick);
-  }, PAYMENTS_POLL_MS);
+  }, config.pollMs);
   timer.unref();
   running = running.then(tick);
   return {

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { MAX_ACH_FILES_LISTED, MAX_RETURNS_FILE_BYTES } from '../../constants.js';
+import { MAX_ACH_FILES_LISTED, MAX_RETURNS_FILE_BYTES, PAYMENTS_LOCK_WAIT_MS } from '../../constants.js';
 import { applyReturnsFile, runPayments } from '../../services/index.js';
 import { repo } from '../../store/index.js';
 import { requireOfficer } from '../auth.js';
@@ -29,7 +29,7 @@ export function paymentRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
       },
       async (request) => {
         await requireOfficer(ctx.db, request);
-        return runPayments(ctx, ctx.ach, { file: request.body?.file ?? true, settle: request.body?.settle ?? true });
+        return runPayments(ctx, ctx.ach, { file: request.body?.file ?? true, settle: request.body?.settle ?? true, lockWaitMs: PAYMENTS_LOCK_WAIT_MS });
       },
     );
 

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { DEFAULT_ACH_HOLD_HOURS, MAX_ACH_HOLD_HOURS } from '../../constants.js';
+import { DEFAULT_ACH_HOLD_HOURS, MAX_ACH_HOLD_HOURS, MAX_PAYMENTS_POLL_MS, MIN_PAYMENTS_POLL_MS, PAYMENTS_POLL_MS } from '../../constants.js';
 import { abaChecksumOk } from '../../payments/index.js';
 
 // Where the installation's ACH debits originate, and where the daily NACHA file goes. Read from the
@@ -21,6 +21,8 @@ export interface AchConfig {
   readonly holdHours: number;
   /** UTC "HH:MM" of the daily file, or null when only `admin payments run` files. */
   readonly cutoffUtc: { readonly hour: number; readonly minute: number } | null;
+  /** How often the payments job looks for due settlements and the cut-off (VAULTMETER_PAYMENTS_POLL_MS). */
+  readonly pollMs: number;
   /** True when the origin is the development default (VAULTMETER_ACH_ODFI unset). */
   readonly development: boolean;
 }
@@ -48,6 +50,13 @@ function holdHours(raw: string | undefined): number {
 }
 
 /** `vaultmeter start` sets VAULTMETER_BANK_OUTBOX (default: bank-outbox in the home) for the API server. */
+function pollMs(raw: string | undefined): number {
+  const v = raw === undefined || raw === '' ? PAYMENTS_POLL_MS : Number(raw);
+  if (!Number.isInteger(v) || v < MIN_PAYMENTS_POLL_MS || v > MAX_PAYMENTS_POLL_MS)
+    throw new Error(`VAULTMETER_PAYMENTS_POLL_MS must be an integer from ${MIN_PAYMENTS_POLL_MS} to ${MAX_PAYMENTS_POLL_MS}`);
+  return v;
+}
+
 export function achConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AchConfig {
   const development = !env.VAULTMETER_ACH_ODFI;
   const odfi = routing('VAULTMETER_ACH_ODFI', env.VAULTMETER_ACH_ODFI ?? DEV_ACH_ODFI);
@@ -63,6 +72,7 @@ export function achConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AchConfi
     outboxDir: env.VAULTMETER_BANK_OUTBOX || join(env.VAULTMETER_HOME || process.cwd(), 'bank-outbox'),
     holdHours: holdHours(env.VAULTMETER_ACH_HOLD_HOURS),
     cutoffUtc: cutoff(env.VAULTMETER_ACH_CUTOFF_UTC),
+    pollMs: pollMs(env.VAULTMETER_PAYMENTS_POLL_MS),
     development,
   };
 }

@@ -1,5 +1,6 @@
+import { PAYMENTS_LOCK_RETRY_MS } from '../../constants.js';
 import { fail } from '../../errors.js';
-import { locks } from '../../store/index.js';
+import { locks, type Q } from '../../store/index.js';
 import type { ServiceContext } from '../context.js';
 import type { AchConfig } from './ach-config.js';
 import { fileAch, type AchFileView } from './ach-filing.js';
@@ -14,10 +15,28 @@ export interface PaymentsRun {
   readonly settled: readonly DebitOutcomeView[];
 }
 
-export async function runPayments(ctx: ServiceContext, config: AchConfig, opts: { file: boolean; settle?: boolean; now?: Date }): Promise<PaymentsRun> {
+export interface RunOptions {
+  readonly file: boolean;
+  readonly settle?: boolean;
+  readonly now?: Date;
+  /** How long to wait for a run in progress (an operator's run waits out the job's short one; the job does not wait). */
+  readonly lockWaitMs?: number;
+}
+
+/** The payments lock, tried until `waitMs` has passed. */
+async function lockPayments(client: Q, waitMs: number): Promise<boolean> {
+  const until = Date.now() + waitMs;
+  for (;;) {
+    if (await locks.tryLockPayments(client)) return true;
+    if (Date.now() >= until) return false;
+    await new Promise((r) => setTimeout(r, PAYMENTS_LOCK_RETRY_MS));
+  }
+}
+
+export async function runPayments(ctx: ServiceContext, config: AchConfig, opts: RunOptions): Promise<PaymentsRun> {
   const client = await ctx.db.connect();
   try {
-    if (!(await locks.tryLockPayments(client))) fail('payments_busy', 'another payments run is in progress; retry in a minute');
+    if (!(await lockPayments(client, opts.lockWaitMs ?? 0))) fail('payments_busy', 'another payments run is in progress; retry in a minute');
     try {
       const files = opts.file ? await fileAch(ctx, config, opts.now) : [];
       const settled = opts.settle === false ? [] : await settleDue(ctx, config.holdHours, opts.now);
