@@ -37,6 +37,11 @@ export async function rawCommand(
   return post(url, `/v1/meters/${client.meterId}/${op}`, body, { authorization: `Bearer ${client.sessionToken}`, ...headers });
 }
 
+/** The CLI flags that reach this server as `officer` (password only: the acts that need no signature). */
+export function officerFlags(url: string, officer: { user: string; password: string }): string[] {
+  return ['--server', url, '--officer', officer.user, '--officer-password', officer.password];
+}
+
 export function officerHeaders(officer: { user: string; password: string }): Record<string, string> {
   return { authorization: `Basic ${Buffer.from(`${officer.user}:${officer.password}`).toString('base64')}`, 'idempotency-key': randomUUID() };
 }

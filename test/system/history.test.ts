@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diskProfiles } from '../../src/cli/index.js';
 import { MAX_HISTORY_PAGE } from '../../src/constants.js';
 import { MeterClient, type HistoryItem, type Transaction } from '../../src/sdk/index.js';
-import { fundAs, get, officerHeaders, post, letter } from './api-client.js';
+import { fundAs, get, officerFlags, officerHeaders, post, letter } from './api-client.js';
 import { startSystem, type TestSystem } from './harness.js';
 
 const PW = 'correct horse battery';
@@ -265,7 +265,7 @@ describe('history', () => {
     const human = await sys.cli(['client', 'history', '--user', 'kim', '--status', 'refunded']);
     expect(human.stdout).toContain(ids.refunded);
     expect(human.stdout).toMatch(/^issuedAt\s+itemId\s+kind/);
-    const officer = ['--server', sys.url, '--officer', sys.officer.user, '--officer-password', sys.officer.password];
+    const officer = officerFlags(sys.url, sys.officer);
     const admin = await sys.cli(['admin', 'history', '--user', 'kim', '--kind', 'ticket', ...officer, '--json']);
     expect(admin.code, admin.stderr).toBe(0);
     expect(admin.json.items.map((i: HistoryItem) => i.itemId)).toEqual([ids.ticket]);

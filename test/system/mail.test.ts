@@ -6,7 +6,7 @@ import { diskProfiles } from '../../src/cli/index.js';
 import { LOW_BALANCE_MILLS, MAX_FAILED_LOGINS } from '../../src/constants.js';
 import { freePort } from '../../src/runtime/init.js';
 import { MeterClient } from '../../src/sdk/index.js';
-import { fundAs } from './api-client.js';
+import { fundAs, officerFlags } from './api-client.js';
 import { startSystem, type TestSystem } from './harness.js';
 import { until } from './wait.js';
 
@@ -204,20 +204,7 @@ describe('profile, e-mail verification and the mail outbox over SMTP', () => {
     const [row] = await outbox('email_verification', 'bob@example.com');
     expect(row.state).toBe('sent');
     expect(await outbox('low_balance', 'bob@example.com')).toHaveLength(0);
-    const listed = await sys.cli([
-      'admin',
-      'mail',
-      'list',
-      '--state',
-      'sent',
-      '--json',
-      '--server',
-      sys.url,
-      '--officer',
-      sys.officer.user,
-      '--officer-password',
-      sys.officer.password,
-    ]);
+    const listed = await sys.cli(['admin', 'mail', 'list', '--state', 'sent', '--json', ...officerFlags(sys.url, sys.officer)]);
     expect(listed.code, listed.stderr).toBe(0);
     expect(listed.json.mail.map((m: { to: string }) => m.to)).toContain('bob@example.com');
   });

@@ -5,6 +5,7 @@ import { diskProfiles } from '../../src/cli/index.js';
 import { addBankAccount, MeterClient } from '../../src/sdk/index.js';
 import { startSystem, type TestSystem } from './harness.js';
 import { until } from './wait.js';
+import { officerFlags } from './api-client.js';
 
 // The API server's own payments job: with a cut-off set it files the waiting debits at its first
 // tick after the cut-off (here, the server's start), and settles what is past the hold at every tick.
@@ -24,19 +25,7 @@ describe('the payments job', () => {
     // The first tick was at the start, before the request: the job waits for the next cut-off to file it.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect((await ann.fundingRequests())[0]).toMatchObject({ requestId: r.requestId, status: 'requested' });
-    const run = await sys.cli([
-      'admin',
-      'payments',
-      'run',
-      '--file-only',
-      '--json',
-      '--server',
-      sys.url,
-      '--officer',
-      sys.officer.user,
-      '--officer-password',
-      sys.officer.password,
-    ]);
+    const run = await sys.cli(['admin', 'payments', 'run', '--file-only', '--json', ...officerFlags(sys.url, sys.officer)]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.json.files).toHaveLength(1);
     await until('the job to settle the debit', async () => (await ann.fundingRequests())[0]!.status === 'settled', 30_000, 100);

@@ -18,7 +18,7 @@ import {
 import { LEDGER_AUDIT_KINDS } from '../../src/store/index.js';
 import { DEV_ACH_ODFI } from '../../src/services/index.js';
 import { returnsFile } from '../helpers/returns-file.js';
-import { officerHeaders, post, fundAs, newTestOfficer, type TestOfficer, revokeAs, requestAs, approveAs, letter } from './api-client.js';
+import { officerFlags, officerHeaders, post, fundAs, newTestOfficer, type TestOfficer, revokeAs, requestAs, approveAs, letter } from './api-client.js';
 import { runCli, startSystem, type TestSystem } from './harness.js';
 import { modulePids, shippedTo, until } from './wait.js';
 
@@ -151,7 +151,7 @@ function expectEveryKind(live: Record<string, unknown[]>): void {
 
 /** No SMTP_URL: every mail stays pending, untried, and operators list it. */
 async function expectMailWaiting(sys: TestSystem, officer: TestOfficer): Promise<void> {
-  const mail = await sys.cli(['admin', 'mail', 'list', '--json', '--server', sys.url, '--officer', officer.user, '--officer-password', officer.password]);
+  const mail = await sys.cli(['admin', 'mail', 'list', '--json', ...officerFlags(sys.url, officer)]);
   expect(mail.code, mail.stderr).toBe(0);
   expect(mail.json.mail.length).toBeGreaterThan(0);
   for (const m of mail.json.mail) expect(m).toMatchObject({ state: 'pending', attempts: 0 });

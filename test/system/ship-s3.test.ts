@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MeterClient } from '../../src/sdk/index.js';
 import { diskProfiles } from '../../src/cli/index.js';
 import { s3rverSpec, startS3rver, stopS3rver, type S3rverProcess } from '../helpers/s3rver.js';
-import { fundAs } from './api-client.js';
+import { fundAs, officerFlags } from './api-client.js';
 import { startSystem, type TestSystem } from './harness.js';
 import { shippedTo, until } from './wait.js';
 
@@ -47,7 +47,7 @@ describe('shipping the log to a directory and an S3 store', () => {
   const shippedAll = (name: string) => shippedTo(db, name);
   const totalRecords = async () => Number((await db.query('SELECT count(*) FROM postal.txlog')).rows[0].count);
   const logStatus = async (): Promise<LogStatus> => {
-    const r = await sys.cli(['admin', 'log', '--json', '--server', sys.url, '--officer', sys.officer.user, '--officer-password', sys.officer.password]);
+    const r = await sys.cli(['admin', 'log', '--json', ...officerFlags(sys.url, sys.officer)]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     return r.json as LogStatus;
   };

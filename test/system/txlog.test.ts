@@ -4,7 +4,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MeterClient } from '../../src/sdk/index.js';
 import { diskProfiles } from '../../src/cli/index.js';
-import { fundAs, createOfficerAs, revokeAs } from './api-client.js';
+import { fundAs, createOfficerAs, officerFlags, revokeAs } from './api-client.js';
 import { auditEvents } from './db-snapshot.js';
 import { startSystem, type TestSystem } from './harness.js';
 import { shippedTo, until } from './wait.js';
@@ -115,7 +115,7 @@ describe('the transaction log', () => {
     expect(v.json.ok).toBe(true);
     expect(v.json.records).toBe(total);
     expect(v.json.logs.length).toBe(2);
-    const status = await sys.cli(['admin', 'log', '--json', '--server', sys.url, '--officer', sys.officer.user, '--officer-password', sys.officer.password]);
+    const status = await sys.cli(['admin', 'log', '--json', ...officerFlags(sys.url, sys.officer)]);
     expect(status.code, status.stderr).toBe(0);
     expect(status.json.durability).toBe('local');
     expect(status.json.targets[0].logs.every((l: LooseJson) => l.lagRecords === '0')).toBe(true);
