@@ -12,7 +12,7 @@ import {
   type AchDebitEntry,
   type NachaFileInput,
 } from '../payments/index.js';
-import { canonicalBytes } from '../protocol/index.js';
+import { canonicalBytes, UUID } from '../protocol/index.js';
 import { debitAuthorized } from './debit-authorization.js';
 import type * as M from './messages.js';
 
@@ -27,7 +27,6 @@ import type * as M from './messages.js';
 
 const AAD_DOMAIN = 'vaultmeter/bank-account/v1';
 const ACH_FILE_DOMAIN = 'vaultmeter/ach-file/v1';
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MILLS = /^\d{1,18}$/;
 const PAD = 0;
 

@@ -46,7 +46,7 @@ import {
   type PasswordVerifier,
 } from '../meter/index.js';
 import { parseMills } from '../money.js';
-import { canonicalBytes, proofBytes, type OfficerRole, type CommandRequest, type CommandResponse, type Random } from '../protocol/index.js';
+import { canonicalBytes, HEX32, proofBytes, UUID, type OfficerRole, type CommandRequest, type CommandResponse, type Random } from '../protocol/index.js';
 import { ephemeralKey, macResponse, openPassword, openRegistration, verifyRequestMac } from './protocol-crypto.js';
 import { newCertSerialHex } from './certificates.js';
 import { checkOfficerAuthorization } from './officer-check.js';
@@ -67,8 +67,6 @@ const DEBIT_LIMITS: DebitLimits = {
   maxSettled: MAX_SETTLED_DEBITS_REMEMBERED,
   returnWindowMs: ACH_RETURN_WINDOW_DAYS * DAY_MS,
 };
-const REQUEST_ID = /^[0-9a-f]{32}$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const RETURN_CODE = /^R\d{2}$/;
 /** Failures of the package itself (or its keys): never answered as a command refusal that rotates the package. */
 const FAIL_CLOSED: ReadonlySet<string> = new Set(['invariant_violation', 'package_tampered', 'key_version_unknown']);
@@ -419,7 +417,7 @@ export class MeterEngine {
     if (amountMills % 10n !== 0n) fail('invalid_amount', 'an ACH debit is a whole number of cents (mills divisible by 10)');
     const requestId = p.requestId ?? '';
     const bankAccountId = p.bankAccountId ?? '';
-    if (!REQUEST_ID.test(requestId)) fail('invalid_request', 'requestId is 32 lowercase hex characters');
+    if (!HEX32.test(requestId)) fail('invalid_request', 'requestId is 32 lowercase hex characters');
     if (!UUID.test(bankAccountId)) fail('invalid_request', 'bankAccountId is a UUID');
     const next = applyFundingRequest(pkg, { requestId, amountMills }, now, DEBIT_LIMITS);
     const settleAfter = new Date(now + this.achHoldMs).toISOString();
@@ -435,7 +433,7 @@ export class MeterEngine {
   async debit(args: M.DebitArgs, opened?: MeterPackage): Promise<M.DebitResult> {
     const pkg = opened ?? (await this.open(args.pkg));
     const now = this.deps.now();
-    if (!REQUEST_ID.test(args.requestId)) fail('invalid_request', 'requestId is 32 lowercase hex characters');
+    if (!HEX32.test(args.requestId)) fail('invalid_request', 'requestId is 32 lowercase hex characters');
     let changed: { next: MeterPackage; amountMills: bigint; outcome: M.DebitOutcome };
     if (args.action === 'settle') {
       changed = { ...applySettlement(pkg, args.requestId, now, this.achHoldMs, DEBIT_LIMITS), outcome: 'settled' };

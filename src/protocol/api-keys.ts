@@ -1,4 +1,5 @@
 import { MAX_API_KEY_DAYS } from '../constants.js';
+import { UUID } from './ids.js';
 
 // API keys for integrators (issue 14 item 1), as pure data: the key's text, its scopes, and which
 // scope each request needs. Shared by the SDK (which draws a key), the module (which checks the
@@ -17,7 +18,6 @@ export type Scope = ApiKeyScope | 'manage';
 export const API_KEY_PREFIX = 'vm_';
 export const API_KEY_SECRET_BYTES = 32;
 const KEY_TEXT = /^vm_([0-9a-f]{32})_([A-Za-z0-9_-]{43})$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const HASH_HEX = /^[0-9a-f]{64}$/;
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/;
 

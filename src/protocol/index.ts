@@ -55,3 +55,4 @@ export {
   type ApiKeyParams,
   type Scope,
 } from './api-keys.js';
+export { UUID, HEX32 } from './ids.js';

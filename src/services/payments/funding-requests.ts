@@ -1,5 +1,6 @@
 import { MAX_FUNDING_REQUESTS_LISTED } from '../../constants.js';
 import { fail } from '../../errors.js';
+import { UUID } from '../../protocol/index.js';
 import { repo } from '../../store/index.js';
 import type { Answer, Remember } from '../answer.js';
 import { runMeterCommand, type CommandInput } from '../meter-commands.js';
@@ -8,8 +9,6 @@ import type { ServiceContext } from '../context.js';
 // A customer funds their meter from their bank account: a MAC'd `fund_request` the module keeps in
 // the package as a pending debit. The next NACHA file carries it to the bank; after the hold the
 // module downloads its value (settlement.ts); a return takes it back (returns.ts).
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export function requestFunding(ctx: ServiceContext, customerId: bigint, meterId: string, input: CommandInput, remember: Remember): Promise<Answer> {
   return runMeterCommand(ctx, meterId, input, remember, {

@@ -1,13 +1,12 @@
 import { fail } from '../../errors.js';
 import { receiptPdf } from '../../payments/index.js';
+import { HEX32 } from '../../protocol/index.js';
 import { repo } from '../../store/index.js';
 import type { ServiceContext } from '../context.js';
 import type { CustomerSession } from '../sessions.js';
 
 // The PDF receipt of a funding that settled, made on request from the ledger's rows (nothing is
 // stored): the same funding always gives the same bytes.
-
-const REQUEST_ID = /^[0-9a-f]{32}$/;
 
 function addressLines(a: Record<string, string> | null): string[] {
   if (!a) return [];
@@ -17,7 +16,7 @@ function addressLines(a: Record<string, string> | null): string[] {
 }
 
 export async function fundingReceipt(ctx: ServiceContext, session: CustomerSession, requestId: string): Promise<Uint8Array> {
-  const r = REQUEST_ID.test(requestId) ? await repo.receiptRow(ctx.db, requestId) : null;
+  const r = HEX32.test(requestId) ? await repo.receiptRow(ctx.db, requestId) : null;
   if (!r || r.meterId !== session.meterId) fail('not_found', 'no such funding request on this meter');
   if (!r.settledAt) fail('receipt_not_ready', `funding request ${requestId} is ${r.status}: a receipt is made once its debit settles`);
   return receiptPdf({
