@@ -74,6 +74,15 @@ export const OFFICER_CACHE_MAX = 1000;
 export const OFFICER_STATEMENT_MAX_AGE_MS = 5 * 60_000;
 /** A dual-control statement waits for the second officer: good this long. */
 export const OFFICER_DUAL_STATEMENT_MAX_AGE_MS = 24 * 60 * 60_000;
+/** Customer care: a balance adjustment moves at most this many mills either way ($10,000). */
+export const MAX_ADJUSTMENT_MILLS = 10_000_000n;
+/** Customer care: the reason every care act carries (and the officers sign), printable ASCII. */
+export const MAX_CARE_REASON_LENGTH = 200;
+/** Customer care's look-up: the most recent funding requests and audit events it shows. */
+export const CARE_LOOKUP_ROWS = 20;
+/** Closed accounts' refunds listed in one answer. */
+export const MAX_ACCOUNT_REFUNDS_PAGE = 500;
+export const CARE_REASON_PATTERN = new RegExp(`^[\\x20-\\x7e]{1,${MAX_CARE_REASON_LENGTH}}$`);
 /** Nonces of spent officer statements a meter package keeps (those inside the age limit). */
 export const MAX_PACKAGE_OFFICER_NONCES = 64;
 /** Nonces of spent statements a module remembers for acts without a package. */

@@ -28,6 +28,8 @@ interface ProfileFile extends ProfilePublic {
   printers?: PrinterProfile[];
   kdf: { N: number; r: number; p: number; salt: string };
   wrappedKey: string;
+  /** The data key wrapped a second time, under scrypt(recovery code): opens the profile when the password is forgotten. */
+  recovery?: { kdf: { N: number; r: number; p: number; salt: string }; wrappedKey: string };
   sealedState: string;
 }
 
@@ -65,6 +67,18 @@ export class Profile implements ClientProfile {
     const kek = await scryptKey(password, Buffer.from(file.kdf.salt, 'base64'), { ...file.kdf, maxmem: PROFILE_SCRYPT.maxmem });
     const dataKey = open(kek, Buffer.from(file.wrappedKey, 'base64'), Buffer.from(user));
     if (!dataKey) throw new ProfileError('invalid_credentials', `the password does not open the local profile of ${user}`);
+    return Profile.fromFile(file, dataKey);
+  }
+
+  /** A forgotten password: the recovery code printed at registration opens the profile instead. */
+  static async unlockWithRecoveryCode(user: string, code: string): Promise<Profile> {
+    const file = await readProfileFile(user);
+    if (!file.recovery)
+      throw new ProfileError('no_recovery_code', `the local profile of ${user} has no recovery code (\`vaultmeter client recovery-code\` makes one)`);
+    const r = file.recovery;
+    const kek = await scryptKey(normalizeRecoveryCode(code), Buffer.from(r.kdf.salt, 'base64'), { ...r.kdf, maxmem: PROFILE_SCRYPT.maxmem });
+    const dataKey = open(kek, Buffer.from(r.wrappedKey, 'base64'), Buffer.from(`${user}/recovery`));
+    if (!dataKey) throw new ProfileError('invalid_credentials', `the recovery code does not open the local profile of ${user}`);
     return Profile.fromFile(file, dataKey);
   }
 
@@ -114,6 +128,17 @@ export class Profile implements ClientProfile {
     await this.save();
   }
 
+  /** A new recovery code wraps the data key (replacing any older one); shown once to the customer. */
+  async newRecoveryCode(): Promise<string> {
+    const code = (randomBytes(RECOVERY_CODE_BYTES).toString('hex').toUpperCase().match(/.{4}/g) ?? []).join('-');
+    const salt = randomBytes(16);
+    const kek = await scryptKey(normalizeRecoveryCode(code), salt, PROFILE_SCRYPT);
+    const kdf = { N: PROFILE_SCRYPT.N, r: PROFILE_SCRYPT.r, p: PROFILE_SCRYPT.p, salt: salt.toString('base64') };
+    this.file.recovery = { kdf, wrappedKey: seal(kek, this.dataKey, Buffer.from(`${this.pub.user}/recovery`)).toString('base64') };
+    await this.save();
+    return code;
+  }
+
   async setServer(server: string): Promise<void> {
     this.pub = { ...this.pub, server };
     this.file.server = server;
@@ -124,6 +149,14 @@ export class Profile implements ClientProfile {
     const s: SessionFile = { token, expiresAt, dataKey: this.dataKey.toString('base64') };
     await writeFileAtomic(sessionPath(this.pub.user), JSON.stringify(s), 0o600);
   }
+}
+
+/** 16 random bytes, printed as eight groups of four hex digits. */
+const RECOVERY_CODE_BYTES = 16;
+
+/** Dashes, spaces and case do not matter when the code is typed back. */
+function normalizeRecoveryCode(code: string): string {
+  return code.replace(/[\s-]/g, '').toUpperCase();
 }
 
 export function profileExists(user: string): boolean {

@@ -15,6 +15,7 @@ import { adminOfficersAdd } from './commands/admin-officers-add.js';
 import { adminRates } from './commands/admin-rates.js';
 import { adminRevoke } from './commands/admin-revoke.js';
 import { adminUnlock } from './commands/admin-unlock.js';
+import { adminCare } from './commands/admin-care.js';
 import { auditCommand } from './commands/audit-verify.js';
 import { backupCreate } from './commands/backup-create.js';
 import { backupList } from './commands/backup-list.js';
@@ -25,6 +26,7 @@ import { clientItems } from './commands/client-items.js';
 import { clientLogin } from './commands/client-login.js';
 import { clientLogout } from './commands/client-logout.js';
 import { clientPassword } from './commands/client-password.js';
+import { clientPasswordReset } from './commands/client-password-reset.js';
 import { clientPrint } from './commands/client-print.js';
 import { clientProfile } from './commands/client-profile.js';
 import { clientBankAccounts } from './commands/client-bank-accounts.js';
@@ -65,6 +67,7 @@ function clientGroup(program: Command): void {
     clientRefund,
     clientWithdraw,
     clientPassword,
+    clientPasswordReset,
     clientFund,
     clientFunding,
   ])
@@ -85,6 +88,7 @@ function adminGroup(program: Command): void {
   adminAudit(admin);
   adminRevoke(admin);
   adminUnlock(admin);
+  adminCare(admin);
   adminModulesReinstate(adminModules(admin));
   adminLog(admin);
   adminHaltClear(admin.command('halt').description('the system halt'));

@@ -21,6 +21,8 @@ export interface EffectArgs {
   readonly reason?: string;
   readonly requestId?: string;
   readonly returnCode?: string;
+  /** A customer care act (reset_password, adjust_balance, close_account). */
+  readonly act?: string;
   readonly effects?: readonly LedgerEffect[];
 }
 
@@ -34,18 +36,24 @@ export interface EffectResult {
   /** A debit op's outcome and amount. */
   readonly outcome?: string;
   readonly amountMills?: string;
+  /** A customer care act's answer: who signed, what is owed, the sealed reset password. */
+  readonly officers?: readonly string[];
+  readonly owedMills?: string;
+  readonly resetNonce?: string;
+  readonly sealedPassword?: string;
   readonly response?: { readonly op: string; readonly status: string; readonly result: Readonly<Record<string, string>> };
   readonly error?: { readonly code: string; readonly extra?: Readonly<Record<string, unknown>> };
 }
 
-export type EffectOp = 'provision' | 'registerBegin' | 'registerComplete' | 'challenge' | 'command' | 'fund' | 'debit' | 'unlock' | 'revoke' | 'audit' | 'log';
+export type EffectOp =
+  'provision' | 'registerBegin' | 'registerComplete' | 'challenge' | 'command' | 'fund' | 'debit' | 'unlock' | 'revoke' | 'care' | 'audit' | 'log';
 
 export function effectsOf(op: EffectOp, args: EffectArgs, result: EffectResult): LedgerEffect[] {
   if (op === 'provision') return [provisioned(args, result)];
   if (op === 'log') return [...(args.effects ?? [])];
   const stored = packageStored(args, result);
   const meterId = stored.meterId;
-  const declared = op === 'registerBegin' ? (args.effects ?? []) : [];
+  const declared = op === 'registerBegin' || op === 'care' ? (args.effects ?? []) : [];
   return [stored, ...declared, ...meaningOf(op, meterId, args, result)];
 }
 
@@ -80,12 +88,28 @@ function meaningOf(op: EffectOp, meterId: string, args: EffectArgs, r: EffectRes
       return [{ kind: 'meter_unlocked', meterId, officer: args.actor ?? '' }];
     case 'revoke':
       return [{ kind: 'meter_revoked', meterId, officer: args.actor ?? '', reason: args.reason ?? '' }];
+    case 'care':
+      return [careMeaning(meterId, args, r)];
     case 'registerComplete':
       return r.response?.status === 'ok' ? [{ kind: 'customer_registered', meterId }] : [];
     case 'command':
       return commandMeaning(meterId, r);
     default:
       return [];
+  }
+}
+
+function careMeaning(meterId: string, args: EffectArgs, r: EffectResult): LedgerEffect {
+  const common = { meterId, reason: args.reason ?? '', officers: [...(r.officers ?? [])] };
+  switch (args.act) {
+    case 'reset_password':
+      return { kind: 'password_reset', ...common, resetNonce: r.resetNonce ?? '', sealedPassword: r.sealedPassword ?? '' };
+    case 'adjust_balance':
+      return { kind: 'meter_adjusted', ...common, deltaMills: r.amountMills ?? '0' };
+    case 'close_account':
+      return { kind: 'account_closed', ...common, refundMills: r.amountMills ?? '0', owedMills: r.owedMills ?? '0' };
+    default:
+      throw new Error(`no ledger meaning for care act ${String(args.act)}`);
   }
 }
 

@@ -6,6 +6,7 @@ import {
   MAX_ADDRESS_ZIP_LENGTH,
   MAX_ACH_FILE_ENTRIES,
   MAX_BANK_HOLDER_NAME_LENGTH,
+  MAX_CARE_REASON_LENGTH,
   MAX_EMAIL_LENGTH,
   MAX_LOGGED_DISCARDS,
   MAX_PROFILE_TEXT_LENGTH,
@@ -27,7 +28,13 @@ const B64 = Type.String({ pattern: '^[A-Za-z0-9+/]*={0,2}$', maxLength: 65536 })
 const Version = Type.String({ pattern: '^\\d{1,18}$' });
 const ItemId = Type.String({ pattern: '^[0-9a-f]{32}$' });
 const Name = Type.String({ minLength: 1, maxLength: 64 });
+/** The officers whose signatures a module checked (dual control: two). */
+const Officers = Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 2, maxItems: 2 });
 const Json = Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), { maxProperties: 32 });
+
+/** What a dual-control request may ask for; the first three change the checkpoint machinery, the rest one customer's meter. */
+export const APPROVAL_ACTIONS = ['clear_halt', 'reinstate_module', 'install_rates', 'reset_password', 'adjust_balance', 'close_account'] as const;
+export type ApprovalAction = (typeof APPROVAL_ACTIONS)[number];
 
 /** A customer's postal address in their profile; each field may be empty. */
 export const ProfileAddressSchema = Type.Object(
@@ -97,17 +104,43 @@ export const EFFECT_SCHEMAS = {
   meter_locked: effect('meter_locked', { meterId: Uuid }),
   meter_unlocked: effect('meter_unlocked', { meterId: Uuid, officer: Text(64) }),
   meter_revoked: effect('meter_revoked', { meterId: Uuid, officer: Text(64), reason: Text(200) }),
+  /**
+   * Customer care reset a forgotten password on two officers' statement: the module drew a password
+   * and sealed it to the client MAC key (`sealedPassword` under `resetNonce`); no one else can open it.
+   */
+  password_reset: effect('password_reset', {
+    meterId: Uuid,
+    reason: Text(MAX_CARE_REASON_LENGTH),
+    officers: Officers,
+    resetNonce: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+    sealedPassword: Type.String({ pattern: '^[A-Za-z0-9+/]*={0,2}$', maxLength: 200 }),
+  }),
+  /** Customer care adjusted the balance (two officers): dr and the control total moved by `deltaMills`. */
+  meter_adjusted: effect('meter_adjusted', {
+    meterId: Uuid,
+    reason: Text(MAX_CARE_REASON_LENGTH),
+    officers: Officers,
+    deltaMills: Type.String({ pattern: '^-?[1-9]\\d{0,17}$' }),
+  }),
+  /** Customer care closed the account (two officers): the meter is withdrawn, `refundMills` is owed back to the customer. */
+  account_closed: effect('account_closed', {
+    meterId: Uuid,
+    reason: Text(MAX_CARE_REASON_LENGTH),
+    officers: Officers,
+    refundMills: Mills,
+    owedMills: Mills,
+  }),
   officer_created: effect('officer_created', {
     username: Name,
-    role: Type.Union([Type.Literal('security_officer'), Type.Literal('operator')]),
+    role: Type.Union([Type.Literal('security_officer'), Type.Literal('operator'), Type.Literal('support')]),
     passwordHash: Text(512),
     by: Text(64),
   }),
   approval_requested: effect('approval_requested', {
     approvalId: Version,
-    action: Type.Union([Type.Literal('clear_halt'), Type.Literal('reinstate_module'), Type.Literal('install_rates')]),
+    action: Type.Union(APPROVAL_ACTIONS.map((a) => Type.Literal(a))),
     // `authorization`: the requester's signed statement (JSON), which the approver's signature completes.
-    params: Type.Record(Type.String({ maxLength: 32 }), Type.String({ maxLength: 8192 }), { maxProperties: 4 }),
+    params: Type.Record(Type.String({ maxLength: 32 }), Type.String({ maxLength: 8192 }), { maxProperties: 6 }),
     by: Text(64),
   }),
   approval_granted: effect('approval_granted', {

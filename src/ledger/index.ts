@@ -4,6 +4,8 @@ export {
   EFFECT_KINDS,
   SERVER_DECLARED,
   ProfileAddressSchema,
+  APPROVAL_ACTIONS,
+  type ApprovalAction,
   type ProfileAddress,
   type EffectKind,
   type EffectOf,

@@ -40,3 +40,4 @@ export {
   settleDebit,
   returnDebit,
 } from './debits.js';
+export { type Closure, applyPasswordReset, applyAdjustment, applyClose } from './care.js';

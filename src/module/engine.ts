@@ -58,6 +58,8 @@ import type * as M from './messages.js';
 import { refusalOf, type ServerRefusal } from './refusal.js';
 import { apiKeyResult } from './api-key-op.js';
 import { openPackage, sealPackage } from './sealing.js';
+import { checkPasswordRules, matchesVerifier, newVerifier } from './passwords.js';
+import { customerCare } from './care-desk.js';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -502,7 +504,9 @@ export class MeterEngine {
     params: Record<string, string>,
     change: (p: MeterPackage) => MeterPackage,
   ): Promise<M.CareResult> {
-    const spent = this.signedFor(pkg, act, ['security_officer'], args, params, this.deps.now());
+    // Support may unlock (a locked meter strands only its own customer's value); only a security officer revokes.
+    const roles: readonly OfficerRole[] = act === 'unlock_meter' ? ['security_officer', 'support'] : ['security_officer'];
+    const spent = this.signedFor(pkg, act, roles, args, params, this.deps.now());
     const next = this.next(change(spent));
     return { package: await this.sealRef(next), state: next.state };
   }
@@ -515,6 +519,26 @@ export class MeterEngine {
   /** Revoke a meter: the module refuses every command on it from now on, whatever the database says. */
   async revoke(args: M.RevokeArgs, opened?: MeterPackage): Promise<M.CareResult> {
     return this.officerCare(opened ?? (await this.open(args.pkg)), 'revoke_meter', args, { reason: args.reason }, applyRevoke);
+  }
+
+  /** Customer care's dual-control acts: password reset, balance adjustment, closing the account. */
+  async care(args: M.CustomerCareArgs, opened?: MeterPackage): Promise<M.CustomerCareResult> {
+    const pkg = opened ?? (await this.open(args.pkg));
+    const deps = { caCertPem: this.crypto.caCertPem, random: this.deps.random, nowMs: this.deps.now() };
+    const out = await customerCare(pkg, args, deps);
+    const next = this.next(out.next);
+    const r = next.registers;
+    return {
+      package: await this.sealRef(next),
+      act: args.act as M.CareAct,
+      state: next.state,
+      arMills: r.arMills.toString(),
+      drMills: r.drMills.toString(),
+      amountMills: out.amountMills.toString(),
+      owedMills: next.debits.owedMills.toString(),
+      officers: out.officers,
+      ...(out.reset ? { resetNonce: out.reset.nonceHex, sealedPassword: out.reset.sealedBase64 } : {}),
+    };
   }
 
   /** A status report signed by this module's certified identity key. */
@@ -630,20 +654,4 @@ function validParams(params: unknown): Record<string, string> {
   if (typeof params !== 'object' || params === null || Array.isArray(params)) fail('invalid_request', 'params must be an object');
   for (const v of Object.values(params)) if (typeof v !== 'string') fail('invalid_request', 'params must be strings');
   return params as Record<string, string>;
-}
-
-function checkPasswordRules(password: string): void {
-  if (password.length < MIN_PASSWORD_LENGTH || password.length > MAX_PASSWORD_LENGTH) {
-    fail('invalid_password', `passwords are ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters`);
-  }
-}
-
-async function newVerifier(password: string, random: Random): Promise<PasswordVerifier> {
-  const salt = random(16);
-  return { salt, hash: await scryptKey(password, salt, PASSWORD_VERIFIER_SCRYPT) };
-}
-
-async function matchesVerifier(password: string, v: PasswordVerifier | null): Promise<boolean> {
-  if (!v) return false;
-  return constantTimeEqual(await scryptKey(password, v.salt, PASSWORD_VERIFIER_SCRYPT), v.hash);
 }

@@ -64,12 +64,15 @@ function logExtra(args: { logExtra?: unknown }): unknown {
   return args.logExtra;
 }
 
-/** Effects the server declares: only for a log op or a registration's claim, and only of server-declared kinds. */
+/** Beside a log op's: the one kind of effect a package op may carry declared (a registration's claim, a care act's approval). */
+const DECLARED_WITH: Partial<Record<M.ModuleOp, LedgerEffect['kind']>> = { registerBegin: 'customer_claimed', care: 'approval_granted' };
+
+/** Effects the server declares: only for a log op or as DECLARED_WITH says, and only of server-declared kinds. */
 function declaredEffects(op: M.ModuleOp, args: { effects?: unknown }): LedgerEffect[] {
   try {
     const declared = checkDeclaredEffects(args.effects);
-    if (declared.length && op !== 'log' && !(op === 'registerBegin' && declared.every((d) => d.kind === 'customer_claimed'))) {
-      fail('invalid_request', `a ${op} op carries no declared effects but a registration's claim`);
+    if (declared.length && op !== 'log' && !declared.every((d) => d.kind === DECLARED_WITH[op])) {
+      fail('invalid_request', `a ${op} op carries no declared effects but ${DECLARED_WITH[op] ?? 'none'}`);
     }
     return declared;
   } catch (e) {
@@ -81,6 +84,18 @@ function declaredEffects(op: M.ModuleOp, args: { effects?: unknown }): LedgerEff
 /** The ring's view of a package op: its type, amount and registers after. */
 function ringEffect(type: string, pkg: M.SealedRef, after: { arMills: bigint; drMills: bigint }, amountMills = 0n): Effect {
   return { meterId: pkg.meterId, type, amountMills, arMills: after.arMills, drMills: after.drMills, packageVersion: BigInt(pkg.version) };
+}
+
+/** A credit adjustment is value put in, as a funding is: the ring's funded total counts it (see ring.ts). */
+function careRingType(r: M.CustomerCareResult): string {
+  if (r.act !== 'adjust_balance') return r.act;
+  return r.amountMills.startsWith('-') ? 'adjust_debit' : 'adjust_credit';
+}
+
+/** The record's amount: unsigned (a checkpoint amount is), its direction in the type. */
+function careRingAmount(r: M.CustomerCareResult): bigint {
+  const a = BigInt(r.amountMills);
+  return a < 0n ? -a : a;
 }
 
 /** An operator action or other change without a package: sealed and chained like the rest. */
@@ -166,6 +181,7 @@ export class GuardedModule {
     unlock: (a) => this.serially(() => this.run('unlock', a)),
     debit: (a) => this.serially(() => this.run('debit', a)),
     revoke: (a) => this.serially(() => this.run('revoke', a)),
+    care: (a) => this.serially(() => this.run('care', a)),
     audit: (a) => this.serially(() => this.run('audit', a)),
     log: (a) => this.serially(() => this.run('log', a)),
   };
@@ -365,6 +381,14 @@ export class GuardedModule {
         const r = op === 'unlock' ? await e.unlock(args, pkg) : await e.revoke(args, pkg);
         const effect = ringEffect(op, r.package, before);
         return { result: r, effect, draft: draftOf(effect, before, { op, authorization: args.authorization, extra }) };
+      }
+      case 'care': {
+        const pkg = await this.openFresh(args.pkg);
+        const before = registersOf(pkg);
+        const r = await e.care(args, pkg);
+        const effect = ringEffect(careRingType(r), r.package, { arMills: BigInt(r.arMills), drMills: BigInt(r.drMills) }, careRingAmount(r));
+        const body = { op, act: args.act, amountMills: args.amountMills, reason: args.reason, authorization: args.authorization, extra };
+        return { result: r, effect, draft: draftOf(effect, before, body) };
       }
       case 'audit': {
         const pkg = await this.openFresh(args.pkg);

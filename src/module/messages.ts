@@ -128,6 +128,34 @@ export interface RevokeArgs {
   readonly authorization?: unknown;
   readonly actor?: string;
 }
+/** Customer care's dual-control acts on a meter (src/module/care-desk.ts). */
+export type CareAct = 'reset_password' | 'adjust_balance' | 'close_account';
+export interface CustomerCareArgs {
+  readonly pkg: SealedRef;
+  readonly act: string;
+  /** adjust_balance: the signed change in mills ("-1500" takes value out). */
+  readonly amountMills?: string;
+  readonly reason: string;
+  /** Two officers' statement {meterId, reason[, amountMills]}, at least one a security officer. */
+  readonly authorization?: unknown;
+  readonly actor?: string;
+}
+export interface CustomerCareResult {
+  readonly package: SealedRef;
+  readonly act: CareAct;
+  readonly state: string;
+  readonly arMills: string;
+  readonly drMills: string;
+  /** adjust_balance: the signed change; close_account: the refund the customer is owed; else "0". */
+  readonly amountMills: string;
+  /** What the customer still owes for returned debits, after a closure nets the balance against it. */
+  readonly owedMills: string;
+  /** The officers whose signatures the module checked. */
+  readonly officers: readonly string[];
+  /** reset_password: the module-drawn password, sealed to the client MAC key under this nonce. */
+  readonly resetNonce?: string;
+  readonly sealedPassword?: string;
+}
 export interface CareResult {
   readonly package: SealedRef;
   readonly state: string;
@@ -425,6 +453,7 @@ export interface ModuleOps {
   unlock: Guarded<UnlockArgs, CareResult>;
   debit: Guarded<DebitArgs, DebitResult>;
   revoke: Guarded<RevokeArgs, CareResult>;
+  care: Guarded<CustomerCareArgs, CustomerCareResult>;
   audit: Guarded<AuditArgs, AuditResult>;
   log: Guarded<LogArgs, Record<string, never>>;
   recover: [{ readonly checkpoint: CheckpointWire | null; readonly log?: { readonly seq: string; readonly hash: string } }, RecoverResult];
@@ -478,6 +507,7 @@ export const PACKAGE_OPS = [
   'debit',
   'unlock',
   'revoke',
+  'care',
   'audit',
   'log',
 ] as const;

@@ -71,6 +71,7 @@ const PACKAGE_SHAPES: { readonly [K in PackageOp]: Shape } = {
   unlock: { pkg: ref, authorization: any },
   debit: { pkg: ref, requestId: str, action: (v) => v === 'settle' || v === 'return', returnCode: optional(str) },
   revoke: { pkg: ref, reason: str, authorization: any },
+  care: { pkg: ref, act: str, amountMills: optional(str), reason: str, authorization: any },
   audit: { pkg: ref },
   log: { action: str, meterId: optional(str) },
 };
@@ -86,6 +87,7 @@ const SHAPES: { readonly [K in ModuleOp]: Shape } = {
   unlock: guarded(PACKAGE_SHAPES.unlock),
   debit: guarded(PACKAGE_SHAPES.debit),
   revoke: guarded(PACKAGE_SHAPES.revoke),
+  care: guarded(PACKAGE_SHAPES.care),
   audit: guarded(PACKAGE_SHAPES.audit),
   log: guarded(PACKAGE_SHAPES.log),
   recover: { checkpoint: any, log: logPosition },

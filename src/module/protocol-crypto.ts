@@ -5,6 +5,7 @@ import {
   envelopeBody,
   envelopeInfo,
   LOGIN_INFO,
+  RESET_INFO,
   parseEnvelopeBody,
   passwordAad,
   proofBytes,
@@ -93,4 +94,12 @@ export function sealPassword(macKey: Buffer, challenge: Buffer, meterId: string,
 export function openPassword(macKey: Buffer, challenge: Buffer, meterId: string, sealed: Buffer): string | null {
   const body = open(hkdf(macKey, challenge, LOGIN_INFO), sealed, passwordAad(meterId));
   return body ? body.toString('utf8') : null;
+}
+
+/**
+ * A reset password for the client alone: sealed under its MAC key and a fresh nonce, so the server
+ * and the database that carry it learn nothing (and without the MAC key, the password logs no one in).
+ */
+export function sealResetPassword(macKey: Buffer, nonce: Buffer, meterId: string, password: string, random: Random): Buffer {
+  return seal(hkdf(macKey, nonce, RESET_INFO), Buffer.from(password, 'utf8'), passwordAad(meterId), random(12));
 }

@@ -23,7 +23,7 @@ import {
 
 const FORMAT = 'vaultmeter-ring/1';
 /** Ring entry types that download value: an officer's funding and an ACH settlement. */
-const FUNDING_TYPES: ReadonlySet<string> = new Set(['fund', 'settle']);
+const FUNDING_TYPES: ReadonlySet<string> = new Set(['fund', 'settle', 'adjust_credit']);
 export const MIN_RING_SIZE = 3;
 export const MAX_RING_SIZE = 5;
 
@@ -190,7 +190,7 @@ export class Ring {
       drMills: 0n,
       packageVersion: 0n,
       atMs,
-      fundedMills: h.fundedMills + sum('fund') + sum('settle'),
+      fundedMills: h.fundedMills + [...FUNDING_TYPES].reduce((t, type) => t + sum(type), 0n),
       printedMills: h.printedMills + sum('print'),
       refundedMills: h.refundedMills + sum('refund'),
       logSeq: log.seq,

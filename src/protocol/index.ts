@@ -18,6 +18,7 @@ export {
   PROOF_DOMAIN,
   ENVELOPE_INFO,
   LOGIN_INFO,
+  RESET_INFO,
   MAC_KEY_BYTES,
   proofBytes,
   envelopeInfo,

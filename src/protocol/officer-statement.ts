@@ -7,10 +7,22 @@ import { canonicalBytes, prefixed } from './canonical.js';
 export const OFFICER_STATEMENT_DOMAIN = 'vaultmeter/officer-statement/v1';
 
 /** The acts that need an officer's key. */
-export const OFFICER_ACTS = ['fund', 'revoke_meter', 'unlock_meter', 'certify_officer', 'reinstate_module', 'clear_halt', 'install_rates'] as const;
+export const OFFICER_ACTS = [
+  'fund',
+  'revoke_meter',
+  'unlock_meter',
+  'certify_officer',
+  'reinstate_module',
+  'clear_halt',
+  'install_rates',
+  'reset_password',
+  'adjust_balance',
+  'close_account',
+] as const;
 export type OfficerAct = (typeof OFFICER_ACTS)[number];
 
-export const OFFICER_ROLES = ['security_officer', 'operator'] as const;
+/** `support`: customer care (look-up, unlock, and requesting the dual-control care acts); it never funds. */
+export const OFFICER_ROLES = ['security_officer', 'operator', 'support'] as const;
 export type OfficerRole = (typeof OFFICER_ROLES)[number];
 
 export interface OfficerStatement {
@@ -41,7 +53,7 @@ export function officerStatementBytes(s: OfficerStatement): Buffer {
 }
 
 // The subject names the officer and the role; the module reads both from the CA-signed certificate.
-const SUBJECT = /^CN=([A-Za-z0-9._@-]{1,64}), OU=(security_officer|operator), O=Vaultmeter Officer$/;
+const SUBJECT = /^CN=([A-Za-z0-9._@-]{1,64}), OU=(security_officer|operator|support), O=Vaultmeter Officer$/;
 
 export function officerSubject(user: string, role: OfficerRole): string {
   return `CN=${user}, OU=${role}, O=Vaultmeter Officer`;

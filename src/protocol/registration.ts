@@ -11,6 +11,8 @@ import { canonicalBytes } from './canonical.js';
 export const PROOF_DOMAIN = 'vaultmeter/registration-proof/v1';
 export const ENVELOPE_INFO = 'vaultmeter/registration-envelope/v1';
 export const LOGIN_INFO = 'vaultmeter/login-password/v1';
+/** A password a module drew in a dual-control reset, sealed to the customer's client MAC key. */
+export const RESET_INFO = 'vaultmeter/reset-password/v1';
 export const MAC_KEY_BYTES = 32;
 
 export type Random = (bytes: number) => Buffer;

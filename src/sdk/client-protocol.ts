@@ -3,6 +3,7 @@ import {
   envelopeBody,
   envelopeInfo,
   LOGIN_INFO,
+  RESET_INFO,
   passwordAad,
   proofBytes,
   requestBytes,
@@ -55,6 +56,13 @@ export async function sealRegistration(
 export async function sealPassword(crypto: ClientCrypto, macKey: Uint8Array, challenge: Uint8Array, meterId: string, password: string): Promise<Buffer> {
   const key = await crypto.hkdfSha256(macKey, challenge, utf8(LOGIN_INFO), KEY_BYTES);
   return Buffer.from(await crypto.aesGcmSeal(key, utf8(password), passwordAad(meterId), await crypto.randomBytes(IV_BYTES)));
+}
+
+/** The password a module drew in a dual-control reset, opened with the client MAC key; null if it does not open. */
+export async function openResetPassword(crypto: ClientCrypto, macKey: Uint8Array, nonce: Uint8Array, meterId: string, sealed: Uint8Array): Promise<string | null> {
+  const key = await crypto.hkdfSha256(macKey, nonce, utf8(RESET_INFO), KEY_BYTES);
+  const body = await crypto.aesGcmOpen(key, sealed, passwordAad(meterId));
+  return body ? new TextDecoder('utf-8', { fatal: true }).decode(body) : null;
 }
 
 /** Time independent of where the first difference is. */

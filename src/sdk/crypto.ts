@@ -10,6 +10,8 @@ export interface ClientCrypto {
   hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Promise<Uint8Array>;
   /** AES-256-GCM in the module's sealed-box layout: iv (12) | tag (16) | ciphertext. */
   aesGcmSeal(key: Uint8Array, plaintext: Uint8Array, aad: Uint8Array, iv: Uint8Array): Promise<Uint8Array>;
+  /** Open a box of that layout; null when it does not authenticate. */
+  aesGcmOpen(key: Uint8Array, box: Uint8Array, aad: Uint8Array): Promise<Uint8Array | null>;
   /** A fresh ephemeral P-256 key: its uncompressed SEC1 point, and ECDH with a peer's point (the x coordinate). */
   ecdhP256(): Promise<EcdhKey>;
   /** Does `pem` parse as an X.509 certificate? */

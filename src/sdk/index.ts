@@ -4,7 +4,7 @@ export { MeterClient, type Balance, type PrintRequest, type PrintedItem, type Cl
 export { ApiError, callApi, type HttpOptions } from './http.js';
 export type { ClientCrypto, EcdhKey } from './crypto.js';
 export { webClientCrypto, derToP1363 } from './web-crypto.js';
-export { macRequest, verifyResponseMac, verifyProof, sealRegistration, sealPassword, constantTimeEqual } from './client-protocol.js';
+export { macRequest, verifyResponseMac, verifyProof, sealRegistration, sealPassword, openResetPassword, constantTimeEqual } from './client-protocol.js';
 export { ProfileError, type ProfileStore, type ClientProfile, type ProfilePublic, type ProfileState } from './profile-store.js';
 export { quoteRates, rateTables, rateQueryString, type RateQuery, type RateQuoteAnswer, type QuotedPrice, type RateTableInfo } from './rates.js';
 export { verifyAddressAt } from './addresses.js';

@@ -2,7 +2,7 @@ import type { LabelAddress } from '../address/index.js';
 import type { ItemKind } from '../indicium/index.js';
 import type { ResponseWire } from '../protocol/index.js';
 import type { CommandRequest } from '../protocol/index.js';
-import { macRequest, sealPassword, sealRegistration, verifyProof, verifyResponseMac } from './client-protocol.js';
+import { macRequest, openResetPassword, sealPassword, sealRegistration, verifyProof, verifyResponseMac } from './client-protocol.js';
 import type { ClientCrypto } from './crypto.js';
 import {
   everyRow,
@@ -204,6 +204,37 @@ export class MeterClient {
     const client = new MeterClient(await store.unlockWithPassword(user, password), '', store, opts.crypto ?? webClientCrypto());
     if (opts.server) client.useServer(opts.server);
     await client.authenticate(password);
+    return client;
+  }
+
+  /**
+   * Finish a password reset customer care carried out: fetch the module's sealed answer, open it
+   * with this profile's MAC key, log in with the password inside, and change it at once to
+   * `newPassword` (the drawn one is never shown). The profile is re-wrapped under `newPassword`.
+   */
+  static async completePasswordReset(
+    store: ProfileStore,
+    profile: ClientProfile,
+    newPassword: string,
+    opts: ClientOptions & { server?: string } = {},
+  ): Promise<MeterClient> {
+    const client = new MeterClient(profile, '', store, opts.crypto ?? webClientCrypto());
+    if (opts.server) client.useServer(opts.server);
+    const { user, meterId } = profile.pub;
+    const reset = await callApi<{ meterId: string; resetNonce: string; sealedPassword: string }>(
+      client.server,
+      'GET',
+      `/v1/password-reset/${encodeURIComponent(user)}`,
+    );
+    const macKey = Buffer.from(profile.state.macKey, 'base64');
+    const drawn =
+      reset.meterId === meterId
+        ? await openResetPassword(client.crypto, macKey, Buffer.from(reset.resetNonce, 'hex'), meterId, Buffer.from(reset.sealedPassword, 'base64'))
+        : null;
+    if (drawn === null) throw new ApiError('reset_unopenable', "the reset password does not open with this profile's MAC key: ask customer care again", 0);
+    await client.authenticate(drawn);
+    await client.changePassword(drawn, newPassword);
+    await profile.rewrap(newPassword);
     return client;
   }
 

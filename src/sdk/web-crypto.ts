@@ -33,6 +33,7 @@ export function webClientCrypto(crypto: Crypto = globalThis.crypto): ClientCrypt
       return bytes(await subtle.deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: own(salt), info: own(info) }, k, length * 8));
     },
     aesGcmSeal: (key, plaintext, aad, iv) => aesGcmSeal(subtle, key, plaintext, aad, iv),
+    aesGcmOpen: (key, box, aad) => aesGcmOpen(subtle, key, box, aad),
     async ecdhP256(): Promise<EcdhKey> {
       const pair = (await subtle.generateKey(ECDH, false, ['deriveBits'])) as CryptoKeyPair;
       const publicKey = bytes(await subtle.exportKey('raw', pair.publicKey));
@@ -89,6 +90,21 @@ async function aesGcmSeal(subtle: SubtleCrypto, key: Uint8Array, plaintext: Uint
   box.set(out.subarray(out.length - TAG_BYTES), IV_BYTES);
   box.set(body, IV_BYTES + TAG_BYTES);
   return box;
+}
+
+async function aesGcmOpen(subtle: SubtleCrypto, key: Uint8Array, box: Uint8Array, aad: Uint8Array): Promise<Uint8Array | null> {
+  if (key.length !== 32) throw new Error('AES-256-GCM needs a 32-byte key');
+  if (box.length < IV_BYTES + TAG_BYTES) return null;
+  const k = await subtle.importKey('raw', own(key), 'AES-GCM', false, ['decrypt']);
+  // WebCrypto wants ciphertext | tag; the box is iv | tag | ciphertext.
+  const joined = new Uint8Array(box.length - IV_BYTES);
+  joined.set(box.subarray(IV_BYTES + TAG_BYTES), 0);
+  joined.set(box.subarray(IV_BYTES, IV_BYTES + TAG_BYTES), box.length - IV_BYTES - TAG_BYTES);
+  try {
+    return bytes(await subtle.decrypt({ name: 'AES-GCM', iv: own(box.subarray(0, IV_BYTES)), additionalData: own(aad), tagLength: TAG_BYTES * 8 }, k, joined));
+  } catch {
+    return null;
+  }
 }
 
 /** ECDSA signature: DER SEQUENCE { INTEGER r, INTEGER s } to WebCrypto's r | s (32 bytes each); null if malformed. */

@@ -70,6 +70,13 @@ export async function requireSecurityOfficer(db: Db, request: FastifyRequest): P
   return officer.username;
 }
 
+/** Customer care (unlocking, asking for a care act): a support agent or a security officer. */
+export async function requireCareOfficer(db: Db, request: FastifyRequest): Promise<string> {
+  const officer = await authenticateOfficer(db, request);
+  if (officer.role !== 'security_officer' && officer.role !== 'support') fail('forbidden', 'only customer support or a security officer may do this');
+  return officer.username;
+}
+
 const officerLoginLimiter = new RateLimiter(OFFICER_LOGIN_RATE_PER_SEC, OFFICER_LOGIN_RATE_BURST);
 const officerLockout = new OfficerLockout();
 

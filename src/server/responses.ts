@@ -121,7 +121,36 @@ export const AchFiles = Type.Object({
 
 export const Funded = Type.Object({ user: Str(), meterId: Str(), amountMills: Mills, arMills: Mills, drMills: Mills, controlTotalMills: Mills });
 
-export const Customer = Type.Object({ user: Str(), meterId: Str() });
+/** Customer care's look-up: the customer's standing from the database's clear rows. */
+export const CustomerRecord = Type.Object({
+  user: Str(),
+  meterId: Str(),
+  registeredAt: Nullable(IsoTime),
+  meter: Type.Object({ status: Str(), statusReason: Nullable(Str()), arMills: Nullable(Mills), drMills: Nullable(Mills), packageVersion: Str() }),
+  profile: Nullable(Type.Object({ name: Str(), company: Str(), email: Nullable(Str()), emailVerified: Type.Boolean() })),
+  bankAccounts: Type.Array(Type.Object({ bankAccountId: Str(), routing: Str(), last4: Str(), accountType: Str() })),
+  fundingRequests: Type.Array(Type.Object({ requestId: Str(), amountMills: Mills, status: Str(), requestedAt: IsoTime })),
+  apiKeys: Type.Integer({ description: 'live API keys' }),
+  refund: Nullable(Type.Object({ refundMills: Mills, owedMills: Mills, state: Str(), closedAt: IsoTime })),
+  events: Type.Array(Type.Object({ kind: Str(), actor: Nullable(Str()), at: IsoTime, detail: Opaque('what the event records') })),
+});
+
+export const AccountRefunds = Type.Object({
+  refunds: Type.Array(
+    Type.Object({
+      meterId: Str(),
+      user: Nullable(Str()),
+      refundMills: Mills,
+      owedMills: Mills,
+      reason: Str(),
+      officers: Type.Array(Str()),
+      closedAt: IsoTime,
+      state: Str(),
+    }),
+  ),
+});
+
+export const PasswordReset = Type.Object({ meterId: Str(), resetNonce: Str(), sealedPassword: Str(), resetAt: IsoTime });
 
 export const Unlocked = Type.Object({ meterId: Str(), state: Str() });
 

@@ -6,12 +6,14 @@ import { holdUnproven } from './commit/unproven.js';
 import { clearHaltEverywhere } from './commit/halt.js';
 import { logChangeOrNote } from './logged.js';
 import { installApproved } from './rate-install.js';
+import { carryOutCare, checkCareStatement, careStatementParams, isCareAction, type CareRequest } from './care.js';
+import type { ApprovalAction } from '../ledger/index.js';
 
 // Dual control: one security officer requests clearing the halt, reinstating an inhibited module or
 // installing a rate table, and a different one approves it. Requests and approvals are ledger effects; carrying one
 // out (clearing the halt, re-seeding a module) changes the checkpoint machinery, which is not.
 
-export type ApprovalAction = 'clear_halt' | 'reinstate_module' | 'install_rates';
+export type { ApprovalAction } from '../ledger/index.js';
 
 export async function requestApproval(
   ctx: ServiceContext,
@@ -44,10 +46,21 @@ export interface Approved {
   readonly result: Record<string, unknown>;
 }
 
+/** A customer care act, asked for by a support agent or a security officer; a security officer approves it. */
+export async function requestCare(ctx: ServiceContext, by: string, r: CareRequest): Promise<repo.ApprovalRow> {
+  const params = await careStatementParams(ctx, r);
+  const authorization = checkCareStatement(r.action, params, r.authorization);
+  return requestApproval(ctx, by, r.action, undefined, authorization, { ...params, user: r.user });
+}
+
 export async function approve(ctx: ServiceContext, by: string, id: bigint, signature: OfficerSignature | undefined): Promise<Approved> {
   const pending = await repo.findApproval(ctx.db, id);
   // Refusals are checked before any log record is asked for, and again in the batch.
-  bothSignatures(checkApprovable(pending, by), signature);
+  const authorization = bothSignatures(checkApprovable(pending, by), signature);
+  if (isCareAction(pending!.action)) {
+    const result = await carryOutCare(ctx, by, pending!, authorization, (locked) => checkApprovable(locked, by));
+    return { approval: (await repo.findApproval(ctx.db, id))!, result: { ...result } };
+  }
   const result = await logChangeOrNote(
     ctx,
     {

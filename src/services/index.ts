@@ -17,7 +17,10 @@ export {
 export { fund, audit, registeredCustomer } from './funding.js';
 export { beginRegistration, completeRegistration, type Begun, type Completed } from './registration.js';
 export { revokeMeter, unlockMeter, createOfficer } from './operators.js';
-export { requestApproval, approve, type ApprovalAction, type Approved } from './approvals.js';
+export { requestApproval, requestCare, approve, type ApprovalAction, type Approved } from './approvals.js';
+export { isCareAction, type CareRequest, type CareDone } from './care.js';
+export { customerRecord, type CustomerRecord } from './customer-record.js';
+export { pendingPasswordReset, type PendingReset } from './password-reset.js';
 export { verifyForPublic, redeem, type PublicVerdict, type Redeemed } from './verification.js';
 export { MeterPool, provisionMeter } from './provisioning.js';
 export { hashOfficerPassword, newOfficerPassword, verifyOfficerPassword } from './passwords.js';

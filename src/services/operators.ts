@@ -1,4 +1,5 @@
 import { fail } from '../errors.js';
+import type { OfficerRole } from '../protocol/index.js';
 import { repo } from '../store/index.js';
 import type { ServiceContext } from './context.js';
 import { logChangeOrNote, noModuleToLog } from './logged.js';
@@ -39,7 +40,7 @@ export async function unlockMeter(ctx: ServiceContext, officer: string, user: st
 
 export interface NewOfficer {
   readonly user: string;
-  readonly role: 'security_officer' | 'operator';
+  readonly role: OfficerRole;
   /** base64 SPKI of the officer's own P-256 key */
   readonly publicKey: string;
   /** Two security officers' `certify_officer` statement; the module checks it and issues the certificate. */

@@ -7,7 +7,17 @@ import type { BatchWriter, Statement } from './batch-writer.js';
 type Applier<K extends EffectKind> = (w: BatchWriter, e: EffectOf<K>, at: Date) => void;
 
 /** Audit-trail kinds that ledger effects write (the rest of support.audit_events is operations journal). */
-export const LEDGER_AUDIT_KINDS = ['meter_revoked', 'meter_unlocked', 'officer_created', 'approval_requested', 'approval_granted', 'recovery_logged'] as const;
+export const LEDGER_AUDIT_KINDS = [
+  'meter_revoked',
+  'meter_unlocked',
+  'officer_created',
+  'approval_requested',
+  'approval_granted',
+  'recovery_logged',
+  'password_reset',
+  'meter_adjusted',
+  'account_closed',
+] as const;
 
 function audit(
   w: BatchWriter,
@@ -38,6 +48,19 @@ function meterStatus(w: BatchWriter, meterId: string, status: string, reason: st
     sql: 'UPDATE postal.meters SET status = $2, status_at = $4, status_reason = $3 WHERE meter_id = $1',
     params: [meterId, status, reason, at],
   });
+}
+
+/** A customer care act in the operator journal and the audit trail: who asked, who approved, and why. */
+function careActed(
+  w: BatchWriter,
+  kind: 'password_reset' | 'meter_adjusted' | 'account_closed',
+  e: { meterId: string; reason: string; officers: readonly string[] },
+  detail: object,
+  at: Date,
+): void {
+  const full = { reason: e.reason, officers: e.officers, ...detail };
+  operatorAction(w, e.officers[1] ?? '', kind, e.meterId, full, at);
+  audit(w, kind, at, { meterId: e.meterId, actor: e.officers[1] ?? null, detail: full });
 }
 
 const nothingOutsideThePackage = (): void => {};
@@ -155,6 +178,25 @@ export const APPLIERS: { readonly [K in EffectKind]: Applier<K> } = {
     meterStatus(w, e.meterId, 'revoked', e.reason, at);
     operatorAction(w, e.officer, 'revoke', e.meterId, { reason: e.reason }, at);
     audit(w, 'meter_revoked', at, { meterId: e.meterId, actor: e.officer, detail: { reason: e.reason } });
+  },
+  password_reset: (w, e, at) => {
+    w.statements.push({
+      sql: `INSERT INTO membership.password_resets (meter_id, reset_nonce, sealed_password, reason, officers, reset_at) VALUES ($1, $2, $3, $4, $5, $6)
+            ON CONFLICT (meter_id) DO UPDATE SET reset_nonce = $2, sealed_password = $3, reason = $4, officers = $5, reset_at = $6`,
+      params: [e.meterId, Buffer.from(e.resetNonce, 'hex'), Buffer.from(e.sealedPassword, 'base64'), e.reason, e.officers, at],
+    });
+    careActed(w, 'password_reset', e, {}, at);
+  },
+  meter_adjusted: (w, e, at) => careActed(w, 'meter_adjusted', e, { deltaMills: e.deltaMills }, at),
+  account_closed: (w, e, at) => {
+    meterStatus(w, e.meterId, 'withdrawn', `account closed by customer care: ${e.reason}`, at);
+    once(w, {
+      sql: `INSERT INTO commerce.account_refunds (meter_id, refund_mills, owed_mills, reason, officers, closed_at, state) VALUES ($1, $2, $3, $4, $5, $6, $7)
+            ON CONFLICT DO NOTHING`,
+      params: [e.meterId, BigInt(e.refundMills), BigInt(e.owedMills), e.reason, e.officers, at, BigInt(e.refundMills) > 0n ? 'payable' : 'none'],
+      what: 'the account was closed concurrently',
+    });
+    careActed(w, 'account_closed', e, { refundMills: e.refundMills, owedMills: e.owedMills }, at);
   },
   officer_created: (w, e, at) => {
     once(w, {

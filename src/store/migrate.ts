@@ -82,6 +82,8 @@ export async function ensureAppRole(ownerUrl: string, password: string): Promise
       GRANT UPDATE (removed_at) ON membership.bank_accounts TO ${a};
       GRANT SELECT, INSERT ON membership.api_keys TO ${a};
       GRANT UPDATE (revoked_at, last_used_at) ON membership.api_keys TO ${a};
+      GRANT SELECT, INSERT ON membership.password_resets TO ${a};
+      GRANT UPDATE (reset_nonce, sealed_password, reason, officers, reset_at) ON membership.password_resets TO ${a};
 
       GRANT SELECT, INSERT ON support.operator_actions, support.audit_events, support.approvals, support.backups TO ${a};
       GRANT UPDATE (decided_by, decided_at, state) ON support.approvals TO ${a};
@@ -96,6 +98,8 @@ export async function ensureAppRole(ownerUrl: string, password: string): Promise
       GRANT SELECT, INSERT ON commerce.funding_requests, commerce.ach_files TO ${a};
       GRANT UPDATE (status, file_id, trace_number, filed_at, settled_at, returned_at, return_code, owed_mills) ON commerce.funding_requests TO ${a};
       GRANT UPDATE (sha256, target, delivered_at) ON commerce.ach_files TO ${a};
+      GRANT SELECT, INSERT ON commerce.account_refunds TO ${a};
+      GRANT UPDATE (state, paid_at) ON commerce.account_refunds TO ${a};
     `);
   } finally {
     await client.end();

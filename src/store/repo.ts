@@ -11,3 +11,4 @@ export * from './profiles-repo.js';
 export * from './funding-repo.js';
 export * from './bank-accounts-repo.js';
 export * from './api-keys-repo.js';
+export * from './care-repo.js';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { newOfficerKeyPair } from '../../crypto/index.js';
 import { publicKeyDigest } from '../../module/index.js';
-import type { OfficerRole } from '../../protocol/index.js';
+import { OFFICER_ROLES, type OfficerRole } from '../../protocol/index.js';
 import { newStatement, readOfficerCredential, signStatement, writeOfficerCredential } from '../../runtime/index.js';
 import { ProfileError } from '../../sdk/index.js';
 import { emit } from '../output.js';
@@ -19,7 +19,7 @@ interface AddOpts extends AdminOpts {
 export function adminOfficersAdd(officers: Command): void {
   withAdmin(officers.command('add').description("create an officer: a new key, certified by a module on two security officers' signatures"))
     .requiredOption('--new-officer <user>', 'user name of the new officer')
-    .option('--role <role>', 'security_officer or operator', 'security_officer')
+    .option('--role <role>', `one of ${OFFICER_ROLES.join(', ')}`, 'security_officer')
     .requiredOption('--cosigner-key <file>', "the second security officer's key file (dual control)")
     .requiredOption('--cosigner-password <password>', "the second security officer's password")
     .option('--out <file>', "where to write the new officer's key file (default ./<user>.officer.json)")
@@ -27,7 +27,7 @@ export function adminOfficersAdd(officers: Command): void {
 }
 
 async function addOfficer(o: AddOpts): Promise<void> {
-  if (o.role !== 'security_officer' && o.role !== 'operator') throw new ProfileError('invalid_request', '--role is security_officer or operator');
+  if (!(OFFICER_ROLES as readonly string[]).includes(o.role)) throw new ProfileError('invalid_request', `--role is one of ${OFFICER_ROLES.join(', ')}`);
   const keys = newOfficerKeyPair();
   const statement = newStatement('certify_officer', { user: o.newOfficer, role: o.role, publicKey: publicKeyDigest(keys.publicSpki) });
   const first = await cosign(o, { statement, signatures: [] });

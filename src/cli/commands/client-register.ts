@@ -1,4 +1,4 @@
-import { diskProfiles } from '../profile.js';
+import { diskProfiles, Profile } from '../profile.js';
 import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { MeterClient, ProfileError } from '../../sdk/index.js';
@@ -21,7 +21,11 @@ export function clientRegister(client: Command): void {
         if (!password) throw new ProfileError('invalid_password', 'give --password or set VAULTMETER_PASSWORD');
         const caCertPem = o.ca ? await readFile(o.ca, 'utf8') : undefined;
         const c = await MeterClient.register(diskProfiles, o.server ?? DEFAULT_SERVER, o.user, password, { caCertPem });
-        emit(o.json === true, { user: o.user, meterId: c.meterId, server: c.server }, () => `Registered ${o.user} with meter ${c.meterId}`);
+        // A second wrap of the profile's key: a forgotten password must not cost the MAC key too.
+        const recoveryCode = await (await Profile.unlockWithSession(o.user))?.profile.newRecoveryCode();
+        emit(o.json === true, { user: o.user, meterId: c.meterId, server: c.server, recoveryCode }, () =>
+          [`Registered ${o.user} with meter ${c.meterId}`, `Recovery code (shown once; keep it apart from the password): ${recoveryCode ?? 'none'}`].join('\n'),
+        );
       }),
     );
 }

@@ -2,11 +2,11 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { parseMills } from '../../money.js';
 import { audit, fund, registeredCustomer, revokeMeter, unlockMeter } from '../../services/index.js';
-import { requireOfficer, requireSecurityOfficer } from '../auth.js';
+import { requireCareOfficer, requireOfficer, requireSecurityOfficer } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import { runIdempotent } from '../idempotency.js';
 import { AmountMills, answers, OfficerAuthorization, Username } from '../schemas.js';
-import { Customer, DeviceAudit, Funded, Revoked, Unlocked } from '../responses.js';
+import { DeviceAudit, Funded, Revoked, Unlocked } from '../responses.js';
 
 /** Operator commands: HTTP Basic with an officer account; every action is recorded. */
 export function adminRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
@@ -74,39 +74,22 @@ export function adminRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
   };
 }
 
-/** A customer's meter as an officer's client sees it before signing an act on it, and unlocking it. */
+/** Unlocking a customer's meter (customer care or a security officer). */
 export function meterCareRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post(
       '/v1/admin/unlock',
       {
         schema: {
-          summary: 'Return a locked meter to service (a security officer signs it; the module checks the signature)',
+          summary: 'Return a locked meter to service (a support agent or security officer signs it; the module checks the signature)',
           tags: ['admin'],
           body: Type.Object({ user: Username, authorization: Type.Optional(OfficerAuthorization) }, { additionalProperties: false }),
           response: answers(Unlocked),
         },
       },
       async (request) => {
-        const officer = await requireSecurityOfficer(ctx.db, request);
+        const officer = await requireCareOfficer(ctx.db, request);
         return unlockMeter(ctx, officer, request.body.user, request.body.authorization);
-      },
-    );
-
-    app.get(
-      '/v1/admin/customers/:user',
-      {
-        schema: {
-          summary: "A registered customer's meter: what an officer's signed statement names",
-          tags: ['admin'],
-          params: Type.Object({ user: Username }),
-          response: answers(Customer),
-        },
-      },
-      async (request) => {
-        await requireOfficer(ctx.db, request);
-        const customer = await registeredCustomer(ctx, request.params.user);
-        return { user: customer.username, meterId: customer.meterId };
       },
     );
   };

@@ -97,7 +97,7 @@ export function officerRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
           body: Type.Object(
             {
               user: Username,
-              role: Type.Union([Type.Literal('security_officer'), Type.Literal('operator')]),
+              role: Type.Union([Type.Literal('security_officer'), Type.Literal('operator'), Type.Literal('support')]),
               publicKey: Type.String({ pattern: '^[A-Za-z0-9+/]*={0,2}$', maxLength: 400, description: "base64 SPKI of the new officer's P-256 key" }),
               authorization: OfficerAuthorization,
             },
