@@ -10,13 +10,10 @@ import {
   MAX_ITEM_VALUE_MILLS,
   MAX_PACKAGE_OFFICER_NONCES,
   OFFICER_STATEMENT_MAX_AGE_MS,
-  MAX_PASSWORD_LENGTH,
   METER_KEY_LIFETIME_DAYS,
-  MIN_PASSWORD_LENGTH,
-  PASSWORD_VERIFIER_SCRYPT,
   REGISTRATION_TTL_MS,
 } from '../constants.js';
-import { constantTimeEqual, scryptKey, type MeterKeyRef, type ModuleCrypto } from '../crypto/index.js';
+import { constantTimeEqual, type MeterKeyRef, type ModuleCrypto } from '../crypto/index.js';
 import { fail, VaultError, type ErrorCode } from '../errors.js';
 import { decodeItem, encodeItem, encodeSignedBytes, ItemFormatError, SOFTWARE_ID } from '../indicium/index.js';
 import { itemIdOf, verifyItemSignature } from '../crypto/index.js';
@@ -43,7 +40,6 @@ import {
   type DebitLimits,
   assertRegisters,
   type MeterPackage,
-  type PasswordVerifier,
 } from '../meter/index.js';
 import { parseMills } from '../money.js';
 import { canonicalBytes, HEX32, proofBytes, UUID, type OfficerRole, type CommandRequest, type CommandResponse, type Random } from '../protocol/index.js';

@@ -324,6 +324,16 @@ export class GuardedModule {
     return { ...acted, draft: { ...acted.draft, body: { ...acted.draft.body, effectsVersion: EFFECTS_VERSION, effects } } };
   }
 
+  /** A customer care act: a credit adjustment counts as funded in the ring (see careRingType). */
+  private async careAct(args: ActArgs<'care'>, extra: unknown): Promise<Acted> {
+    const pkg = await this.openFresh(args.pkg);
+    const before = registersOf(pkg);
+    const r = await this.engine.care(args, pkg);
+    const effect = ringEffect(careRingType(r), r.package, { arMills: BigInt(r.arMills), drMills: BigInt(r.drMills) }, careRingAmount(r));
+    const body = { op: 'care', act: args.act, amountMills: args.amountMills, reason: args.reason, authorization: args.authorization, extra };
+    return { result: r, effect, draft: draftOf(effect, before, body) };
+  }
+
   /**
    * `switch` over a typed union, so every op has exactly one case (see `never` below) and `args`
    * has that op's type in it. The engine op takes the package opened, and its registers are the
@@ -382,14 +392,8 @@ export class GuardedModule {
         const effect = ringEffect(op, r.package, before);
         return { result: r, effect, draft: draftOf(effect, before, { op, authorization: args.authorization, extra }) };
       }
-      case 'care': {
-        const pkg = await this.openFresh(args.pkg);
-        const before = registersOf(pkg);
-        const r = await e.care(args, pkg);
-        const effect = ringEffect(careRingType(r), r.package, { arMills: BigInt(r.arMills), drMills: BigInt(r.drMills) }, careRingAmount(r));
-        const body = { op, act: args.act, amountMills: args.amountMills, reason: args.reason, authorization: args.authorization, extra };
-        return { result: r, effect, draft: draftOf(effect, before, body) };
-      }
+      case 'care':
+        return this.careAct(args, extra);
       case 'audit': {
         const pkg = await this.openFresh(args.pkg);
         const before = registersOf(pkg);

@@ -56,7 +56,12 @@ export function careRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
         return { approval: approvalJson(approval), next: `a security officer other than ${by} approves it: vaultmeter admin approve ${approval.approvalId}` };
       },
     );
+  };
+}
 
+/** Closed accounts' refunds, for the officers who pay them back. */
+export function accountRefundRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
+  return async (app) => {
     app.get(
       '/v1/admin/account-refunds',
       {
@@ -84,7 +89,12 @@ export function careRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
         };
       },
     );
+  };
+}
 
+/** The customer's pick-up of a password reset (no session: the password is what they lost). */
+export function passwordResetRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
+  return async (app) => {
     app.get(
       '/v1/password-reset/:user',
       {
