@@ -29,6 +29,8 @@ let keystorePromise: Promise<Keystore> | undefined;
 let testOfficer: { certificatePem: string; key: KeyObject } | undefined;
 /** Two security officers certified by the test CA: dual control. */
 const securityOfficers: { certificatePem: string; key: KeyObject }[] = [];
+/** A customer support agent certified by the test CA. */
+let supportAgent: { certificatePem: string; key: KeyObject } | undefined;
 /** The clock of the engine made last: officer statements are dated by it, as a real officer's would be by the real clock. */
 let activeClock: Clock | undefined;
 
@@ -40,6 +42,20 @@ export function dualControl(act: OfficerAct, params: Record<string, string>) {
     certificatePem: o.certificatePem,
     signature: sign('sha256', bytes, { key: o.key, dsaEncoding: 'ieee-p1363' }).toString('base64'),
   }));
+  return { statement, signatures };
+}
+
+export type Signer = 'unit-so1' | 'unit-so2' | 'unit-support' | 'unit-operator';
+
+/** These officers' signatures over one act, in this order, dated now by the engine's clock (a care act: support asks, a security officer approves). */
+export function signedBy(act: OfficerAct, params: Record<string, string>, signers: readonly Signer[]) {
+  const statement = { act, params, nonce: randomBytes(16).toString('hex'), timeMs: activeClock?.ms ?? T0 };
+  const bytes = officerStatementBytes(statement);
+  const keyOf = { 'unit-so1': securityOfficers[0], 'unit-so2': securityOfficers[1], 'unit-support': supportAgent, 'unit-operator': testOfficer };
+  const signatures = signers.map((who) => {
+    const o = keyOf[who]!;
+    return { certificatePem: o.certificatePem, signature: sign('sha256', bytes, { key: o.key, dsaEncoding: 'ieee-p1363' }).toString('base64') };
+  });
   return { statement, signatures };
 }
 
@@ -87,6 +103,7 @@ export function testKeystore(): Promise<Keystore> {
     };
     testOfficer = await certify('unit-operator', 'operator');
     securityOfficers.push(await certify('unit-so1', 'security_officer'), await certify('unit-so2', 'security_officer'));
+    supportAgent = await certify('unit-support', 'support');
     return {
       domain: newDomainKeys(ca.privatePkcs8, ca.certPem),
       identity: { serial: 'M-UNIT', privatePkcs8: privateKey.export({ type: 'pkcs8', format: 'der' }), certPem },
