@@ -39,6 +39,7 @@ export interface EffectResult {
   /** A customer care act's answer: who signed, what is owed, the sealed reset password. */
   readonly officers?: readonly string[];
   readonly owedMills?: string;
+  readonly balanceMills?: string;
   readonly resetNonce?: string;
   readonly sealedPassword?: string;
   readonly response?: { readonly op: string; readonly status: string; readonly result: Readonly<Record<string, string>> };
@@ -107,7 +108,7 @@ function careMeaning(meterId: string, args: EffectArgs, r: EffectResult): Ledger
     case 'adjust_balance':
       return { kind: 'meter_adjusted', ...common, deltaMills: r.amountMills ?? '0' };
     case 'close_account':
-      return { kind: 'account_closed', ...common, refundMills: r.amountMills ?? '0', owedMills: r.owedMills ?? '0' };
+      return { kind: 'account_closed', ...common, balanceMills: r.balanceMills ?? '0', refundMills: r.amountMills ?? '0', owedMills: r.owedMills ?? '0' };
     default:
       throw new Error(`no ledger meaning for care act ${String(args.act)}`);
   }

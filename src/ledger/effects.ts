@@ -127,6 +127,8 @@ export const EFFECT_SCHEMAS = {
     meterId: Uuid,
     reason: Text(MAX_CARE_REASON_LENGTH),
     officers: Officers,
+    /** The whole balance taken out of dr: the refund plus what was netted against returned debits. */
+    balanceMills: Mills,
     refundMills: Mills,
     owedMills: Mills,
   }),

@@ -49,6 +49,8 @@ export interface Closure {
   readonly refundMills: bigint;
   /** What the customer still owes after the balance is netted against it. */
   readonly owedMills: bigint;
+  /** The whole balance taken out of dr (the refund plus what was netted against the debt). */
+  readonly balanceMills: bigint;
 }
 
 /**
@@ -70,7 +72,7 @@ export function applyClose(p: MeterPackage, nowMs: number): Closure {
     state: 'withdrawn',
     lastTransactionAtMs: nowMs,
   };
-  return { next, refundMills: balanceMills - nettedMills, owedMills: next.debits.owedMills };
+  return { next, refundMills: balanceMills - nettedMills, owedMills: next.debits.owedMills, balanceMills };
 }
 
 /** Take value out of dr and the control total together (never out of ar: printed value stays printed). */

@@ -30,6 +30,8 @@ export interface CareOutcome {
   /** adjust_balance: the signed change; close_account: the refund owed to the customer; else 0. */
   readonly amountMills: bigint;
   readonly officers: readonly string[];
+  /** close_account: the whole balance taken out of dr. */
+  readonly balanceMills?: bigint;
   readonly reset?: { readonly nonceHex: string; readonly sealedBase64: string };
 }
 
@@ -67,7 +69,7 @@ export async function customerCare(pkg: MeterPackage, args: CustomerCareArgs, de
       return { next: applyAdjustment(spent, deltaMills, deps.nowMs), amountMills: deltaMills, officers: signers };
     case 'close_account': {
       const closed = applyClose(spent, deps.nowMs);
-      return { next: closed.next, amountMills: closed.refundMills, officers: signers };
+      return { next: closed.next, amountMills: closed.refundMills, balanceMills: closed.balanceMills, officers: signers };
     }
     case 'reset_password':
       return resetPassword(spent, deps, signers);

@@ -533,6 +533,7 @@ export class MeterEngine {
       amountMills: out.amountMills.toString(),
       owedMills: next.debits.owedMills.toString(),
       officers: out.officers,
+      ...(out.balanceMills !== undefined ? { balanceMills: out.balanceMills.toString() } : {}),
       ...(out.reset ? { resetNonce: out.reset.nonceHex, sealedPassword: out.reset.sealedBase64 } : {}),
     };
   }

@@ -152,6 +152,8 @@ export interface CustomerCareResult {
   readonly owedMills: string;
   /** The officers whose signatures the module checked. */
   readonly officers: readonly string[];
+  /** close_account: the whole balance taken out of dr (the refund plus what was netted against the debt). */
+  readonly balanceMills?: string;
   /** reset_password: the module-drawn password, sealed to the client MAC key under this nonce. */
   readonly resetNonce?: string;
   readonly sealedPassword?: string;

@@ -39,7 +39,7 @@ export interface HistoryItem {
 
 export interface Transaction {
   readonly eventId: string;
-  readonly kind: 'fund' | 'print' | 'refund' | 'withdraw' | 'audit';
+  readonly kind: 'fund' | 'print' | 'refund' | 'withdraw' | 'audit' | 'adjust' | 'close';
   readonly at: string;
   readonly amountMills: string;
   readonly arAfterMills: string;

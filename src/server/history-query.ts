@@ -27,7 +27,7 @@ const listing = {
 
 export const ITEM_KIND_NAMES = ['postage', 'ticket', 'coupon', 'voucher', 'gift'] as const;
 export const ITEM_STATUS_NAMES = ['printed', 'scanned', 'refunded', 'redeemed'] as const;
-export const TRANSACTION_KINDS = ['fund', 'print', 'refund', 'withdraw', 'audit'] as const;
+export const TRANSACTION_KINDS = ['fund', 'print', 'refund', 'withdraw', 'audit', 'adjust', 'close'] as const;
 
 export const ItemsQuery = Type.Object(
   {

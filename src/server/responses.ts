@@ -1,6 +1,7 @@
 import { LabelAddress } from '../address/index.js';
 import { Type } from '@sinclair/typebox';
 import { ModuleResponse, Nullable, Opaque, Session, StringMap } from './schemas.js';
+import { TRANSACTION_KINDS } from './history-query.js';
 
 // The 200 answer of every route. Fastify serializes through these, so a member missing here is
 // dropped from the answer: each lists every member its handler returns.
@@ -126,7 +127,7 @@ export const CustomerRecord = Type.Object({
   user: Str(),
   meterId: Str(),
   registeredAt: Nullable(IsoTime),
-  meter: Type.Object({ status: Str(), statusReason: Nullable(Str()), arMills: Nullable(Mills), drMills: Nullable(Mills), packageVersion: Str() }),
+  meter: Type.Object({ status: Str(), statusReason: Nullable(Str()), arMills: Mills, drMills: Mills, packageVersion: Str() }),
   profile: Nullable(Type.Object({ name: Str(), company: Str(), email: Nullable(Str()), emailVerified: Type.Boolean() })),
   bankAccounts: Type.Array(Type.Object({ bankAccountId: Str(), routing: Str(), last4: Str(), accountType: Str() })),
   fundingRequests: Type.Array(Type.Object({ requestId: Str(), amountMills: Mills, status: Str(), requestedAt: IsoTime })),
@@ -347,7 +348,7 @@ export const ItemsPage = Type.Object({ meterId: Str(), items: Type.Array(History
 
 export const Transaction = Type.Object({
   eventId: Str({ description: 'kind:id, unique within the meter' }),
-  kind: Type.Union([Type.Literal('fund'), Type.Literal('print'), Type.Literal('refund'), Type.Literal('withdraw'), Type.Literal('audit')]),
+  kind: Type.Union(TRANSACTION_KINDS.map((k) => Type.Literal(k))),
   at: IsoTime,
   amountMills: Mills,
   arAfterMills: Mills,

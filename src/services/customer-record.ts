@@ -1,5 +1,5 @@
 import { CARE_LOOKUP_ROWS } from '../constants.js';
-import { repo } from '../store/index.js';
+import { historyRepo, repo } from '../store/index.js';
 import type { ServiceContext } from './context.js';
 import { registeredCustomer } from './funding.js';
 
@@ -13,8 +13,9 @@ export interface CustomerRecord {
   readonly meter: {
     readonly status: string;
     readonly statusReason: string | null;
-    readonly arMills: string | null;
-    readonly drMills: string | null;
+    /** As the transaction history computes them from the database's rows; the module's own are in a device audit. */
+    readonly arMills: string;
+    readonly drMills: string;
     readonly packageVersion: string;
   };
   readonly profile: { readonly name: string; readonly company: string; readonly email: string | null; readonly emailVerified: boolean } | null;
@@ -25,13 +26,12 @@ export interface CustomerRecord {
   readonly events: readonly { readonly kind: string; readonly actor: string | null; readonly at: string; readonly detail: Record<string, unknown> }[];
 }
 
-const str = (v: bigint | null) => (v === null ? null : v.toString());
-
 export async function customerRecord(ctx: ServiceContext, user: string): Promise<CustomerRecord> {
   const c = await registeredCustomer(ctx, user);
   const db = ctx.db;
-  const [standing, profile, banks, funding, keys, refund, events] = await Promise.all([
+  const [standing, registers, profile, banks, funding, keys, refund, events] = await Promise.all([
     repo.meterStanding(db, c.meterId),
+    historyRepo.currentRegisters(db, c.meterId),
     repo.findProfile(db, c.customerId),
     repo.listBankAccounts(db, c.customerId),
     repo.listFundingRequests(db, c.meterId, CARE_LOOKUP_ROWS),
@@ -46,8 +46,8 @@ export async function customerRecord(ctx: ServiceContext, user: string): Promise
     meter: {
       status: standing?.status ?? 'unknown',
       statusReason: standing?.statusReason ?? null,
-      arMills: str(standing?.arMills ?? null),
-      drMills: str(standing?.drMills ?? null),
+      arMills: registers.arMills.toString(),
+      drMills: registers.drMills.toString(),
       packageVersion: (standing?.packageVersion ?? 0n).toString(),
     },
     profile: profile && { name: profile.name, company: profile.company, email: profile.email, emailVerified: profile.emailVerifiedAt !== null },

@@ -196,7 +196,7 @@ export const APPLIERS: { readonly [K in EffectKind]: Applier<K> } = {
       params: [e.meterId, BigInt(e.refundMills), BigInt(e.owedMills), e.reason, e.officers, at, BigInt(e.refundMills) > 0n ? 'payable' : 'none'],
       what: 'the account was closed concurrently',
     });
-    careActed(w, 'account_closed', e, { refundMills: e.refundMills, owedMills: e.owedMills }, at);
+    careActed(w, 'account_closed', e, { balanceMills: e.balanceMills, refundMills: e.refundMills, owedMills: e.owedMills }, at);
   },
   officer_created: (w, e, at) => {
     once(w, {

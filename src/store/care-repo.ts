@@ -7,17 +7,13 @@ export interface MeterStanding {
   status: string;
   statusReason: string | null;
   statusAt: Date | null;
-  /** The registers after the meter's last logged transaction (the log's clear header), if any. */
-  arMills: bigint | null;
-  drMills: bigint | null;
   packageVersion: bigint;
 }
 
 export async function meterStanding(q: Q, meterId: string): Promise<MeterStanding | null> {
   const r = await q.query<MeterStanding>(
-    `SELECT m.status, m.status_reason AS "statusReason", m.status_at AS "statusAt", c.ar_mills AS "arMills", c.dr_mills AS "drMills",
-            m.package_version AS "packageVersion"
-     FROM postal.meters m LEFT JOIN postal.txlog_continuity c USING (meter_id) WHERE m.meter_id = $1`,
+    `SELECT status, status_reason AS "statusReason", status_at AS "statusAt", package_version AS "packageVersion"
+     FROM postal.meters WHERE meter_id = $1`,
     [meterId],
   );
   return r.rows[0] ?? null;

@@ -45,7 +45,7 @@ export interface HistoryItemRow {
 
 export interface TransactionRow {
   eventId: string;
-  kind: 'fund' | 'print' | 'refund' | 'withdraw' | 'audit';
+  kind: 'fund' | 'print' | 'refund' | 'withdraw' | 'audit' | 'adjust' | 'close';
   at: Date;
   amountMills: bigint;
   arAfterMills: bigint;
@@ -129,7 +129,13 @@ const EVENTS = `
     FROM commerce.funding_requests WHERE meter_id = $1 AND settled_at IS NOT NULL
   UNION ALL
   SELECT at, 'withdraw', 'withdraw:' || log_id || ':' || seq, 0, 0, 0, NULL
-    FROM postal.txlog WHERE meter_id = $1 AND type = 'withdraw'`;
+    FROM postal.txlog WHERE meter_id = $1 AND type = 'withdraw'
+  UNION ALL
+  SELECT at, 'adjust', 'adjust:' || action_id, m, 0, m, NULL
+    FROM (SELECT *, (detail->>'deltaMills')::bigint AS m FROM support.operator_actions) a WHERE meter_id = $1 AND action = 'meter_adjusted'
+  UNION ALL
+  SELECT at, 'close', 'close:' || action_id, m, 0, -m, NULL
+    FROM (SELECT *, (detail->>'balanceMills')::bigint AS m FROM support.operator_actions) a WHERE meter_id = $1 AND action = 'account_closed'`;
 
 // The registers after each event are running sums over the meter's whole history, in the listing's
 // order; filters and the page apply after them, so every row carries the true registers.
@@ -155,6 +161,12 @@ export async function listTransactions(q: Q, f: HistoryFilter): Promise<Transact
     p.values,
   );
   return r.rows.map(({ atKey: at, ...row }) => ({ ...row, position: { at, id: row.eventId } }));
+}
+
+/** The registers after the meter's last event: the running sums the transaction history shows. */
+export async function currentRegisters(q: Q, meterId: string): Promise<{ arMills: bigint; drMills: bigint }> {
+  const r = await q.query<{ ar: bigint | null; dr: bigint | null }>(`SELECT sum(d_ar)::bigint AS ar, sum(d_dr)::bigint AS dr FROM (${EVENTS}) ev`, [meterId]);
+  return { arMills: r.rows[0]?.ar ?? 0n, drMills: r.rows[0]?.dr ?? 0n };
 }
 
 /** How many events match, counting no further than `max`. */

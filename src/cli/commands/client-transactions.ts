@@ -4,7 +4,7 @@ import { action } from '../run.js';
 import { type Common, session, withCommon } from './client-options.js';
 import { type ListingOpts, listingQuery, runListing, withListing } from './history-options.js';
 
-const KINDS = ['fund', 'print', 'refund', 'withdraw', 'audit'] as const;
+const KINDS = ['fund', 'print', 'refund', 'withdraw', 'audit', 'adjust', 'close'] as const;
 const COLUMNS: readonly (keyof Transaction)[] = ['at', 'kind', 'amountMills', 'arAfterMills', 'drAfterMills', 'itemId'];
 
 export function clientTransactions(client: Command): void {
