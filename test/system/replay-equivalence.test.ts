@@ -18,7 +18,7 @@ import {
 import { LEDGER_AUDIT_KINDS } from '../../src/store/index.js';
 import { DEV_ACH_ODFI } from '../../src/services/index.js';
 import { returnsFile } from '../helpers/returns-file.js';
-import { officerFlags, officerHeaders, post, fundAs, newTestOfficer, type TestOfficer, revokeAs, requestAs, approveAs, letter } from './api-client.js';
+import { officerFlags, officerHeaders, post, fundAs, newTestOfficer, type TestOfficer, revokeAs, requestAs, approveAs, letter, signedAs } from './api-client.js';
 import { runCli, startSystem, type TestSystem } from './harness.js';
 import { modulePids, shippedTo, until } from './wait.js';
 
@@ -58,6 +58,8 @@ const DURABLE: Record<string, string> = {
   // last_used_at is left out: a hint for the customer, not ledger state (a recovery starts it afresh).
   'membership.api_keys': 'SELECT key_id, meter_id, key_sha256, scopes, created_at, expires_at, revoked_at FROM membership.api_keys ORDER BY key_id',
   'membership.officers': 'SELECT username, password_hash, role, created_at FROM membership.officers ORDER BY username',
+  'membership.password_resets': 'SELECT * FROM membership.password_resets ORDER BY meter_id',
+  'commerce.account_refunds': 'SELECT * FROM commerce.account_refunds ORDER BY meter_id',
   'support.operator_actions': 'SELECT officer, action, meter_id, detail, at FROM support.operator_actions ORDER BY at, officer, action, meter_id, detail::text',
   'support.approvals': 'SELECT * FROM support.approvals ORDER BY approval_id',
   'support.audit_events (ledger kinds)': `SELECT at, kind, module_serial, meter_id, actor, detail FROM support.audit_events
@@ -128,9 +130,11 @@ async function secondOfficerApproves(sys: TestSystem, officer: Officer): Promise
 /** The mix really holds every kind of change. */
 function expectEveryKind(live: Record<string, unknown[]>): void {
   const actions = new Set(live['support.operator_actions']!.map((a) => (a as { action: string }).action));
-  expect([...actions].sort()).toEqual(['audit', 'fund', 'revoke']);
-  expect(live['support.approvals']!.map((a) => (a as { state: string }).state)).toEqual(['approved']);
-  expect(live['membership.officers']!.length).toBe(3);
+  expect([...actions].sort()).toEqual(['account_closed', 'audit', 'fund', 'meter_adjusted', 'password_reset', 'revoke']);
+  expect(live['support.approvals']!.map((a) => (a as { state: string }).state)).toEqual(Array(5).fill('approved'));
+  expect(live['membership.officers']!.length).toBe(4);
+  expect(live['membership.password_resets']!.length).toBe(1);
+  expect((live['commerce.account_refunds'] as { state: string }[]).map((r) => r.state)).toEqual(['payable']);
   expect(live['postal.redemptions']!.length).toBeGreaterThan(0);
   expect(live['postal.verifications']!.length).toBeGreaterThan(0);
   expect(live['postal.items']!.some((i) => (i as { refunded_at: Date | null }).refunded_at !== null)).toBe(true);
@@ -253,6 +257,28 @@ async function everyApiKeyEffect(c: Customer): Promise<void> {
   await revokeApiKey(MeterClient.fromApiKey(diskProfiles, await diskProfiles.unlockWithPassword(c.user, c.password), ended.apiKey), ended.keyId);
 }
 
+/** Customer care's acts, each asked for by a support agent and approved by a security officer. */
+async function everyCareEffect(sys: TestSystem, customers: Customer[], officer: TestOfficer): Promise<void> {
+  const support = await newTestOfficer(sys.url, [officer, sys.secondOfficer], 'care1', 'support', sys.dir);
+  const care = async (c: Customer, action: 'adjust_balance' | 'reset_password' | 'close_account', amountMills?: string) => {
+    const meterId = c.client.meterId;
+    const params = { meterId, reason: `equivalence ${action}`, ...(amountMills ? { amountMills } : {}) };
+    const authorization = await signedAs(support, action, params);
+    const asked = await post(sys.url, '/v1/admin/care', { action, user: c.user, reason: params.reason, amountMills, authorization }, officerHeaders(support));
+    expect(asked.status, JSON.stringify(asked.json)).toBe(200);
+    const done = await approveAs(sys.url, officer, asked.json.approval.id);
+    expect(done.status, JSON.stringify(done.json)).toBe(200);
+  };
+  await care(customers[2]!, 'adjust_balance', '700');
+  await care(customers[2]!, 'adjust_balance', '-300');
+  await care(customers[3]!, 'reset_password');
+  const reopened = await diskProfiles.unlockWithPassword(customers[3]!.user, customers[3]!.password);
+  customers[3]!.password = `${PW} after reset`;
+  customers[3]!.client = await MeterClient.completePasswordReset(diskProfiles, reopened, customers[3]!.password);
+  await care(customers[5]!, 'close_account');
+  customers[5]!.withdrawn = true;
+}
+
 /** Every customer-side effect at least once, whatever the random mix chose. */
 async function everyCustomerEffect(sys: TestSystem, customers: Customer[], officer: TestOfficer): Promise<void> {
   // Every profile effect at least once: a verified address, then one changed (reset) after it.
@@ -342,6 +368,7 @@ describe('replay equivalence: live tables = backup + replayed log, row for row',
     for (const c of customers) c.client = await MeterClient.login(diskProfiles, c.user, c.password);
     for (let i = STEPS / 2; i < STEPS; i++) await step(sys, rnd, customers, officer);
     await everyCustomerEffect(sys, customers, officer);
+    await everyCareEffect(sys, customers, officer);
     expect((await revokeAs(sys.url, officer, customers[0]!.user, 'equivalence test')).status).toBe(200);
     customers[0]!.withdrawn = true;
     await customers[1]!.client.withdraw();
