@@ -315,6 +315,29 @@ describe('the HTTP contract, route by route', () => {
       });
     });
 
+    it('the customer care routes: an operator may not ask; malformed requests; unknown customers; the reset pick-up', async () => {
+      const care = (who: string | undefined, payload: unknown) =>
+        inject({ method: 'POST', url: '/v1/admin/care', payload: payload as object, headers: who ? { authorization: who } : {} });
+      const ok = { action: 'adjust_balance', user: 'bob', reason: 'goodwill', amountMills: '100' };
+      await unchanged(async () => {
+        expectProblem(expect, await care(undefined, ok), 'unauthorized');
+        expectProblem(expect, await care(operator, ok), 'forbidden');
+        expectProblem(expect, await care(officer, ok), 'officer_signature_required');
+        expectProblem(expect, await care(officer, { ...ok, reason: undefined }), 'invalid_request');
+        expectProblem(expect, await care(officer, { ...ok, reason: 'bad\nreason' }), 'invalid_request');
+        expectProblem(expect, await care(officer, { ...ok, action: 'fund' }), 'invalid_request');
+        expectProblem(expect, await care(officer, { ...ok, amountMills: '0' }), 'invalid_request');
+        expectProblem(expect, await care(officer, { ...ok, user: 'nobody' }), 'not_found');
+        expectProblem(expect, await care(officer, { ...ok, action: 'close_account' }), 'invalid_request');
+        expectProblem(expect, await asOfficer(officer, { method: 'GET', url: '/v1/admin/customers/nobody' }), 'not_found');
+        expectProblem(expect, await inject({ method: 'GET', url: '/v1/admin/customers/bob' }), 'unauthorized');
+        expectProblem(expect, await asOfficer(officer, { method: 'GET', url: '/v1/admin/account-refunds?state=owed' }), 'invalid_request');
+        expectProblem(expect, await inject({ method: 'GET', url: '/v1/password-reset/bob' }), 'password_reset_none');
+        expectProblem(expect, await inject({ method: 'GET', url: '/v1/password-reset/nobody' }), 'password_reset_none');
+        expectProblem(expect, await inject({ method: 'GET', url: '/v1/password-reset/%00' }), 'invalid_request');
+      });
+    });
+
     it('POST /v1/admin/revoke and /v1/admin/audit: an operator may not revoke; unknown customers; bad reasons', async () => {
       await unchanged(async () => {
         expectProblem(expect, await asOfficer(operator, { method: 'POST', url: '/v1/admin/revoke', payload: { user: 'bob', reason: 'lost' } }), 'forbidden');
