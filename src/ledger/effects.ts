@@ -132,6 +132,8 @@ export const EFFECT_SCHEMAS = {
     refundMills: Mills,
     owedMills: Mills,
   }),
+  /** A security officer recorded that a closed account's refund was paid, and how (a reference to the payment). */
+  account_refund_paid: effect('account_refund_paid', { meterId: Uuid, reference: Text(MAX_CARE_REASON_LENGTH), by: Text(64) }),
   officer_created: effect('officer_created', {
     username: Name,
     role: Type.Union([Type.Literal('security_officer'), Type.Literal('operator'), Type.Literal('support')]),
@@ -219,6 +221,7 @@ export const SERVER_DECLARED: ReadonlySet<EffectKind> = new Set<EffectKind>([
   'bank_account_added',
   'bank_account_removed',
   'api_key_revoked',
+  'account_refund_paid',
 ]);
 
 /** When an effect took place: the time of the record that carries it. */

@@ -151,6 +151,8 @@ export const AccountRefunds = Type.Object({
   ),
 });
 
+export const RefundPaid = Type.Object({ meterId: Str(), state: Type.Literal('paid') });
+
 export const PasswordReset = Type.Object({ meterId: Str(), resetNonce: Str(), sealedPassword: Str(), resetAt: IsoTime });
 
 export const Unlocked = Type.Object({ meterId: Str(), state: Str() });

@@ -1,10 +1,12 @@
 import { CARE_REASON_PATTERN, MAX_ADJUSTMENT_MILLS } from '../constants.js';
 import { fail } from '../errors.js';
 import type { ApprovalAction } from '../ledger/index.js';
-import type { CareAct } from '../module/index.js';
+import type { CareAct, CustomerCareResult } from '../module/index.js';
+import { mailCareAct } from './mail/triggers.js';
 import type { OfficerAuthorization } from '../protocol/index.js';
 import { repo } from '../store/index.js';
 import { onMeter } from './commit/meter-op.js';
+import { logChange } from './logged.js';
 import type { ServiceContext } from './context.js';
 import { registeredCustomer } from './funding.js';
 
@@ -103,15 +105,37 @@ export function carryOutCare(
         logExtra: { officer: by, user: locked.params.user ?? null, approvalId: a.approvalId.toString() },
       };
     },
-    answer: (_scope, r) => ({
-      act: r.act,
-      meterId,
-      state: r.state,
-      arMills: r.arMills,
-      drMills: r.drMills,
-      amountMills: r.amountMills,
-      owedMills: r.owedMills,
-      officers: r.officers,
-    }),
+    answer: async ({ tx }, r) => {
+      await mailCareAct(tx, meterId, { act: r.act, reason: a.params.reason ?? '', amountMills: BigInt(r.amountMills), at: new Date() });
+      return careDone(meterId, r);
+    },
+  });
+}
+
+function careDone(meterId: string, r: CustomerCareResult): CareDone {
+  return {
+    act: r.act,
+    meterId,
+    state: r.state,
+    arMills: r.arMills,
+    drMills: r.drMills,
+    amountMills: r.amountMills,
+    owedMills: r.owedMills,
+    officers: r.officers,
+  };
+}
+
+/** A closed account's refund was paid outside the system (until ACH credits exist): recorded once, by a security officer. */
+export async function recordRefundPaid(ctx: ServiceContext, by: string, meterId: string, reference: string): Promise<void> {
+  if (!CARE_REASON_PATTERN.test(reference)) fail('invalid_request', 'the payment reference is 1 to 200 printable characters');
+  await logChange(ctx, {
+    key: `refund:${meterId}`,
+    meterId,
+    effects: async ({ tx }) => {
+      const refund = await repo.findAccountRefund(tx, meterId);
+      if (!refund) fail('not_found', 'no closed account has that meter');
+      if (refund.state !== 'payable') fail('conflict', `the refund is ${refund.state === 'paid' ? 'paid already' : 'not owed: nothing was left'}`);
+      return [{ kind: 'account_refund_paid', meterId, reference, by }];
+    },
   });
 }

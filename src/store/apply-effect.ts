@@ -17,6 +17,7 @@ export const LEDGER_AUDIT_KINDS = [
   'password_reset',
   'meter_adjusted',
   'account_closed',
+  'account_refund_paid',
 ] as const;
 
 function audit(
@@ -197,6 +198,15 @@ export const APPLIERS: { readonly [K in EffectKind]: Applier<K> } = {
       what: 'the account was closed concurrently',
     });
     careActed(w, 'account_closed', e, { balanceMills: e.balanceMills, refundMills: e.refundMills, owedMills: e.owedMills }, at);
+  },
+  account_refund_paid: (w, e, at) => {
+    once(w, {
+      sql: "UPDATE commerce.account_refunds SET state = 'paid', paid_at = $2 WHERE meter_id = $1 AND state = 'payable'",
+      params: [e.meterId, at],
+      what: 'the refund is not payable (paid already, or nothing was owed)',
+    });
+    operatorAction(w, e.by, 'account_refund_paid', e.meterId, { reference: e.reference }, at);
+    audit(w, 'account_refund_paid', at, { meterId: e.meterId, actor: e.by, detail: { reference: e.reference } });
   },
   officer_created: (w, e, at) => {
     once(w, {

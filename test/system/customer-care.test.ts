@@ -3,7 +3,7 @@ import { MAX_FAILED_LOGINS } from '../../src/constants.js';
 import { diskProfiles } from '../../src/cli/index.js';
 import { ModuleConnection } from '../../src/module/index.js';
 import { moduleSockets } from '../../src/runtime/index.js';
-import { MeterClient } from '../../src/sdk/index.js';
+import { MeterClient, putProfile, verifyEmailToken } from '../../src/sdk/index.js';
 import type { LooseJson } from '../helpers/loose-json.js';
 import { approveAs, fundAs, get, letter, newTestOfficer, officerHeaders, post, signedAs, type TestOfficer } from './api-client.js';
 import { startSystem, type TestSystem } from './harness.js';
@@ -48,6 +48,26 @@ describe('customer care', () => {
     await expect(c.authenticate(PASSWORD)).rejects.toMatchObject({ code: 'meter_locked' });
   }
 
+  /** A verified e-mail address, so that mail about the account goes out (no SMTP here: it waits in the outbox). */
+  async function verifiedAddress(user: string): Promise<string> {
+    const c = (await MeterClient.resume(diskProfiles, user))!;
+    const email = `${user}@example.com`;
+    const address = { street: '1 Main St', secondary: '', city: 'Long Beach', state: 'CA', zip: '90807' };
+    await putProfile(c, { name: user, company: '', address, email });
+    const token = /--token ([A-Za-z0-9_-]+)/.exec((await outbox(email))[0]!.text_body)![1]!;
+    await verifyEmailToken(c, token);
+    return email;
+  }
+
+  async function outbox(to: string): Promise<{ kind: string; text_body: string }[]> {
+    const db = await sys.ownerDb();
+    try {
+      return (await db.query('SELECT kind, text_body FROM support.mail_outbox WHERE to_address = $1 ORDER BY mail_id DESC', [to])).rows;
+    } finally {
+      await db.end();
+    }
+  }
+
   async function audit(meterId: string): Promise<LooseJson[]> {
     const db = await sys.ownerDb();
     try {
@@ -71,6 +91,7 @@ describe('customer care', () => {
 
   it('an adjustment takes a support request and a security officer approval; the customer sees it; it is audited with its reason', async () => {
     const { meterId } = await customer('adam', 5000n);
+    const email = await verifiedAddress('adam');
     const id = await ask(sam, ['adjust', '--user', 'adam', '--amount', '-1.25', '--reason', REASON]);
     // Support cannot approve, nor can the requester; a security officer can.
     expect((await approveAs(sys.url, sam, id)).json.code).toBe('forbidden');
@@ -80,6 +101,10 @@ describe('customer care', () => {
     expect((await approveAs(sys.url, sys.secondOfficer, id)).json.code).toBe('approval_not_pending');
     const c = (await MeterClient.resume(diskProfiles, 'adam'))!;
     expect((await c.balance()).drMills).toBe(3750n);
+    // The customer hears of it, with the reason.
+    const [mail] = await outbox(email);
+    expect(mail!.kind).toBe('balance_adjusted');
+    expect(mail!.text_body).toContain(`The reason recorded: ${REASON}`);
     const events = await audit(meterId);
     expect(events.find((e) => e.kind === 'meter_adjusted')).toMatchObject({ actor: sys.officer.user, detail: { reason: REASON, deltaMills: '-1250' } });
     // A credit back, requested and approved by two security officers.
@@ -178,6 +203,12 @@ describe('customer care', () => {
     const record = (await get(sys.url, '/v1/admin/customers/cleo', officerHeaders(sam))).json;
     expect(record).toMatchObject({ meter: { status: 'withdrawn' }, refund: { refundMills: '8000', state: 'payable' } });
     expect(record.events.map((e: LooseJson) => e.kind)).toContain('account_closed');
+    // A security officer records the refund paid, once; support may not.
+    const paid = (who: TestOfficer) => sys.cli(['admin', 'account-refund-paid', '--user', 'cleo', '--reference', 'check 1042', ...as(who)]);
+    expect((await paid(sam)).json.error.code).toBe('forbidden');
+    expect((await paid(sys.officer)).json).toMatchObject({ meterId, state: 'paid' });
+    expect((await paid(sys.secondOfficer)).json.error.code).toBe('conflict');
+    expect((await get(sys.url, '/v1/admin/customers/cleo', officerHeaders(sam))).json.refund.state).toBe('paid');
     // Closing again is refused by the module: the meter is no longer cared for.
     const again = await ask(sam, ['close', '--user', 'cleo', '--reason', 'again']);
     expect((await approveAs(sys.url, sys.officer, again)).json.code).toBe('meter_not_operational');

@@ -130,11 +130,11 @@ async function secondOfficerApproves(sys: TestSystem, officer: Officer): Promise
 /** The mix really holds every kind of change. */
 function expectEveryKind(live: Record<string, unknown[]>): void {
   const actions = new Set(live['support.operator_actions']!.map((a) => (a as { action: string }).action));
-  expect([...actions].sort()).toEqual(['account_closed', 'audit', 'fund', 'meter_adjusted', 'password_reset', 'revoke']);
+  expect([...actions].sort()).toEqual(['account_closed', 'account_refund_paid', 'audit', 'fund', 'meter_adjusted', 'password_reset', 'revoke']);
   expect(live['support.approvals']!.map((a) => (a as { state: string }).state)).toEqual(Array(5).fill('approved'));
   expect(live['membership.officers']!.length).toBe(4);
   expect(live['membership.password_resets']!.length).toBe(1);
-  expect((live['commerce.account_refunds'] as { state: string }[]).map((r) => r.state)).toEqual(['payable']);
+  expect((live['commerce.account_refunds'] as { state: string }[]).map((r) => r.state)).toEqual(['paid']);
   expect(live['postal.redemptions']!.length).toBeGreaterThan(0);
   expect(live['postal.verifications']!.length).toBeGreaterThan(0);
   expect(live['postal.items']!.some((i) => (i as { refunded_at: Date | null }).refunded_at !== null)).toBe(true);
@@ -159,7 +159,7 @@ async function expectMailWaiting(sys: TestSystem, officer: TestOfficer): Promise
   expect(mail.code, mail.stderr).toBe(0);
   expect(mail.json.mail.length).toBeGreaterThan(0);
   for (const m of mail.json.mail) expect(m).toMatchObject({ state: 'pending', attempts: 0 });
-  for (const m of mail.json.mail) expect(['email_verification', 'debit_returned', 'funding_receipt']).toContain(m.kind);
+  for (const m of mail.json.mail) expect(['email_verification', 'debit_returned', 'funding_receipt', 'balance_adjusted']).toContain(m.kind);
 }
 
 /** A profile change: one of a few addresses, so some changes keep the address (and its verification) and some reset it. */
@@ -277,6 +277,8 @@ async function everyCareEffect(sys: TestSystem, customers: Customer[], officer: 
   customers[3]!.client = await MeterClient.completePasswordReset(diskProfiles, reopened, customers[3]!.password);
   await care(customers[5]!, 'close_account');
   customers[5]!.withdrawn = true;
+  const paid = await post(sys.url, `/v1/admin/account-refunds/${customers[5]!.client.meterId}/paid`, { reference: 'check 1001' }, officerHeaders(officer));
+  expect(paid.status, JSON.stringify(paid.json)).toBe(200);
 }
 
 /** Every customer-side effect at least once, whatever the random mix chose. */

@@ -58,6 +58,17 @@ export function adminCare(admin: Command): void {
     action(async (o: CareOpts) => askForCare(o, 'close_account')),
   );
 
+  withAdmin(admin.command('account-refund-paid').description("record that a closed account's refund was paid (a security officer)"))
+    .requiredOption('--user <user>', 'the customer')
+    .requiredOption('--reference <text>', 'how it was paid (a check number, a transfer reference)')
+    .action(
+      action(async (o: AdminOpts & { user: string; reference: string }) => {
+        const meterId = await meterIdOf(o, o.user);
+        const r = await post<{ meterId: string; state: string }>(o, `/v1/admin/account-refunds/${meterId}/paid`, { reference: o.reference });
+        emit(o.json === true, r, () => `The refund of ${o.user} is recorded as paid`);
+      }),
+    );
+
   withAdmin(admin.command('account-refunds').description('closed accounts and what each customer is owed back'))
     .option('--state <state>', 'payable, paid or none')
     .action(

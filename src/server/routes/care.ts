@@ -2,12 +2,12 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { MAX_ACCOUNT_REFUNDS_PAGE, MAX_CARE_REASON_LENGTH } from '../../constants.js';
 import type { OfficerAuthorization as SignedAct } from '../../protocol/index.js';
-import { customerRecord, pendingPasswordReset, requestCare } from '../../services/index.js';
+import { customerRecord, pendingPasswordReset, recordRefundPaid, requestCare } from '../../services/index.js';
 import { repo } from '../../store/index.js';
-import { requireCareOfficer, requireOfficer } from '../auth.js';
+import { requireCareOfficer, requireOfficer, requireSecurityOfficer } from '../auth.js';
 import type { ServerContext } from '../context.js';
-import { answers, OfficerAuthorization, Username } from '../schemas.js';
-import { AccountRefunds, ApprovalRequested, CustomerRecord, PasswordReset } from '../responses.js';
+import { answers, MeterId, OfficerAuthorization, Username } from '../schemas.js';
+import { AccountRefunds, ApprovalRequested, CustomerRecord, PasswordReset, RefundPaid } from '../responses.js';
 import { approvalJson } from './operations.js';
 
 const Reason = Type.String({ minLength: 1, maxLength: MAX_CARE_REASON_LENGTH, pattern: '^[\\x20-\\x7e]*$' });
@@ -87,6 +87,24 @@ export function accountRefundRoutes(ctx: ServerContext): FastifyPluginAsyncTypeb
             state: r.state,
           })),
         };
+      },
+    );
+
+    app.post(
+      '/v1/admin/account-refunds/:meterId/paid',
+      {
+        schema: {
+          summary: "Record that a closed account's refund was paid (a security officer; once)",
+          tags: ['care'],
+          params: Type.Object({ meterId: MeterId }),
+          body: Type.Object({ reference: Reason }, { additionalProperties: false }),
+          response: answers(RefundPaid),
+        },
+      },
+      async (request) => {
+        const by = await requireSecurityOfficer(ctx.db, request);
+        await recordRefundPaid(ctx, by, request.params.meterId, request.body.reference);
+        return { meterId: request.params.meterId, state: 'paid' as const };
       },
     );
   };

@@ -17,7 +17,7 @@ export function lockoutMail(m: LockoutMailInput): Mail {
     'While it is locked, nobody can log in or print with it, you included; your funds stay on the meter.',
     '',
     'If these were not your attempts, someone may be guessing your password.',
-    'A security officer of your Vaultmeter provider can unlock the meter; ask them, then change your password.',
+    'Customer care of your Vaultmeter provider can unlock the meter, or reset a password you have forgotten; ask them.',
     SIGNATURE,
   ].join('\n');
   return { kind: 'meter_locked', to: m.to, subject: 'Your Vaultmeter meter is locked', text };

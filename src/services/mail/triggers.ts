@@ -5,6 +5,7 @@ import { lockoutMail } from './lockout-mail.js';
 import { lowBalanceMail } from './low-balance-mail.js';
 import { debitReturnedMail } from './debit-returned-mail.js';
 import { fundingReceiptMail } from './funding-receipt-mail.js';
+import { careMail, type CareMailInput } from './care-mail.js';
 
 // Mail caused by a meter command, enqueued in the command's own batch transaction: it goes out
 // only if the change commits, and exactly once per change. Only a verified address gets any.
@@ -37,6 +38,12 @@ export async function mailIfLowBalance(tx: Q, meterId: string, result: Pick<Comm
 export async function mailDebitReturned(tx: Q, meterId: string, r: { amountMills: bigint; returnCode: string; outcome: 'cancelled' | 'owed' }): Promise<void> {
   const to = await repo.verifiedEmailOfMeter(tx, meterId);
   if (to) await mailRepo.enqueueMail(tx, debitReturnedMail({ to: to.email, username: to.username, ...r }));
+}
+
+/** After a customer care act, in the act's own batch. */
+export async function mailCareAct(tx: Q, meterId: string, m: Omit<CareMailInput, 'to' | 'username'>): Promise<void> {
+  const to = await repo.verifiedEmailOfMeter(tx, meterId);
+  if (to) await mailRepo.enqueueMail(tx, careMail({ to: to.email, username: to.username, ...m }));
 }
 
 /** After a settlement, in its own batch: the receipt (its PDF is made on request). */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LOW_BALANCE_MILLS, MAX_FAILED_LOGINS } from '../../../src/constants.js';
 import {
+  careMail,
   crossedBelow,
   debitReturnedMail,
   fundingReceiptMail,
@@ -27,6 +28,17 @@ describe('mail templates', () => {
     expect(m.text).toContain(`${MAX_FAILED_LOGINS} failed logins`);
     expect(m.text).toContain(at.toISOString());
     expect(m.text).not.toMatch(/token/i);
+  });
+
+  it('a customer care mail names the act, the amount and the reason; a reset mail says how to finish it', () => {
+    const reset = careMail({ to: 'ann@example.com', username: 'ann', act: 'reset_password', reason: 'called in', amountMills: 0n, at });
+    expect(reset.kind).toBe('password_reset');
+    expect(reset.text).toContain('vaultmeter client password-reset --user ann');
+    expect(reset.text).toContain('The reason recorded: called in');
+    const debit = careMail({ to: 'ann@example.com', username: 'ann', act: 'adjust_balance', reason: 'duplicate', amountMills: -1250n, at });
+    expect([debit.kind, debit.text.includes('took $1.250 from your meter')]).toEqual(['balance_adjusted', true]);
+    const closed = careMail({ to: 'ann@example.com', username: 'ann', act: 'close_account', reason: 'asked', amountMills: 8000n, at });
+    expect([closed.kind, closed.text.includes('owed back to you: $8.000')]).toEqual(['account_closed', true]);
   });
 
   it('a low-balance mail shows the balance and the threshold in dollars', () => {
