@@ -18,7 +18,19 @@ import {
 import { LEDGER_AUDIT_KINDS } from '../../src/store/index.js';
 import { DEV_ACH_ODFI } from '../../src/services/index.js';
 import { returnsFile } from '../helpers/returns-file.js';
-import { officerFlags, officerHeaders, post, fundAs, newTestOfficer, type TestOfficer, revokeAs, requestAs, approveAs, letter, signedAs } from './api-client.js';
+import {
+  officerFlags,
+  officerHeaders,
+  post,
+  fundAs,
+  newTestOfficer,
+  type TestOfficer,
+  revokeAs,
+  requestAs,
+  approveAs,
+  letter,
+  signedAs,
+} from './api-client.js';
 import { runCli, startSystem, type TestSystem } from './harness.js';
 import { modulePids, shippedTo, until } from './wait.js';
 
@@ -159,7 +171,8 @@ async function expectMailWaiting(sys: TestSystem, officer: TestOfficer): Promise
   expect(mail.code, mail.stderr).toBe(0);
   expect(mail.json.mail.length).toBeGreaterThan(0);
   for (const m of mail.json.mail) expect(m).toMatchObject({ state: 'pending', attempts: 0 });
-  for (const m of mail.json.mail) expect(['email_verification', 'debit_returned', 'funding_receipt', 'balance_adjusted']).toContain(m.kind);
+  for (const m of mail.json.mail)
+    expect(['email_verification', 'debit_returned', 'funding_receipt', 'balance_adjusted', 'password_reset', 'account_closed']).toContain(m.kind);
 }
 
 /** A profile change: one of a few addresses, so some changes keep the address (and its verification) and some reset it. */
