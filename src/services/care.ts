@@ -61,16 +61,8 @@ export function checkCareStatement(
   return authorization;
 }
 
-export interface CareDone {
-  readonly act: CareAct;
-  readonly meterId: string;
-  readonly state: string;
-  readonly arMills: string;
-  readonly drMills: string;
-  readonly amountMills: string;
-  readonly owedMills: string;
-  readonly officers: readonly string[];
-}
+/** What the approving officer sees: the module's answer without the package or the sealed reset (which is the customer's). */
+export type CareDone = Omit<CustomerCareResult, 'package' | 'resetNonce' | 'sealedPassword'> & { readonly meterId: string };
 
 /**
  * Carry out an approved care act: the approval is granted in the same record as the module's act,
@@ -113,16 +105,8 @@ export function carryOutCare(
 }
 
 function careDone(meterId: string, r: CustomerCareResult): CareDone {
-  return {
-    act: r.act,
-    meterId,
-    state: r.state,
-    arMills: r.arMills,
-    drMills: r.drMills,
-    amountMills: r.amountMills,
-    owedMills: r.owedMills,
-    officers: r.officers,
-  };
+  const { package: _pkg, resetNonce: _nonce, sealedPassword: _sealed, ...shown } = r;
+  return { ...shown, meterId };
 }
 
 /** A closed account's refund was paid outside the system (until ACH credits exist): recorded once, by a security officer. */
