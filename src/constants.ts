@@ -82,6 +82,11 @@ export const MAX_CARE_REASON_LENGTH = 200;
 export const CARE_LOOKUP_ROWS = 20;
 /** Closed accounts' refunds listed in one answer. */
 export const MAX_ACCOUNT_REFUNDS_PAGE = 500;
+/** Billing: invoices drafted per read of the candidates, and at most per run (a run goes on where it stopped). */
+export const INVOICE_BATCH = 200;
+export const MAX_INVOICES_PER_RUN = 10_000;
+/** A customer's invoice listing: the most recent months. */
+export const MAX_INVOICES_LISTED = 120;
 export const CARE_REASON_PATTERN = new RegExp(`^[\\x20-\\x7e]{1,${MAX_CARE_REASON_LENGTH}}$`);
 /** Nonces of spent officer statements a meter package keeps (those inside the age limit). */
 export const MAX_PACKAGE_OFFICER_NONCES = 64;

@@ -16,6 +16,8 @@ import { adminRates } from './commands/admin-rates.js';
 import { adminRevoke } from './commands/admin-revoke.js';
 import { adminUnlock } from './commands/admin-unlock.js';
 import { adminCare } from './commands/admin-care.js';
+import { adminBilling } from './commands/admin-billing.js';
+import { clientBilling } from './commands/client-billing.js';
 import { auditCommand } from './commands/audit-verify.js';
 import { backupCreate } from './commands/backup-create.js';
 import { backupList } from './commands/backup-list.js';
@@ -76,6 +78,7 @@ function clientGroup(program: Command): void {
   clientPrinterTest(printer);
   clientPrinterList(printer);
   clientProfile(client);
+  clientBilling(client);
   clientBankAccounts(client);
   clientApiKeys(client);
   clientVerifyEmail(client);
@@ -89,6 +92,7 @@ function adminGroup(program: Command): void {
   adminRevoke(admin);
   adminUnlock(admin);
   adminCare(admin);
+  adminBilling(admin);
   adminModulesReinstate(adminModules(admin));
   adminLog(admin);
   adminHaltClear(admin.command('halt').description('the system halt'));

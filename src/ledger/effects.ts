@@ -12,6 +12,7 @@ import {
   MAX_PROFILE_TEXT_LENGTH,
 } from '../constants.js';
 import { API_KEY_SCOPES } from '../protocol/index.js';
+import { PLAN_IDS } from '../payments/index.js';
 
 // The ledger: every durable state change is one typed effect. The module seals the effects into
 // its log record body; one applier (src/store/apply-effect.ts) writes them, live and in replay, so
@@ -134,6 +135,23 @@ export const EFFECT_SCHEMAS = {
   }),
   /** A security officer recorded that a closed account's refund was paid, and how (a reference to the payment). */
   account_refund_paid: effect('account_refund_paid', { meterId: Uuid, reference: Text(MAX_CARE_REASON_LENGTH), by: Text(64) }),
+  /** A customer chose a pricing plan (a session's `PUT /v1/plan`); it applies from the next invoice. */
+  plan_selected: effect('plan_selected', { meterId: Uuid, plan: Type.Union(PLAN_IDS.map((p) => Type.Literal(p))) }),
+  /** A month's invoice for the vendor's fees: the plan, its lines and the total (a billing run; once per meter and month). */
+  invoice_issued: effect('invoice_issued', {
+    invoiceId: Uuid,
+    meterId: Uuid,
+    month: Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$' }),
+    plan: Type.Union(PLAN_IDS.map((p) => Type.Literal(p))),
+    lines: Type.Array(
+      Type.Object(
+        { description: Text(200), quantity: Type.Integer({ minimum: 0 }), unitMills: Mills, amountMills: Mills },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 8 },
+    ),
+    totalMills: Mills,
+  }),
   officer_created: effect('officer_created', {
     username: Name,
     role: Type.Union([Type.Literal('security_officer'), Type.Literal('operator'), Type.Literal('support')]),
@@ -222,6 +240,8 @@ export const SERVER_DECLARED: ReadonlySet<EffectKind> = new Set<EffectKind>([
   'bank_account_removed',
   'api_key_revoked',
   'account_refund_paid',
+  'plan_selected',
+  'invoice_issued',
 ]);
 
 /** When an effect took place: the time of the record that carries it. */

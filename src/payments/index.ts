@@ -26,3 +26,6 @@ export {
 } from './nacha-validate.js';
 export { RETURN_REASONS, readReturnsFile, type AchReturn, type AchReturnUnknown, type ReturnsReading } from './returns.js';
 export { receiptPdf, type FundingReceipt } from './receipt.js';
+export { DEFAULT_PLAN, PLAN_IDS, PRICING_PLANS, isPlanId, type PlanId, type PricingPlan } from './plans.js';
+export { MONTH, draftInvoice, monthBounds, type InvoiceDraft, type InvoiceLine } from './invoice.js';
+export { invoicePdf, type InvoiceDocument } from './invoice-pdf.js';

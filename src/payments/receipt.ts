@@ -1,4 +1,4 @@
-import { PDFDocument, StandardFonts, rgb, type PDFFont, type PDFPage } from 'pdf-lib';
+import { customerLines, day, dollars, drawRows, moneyPage, time, type DocumentCustomer } from './pdf-parts.js';
 
 // A customer's receipt for a funding that settled: one Letter page, built from the ledger's rows.
 // Pure: every date comes in, and the PDF carries no creation time of its own, so the same funding
@@ -8,7 +8,7 @@ export interface FundingReceipt {
   /** The funding request id: the receipt's number. */
   readonly receiptNumber: string;
   readonly vendorName: string;
-  readonly customer: { readonly username: string; readonly name: string; readonly company: string; readonly addressLines: readonly string[] };
+  readonly customer: DocumentCustomer;
   readonly amountMills: bigint;
   readonly requestedAt: Date;
   readonly settledAt: Date;
@@ -18,43 +18,15 @@ export interface FundingReceipt {
   readonly returned?: { readonly code: string; readonly at: Date; readonly owedMills: bigint };
 }
 
-const PAGE = { width: 612, height: 792 };
-const MARGIN = 72;
-const VALUE_X = 150;
-
-const dollars = (mills: bigint): string => {
-  const cents = mills / 10n;
-  return `$${(cents / 100n).toLocaleString('en-US')}.${String(cents % 100n).padStart(2, '0')}`;
-};
-const day = (d: Date): string => d.toISOString().slice(0, 10);
-const time = (d: Date): string => `${d.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
-
-/** Text the standard font can draw: anything else becomes '?'. */
-function printable(font: PDFFont): (text: string) => string {
-  const chars = new Set(font.getCharacterSet());
-  return (text) => Array.from(text.normalize('NFC').replace(/\s+/g, ' '), (ch) => (chars.has(ch.codePointAt(0)!) ? ch : '?')).join('');
-}
-
 export async function receiptPdf(r: FundingReceipt): Promise<Uint8Array> {
-  const doc = await PDFDocument.create({ updateMetadata: false });
-  doc.setTitle(`Receipt ${r.receiptNumber}`, { showInWindowTitleBar: false });
-  const page = doc.addPage([PAGE.width, PAGE.height]);
-  const regular = doc.embedStandardFont(StandardFonts.Helvetica);
-  const bold = doc.embedStandardFont(StandardFonts.HelveticaBold);
-  const clean = printable(regular);
-  let y = PAGE.height - MARGIN;
-  const line = (text: string, size = 11, font = regular) => {
-    page.drawText(clean(text), { x: MARGIN, y, size, font, color: rgb(0, 0, 0) });
-    y -= size * 1.5;
-  };
-  line(r.vendorName, 18, bold);
-  line('Receipt for postage funding', 13, bold);
-  y -= 10;
-  for (const l of [r.customer.name || r.customer.username, r.customer.company, ...r.customer.addressLines].filter(Boolean)) line(l);
-  line(`Account: ${r.customer.username}`);
-  y -= 10;
-  drawRows(page, bold, regular, clean, y, rows(r));
-  return doc.save({ useObjectStreams: false });
+  const m = await moneyPage(`Receipt ${r.receiptNumber}`);
+  m.line(r.vendorName, 18, m.bold);
+  m.line('Receipt for postage funding', 13, m.bold);
+  m.skip(10);
+  for (const l of customerLines(r.customer)) m.line(l);
+  m.skip(10);
+  drawRows(m.page, m.bold, m.regular, m.clean, m.y(), rows(r));
+  return m.doc.save({ useObjectStreams: false });
 }
 
 function rows(r: FundingReceipt): [string, string][] {
@@ -68,17 +40,4 @@ function rows(r: FundingReceipt): [string, string][] {
   ];
   if (r.returned) out.push(['Returned by the bank', `${day(r.returned.at)}, reason ${r.returned.code}; ${dollars(r.returned.owedMills)} owed`]);
   return out;
-}
-
-function drawRows(page: PDFPage, bold: PDFFont, regular: PDFFont, clean: (s: string) => string, top: number, list: readonly [string, string][]): void {
-  let y = top;
-  const room = PAGE.width - 2 * MARGIN - VALUE_X;
-  for (const [label, value] of list) {
-    const text = clean(value);
-    // A long value (a company's name in an address line, say) is set smaller rather than cut.
-    const size = Math.max(7, Math.min(11, (11 * room) / regular.widthOfTextAtSize(text, 11)));
-    page.drawText(clean(label), { x: MARGIN, y, size: 11, font: bold });
-    page.drawText(text, { x: MARGIN + VALUE_X, y, size, font: regular });
-    y -= 18;
-  }
 }

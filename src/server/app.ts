@@ -9,6 +9,7 @@ import { Problem } from './schemas.js';
 import { addressRoutes } from './routes/addresses.js';
 import { adminRoutes, meterCareRoutes } from './routes/admin.js';
 import { accountRefundRoutes, careRoutes, passwordResetRoutes } from './routes/care.js';
+import { billingRoutes } from './routes/billing.js';
 import { historyRoutes } from './routes/history.js';
 import { itemRoutes } from './routes/items.js';
 import { meterRoutes } from './routes/meter.js';
@@ -70,6 +71,7 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions = {}): Promi
   await app.register(adminRoutes(ctx));
   await app.register(meterCareRoutes(ctx));
   await app.register(careRoutes(ctx));
+  await app.register(billingRoutes(ctx));
   await app.register(accountRefundRoutes(ctx));
   await app.register(passwordResetRoutes(ctx));
   await app.register(operationsRoutes(ctx));

@@ -151,6 +151,29 @@ export const AccountRefunds = Type.Object({
   ),
 });
 
+const PlanShape = {
+  plan: Str(),
+  name: Str(),
+  monthlyFeeMills: Mills,
+  perLabelFeeMills: Mills,
+  selectedAt: Nullable(IsoTime),
+};
+export const Plan = Type.Object(PlanShape);
+export const Plans = Type.Object({ plans: Type.Array(Type.Object(PlanShape)) });
+export const Invoices = Type.Object({
+  invoices: Type.Array(
+    Type.Object({
+      invoiceId: Str(),
+      month: Str(),
+      plan: Str(),
+      lines: Type.Array(Type.Object({ description: Str(), quantity: Type.Integer(), unitMills: Mills, amountMills: Mills })),
+      totalMills: Mills,
+      issuedAt: IsoTime,
+    }),
+  ),
+});
+export const BillingRun = Type.Object({ month: Str(), invoiced: Type.Integer(), more: Type.Boolean({ description: 'true when the run stopped at its bound: run it again' }) });
+
 export const RefundPaid = Type.Object({ meterId: Str(), state: Type.Literal('paid') });
 
 export const PasswordReset = Type.Object({ meterId: Str(), resetNonce: Str(), sealedPassword: Str(), resetAt: IsoTime });

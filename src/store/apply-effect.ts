@@ -208,6 +208,21 @@ export const APPLIERS: { readonly [K in EffectKind]: Applier<K> } = {
     operatorAction(w, e.by, 'account_refund_paid', e.meterId, { reference: e.reference }, at);
     audit(w, 'account_refund_paid', at, { meterId: e.meterId, actor: e.by, detail: { reference: e.reference } });
   },
+  plan_selected: (w, e, at) => {
+    w.statements.push({
+      sql: `INSERT INTO commerce.customer_plans (meter_id, plan, selected_at) VALUES ($1, $2, $3)
+            ON CONFLICT (meter_id) DO UPDATE SET plan = $2, selected_at = $3`,
+      params: [e.meterId, e.plan, at],
+    });
+  },
+  invoice_issued: (w, e, at) => {
+    once(w, {
+      sql: `INSERT INTO commerce.invoices (invoice_id, meter_id, month, plan, lines, total_mills, issued_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+            ON CONFLICT DO NOTHING`,
+      params: [e.invoiceId, e.meterId, e.month, e.plan, JSON.stringify(e.lines), BigInt(e.totalMills), at],
+      what: 'that month is invoiced already',
+    });
+  },
   officer_created: (w, e, at) => {
     once(w, {
       sql: 'INSERT INTO membership.officers (username, password_hash, role, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',

@@ -100,6 +100,8 @@ export async function ensureAppRole(ownerUrl: string, password: string): Promise
       GRANT UPDATE (sha256, target, delivered_at) ON commerce.ach_files TO ${a};
       GRANT SELECT, INSERT ON commerce.account_refunds TO ${a};
       GRANT UPDATE (state, paid_at) ON commerce.account_refunds TO ${a};
+      GRANT SELECT, INSERT ON commerce.customer_plans, commerce.invoices TO ${a};
+      GRANT UPDATE (plan, selected_at) ON commerce.customer_plans TO ${a};
     `);
   } finally {
     await client.end();

@@ -12,3 +12,4 @@ export * from './funding-repo.js';
 export * from './bank-accounts-repo.js';
 export * from './api-keys-repo.js';
 export * from './care-repo.js';
+export * from './billing-repo.js';

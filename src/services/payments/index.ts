@@ -6,3 +6,4 @@ export { settleDue, debitOp, eachBounded, type DebitOutcomeView } from './settle
 export { applyReturnsFile, type ReturnsApplied } from './returns.js';
 export { runPayments, type PaymentsRun } from './payments-run.js';
 export { fundingReceipt } from './receipts.js';
+export { planCatalogue, currentPlan, selectPlan, runBilling, listInvoices, invoiceDocument, type PlanView, type InvoiceView } from './billing.js';

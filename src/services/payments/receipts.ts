@@ -8,7 +8,8 @@ import type { CustomerSession } from '../sessions.js';
 // The PDF receipt of a funding that settled, made on request from the ledger's rows (nothing is
 // stored): the same funding always gives the same bytes.
 
-function addressLines(a: Record<string, string> | null): string[] {
+/** A profile's address as the lines a document prints. */
+export function addressLines(a: Record<string, string> | null): string[] {
   if (!a) return [];
   const street = [a.street, a.secondary].filter(Boolean).join(' ');
   const city = [a.city, [a.state, a.zip].filter(Boolean).join(' ')].filter(Boolean).join(', ');
