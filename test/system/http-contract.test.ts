@@ -315,6 +315,22 @@ describe('the HTTP contract, route by route', () => {
       });
     });
 
+    it('the billing routes: no session, a bad plan or month, a month not over, an invoice not theirs', async () => {
+      const month = new Date().toISOString().slice(0, 7);
+      await unchanged(async () => {
+        expectProblem(expect, await inject({ method: 'GET', url: '/v1/plan' }), 'unauthorized');
+        expectProblem(expect, await inject({ method: 'PUT', url: '/v1/plan', payload: { plan: 'standard' } }), 'unauthorized');
+        const bearer = { authorization: `Bearer ${alice.sessionToken}` };
+        expectProblem(expect, await inject({ method: 'PUT', url: '/v1/plan', payload: { plan: 'gold' }, headers: bearer }), 'invalid_request');
+        expectProblem(expect, await inject({ method: 'PUT', url: '/v1/plan', payload: {}, headers: bearer }), 'invalid_request');
+        expectProblem(expect, await inject({ method: 'GET', url: '/v1/invoices/not-a-uuid/pdf', headers: bearer }), 'invalid_request');
+        expectProblem(expect, await inject({ method: 'GET', url: `/v1/invoices/${randomUUID()}/pdf`, headers: bearer }), 'not_found');
+        expectProblem(expect, await inject({ method: 'POST', url: '/v1/admin/billing/run', payload: { month } }), 'unauthorized');
+        expectProblem(expect, await asOfficer(officer, { method: 'POST', url: '/v1/admin/billing/run', payload: { month } }), 'invalid_request');
+        expectProblem(expect, await asOfficer(officer, { method: 'POST', url: '/v1/admin/billing/run', payload: { month: '2026-1' } }), 'invalid_request');
+      });
+    });
+
     it('the customer care routes: an operator may not ask; malformed requests; unknown customers; the reset pick-up', async () => {
       const care = (who: string | undefined, payload: unknown) =>
         inject({ method: 'POST', url: '/v1/admin/care', payload: payload as object, headers: who ? { authorization: who } : {} });

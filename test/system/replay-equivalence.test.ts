@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { diskProfiles } from '../../src/cli/index.js';
 import {
   addBankAccount,
+  choosePlan,
   listApiKeys,
   listBankAccounts,
   MeterClient,
@@ -72,6 +73,8 @@ const DURABLE: Record<string, string> = {
   'membership.officers': 'SELECT username, password_hash, role, created_at FROM membership.officers ORDER BY username',
   'membership.password_resets': 'SELECT * FROM membership.password_resets ORDER BY meter_id',
   'commerce.account_refunds': 'SELECT * FROM commerce.account_refunds ORDER BY meter_id',
+  'commerce.customer_plans': 'SELECT * FROM commerce.customer_plans ORDER BY meter_id',
+  'commerce.invoices': 'SELECT * FROM commerce.invoices ORDER BY invoice_id',
   'support.operator_actions': 'SELECT officer, action, meter_id, detail, at FROM support.operator_actions ORDER BY at, officer, action, meter_id, detail::text',
   'support.approvals': 'SELECT * FROM support.approvals ORDER BY approval_id',
   'support.audit_events (ledger kinds)': `SELECT at, kind, module_serial, meter_id, actor, detail FROM support.audit_events
@@ -146,6 +149,7 @@ function expectEveryKind(live: Record<string, unknown[]>): void {
   expect(live['support.approvals']!.map((a) => (a as { state: string }).state)).toEqual(Array(5).fill('approved'));
   expect(live['membership.officers']!.length).toBe(4);
   expect(live['membership.password_resets']!.length).toBe(1);
+  expect(live['commerce.customer_plans']!.map((p) => (p as { plan: string }).plan)).toEqual(['standard']);
   expect((live['commerce.account_refunds'] as { state: string }[]).map((r) => r.state)).toEqual(['paid']);
   expect(live['postal.redemptions']!.length).toBeGreaterThan(0);
   expect(live['postal.verifications']!.length).toBeGreaterThan(0);
@@ -282,6 +286,8 @@ async function everyCareEffect(sys: TestSystem, customers: Customer[], officer: 
     const done = await approveAs(sys.url, officer, asked.json.approval.id);
     expect(done.status, JSON.stringify(done.json)).toBe(200);
   };
+  await choosePlan(customers[2]!.client, 'business');
+  await choosePlan(customers[2]!.client, 'standard');
   await care(customers[2]!, 'adjust_balance', '700');
   await care(customers[2]!, 'adjust_balance', '-300');
   await care(customers[3]!, 'reset_password');
