@@ -25,9 +25,9 @@ describe('/openapi.json', () => {
     const ops = operations();
     expect(ops).toHaveLength(56);
     for (const { route, op } of ops) {
-      // The metrics are Prometheus text, a receipt a PDF, every other answer a JSON object.
+      // The metrics are Prometheus text, a receipt or an invoice a PDF, every other answer a JSON object.
       if (route === 'GET /metrics') expect(op.responses['200']?.content?.['text/plain']?.schema?.type, route).toBe('string');
-      else if (route.endsWith('/receipt'))
+      else if (route.endsWith('/receipt') || route.endsWith('/pdf'))
         expect(op.responses['200']?.content?.['application/pdf']?.schema, route).toMatchObject({ type: 'string', format: 'binary' });
       else expect((op.responses['200'] ?? op.responses['201'])?.content?.['application/json']?.schema?.type, route).toBe('object');
       for (const range of ['4XX', '5XX']) {
