@@ -5,6 +5,7 @@ export {
   ITEM_MAGIC,
   SOFTWARE_ID,
   SIGNATURE_BYTES,
+  TEST_ITEM_FLAG,
   type ItemKind,
   type ItemData,
   type ItemHeader,
@@ -40,7 +41,7 @@ export {
   renderLabel,
   MAX_ADDRESS_LINES,
 } from './labels/index.js';
-export { verifyItem, itemJson, type Verdict } from './verify.js';
+export { verifyItem, itemJson, TEST_ITEM_REASON, type Verdict, type ReasonCode } from './verify.js';
 export {
   type Impb,
   type ImpbSource,
