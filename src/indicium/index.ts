@@ -40,6 +40,8 @@ export {
   LabelError,
   renderLabel,
   MAX_ADDRESS_LINES,
+  TEST_MARK,
+  isTestItemBytes,
 } from './labels/index.js';
 export { verifyItem, itemJson, TEST_ITEM_REASON, type Verdict, type ReasonCode } from './verify.js';
 export {

@@ -72,7 +72,7 @@ export function parseEnvelopeBody(body: Buffer): RegistrationSecrets | null {
     if (typeof d.macKey !== 'string' || typeof d.password !== 'string') return null;
     if (d.sandbox !== undefined && typeof d.sandbox !== 'boolean') return null;
     const macKey = Buffer.from(d.macKey, 'base64');
-    return macKey.length === MAC_KEY_BYTES ? { macKey, password: d.password, sandbox: d.sandbox === true } : null;
+    return macKey.length === MAC_KEY_BYTES ? { macKey, password: d.password, ...(d.sandbox === true ? { sandbox: true } : {}) } : null;
   } catch {
     return null;
   }

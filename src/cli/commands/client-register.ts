@@ -14,14 +14,21 @@ export function clientRegister(client: Command): void {
     .option('--password <password>', 'password, 8 to 256 characters (else VAULTMETER_PASSWORD)')
     .option('--server <url>', 'server URL', DEFAULT_SERVER)
     .option('--ca <file>', 'pin this CA certificate instead of trusting the one the server serves on first use')
+    .option('--sandbox', 'test mode: a sandbox meter, funded free with `client test-fund`, whose items are marked TEST and never verify as postage')
     .option('--json', 'print one JSON object')
     .action(
-      action(async (o: Common & { ca?: string }) => {
+      action(async (o: Common & { ca?: string; sandbox?: boolean }) => {
         const password = o.password ?? process.env.VAULTMETER_PASSWORD;
         if (!password) throw new ProfileError('invalid_password', 'give --password or set VAULTMETER_PASSWORD');
         const caCertPem = o.ca ? await readFile(o.ca, 'utf8') : undefined;
-        const c = await MeterClient.register(diskProfiles, o.server ?? DEFAULT_SERVER, o.user, password, { caCertPem });
-        emit(o.json === true, { user: o.user, meterId: c.meterId, server: c.server }, () => `Registered ${o.user} with meter ${c.meterId}`);
+        const sandbox = o.sandbox === true;
+        // The SDK checks the module's MAC'd answer says what was asked for (sandbox_mismatch otherwise).
+        const c = await MeterClient.register(diskProfiles, o.server ?? DEFAULT_SERVER, o.user, password, { caCertPem, sandbox });
+        emit(
+          o.json === true,
+          { user: o.user, meterId: c.meterId, server: c.server, sandbox },
+          () => `Registered ${o.user} with ${sandbox ? 'sandbox (test mode) ' : ''}meter ${c.meterId}`,
+        );
       }),
     );
 }
