@@ -67,7 +67,8 @@ export function verifyItem(
     if (!cert.chainsToCa) add('certificate_not_issued', 'the meter certificate is not issued by the installation CA');
     else if (t < cert.validFromMs || t > cert.validToMs) add('certificate_expired', 'the meter or CA certificate is outside its validity period');
     if (cert.serialHex !== item.data.certSerialHex.replace(/^0+/, '')) add('wrong_certificate', "the item names another certificate than the meter's");
-    if ([...revokedSerials].some((r) => r.toLowerCase().replace(/^0+/, '') === cert.serialHex)) add('certificate_revoked', "the meter's certificate is revoked");
+    if ([...revokedSerials].some((r) => r.toLowerCase().replace(/^0+/, '') === cert.serialHex))
+      add('certificate_revoked', "the meter's certificate is revoked");
     const expiry = expiryOf(item.data);
     if (expiry && now.toISOString().slice(0, 10) > expiry) add('item_expired', `the ${item.data.kind} expired on ${expiry}`);
     signatureValid = verifyItemSignature(item.signedBytes, item.signature, cert.publicKey);

@@ -247,7 +247,10 @@ export class MeterEngine {
     // server relays both, and can change neither into the other.
     const sandbox = secrets.sandbox === true;
     if (sandbox !== pending.sandbox) {
-      fail('registration_mismatch', `the sealed request asks for ${sandbox ? 'a sandbox' : 'a real'} meter; the registration was begun for ${pending.sandbox ? 'a sandbox' : 'a real'} one`);
+      fail(
+        'registration_mismatch',
+        `the sealed request asks for ${sandbox ? 'a sandbox' : 'a real'} meter; the registration was begun for ${pending.sandbox ? 'a sandbox' : 'a real'} one`,
+      );
     }
     checkPasswordRules(secrets.password);
     const verifier = await newVerifier(secrets.password, this.deps.random);

@@ -197,7 +197,11 @@ export class MeterClient {
     const regs = await checkResponse(crypto, macKey, done.response, done.responseMac, { op: 'register', meterId, requestMac });
     // The module's MAC'd word on what it registered: a sandbox meter, or a real one.
     if ((done.response.result.sandbox ?? 'false') !== String(sandbox)) {
-      throw new ApiError('sandbox_mismatch', `asked for ${sandbox ? 'a sandbox' : 'a real'} meter, but the module registered ${sandbox ? 'a real' : 'a sandbox'} one`, 0);
+      throw new ApiError(
+        'sandbox_mismatch',
+        `asked for ${sandbox ? 'a sandbox' : 'a real'} meter, but the module registered ${sandbox ? 'a real' : 'a sandbox'} one`,
+        0,
+      );
     }
     const profile = await store.create(
       { user, server, meterId, caCertPem: caPem, meterCertificatePem: begun.meterCertificatePem! },

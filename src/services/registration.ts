@@ -41,7 +41,12 @@ function begin(ctx: ServiceContext, meterId: string, user: string, clientNonce: 
     async args(meter, { tx }) {
       if (claim && meter.assigned) fail('conflict', 'the meter was claimed by another registration');
       if (claim && (await repo.findCustomer(tx, user))) fail('user_exists');
-      return { clientNonce, ...(sandbox ? { sandbox } : {}), logExtra: { username: user }, ...(claim ? { effects: [{ kind: 'customer_claimed' as const, username: user, meterId }] } : {}) };
+      return {
+        clientNonce,
+        ...(sandbox ? { sandbox } : {}),
+        logExtra: { username: user },
+        ...(claim ? { effects: [{ kind: 'customer_claimed' as const, username: user, meterId }] } : {}),
+      };
     },
     answer: (_scope, begun, meter) => ({ begun, meter }),
   });

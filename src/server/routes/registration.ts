@@ -24,7 +24,9 @@ export function registrationRoutes(ctx: ServerContext): FastifyPluginAsyncTypebo
               user: Username,
               clientNonce: Hex32,
               sandbox: Type.Optional(
-                Type.Boolean({ description: 'test mode: a sandbox meter, whose items are test items that never verify as postage; seal the same in the envelope' }),
+                Type.Boolean({
+                  description: 'test mode: a sandbox meter, whose items are test items that never verify as postage; seal the same in the envelope',
+                }),
               ),
             },
             { additionalProperties: false },

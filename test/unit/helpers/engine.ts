@@ -259,7 +259,13 @@ export async function registeredMeter(
   );
   expect(proofOk).toBe(true);
   const macKey = randomBytes(32);
-  const envelope = sealRegistration(provisioned.meterId, nonce, ephemeralPublicKey, { macKey, password, sandbox: mode.sealedSandbox ?? mode.sandbox === true }, randomBytes);
+  const envelope = sealRegistration(
+    provisioned.meterId,
+    nonce,
+    ephemeralPublicKey,
+    { macKey, password, sandbox: mode.sealedSandbox ?? mode.sandbox === true },
+    randomBytes,
+  );
   const done = await engine.registerComplete({
     pkg: begun.package,
     clientPublicKey: envelope.clientPublicKey.toString('hex'),

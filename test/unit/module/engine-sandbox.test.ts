@@ -48,7 +48,9 @@ describe('MeterEngine test mode', () => {
     const over = await c.send('test_fund', { amountMills: (MAX_SANDBOX_BALANCE_MILLS - 250_000n + 1n).toString() });
     expect(over.error?.code).toBe('sandbox_limit');
     expect(c.dr).toBe(250_000n);
-    expect((await c.send('test_fund', { amountMills: (MAX_SANDBOX_BALANCE_MILLS - 250_000n).toString() })).response.drMills).toBe(MAX_SANDBOX_BALANCE_MILLS.toString());
+    expect((await c.send('test_fund', { amountMills: (MAX_SANDBOX_BALANCE_MILLS - 250_000n).toString() })).response.drMills).toBe(
+      MAX_SANDBOX_BALANCE_MILLS.toString(),
+    );
   });
 
   it('refuses test_fund on a real meter (not_sandbox), spending the challenge and crediting nothing', async () => {
@@ -83,13 +85,18 @@ describe('MeterEngine test mode', () => {
     const stripped = Buffer.from(bytes);
     stripped[2] = stripped[2]! & 0x7f;
     expect(decodeItem(stripped).data.test).toBeUndefined();
-    expect(verifyItem(stripped, cert, info.caCertPem, new Date(T0))).toMatchObject({ valid: false, codes: ['bad_signature'], signatureValid: false, testItem: false });
+    expect(verifyItem(stripped, cert, info.caCertPem, new Date(T0))).toMatchObject({
+      valid: false,
+      codes: ['bad_signature'],
+      signatureValid: false,
+      testItem: false,
+    });
     // The refund stays in the sandbox: test value back to the sandbox meter.
     const refund = await c.send('refund', { itemId: r.response.result.itemId! }, { itemBytes: r.item! });
     expect(refund.response).toMatchObject({ status: 'ok', drMills: '10000' });
   });
 
-  it("prints real items without the flag on a real meter", async () => {
+  it('prints real items without the flag on a real meter', async () => {
     const { engine } = await makeEngine();
     const c = await registeredMeter(engine, T0);
     await c.fund(10_000n);
