@@ -46,19 +46,7 @@ export async function verifyForPublic(ctx: ServiceContext, itemBytes: Buffer, lo
     meterId = decodeItem(itemBytes).data.meterId;
   } catch (e) {
     if (!(e instanceof ItemFormatError)) throw e;
-    return {
-      valid: false,
-      status: 'invalid',
-      reasons: [`malformed item: ${e.message}`],
-      codes: ['malformed_item'],
-      signatureValid: false,
-      testItem: false,
-      itemId: null,
-      item: null,
-      meterStatus: null,
-      scans: NO_SCANS,
-      redemption: null,
-    };
+    return malformed(e);
   }
   const meter = await repo.getMeterStatus(db, meterId);
   const verdict = verifyItem(itemBytes, meter?.certificatePem ?? '', caCertPem, now);
@@ -111,6 +99,23 @@ export async function verifyForPublic(ctx: ServiceContext, itemBytes: Buffer, lo
     meterStatus: meter?.status ?? null,
     scans,
     redemption: redemption ? { at: redemption.at.toISOString(), location: redemption.location } : null,
+  };
+}
+
+function malformed(e: ItemFormatError): PublicVerdict {
+  const reasons = [`malformed item: ${e.message}`];
+  return {
+    valid: false,
+    status: 'invalid',
+    reasons,
+    codes: ['malformed_item'],
+    signatureValid: false,
+    testItem: false,
+    itemId: null,
+    item: null,
+    meterStatus: null,
+    scans: NO_SCANS,
+    redemption: null,
   };
 }
 
