@@ -51,7 +51,7 @@ describe('test mode: sandbox meters', () => {
     expect((await meterRow(samMeter)).sandbox).toBe(true);
     expect((await meterRow(ritaMeter)).sandbox).toBe(false);
     // The flag comes from the module's log record (an effect it derived), not from a server declaration.
-    const effects = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM postal.txlog WHERE meter_id = $1 AND type = 'registerComplete'", [samMeter]);
+    const effects = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM postal.txlog WHERE meter_id = $1 AND type = 'register'", [samMeter]);
     expect(effects.rows[0]!.n).toBe(1);
   });
 
@@ -68,7 +68,7 @@ describe('test mode: sandbox meters', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.json).toMatchObject({ testFundedMills: '50000', arMills: '0', drMills: '50000', controlTotalMills: '50000' });
     const rows = await db.query<{ amount_mills: string }>('SELECT amount_mills FROM postal.test_fundings WHERE meter_id = $1', [samMeter]);
-    expect(rows.rows.map((x) => x.amount_mills)).toEqual(['50000']);
+    expect(rows.rows.map((x) => String(x.amount_mills))).toEqual(['50000']);
     const over = await sys.cli(['client', 'test-fund', '--user', 'sam', '--amount', String(Number(MAX_SANDBOX_BALANCE_MILLS) / 1000), '--json']);
     expect(over.code).not.toBe(0);
     expect(over.json.error).toMatchObject({ code: 'sandbox_limit' });
