@@ -203,6 +203,15 @@ describe('test mode: sandbox meters', () => {
     expect(real.code, real.stderr).toBe(0);
   });
 
+  it("lists the test funding in the meter's transactions, with the registers after it", async () => {
+    const r = await sys.cli(['client', 'transactions', '--user', 'sam', '--all', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const txs = r.json.transactions as { eventId: string; kind: string; amountMills: string; drAfterMills: string }[];
+    const funded = txs.find((t) => t.eventId.startsWith('test_fund:'));
+    expect(funded).toMatchObject({ kind: 'fund', amountMills: '50000', drAfterMills: '50000' });
+    expect(txs.every((t) => BigInt(t.drAfterMills) >= 0n)).toBe(true);
+  });
+
   it('refuses ACH for a sandbox meter: no bank account, no funding request', async () => {
     const add = await sys.cli([
       'client',
