@@ -24,6 +24,11 @@ export const MAX_REFUND_WINDOW_DAYS = 365;
  * database forgot the first); the oldest beyond this are forgotten, and older items lose their refund.
  */
 export const MAX_REFUNDS_REMEMBERED = 1000;
+/**
+ * Test mode (issue 14 item 1): a sandbox meter's customer funds it with `test_fund`, free and never
+ * real value. Its descending register may not go above this by a test funding: $1,000.
+ */
+export const MAX_SANDBOX_BALANCE_MILLS = 1_000_000n;
 /** ACH funding (issue 14). The largest single funding request: $5,000. */
 export const MAX_FUNDING_REQUEST_MILLS = 5_000_000n;
 /** Funding requests waiting for settlement on one meter, and their total: $10,000. */

@@ -94,6 +94,13 @@ export const ERRORS = {
   api_key_invalid: { status: 401, title: 'The API key is unknown, revoked or expired' },
   api_key_scope: { status: 403, title: "The API key's scopes do not cover this request" },
   too_many_api_keys: { status: 409, title: 'The customer holds as many API keys as allowed; revoke one first' },
+  not_sandbox: { status: 409, title: 'Only a sandbox (test mode) meter takes test funds; this meter holds real postage value' },
+  sandbox_meter: {
+    status: 409,
+    title: 'A sandbox (test mode) meter holds no real value: it is never funded by an officer or a bank, and has no bank accounts',
+  },
+  sandbox_limit: { status: 422, title: 'The test funds would take the sandbox meter over its test balance cap' },
+  registration_mismatch: { status: 409, title: "The registration's sealed request does not match how it was begun (sandbox or not)" },
   internal: { status: 500, title: 'Internal error' },
 } as const;
 
@@ -125,6 +132,7 @@ export const CLIENT_ERRORS = {
   ca_missing: { title: 'The audited log holds no CA certificate, and none was given' },
   out_unwritable: { title: 'The output file cannot be written; nothing was sent or debited' },
   item_not_written: { title: "The item was paid for and kept in the client's store, but its output file could not be written" },
+  sandbox_mismatch: { title: 'The module registered the meter as sandbox or not, other than the client asked' },
   error: { title: 'The command failed for a reason without its own code; the message says why' },
 } as const;
 

@@ -41,6 +41,7 @@ import { clientTransactions } from './commands/client-transactions.js';
 import { clientVerifyEmail } from './commands/client-verify-email.js';
 import { clientWithdraw } from './commands/client-withdraw.js';
 import { clientFund, clientFunding } from './commands/client-fund.js';
+import { clientTestFund } from './commands/client-test-fund.js';
 import { adminPayments } from './commands/admin-payments.js';
 import { initCommand } from './commands/init.js';
 import { moduleCommand } from './commands/module.js';
@@ -72,6 +73,7 @@ function clientGroup(program: Command): void {
     clientPasswordReset,
     clientFund,
     clientFunding,
+    clientTestFund,
   ])
     add(client);
   const printer = client.command('printer').description("printer profiles (the patent's printer configuration service)");

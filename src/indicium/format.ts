@@ -8,6 +8,12 @@ export const ITEM_MAGIC = Buffer.from('VM', 'ascii');
 export const ITEM_FORMAT_VERSION = 1;
 export { RATED_FORMAT_VERSION };
 export const ALG_ECDSA_P256_SHA256 = 1;
+/**
+ * Test mode: the high bit of the format version byte marks an item a sandbox meter printed. It is
+ * inside the signed bytes, so it cannot be removed without breaking the signature, and a verifier
+ * that predates it refuses the version outright: a test item never verifies as value.
+ */
+export const TEST_ITEM_FLAG = 0x80;
 export const SIGNATURE_BYTES = 64;
 export const SOFTWARE_ID = 'VM000100';
 const HEADER_BYTES = 2 + 1 + 1 + 1 + 16 + 16 + 8 + 8 + 8 + 4 + 8 + 2;
@@ -27,6 +33,8 @@ export interface ItemHeader {
   /** Date of mailing (postage) or issue, as YYYY-MM-DD, UTC. */
   readonly date: string;
   readonly softwareId: string;
+  /** A test item (test mode): printed by a sandbox meter, never postage. Absent on a real item. */
+  readonly test?: boolean;
 }
 
 /** Header and kind-specific elements: everything the meter signs. */
@@ -61,7 +69,7 @@ export function encodeSignedBytes(d: ItemData): Buffer {
   check(body.length <= MAX_BODY_BYTES, 'kind elements too long');
   const head = Buffer.alloc(HEADER_BYTES);
   let o = ITEM_MAGIC.copy(head, 0);
-  o = head.writeUInt8(formatVersionOf(d), o);
+  o = head.writeUInt8(formatVersionOf(d) | (d.test === true ? TEST_ITEM_FLAG : 0), o);
   o = head.writeUInt8(ITEM_KINDS[d.kind], o);
   o = head.writeUInt8(ALG_ECDSA_P256_SHA256, o);
   o += Buffer.from(d.certSerialHex, 'hex').copy(head, o);
@@ -85,7 +93,9 @@ export function decodeItem(bytes: Uint8Array): DecodedItem {
   const b = Buffer.from(bytes);
   check(b.length >= HEADER_BYTES + SIGNATURE_BYTES, 'too short to be an item');
   check(b.subarray(0, 2).equals(ITEM_MAGIC), 'not a Vaultmeter item (bad magic)');
-  const version = b[2]!;
+  const versionByte = b[2]!;
+  const test = (versionByte & TEST_ITEM_FLAG) !== 0;
+  const version = versionByte & ~TEST_ITEM_FLAG;
   check(version === ITEM_FORMAT_VERSION || version === RATED_FORMAT_VERSION, `unsupported item format version ${version}`);
   const kindCode = b[3]!;
   const kind = (Object.keys(ITEM_KINDS) as ItemKind[]).find((k) => ITEM_KINDS[k] === kindCode);
@@ -106,7 +116,7 @@ export function decodeItem(bytes: Uint8Array): DecodedItem {
   const signedBytes = b.subarray(0, o + bodyLen);
   check(valueMills > 0n, 'item value must be greater than zero');
   const date = ymdToDate(ymd);
-  const data: ItemData = { certSerialHex, meterId, itemSerial, arAfterMills, valueMills, date, softwareId, ...elements };
+  const data: ItemData = { certSerialHex, meterId, itemSerial, arAfterMills, valueMills, date, softwareId, ...(test ? { test: true } : {}), ...elements };
   // One encoding per item: the elements shown must be exactly the bytes that were signed.
   check(encodeSignedBytes(data).equals(signedBytes), 'item is not in canonical form');
   return { data, signedBytes, signature: b.subarray(o + bodyLen) };

@@ -5,6 +5,7 @@ export {
   ITEM_MAGIC,
   SOFTWARE_ID,
   SIGNATURE_BYTES,
+  TEST_ITEM_FLAG,
   type ItemKind,
   type ItemData,
   type ItemHeader,
@@ -39,8 +40,10 @@ export {
   LabelError,
   renderLabel,
   MAX_ADDRESS_LINES,
+  TEST_MARK,
+  isTestItemBytes,
 } from './labels/index.js';
-export { verifyItem, itemJson, type Verdict } from './verify.js';
+export { verifyItem, itemJson, TEST_ITEM_REASON, type Verdict, type ReasonCode } from './verify.js';
 export {
   type Impb,
   type ImpbSource,

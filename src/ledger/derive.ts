@@ -92,7 +92,9 @@ function meaningOf(op: EffectOp, meterId: string, args: EffectArgs, r: EffectRes
     case 'care':
       return [careMeaning(meterId, args, r)];
     case 'registerComplete':
-      return r.response?.status === 'ok' ? [{ kind: 'customer_registered', meterId }] : [];
+      if (r.response?.status !== 'ok') return [];
+      // Test mode is the module's word, in its MAC'd answer: never the server's.
+      return [{ kind: 'customer_registered', meterId }, ...(r.response.result.sandbox === 'true' ? [{ kind: 'meter_sandboxed' as const, meterId }] : [])];
     case 'command':
       return commandMeaning(meterId, r);
     default:
@@ -151,6 +153,8 @@ function commandMeaning(meterId: string, r: EffectResult): LedgerEffect[] {
       ];
     case 'api_key':
       return [apiKeyCreated(meterId, x)];
+    case 'test_fund':
+      return [{ kind: 'test_funded', meterId, amountMills: x.amountMills ?? '0' }];
     default:
       return [];
   }

@@ -70,6 +70,10 @@ export const EFFECT_SCHEMAS = {
   customer_claimed: effect('customer_claimed', { username: Name, meterId: Uuid }),
   /** Registration completed: the module holds the client MAC key and the password verifier. */
   customer_registered: effect('customer_registered', { meterId: Uuid }),
+  /** Test mode: the module registered the meter as a sandbox (its MAC'd registerComplete answer says so). Never undone. */
+  meter_sandboxed: effect('meter_sandboxed', { meterId: Uuid }),
+  /** Test mode: the customer's MAC'd `test_fund` credited test value to their sandbox meter. Only a module derives it. */
+  test_funded: effect('test_funded', { meterId: Uuid, amountMills: Mills }),
   /** A postage value download (reset), by an officer. */
   meter_funded: effect('meter_funded', { meterId: Uuid, amountMills: Mills, officer: Text(64) }),
   /** The customer's MAC'd request for an ACH debit: it waits for filing and settlement, crediting nothing. */

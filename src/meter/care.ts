@@ -2,6 +2,7 @@ import { MAX_DR_MILLS } from '../constants.js';
 import { fail } from '../errors.js';
 import type { MeterPackage, PasswordVerifier } from './package.js';
 import { assertRegisters, credit, type Registers } from './registers.js';
+import { refuseSandbox } from './rules.js';
 
 // Customer care on a meter (issue 14 item 2): each act runs only on two officers' statement,
 // checked by the module before these pure rules see the package. None of them creates value that
@@ -38,6 +39,8 @@ export function applyPasswordReset(p: MeterPackage, next: PasswordVerifier, nowM
  */
 export function applyAdjustment(p: MeterPackage, deltaMills: bigint, nowMs: number): MeterPackage {
   requireCaredFor(p);
+  // Test value is free: there is nothing real to correct, and a credit would be counted as funded.
+  refuseSandbox(p, 'a balance adjustment');
   if (deltaMills === 0n) fail('invalid_amount', 'an adjustment is not zero');
   const registers = deltaMills > 0n ? credit(p.registers, deltaMills) : withdrawValue(p.registers, -deltaMills);
   return { ...p, registers, unackedCreditMills: p.unackedCreditMills + deltaMills, lastTransactionAtMs: nowMs };
@@ -63,6 +66,8 @@ export function applyClose(p: MeterPackage, nowMs: number): Closure {
     fail('funding_pending', `${p.debits.pending.length} ACH debit(s) are still pending; close the account once they settle or return`);
   const balanceMills = p.registers.drMills;
   const nettedMills = balanceMills < p.debits.owedMills ? balanceMills : p.debits.owedMills;
+  // A sandbox meter's balance is test value: closing it owes the customer nothing.
+  const owedBackMills = p.sandbox ? 0n : balanceMills - nettedMills;
   const registers = balanceMills > 0n ? withdrawValue(p.registers, balanceMills) : p.registers;
   const next: MeterPackage = {
     ...p,
@@ -72,7 +77,7 @@ export function applyClose(p: MeterPackage, nowMs: number): Closure {
     state: 'withdrawn',
     lastTransactionAtMs: nowMs,
   };
-  return { next, refundMills: balanceMills - nettedMills, owedMills: next.debits.owedMills, balanceMills };
+  return { next, refundMills: owedBackMills, owedMills: next.debits.owedMills, balanceMills };
 }
 
 /** Take value out of dr and the control total together (never out of ar: printed value stays printed). */

@@ -14,6 +14,8 @@ export {
   requireOperational,
   checkClientView,
   applyFund,
+  applyTestFund,
+  refuseSandbox,
   applyUnlock,
   applyRevoke,
   spendOfficerNonce,

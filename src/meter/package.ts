@@ -16,6 +16,8 @@ export interface PendingRegistration {
   readonly ephemeralPrivateKeyPkcs8: Buffer;
   readonly clientNonce: Buffer;
   readonly expiresAtMs: number;
+  /** Test mode, as the registration was begun: registerComplete refuses a sealed request that says otherwise. */
+  readonly sandbox: boolean;
 }
 
 /**
@@ -56,6 +58,11 @@ export interface MeterPackage {
   readonly spentOfficerNonces: readonly SpentNonce[];
   /** ACH debits the customer requested, settled within the return window, and owed. */
   readonly debits: DebitMemory;
+  /**
+   * Test mode (issue 14 item 1): set by the module at registration and never changed after. Its items
+   * carry the test flag in their signed bytes, and it holds only test value (`test_fund`).
+   */
+  readonly sandbox: boolean;
 }
 
 export interface SpentNonce {
@@ -64,9 +71,10 @@ export interface SpentNonce {
 }
 
 // Encoding: JSON with bigints as decimal strings and bytes as base64. Versioned by the `f` field:
-// format 2 added `refunds`, format 3 `debits`; an older package still opens, with none remembered.
-const FORMAT = 3;
-const FORMATS: readonly unknown[] = [1, 2, FORMAT];
+// format 2 added `refunds`, format 3 `debits`, format 4 `sandbox`; an older package still opens,
+// with none remembered and not a sandbox.
+const FORMAT = 4;
+const FORMATS: readonly unknown[] = [1, 2, 3, FORMAT];
 
 export function encodePackage(p: MeterPackage): Buffer {
   const b64 = (b: Buffer | null) => (b === null ? null : b.toString('base64'));
@@ -99,6 +107,7 @@ export function encodePackage(p: MeterPackage): Buffer {
           ephemeralPrivateKeyPkcs8: b64(p.pendingRegistration.ephemeralPrivateKeyPkcs8),
           clientNonce: b64(p.pendingRegistration.clientNonce),
           expiresAtMs: p.pendingRegistration.expiresAtMs,
+          sandbox: p.pendingRegistration.sandbox,
         }
       : null,
     createdAtMs: p.createdAtMs,
@@ -109,6 +118,7 @@ export function encodePackage(p: MeterPackage): Buffer {
       settled: p.debits.settled.map((d) => [d.requestId, d.amountMills.toString(), d.settledAtMs]),
       owed: p.debits.owedMills.toString(),
     },
+    sandbox: p.sandbox,
   };
   return Buffer.from(JSON.stringify(doc), 'utf8');
 }
@@ -162,6 +172,7 @@ export function decodePackage(bytes: Uint8Array): MeterPackage {
           ephemeralPrivateKeyPkcs8: buf(pending.ephemeralPrivateKeyPkcs8),
           clientNonce: buf(pending.clientNonce),
           expiresAtMs: num(pending.expiresAtMs),
+          sandbox: flag(pending.sandbox),
         }
       : null,
     createdAtMs: num(d.createdAtMs),
@@ -169,7 +180,15 @@ export function decodePackage(bytes: Uint8Array): MeterPackage {
     // Absent in packages sealed before officer statements existed.
     spentOfficerNonces: Array.isArray(d.spentOfficerNonces) ? d.spentOfficerNonces.map(spentNonce) : [],
     debits: d.f === 1 || d.f === 2 ? NO_DEBITS : decodeDebits(d.debits, big, num),
+    sandbox: flag(d.sandbox),
   };
+}
+
+/** A format-4 flag; absent (an older package) is false. */
+function flag(v: unknown): boolean {
+  if (v === undefined) return false;
+  if (typeof v !== 'boolean') throw new Error('package flag is not a boolean');
+  return v;
 }
 
 function decodeDebits(v: unknown, big: (v: unknown) => bigint, num: (v: unknown) => number): DebitMemory {

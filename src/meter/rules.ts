@@ -80,6 +80,24 @@ export function applyFund(p: MeterPackage, amountMills: bigint, nowMs: number): 
   return touch(p, nowMs, credit(p.registers, amountMills), { unackedCreditMills: p.unackedCreditMills + amountMills });
 }
 
+/**
+ * Test mode: the customer credits their own sandbox meter with test value, up to `maxDrMills`.
+ * Only a sandbox meter takes it; a sandbox meter takes no real value (see `refuseSandbox`).
+ */
+export function applyTestFund(p: MeterPackage, amountMills: bigint, nowMs: number, maxDrMills: bigint): MeterPackage {
+  requireOperational(p);
+  if (!p.sandbox) fail('not_sandbox', 'test funds go only to a sandbox meter; this one holds real postage value');
+  if (p.registers.drMills + amountMills > maxDrMills) {
+    fail('sandbox_limit', `a sandbox meter holds at most ${maxDrMills} mills of test value`, { maxDrMills: maxDrMills.toString() });
+  }
+  return touch(p, nowMs, credit(p.registers, amountMills));
+}
+
+/** Real value (an officer's funding, an ACH debit) never reaches a sandbox meter. */
+export function refuseSandbox(p: MeterPackage, what: string): void {
+  if (p.sandbox) fail('sandbox_meter', `${what}: this is a sandbox (test mode) meter, which holds only test value`);
+}
+
 /** The customer asked for an ACH debit (nothing is credited until it settles). */
 export function applyFundingRequest(p: MeterPackage, debit: { requestId: string; amountMills: bigint }, nowMs: number, limits: DebitLimits): MeterPackage {
   requireOperational(p);

@@ -9,6 +9,7 @@ import {
   MAX_FAILED_LOGINS,
   MAX_ITEM_VALUE_MILLS,
   MAX_PACKAGE_OFFICER_NONCES,
+  MAX_SANDBOX_BALANCE_MILLS,
   OFFICER_STATEMENT_MAX_AGE_MS,
   METER_KEY_LIFETIME_DAYS,
   REGISTRATION_TTL_MS,
@@ -23,6 +24,8 @@ import {
   applyRefund,
   applyWithdraw,
   applyFund,
+  applyTestFund,
+  refuseSandbox,
   applyFundingRequest,
   applySettlement,
   applyDebitReturn,
@@ -183,6 +186,7 @@ export class MeterEngine {
       debits: NO_DEBITS,
       createdAtMs: now,
       spentOfficerNonces: [],
+      sandbox: false,
     };
     return { meterId, certSerialHex, certificatePem, package: await this.sealRef(pkg) };
   }
@@ -212,6 +216,7 @@ export class MeterEngine {
         ephemeralPrivateKeyPkcs8: eph.privateKey,
         clientNonce,
         expiresAtMs: this.deps.now() + REGISTRATION_TTL_MS,
+        sandbox: args.sandbox === true,
       },
     });
     return {
@@ -236,15 +241,25 @@ export class MeterEngine {
       sealed: sealedSecrets,
     });
     if (!secrets) fail('bad_mac', 'the registration envelope does not open');
+    // Test mode is the client's sealed word, and it must be what the registration was begun as: the
+    // server relays both, and can change neither into the other.
+    const sandbox = secrets.sandbox === true;
+    if (sandbox !== pending.sandbox) {
+      fail(
+        'registration_mismatch',
+        `the sealed request asks for ${sandbox ? 'a sandbox' : 'a real'} meter; the registration was begun for ${pending.sandbox ? 'a sandbox' : 'a real'} one`,
+      );
+    }
     checkPasswordRules(secrets.password);
     const verifier = await newVerifier(secrets.password, this.deps.random);
     const operational = rotatePassword(
-      { ...pkg, clientMacKey: secrets.macKey, state: 'operational', pendingRegistration: null, passwordHistory: [] },
+      { ...pkg, clientMacKey: secrets.macKey, state: 'operational', pendingRegistration: null, passwordHistory: [], sandbox },
       verifier,
       this.deps.now(),
     );
     const requestMac = createHash('sha256').update(sealedSecrets).digest();
-    return this.respond(operational, 'register', requestMac, 'ok', {});
+    // MAC'd with the new client key: the client learns from the module itself what it registered.
+    return this.respond(operational, 'register', requestMac, 'ok', { sandbox: String(sandbox) });
   }
 
   /**
@@ -328,6 +343,10 @@ export class MeterEngine {
         return this.fundingRequest(pkg, p, now);
       case 'api_key':
         return { next: pkg, result: apiKeyResult(p, now) };
+      case 'test_fund': {
+        const amountMills = parseMills(p.amountMills, MAX_SANDBOX_BALANCE_MILLS);
+        return { next: applyTestFund(pkg, amountMills, now, MAX_SANDBOX_BALANCE_MILLS), result: { amountMills: amountMills.toString(), sandbox: 'true' } };
+      }
       default:
         return fail('invalid_request', `unknown command ${request.op}`);
     }
@@ -354,6 +373,7 @@ export class MeterEngine {
         valueMills: amountMills,
         date,
         softwareId: SOFTWARE_ID,
+        ...(pkg.sandbox ? { test: true } : {}),
         ...elements,
       });
     } catch (e) {
@@ -367,6 +387,7 @@ export class MeterEngine {
       amountMills: amountMills.toString(),
       kind,
       itemSha256: createHash('sha256').update(item).digest('hex'),
+      ...(pkg.sandbox ? { test: 'true' } : {}),
     };
     return { next, result, item };
   }
@@ -410,6 +431,7 @@ export class MeterEngine {
 
   /** The customer's signed request for an ACH debit: it waits in the package, crediting nothing. */
   private async fundingRequest(pkg: MeterPackage, p: Record<string, string | undefined>, now: number) {
+    refuseSandbox(pkg, 'no ACH debit funds it');
     const amountMills = parseMills(p.amountMills, MAX_FUNDING_REQUEST_MILLS);
     // A bank debits cents: a fraction of a cent could not be filed.
     if (amountMills % 10n !== 0n) fail('invalid_amount', 'an ACH debit is a whole number of cents (mills divisible by 10)');
@@ -432,6 +454,7 @@ export class MeterEngine {
     const pkg = opened ?? (await this.open(args.pkg));
     const now = this.deps.now();
     if (!HEX32.test(args.requestId)) fail('invalid_request', 'requestId is 32 lowercase hex characters');
+    if (args.action === 'settle') refuseSandbox(pkg, 'no debit settles on it');
     let changed: { next: MeterPackage; amountMills: bigint; outcome: M.DebitOutcome };
     if (args.action === 'settle') {
       changed = { ...applySettlement(pkg, args.requestId, now, this.achHoldMs, DEBIT_LIMITS), outcome: 'settled' };
@@ -462,6 +485,7 @@ export class MeterEngine {
     const pkg = opened ?? (await this.open(args.pkg));
     const now = this.deps.now();
     const amountMills = parseMills(args.amountMills);
+    refuseSandbox(pkg, 'no officer funds it');
     const spent = this.signedFor(pkg, 'fund', ['security_officer', 'operator'], args, { amountMills: args.amountMills }, now);
     // A postage value download includes a device audit, as in the patent's reset.
     const next = this.next({ ...applyFund(spent, amountMills, now), lastAuditAtMs: now });

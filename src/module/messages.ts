@@ -38,6 +38,8 @@ export interface ProvisionResult {
 export interface RegisterBeginArgs {
   readonly pkg: SealedRef;
   readonly clientNonce: string;
+  /** Test mode asked for: the client's sealed request at registerComplete must say the same. */
+  readonly sandbox?: boolean;
 }
 export interface RegisterBeginResult {
   readonly package: SealedRef;
@@ -538,5 +540,5 @@ export const MODULE_OPS: readonly ModuleOp[] = [
 ];
 
 /** Client meter commands that travel through `command`. */
-export const CLIENT_OPS = ['login', 'balance', 'print', 'refund', 'withdraw', 'password', 'fund_request', 'api_key'] as const;
+export const CLIENT_OPS = ['login', 'balance', 'print', 'refund', 'withdraw', 'password', 'fund_request', 'api_key', 'test_fund'] as const;
 export type ClientOp = (typeof CLIENT_OPS)[number];

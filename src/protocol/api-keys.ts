@@ -59,6 +59,7 @@ export function scopeOfOp(op: string): Scope {
     case 'refund':
       return 'refund';
     case 'fund_request':
+    case 'test_fund':
       return 'fund';
     default:
       return 'manage';

@@ -44,6 +44,8 @@ export interface EphemeralKey {
 export interface RegistrationSecrets {
   readonly macKey: Buffer;
   readonly password: string;
+  /** Test mode: the client's own word, sealed so that only the module reads it (absent: false). */
+  readonly sandbox?: boolean;
 }
 
 export interface SealedEnvelope {
@@ -61,16 +63,18 @@ export function envelopeAad(meterId: string, clientPublic: Buffer): Buffer {
 }
 
 export function envelopeBody(secrets: RegistrationSecrets): Buffer {
-  return Buffer.from(JSON.stringify({ macKey: secrets.macKey.toString('base64'), password: secrets.password }));
+  const sandbox = secrets.sandbox === true ? { sandbox: true } : {};
+  return Buffer.from(JSON.stringify({ macKey: secrets.macKey.toString('base64'), password: secrets.password, ...sandbox }));
 }
 
 /** The secrets in an opened envelope; null when the body is not one. */
 export function parseEnvelopeBody(body: Buffer): RegistrationSecrets | null {
   try {
-    const d = JSON.parse(body.toString('utf8')) as { macKey?: unknown; password?: unknown };
+    const d = JSON.parse(body.toString('utf8')) as { macKey?: unknown; password?: unknown; sandbox?: unknown };
     if (typeof d.macKey !== 'string' || typeof d.password !== 'string') return null;
+    if (d.sandbox !== undefined && typeof d.sandbox !== 'boolean') return null;
     const macKey = Buffer.from(d.macKey, 'base64');
-    return macKey.length === MAC_KEY_BYTES ? { macKey, password: d.password } : null;
+    return macKey.length === MAC_KEY_BYTES ? { macKey, password: d.password, ...(d.sandbox === true ? { sandbox: true } : {}) } : null;
   } catch {
     return null;
   }

@@ -71,6 +71,8 @@ export interface PrintedItem extends Balance {
   /** With `shipTo`: the address as the server checked and standardized it, and what the check found. */
   readonly shipTo?: LabelAddress;
   readonly addressWarnings?: readonly { readonly code: string; readonly detail: string }[];
+  /** Test mode: a sandbox meter printed it (the module says so under its MAC); it is never postage. */
+  readonly test?: boolean;
 }
 
 /** Parse and authenticate a module answer with the client MAC key, then check the register invariant. */
@@ -167,18 +169,24 @@ export class MeterClient {
     server: string,
     user: string,
     password: string,
-    opts: ClientOptions & { caCertPem?: string } = {},
+    opts: ClientOptions & { caCertPem?: string; sandbox?: boolean } = {},
   ): Promise<MeterClient> {
     const crypto = opts.crypto ?? webClientCrypto();
     if (await store.exists(user)) throw new ProfileError('profile_exists', `a local profile for ${user} already exists`);
     const caPem = opts.caCertPem ?? String((await callApi(server, 'GET', '/v1/ca')).certificatePem);
     if (!(await crypto.isCertificate(caPem))) throw new ApiError('bad_ca', 'the CA certificate does not parse', 0);
     const clientNonce = Buffer.from(await crypto.randomBytes(32));
-    const begun = await callApi<Record<string, string>>(server, 'POST', '/v1/registrations', { user, clientNonce: clientNonce.toString('hex') });
+    // Test mode: asked for at the start, and again inside the sealed envelope, which only the module opens.
+    const sandbox = opts.sandbox === true;
+    const begun = await callApi<Record<string, string>>(server, 'POST', '/v1/registrations', {
+      user,
+      clientNonce: clientNonce.toString('hex'),
+      ...(sandbox ? { sandbox } : {}),
+    });
     const ephemeralPublicKey = await checkOffer(crypto, caPem, begun, clientNonce);
     const meterId = begun.meterId!;
     const macKey = Buffer.from(await crypto.randomBytes(32));
-    const envelope = await sealRegistration(crypto, meterId, clientNonce, ephemeralPublicKey, { macKey, password });
+    const envelope = await sealRegistration(crypto, meterId, clientNonce, ephemeralPublicKey, { macKey, password, sandbox });
     const done = await callApi<SessionAnswer>(server, 'POST', '/v1/registrations/complete', {
       user,
       meterId,
@@ -187,6 +195,14 @@ export class MeterClient {
     });
     const requestMac = Buffer.from(await crypto.sha256(envelope.sealed));
     const regs = await checkResponse(crypto, macKey, done.response, done.responseMac, { op: 'register', meterId, requestMac });
+    // The module's MAC'd word on what it registered: a sandbox meter, or a real one.
+    if ((done.response.result.sandbox ?? 'false') !== String(sandbox)) {
+      throw new ApiError(
+        'sandbox_mismatch',
+        `asked for ${sandbox ? 'a sandbox' : 'a real'} meter, but the module registered ${sandbox ? 'a real' : 'a sandbox'} one`,
+        0,
+      );
+    }
     const profile = await store.create(
       { user, server, meterId, caCertPem: caPem, meterCertificatePem: begun.meterCertificatePem! },
       { macKey: macKey.toString('base64'), arMills: regs.arMills.toString(), drMills: regs.drMills.toString(), challenge: done.response.nextChallenge },
@@ -363,7 +379,8 @@ export class MeterClient {
     const checked = out.body.shipTo
       ? { shipTo: out.body.shipTo as LabelAddress, addressWarnings: (out.body.addressWarnings ?? []) as PrintedItem['addressWarnings'] }
       : {};
-    return { ...out.registers, itemId: item.itemId, itemSerial: BigInt(item.itemSerial), amountMills: BigInt(item.amountMills), itemBytes, ...checked };
+    const test = out.result.test === 'true';
+    return { ...out.registers, itemId: item.itemId, itemSerial: BigInt(item.itemSerial), amountMills: BigInt(item.amountMills), itemBytes, test, ...checked };
   }
 
   async refund(itemId: string): Promise<Balance & { refundedMills: bigint }> {
@@ -400,6 +417,15 @@ export class MeterClient {
     const out = await this.command('api_key', params);
     const scopes = (out.result.scopes ?? '').split(',') as ApiKeyScope[];
     return { ...out.registers, apiKey, keyId: params.keyId!, scopes, expiresAt: out.result.expiresAt ? out.result.expiresAt : null };
+  }
+
+  /**
+   * Test mode: credit this sandbox meter with free test value (at most MAX_SANDBOX_BALANCE_MILLS in
+   * all). The module refuses it on a real meter (`not_sandbox`).
+   */
+  async testFund(amountMills: bigint): Promise<Balance & { amountMills: bigint }> {
+    const out = await this.command('test_fund', { amountMills: amountMills.toString() });
+    return { ...out.registers, amountMills: BigInt(out.result.amountMills ?? '0') };
   }
 
   async withdraw(): Promise<Balance> {

@@ -270,8 +270,11 @@ const ItemJson = Opaque('the decoded item; members depend on its kind');
 
 export const Verdict = Type.Object({
   valid: Type.Boolean(),
-  status: Str({ description: 'valid, invalid, refunded, redeemed or unknown' }),
+  status: Str({ description: 'valid, invalid, refunded, redeemed, unknown, or test_item (an authentic item of a sandbox meter: not postage)' }),
   reasons: Type.Array(Str()),
+  codes: Type.Array(Str({ description: 'a stable code per reason, e.g. test_item, bad_signature, item_expired, meter_status, refunded' })),
+  signatureValid: Type.Boolean({ description: "the meter's signature over the item bytes checks" }),
+  testItem: Type.Boolean({ description: 'the item carries the test-mode flag in its signed bytes: it is never postage' }),
   itemId: Nullable(Str()),
   item: Nullable(ItemJson),
   meterStatus: Nullable(Str()),

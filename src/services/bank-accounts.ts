@@ -58,6 +58,8 @@ function checkInput(input: BankAccountInput): void {
 /** `POST /v1/bank-accounts`: sealed by a module, then logged; bad input changes nothing. */
 export async function addBankAccount(ctx: ServiceContext, session: CustomerSession, input: BankAccountInput): Promise<BankAccountView> {
   checkInput(input);
+  // Test mode: a sandbox meter's customer never gives a bank account (nothing real is ever drawn for it).
+  if ((await repo.getMeter(ctx.db, session.meterId))?.sandbox) fail('sandbox_meter', 'a sandbox (test mode) meter has no bank accounts');
   // Before the module is asked: a customer at the bound costs no seal. Checked again under the lock.
   if ((await repo.listBankAccounts(ctx.db, session.customerId)).length >= MAX_BANK_ACCOUNTS_PER_CUSTOMER) tooMany();
   const bankAccountId = randomUUID();

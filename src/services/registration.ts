@@ -15,17 +15,18 @@ export interface Begun {
   readonly begun: RegisterBeginResult;
 }
 
-export async function beginRegistration(ctx: ServiceContext, user: string, clientNonce: string): Promise<Begun> {
+/** `sandbox`: test mode asked for; the module holds it to the client's sealed word at completion. */
+export async function beginRegistration(ctx: ServiceContext, user: string, clientNonce: string, sandbox = false): Promise<Begun> {
   const existing = await repo.findCustomer(ctx.db, user);
   if (existing?.registeredAt) fail('user_exists');
   // An unfinished registration begins again on the meter it claimed.
-  if (existing) return begin(ctx, existing.meterId, user, clientNonce, false);
+  if (existing) return begin(ctx, existing.meterId, user, clientNonce, sandbox, false);
   let skip = 0;
   for (let attempt = 0; attempt < REGISTRATION_CLAIM_ATTEMPTS; attempt++) {
     // A pooled meter, or, when the pool ran dry, one made now.
     const meterId = (await repo.findUnassignedMeter(ctx.db, skip))?.meterId ?? (await provisionMeter(ctx));
     try {
-      return await begin(ctx, meterId, user, clientNonce, true);
+      return await begin(ctx, meterId, user, clientNonce, sandbox, true);
     } catch (e) {
       // Another registration took this meter first: try the next one.
       if (!(e instanceof VaultError && e.code === 'conflict')) throw e;
@@ -35,12 +36,17 @@ export async function beginRegistration(ctx: ServiceContext, user: string, clien
   return fail('pool_empty');
 }
 
-function begin(ctx: ServiceContext, meterId: string, user: string, clientNonce: string, claim: boolean): Promise<Begun> {
+function begin(ctx: ServiceContext, meterId: string, user: string, clientNonce: string, sandbox: boolean, claim: boolean): Promise<Begun> {
   return onMeter(ctx, 'registerBegin', meterId, {
     async args(meter, { tx }) {
       if (claim && meter.assigned) fail('conflict', 'the meter was claimed by another registration');
       if (claim && (await repo.findCustomer(tx, user))) fail('user_exists');
-      return { clientNonce, logExtra: { username: user }, ...(claim ? { effects: [{ kind: 'customer_claimed' as const, username: user, meterId }] } : {}) };
+      return {
+        clientNonce,
+        ...(sandbox ? { sandbox } : {}),
+        logExtra: { username: user },
+        ...(claim ? { effects: [{ kind: 'customer_claimed' as const, username: user, meterId }] } : {}),
+      };
     },
     answer: (_scope, begun, meter) => ({ begun, meter }),
   });

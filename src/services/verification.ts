@@ -7,9 +7,18 @@ import { logChange, logChangeOrNote } from './logged.js';
 
 export interface PublicVerdict {
   readonly valid: boolean;
-  /** valid, invalid, refunded, redeemed, or unknown (a good signature on an item this server has no record of). */
+  /**
+   * valid, invalid, refunded, redeemed, unknown (a good signature on an item this server has no record
+   * of), or test_item (an authentic item of a sandbox meter: not postage).
+   */
   readonly status: string;
   readonly reasons: string[];
+  /** A stable code per reason (src/indicium/verify.ts `ReasonCode`, and meter_unknown, meter_status, refunded, redeemed). */
+  readonly codes: string[];
+  /** The meter's signature over the item checks (a test item's too: it is authentic, just not postage). */
+  readonly signatureValid: boolean;
+  /** The item carries the test flag in its signed bytes. */
+  readonly testItem: boolean;
   readonly itemId: string | null;
   readonly item: Record<string, unknown> | null;
   readonly meterStatus: string | null;
@@ -37,34 +46,32 @@ export async function verifyForPublic(ctx: ServiceContext, itemBytes: Buffer, lo
     meterId = decodeItem(itemBytes).data.meterId;
   } catch (e) {
     if (!(e instanceof ItemFormatError)) throw e;
-    return {
-      valid: false,
-      status: 'invalid',
-      reasons: [`malformed item: ${e.message}`],
-      itemId: null,
-      item: null,
-      meterStatus: null,
-      scans: NO_SCANS,
-      redemption: null,
-    };
+    return malformed(e);
   }
   const meter = await repo.getMeterStatus(db, meterId);
   const verdict = verifyItem(itemBytes, meter?.certificatePem ?? '', caCertPem, now);
   const reasons = meter ? [...verdict.reasons] : ['the meter is unknown to this installation'];
+  const codes: string[] = meter ? [...verdict.codes] : ['meter_unknown'];
   // An unproven meter is held because the database lost its latest registers, not because its items are in doubt.
-  if (meter && meter.status !== 'active' && meter.status !== 'unproven')
+  if (meter && meter.status !== 'active' && meter.status !== 'unproven') {
     reasons.push(`the meter is ${meter.status}${meter.statusReason ? ` (${meter.statusReason})` : ''}`);
+    codes.push('meter_status');
+  }
   const d = verdict.item!.data;
   const itemId = itemIdOf(verdict.item!.signedBytes);
   const stored = await repo.getItem(db, itemId);
   const redemption = stored ? await repo.findRedemption(db, itemId) : null;
-  let status = reasons.length ? 'invalid' : stored ? 'valid' : 'unknown';
+  // An authentic test item, with nothing else wrong, has its own status: never postage, never a forgery.
+  const onlyTest = verdict.testItem && codes.length === 1 && codes[0] === 'test_item';
+  let status = onlyTest ? 'test_item' : reasons.length ? 'invalid' : stored ? 'valid' : 'unknown';
   if (stored?.refundedAt) {
     status = 'refunded';
     reasons.push(`the item was refunded at ${stored.refundedAt.toISOString()}`);
+    codes.push('refunded');
   } else if (redemption) {
     status = 'redeemed';
     reasons.push(`the item was redeemed at ${redemption.at.toISOString()} (${redemption.location || 'no location'})`);
+    codes.push('redeemed');
   }
   const valid = reasons.length === 0;
   let scans = NO_SCANS;
@@ -84,11 +91,31 @@ export async function verifyForPublic(ctx: ServiceContext, itemBytes: Buffer, lo
     valid,
     status,
     reasons,
+    codes,
+    signatureValid: meter ? verdict.signatureValid : false,
+    testItem: verdict.testItem,
     itemId,
     item: itemJson(d),
     meterStatus: meter?.status ?? null,
     scans,
     redemption: redemption ? { at: redemption.at.toISOString(), location: redemption.location } : null,
+  };
+}
+
+function malformed(e: ItemFormatError): PublicVerdict {
+  const reasons = [`malformed item: ${e.message}`];
+  return {
+    valid: false,
+    status: 'invalid',
+    reasons,
+    codes: ['malformed_item'],
+    signatureValid: false,
+    testItem: false,
+    itemId: null,
+    item: null,
+    meterStatus: null,
+    scans: NO_SCANS,
+    redemption: null,
   };
 }
 

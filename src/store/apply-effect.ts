@@ -96,6 +96,15 @@ export const APPLIERS: { readonly [K in EffectKind]: Applier<K> } = {
       what: 'the registration was completed concurrently',
     });
   },
+  meter_sandboxed: (w, e) => {
+    once(w, { sql: 'UPDATE postal.meters SET sandbox = true WHERE meter_id = $1', params: [e.meterId], what: 'the sandbox meter does not exist' });
+  },
+  test_funded: (w, e, at) => {
+    w.statements.push({
+      sql: 'INSERT INTO postal.test_fundings (meter_id, amount_mills, at) VALUES ($1, $2, $3)',
+      params: [e.meterId, e.amountMills, at],
+    });
+  },
   meter_funded: (w, e, at) => operatorAction(w, e.officer, 'fund', e.meterId, { amountMills: e.amountMills }, at),
   funding_requested: (w, e, at) => {
     once(w, {

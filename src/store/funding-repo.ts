@@ -68,7 +68,9 @@ export async function requestsToFile(q: Q, limit: number): Promise<FilingRow[]> 
      FROM commerce.funding_requests f
      JOIN membership.customers c ON c.meter_id = f.meter_id
      JOIN membership.bank_accounts b ON b.bank_account_id = f.bank_account_id AND b.customer_id = c.customer_id
-     WHERE f.status = 'requested' ORDER BY f.requested_at, f.request_id LIMIT $1`,
+     JOIN postal.meters m ON m.meter_id = f.meter_id
+     -- A sandbox meter's request is never filed (the module refuses to take one; this is the second lock).
+     WHERE f.status = 'requested' AND NOT m.sandbox ORDER BY f.requested_at, f.request_id LIMIT $1`,
     [limit],
   );
   return r.rows;

@@ -109,8 +109,9 @@ export async function countItems(q: Q, f: Omit<ItemFilter, 'after' | 'limit'>, m
   return Number(r.rows[0]!.n);
 }
 
-// Every event that moved the meter's registers, one row each: a funding (an officer's, or an ACH
-// debit's settlement, which stays even if the bank later returns the debit) credits dr; a print moves
+// Every event that moved the meter's registers, one row each: a funding (an officer's, an ACH
+// debit's settlement, which stays even if the bank later returns the debit, or a sandbox meter's
+// test funding, whose id starts `test_fund:`) credits dr; a print moves
 // its amount from dr to ar; a refund credits dr again (ar keeps what was printed, and the control
 // total grows, as src/meter/registers.ts does); a withdrawal and a device audit move nothing. A
 // withdrawal is read from the log's clear header (postal.meters keeps only the latest status).
@@ -127,6 +128,9 @@ const EVENTS = `
   UNION ALL
   SELECT settled_at, 'fund', 'settle:' || request_id, amount_mills, 0, amount_mills, NULL
     FROM commerce.funding_requests WHERE meter_id = $1 AND settled_at IS NOT NULL
+  UNION ALL
+  SELECT at, 'fund', 'test_fund:' || test_funding_id, amount_mills, 0, amount_mills, NULL
+    FROM postal.test_fundings WHERE meter_id = $1
   UNION ALL
   SELECT at, 'withdraw', 'withdraw:' || log_id || ':' || seq, 0, 0, 0, NULL
     FROM postal.txlog WHERE meter_id = $1 AND type = 'withdraw'

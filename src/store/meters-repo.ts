@@ -12,12 +12,14 @@ export interface MeterRow {
   packageVersion: bigint;
   assigned: boolean;
   status: string;
+  /** Test mode (the `meter_sandboxed` effect): the module holds the same flag in the package, and enforces it. */
+  sandbox: boolean;
   /** The highest package version the database's own log shows for the meter (getMeters only). */
   loggedVersion?: bigint | null;
 }
 
 const METER_COLUMNS = `meter_id AS "meterId", cert_serial AS "certSerial", certificate_pem AS "certificatePem",
-  package, package_version AS "packageVersion", assigned, status`;
+  package, package_version AS "packageVersion", assigned, status, sandbox`;
 
 export async function getMeter(q: Q, meterId: string): Promise<MeterRow | null> {
   const r = await q.query<MeterRow>(`SELECT ${METER_COLUMNS} FROM postal.meters WHERE meter_id = $1`, [meterId]);

@@ -59,7 +59,9 @@ export async function ensureAppRole(ownerUrl: string, password: string): Promise
       GRANT USAGE ON SCHEMA postal, membership, support TO ${a};
 
       GRANT SELECT, INSERT ON postal.meters, postal.modules, postal.items TO ${a};
-      GRANT UPDATE (package, package_version, updated_at, assigned, status, status_at, status_reason, proven_version) ON postal.meters TO ${a};
+      GRANT UPDATE (package, package_version, updated_at, assigned, status, status_at, status_reason, proven_version, sandbox) ON postal.meters TO ${a};
+      GRANT SELECT, INSERT ON postal.test_fundings TO ${a};
+      GRANT USAGE ON SEQUENCE postal.test_fundings_test_funding_id_seq TO ${a};
       GRANT UPDATE (last_seen_at, checkpoint, checkpoint_mac, checkpoint_seq, checkpoint_at, checkpoint_type, checkpoint_value_mills,
                     state, inhibited_at, inhibited_reason) ON postal.modules TO ${a};
       GRANT UPDATE (refunded_at) ON postal.items TO ${a};

@@ -65,6 +65,7 @@ const DURABLE: Record<string, string> = {
   'membership.profiles': `SELECT c.username, p.name, p.company, p.address, p.email, p.email_verified_at, p.updated_at
     FROM membership.profiles p JOIN membership.customers c USING (customer_id) ORDER BY c.username`,
   'commerce.funding_requests': 'SELECT * FROM commerce.funding_requests ORDER BY request_id',
+  'postal.test_fundings': 'SELECT meter_id, amount_mills, at FROM postal.test_fundings ORDER BY meter_id, at, amount_mills',
   'commerce.ach_files': 'SELECT * FROM commerce.ach_files ORDER BY file_id',
   'membership.bank_accounts': `SELECT c.username, b.bank_account_id, b.routing, b.account_type, b.holder_name, b.last4, b.sealed, b.created_at, b.removed_at
     FROM membership.bank_accounts b JOIN membership.customers c USING (customer_id) ORDER BY b.bank_account_id`,
@@ -163,6 +164,9 @@ function expectEveryKind(live: Record<string, unknown[]>): void {
   const funding = (live['commerce.funding_requests'] as { status: string; owed_mills: bigint }[]).map((f) => `${f.status}:${f.owed_mills}`);
   expect(funding.sort()).toEqual(['requested:0', 'returned:0', 'returned:50000']);
   expect((live['commerce.ach_files'] as { delivered_at: Date | null }[]).every((f) => f.delivered_at !== null)).toBe(true);
+  // Test mode: a sandbox meter (meter_sandboxed), its test funds (test_funded) and its test items.
+  expect((live['postal.meters'] as { sandbox: boolean }[]).filter((m) => m.sandbox)).toHaveLength(1);
+  expect(live['postal.test_fundings']!.length).toBe(2);
   const keys = live['membership.api_keys'] as { revoked_at: Date | null; expires_at: Date | null }[];
   expect(keys.some((k) => k.revoked_at !== null)).toBe(true);
   expect(keys.some((k) => k.revoked_at === null)).toBe(true);
@@ -300,6 +304,22 @@ async function everyCareEffect(sys: TestSystem, customers: Customer[], officer: 
   expect(paid.status, JSON.stringify(paid.json)).toBe(200);
 }
 
+/**
+ * Test mode: a sandbox meter registered (`meter_sandboxed`), test-funded twice (`test_funded`), a
+ * test item printed, refunded and scanned, and an officer's funding of it refused by the module.
+ */
+async function everySandboxEffect(sys: TestSystem, officer: TestOfficer): Promise<void> {
+  // Registered early in the run (after the backup), so the pool's refill is long done when the tables are read.
+  const sandy = await MeterClient.login(diskProfiles, 'sandy', PW);
+  await sandy.testFund(20_000n);
+  await sandy.testFund(5_000n);
+  const item = await sandy.print(postage(300n));
+  expect(item.test).toBe(true);
+  await post(sys.url, '/v1/verify', { itemBase64: item.itemBytes.toString('base64'), location: 'sandbox' });
+  await sandy.refund(item.itemId);
+  expect((await fundAs(sys.url, officer, 'sandy', '1000')).json).toMatchObject({ code: 'sandbox_meter' });
+}
+
 /** Every customer-side effect at least once, whatever the random mix chose. */
 async function everyCustomerEffect(sys: TestSystem, customers: Customer[], officer: TestOfficer): Promise<void> {
   // Every profile effect at least once: a verified address, then one changed (reset) after it.
@@ -309,6 +329,7 @@ async function everyCustomerEffect(sys: TestSystem, customers: Customer[], offic
   await everyBankEffect(customers);
   await everyFundingEffect(sys, customers[4]!, officer);
   await everyApiKeyEffect(customers[5]!);
+  await everySandboxEffect(sys, officer);
 }
 
 /** Every kind of change, chosen at random; refusals are part of the mix (they rotate the package too). */
@@ -378,6 +399,8 @@ describe('replay equivalence: live tables = backup + replayed log, row for row',
 
     // Operator actions: an officer, a dual-control request and its approval, a revocation.
     await secondOfficerApproves(sys, officer);
+    // Test mode: a sandbox meter (`meter_sandboxed`), used at the end (everySandboxEffect).
+    await MeterClient.register(diskProfiles, sys.url, 'sandy', PW, { sandbox: true });
 
     for (let i = 0; i < STEPS / 2; i++) await step(sys, rnd, customers, officer);
     // A module killed mid-batch: what it did and the database did not commit is discarded (and logged).

@@ -47,11 +47,12 @@ export function clientIssue(client: Command): void {
               kind: o.kind,
               itemSerial: item.itemSerial.toString(),
               amountMills: item.amountMills.toString(),
+              ...(item.test ? { test: true } : {}),
               ...registers(item),
               ...files,
             },
             () =>
-              `Issued ${o.kind} ${item.itemId} for $${formatMills(item.amountMills)} -> ${o.out} (kept in ${files.keptFile ?? 'no store'}); ${describe(item)}`,
+              `${item.test ? 'TEST ITEM — NOT VALUE: ' : ''}Issued ${o.kind} ${item.itemId} for $${formatMills(item.amountMills)} -> ${o.out} (kept in ${files.keptFile ?? 'no store'}); ${describe(item)}`,
           );
         },
       ),

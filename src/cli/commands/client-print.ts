@@ -92,11 +92,13 @@ export function clientPrint(client: Command): void {
             itemId: item.itemId,
             itemSerial: item.itemSerial.toString(),
             amountMills: item.amountMills.toString(),
+            ...(item.test ? { test: true } : {}),
             ...registers(item),
             ...files,
             ...(item.shipTo ? { shipTo: item.shipTo, addressWarnings: item.addressWarnings ?? [] } : {}),
           },
-          () => `Printed item ${item.itemId} for $${formatMills(item.amountMills)} -> ${o.out} (kept in ${files.keptFile ?? 'no store'}); ${describe(item)}`,
+          () =>
+            `${item.test ? 'TEST ITEM — NOT POSTAGE: ' : ''}Printed item ${item.itemId} for $${formatMills(item.amountMills)} -> ${o.out} (kept in ${files.keptFile ?? 'no store'}); ${describe(item)}`,
         );
       }),
     );

@@ -21,6 +21,8 @@ interface OnlineVerdict {
   valid?: boolean;
   status?: string;
   reasons?: string[];
+  codes?: string[];
+  testItem?: boolean;
   scans?: { possibleReuse?: boolean; firstSeenAt?: string | null } | null;
   redemption?: unknown;
 }
@@ -51,14 +53,21 @@ export function verifyCommand(program: Command): void {
           ? null
           : await callApi<OnlineVerdict>(o.server, 'POST', '/v1/verify', { itemBase64: bytes.toString('base64'), location: o.location ?? '' });
         const reasons = [...new Set([...local.reasons, ...(online?.reasons ?? [])])];
+        const codes = [...new Set([...local.codes, ...(online?.codes ?? [])])];
         const valid = local.valid && (online ? online.valid === true : true);
         const d = local.item?.data;
+        // Test mode: authentic, but never postage (the flag is inside the signed bytes).
+        const testItem = local.testItem;
+        const onlyTest = testItem && codes.every((c) => c === 'test_item');
         emit(
           o.json === true,
           {
             valid,
-            status: online?.status ?? (local.valid ? 'valid' : 'invalid'),
+            status: online?.status ?? (local.valid ? 'valid' : onlyTest ? 'test_item' : 'invalid'),
             reasons,
+            codes,
+            testItem,
+            signatureValid: local.signatureValid,
             meterId: d?.meterId ?? null,
             amountMills: d?.valueMills.toString() ?? null,
             kind: d?.kind ?? null,
@@ -72,7 +81,9 @@ export function verifyCommand(program: Command): void {
           () =>
             valid
               ? `VALID ${d!.kind}: $${formatMills(d!.valueMills)} from meter ${d!.meterId}, ${d!.date}${online?.scans?.possibleReuse ? ` (WARNING: scanned before at ${online.scans.firstSeenAt})` : ''}`
-              : `INVALID: ${reasons.join('; ')}`,
+              : onlyTest
+                ? `TEST ITEM — NOT POSTAGE: an authentic ${d!.kind} item of sandbox meter ${d!.meterId} (signature valid), $${formatMills(d!.valueMills)} of test value`
+                : `INVALID: ${reasons.join('; ')}`,
         );
         if (!valid) process.exit(3);
       }),

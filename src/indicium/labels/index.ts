@@ -13,6 +13,7 @@ export { STOCKS, type StockSpec } from './stocks.js';
 export { LabelError, type LabelFormat, type LabelInput, type LabelKind, type RenderOptions, type Stock, type Symbology } from './types.js';
 export { formatValue, formatZip, MAX_ADDRESS_LINES } from './fields.js';
 export { zplUnhex } from './zpl.js';
+export { TEST_MARK, isTestItemBytes } from './layout.js';
 
 const PDF_GRID_DPI = 300;
 const ZPL_DPI = [203, 300, 600];

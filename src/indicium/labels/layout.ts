@@ -1,4 +1,5 @@
 import { pdf417Geometry, type Symbology } from '../barcode.js';
+import { ITEM_MAGIC, TEST_ITEM_FLAG } from '../format.js';
 import { MAX_ADDRESS_LINES, formatValue, formatZip, kindTitle } from './fields.js';
 import { STOCKS } from './stocks.js';
 import type { TextMetrics } from './text.js';
@@ -20,6 +21,13 @@ const REGIONS: Readonly<Record<Stock, { indicium: Region & { align: 'left' | 'ri
 };
 
 const GAP = 0.15; // between barcode and text, inches
+/** Test mode: what a test item's label says, above its indicium and its address block (and in place of a service banner). */
+export const TEST_MARK = 'TEST ITEM — NOT POSTAGE';
+
+/** The item's own test flag (its signed version byte), read without decoding the rest. */
+export function isTestItemBytes(itemBytes: Uint8Array): boolean {
+  return itemBytes.length > 2 && itemBytes[0] === ITEM_MAGIC[0] && itemBytes[1] === ITEM_MAGIC[1] && (itemBytes[2]! & TEST_ITEM_FLAG) !== 0;
+}
 const CARRIER_INDICIUM_H = 2.0; // the 4x6 indicium's height at most when the label has a banner, return address or IMpb
 const MIN_MODULE_IN = 0.0095; // 10 mil: 3 dots at 300 dpi, 2 at 203
 // Largest modules worth printing: beyond these the symbol only grows. 20 mil Data Matrix, 15 mil PDF417.
@@ -114,10 +122,11 @@ function indicium(
 }
 
 /** Title, then the address block (or destination ZIP), shrunk together if they do not fit the region. */
-function body(m: TextMetrics, input: LabelInput, region: Region, basePt: number, heading: boolean): Element[] {
+function body(m: TextMetrics, input: LabelInput, region: Region, basePt: number, heading: boolean, test: boolean): Element[] {
   const build = (k: number): Line[] => {
     const size = (p: number) => Math.max(6, Math.round(p * k * 2) / 2);
     const lines: Line[] = [];
+    if (test) lines.push(fit(m, { text: TEST_MARK, sizePt: size(basePt + 3), bold: true, minPt: 6 }, region.w));
     if (input.title) lines.push(...wrap(m, { text: input.title, sizePt: size(basePt + 3), bold: true, minPt: size(basePt - 1) }, region.w, 3));
     const address = (input.addressLines ?? []).slice(0, MAX_ADDRESS_LINES);
     const dest = input.destination ? `ZIP ${formatZip(m.clean(input.destination))}` : '';
@@ -142,10 +151,15 @@ function body(m: TextMetrics, input: LabelInput, region: Region, basePt: number,
  * Lays out a label. `dpi` is the grid that barcode modules and positions snap to (the printer's
  * resolution for PNG and ZPL; 300 for PDF). `dataMatrixModules` is the side of the item's Data Matrix.
  */
-export function layoutLabel(m: TextMetrics, input: LabelInput, stock: Stock, symbology: Symbology, dpi: number, dataMatrixModules: number): Layout {
+export function layoutLabel(m: TextMetrics, given: LabelInput, stock: Stock, symbology: Symbology, dpi: number, dataMatrixModules: number): Layout {
   const spec = STOCKS[stock];
   const r = REGIONS[stock];
+  // A test item's label never looks like postage: marked above the indicium and the address, its
+  // banner replaced by the marking, and no tracking barcode.
+  const test = given.test === true || isTestItemBytes(given.itemBytes);
+  const input: LabelInput = test ? { ...given, impb: undefined, serviceBanner: given.serviceBanner ? TEST_MARK : undefined } : given;
   const lines: Line[] = [
+    ...(test ? [{ text: TEST_MARK, sizePt: 12, bold: true, minPt: 6 }] : []),
     { text: kindTitle(input.kind), sizePt: 10, bold: true, minPt: 7 },
     { text: formatValue(input.valueMills), sizePt: 22, bold: true, minPt: 12 },
     { text: input.date, sizePt: 9, bold: false, minPt: 7 },
@@ -174,6 +188,6 @@ export function layoutLabel(m: TextMetrics, input: LabelInput, stock: Stock, sym
     for (const y of [spec.heightIn / 3, (2 * spec.heightIn) / 3])
       elements.push({ type: 'box', x: 0.2, y: Math.round(y * dpi) / dpi, w: 0.25, h: Math.max(2 / dpi, 0.01) });
   }
-  elements.push(...body(m, input, bodyRegion, r.bodyPt, r.heading));
+  elements.push(...body(m, input, bodyRegion, r.bodyPt, r.heading, test));
   return { widthIn: spec.widthIn, heightIn: spec.heightIn, elements };
 }

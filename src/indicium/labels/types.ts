@@ -28,6 +28,8 @@ export interface LabelInput {
   readonly serviceBanner?: string;
   /** The Intelligent Mail package barcode and its tracking number (label-4x6 only; see impbFor). */
   readonly impb?: Impb;
+  /** Test mode: the item is a test item. Also read from the item bytes' flag, so a caller cannot leave the marking off. */
+  readonly test?: boolean;
 }
 
 export interface RenderOptions {

@@ -45,7 +45,12 @@ export function dataMatrixFieldBytes(itemBytes: Uint8Array): Buffer {
 const CP1252 = (() => {
   const map = new Map<string, number>();
   const dec = new TextDecoder('windows-1252');
-  for (let b = 0x20; b <= 0xff; b++) if (b !== 0x7f) map.set(dec.decode(Uint8Array.of(b)), b);
+  for (let b = 0x20; b <= 0xff; b++) if (b !== 0x7f && (b < 0x80 || b > 0x9f)) map.set(dec.decode(Uint8Array.of(b)), b);
+  // 0x80-0x9F: Node's decoder (without full ICU) gives C1 controls there, not code page 1252's
+  // characters (the em dash of a test item's marking is 0x97). Five of them are undefined.
+  Array.from('€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008DŽ\u008F\u0090‘’“”•–—˜™š›œ\u009DžŸ').forEach((ch, i) => {
+    if (ch.charCodeAt(0) >= 0x100) map.set(ch, 0x80 + i);
+  });
   return map;
 })();
 

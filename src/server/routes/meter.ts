@@ -19,6 +19,7 @@ const Op = Type.Union([
   Type.Literal('password'),
   Type.Literal('fund_request'),
   Type.Literal('api_key'),
+  Type.Literal('test_fund'),
 ]);
 
 // Each key creation is a module op and a log record: bounded per customer, like a bank account.
@@ -43,7 +44,7 @@ export function meterRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
       '/v1/meters/:meterId/:op',
       {
         schema: {
-          summary: 'Run a meter command (balance, print, refund, withdraw, password, fund_request, api_key)',
+          summary: 'Run a meter command (balance, print, refund, withdraw, password, fund_request, api_key, test_fund)',
           description: 'Send an Idempotency-Key: a retry returns the first answer (and the same item), never a second debit.',
           tags: ['meter'],
           params: Type.Object({ meterId: MeterId, op: Op }),

@@ -19,13 +19,24 @@ export function registrationRoutes(ctx: ServerContext): FastifyPluginAsyncTypebo
         schema: {
           summary: 'Begin registration: claim a meter and get the module proof and its ephemeral key',
           tags: ['registration'],
-          body: Type.Object({ user: Username, clientNonce: Hex32 }, { additionalProperties: false }),
+          body: Type.Object(
+            {
+              user: Username,
+              clientNonce: Hex32,
+              sandbox: Type.Optional(
+                Type.Boolean({
+                  description: 'test mode: a sandbox meter, whose items are test items that never verify as postage; seal the same in the envelope',
+                }),
+              ),
+            },
+            { additionalProperties: false },
+          ),
           response: answers(RegistrationBegun),
         },
       },
       async (request) => {
         begins.take(request.ip);
-        const { begun, meter } = await beginRegistration(ctx, request.body.user, request.body.clientNonce);
+        const { begun, meter } = await beginRegistration(ctx, request.body.user, request.body.clientNonce, request.body.sandbox === true);
         return {
           meterId: meter.meterId,
           meterCertificatePem: meter.certificatePem,

@@ -12,7 +12,9 @@ import type { ServiceContext } from '../context.js';
 
 export function requestFunding(ctx: ServiceContext, customerId: bigint, meterId: string, input: CommandInput, remember: Remember): Promise<Answer> {
   return runMeterCommand(ctx, meterId, input, remember, {
-    async args(_meter, { tx }) {
+    async args(meter, { tx }) {
+      // A sandbox meter holds test value only (the module refuses it too): no debit is ever drawn for it.
+      if (meter.sandbox) fail('sandbox_meter', 'a sandbox (test mode) meter is not funded by ACH; use test_fund');
       // The bank account is the customer's own, and still on file; the module checks the rest.
       const id = input.params.bankAccountId ?? '';
       const account = UUID.test(id) ? await repo.findBankAccount(tx, customerId, id) : null;

@@ -255,11 +255,16 @@ export class TestClient {
 }
 
 /** Provision a meter, register it as a careful client would (proof and certificate checked), and return the client. */
-export async function registeredMeter(engine: MeterEngine, now: number, password = PASSWORD): Promise<TestClient> {
+export async function registeredMeter(
+  engine: MeterEngine,
+  now: number,
+  password = PASSWORD,
+  mode: { sandbox?: boolean; sealedSandbox?: boolean } = {},
+): Promise<TestClient> {
   const provisioned = await engine.provision({ licensingZip: '20260' });
   const info = engine.info();
   const nonce = randomBytes(32);
-  const begun = await engine.registerBegin({ pkg: provisioned.package, clientNonce: nonce.toString('hex') });
+  const begun = await engine.registerBegin({ pkg: provisioned.package, clientNonce: nonce.toString('hex'), ...(mode.sandbox ? { sandbox: true } : {}) });
   const moduleCert = new X509Certificate(begun.moduleCertPem);
   const caCert = new X509Certificate(info.caCertPem);
   expect(certificateChainsTo(moduleCert, caCert, new Date(now))).toBe(true);
@@ -271,7 +276,13 @@ export async function registeredMeter(engine: MeterEngine, now: number, password
   );
   expect(proofOk).toBe(true);
   const macKey = randomBytes(32);
-  const envelope = sealRegistration(provisioned.meterId, nonce, ephemeralPublicKey, { macKey, password }, randomBytes);
+  const envelope = sealRegistration(
+    provisioned.meterId,
+    nonce,
+    ephemeralPublicKey,
+    { macKey, password, sandbox: mode.sealedSandbox ?? mode.sandbox === true },
+    randomBytes,
+  );
   const done = await engine.registerComplete({
     pkg: begun.package,
     clientPublicKey: envelope.clientPublicKey.toString('hex'),

@@ -33,6 +33,7 @@ export function makePackage(changes: Partial<MeterPackage> = {}): MeterPackage {
     spentOfficerNonces: [],
     refunds: NO_REFUNDS,
     debits: NO_DEBITS,
+    sandbox: false,
     ...changes,
   };
 }

@@ -34,6 +34,12 @@ describe('customer care rules on the package', () => {
     await expectVaultError(() => applyClose(pending, 1), 'funding_pending');
   });
 
+  it('a sandbox meter takes no adjustment, and closing it owes nothing back: its balance is test value', async () => {
+    await expectVaultError(() => applyAdjustment(withBalance(1000n, { sandbox: true }), 250n, 1), 'sandbox_meter');
+    const closed = applyClose(withBalance(1000n, { sandbox: true }), 1);
+    expect([closed.refundMills, closed.balanceMills, closed.next.registers.drMills]).toEqual([0n, 1000n, 0n]);
+  });
+
   it('a password reset unlocks a locked meter, keeps a suspended one suspended, and refuses a withdrawn one', async () => {
     expect(applyPasswordReset(withBalance(0n, { state: 'locked', failedLogins: 5 }), verifier, 1)).toMatchObject({ state: 'operational', failedLogins: 0 });
     expect(applyPasswordReset(withBalance(0n, { state: 'suspended' }), verifier, 1).state).toBe('suspended');

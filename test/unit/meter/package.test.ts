@@ -12,7 +12,7 @@ function reencodeWith(p: MeterPackage, edit: (doc: Record<string, unknown>) => v
 describe('package encoding', () => {
   it('round-trips a fully populated package', () => {
     const p = makePackage({
-      pendingRegistration: { ephemeralPrivateKeyPkcs8: Buffer.from('eph'), clientNonce: Buffer.alloc(32, 3), expiresAtMs: 42 },
+      pendingRegistration: { ephemeralPrivateKeyPkcs8: Buffer.from('eph'), clientNonce: Buffer.alloc(32, 3), expiresAtMs: 42, sandbox: true },
       passwordHistory: [verifier(1), verifier(2), verifier(3)],
       lastAuditAtMs: 99,
       unackedCreditMills: 500n,
@@ -34,7 +34,7 @@ describe('package encoding', () => {
       delete d.refunds;
     });
     expect(decodePackage(v1)).toEqual(makePackage({ refunds: NO_REFUNDS }));
-    expect(JSON.parse(encodePackage(decodePackage(v1)).toString('utf8')).f).toBe(3);
+    expect(JSON.parse(encodePackage(decodePackage(v1)).toString('utf8')).f).toBe(4);
   });
 
   it('opens a format 2 package, sealed before ACH debits, with none pending, settled or owed', () => {
@@ -44,6 +44,23 @@ describe('package encoding', () => {
       delete d.debits;
     });
     expect(decodePackage(v2)).toEqual(makePackage({ debits: NO_DEBITS }));
+  });
+
+  it('opens a format 3 package, sealed before test mode, as a real meter (and a pending registration as not sandbox)', () => {
+    const pending = { ephemeralPrivateKeyPkcs8: Buffer.from('eph'), clientNonce: Buffer.alloc(32, 3), expiresAtMs: 42, sandbox: false };
+    const v3 = reencodeWith(makePackage({ sandbox: true, pendingRegistration: { ...pending, sandbox: true } }), (d) => {
+      d.f = 3;
+      delete d.sandbox;
+      delete (d.pendingRegistration as Record<string, unknown>).sandbox;
+    });
+    expect(decodePackage(v3)).toEqual(makePackage({ sandbox: false, pendingRegistration: pending }));
+  });
+
+  it('round-trips a sandbox meter, and refuses a sandbox flag that is not a boolean', () => {
+    const p = makePackage({ sandbox: true });
+    expect(decodePackage(encodePackage(p))).toEqual(p);
+    expect(JSON.parse(encodePackage(p).toString('utf8')).sandbox).toBe(true);
+    expect(() => decodePackage(reencodeWith(p, (d) => (d.sandbox = 'true')))).toThrow(/flag/);
   });
 
   it('round-trips pending, settled and owed debits', () => {
@@ -105,7 +122,7 @@ describe('package encoding', () => {
 describe('package decoding refuses corrupt documents', () => {
   const p = makePackage();
   it.each<[string, (d: Record<string, unknown>) => void]>([
-    ['unknown format', (d) => (d.f = 4)],
+    ['unknown format', (d) => (d.f = 5)],
     ['format 3 without debits', (d) => delete d.debits],
     ['refunds not a list', (d) => (d.refunds = { items: 1, floorMs: 0 })],
     ['a refund with a numeric serial', (d) => (d.refunds = { items: [[5, 1]], floorMs: 0 })],
