@@ -8,6 +8,8 @@ import { ModuleConnection, ModulePool, decodeCheckpointRecord } from '../module/
 import { buildApp, buildMetricsListener } from '../server/index.js';
 import {
   achConfigFromEnv,
+  StripeCardPayments,
+  stripeSettingsFromEnv,
   BuiltInAddressVerifier,
   createMetrics,
   haltEveryModule,
@@ -74,6 +76,7 @@ export async function runApiServer(): Promise<void> {
     addressCheck: addressCheckMode(process.env.VAULTMETER_ADDRESS_CHECK),
     mailerId: mailerIdFrom(process.env.VAULTMETER_MAILER_ID),
     ach: achConfigFromEnv(),
+    card: cardPaymentsFromEnv(),
   };
   const log = (msg: string) => process.stderr.write(`[api] ${msg}\n`);
   // Any evidence of a stale database counts, not only a checkpoint mismatch: before serving, put back
@@ -99,6 +102,12 @@ export async function runApiServer(): Promise<void> {
     async () => modules.close(),
     () => db.end(),
   ]);
+}
+
+/** Card payments through Stripe when STRIPE_SECRET_KEY is set (the supervisor gives it to this process only); else none. */
+function cardPaymentsFromEnv(): StripeCardPayments | null {
+  const settings = stripeSettingsFromEnv();
+  return settings ? new StripeCardPayments(settings) : null;
 }
 
 /** On SIGTERM or SIGINT: each step in order (the pool, the jobs, the listeners, the connections), then exit. */

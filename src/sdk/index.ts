@@ -25,5 +25,5 @@ export {
 } from './history.js';
 export { addBankAccount, listBankAccounts, removeBankAccount, type BankAccount, type BankAccountInput, type BankAccountType } from './bank-accounts.js';
 export { fetchProfile, putProfile, verifyEmailToken, type CustomerProfile, type CustomerProfileInput, type CustomerAddress } from './customer-profile.js';
-export { fundingReceipt, fundingRequests, type FundingRequestInfo, type FundingRequested, type FundingStatus } from './funding.js';
+export { fundingReceipt, fundingRequests, type FundingRequestInfo, type CardFunded, type FundingRequested, type FundingStatus } from './funding.js';
 export { listApiKeys, revokeApiKey, drawApiKey, type ApiKeyInfo, type ApiKeyRequest, type ApiKeyScope, type CreatedApiKey } from './api-keys.js';
