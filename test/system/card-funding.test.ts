@@ -83,11 +83,11 @@ describe('card funding, through real processes and a Stripe stand-in', () => {
       payment_intent_id: r.paymentIntentId,
       bank_account_id: null,
     });
-    // One PaymentIntent: $250.00 in cents, usd, the request id as Stripe's idempotency key and in its metadata.
+    // One PaymentIntent: $25.00 in cents, usd, the request id as Stripe's idempotency key and in its metadata.
     expect(intentsOf(r.requestId)).toEqual([
       expect.objectContaining({
         id: r.paymentIntentId,
-        amount: 25_000,
+        amount: 2_500,
         currency: 'usd',
         status: 'succeeded',
         metadata: { meterId: ann.meterId, requestId: r.requestId },
