@@ -112,7 +112,7 @@ describe('card funding, through real processes and a Stripe stand-in', () => {
     ann = await login('ann');
     expect(intentsOf(requestId)).toHaveLength(1);
     expect((await ann.balance()).drMills).toBe(before.drMills + 35_000n);
-    const settled = await db.query("SELECT count(*)::int AS n FROM postal.txlog WHERE type = 'debit'");
+    const settled = await db.query("SELECT count(*)::int AS n FROM commerce.funding_requests WHERE meter_id = $1 AND status = 'settled'", [ann.meterId]);
     expect(settled.rows[0].n).toBe(2);
     const cli = await sys.cli(['client', 'fund', '12.50', '--card', '--payment-method', 'pm_card_visa', '--user', 'ann', '--json']);
     expect(cli.code, cli.stderr).toBe(0);
@@ -203,8 +203,8 @@ describe('card funding, through real processes and a Stripe stand-in', () => {
 
   it('without STRIPE_SECRET_KEY a card request is refused and nothing changes', async () => {
     const home = sys.env.VAULTMETER_HOME!;
-    await sys.stop(true);
     await db.end();
+    await sys.stop(true);
     sys = await startSystem({ VAULTMETER_HOME: home, VAULTMETER_CLIENT_HOME: process.env.VAULTMETER_CLIENT_HOME, VAULTMETER_ACH_CUTOFF_UTC: 'off' });
     db = await sys.ownerDb();
     carl = await login('carl');
