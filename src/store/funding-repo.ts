@@ -164,9 +164,10 @@ export async function achFilesBefore(q: Q, f: AchFileRow): Promise<number> {
 /** What a receipt shows: the request, its bank account, and the customer with their profile. */
 export interface ReceiptRow extends FundingRequestRow {
   username: string;
-  routing: string;
-  last4: string;
-  accountType: 'checking' | 'savings';
+  /** Null for a card payment. */
+  routing: string | null;
+  last4: string | null;
+  accountType: 'checking' | 'savings' | null;
   name: string | null;
   company: string | null;
   address: Record<string, string> | null;
@@ -177,7 +178,7 @@ export async function receiptRow(q: Q, requestId: string): Promise<ReceiptRow | 
     `SELECT ${columns('f.')}, c.username, b.routing, b.last4, b.account_type AS "accountType", p.name, p.company, p.address
      FROM commerce.funding_requests f
      JOIN membership.customers c ON c.meter_id = f.meter_id
-     JOIN membership.bank_accounts b ON b.bank_account_id = f.bank_account_id
+     LEFT JOIN membership.bank_accounts b ON b.bank_account_id = f.bank_account_id
      LEFT JOIN membership.profiles p ON p.customer_id = c.customer_id
      WHERE f.request_id = $1`,
     [requestId],

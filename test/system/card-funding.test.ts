@@ -1,9 +1,11 @@
+import { rm } from 'node:fs/promises';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diskProfiles } from '../../src/cli/index.js';
 import { ApiError, MeterClient } from '../../src/sdk/index.js';
 import { startStripeStandIn, type StripeStandIn } from '../helpers/stripe-standin.js';
 import type { LooseJson } from '../helpers/loose-json.js';
+import { pdfText } from '../unit/labels/fixtures.js';
 import { letter, post, rawCommand, type RawAnswer } from './api-client.js';
 import { startSystem, type TestSystem } from './harness.js';
 
@@ -19,6 +21,8 @@ const codeOf = (e: unknown) => (e instanceof ApiError ? e.code : e);
 describe('card funding, through real processes and a Stripe stand-in', () => {
   let standIn: StripeStandIn;
   let sys: TestSystem;
+  /** The first system's directory, kept when it restarts without Stripe, removed at the end. */
+  let firstDir: string | null = null;
   let db: pg.Client;
   let ann: MeterClient;
   let bob: MeterClient;
@@ -68,6 +72,7 @@ describe('card funding, through real processes and a Stripe stand-in', () => {
     await db?.end();
     await sys?.stop();
     await standIn?.close();
+    if (firstDir) await rm(firstDir, { recursive: true, force: true });
   });
 
   it('a card payment credits the meter at once, exactly once; a retry of the same request charges nothing more', async () => {
@@ -95,6 +100,8 @@ describe('card funding, through real processes and a Stripe stand-in', () => {
     ]);
     expect(standIn.calls.filter((c) => c.path === '/v1/payment_intents').map((c) => c.idempotencyKey)).toEqual([r.requestId]);
     expect((await ann.fundingRequests()).map((f) => [f.requestId, f.method, f.status])).toEqual([[r.requestId, 'card', 'settled']]);
+    const receipt = (await pdfText(await ann.fundingReceipt(r.requestId))).replace(/\s+/g, ' ');
+    for (const part of ['Amount $25.00', 'Paid by Card, through Stripe', `Stripe payment ${r.paymentIntentId}`]) expect(receipt).toContain(part);
 
     // The same request again (a client that lost the answer): the same answer, no second charge or settlement.
     const requestId = 'c1'.repeat(16);
@@ -205,6 +212,7 @@ describe('card funding, through real processes and a Stripe stand-in', () => {
     const home = sys.env.VAULTMETER_HOME!;
     await db.end();
     await sys.stop(true);
+    firstDir = sys.dir;
     sys = await startSystem({ VAULTMETER_HOME: home, VAULTMETER_CLIENT_HOME: process.env.VAULTMETER_CLIENT_HOME, VAULTMETER_ACH_CUTOFF_UTC: 'off' });
     db = await sys.ownerDb();
     carl = await login('carl');
