@@ -109,57 +109,65 @@ function createIntent(params: Record<string, unknown>): StandInIntent {
   };
 }
 
+interface StandInState {
+  readonly secretKey: string;
+  readonly intents: Map<string, StandInIntent>;
+  readonly calls: StripeStandIn['calls'];
+  readonly replays: Map<string, { status: number; body: unknown }>;
+  failing: number;
+}
+
+function route(state: StandInState, method: string, path: string, params: Record<string, unknown>): { status: number; body: unknown } {
+  if (method === 'POST' && path === '/v1/payment_intents') {
+    if (!(Number(params.amount) > 0)) return invalid('Missing required param: amount.', 'amount');
+    const pi = createIntent(params);
+    state.intents.set(pi.id, pi);
+    return params.confirm === 'true' ? confirm(pi) : { status: 200, body: pi };
+  }
+  const m = /^\/v1\/payment_intents\/(pi_[0-9a-f]+)(\/confirm)?$/.exec(path);
+  const pi = m ? state.intents.get(m[1]!) : undefined;
+  if (!m || !pi) return { status: 404, body: { error: { type: 'invalid_request_error', message: `Unrecognized request URL (${method}: ${path})` } } };
+  if (method === 'GET' && !m[2]) return { status: 200, body: pi };
+  if (method === 'POST' && m[2]) return confirm(pi);
+  return { status: 405, body: { error: { type: 'invalid_request_error', message: 'method not allowed' } } };
+}
+
+async function handle(state: StandInState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  const url = new URL(req.url ?? '/', 'http://stand-in');
+  const key = typeof req.headers['idempotency-key'] === 'string' ? req.headers['idempotency-key'] : null;
+  state.calls.push({ method: req.method ?? '', path: url.pathname, idempotencyKey: key });
+  const send = (status: number, body: unknown, replayed = false) => {
+    res.writeHead(status, { 'content-type': 'application/json', 'request-id': id('req'), ...(replayed ? { 'idempotent-replayed': 'true' } : {}) });
+    res.end(JSON.stringify(body));
+  };
+  if (req.headers.authorization !== `Bearer ${state.secretKey}`)
+    return send(401, { error: { type: 'invalid_request_error', message: 'Invalid API Key provided' } });
+  if (state.failing > 0) {
+    state.failing--;
+    return send(500, { error: { type: 'api_error', message: 'The stand-in is failing on purpose.' } });
+  }
+  const replayKey = key ? `${req.method} ${key}` : null;
+  const stored = replayKey ? state.replays.get(replayKey) : undefined;
+  if (stored) return send(stored.status, stored.body, true);
+  const answer = route(state, req.method ?? '', url.pathname, parseForm(Buffer.concat(chunks).toString('utf8')));
+  // Stripe keeps the first answer under the key; a snapshot, since the intent moves on.
+  if (replayKey) state.replays.set(replayKey, JSON.parse(JSON.stringify(answer)) as { status: number; body: unknown });
+  send(answer.status, answer.body);
+}
+
 export async function startStripeStandIn(): Promise<StripeStandIn> {
-  const secretKey = `sk_test_${randomBytes(12).toString('hex')}`;
+  const state: StandInState = {
+    secretKey: `sk_test_${randomBytes(12).toString('hex')}`,
+    intents: new Map(),
+    calls: [],
+    replays: new Map(),
+    failing: 0,
+  };
   const webhookSecret = `whsec_${randomBytes(16).toString('hex')}`;
-  const intents = new Map<string, StandInIntent>();
-  const calls: StripeStandIn['calls'] = [];
-  const replays = new Map<string, { status: number; body: unknown }>();
-  let failing = 0;
-
-  const route = (method: string, path: string, params: Record<string, unknown>): { status: number; body: unknown } => {
-    if (method === 'POST' && path === '/v1/payment_intents') {
-      if (!(Number(params.amount) > 0)) return invalid('Missing required param: amount.', 'amount');
-      const pi = createIntent(params);
-      intents.set(pi.id, pi);
-      return params.confirm === 'true' ? confirm(pi) : { status: 200, body: pi };
-    }
-    const m = /^\/v1\/payment_intents\/(pi_[0-9a-f]+)(\/confirm)?$/.exec(path);
-    const pi = m ? intents.get(m[1]!) : undefined;
-    if (!m || !pi) return { status: 404, body: { error: { type: 'invalid_request_error', message: `Unrecognized request URL (${method}: ${path})` } } };
-    if (method === 'GET' && !m[2]) return { status: 200, body: pi };
-    if (method === 'POST' && m[2]) return confirm(pi);
-    return { status: 405, body: { error: { type: 'invalid_request_error', message: 'method not allowed' } } };
-  };
-
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const url = new URL(req.url ?? '/', 'http://stand-in');
-    const key = typeof req.headers['idempotency-key'] === 'string' ? req.headers['idempotency-key'] : null;
-    calls.push({ method: req.method ?? '', path: url.pathname, idempotencyKey: key });
-    const send = (status: number, body: unknown, replayed = false) => {
-      res.writeHead(status, { 'content-type': 'application/json', 'request-id': id('req'), ...(replayed ? { 'idempotent-replayed': 'true' } : {}) });
-      res.end(JSON.stringify(body));
-    };
-    if (req.headers.authorization !== `Bearer ${secretKey}`)
-      return send(401, { error: { type: 'invalid_request_error', message: 'Invalid API Key provided' } });
-    if (failing > 0) {
-      failing--;
-      return send(500, { error: { type: 'api_error', message: 'The stand-in is failing on purpose.' } });
-    }
-    const replayKey = key ? `${req.method} ${key}` : null;
-    const stored = replayKey ? replays.get(replayKey) : undefined;
-    if (stored) return send(stored.status, stored.body, true);
-    const params = parseForm(Buffer.concat(chunks).toString('utf8'));
-    const answer = route(req.method ?? '', url.pathname, params);
-    // Stripe keeps the first answer under the key; a snapshot, since the intent moves on.
-    if (replayKey) replays.set(replayKey, JSON.parse(JSON.stringify(answer)) as { status: number; body: unknown });
-    send(answer.status, answer.body);
-  };
-
   const server: Server = createServer((req, res) => {
-    handle(req, res).catch((e: unknown) => {
+    handle(state, req, res).catch((e: unknown) => {
       res.writeHead(500, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: { type: 'api_error', message: String(e) } }));
     });
@@ -167,16 +175,16 @@ export async function startStripeStandIn(): Promise<StripeStandIn> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  const stripe = new Stripe(secretKey);
+  const stripe = new Stripe(state.secretKey);
 
   return {
     base: `http://127.0.0.1:${port}`,
-    secretKey,
+    secretKey: state.secretKey,
     webhookSecret,
-    intents,
-    calls,
+    intents: state.intents,
+    calls: state.calls,
     failNext: (n) => {
-      failing = n;
+      state.failing = n;
     },
     signedEvent: (type, object, secret = webhookSecret) => {
       const body = JSON.stringify({

@@ -2,7 +2,7 @@ import { chmod, cp, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diskProfiles } from '../../src/cli/index.js';
 import {
   addBankAccount,
@@ -332,8 +332,11 @@ describe('replay equivalence: live tables = backup + replayed log, row for row',
     if (vault) await rm(vault, { recursive: true, force: true });
   });
 
-  it('rebuilds every durable table exactly', async () => {
+  beforeAll(async () => {
     standIn = await startStripeStandIn();
+  });
+
+  it('rebuilds every durable table exactly', async () => {
     sys = await startSystem({
       STRIPE_SECRET_KEY: standIn.secretKey,
       STRIPE_WEBHOOK_SECRET: standIn.webhookSecret,
