@@ -41,6 +41,11 @@ export const ACH_RETURN_WINDOW_DAYS = 60;
 /** The hold between a funding request and its value download (VAULTMETER_ACH_HOLD_HOURS), in hours. */
 export const DEFAULT_ACH_HOLD_HOURS = 72;
 export const MAX_ACH_HOLD_HOURS = 30 * 24;
+/** Card payments through Stripe: how long one API call may take, and how often the SDK retries it (same idempotency key). */
+export const STRIPE_TIMEOUT_MS = 20_000;
+export const STRIPE_MAX_NETWORK_RETRIES = 2;
+/** The largest Stripe webhook body accepted (Stripe's events are a few kB). */
+export const MAX_STRIPE_WEBHOOK_BYTES = 256 * 1024;
 /** NACHA files one payments run writes (the next run takes the rest). */
 export const MAX_ACH_FILES_PER_RUN = 20;
 /** Returns entries read from one returns file, and its size (two 95-byte records per return). */

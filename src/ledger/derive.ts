@@ -23,6 +23,7 @@ export interface EffectArgs {
   readonly returnCode?: string;
   /** A customer care act (reset_password, adjust_balance, close_account). */
   readonly act?: string;
+  readonly paymentIntentId?: string;
   readonly effects?: readonly LedgerEffect[];
 }
 
@@ -141,16 +142,7 @@ function commandMeaning(meterId: string, r: EffectResult): LedgerEffect[] {
     case 'password':
       return [{ kind: 'password_changed', meterId }];
     case 'fund_request':
-      return [
-        {
-          kind: 'funding_requested',
-          meterId,
-          requestId: x.requestId ?? '',
-          bankAccountId: x.bankAccountId ?? '',
-          amountMills: x.amountMills ?? '0',
-          debitAuthorization: x.debitAuthorization ?? '',
-        },
-      ];
+      return [fundingRequested(meterId, x)];
     case 'api_key':
       return [apiKeyCreated(meterId, x)];
     case 'test_fund':
@@ -166,12 +158,20 @@ function apiKeyCreated(meterId: string, x: Readonly<Record<string, string>>): Ef
   return { kind: 'api_key_created', meterId, keyId: x.keyId ?? '', keyHashHex: x.keyHash ?? '', scopes, expiresAt: x.expiresAt ? x.expiresAt : null };
 }
 
+/** An ACH debit keeps the shape it had before cards; a card payment names its PaymentMethod. */
+function fundingRequested(meterId: string, x: Readonly<Record<string, string>>): EffectOf<'funding_requested'> {
+  const common = { kind: 'funding_requested' as const, meterId, requestId: x.requestId ?? '', amountMills: x.amountMills ?? '0' };
+  if (x.method === 'card') return { ...common, bankAccountId: null, debitAuthorization: '', method: 'card', paymentMethod: x.paymentMethod ?? '' };
+  return { ...common, bankAccountId: x.bankAccountId ?? '', debitAuthorization: x.debitAuthorization ?? '' };
+}
+
 function debitMeaning(meterId: string, args: EffectArgs, r: EffectResult): LedgerEffect {
   const requestId = args.requestId ?? '';
   const amountMills = r.amountMills ?? '0';
-  if (r.outcome === 'settled') return { kind: 'funding_settled', meterId, requestId, amountMills };
+  const card = args.paymentIntentId ? { paymentIntentId: args.paymentIntentId } : {};
+  if (r.outcome === 'settled') return { kind: 'funding_settled', meterId, requestId, amountMills, ...card };
   const outcome = r.outcome === 'owed' ? 'owed' : 'cancelled';
-  return { kind: 'funding_returned', meterId, requestId, returnCode: args.returnCode ?? '', outcome, amountMills };
+  return { kind: 'funding_returned', meterId, requestId, returnCode: args.returnCode ?? '', outcome, amountMills, ...card };
 }
 
 function required<T>(v: T | undefined, what: string): T {

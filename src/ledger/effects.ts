@@ -31,6 +31,8 @@ const ItemId = Type.String({ pattern: '^[0-9a-f]{32}$' });
 const Name = Type.String({ minLength: 1, maxLength: 64 });
 /** The officers whose signatures a module checked (dual control: two). */
 const Officers = Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 2, maxItems: 2 });
+const PaymentMethodId = Type.String({ pattern: '^pm_[A-Za-z0-9_]{1,200}$' });
+const PaymentIntentId = Type.String({ pattern: '^pi_[A-Za-z0-9_]{1,200}$' });
 const Json = Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), { maxProperties: 32 });
 
 /** What a dual-control request may ask for; the first three change the checkpoint machinery, the rest one customer's meter. */
@@ -76,8 +78,21 @@ export const EFFECT_SCHEMAS = {
   test_funded: effect('test_funded', { meterId: Uuid, amountMills: Mills }),
   /** A postage value download (reset), by an officer. */
   meter_funded: effect('meter_funded', { meterId: Uuid, amountMills: Mills, officer: Text(64) }),
-  /** The customer's MAC'd request for an ACH debit: it waits for filing and settlement, crediting nothing. */
-  funding_requested: effect('funding_requested', { meterId: Uuid, requestId: ItemId, bankAccountId: Uuid, amountMills: Mills, debitAuthorization: B64 }),
+  /**
+   * The customer's MAC'd funding request: it waits for settlement, crediting nothing. An ACH debit
+   * (no `method`, as before cards) names a bank account and carries the module's debit authorization;
+   * a card payment (`method: 'card'`) names the Stripe PaymentMethod, with no account (null) and an
+   * empty authorization.
+   */
+  funding_requested: effect('funding_requested', {
+    meterId: Uuid,
+    requestId: ItemId,
+    bankAccountId: Type.Union([Uuid, Type.Null()]),
+    amountMills: Mills,
+    debitAuthorization: B64,
+    method: Type.Optional(Type.Literal('card')),
+    paymentMethod: Type.Optional(PaymentMethodId),
+  }),
   /** Pending funding requests went into a NACHA file, each with a trace number (ODFI + sequence, in list order). */
   ach_file_created: effect('ach_file_created', {
     fileId: Uuid,
@@ -89,12 +104,16 @@ export const EFFECT_SCHEMAS = {
   /** The NACHA file reached the bank outbox; `sha256` names its exact bytes. */
   ach_file_delivered: effect('ach_file_delivered', { fileId: Uuid, sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }), target: Text(200) }),
   /** The debit settled after its hold: the postage value download, credited by the module. */
-  funding_settled: effect('funding_settled', { meterId: Uuid, requestId: ItemId, amountMills: Mills }),
-  /** The bank returned the debit: cancelled before settlement, owed (and the meter suspended) after. */
+  funding_settled: effect('funding_settled', { meterId: Uuid, requestId: ItemId, amountMills: Mills, paymentIntentId: Type.Optional(PaymentIntentId) }),
+  /**
+   * The bank returned the debit (R01...), or a card payment failed, was disputed or refunded (card_*):
+   * cancelled before settlement, owed (and the meter suspended) after.
+   */
   funding_returned: effect('funding_returned', {
     meterId: Uuid,
     requestId: ItemId,
-    returnCode: Type.String({ pattern: '^R\\d{2}$' }),
+    returnCode: Type.String({ pattern: '^(R\\d{2}|card_[a-z_]{1,40})$' }),
+    paymentIntentId: Type.Optional(PaymentIntentId),
     outcome: Type.Union([Type.Literal('cancelled'), Type.Literal('owed')]),
     amountMills: Mills,
   }),
@@ -148,10 +167,7 @@ export const EFFECT_SCHEMAS = {
     month: Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])$' }),
     plan: Type.Union(PLAN_IDS.map((p) => Type.Literal(p))),
     lines: Type.Array(
-      Type.Object(
-        { description: Text(200), quantity: Type.Integer({ minimum: 0 }), unitMills: Mills, amountMills: Mills },
-        { additionalProperties: false },
-      ),
+      Type.Object({ description: Text(200), quantity: Type.Integer({ minimum: 0 }), unitMills: Mills, amountMills: Mills }, { additionalProperties: false }),
       { minItems: 1, maxItems: 8 },
     ),
     totalMills: Mills,

@@ -6,12 +6,18 @@ import { fail } from '../errors.js';
 // debit is remembered through the bank's return window, so a late return suspends the meter and
 // records what is owed instead of being lost.
 
-/** A debit the customer requested and the bank has not yet settled. */
+/** How the customer pays: an ACH debit (held, the bank may return it) or a card payment (settles once confirmed). */
+export type FundingMethod = 'ach' | 'card';
+export const FUNDING_METHODS: readonly FundingMethod[] = ['ach', 'card'];
+
+/** A debit the customer requested and the bank (or the card processor) has not yet settled. */
 export interface PendingDebit {
   /** 32 hex characters, chosen by the client: a second request with the same id is refused. */
   readonly requestId: string;
   readonly amountMills: bigint;
   readonly requestedAtMs: number;
+  /** `card` has no hold: it settles as soon as the payment is confirmed. */
+  readonly method: FundingMethod;
 }
 
 /** A debit whose value is in the meter, kept while the bank may still return it. */
@@ -62,7 +68,7 @@ export function requestDebit(m: DebitMemory, debit: Omit<PendingDebit, 'requeste
   return { ...m, settled, pending: [...m.pending, { ...debit, requestedAtMs: nowMs }] };
 }
 
-/** The pending debit's value may be downloaded: the hold since the request has passed. */
+/** The pending debit's value may be downloaded: an ACH debit's hold since the request has passed; a card payment has none. */
 export function settleDebit(
   m: DebitMemory,
   requestId: string,
@@ -72,8 +78,9 @@ export function settleDebit(
 ): { memory: DebitMemory; amountMills: bigint } {
   const d = m.pending.find((p) => p.requestId === requestId);
   if (!d) fail('funding_request_unknown', `funding request ${requestId} is not waiting for settlement on this meter`);
-  if (nowMs < d.requestedAtMs + holdMs)
-    fail('settlement_on_hold', `funding request ${requestId} is held until ${new Date(d.requestedAtMs + holdMs).toISOString()}`);
+  const hold = d.method === 'card' ? 0 : holdMs;
+  if (nowMs < d.requestedAtMs + hold)
+    fail('settlement_on_hold', `funding request ${requestId} is held until ${new Date(d.requestedAtMs + hold).toISOString()}`);
   const settled = [...recentSettled(m, nowMs, limits), { requestId, amountMills: d.amountMills, settledAtMs: nowMs }].slice(-limits.maxSettled);
   return { memory: { ...m, pending: m.pending.filter((p) => p !== d), settled }, amountMills: d.amountMills };
 }
@@ -94,4 +101,16 @@ export function returnDebit(m: DebitMemory, requestId: string): { memory: DebitM
     outcome: 'owed',
     amountMills: settled.amountMills,
   };
+}
+
+/**
+ * A card payment that failed (declined, or abandoned): the pending debit is dropped. Nothing was
+ * credited, so nothing is owed and the meter is not suspended. Only a pending card debit is
+ * cancelled this way; an ACH debit comes back only as the bank's return.
+ */
+export function cancelDebit(m: DebitMemory, requestId: string): { memory: DebitMemory; amountMills: bigint } {
+  const pending = m.pending.find((p) => p.requestId === requestId);
+  if (!pending) fail('funding_request_unknown', `funding request ${requestId} is not waiting for settlement on this meter`);
+  if (pending.method !== 'card') fail('invalid_request', `funding request ${requestId} is an ACH debit: only the bank returns it`);
+  return { memory: { ...m, pending: m.pending.filter((p) => p !== pending) }, amountMills: pending.amountMills };
 }

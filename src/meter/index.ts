@@ -25,6 +25,7 @@ export {
   applyFundingRequest,
   applySettlement,
   applyDebitReturn,
+  applyDebitCancel,
   acknowledgeCredits,
   recordFailedLogin,
   recordGoodLogin,
@@ -37,9 +38,12 @@ export {
   type PendingDebit,
   type SettledDebit,
   type ReturnOutcome,
+  type FundingMethod,
+  FUNDING_METHODS,
   NO_DEBITS,
   requestDebit,
   settleDebit,
   returnDebit,
+  cancelDebit,
 } from './debits.js';
 export { type Closure, applyPasswordReset, applyAdjustment, applyClose } from './care.js';

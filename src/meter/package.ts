@@ -1,5 +1,5 @@
 import { assertRegisters, type Registers } from './registers.js';
-import { NO_DEBITS, type DebitMemory } from './debits.js';
+import { FUNDING_METHODS, NO_DEBITS, type DebitMemory, type FundingMethod } from './debits.js';
 import { NO_REFUNDS, type RefundedItem, type RefundMemory } from './refunds.js';
 
 /** `suspended`: the bank returned a debit whose value was already downloaded (see debits.ts). */
@@ -71,8 +71,9 @@ export interface SpentNonce {
 }
 
 // Encoding: JSON with bigints as decimal strings and bytes as base64. Versioned by the `f` field:
-// format 2 added `refunds`, format 3 `debits`, format 4 `sandbox`; an older package still opens,
-// with none remembered and not a sandbox.
+// format 2 added `refunds`, format 3 `debits`; an older package still opens, with none remembered.
+// Format 4 adds `sandbox` (absent: not a sandbox) and each pending debit's method (`ach` | `card`)
+// as a fourth element; a format 3 pending debit has three and is an ACH debit.
 const FORMAT = 4;
 const FORMATS: readonly unknown[] = [1, 2, 3, FORMAT];
 
@@ -114,7 +115,7 @@ export function encodePackage(p: MeterPackage): Buffer {
     spentOfficerNonces: p.spentOfficerNonces,
     refunds: { items: p.refunds.items.map((r) => [r.serial.toString(), r.issuedMs]), floorMs: p.refunds.floorMs },
     debits: {
-      pending: p.debits.pending.map((d) => [d.requestId, d.amountMills.toString(), d.requestedAtMs]),
+      pending: p.debits.pending.map((d) => [d.requestId, d.amountMills.toString(), d.requestedAtMs, d.method]),
       settled: p.debits.settled.map((d) => [d.requestId, d.amountMills.toString(), d.settledAtMs]),
       owed: p.debits.owedMills.toString(),
     },
@@ -193,16 +194,21 @@ function flag(v: unknown): boolean {
 
 function decodeDebits(v: unknown, big: (v: unknown) => bigint, num: (v: unknown) => number): DebitMemory {
   const o = (v ?? {}) as Record<string, unknown>;
-  const triples = (list: unknown): [string, bigint, number][] => {
+  // [requestId, mills, ms], and for a pending debit of format 4 its method as a fourth element.
+  const entries = (list: unknown, withMethod: boolean): [string, bigint, number, FundingMethod][] => {
     if (!Array.isArray(list)) throw new Error('package debits are not a list');
     return list.map((e: unknown) => {
-      if (!Array.isArray(e) || e.length !== 3 || typeof e[0] !== 'string') throw new Error('a package debit is not [requestId, mills, ms]');
-      return [e[0], big(e[1]), num(e[2])];
+      const size = Array.isArray(e) ? e.length : 0;
+      if (!Array.isArray(e) || !(size === 3 || (withMethod && size === 4)) || typeof e[0] !== 'string')
+        throw new Error('a package debit is not [requestId, mills, ms] (or, pending, [requestId, mills, ms, method])');
+      const method: unknown = size === 4 ? e[3] : 'ach';
+      if (!(FUNDING_METHODS as readonly unknown[]).includes(method)) throw new Error('a package debit has an unknown method');
+      return [e[0], big(e[1]), num(e[2]), method as FundingMethod];
     });
   };
   return {
-    pending: triples(o.pending).map(([requestId, amountMills, requestedAtMs]) => ({ requestId, amountMills, requestedAtMs })),
-    settled: triples(o.settled).map(([requestId, amountMills, settledAtMs]) => ({ requestId, amountMills, settledAtMs })),
+    pending: entries(o.pending, true).map(([requestId, amountMills, requestedAtMs, method]) => ({ requestId, amountMills, requestedAtMs, method })),
+    settled: entries(o.settled, false).map(([requestId, amountMills, settledAtMs]) => ({ requestId, amountMills, settledAtMs })),
     owedMills: big(o.owed),
   };
 }

@@ -2,7 +2,7 @@ import { MAX_FAILED_LOGINS, PASSWORD_HISTORY_LENGTH } from '../constants.js';
 import { fail } from '../errors.js';
 import type { MeterPackage, PasswordVerifier, SpentNonce } from './package.js';
 import { assertRegisters, credit, debit, type Registers } from './registers.js';
-import { requestDebit, returnDebit, settleDebit, type DebitLimits, type ReturnOutcome } from './debits.js';
+import { cancelDebit, requestDebit, returnDebit, settleDebit, type DebitLimits, type FundingMethod, type ReturnOutcome } from './debits.js';
 import { checkRefundable, rememberRefund, type RefundedItem } from './refunds.js';
 
 /** What the client believes the registers hold, sent (under its MAC) with every command. */
@@ -98,8 +98,13 @@ export function refuseSandbox(p: MeterPackage, what: string): void {
   if (p.sandbox) fail('sandbox_meter', `${what}: this is a sandbox (test mode) meter, which holds only test value`);
 }
 
-/** The customer asked for an ACH debit (nothing is credited until it settles). */
-export function applyFundingRequest(p: MeterPackage, debit: { requestId: string; amountMills: bigint }, nowMs: number, limits: DebitLimits): MeterPackage {
+/** The customer asked for an ACH debit or a card payment (nothing is credited until it settles). */
+export function applyFundingRequest(
+  p: MeterPackage,
+  debit: { requestId: string; amountMills: bigint; method: FundingMethod },
+  nowMs: number,
+  limits: DebitLimits,
+): MeterPackage {
   requireOperational(p);
   return touch(p, nowMs, p.registers, { debits: requestDebit(p.debits, debit, nowMs, limits) });
 }
@@ -126,6 +131,12 @@ export function applyDebitReturn(p: MeterPackage, requestId: string, nowMs: numb
   const { memory, outcome, amountMills } = returnDebit(p.debits, requestId);
   const suspend = outcome === 'owed' && (p.state === 'operational' || p.state === 'locked');
   return { next: touch(p, nowMs, p.registers, { debits: memory, ...(suspend ? { state: 'suspended' as const } : {}) }), outcome, amountMills };
+}
+
+/** A card payment failed before any value was downloaded: the pending debit is dropped, nothing else changes. */
+export function applyDebitCancel(p: MeterPackage, requestId: string, nowMs: number): { next: MeterPackage; outcome: 'cancelled'; amountMills: bigint } {
+  const { memory, amountMills } = cancelDebit(p.debits, requestId);
+  return { next: touch(p, nowMs, p.registers, { debits: memory }), outcome: 'cancelled', amountMills };
 }
 
 /** Debit for one item; the item takes the next serial. */

@@ -29,6 +29,7 @@ import {
   applyFundingRequest,
   applySettlement,
   applyDebitReturn,
+  applyDebitCancel,
   applyRevoke,
   applyUnlock,
   spendOfficerNonce,
@@ -69,6 +70,11 @@ const DEBIT_LIMITS: DebitLimits = {
   returnWindowMs: ACH_RETURN_WINDOW_DAYS * DAY_MS,
 };
 const RETURN_CODE = /^R\d{2}$/;
+/** A card payment's outcome code (card_declined, card_disputed, card_refunded, ...). */
+const CARD_CODE = /^card_[a-z_]{1,40}$/;
+/** A Stripe PaymentMethod id (`pm_...`), which the customer's MAC names for a card payment. */
+const PAYMENT_METHOD = /^pm_[A-Za-z0-9_]{1,200}$/;
+const PAYMENT_INTENT = /^pi_[A-Za-z0-9_]{1,200}$/;
 /** Failures of the package itself (or its keys): never answered as a command refusal that rotates the package. */
 const FAIL_CLOSED: ReadonlySet<string> = new Set(['invariant_violation', 'package_tampered', 'key_version_unknown']);
 const AUDIT_DOMAIN = 'vaultmeter/audit-report/v1';
@@ -429,17 +435,31 @@ export class MeterEngine {
     return (this.deps.achHoldHours ?? DEFAULT_ACH_HOLD_HOURS) * HOUR_MS;
   }
 
-  /** The customer's signed request for an ACH debit: it waits in the package, crediting nothing. */
+  /**
+   * The customer's signed request for an ACH debit or a card payment: it waits in the package,
+   * crediting nothing. An ACH debit names a bank account on file and gets the module's debit
+   * authorization (for the file builder); a card payment names the Stripe PaymentMethod to charge.
+   */
   private async fundingRequest(pkg: MeterPackage, p: Record<string, string | undefined>, now: number) {
     refuseSandbox(pkg, 'no ACH debit funds it');
     const amountMills = parseMills(p.amountMills, MAX_FUNDING_REQUEST_MILLS);
-    // A bank debits cents: a fraction of a cent could not be filed.
-    if (amountMills % 10n !== 0n) fail('invalid_amount', 'an ACH debit is a whole number of cents (mills divisible by 10)');
+    // A bank, or a card network, moves cents: a fraction of a cent could not be charged.
+    if (amountMills % 10n !== 0n) fail('invalid_amount', 'a funding request is a whole number of cents (mills divisible by 10)');
     const requestId = p.requestId ?? '';
-    const bankAccountId = p.bankAccountId ?? '';
     if (!HEX32.test(requestId)) fail('invalid_request', 'requestId is 32 lowercase hex characters');
+    const method = p.method ?? 'ach';
+    if (method === 'card') {
+      const paymentMethod = p.paymentMethod ?? '';
+      if (!PAYMENT_METHOD.test(paymentMethod)) fail('invalid_request', 'a card payment names its Stripe PaymentMethod (pm_...)');
+      if (p.bankAccountId !== undefined) fail('invalid_request', 'a card payment names no bank account');
+      const next = applyFundingRequest(pkg, { requestId, amountMills, method }, now, DEBIT_LIMITS);
+      const terms = { meterId: pkg.meterId, requestId, method, paymentMethod, amountMills: amountMills.toString() };
+      return { next, result: { ...terms, settleAfter: new Date(now).toISOString() } };
+    }
+    if (method !== 'ach') fail('invalid_request', 'method is ach or card');
+    const bankAccountId = p.bankAccountId ?? '';
     if (!UUID.test(bankAccountId)) fail('invalid_request', 'bankAccountId is a UUID');
-    const next = applyFundingRequest(pkg, { requestId, amountMills }, now, DEBIT_LIMITS);
+    const next = applyFundingRequest(pkg, { requestId, amountMills, method: 'ach' }, now, DEBIT_LIMITS);
     const settleAfter = new Date(now + this.achHoldMs).toISOString();
     const terms = { meterId: pkg.meterId, requestId, bankAccountId, amountMills: amountMills.toString() };
     return { next, result: { ...terms, settleAfter, debitAuthorization: await authorizeDebit(this.crypto, terms) } };
@@ -455,14 +475,21 @@ export class MeterEngine {
     const now = this.deps.now();
     if (!HEX32.test(args.requestId)) fail('invalid_request', 'requestId is 32 lowercase hex characters');
     if (args.action === 'settle') refuseSandbox(pkg, 'no debit settles on it');
+    if (args.paymentIntentId !== undefined && !PAYMENT_INTENT.test(args.paymentIntentId))
+      fail('invalid_request', 'paymentIntentId is a Stripe PaymentIntent id (pi_...)');
     let changed: { next: MeterPackage; amountMills: bigint; outcome: M.DebitOutcome };
     if (args.action === 'settle') {
       changed = { ...applySettlement(pkg, args.requestId, now, this.achHoldMs, DEBIT_LIMITS), outcome: 'settled' };
     } else if (args.action === 'return') {
-      if (!RETURN_CODE.test(args.returnCode ?? '')) fail('invalid_request', 'a return carries its reason code, R01 to R99');
+      const code = args.returnCode ?? '';
+      if (!RETURN_CODE.test(code) && !CARD_CODE.test(code))
+        fail('invalid_request', 'a return carries its reason code, R01 to R99 (or card_* for a card payment)');
       changed = applyDebitReturn(pkg, args.requestId, now);
+    } else if (args.action === 'cancel') {
+      if (!CARD_CODE.test(args.returnCode ?? '')) fail('invalid_request', 'a cancelled card payment carries its reason, card_*');
+      changed = applyDebitCancel(pkg, args.requestId, now);
     } else {
-      return fail('invalid_request', 'a debit is settled or returned');
+      return fail('invalid_request', 'a debit is settled, returned or cancelled');
     }
     const next = this.next(changed.next);
     const r = next.registers;

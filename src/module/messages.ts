@@ -102,10 +102,14 @@ export interface FundResult {
 export interface DebitArgs {
   readonly pkg: SealedRef;
   readonly requestId: string;
-  readonly action: 'settle' | 'return';
+  /** `cancel`: a card payment failed before settlement (a pending card debit only; nothing is owed). */
+  readonly action: 'settle' | 'return' | 'cancel';
+  /** R01 to R99 for the bank's return; card_* (card_declined, card_disputed, card_refunded, ...) for a card payment. */
   readonly returnCode?: string;
+  /** The card processor's payment (a Stripe PaymentIntent id), for the ledger; the module does not interpret it. */
+  readonly paymentIntentId?: string;
 }
-/** `cancelled`: returned before settlement; `owed`: returned after, the meter is suspended. */
+/** `cancelled`: returned (or a card payment failed) before settlement; `owed`: returned after, the meter is suspended. */
 export type DebitOutcome = 'settled' | 'cancelled' | 'owed';
 export interface DebitResult {
   readonly package: SealedRef;

@@ -12,8 +12,11 @@ export interface FundingReceipt {
   readonly amountMills: bigint;
   readonly requestedAt: Date;
   readonly settledAt: Date;
-  readonly account: { readonly routing: string; readonly last4: string; readonly accountType: 'checking' | 'savings' };
-  readonly traceNumber: string;
+  /** An ACH debit: the account and the trace number. */
+  readonly account?: { readonly routing: string; readonly last4: string; readonly accountType: 'checking' | 'savings' };
+  readonly traceNumber?: string;
+  /** A card payment through Stripe: its PaymentIntent. */
+  readonly card?: { readonly paymentIntentId: string };
   /** Set when the bank returned the debit after settlement: the receipt says so. */
   readonly returned?: { readonly code: string; readonly at: Date; readonly owedMills: bigint };
 }
@@ -33,11 +36,17 @@ function rows(r: FundingReceipt): [string, string][] {
   const out: [string, string][] = [
     ['Receipt number', r.receiptNumber],
     ['Amount', dollars(r.amountMills)],
-    ['Paid by', `ACH debit, ${r.account.accountType} account ending ${r.account.last4} (routing ${r.account.routing})`],
+    r.card
+      ? ['Paid by', 'Card, through Stripe']
+      : ['Paid by', `ACH debit, ${r.account?.accountType ?? ''} account ending ${r.account?.last4 ?? ''} (routing ${r.account?.routing ?? ''})`],
     ['Requested', time(r.requestedAt)],
     ['Credited to the meter', time(r.settledAt)],
-    ['ACH trace number', r.traceNumber],
+    r.card ? ['Stripe payment', r.card.paymentIntentId] : ['ACH trace number', r.traceNumber ?? ''],
   ];
-  if (r.returned) out.push(['Returned by the bank', `${day(r.returned.at)}, reason ${r.returned.code}; ${dollars(r.returned.owedMills)} owed`]);
+  if (r.returned)
+    out.push([
+      r.card ? 'Disputed or refunded' : 'Returned by the bank',
+      `${day(r.returned.at)}, reason ${r.returned.code}; ${dollars(r.returned.owedMills)} owed`,
+    ]);
   return out;
 }

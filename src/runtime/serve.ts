@@ -8,6 +8,9 @@ import { ModuleConnection, ModulePool, decodeCheckpointRecord } from '../module/
 import { buildApp, buildMetricsListener } from '../server/index.js';
 import {
   achConfigFromEnv,
+  StripeCardPayments,
+  stripeSettingsFromEnv,
+  type PaymentPort,
   BuiltInAddressVerifier,
   createMetrics,
   haltEveryModule,
@@ -73,7 +76,7 @@ export async function runApiServer(): Promise<void> {
     addresses: new BuiltInAddressVerifier(),
     addressCheck: addressCheckMode(process.env.VAULTMETER_ADDRESS_CHECK),
     mailerId: mailerIdFrom(process.env.VAULTMETER_MAILER_ID),
-    ach: achConfigFromEnv(),
+    ...paymentsFromEnv(),
   };
   const log = (msg: string) => process.stderr.write(`[api] ${msg}\n`);
   // Any evidence of a stale database counts, not only a checkpoint mismatch: before serving, put back
@@ -99,6 +102,12 @@ export async function runApiServer(): Promise<void> {
     async () => modules.close(),
     () => db.end(),
   ]);
+}
+
+/** The payment port: ACH settings, and card payments through Stripe when STRIPE_SECRET_KEY is set (the supervisor gives it to this process only). */
+function paymentsFromEnv(): PaymentPort {
+  const stripe = stripeSettingsFromEnv();
+  return { ach: achConfigFromEnv(), card: stripe ? new StripeCardPayments(stripe) : null };
 }
 
 /** On SIGTERM or SIGINT: each step in order (the pool, the jobs, the listeners, the connections), then exit. */

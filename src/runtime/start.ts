@@ -68,6 +68,8 @@ function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 const S3_CREDENTIALS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'] as const;
 /** SMTP_URL may carry the SMTP password: only the shipper, which delivers the mail outbox, gets it. */
 const SMTP_SECRETS = ['SMTP_URL'] as const;
+/** The Stripe keys: only the API server, which charges cards and checks Stripe's webhooks, gets them. */
+const STRIPE_SECRETS = ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'] as const;
 
 /**
  * The supervisor: PostgreSQL, the module processes, the shipper, then the API server as a separate
@@ -137,7 +139,7 @@ export async function startSystem(opts: StartOptions): Promise<RunningSystem> {
       ...pickEnv(process.env, SMTP_SECRETS),
     });
     const port = opts.port ?? Number(process.env.PORT ?? DEFAULT_PORT);
-    const api = launch('the API server', ['serve'], { ...logEnv, ...apiEnv(opts.home, db.appUrl, socketList, port) });
+    const api = launch('the API server', ['serve'], { ...logEnv, ...apiEnv(opts.home, db.appUrl, socketList, port), ...pickEnv(process.env, STRIPE_SECRETS) });
     const [shipperUp, apiUp] = await Promise.all([shipper.start(), api.start()]);
     keep(shipper, shipperUp);
     keep(api, apiUp, fatal);

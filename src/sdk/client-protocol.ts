@@ -59,7 +59,13 @@ export async function sealPassword(crypto: ClientCrypto, macKey: Uint8Array, cha
 }
 
 /** The password a module drew in a dual-control reset, opened with the client MAC key; null if it does not open. */
-export async function openResetPassword(crypto: ClientCrypto, macKey: Uint8Array, nonce: Uint8Array, meterId: string, sealed: Uint8Array): Promise<string | null> {
+export async function openResetPassword(
+  crypto: ClientCrypto,
+  macKey: Uint8Array,
+  nonce: Uint8Array,
+  meterId: string,
+  sealed: Uint8Array,
+): Promise<string | null> {
   const key = await crypto.hkdfSha256(macKey, nonce, utf8(RESET_INFO), KEY_BYTES);
   const body = await crypto.aesGcmOpen(key, sealed, passwordAad(meterId));
   return body ? new TextDecoder('utf-8', { fatal: true }).decode(body) : null;

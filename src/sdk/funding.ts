@@ -8,7 +8,11 @@ export type FundingStatus = 'requested' | 'filed' | 'settled' | 'returned';
 export interface FundingRequestInfo {
   readonly requestId: string;
   readonly amountMills: string;
-  readonly bankAccountId: string;
+  /** Null for a card payment. */
+  readonly bankAccountId: string | null;
+  readonly method: 'ach' | 'card';
+  /** The Stripe PaymentIntent of a card payment, once it settled or failed. */
+  readonly paymentIntentId: string | null;
   readonly status: FundingStatus;
   readonly requestedAt: string;
   readonly traceNumber: string | null;
@@ -25,6 +29,16 @@ export interface FundingRequested {
   readonly bankAccountId: string;
   /** When the module will download the value at the earliest (the settlement hold). */
   readonly settleAfter: string;
+}
+
+/** A card payment, charged by the server as soon as its MAC'd request committed (no hold). */
+export interface CardFunded {
+  readonly requestId: string;
+  readonly amountMills: bigint;
+  readonly method: 'card';
+  /** `settled`: the value is in the meter (the registers show it from the next answer on). */
+  readonly status: FundingStatus;
+  readonly paymentIntentId: string | null;
 }
 
 export async function fundingRequests(server: string, authorization: string, meterId: string): Promise<FundingRequestInfo[]> {

@@ -26,5 +26,5 @@ export {
 export { addBankAccount, listBankAccounts, removeBankAccount, type BankAccount, type BankAccountInput, type BankAccountType } from './bank-accounts.js';
 export { fetchProfile, putProfile, verifyEmailToken, type CustomerProfile, type CustomerProfileInput, type CustomerAddress } from './customer-profile.js';
 export { pricingPlans, fetchPlan, choosePlan, fetchInvoices, invoicePdfOf, type PlanInfo, type InvoiceInfo } from './billing.js';
-export { fundingReceipt, fundingRequests, type FundingRequestInfo, type FundingRequested, type FundingStatus } from './funding.js';
+export { fundingReceipt, fundingRequests, type FundingRequestInfo, type CardFunded, type FundingRequested, type FundingStatus } from './funding.js';
 export { listApiKeys, revokeApiKey, drawApiKey, type ApiKeyInfo, type ApiKeyRequest, type ApiKeyScope, type CreatedApiKey } from './api-keys.js';

@@ -18,7 +18,7 @@ import {
   type Transaction,
   type TransactionsPage,
 } from './history.js';
-import { fundingReceipt, fundingRequests, type FundingRequested, type FundingRequestInfo } from './funding.js';
+import { fundingReceipt, fundingRequests, type CardFunded, type FundingRequested, type FundingRequestInfo, type FundingStatus } from './funding.js';
 import { drawApiKey, type ApiKeyRequest, type CreatedApiKey } from './api-key-draw.js';
 import type { ApiKeyScope } from '../protocol/index.js';
 import { ApiError, callApi } from './http.js';
@@ -396,6 +396,25 @@ export class MeterClient {
     const requestId = hex(await this.crypto.randomBytes(16));
     const out = await this.command('fund_request', { amountMills: req.amountMills.toString(), bankAccountId: req.bankAccountId, requestId });
     return { ...out.registers, requestId, amountMills: req.amountMills, bankAccountId: req.bankAccountId, settleAfter: out.result.settleAfter ?? '' };
+  }
+
+  /**
+   * Fund the meter by card: a MAC'd `fund_request` naming a Stripe PaymentMethod (from Stripe
+   * Elements in a web page; `pm_card_visa` in Stripe's test mode). The server charges it at once and
+   * the module settles it; a decline throws ApiError `card_declined` (nothing credited).
+   */
+  async requestCardFunding(req: { amountMills: bigint; paymentMethod: string }): Promise<Balance & CardFunded> {
+    const requestId = hex(await this.crypto.randomBytes(16));
+    const out = await this.command('fund_request', { amountMills: req.amountMills.toString(), method: 'card', paymentMethod: req.paymentMethod, requestId });
+    const fr = (out.body.fundingRequest ?? {}) as { status?: FundingStatus; paymentIntentId?: string | null };
+    return {
+      ...out.registers,
+      requestId,
+      amountMills: req.amountMills,
+      method: 'card',
+      status: fr.status ?? 'requested',
+      paymentIntentId: fr.paymentIntentId ?? null,
+    };
   }
 
   /** This meter's funding requests, newest first, and where each stands. */

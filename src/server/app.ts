@@ -14,6 +14,7 @@ import { historyRoutes } from './routes/history.js';
 import { itemRoutes } from './routes/items.js';
 import { meterRoutes } from './routes/meter.js';
 import { paymentRoutes } from './routes/payments.js';
+import { stripeWebhookRoutes } from './routes/stripe-webhook.js';
 import { fundingRequestRoutes } from './routes/funding-requests.js';
 import { mailRoutes } from './routes/mail.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -85,6 +86,7 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions = {}): Promi
   await app.register(mailRoutes(ctx));
   await app.register(paymentRoutes(ctx));
   await app.register(fundingRequestRoutes(ctx));
+  await app.register(stripeWebhookRoutes(ctx));
   await app.register(metricsRoutes(ctx));
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

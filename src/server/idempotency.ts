@@ -25,6 +25,13 @@ function requestHash(request: FastifyRequest): Buffer {
     .digest();
 }
 
+/**
+ * Work that follows a committed answer, on the first request and on every replay of it alike (a card
+ * payment charged after its MAC'd request committed): it must be idempotent itself, and it decides
+ * the answer sent. The stored answer stays the committed one.
+ */
+export type After = (committed: Answer) => Promise<Answer>;
+
 /** Spends the challenge of a refused signed request (the module refuses it); null when nothing was spent. */
 export type Spend = (why: VaultError) => Promise<Answer | null>;
 
@@ -43,7 +50,7 @@ export async function runIdempotent(
   reply: FastifyReply,
   scope: string,
   handler: (remember: Remember) => Promise<Answer>,
-  opts: { spend?: Spend } = {},
+  opts: { spend?: Spend; after?: After } = {},
 ): Promise<FastifyReply> {
   let key: string | null;
   try {
@@ -56,7 +63,7 @@ export async function runIdempotent(
   // it would act twice. A client command looks it up inside its batch (see Remember.checkKey).
   if (key && !opts.spend) {
     const stored = await repo.findIdempotent(db, scope, key);
-    if (stored) return replay(reply, stored, hash);
+    if (stored) return replay(reply, stored, hash, opts.after);
   }
   // The answer joins the batch's writes; a concurrent request with the same key makes that batch conflict.
   const remember: Remember = Object.assign(
@@ -72,9 +79,10 @@ export async function runIdempotent(
     // A retry of a client command that committed always fails (its challenge is spent, or it lost
     // the race on the key): only then is the key looked up, and the first answer sent back verbatim.
     const stored = key && e instanceof VaultError ? await repo.findIdempotent(db, scope, key) : null;
-    if (stored) return replay(reply, stored, hash);
+    if (stored) return replay(reply, stored, hash, opts.after);
     throw e;
   }
+  if (opts.after && answer.status < 300) answer = await opts.after(answer);
   return send(reply, answer.status, answer.body);
 }
 
@@ -91,10 +99,12 @@ export async function refuseSigned(reply: FastifyReply, why: unknown, spend: Spe
   return send(reply, spent.status, spent.body);
 }
 
-function replay(reply: FastifyReply, stored: repo.StoredResponse, hash: Buffer): FastifyReply {
+async function replay(reply: FastifyReply, stored: repo.StoredResponse, hash: Buffer, after?: After): Promise<FastifyReply> {
   if (!stored.requestSha256.equals(hash)) fail('idempotency_key_reused');
   reply.header('idempotency-replayed', 'true');
-  return send(reply, stored.statusCode, stored.response as Record<string, unknown>);
+  let answer: Answer = { status: stored.statusCode, body: stored.response as Record<string, unknown> };
+  if (after && answer.status < 300) answer = await after(answer);
+  return send(reply, answer.status, answer.body);
 }
 
 function send(reply: FastifyReply, status: number, body: Record<string, unknown>): FastifyReply {

@@ -50,8 +50,20 @@ export const CommandDone = Type.Object({
   addressWarnings: Type.Optional(Type.Array(Type.Object({ code: Str(), detail: Str() }), { description: 'what the address check found, in warn mode' })),
   fundingRequest: Type.Optional(
     Type.Object(
-      { requestId: Str(), amountMills: Mills, bankAccountId: Str(), status: Type.Literal('requested'), settleAfter: Str() },
-      { description: 'a fund_request: the debit waits for the next NACHA file, and its value for the hold' },
+      {
+        requestId: Str(),
+        amountMills: Mills,
+        bankAccountId: Type.Optional(Str()),
+        method: Type.Optional(Type.Literal('card')),
+        status: Type.Union([Type.Literal('requested'), Type.Literal('settled'), Type.Literal('returned')]),
+        settleAfter: Str(),
+        paymentIntentId: Type.Optional(Type.Union([Str(), Type.Null()])),
+        returnCode: Type.Optional(Str()),
+      },
+      {
+        description:
+          'a fund_request: an ACH debit waits for the next NACHA file, and its value for the hold; a card payment (method card) is charged at once and answered settled',
+      },
     ),
   ),
   apiKey: Type.Optional(
@@ -68,7 +80,9 @@ const NullableStr = Type.Union([Str(), Type.Null()]);
 export const FundingRequest = Type.Object({
   requestId: Str(),
   amountMills: Mills,
-  bankAccountId: Str(),
+  bankAccountId: NullableStr,
+  method: Type.Union([Type.Literal('ach'), Type.Literal('card')]),
+  paymentIntentId: NullableStr,
   status: FundingStatus,
   requestedAt: Str(),
   traceNumber: NullableStr,
@@ -172,7 +186,11 @@ export const Invoices = Type.Object({
     }),
   ),
 });
-export const BillingRun = Type.Object({ month: Str(), invoiced: Type.Integer(), more: Type.Boolean({ description: 'true when the run stopped at its bound: run it again' }) });
+export const BillingRun = Type.Object({
+  month: Str(),
+  invoiced: Type.Integer(),
+  more: Type.Boolean({ description: 'true when the run stopped at its bound: run it again' }),
+});
 
 export const RefundPaid = Type.Object({ meterId: Str(), state: Type.Literal('paid') });
 

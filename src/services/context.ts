@@ -4,6 +4,7 @@ import type { Db } from '../store/index.js';
 import type { Metrics } from './metrics.js';
 import type { RateBook } from '../rates/index.js';
 import type { AchConfig } from './payments/ach-config.js';
+import type { PaymentPort } from './payments/port.js';
 
 /** Waits, after a commit, until a module's log record has reached a backup target (`shipped` durability). */
 export interface ShippedWait {
@@ -11,7 +12,7 @@ export interface ShippedWait {
 }
 
 /** Everything a service needs; built once per API server process (the composition root is src/runtime). */
-export interface ServiceContext {
+export interface ServiceContext extends PaymentPort {
   readonly db: Db;
   readonly modules: ModulePool;
   readonly caCertPem: string;

@@ -108,9 +108,18 @@ export const APPLIERS: { readonly [K in EffectKind]: Applier<K> } = {
   meter_funded: (w, e, at) => operatorAction(w, e.officer, 'fund', e.meterId, { amountMills: e.amountMills }, at),
   funding_requested: (w, e, at) => {
     once(w, {
-      sql: `INSERT INTO commerce.funding_requests (request_id, meter_id, bank_account_id, amount_mills, requested_at, debit_authorization)
-            VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
-      params: [e.requestId, e.meterId, e.bankAccountId, e.amountMills, at, Buffer.from(e.debitAuthorization, 'base64')],
+      sql: `INSERT INTO commerce.funding_requests (request_id, meter_id, bank_account_id, amount_mills, requested_at, debit_authorization, method, payment_method)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
+      params: [
+        e.requestId,
+        e.meterId,
+        e.bankAccountId,
+        e.amountMills,
+        at,
+        e.method === 'card' ? null : Buffer.from(e.debitAuthorization, 'base64'),
+        e.method ?? 'ach',
+        e.paymentMethod ?? null,
+      ],
       what: 'that funding request exists already',
     });
   },
@@ -143,16 +152,19 @@ export const APPLIERS: { readonly [K in EffectKind]: Applier<K> } = {
   },
   funding_settled: (w, e, at) => {
     once(w, {
-      sql: "UPDATE commerce.funding_requests SET status = 'settled', settled_at = $2 WHERE request_id = $1 AND status = 'filed'",
-      params: [e.requestId, at],
+      // An ACH debit settles once filed; a card payment as soon as it is confirmed.
+      sql: `UPDATE commerce.funding_requests SET status = 'settled', settled_at = $2, payment_intent_id = coalesce($3, payment_intent_id)
+            WHERE request_id = $1 AND (status = 'filed' OR (status = 'requested' AND method = 'card'))`,
+      params: [e.requestId, at, e.paymentIntentId ?? null],
       what: 'the funding request was settled or returned concurrently',
     });
   },
   funding_returned: (w, e, at) => {
     once(w, {
-      sql: `UPDATE commerce.funding_requests SET status = 'returned', returned_at = $2, return_code = $3, owed_mills = $4
+      sql: `UPDATE commerce.funding_requests SET status = 'returned', returned_at = $2, return_code = $3, owed_mills = $4,
+              payment_intent_id = coalesce($5, payment_intent_id)
             WHERE request_id = $1 AND status <> 'returned'`,
-      params: [e.requestId, at, e.returnCode, e.outcome === 'owed' ? e.amountMills : '0'],
+      params: [e.requestId, at, e.returnCode, e.outcome === 'owed' ? e.amountMills : '0', e.paymentIntentId ?? null],
       what: 'the funding request was returned concurrently',
     });
     // The suspension is the package's (state `suspended`, refused by the module): postal.meters'

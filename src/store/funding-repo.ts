@@ -5,10 +5,18 @@ import type { Q } from './query.js';
 
 export type FundingStatus = 'requested' | 'filed' | 'settled' | 'returned';
 
+export type FundingMethod = 'ach' | 'card';
+
 export interface FundingRequestRow {
   requestId: string;
   meterId: string;
-  bankAccountId: string;
+  /** Null for a card payment. */
+  bankAccountId: string | null;
+  method: FundingMethod;
+  /** The Stripe PaymentMethod a card payment charges (pm_...). */
+  paymentMethod: string | null;
+  /** The Stripe PaymentIntent that charged it, once it settled or failed (pi_...). */
+  paymentIntentId: string | null;
   amountMills: bigint;
   status: FundingStatus;
   requestedAt: Date;
@@ -26,7 +34,8 @@ const columns = (
   t = '',
 ) => `${t}request_id AS "requestId", ${t}meter_id AS "meterId", ${t}bank_account_id AS "bankAccountId", ${t}amount_mills AS "amountMills",
   ${t}status, ${t}requested_at AS "requestedAt", ${t}file_id AS "fileId", ${t}trace_number AS "traceNumber", ${t}filed_at AS "filedAt",
-  ${t}settled_at AS "settledAt", ${t}returned_at AS "returnedAt", ${t}return_code AS "returnCode", ${t}owed_mills AS "owedMills"`;
+  ${t}settled_at AS "settledAt", ${t}returned_at AS "returnedAt", ${t}return_code AS "returnCode", ${t}owed_mills AS "owedMills",
+  ${t}method, ${t}payment_method AS "paymentMethod", ${t}payment_intent_id AS "paymentIntentId"`;
 const COLUMNS = columns();
 
 export async function listFundingRequests(q: Q, meterId: string, limit: number): Promise<FundingRequestRow[]> {
@@ -39,6 +48,12 @@ export async function listFundingRequests(q: Q, meterId: string, limit: number):
 
 export async function findFundingRequest(q: Q, requestId: string): Promise<FundingRequestRow | null> {
   const r = await q.query<FundingRequestRow>(`SELECT ${COLUMNS} FROM commerce.funding_requests WHERE request_id = $1`, [requestId]);
+  return r.rows[0] ?? null;
+}
+
+/** The card payment a Stripe dispute or refund names, by its PaymentIntent. */
+export async function findFundingByPaymentIntent(q: Q, paymentIntentId: string): Promise<FundingRequestRow | null> {
+  const r = await q.query<FundingRequestRow>(`SELECT ${COLUMNS} FROM commerce.funding_requests WHERE payment_intent_id = $1`, [paymentIntentId]);
   return r.rows[0] ?? null;
 }
 
@@ -70,7 +85,7 @@ export async function requestsToFile(q: Q, limit: number): Promise<FilingRow[]> 
      JOIN membership.bank_accounts b ON b.bank_account_id = f.bank_account_id AND b.customer_id = c.customer_id
      JOIN postal.meters m ON m.meter_id = f.meter_id
      -- A sandbox meter's request is never filed (the module refuses to take one; this is the second lock).
-     WHERE f.status = 'requested' AND NOT m.sandbox ORDER BY f.requested_at, f.request_id LIMIT $1`,
+     WHERE f.status = 'requested' AND f.method = 'ach' AND NOT m.sandbox ORDER BY f.requested_at, f.request_id LIMIT $1`,
     [limit],
   );
   return r.rows;
@@ -151,9 +166,10 @@ export async function achFilesBefore(q: Q, f: AchFileRow): Promise<number> {
 /** What a receipt shows: the request, its bank account, and the customer with their profile. */
 export interface ReceiptRow extends FundingRequestRow {
   username: string;
-  routing: string;
-  last4: string;
-  accountType: 'checking' | 'savings';
+  /** Null for a card payment. */
+  routing: string | null;
+  last4: string | null;
+  accountType: 'checking' | 'savings' | null;
   name: string | null;
   company: string | null;
   address: Record<string, string> | null;
@@ -164,7 +180,7 @@ export async function receiptRow(q: Q, requestId: string): Promise<ReceiptRow | 
     `SELECT ${columns('f.')}, c.username, b.routing, b.last4, b.account_type AS "accountType", p.name, p.company, p.address
      FROM commerce.funding_requests f
      JOIN membership.customers c ON c.meter_id = f.meter_id
-     JOIN membership.bank_accounts b ON b.bank_account_id = f.bank_account_id
+     LEFT JOIN membership.bank_accounts b ON b.bank_account_id = f.bank_account_id
      LEFT JOIN membership.profiles p ON p.customer_id = c.customer_id
      WHERE f.request_id = $1`,
     [requestId],

@@ -98,7 +98,7 @@ export async function ensureAppRole(ownerUrl: string, password: string): Promise
 
       GRANT USAGE ON SCHEMA commerce TO ${a};
       GRANT SELECT, INSERT ON commerce.funding_requests, commerce.ach_files TO ${a};
-      GRANT UPDATE (status, file_id, trace_number, filed_at, settled_at, returned_at, return_code, owed_mills) ON commerce.funding_requests TO ${a};
+      GRANT UPDATE (status, file_id, trace_number, filed_at, settled_at, returned_at, return_code, owed_mills, payment_intent_id) ON commerce.funding_requests TO ${a};
       GRANT UPDATE (sha256, target, delivered_at) ON commerce.ach_files TO ${a};
       GRANT SELECT, INSERT ON commerce.account_refunds TO ${a};
       GRANT UPDATE (state, paid_at) ON commerce.account_refunds TO ${a};

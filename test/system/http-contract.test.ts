@@ -461,6 +461,12 @@ describe('the HTTP contract, route by route', () => {
           headers: { authorization: `Bearer ${alice.sessionToken}` },
         });
         expectProblem(expect, receipt, 'not_found');
+        // The Stripe webhook on a server without Stripe keys (this app has none), and bodies it never reads.
+        const hook = (payload: string, contentType = 'application/json') =>
+          inject({ method: 'POST', url: '/v1/webhooks/stripe', payload, headers: { 'content-type': contentType, 'stripe-signature': 't=1,v1=00' } });
+        expectProblem(expect, await hook('{"id":"evt_1","type":"payment_intent.succeeded"}'), 'card_payments_disabled');
+        expectProblem(expect, await hook('x'.repeat(300 * 1024)), 'body_too_large');
+        expectProblem(expect, await hook('id=evt_1', 'application/x-www-form-urlencoded'), 'invalid_request');
       });
       // With nothing waiting, a run files and settles nothing, and changes nothing.
       await unchanged(async () => expect((await run(officer, {})).json()).toEqual({ files: [], settled: [] }));

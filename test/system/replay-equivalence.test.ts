@@ -2,11 +2,12 @@ import { chmod, cp, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diskProfiles } from '../../src/cli/index.js';
 import {
   addBankAccount,
   choosePlan,
+  ApiError,
   listApiKeys,
   listBankAccounts,
   MeterClient,
@@ -33,6 +34,7 @@ import {
   signedAs,
 } from './api-client.js';
 import { runCli, startSystem, type TestSystem } from './harness.js';
+import { startStripeStandIn, type StripeStandIn } from '../helpers/stripe-standin.js';
 import { modulePids, shippedTo, until } from './wait.js';
 
 // Issue 10's proof that one applier writes every durable change: a random mix of every kind of
@@ -162,7 +164,9 @@ function expectEveryKind(live: Record<string, unknown[]>): void {
   expect(accounts.some((a) => a.removed_at !== null)).toBe(true);
   expect(accounts.some((a) => a.removed_at === null)).toBe(true);
   const funding = (live['commerce.funding_requests'] as { status: string; owed_mills: bigint }[]).map((f) => `${f.status}:${f.owed_mills}`);
-  expect(funding.sort()).toEqual(['requested:0', 'returned:0', 'returned:50000']);
+  expect(funding.sort()).toEqual(['requested:0', 'returned:0', 'returned:0', 'returned:40000', 'returned:50000', 'settled:0']);
+  const methods = (live['commerce.funding_requests'] as { method: string }[]).map((f) => f.method);
+  expect(methods.filter((m) => m === 'card')).toHaveLength(3);
   expect((live['commerce.ach_files'] as { delivered_at: Date | null }[]).every((f) => f.delivered_at !== null)).toBe(true);
   // Test mode: a sandbox meter (meter_sandboxed), its test funds (test_funded) and its test items.
   expect((live['postal.meters'] as { sandbox: boolean }[]).filter((m) => m.sandbox)).toHaveLength(1);
@@ -257,6 +261,21 @@ async function everyFundingEffect(sys: TestSystem, c: Customer, officer: TestOff
   expect((await returned(settled.requestId, 5000, 'R02')).status).toBe(200);
 }
 
+/**
+ * Every card funding effect, through the Stripe stand-in: a card payment settled at once, one
+ * declined (cancelled), and one settled and then disputed through the signed webhook (owed: the
+ * meter is suspended).
+ */
+async function everyCardEffect(sys: TestSystem, c: Customer, standIn: StripeStandIn): Promise<void> {
+  expect(await c.client.requestCardFunding({ amountMills: 30_000n, paymentMethod: 'pm_card_visa' })).toMatchObject({ status: 'settled' });
+  const declined = await c.client.requestCardFunding({ amountMills: 7_000n, paymentMethod: 'pm_card_chargeDeclined' }).catch((e: unknown) => e);
+  expect(declined instanceof ApiError ? declined.code : declined).toBe('card_declined');
+  const disputed = await c.client.requestCardFunding({ amountMills: 40_000n, paymentMethod: 'pm_card_visa' });
+  const event = standIn.signedEvent('charge.dispute.created', { id: 'dp_eq', object: 'dispute', payment_intent: disputed.paymentIntentId, charge: 'ch_eq' });
+  const hook = await post(sys.url, '/v1/webhooks/stripe', event.body, { 'stripe-signature': event.signature });
+  expect(hook.json).toMatchObject({ outcome: 'owed' });
+}
+
 /** An API key: the MAC'd `api_key` command (`api_key_created`); some expire. */
 async function createKey(c: Customer, rnd: () => number): Promise<void> {
   const n = Math.floor(rnd() * 4);
@@ -298,9 +317,10 @@ async function everyCareEffect(sys: TestSystem, customers: Customer[], officer: 
   const reopened = await diskProfiles.unlockWithPassword(customers[3]!.user, customers[3]!.password);
   customers[3]!.password = `${PW} after reset`;
   customers[3]!.client = await MeterClient.completePasswordReset(diskProfiles, reopened, customers[3]!.password);
-  await care(customers[5]!, 'close_account');
-  customers[5]!.withdrawn = true;
-  const paid = await post(sys.url, `/v1/admin/account-refunds/${customers[5]!.client.meterId}/paid`, { reference: 'check 1001' }, officerHeaders(officer));
+  // customers[5] has a disputed card payment (suspended, owing): the reset customer is closed instead.
+  await care(customers[3]!, 'close_account');
+  customers[3]!.withdrawn = true;
+  const paid = await post(sys.url, `/v1/admin/account-refunds/${customers[3]!.client.meterId}/paid`, { reference: 'check 1001' }, officerHeaders(officer));
   expect(paid.status, JSON.stringify(paid.json)).toBe(200);
 }
 
@@ -320,8 +340,16 @@ async function everySandboxEffect(sys: TestSystem, officer: TestOfficer): Promis
   expect((await fundAs(sys.url, officer, 'sandy', '1000')).json).toMatchObject({ code: 'sandbox_meter' });
 }
 
+/** The first customer's meter revoked by an officer, the second's withdrawn by its customer. */
+async function revokeAndWithdraw(sys: TestSystem, customers: Customer[], officer: TestOfficer): Promise<void> {
+  expect((await revokeAs(sys.url, officer, customers[0]!.user, 'equivalence test')).status).toBe(200);
+  customers[0]!.withdrawn = true;
+  await customers[1]!.client.withdraw();
+  customers[1]!.withdrawn = true;
+}
+
 /** Every customer-side effect at least once, whatever the random mix chose. */
-async function everyCustomerEffect(sys: TestSystem, customers: Customer[], officer: TestOfficer): Promise<void> {
+async function everyCustomerEffect(sys: TestSystem, customers: Customer[], officer: TestOfficer, standIn: StripeStandIn): Promise<void> {
   // Every profile effect at least once: a verified address, then one changed (reset) after it.
   await setProfile(customers[2]!, () => 0);
   await verifyLatest(sys, customers[2]!);
@@ -330,6 +358,7 @@ async function everyCustomerEffect(sys: TestSystem, customers: Customer[], offic
   await everyFundingEffect(sys, customers[4]!, officer);
   await everyApiKeyEffect(customers[5]!);
   await everySandboxEffect(sys, officer);
+  await everyCardEffect(sys, customers[5]!, standIn);
 }
 
 /** Every kind of change, chosen at random; refusals are part of the mix (they rotate the package too). */
@@ -373,13 +402,22 @@ async function step(sys: TestSystem, rnd: () => number, customers: Customer[], o
 describe('replay equivalence: live tables = backup + replayed log, row for row', () => {
   let sys: TestSystem | null = null;
   let vault = '';
+  let standIn: StripeStandIn;
   afterAll(async () => {
     await sys?.stop();
+    await standIn?.close();
     if (vault) await rm(vault, { recursive: true, force: true });
+  });
+
+  beforeAll(async () => {
+    standIn = await startStripeStandIn();
   });
 
   it('rebuilds every durable table exactly', async () => {
     sys = await startSystem({
+      STRIPE_SECRET_KEY: standIn.secretKey,
+      STRIPE_WEBHOOK_SECRET: standIn.webhookSecret,
+      VAULTMETER_STRIPE_API_BASE: standIn.base,
       VAULTMETER_POOL_SIZE: '2',
       VAULTMETER_SHIP_INTERVAL_MS: '100',
       VAULTMETER_SEGMENT_RECORDS: '50',
@@ -411,12 +449,9 @@ describe('replay equivalence: live tables = backup + replayed log, row for row',
     await until('the module to restart', async () => (await modulePids(home)).length === 2, 30_000, 100);
     for (const c of customers) c.client = await MeterClient.login(diskProfiles, c.user, c.password);
     for (let i = STEPS / 2; i < STEPS; i++) await step(sys, rnd, customers, officer);
-    await everyCustomerEffect(sys, customers, officer);
+    await everyCustomerEffect(sys, customers, officer, standIn);
     await everyCareEffect(sys, customers, officer);
-    expect((await revokeAs(sys.url, officer, customers[0]!.user, 'equivalence test')).status).toBe(200);
-    customers[0]!.withdrawn = true;
-    await customers[1]!.client.withdraw();
-    customers[1]!.withdrawn = true;
+    await revokeAndWithdraw(sys, customers, officer);
 
     const db = await sys.ownerDb();
     const shipDir = join(home, 'shipped-log');

@@ -6,22 +6,62 @@ import { emit } from '../output.js';
 import { action } from '../run.js';
 import { type Common, session, withCommon } from './client-options.js';
 
+interface FundOptions extends Common {
+  amount?: string;
+  bankAccount?: string;
+  card?: boolean;
+  paymentMethod?: string;
+}
+
 export function clientFund(client: Command): void {
   withCommon(
     client
       .command('fund')
-      .description('fund the meter from a bank account on file (an ACH debit: the value arrives after the settlement hold)')
-      .requiredOption('--amount <dollars>', 'amount in dollars, e.g. 50.00')
-      .requiredOption('--bank-account <id>', 'the bank account id (see `client bank-accounts list`)'),
+      .description(
+        'fund the meter: from a bank account on file (an ACH debit: the value arrives after the settlement hold), or by card (--card: charged at once through Stripe)',
+      )
+      .argument('[amount]', 'amount in dollars, e.g. 50.00 (or --amount)')
+      .option('--amount <dollars>', 'amount in dollars, e.g. 50.00')
+      .option('--bank-account <id>', 'the bank account id (see `client bank-accounts list`), for an ACH debit')
+      .option('--card', 'pay by card instead (needs --payment-method; the server must have STRIPE_SECRET_KEY)')
+      .option('--payment-method <id>', "the card's Stripe PaymentMethod id (pm_...; Stripe Elements gives one, or Stripe's test pm_card_visa)"),
   ).action(
-    action(async (o: Common & { amount: string; bankAccount: string }) => {
-      const r = await (await session(o)).requestFunding({ amountMills: parseDollarsToMills(o.amount), bankAccountId: o.bankAccount });
+    action(async (positional: string | undefined, o: FundOptions) => {
+      const dollars = positional ?? o.amount;
+      if (dollars === undefined || (positional !== undefined && o.amount !== undefined))
+        throw new ProfileError('invalid_request', 'give the amount once: `client fund 50.00` or `--amount 50.00`');
+      const amountMills = parseDollarsToMills(dollars);
+      if (o.card) return fundByCard(o, amountMills);
+      if (o.paymentMethod !== undefined) throw new ProfileError('invalid_request', '--payment-method goes with --card');
+      if (o.bankAccount === undefined) throw new ProfileError('invalid_request', 'name the bank account (--bank-account ID), or pay by --card');
+      const r = await (await session(o)).requestFunding({ amountMills, bankAccountId: o.bankAccount });
       emit(
         o.json === true,
         { requestId: r.requestId, amountMills: r.amountMills.toString(), bankAccountId: r.bankAccountId, status: 'requested', settleAfter: r.settleAfter },
         () => `Requested a debit of $${formatMills(r.amountMills)} (request ${r.requestId}); the value arrives after ${r.settleAfter}`,
       );
     }),
+  );
+}
+
+async function fundByCard(o: FundOptions, amountMills: bigint): Promise<void> {
+  if (o.bankAccount !== undefined) throw new ProfileError('invalid_request', '--card and --bank-account are two ways to pay: choose one');
+  if (!o.paymentMethod) throw new ProfileError('invalid_request', '--card needs --payment-method pm_...');
+  const client = await session(o);
+  const r = await client.requestCardFunding({ amountMills, paymentMethod: o.paymentMethod });
+  // The settlement credited the meter after the request's own MAC'd answer: the next answer shows it.
+  const balance = await client.balance();
+  emit(
+    o.json === true,
+    {
+      requestId: r.requestId,
+      amountMills: r.amountMills.toString(),
+      method: 'card',
+      status: r.status,
+      paymentIntentId: r.paymentIntentId,
+      drMills: balance.drMills.toString(),
+    },
+    () => `Paid $${formatMills(r.amountMills)} by card (request ${r.requestId}, ${r.status}); the meter now holds $${formatMills(balance.drMills)}`,
   );
 }
 

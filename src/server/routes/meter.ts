@@ -7,7 +7,8 @@ import { createApiKey, print, refund, requestFunding, runMeterCommand, spendRefu
 import { authenticateCustomer, requireScope, type CustomerSession } from '../auth.js';
 import { RateLimiter } from '../rate-limit.js';
 import type { ServerContext } from '../context.js';
-import { refuseSigned, runIdempotent } from '../idempotency.js';
+import { refuseSigned, runIdempotent, type Answer } from '../idempotency.js';
+import { cardFundingAnswer } from '../card-answer.js';
 import { answers, CommandBody, MeterId } from '../schemas.js';
 import { CommandDone } from '../responses.js';
 
@@ -26,10 +27,12 @@ const Op = Type.Union([
 const keyCreation = new RateLimiter(API_KEY_CREATE_RATE_PER_SEC, API_KEY_CREATE_RATE_BURST);
 
 /** A refusal the server decides before the batch, from who is calling and what they ask; null when there is none. */
-function refusalOf(session: CustomerSession, op: string): VaultError | null {
+function refusalOf(ctx: ServerContext, session: CustomerSession, op: string, card: boolean): VaultError | null {
   try {
     requireScope(session, scopeOfOp(op));
     if (op === 'api_key') keyCreation.take(`customer:${session.customerId}`);
+    if (card && !ctx.card)
+      throw new VaultError('card_payments_disabled', 'card payments are not configured on this server (STRIPE_SECRET_KEY is unset); fund by ACH');
     return null;
   } catch (e) {
     if (e instanceof VaultError) return e;
@@ -65,12 +68,18 @@ export function meterRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
         const spend = (why: VaultError) => spendRefused(ctx, meterId, input, why);
         if (session.meterId !== meterId) return refuseSigned(reply, new VaultError('forbidden', 'that meter belongs to another customer'), spend);
         // An API key outside its scopes, or keys made too fast: refused, and the challenge still spent.
-        const refused = refusalOf(session, op);
+        const card = op === 'fund_request' && body.params.method === 'card';
+        const refused = refusalOf(ctx, session, op, card);
         if (refused) return refuseSigned(reply, refused, spend);
         const printTo: typeof print = (c, m, i, r) => print(c, m, i, r, shipTo);
         const fundFrom: typeof print = (c, m, i, r) => requestFunding(c, session.customerId, m, i, r);
         const run = op === 'print' ? printTo : op === 'refund' ? refund : op === 'fund_request' ? fundFrom : op === 'api_key' ? createApiKey : runMeterCommand;
-        return runIdempotent(ctx.db, request, reply, `customer:${session.customerId}`, (remember) => run(ctx, meterId, input, remember), { spend });
+        // A card payment is charged once its MAC'd request committed, on the first request and on a replay alike.
+        const after = card ? (a: Answer) => cardFundingAnswer(ctx, meterId, a) : undefined;
+        return runIdempotent(ctx.db, request, reply, `customer:${session.customerId}`, (remember) => run(ctx, meterId, input, remember), {
+          spend,
+          ...(after ? { after } : {}),
+        });
       },
     );
   };

@@ -14,7 +14,9 @@ export function requestFunding(ctx: ServiceContext, customerId: bigint, meterId:
   return runMeterCommand(ctx, meterId, input, remember, {
     async args(meter, { tx }) {
       // A sandbox meter holds test value only (the module refuses it too): no debit is ever drawn for it.
-      if (meter.sandbox) fail('sandbox_meter', 'a sandbox (test mode) meter is not funded by ACH; use test_fund');
+      if (meter.sandbox) fail('sandbox_meter', 'a sandbox (test mode) meter is not funded by ACH or card; use test_fund');
+      // A card payment names no account (the module checks its PaymentMethod); the server has its processor (checked before the batch).
+      if (input.params.method === 'card') return {};
       // The bank account is the customer's own, and still on file; the module checks the rest.
       const id = input.params.bankAccountId ?? '';
       const account = UUID.test(id) ? await repo.findBankAccount(tx, customerId, id) : null;
@@ -23,6 +25,8 @@ export function requestFunding(ctx: ServiceContext, customerId: bigint, meterId:
     },
     onOk: (_scope, r) => {
       const x = r.response.result;
+      if (x.method === 'card')
+        return { fundingRequest: { requestId: x.requestId, amountMills: x.amountMills, method: 'card', status: 'requested', settleAfter: x.settleAfter } };
       return {
         fundingRequest: { requestId: x.requestId, amountMills: x.amountMills, bankAccountId: x.bankAccountId, status: 'requested', settleAfter: x.settleAfter },
       };
@@ -33,7 +37,11 @@ export function requestFunding(ctx: ServiceContext, customerId: bigint, meterId:
 export interface FundingRequestView {
   readonly requestId: string;
   readonly amountMills: string;
-  readonly bankAccountId: string;
+  /** Null for a card payment. */
+  readonly bankAccountId: string | null;
+  readonly method: repo.FundingMethod;
+  /** The Stripe PaymentIntent of a card payment, once it settled or failed. */
+  readonly paymentIntentId: string | null;
   readonly status: repo.FundingStatus;
   readonly requestedAt: string;
   readonly traceNumber: string | null;
@@ -51,6 +59,8 @@ export function fundingRequestView(r: repo.FundingRequestRow): FundingRequestVie
     requestId: r.requestId,
     amountMills: r.amountMills.toString(),
     bankAccountId: r.bankAccountId,
+    method: r.method,
+    paymentIntentId: r.paymentIntentId,
     status: r.status,
     requestedAt: r.requestedAt.toISOString(),
     traceNumber: r.traceNumber,

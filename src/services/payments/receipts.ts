@@ -27,8 +27,9 @@ export async function fundingReceipt(ctx: ServiceContext, session: CustomerSessi
     amountMills: r.amountMills,
     requestedAt: r.requestedAt,
     settledAt: r.settledAt,
-    account: { routing: r.routing, last4: r.last4, accountType: r.accountType },
-    traceNumber: r.traceNumber ?? '',
+    ...(r.method === 'card'
+      ? { card: { paymentIntentId: r.paymentIntentId ?? '' } }
+      : { account: { routing: r.routing ?? '', last4: r.last4 ?? '', accountType: r.accountType ?? 'checking' }, traceNumber: r.traceNumber ?? '' }),
     ...(r.returnedAt && r.returnCode ? { returned: { code: r.returnCode, at: r.returnedAt, owedMills: r.owedMills } } : {}),
   });
 }

@@ -34,12 +34,25 @@ export async function eachBounded<T, R>(items: readonly T[], limit: number, fn: 
 }
 
 /** One debit op on the request's meter; a refusal is reported, not thrown (the rest of the run goes on). */
-export async function debitOp(ctx: ServiceContext, r: repo.FundingRequestRow, action: 'settle' | 'return', returnCode?: string): Promise<DebitOutcomeView> {
+export async function debitOp(
+  ctx: ServiceContext,
+  r: repo.FundingRequestRow,
+  action: 'settle' | 'return' | 'cancel',
+  returnCode?: string,
+  paymentIntentId?: string,
+): Promise<DebitOutcomeView> {
   try {
     const result = await onMeter(ctx, 'debit', r.meterId, {
-      args: () => ({ requestId: r.requestId, action, ...(returnCode ? { returnCode } : {}), logExtra: { by: 'payments' } }),
+      args: () => ({
+        requestId: r.requestId,
+        action,
+        ...(returnCode ? { returnCode } : {}),
+        ...(paymentIntentId ? { paymentIntentId } : {}),
+        logExtra: { by: 'payments' },
+      }),
       answer: async ({ tx }, res) => {
-        await mailOutcome(tx, r, res, returnCode);
+        // A declined card was answered to the customer at once: no mail for a cancellation.
+        await mailOutcome(tx, r, res, action === 'cancel' ? undefined : returnCode);
         return res;
       },
     });

@@ -294,3 +294,78 @@ describe('the API key effects', () => {
     }
   });
 });
+
+describe('card funding effects', () => {
+  const at = { atMs: Date.UTC(2026, 11, 1, 9) };
+  const PI = 'pi_3AbCdEf123';
+
+  it('a card fund_request derives funding_requested with its method and PaymentMethod, and no account', () => {
+    const result = { meterId: METER, requestId: ITEM, method: 'card', paymentMethod: 'pm_card_visa', amountMills: '25000', settleAfter: '' };
+    const effects = effectsOf('command', { pkg: pkg('1') }, { package: pkg('2'), response: response('fund_request', 'ok', result) });
+    expect(effects[1]).toEqual({
+      kind: 'funding_requested',
+      meterId: METER,
+      requestId: ITEM,
+      amountMills: '25000',
+      bankAccountId: null,
+      debitAuthorization: '',
+      method: 'card',
+      paymentMethod: 'pm_card_visa',
+    });
+    for (const e of effects) expect(checkEffect(e)).toBe(e);
+    // An ACH request keeps the shape it had before cards.
+    const ach = effectsOf(
+      'command',
+      { pkg: pkg('2') },
+      {
+        package: pkg('3'),
+        response: response('fund_request', 'ok', { requestId: ITEM, bankAccountId: METER, amountMills: '100', debitAuthorization: 'AAAA' }),
+      },
+    )[1];
+    expect(Object.keys(ach!).sort()).toEqual(['amountMills', 'bankAccountId', 'debitAuthorization', 'kind', 'meterId', 'requestId']);
+    expect(checkEffect(ach!)).toBe(ach);
+  });
+
+  it('a settlement, a cancellation and a dispute carry the PaymentIntent; the codes are R01.. or card_*', () => {
+    const settled = effectsOf(
+      'debit',
+      { pkg: pkg('1'), requestId: ITEM, paymentIntentId: PI },
+      { package: pkg('2'), outcome: 'settled', amountMills: '25000' },
+    )[1];
+    expect(settled).toEqual({ kind: 'funding_settled', meterId: METER, requestId: ITEM, amountMills: '25000', paymentIntentId: PI });
+    const cancelled = effectsOf(
+      'debit',
+      { pkg: pkg('2'), requestId: ITEM, returnCode: 'card_declined', paymentIntentId: PI },
+      { package: pkg('3'), outcome: 'cancelled', amountMills: '25000' },
+    )[1];
+    expect(cancelled).toMatchObject({ kind: 'funding_returned', outcome: 'cancelled', returnCode: 'card_declined', paymentIntentId: PI });
+    for (const e of [settled!, cancelled!]) expect(checkEffect(e)).toBe(e);
+    expect(() => checkEffect({ ...cancelled!, returnCode: 'declined' } as LedgerEffect)).toThrow(EffectError);
+    expect(() => checkEffect({ ...settled!, paymentIntentId: 'ch_1' } as LedgerEffect)).toThrow(EffectError);
+  });
+
+  it('a card row is written with its method; a card settles from requested, and the PaymentIntent is kept', async () => {
+    const w = new BatchWriter('live');
+    applyEffect(
+      w,
+      {
+        kind: 'funding_requested',
+        meterId: METER,
+        requestId: ITEM,
+        amountMills: '25000',
+        bankAccountId: null,
+        debitAuthorization: '',
+        method: 'card',
+        paymentMethod: 'pm_card_visa',
+      },
+      at,
+    );
+    applyEffect(w, { kind: 'funding_settled', meterId: METER, requestId: ITEM, amountMills: '25000', paymentIntentId: PI }, at);
+    const db = recorder();
+    await w.flush(db);
+    const [insert, settle] = db.calls;
+    expect(insert!.params).toEqual([ITEM, METER, null, '25000', new Date(at.atMs), null, 'card', 'pm_card_visa']);
+    expect(settle!.sql).toContain("status = 'requested' AND method = 'card'");
+    expect(settle!.params).toEqual([ITEM, new Date(at.atMs), PI]);
+  });
+});

@@ -38,7 +38,9 @@ describe('package encoding', () => {
   });
 
   it('opens a format 2 package, sealed before ACH debits, with none pending, settled or owed', () => {
-    const withDebits = makePackage({ debits: { pending: [{ requestId: 'a'.repeat(32), amountMills: 5n, requestedAtMs: 1 }], settled: [], owedMills: 7n } });
+    const withDebits = makePackage({
+      debits: { pending: [{ requestId: 'a'.repeat(32), amountMills: 5n, requestedAtMs: 1, method: 'ach' }], settled: [], owedMills: 7n },
+    });
     const v2 = reencodeWith(withDebits, (d) => {
       d.f = 2;
       delete d.debits;
@@ -63,11 +65,23 @@ describe('package encoding', () => {
     expect(() => decodePackage(reencodeWith(p, (d) => (d.sandbox = 'true')))).toThrow(/flag/);
   });
 
+  it('opens a format 3 package, sealed before cards, with its pending debits as ACH debits', () => {
+    const withAch = makePackage({
+      debits: { pending: [{ requestId: 'a'.repeat(32), amountMills: 50n, requestedAtMs: 9, method: 'ach' }], settled: [], owedMills: 0n },
+    });
+    const v3 = reencodeWith(withAch, (d) => {
+      d.f = 3;
+      d.debits = { pending: [['a'.repeat(32), '50', 9]], settled: [], owed: '0' };
+    });
+    expect(decodePackage(v3)).toEqual(withAch);
+    expect(JSON.parse(encodePackage(decodePackage(v3)).toString('utf8')).debits.pending).toEqual([['a'.repeat(32), '50', 9, 'ach']]);
+  });
+
   it('round-trips pending, settled and owed debits', () => {
     const p = makePackage({
       state: 'suspended',
       debits: {
-        pending: [{ requestId: 'a'.repeat(32), amountMills: 5_000_000n, requestedAtMs: 1_700_000_000_000 }],
+        pending: [{ requestId: 'a'.repeat(32), amountMills: 5_000_000n, requestedAtMs: 1_700_000_000_000, method: 'card' }],
         settled: [{ requestId: 'b'.repeat(32), amountMills: 20_000n, settledAtMs: 1_700_000_100_000 }],
         owedMills: 20_000n,
       },
@@ -123,7 +137,9 @@ describe('package decoding refuses corrupt documents', () => {
   const p = makePackage();
   it.each<[string, (d: Record<string, unknown>) => void]>([
     ['unknown format', (d) => (d.f = 5)],
-    ['format 3 without debits', (d) => delete d.debits],
+    ['format 4 without debits', (d) => delete d.debits],
+    ['a pending debit with an unknown method', (d) => (d.debits = { pending: [['a'.repeat(32), '10', 1, 'cash']], settled: [], owed: '0' })],
+    ['a settled debit with a method', (d) => (d.debits = { pending: [], settled: [['a'.repeat(32), '10', 1, 'card']], owed: '0' })],
     ['refunds not a list', (d) => (d.refunds = { items: 1, floorMs: 0 })],
     ['a refund with a numeric serial', (d) => (d.refunds = { items: [[5, 1]], floorMs: 0 })],
     ['format 2 without refunds', (d) => delete d.refunds],

@@ -37,6 +37,16 @@ describe('the funding receipt PDF', () => {
     expect((await pdfText(Buffer.from(returned))).replace(/\s+/g, ' ')).toContain('Returned by the bank 2026-12-02, reason R01; $1,234.56 owed');
   });
 
+  it('names a card payment by its Stripe PaymentIntent, with no account', async () => {
+    const { account: _account, traceNumber: _trace, ...rest } = receipt;
+    const card = { ...rest, card: { paymentIntentId: 'pi_123abc' } };
+    const text = (await pdfText(Buffer.from(await receiptPdf(card)))).replace(/\s+/g, ' ');
+    for (const s of ['Paid by Card, through Stripe', 'Stripe payment pi_123abc', 'Amount $1,234.56']) expect(text).toContain(s);
+    expect(text).not.toContain('ACH');
+    const disputed = await receiptPdf({ ...card, returned: { code: 'card_disputed', at: new Date(Date.UTC(2026, 11, 2)), owedMills: 1_234_560n } });
+    expect((await pdfText(Buffer.from(disputed))).replace(/\s+/g, ' ')).toContain('Disputed or refunded 2026-12-02, reason card_disputed');
+  });
+
   it('draws what the font cannot as ?', async () => {
     const text = await pdfText(Buffer.from(await receiptPdf({ ...receipt, customer: { ...receipt.customer, name: 'Zoë 山田' } })));
     expect(text).toContain('Zoë ??');

@@ -1,0 +1,105 @@
+import { fail, VaultError } from '../../errors.js';
+import { repo } from '../../store/index.js';
+import type { ServiceContext } from '../context.js';
+import type { CardEvent, CardPayments } from './port.js';
+import { debitOp, type DebitOutcomeView } from './settlement.js';
+
+// Card funding. The customer's MAC'd `fund_request` (method `card`) puts a pending card debit in
+// the package, as an ACH request does; then the server charges the PaymentMethod it names (one
+// PaymentIntent, keyed by the request id) and, once the payment succeeded, has the module settle the
+// debit at once (a card payment has no hold). A failed payment cancels the debit. Stripe's webhook
+// does the same for payments that finish later, and turns a dispute or a refund of a settled
+// payment into a return: the amount is owed and the meter suspended, as an ACH return.
+
+export interface CardFundingResult {
+  readonly requestId: string;
+  readonly status: repo.FundingStatus;
+  readonly paymentIntentId: string | null;
+  /** When the payment failed: its card_* code, and the issuer's decline code. */
+  readonly returnCode: string | null;
+  readonly declineCode?: string | null;
+  readonly message?: string;
+  /** When the payment waits for the cardholder (3-D Secure) or the processor: Stripe's status. */
+  readonly paymentStatus?: string;
+}
+
+function cards(ctx: ServiceContext): CardPayments {
+  if (!ctx.card) fail('card_payments_disabled', 'card payments are not configured on this server (STRIPE_SECRET_KEY is unset); fund by ACH');
+  return ctx.card;
+}
+
+const resultOf = (r: repo.FundingRequestRow): CardFundingResult => ({
+  requestId: r.requestId,
+  status: r.status,
+  paymentIntentId: r.paymentIntentId,
+  returnCode: r.returnCode,
+});
+
+/** A module refusal that means another path (the webhook, a retry) got there first: read where the request stands. */
+async function after(ctx: ServiceContext, r: repo.FundingRequestRow, o: DebitOutcomeView): Promise<repo.FundingRequestRow> {
+  if (o.outcome === 'refused' && o.code !== 'funding_request_unknown') fail('funding_refused', `the module refused the card funding: ${o.code ?? 'refused'}`);
+  return (await repo.findFundingRequest(ctx.db, r.requestId)) ?? r;
+}
+
+/**
+ * Charge a card funding request and settle or cancel it. Idempotent: a request that already settled
+ * or failed is only reported, and a retry of one still waiting reuses its PaymentIntent.
+ */
+export async function completeCardFunding(ctx: ServiceContext, meterId: string, requestId: string): Promise<CardFundingResult> {
+  const row = await repo.findFundingRequest(ctx.db, requestId);
+  if (!row || row.meterId !== meterId || row.method !== 'card') fail('not_found', 'no such card funding request on this meter');
+  if (row.status !== 'requested') return resultOf(row);
+  const charge = await cards(ctx).charge({ requestId, meterId, amountMills: row.amountMills, paymentMethod: row.paymentMethod ?? '' });
+  if (charge.outcome === 'succeeded') {
+    return resultOf(await after(ctx, row, await debitOp(ctx, row, 'settle', undefined, charge.paymentIntentId)));
+  }
+  if (charge.outcome === 'failed') {
+    const done = await after(ctx, row, await debitOp(ctx, row, 'cancel', charge.code, charge.paymentIntentId ?? undefined));
+    return { ...resultOf(done), declineCode: charge.declineCode, message: charge.message };
+  }
+  return { ...resultOf(row), paymentIntentId: charge.paymentIntentId, paymentStatus: charge.status };
+}
+
+export interface WebhookOutcome {
+  readonly eventId: string;
+  /** What the event did: `settled`, `cancelled`, `owed`, or `unchanged` (a replay, an event about nothing of ours). */
+  readonly outcome: DebitOutcomeView['outcome'] | 'unchanged';
+  readonly requestId: string | null;
+}
+
+/** A Stripe webhook: verified over its raw body, then applied once (a replayed event finds the request moved on). */
+export async function handleCardWebhook(ctx: ServiceContext, rawBody: Buffer, signature: string | undefined): Promise<WebhookOutcome> {
+  const event = cards(ctx).verifyEvent(rawBody, signature);
+  const row = await rowOf(ctx, event);
+  const unchanged = { eventId: event.eventId, outcome: 'unchanged' as const, requestId: row?.requestId ?? null };
+  if (!row || row.method !== 'card' || row.status === 'returned') return unchanged;
+  let o: DebitOutcomeView;
+  if (event.kind === 'succeeded') {
+    // The payment must be exactly the request's amount (cents * 10 = mills).
+    if (row.status !== 'requested' || BigInt(event.amountCents) * 10n !== row.amountMills) return unchanged;
+    o = await debitOp(ctx, row, 'settle', undefined, event.paymentIntentId);
+  } else if (event.kind === 'failed') {
+    if (row.status !== 'requested') return unchanged;
+    o = await debitOp(ctx, row, 'cancel', event.code, event.paymentIntentId);
+  } else if (event.kind === 'disputed' || event.kind === 'refunded') {
+    o = await debitOp(ctx, row, 'return', event.kind === 'disputed' ? 'card_disputed' : 'card_refunded', event.paymentIntentId);
+  } else {
+    return unchanged;
+  }
+  if (o.outcome === 'refused') {
+    // Another path settled or cancelled it meanwhile: a replay in effect.
+    if (o.code === 'funding_request_unknown') return unchanged;
+    throw new VaultError('funding_refused', `the module refused the event's change: ${o.code ?? 'refused'}`);
+  }
+  return { eventId: event.eventId, outcome: o.outcome, requestId: row.requestId };
+}
+
+/** The request an event names: by the PaymentIntent's metadata (set at creation) or, after settlement, by the PaymentIntent. */
+async function rowOf(ctx: ServiceContext, event: CardEvent): Promise<repo.FundingRequestRow | null> {
+  if (event.kind === 'ignored') return null;
+  const byIntent = await repo.findFundingByPaymentIntent(ctx.db, event.paymentIntentId);
+  if (byIntent) return byIntent;
+  if ((event.kind === 'succeeded' || event.kind === 'failed') && event.requestId && /^[0-9a-f]{32}$/.test(event.requestId))
+    return repo.findFundingRequest(ctx.db, event.requestId);
+  return null;
+}
