@@ -441,7 +441,7 @@ export class MeterEngine {
    * authorization (for the file builder); a card payment names the Stripe PaymentMethod to charge.
    */
   private async fundingRequest(pkg: MeterPackage, p: Record<string, string | undefined>, now: number) {
-    refuseSandbox(pkg, 'no ACH debit funds it');
+    refuseSandbox(pkg, 'no ACH debit or card payment funds it');
     const amountMills = parseMills(p.amountMills, MAX_FUNDING_REQUEST_MILLS);
     // A bank, or a card network, moves cents: a fraction of a cent could not be charged.
     if (amountMills % 10n !== 0n) fail('invalid_amount', 'a funding request is a whole number of cents (mills divisible by 10)');

@@ -58,8 +58,19 @@ export function loginName(user: string): string {
   return user;
 }
 
-/** Operators authenticate with HTTP Basic on every call (the CLI is one-shot). */
+/**
+ * Operators authenticate with HTTP Basic on every call (the CLI is one-shot). Operations (modules,
+ * the log, payments, mail, metrics, billing, funding) take an operator or a security officer:
+ * customer support sees customers, not the machinery (least privilege for the newest role).
+ */
 export async function requireOfficer(db: Db, request: FastifyRequest): Promise<string> {
+  const officer = await authenticateOfficer(db, request);
+  if (officer.role === 'support') fail('forbidden', 'customer support may not do this: it is an operator’s or a security officer’s');
+  return officer.username;
+}
+
+/** Reading a customer's account (look-up, items, history, approvals): any officer, customer support included. */
+export async function requireAnyOfficer(db: Db, request: FastifyRequest): Promise<string> {
   return (await authenticateOfficer(db, request)).username;
 }
 

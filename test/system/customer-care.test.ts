@@ -135,8 +135,8 @@ describe('customer care', () => {
       [{ action: 'fund', user: 'bree', reason: 'x', authorization: signed }, 'invalid_request'],
     ];
     for (const [body, code] of cases) expect((await post(sys.url, '/v1/admin/care', body, headers)).json.code, JSON.stringify(body)).toBe(code);
-    // Support never funds: the module refuses a support agent's signature on a funding.
-    expect((await fundAs(sys.url, sam, 'bree', 100n)).json.code).toBe('officer_signature_invalid');
+    // Support never funds: the server refuses the role (and the module its signature, test/unit/module/customer-care.test.ts).
+    expect((await fundAs(sys.url, sam, 'bree', 100n)).json.code).toBe('forbidden');
     const approvals = (await get(sys.url, '/v1/admin/approvals', headers)).json.approvals as LooseJson[];
     expect(approvals.filter((a) => a.params.user === 'bree')).toEqual([]);
     expect((await get(sys.url, '/v1/admin/customers/bree', headers)).json.meter.drMills).toBe('1000');
@@ -212,6 +212,20 @@ describe('customer care', () => {
     // Closing again is refused by the module: the meter is no longer cared for.
     const again = await ask(sam, ['close', '--user', 'cleo', '--reason', 'again']);
     expect((await approveAs(sys.url, sys.officer, again)).json.code).toBe('meter_not_operational');
+  });
+
+  it("support reads customers' accounts but not the machinery: modules, log, payments, mail, metrics, billing, funding, device audits", async () => {
+    const h = () => officerHeaders(sam);
+    for (const path of ['/v1/admin/modules', '/v1/admin/log', '/v1/admin/audit-events', '/v1/admin/mail', '/v1/admin/payments/files', '/metrics'])
+      expect((await get(sys.url, path, h())).json.code, path).toBe('forbidden');
+    for (const [path, body] of [
+      ['/v1/admin/payments/run', {}],
+      ['/v1/admin/billing/run', { month: '2020-01' }],
+      ['/v1/admin/audit', { user: 'cora' }],
+    ] as const)
+      expect((await post(sys.url, path, body, h())).json.code, path).toBe('forbidden');
+    for (const path of ['/v1/admin/approvals', '/v1/admin/customers/cora', '/v1/items?user=cora', '/v1/admin/account-refunds'])
+      expect((await get(sys.url, path, h())).status, path).toBe(200);
   });
 
   it('support unlocks a meter locked by bad passwords', async () => {

@@ -4,7 +4,7 @@ import { MAX_ACCOUNT_REFUNDS_PAGE, MAX_CARE_REASON_LENGTH } from '../../constant
 import type { OfficerAuthorization as SignedAct } from '../../protocol/index.js';
 import { customerRecord, pendingPasswordReset, recordRefundPaid, requestCare } from '../../services/index.js';
 import { repo } from '../../store/index.js';
-import { requireCareOfficer, requireOfficer, requireSecurityOfficer } from '../auth.js';
+import { requireCareOfficer, requireAnyOfficer, requireSecurityOfficer } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import { answers, MeterId, OfficerAuthorization, Username } from '../schemas.js';
 import { AccountRefunds, ApprovalRequested, CustomerRecord, PasswordReset, RefundPaid } from '../responses.js';
@@ -26,7 +26,7 @@ export function careRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request) => {
-        await requireOfficer(ctx.db, request);
+        await requireAnyOfficer(ctx.db, request);
         return customerRecord(ctx, request.params.user);
       },
     );
@@ -73,7 +73,7 @@ export function accountRefundRoutes(ctx: ServerContext): FastifyPluginAsyncTypeb
         },
       },
       async (request) => {
-        await requireOfficer(ctx.db, request);
+        await requireAnyOfficer(ctx.db, request);
         const rows = await repo.listAccountRefunds(ctx.db, request.query.state ?? null, MAX_ACCOUNT_REFUNDS_PAGE);
         return {
           refunds: rows.map((r) => ({

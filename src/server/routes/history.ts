@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { fail } from '../../errors.js';
 import { countItems, everyItem, itemPage, registeredCustomer, type HistoryItem } from '../../services/index.js';
 import { repo } from '../../store/index.js';
-import { requireCustomer, requireOfficer } from '../auth.js';
+import { requireCustomer, requireAnyOfficer } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import { encodeCursor } from '../history-cursor.js';
 import { listingAnswers, sendExport } from '../history-export.js';
@@ -26,7 +26,7 @@ async function listedMeter(ctx: ServerContext, request: FastifyRequest, q: { use
     if ((q.user !== undefined && q.user !== own.username) || (q.meterId !== undefined && q.meterId !== own.meterId)) fail('not_found', 'no such meter');
     return own.meterId;
   }
-  await requireOfficer(ctx.db, request);
+  await requireAnyOfficer(ctx.db, request);
   if (q.user !== undefined) return (await registeredCustomer(ctx, q.user)).meterId;
   if (q.meterId === undefined) fail('invalid_request', 'an officer names the customer: ?user=NAME or ?meterId=ID');
   if (!(await repo.getMeterStatus(ctx.db, q.meterId))) fail('not_found', 'no such meter');

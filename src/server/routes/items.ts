@@ -5,7 +5,7 @@ import { DEV_MAILER_ID } from '../../constants.js';
 import { fail } from '../../errors.js';
 import { decodeItem, impbFor, type DecodedItem } from '../../indicium/index.js';
 import { repo, type Db } from '../../store/index.js';
-import { requireCustomer, requireOfficer } from '../auth.js';
+import { requireCustomer, requireAnyOfficer } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import { ItemStatus } from '../responses.js';
 import { answers, ItemId } from '../schemas.js';
@@ -16,7 +16,7 @@ import { answers, ItemId } from '../schemas.js';
  */
 async function readerMeter(db: Db, request: FastifyRequest): Promise<string | 'officer'> {
   if (/^Basic /.test(request.headers.authorization ?? '')) {
-    await requireOfficer(db, request);
+    await requireAnyOfficer(db, request);
     return 'officer';
   }
   return (await requireCustomer(db, request, 'balance')).meterId;

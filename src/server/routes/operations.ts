@@ -6,7 +6,7 @@ import { MAX_AUDIT_PAGE } from '../../constants.js';
 import type { OfficerAuthorization as SignedAct } from '../../protocol/index.js';
 import { approve, createOfficer, requestApproval } from '../../services/index.js';
 import { repo, txlogRepo } from '../../store/index.js';
-import { requireOfficer, requireSecurityOfficer } from '../auth.js';
+import { requireAnyOfficer, requireOfficer, requireSecurityOfficer } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import { answers, OfficerAuthorization, OfficerSignature, Username } from '../schemas.js';
 import { ApprovalGranted, ApprovalRequested, Approvals, AuditEvents, LogStatus, Modules, OfficerCreated } from '../responses.js';
@@ -119,7 +119,7 @@ export function officerRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
 export function approvalRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.get('/v1/admin/approvals', { schema: { summary: 'Dual-control requests', tags: ['operations'], response: answers(Approvals) } }, async (request) => {
-      await requireOfficer(ctx.db, request);
+      await requireAnyOfficer(ctx.db, request);
       return { approvals: (await repo.listApprovals(ctx.db, null)).map(approvalJson) };
     });
 

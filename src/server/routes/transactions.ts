@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { fail } from '../../errors.js';
 import { countTransactions, everyTransaction, transactionPage, type Transaction } from '../../services/index.js';
 import { repo } from '../../store/index.js';
-import { requireCustomer, requireOfficer } from '../auth.js';
+import { requireCustomer, requireAnyOfficer } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import { encodeCursor } from '../history-cursor.js';
 import { listingAnswers, sendExport } from '../history-export.js';
@@ -17,7 +17,7 @@ const COLUMNS: readonly (keyof Transaction)[] = ['eventId', 'kind', 'at', 'amoun
 /** A customer reads their own meter's transactions, an officer (HTTP Basic) any meter's; another customer's meter is unknown. */
 async function checkReader(ctx: ServerContext, request: FastifyRequest, meterId: string): Promise<void> {
   if (/^Basic /.test(request.headers.authorization ?? '')) {
-    await requireOfficer(ctx.db, request);
+    await requireAnyOfficer(ctx.db, request);
     if (!(await repo.getMeterStatus(ctx.db, meterId))) fail('not_found', 'no such meter');
   } else if ((await requireCustomer(ctx.db, request, 'balance')).meterId !== meterId) fail('not_found', 'no such meter');
 }

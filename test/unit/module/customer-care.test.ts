@@ -36,6 +36,12 @@ describe('customer care acts are dual control, checked in the module', () => {
     await rejectsWith(engine.care({ ...signed, authorization: undefined }), 'officer_signature_required');
   });
 
+  it("refuses a support agent's signature on a funding, whatever the server lets through", async () => {
+    const { engine, c } = await fundedMeter();
+    const authorization = signedBy('fund', { meterId: c.meterId, amountMills: '100' }, ['unit-support']);
+    await rejectsWith(engine.fund({ pkg: c.pkg, amountMills: '100', actor: 'unit-support', authorization }), 'officer_signature_invalid');
+  });
+
   it('adjusts the balance both ways, the control total with it, and spends the statement', async () => {
     const { engine, c } = await fundedMeter();
     const credit = careArgs(c, 'adjust_balance', ['unit-support', 'unit-so1'], { amountMills: '1500' });
