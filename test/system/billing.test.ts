@@ -56,7 +56,20 @@ describe('pricing plans and invoices', () => {
     } finally {
       await db.end();
     }
-    const first = await sys.cli(['admin', 'billing', 'run', '--month', month, '--server', sys.url, '--officer', sys.officer.user, '--officer-password', sys.officer.password, '--json']);
+    const first = await sys.cli([
+      'admin',
+      'billing',
+      'run',
+      '--month',
+      month,
+      '--server',
+      sys.url,
+      '--officer',
+      sys.officer.user,
+      '--officer-password',
+      sys.officer.password,
+      '--json',
+    ]);
     expect(first.json, first.stderr).toMatchObject({ month, invoiced: 1, more: false });
     expect((await run(month)).json).toMatchObject({ invoiced: 0 });
     const list = (await customer('invoices')).json.invoices;

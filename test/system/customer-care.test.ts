@@ -97,7 +97,12 @@ describe('customer care', () => {
     expect((await approveAs(sys.url, sam, id)).json.code).toBe('forbidden');
     const done = await approveAs(sys.url, sys.officer, id);
     expect(done.status, JSON.stringify(done.json)).toBe(200);
-    expect(done.json.approval.result).toMatchObject({ act: 'adjust_balance', drMills: '3750', amountMills: '-1250', officers: ['sam-support', sys.officer.user] });
+    expect(done.json.approval.result).toMatchObject({
+      act: 'adjust_balance',
+      drMills: '3750',
+      amountMills: '-1250',
+      officers: ['sam-support', sys.officer.user],
+    });
     expect((await approveAs(sys.url, sys.secondOfficer, id)).json.code).toBe('approval_not_pending');
     const c = (await MeterClient.resume(diskProfiles, 'adam'))!;
     expect((await c.balance()).drMills).toBe(3750n);
@@ -180,7 +185,17 @@ describe('customer care', () => {
     const picked = await get(sys.url, '/v1/password-reset/pia');
     expect(Object.keys(picked.json).sort()).toEqual(['meterId', 'resetAt', 'resetNonce', 'sealedPassword']);
     // A wrong recovery code opens nothing; the right one finishes the reset with a password of the customer's choosing.
-    const wrong = await sys.cli(['client', 'password-reset', '--user', 'pia', '--new-password', 'a brand new secret', '--recovery-code', '0000-0000', '--json']);
+    const wrong = await sys.cli([
+      'client',
+      'password-reset',
+      '--user',
+      'pia',
+      '--new-password',
+      'a brand new secret',
+      '--recovery-code',
+      '0000-0000',
+      '--json',
+    ]);
     expect(wrong.json.error.code).toBe('invalid_credentials');
     const ok = await sys.cli(['client', 'password-reset', '--user', 'pia', '--new-password', 'a brand new secret', '--recovery-code', recoveryCode, '--json']);
     expect(ok.code, ok.stderr).toBe(0);

@@ -30,7 +30,9 @@ describe('customer care rules on the package', () => {
     expect([c.refundMills, c.owedMills, c.next.state, c.next.registers.drMills]).toEqual([600n, 0n, 'withdrawn', 0n]);
     const deep = applyClose(withBalance(100n, { debits: { pending: [], settled: [], owedMills: 400n } }), 1);
     expect([deep.refundMills, deep.owedMills]).toEqual([0n, 300n]);
-    const pending = withBalance(1000n, { debits: { pending: [{ requestId: 'a'.repeat(32), amountMills: 10n, requestedAtMs: 0, method: 'ach' as const }], settled: [], owedMills: 0n } });
+    const pending = withBalance(1000n, {
+      debits: { pending: [{ requestId: 'a'.repeat(32), amountMills: 10n, requestedAtMs: 0, method: 'ach' as const }], settled: [], owedMills: 0n },
+    });
     await expectVaultError(() => applyClose(pending, 1), 'funding_pending');
   });
 
