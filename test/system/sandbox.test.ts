@@ -29,6 +29,9 @@ describe('test mode: sandbox meters', () => {
     (await db.query<{ sandbox: boolean; package_version: string }>('SELECT sandbox, package_version FROM postal.meters WHERE meter_id = $1', [meterId]))
       .rows[0]!;
   const balance = async (user: string) => (await sys.cli(['client', 'balance', '--user', user, '--json'])).json;
+  /** sam prints a 73-cent letter from 90807 to 10001 as a label in `format`. */
+  const printLabel = (out: string, format: 'pdf' | 'zpl') =>
+    sys.cli(['client', 'print', '--user', 'sam', '--amount', '0.73', '--from', '90807', '--to', '10001', '--out', out, '--format', format, '--json']);
 
   beforeAll(async () => {
     sys = await startSystem();
@@ -77,23 +80,7 @@ describe('test mode: sandbox meters', () => {
 
   it('prints a test item: flagged in its signed bytes, and its PDF label says TEST ITEM — NOT POSTAGE', async () => {
     const out = join(sys.dir, 'sam.pdf');
-    const r = await sys.cli([
-      'client',
-      'print',
-      '--user',
-      'sam',
-      '--amount',
-      '0.73',
-      '--from',
-      '90807',
-      '--to',
-      '10001',
-      '--out',
-      out,
-      '--format',
-      'pdf',
-      '--json',
-    ]);
+    const r = await printLabel(out, 'pdf');
     expect(r.code, r.stderr).toBe(0);
     expect(r.json).toMatchObject({ test: true, amountMills: '730', drMills: '49270', label: out });
     itemFile = `${out}.item`;
@@ -104,23 +91,7 @@ describe('test mode: sandbox meters', () => {
 
   it('marks a ZPL label too', async () => {
     const out = join(sys.dir, 'sam.zpl');
-    const r = await sys.cli([
-      'client',
-      'print',
-      '--user',
-      'sam',
-      '--amount',
-      '0.73',
-      '--from',
-      '90807',
-      '--to',
-      '10001',
-      '--out',
-      out,
-      '--format',
-      'zpl',
-      '--json',
-    ]);
+    const r = await printLabel(out, 'zpl');
     expect(r.code, r.stderr).toBe(0);
     const zpl = (await readFile(out)).toString('latin1');
     // Code page 1252 (^CI27): the em dash is _97 in the ^FH field.
