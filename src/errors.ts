@@ -34,7 +34,7 @@ export const ERRORS = {
   bank_outbox_unwritable: { status: 503, title: 'The bank outbox cannot be written; the NACHA file waits for the next run' },
   card_declined: { status: 402, title: 'The card was declined; the funding request is cancelled' },
   card_payment_incomplete: { status: 402, title: 'The card payment needs more from the cardholder; the value arrives when it succeeds' },
-  card_payments_disabled: { status: 503, title: 'Card payments are not configured on this server' },
+  card_payments_disabled: { status: 422, title: 'Card payments are not configured on this server' },
   card_processor_unavailable: { status: 502, title: 'The card processor could not be reached; retry with the same Idempotency-Key' },
   webhook_signature_invalid: { status: 400, title: 'The webhook signature does not verify' },
   officer_locked: { status: 423, title: 'Too many failed logins for this officer name; wait and try again' },

@@ -224,7 +224,7 @@ describe('card funding, through real processes and a Stripe stand-in', () => {
     expect((await counts()).requests).toBe(before.requests);
     expect(standIn.intents.size).toBe(intents);
     const hook = await webhook('{}', 't=1,v1=00');
-    expect([hook.status, hook.json.code]).toEqual([503, 'card_payments_disabled']);
+    expect([hook.status, hook.json.code]).toEqual([422, 'card_payments_disabled']);
     // The refusal spent the challenge, and the client goes on.
     await carl.balance();
   }, 120_000);
