@@ -220,7 +220,7 @@ describe('card funding, through real processes and a Stripe stand-in', () => {
     const intents = standIn.intents.size;
     const e = await carl.requestCardFunding({ amountMills: 5_000n, paymentMethod: 'pm_card_visa' }).catch((x: unknown) => x);
     expect(codeOf(e)).toBe('card_payments_disabled');
-    expect((e as ApiError).status).toBe(503);
+    expect((e as ApiError).status).toBe(422);
     expect((await counts()).requests).toBe(before.requests);
     expect(standIn.intents.size).toBe(intents);
     const hook = await webhook('{}', 't=1,v1=00');
