@@ -29,6 +29,9 @@ describe('test mode: sandbox meters', () => {
     (await db.query<{ sandbox: boolean; package_version: string }>('SELECT sandbox, package_version FROM postal.meters WHERE meter_id = $1', [meterId]))
       .rows[0]!;
   const balance = async (user: string) => (await sys.cli(['client', 'balance', '--user', user, '--json'])).json;
+  /** The security officer funds `user`'s meter with $20 through the CLI (signed with the officer's key). */
+  const fundAsOfficer = (user: string) =>
+    sys.cli(['admin', 'fund', ...officerFlags(sys.url, sys.officer), '--officer-key', sys.officer.keyFile, '--user', user, '--amount', '20.00', '--json']);
   /** sam prints a 73-cent letter from 90807 to 10001 as a label in `format`. */
   const printLabel = (out: string, format: 'pdf' | 'zpl') =>
     sys.cli(['client', 'print', '--user', 'sam', '--amount', '0.73', '--from', '90807', '--to', '10001', '--out', out, '--format', format, '--json']);
@@ -142,35 +145,13 @@ describe('test mode: sandbox meters', () => {
 
   it("refuses an officer's funding of a sandbox meter in the module (sandbox_meter), and changes nothing", async () => {
     const version = (await meterRow(samMeter)).package_version;
-    const r = await sys.cli([
-      'admin',
-      'fund',
-      ...officerFlags(sys.url, sys.officer),
-      '--officer-key',
-      sys.officer.keyFile,
-      '--user',
-      'sam',
-      '--amount',
-      '20.00',
-      '--json',
-    ]);
+    const r = await fundAsOfficer('sam');
     expect(r.code).not.toBe(0);
     expect(r.json.error).toMatchObject({ code: 'sandbox_meter' });
     expect((await meterRow(samMeter)).package_version).toBe(version);
     expect((await db.query("SELECT 1 FROM support.operator_actions WHERE meter_id = $1 AND action = 'fund'", [samMeter])).rowCount).toBe(0);
     // The same officer funds a real meter.
-    const real = await sys.cli([
-      'admin',
-      'fund',
-      ...officerFlags(sys.url, sys.officer),
-      '--officer-key',
-      sys.officer.keyFile,
-      '--user',
-      'rita',
-      '--amount',
-      '20.00',
-      '--json',
-    ]);
+    const real = await fundAsOfficer('rita');
     expect(real.code, real.stderr).toBe(0);
   });
 

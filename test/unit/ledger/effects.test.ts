@@ -298,20 +298,22 @@ describe('the API key effects', () => {
 describe('card funding effects', () => {
   const at = { atMs: Date.UTC(2026, 11, 1, 9) };
   const PI = 'pi_3AbCdEf123';
+  /** A card funding request's effect, as the module derives it (no bank account, no debit authorization). */
+  const CARD_REQUESTED: LedgerEffect = {
+    kind: 'funding_requested',
+    meterId: METER,
+    requestId: ITEM,
+    amountMills: '25000',
+    bankAccountId: null,
+    debitAuthorization: '',
+    method: 'card',
+    paymentMethod: 'pm_card_visa',
+  };
 
   it('a card fund_request derives funding_requested with its method and PaymentMethod, and no account', () => {
     const result = { meterId: METER, requestId: ITEM, method: 'card', paymentMethod: 'pm_card_visa', amountMills: '25000', settleAfter: '' };
     const effects = effectsOf('command', { pkg: pkg('1') }, { package: pkg('2'), response: response('fund_request', 'ok', result) });
-    expect(effects[1]).toEqual({
-      kind: 'funding_requested',
-      meterId: METER,
-      requestId: ITEM,
-      amountMills: '25000',
-      bankAccountId: null,
-      debitAuthorization: '',
-      method: 'card',
-      paymentMethod: 'pm_card_visa',
-    });
+    expect(effects[1]).toEqual(CARD_REQUESTED);
     for (const e of effects) expect(checkEffect(e)).toBe(e);
     // An ACH request keeps the shape it had before cards.
     const ach = effectsOf(
@@ -346,20 +348,7 @@ describe('card funding effects', () => {
 
   it('a card row is written with its method; a card settles from requested, and the PaymentIntent is kept', async () => {
     const w = new BatchWriter('live');
-    applyEffect(
-      w,
-      {
-        kind: 'funding_requested',
-        meterId: METER,
-        requestId: ITEM,
-        amountMills: '25000',
-        bankAccountId: null,
-        debitAuthorization: '',
-        method: 'card',
-        paymentMethod: 'pm_card_visa',
-      },
-      at,
-    );
+    applyEffect(w, CARD_REQUESTED, at);
     applyEffect(w, { kind: 'funding_settled', meterId: METER, requestId: ITEM, amountMills: '25000', paymentIntentId: PI }, at);
     const db = recorder();
     await w.flush(db);
