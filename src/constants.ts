@@ -454,3 +454,11 @@ export const API_KEY_CACHE_TTL_MS = 1000;
 export const API_KEY_CACHE_MAX = 10_000;
 /** last_used_at is written at most this often per key: it is a hint for the customer, not ledger state. */
 export const API_KEY_LAST_USED_RESOLUTION_MS = 60_000;
+
+// Several users per account (src/protocol/members.ts, src/meter/members.ts, issue 14 item 1)
+/** Members an account may hold besides its owner, invited ones included (removed ones do not count). */
+export const MAX_ACCOUNT_MEMBERS = 10;
+/** A member's part of a login name (`owner+member`). */
+export const MAX_MEMBER_NAME_LENGTH = 32;
+/** An invitation not accepted by then is dead: the owner invites again. */
+export const INVITATION_TTL_MS = 72 * 3_600_000;

@@ -106,6 +106,13 @@ export const ERRORS = {
   },
   sandbox_limit: { status: 422, title: 'The test funds would take the sandbox meter over its test balance cap' },
   registration_mismatch: { status: 409, title: "The registration's sealed request does not match how it was begun (sandbox or not)" },
+  member_unknown: { status: 404, title: 'No such member of this account, or the invitation was not accepted' },
+  member_exists: { status: 409, title: 'That name is already a member of this account; remove it first' },
+  too_many_members: { status: 409, title: 'The account holds as many members as allowed; remove one first' },
+  member_role: { status: 403, title: "The member's role does not allow this (a viewer reads; a shipper also prints and refunds)" },
+  invitation_unknown: { status: 404, title: 'No open invitation for this name: it was accepted, withdrawn, or never made' },
+  invitation_expired: { status: 410, title: 'The invitation has expired; ask the account owner to invite you again' },
+  invitation_code_wrong: { status: 403, title: 'The invitation code does not match the invitation' },
   internal: { status: 500, title: 'Internal error' },
 } as const;
 
@@ -138,6 +145,7 @@ export const CLIENT_ERRORS = {
   out_unwritable: { title: 'The output file cannot be written; nothing was sent or debited' },
   item_not_written: { title: "The item was paid for and kept in the client's store, but its output file could not be written" },
   sandbox_mismatch: { title: 'The module registered the meter as sandbox or not, other than the client asked' },
+  invite_code_missing: { title: "A member's login name (owner+member) registers only with the invitation's code" },
   error: { title: 'The command failed for a reason without its own code; the message says why' },
 } as const;
 

@@ -33,6 +33,7 @@ import { clientPrint } from './commands/client-print.js';
 import { clientProfile } from './commands/client-profile.js';
 import { clientBankAccounts } from './commands/client-bank-accounts.js';
 import { clientApiKeys } from './commands/client-api-keys.js';
+import { clientMembers } from './commands/client-members.js';
 import { clientPrinterList } from './commands/client-printer-list.js';
 import { clientPrinterTest } from './commands/client-printer-test.js';
 import { clientRefund } from './commands/client-refund.js';
@@ -83,6 +84,7 @@ function clientGroup(program: Command): void {
   clientBilling(client);
   clientBankAccounts(client);
   clientApiKeys(client);
+  clientMembers(client);
   clientVerifyEmail(client);
   clientLogout(client);
 }

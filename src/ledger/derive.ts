@@ -94,6 +94,8 @@ function meaningOf(op: EffectOp, meterId: string, args: EffectArgs, r: EffectRes
       return [careMeaning(meterId, args, r)];
     case 'registerComplete':
       if (r.response?.status !== 'ok') return [];
+      // A member's acceptance: the module's MAC'd answer names the member it took in.
+      if (r.response.result.member) return [{ kind: 'member_joined', meterId, member: r.response.result.member }];
       // Test mode is the module's word, in its MAC'd answer: never the server's.
       return [{ kind: 'customer_registered', meterId }, ...(r.response.result.sandbox === 'true' ? [{ kind: 'meter_sandboxed' as const, meterId }] : [])];
     case 'command':
@@ -120,7 +122,7 @@ function careMeaning(meterId: string, args: EffectArgs, r: EffectResult): Ledger
 function commandMeaning(meterId: string, r: EffectResult): LedgerEffect[] {
   const res = r.response;
   if (!res) return [];
-  if (res.status !== 'ok') return r.error?.code === 'invalid_credentials' && r.error.extra?.remainingAttempts === 0 ? [{ kind: 'meter_locked', meterId }] : [];
+  if (res.status !== 'ok') return lockedOut(meterId, r);
   const x = res.result;
   switch (res.op) {
     case 'print':
@@ -147,9 +149,26 @@ function commandMeaning(meterId: string, r: EffectResult): LedgerEffect[] {
       return [apiKeyCreated(meterId, x)];
     case 'test_fund':
       return [{ kind: 'test_funded', meterId, amountMills: x.amountMills ?? '0' }];
+    case 'member_invite':
+      return [memberInvited(meterId, x)];
+    case 'member_remove':
+      return [{ kind: 'member_removed', meterId, member: x.member ?? '' }];
     default:
       return [];
   }
+}
+
+/** The last failed login a module allows locks the meter, or (a member's) only that member. */
+function lockedOut(meterId: string, r: EffectResult): LedgerEffect[] {
+  const extra = r.error?.extra;
+  if (r.error?.code !== 'invalid_credentials' || extra?.remainingAttempts !== 0) return [];
+  return typeof extra.member === 'string' ? [{ kind: 'member_locked', meterId, member: extra.member }] : [{ kind: 'meter_locked', meterId }];
+}
+
+/** The module answered the invitation's checked parameters (the code's hash stays in the package). */
+function memberInvited(meterId: string, x: Readonly<Record<string, string>>): EffectOf<'member_invited'> {
+  const role = x.role as EffectOf<'member_invited'>['role'];
+  return { kind: 'member_invited', meterId, member: x.member ?? '', role, email: x.email ? x.email : null, expiresAt: x.expiresAt ?? '' };
 }
 
 /** The module answered the key's checked parameters; the schema check refuses anything else. */

@@ -11,7 +11,7 @@ import {
   MAX_LOGGED_DISCARDS,
   MAX_PROFILE_TEXT_LENGTH,
 } from '../constants.js';
-import { API_KEY_SCOPES } from '../protocol/index.js';
+import { API_KEY_SCOPES, MEMBER_NAME_PATTERN, MEMBER_ROLES } from '../protocol/index.js';
 import { PLAN_IDS } from '../payments/index.js';
 
 // The ledger: every durable state change is one typed effect. The module seals the effects into
@@ -29,6 +29,8 @@ const B64 = Type.String({ pattern: '^[A-Za-z0-9+/]*={0,2}$', maxLength: 65536 })
 const Version = Type.String({ pattern: '^\\d{1,18}$' });
 const ItemId = Type.String({ pattern: '^[0-9a-f]{32}$' });
 const Name = Type.String({ minLength: 1, maxLength: 64 });
+const MemberName = Type.String({ pattern: MEMBER_NAME_PATTERN });
+const Instant = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{3})?Z$' });
 /** The officers whose signatures a module checked (dual control: two). */
 const Officers = Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 2, maxItems: 2 });
 const PaymentMethodId = Type.String({ pattern: '^pm_[A-Za-z0-9_]{1,200}$' });
@@ -233,6 +235,23 @@ export const EFFECT_SCHEMAS = {
   }),
   /** A key was revoked (by a session, or by the key itself): it authenticates nothing after this. */
   api_key_revoked: effect('api_key_revoked', { meterId: Uuid, keyId: Uuid }),
+  /**
+   * The owner's MAC'd `member_invite` put a member's slot in the package (issue 14 item 1). The
+   * invitation code is in no effect: only its hash is in the package. Only a module derives it.
+   */
+  member_invited: effect('member_invited', {
+    meterId: Uuid,
+    member: MemberName,
+    role: Type.Union(MEMBER_ROLES.map((r) => Type.Literal(r))),
+    email: Type.Union([Type.String({ minLength: 3, maxLength: MAX_EMAIL_LENGTH }), Type.Null()]),
+    expiresAt: Instant,
+  }),
+  /** The member's sealed acceptance held the invitation's code: its credentials are in its slot (the module's MAC'd answer). */
+  member_joined: effect('member_joined', { meterId: Uuid, member: MemberName }),
+  /** The owner's MAC'd `member_remove`: the slot and its keys left the package. */
+  member_removed: effect('member_removed', { meterId: Uuid, member: MemberName }),
+  /** Too many of a member's failed logins: that member is locked out, the account is not. */
+  member_locked: effect('member_locked', { meterId: Uuid, member: MemberName }),
   /** A checkpoint recovery that discarded transactions, for the audit trail. */
   recovery_logged: effect('recovery_logged', { module: Text(64), discarded: Type.Array(Json, { maxItems: MAX_LOGGED_DISCARDS }) }),
 } as const;

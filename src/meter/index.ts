@@ -47,3 +47,15 @@ export {
   cancelDebit,
 } from './debits.js';
 export { type Closure, applyPasswordReset, applyAdjustment, applyClose } from './care.js';
+export {
+  type Member,
+  type Invitation,
+  findMember,
+  activeMember,
+  memberView,
+  foldMember,
+  inviteMember,
+  removeMember,
+  openInvitation,
+  withMember,
+} from './members.js';

@@ -1,6 +1,8 @@
 import { assertRegisters, type Registers } from './registers.js';
 import { FUNDING_METHODS, NO_DEBITS, type DebitMemory, type FundingMethod } from './debits.js';
 import { NO_REFUNDS, type RefundedItem, type RefundMemory } from './refunds.js';
+import { decodeMembers, encodeMember } from './member-codec.js';
+import type { Member } from './members.js';
 
 /** `suspended`: the bank returned a debit whose value was already downloaded (see debits.ts). */
 export type MeterState = 'registered' | 'operational' | 'locked' | 'suspended' | 'withdrawn' | 'revoked';
@@ -63,6 +65,8 @@ export interface MeterPackage {
    * carry the test flag in their signed bytes, and it holds only test value (`test_fund`).
    */
   readonly sandbox: boolean;
+  /** The account's other users (issue 14 item 1), each with credentials of its own; see members.ts. */
+  readonly members: readonly Member[];
 }
 
 export interface SpentNonce {
@@ -73,9 +77,10 @@ export interface SpentNonce {
 // Encoding: JSON with bigints as decimal strings and bytes as base64. Versioned by the `f` field:
 // format 2 added `refunds`, format 3 `debits`; an older package still opens, with none remembered.
 // Format 4 adds `sandbox` (absent: not a sandbox) and each pending debit's method (`ach` | `card`)
-// as a fourth element; a format 3 pending debit has three and is an ACH debit.
-const FORMAT = 4;
-const FORMATS: readonly unknown[] = [1, 2, 3, FORMAT];
+// as a fourth element; a format 3 pending debit has three and is an ACH debit. Format 5 adds
+// `members` (absent: none).
+const FORMAT = 5;
+const FORMATS: readonly unknown[] = [1, 2, 3, 4, FORMAT];
 
 export function encodePackage(p: MeterPackage): Buffer {
   const b64 = (b: Buffer | null) => (b === null ? null : b.toString('base64'));
@@ -120,6 +125,7 @@ export function encodePackage(p: MeterPackage): Buffer {
       owed: p.debits.owedMills.toString(),
     },
     sandbox: p.sandbox,
+    members: p.members.map(encodeMember),
   };
   return Buffer.from(JSON.stringify(doc), 'utf8');
 }
@@ -182,6 +188,7 @@ export function decodePackage(bytes: Uint8Array): MeterPackage {
     spentOfficerNonces: Array.isArray(d.spentOfficerNonces) ? d.spentOfficerNonces.map(spentNonce) : [],
     debits: d.f === 1 || d.f === 2 ? NO_DEBITS : decodeDebits(d.debits, big, num),
     sandbox: flag(d.sandbox),
+    members: decodeMembers(d.members),
   };
 }
 

@@ -44,9 +44,23 @@ import {
   type DebitLimits,
   assertRegisters,
   type MeterPackage,
+  inviteMember,
+  removeMember,
 } from '../meter/index.js';
 import { parseMills } from '../money.js';
-import { canonicalBytes, HEX32, proofBytes, UUID, type OfficerRole, type CommandRequest, type CommandResponse, type Random } from '../protocol/index.js';
+import {
+  canonicalBytes,
+  checkInviteParams,
+  HEX32,
+  isMemberName,
+  memberMayRun,
+  proofBytes,
+  UUID,
+  type OfficerRole,
+  type CommandRequest,
+  type CommandResponse,
+  type Random,
+} from '../protocol/index.js';
 import { ephemeralKey, macResponse, openPassword, openRegistration, verifyRequestMac } from './protocol-crypto.js';
 import { newCertSerialHex } from './certificates.js';
 import { checkOfficerAuthorization } from './officer-check.js';
@@ -60,6 +74,7 @@ import { apiKeyResult } from './api-key-op.js';
 import { openPackage, sealPackage } from './sealing.js';
 import { checkPasswordRules, matchesVerifier, newVerifier } from './passwords.js';
 import { customerCare } from './care-desk.js';
+import { acceptanceOf, acceptedMember, beginAcceptance, OWNER, principalOf, type Fold, type Principal } from './member-desk.js';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -193,6 +208,7 @@ export class MeterEngine {
       createdAtMs: now,
       spentOfficerNonces: [],
       sandbox: false,
+      members: [],
     };
     return { meterId, certSerialHex, certificatePem, package: await this.sealRef(pkg) };
   }
@@ -200,6 +216,7 @@ export class MeterEngine {
   /** Registration step 1: prove this module holds a certified key, and offer an ephemeral ECDH key. */
   async registerBegin(args: M.RegisterBeginArgs, opened?: MeterPackage): Promise<M.RegisterBeginResult> {
     const pkg = opened ?? (await this.open(args.pkg));
+    if (args.member !== undefined) return this.acceptBegin(pkg, args.member, args.clientNonce);
     if (pkg.state !== 'registered') fail('meter_not_operational', 'the meter is already registered');
     const clientNonce = fromHex(args.clientNonce, 32);
     // A begun registration belongs to whoever began it (only they know its nonce) until it expires:
@@ -235,9 +252,55 @@ export class MeterEngine {
     };
   }
 
+  /**
+   * A member accepting an invitation begins as a registration does: the module proves its certified
+   * key and offers an ephemeral ECDH key, kept in the member's slot.
+   */
+  private async acceptBegin(pkg: MeterPackage, member: string, clientNonceHex: string): Promise<M.RegisterBeginResult> {
+    const clientNonce = fromHex(clientNonceHex, 32);
+    const eph = ephemeralKey(this.deps.random);
+    const { serial, certPem } = this.crypto;
+    const proof = proofBytes({
+      meterId: pkg.meterId,
+      clientNonce,
+      ephemeralPublicKey: eph.publicKey,
+      moduleSerial: serial,
+      meterCertSerialHex: pkg.certSerialHex,
+    });
+    const pending = { ephemeralPrivateKeyPkcs8: eph.privateKey, clientNonce, expiresAtMs: this.deps.now() + REGISTRATION_TTL_MS, sandbox: false };
+    const next = this.next(beginAcceptance(pkg, member, pending, this.deps.now()));
+    return {
+      package: await this.sealRef(next),
+      ephemeralPublicKey: hex(eph.publicKey),
+      proofSignature: hex(await this.crypto.signAsModule('registration-proof', proof)),
+      moduleSerial: serial,
+      moduleCertPem: certPem,
+      meterCertSerialHex: pkg.certSerialHex,
+    };
+  }
+
+  /** The member's sealed envelope: its MAC key, its password and the invitation code, which must match the owner's. */
+  private async acceptComplete(pkg: MeterPackage, member: string, args: M.RegisterCompleteArgs): Promise<M.CommandResult> {
+    const { slot, pending } = acceptanceOf(pkg, member, this.deps.now());
+    const sealedSecrets = fromB64(args.sealedSecrets);
+    const secrets = openRegistration(pkg.meterId, pending.clientNonce, pending.ephemeralPrivateKeyPkcs8, {
+      clientPublicKey: fromHex(args.clientPublicKey, 65),
+      sealed: sealedSecrets,
+    });
+    if (!secrets) fail('bad_mac', 'the acceptance envelope does not open');
+    checkPasswordRules(secrets.password);
+    const verifier = await newVerifier(secrets.password, this.deps.random);
+    const joined = acceptedMember(pkg, slot, secrets, verifier);
+    const who = principalOf(joined, member);
+    const requestMac = createHash('sha256').update(sealedSecrets).digest();
+    const result = { sandbox: String(pkg.sandbox), member, role: slot.role };
+    return this.respond(who.view, 'register', requestMac, 'ok', result, 'lastChallenge', who.fold);
+  }
+
   /** Registration step 2: open the client's envelope and make the meter operational. */
   async registerComplete(args: M.RegisterCompleteArgs, opened?: MeterPackage): Promise<M.CommandResult> {
     const pkg = opened ?? (await this.open(args.pkg));
+    if (args.member !== undefined) return this.acceptComplete(pkg, args.member, args);
     const pending = pkg.pendingRegistration;
     if (pkg.state !== 'registered' || !pending) fail('meter_not_operational', 'no registration is in progress for this meter');
     if (this.deps.now() > pending.expiresAtMs) fail('registration_expired');
@@ -273,14 +336,17 @@ export class MeterEngine {
    * one, so it goes to its own slot: asking cannot spoil the challenge of a logged-in client.
    */
   async challenge(args: M.ChallengeArgs, opened?: MeterPackage): Promise<M.CommandResult> {
-    const pkg = opened ?? (await this.open(args.pkg));
+    const who = principalOf(opened ?? (await this.open(args.pkg)), args.member);
+    const pkg = who.view;
     if (!pkg.clientMacKey) fail('meter_not_operational', 'the meter has not completed registration');
-    return this.respond(acknowledgeCredits(pkg), 'challenge', fromHex(args.clientNonce, 32), 'ok', { state: pkg.state }, 'loginChallenge');
+    return this.respond(acknowledgeCredits(pkg), 'challenge', fromHex(args.clientNonce, 32), 'ok', { state: pkg.state }, 'loginChallenge', who.fold);
   }
 
   /** Every client meter command: MAC, challenge (good once), then registers, then the operation. */
   async command(args: M.CommandArgs, opened?: MeterPackage): Promise<M.CommandResult> {
-    const pkg = opened ?? (await this.open(args.pkg));
+    // A member's command runs on its view of the package: its key, its challenge, its password.
+    const who = principalOf(opened ?? (await this.open(args.pkg)), args.member);
+    const pkg = who.view;
     const macKey = pkg.clientMacKey;
     const expected = args.op === 'login' ? pkg.loginChallenge : pkg.lastChallenge;
     if (!macKey) fail('meter_not_operational', 'the meter has not completed registration');
@@ -300,21 +366,29 @@ export class MeterEngine {
     if (!expected || !constantTimeEqual(request.challenge, expected)) fail('challenge_mismatch');
     // From here the challenge is spent, whatever the outcome: a refused request can never be replayed later.
     const spent = args.op === 'login' ? { ...pkg, loginChallenge: null } : pkg;
-    return this.settle(spent, request, mac, args, refusal);
+    return this.settle(spent, request, mac, args, who, refusal);
   }
 
-  private async settle(pkg: MeterPackage, request: CommandRequest, mac: Buffer, args: M.CommandArgs, refusal?: ServerRefusal): Promise<M.CommandResult> {
+  private async settle(
+    pkg: MeterPackage,
+    request: CommandRequest,
+    mac: Buffer,
+    args: M.CommandArgs,
+    who: Principal,
+    refusal?: ServerRefusal,
+  ): Promise<M.CommandResult> {
     try {
       if (refusal) throw new VaultError(refusal.code as ErrorCode, refusal.message);
-      const { next, result, item } = await this.runCommand(pkg, request, args);
-      const out = await this.respond(acknowledgeCredits(next), args.op, mac, 'ok', result);
+      const { next, result, item } = await this.runCommand(pkg, request, args, who);
+      const out = await this.respond(acknowledgeCredits(next), args.op, mac, 'ok', result, 'lastChallenge', who.fold);
       return item ? { ...out, item: b64(item) } : out;
     } catch (e) {
       if (!(e instanceof VaultError) || FAIL_CLOSED.has(e.code)) throw e;
       const after = e.code === 'invalid_credentials' ? recordFailedLogin(pkg, this.deps.now()) : pkg;
       const keep = e.code === 'stale_registers' ? after : acknowledgeCredits(after);
-      const extra = e.code === 'invalid_credentials' ? { ...e.extra, remainingAttempts: remaining(after) } : e.extra;
-      const out = await this.respond(keep, args.op, mac, e.code, {});
+      const member = who.role === OWNER ? {} : { member: args.member };
+      const extra = e.code === 'invalid_credentials' ? { ...e.extra, remainingAttempts: remaining(after), ...member } : e.extra;
+      const out = await this.respond(keep, args.op, mac, e.code, {}, 'lastChallenge', who.fold);
       return { ...out, error: { code: e.code, message: e.message, extra } };
     }
   }
@@ -323,9 +397,11 @@ export class MeterEngine {
     pkg: MeterPackage,
     request: CommandRequest,
     args: M.CommandArgs,
+    who: Principal,
   ): Promise<{ next: MeterPackage; result: Record<string, string>; item?: Buffer }> {
     const now = this.deps.now();
     const p: Record<string, string | undefined> = request.params;
+    if (who.role !== OWNER && !memberMayRun(who.role, request.op)) fail('member_role', `a ${who.role} may not ${request.op}`);
     if (request.op === 'login') {
       if (pkg.state === 'locked') fail('meter_locked');
       const password = this.openSealedPassword(pkg, request, p.sealedPassword);
@@ -352,6 +428,16 @@ export class MeterEngine {
       case 'test_fund': {
         const amountMills = parseMills(p.amountMills, MAX_SANDBOX_BALANCE_MILLS);
         return { next: applyTestFund(pkg, amountMills, now, MAX_SANDBOX_BALANCE_MILLS), result: { amountMills: amountMills.toString(), sandbox: 'true' } };
+      }
+      case 'member_invite': {
+        const invite = checkInviteParams(p, now);
+        if (typeof invite === 'string') fail('invalid_request', invite);
+        const { member, role, codeHashHex, email, expiresAt } = invite;
+        return { next: inviteMember(pkg, invite), result: { member, role, codeHash: codeHashHex, email: email ?? '', expiresAt } };
+      }
+      case 'member_remove': {
+        if (!isMemberName(p.member)) fail('invalid_request', 'name the member to remove');
+        return { next: removeMember(pkg, p.member), result: { member: p.member } };
       }
       default:
         return fail('invalid_request', `unknown command ${request.op}`);
@@ -652,9 +738,12 @@ export class MeterEngine {
     status: string,
     result: Record<string, string>,
     slot: 'lastChallenge' | 'loginChallenge' = 'lastChallenge',
+    fold: Fold = (p) => p,
   ): Promise<M.CommandResult> {
     const nextChallenge = this.deps.random(32);
-    const next = this.next(pkg, { [slot]: nextChallenge });
+    // The caller's view (a member's credentials in place) answers; the package sealed is the whole one.
+    const view = this.next(pkg, { [slot]: nextChallenge });
+    const next = fold(view);
     const r = next.registers;
     const response: CommandResponse = {
       op,
@@ -680,7 +769,7 @@ export class MeterEngine {
         nextChallenge: hex(nextChallenge),
         result,
       },
-      responseMac: hex(macResponse(next.clientMacKey!, response)),
+      responseMac: hex(macResponse(view.clientMacKey!, response)),
     };
   }
 }

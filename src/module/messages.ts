@@ -40,6 +40,8 @@ export interface RegisterBeginArgs {
   readonly clientNonce: string;
   /** Test mode asked for: the client's sealed request at registerComplete must say the same. */
   readonly sandbox?: boolean;
+  /** A member accepting an invitation to this meter's account, in place of the owner registering. */
+  readonly member?: string;
 }
 export interface RegisterBeginResult {
   readonly package: SealedRef;
@@ -54,11 +56,15 @@ export interface RegisterCompleteArgs {
   readonly pkg: SealedRef;
   readonly clientPublicKey: string;
   readonly sealedSecrets: string;
+  /** A member accepting an invitation (see RegisterBeginArgs.member). */
+  readonly member?: string;
 }
 
 export interface ChallengeArgs {
   readonly pkg: SealedRef;
   readonly clientNonce: string;
+  /** A member of the account asks, with its own credentials; absent: the owner. */
+  readonly member?: string;
 }
 
 export interface CommandArgs {
@@ -69,6 +75,8 @@ export interface CommandArgs {
   readonly drMills: string;
   readonly params: Record<string, string>;
   readonly mac: string;
+  /** A member of the account speaks (its MAC key, its challenge, its role); absent: the owner. */
+  readonly member?: string;
   /** base64 item bytes, for a refund: the module checks their signature itself. */
   readonly itemBytes?: string;
   /** A refusal the API server decided: checked like any command (MAC, challenge), then refused; see refusal.ts. */

@@ -63,10 +63,21 @@ const guarded = (shape: Shape): Shape => ({ ...shape, checkpoint: any, logExtra:
 /** Per op, without the guarded fields: a batch's ops have the same shapes. */
 const PACKAGE_SHAPES: { readonly [K in PackageOp]: Shape } = {
   provision: { licensingZip: str },
-  registerBegin: { pkg: ref, clientNonce: str, sandbox: optional((v) => typeof v === 'boolean') },
-  registerComplete: { pkg: ref, clientPublicKey: str, sealedSecrets: str },
-  challenge: { pkg: ref, clientNonce: str },
-  command: { pkg: ref, op: str, challenge: str, arMills: str, drMills: str, params: any, mac: str, itemBytes: optional(str), refusal: optional(isObject) },
+  registerBegin: { pkg: ref, clientNonce: str, sandbox: optional((v) => typeof v === 'boolean'), member: optional(str) },
+  registerComplete: { pkg: ref, clientPublicKey: str, sealedSecrets: str, member: optional(str) },
+  challenge: { pkg: ref, clientNonce: str, member: optional(str) },
+  command: {
+    pkg: ref,
+    op: str,
+    challenge: str,
+    arMills: str,
+    drMills: str,
+    params: any,
+    mac: str,
+    member: optional(str),
+    itemBytes: optional(str),
+    refusal: optional(isObject),
+  },
   fund: { pkg: ref, amountMills: str, authorization: any },
   unlock: { pkg: ref, authorization: any },
   debit: {

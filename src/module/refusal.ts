@@ -23,6 +23,8 @@ export const SERVER_REFUSALS: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'api_key_scope',
   'too_many_api_keys',
   'rate_limited',
+  // A member's role refused by the server before the batch (the module refuses it too; issue 14 item 1).
+  'member_role',
 ]);
 
 export interface ServerRefusal {

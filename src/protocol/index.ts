@@ -57,3 +57,18 @@ export {
   type Scope,
 } from './api-keys.js';
 export { UUID, HEX32 } from './ids.js';
+export {
+  MEMBER_ROLES,
+  MEMBER_SEPARATOR,
+  MEMBER_NAME_PATTERN,
+  isMemberRole,
+  isMemberName,
+  memberMayRun,
+  memberHasScope,
+  memberLoginName,
+  parseMemberLogin,
+  checkInviteParams,
+  type MemberRole,
+  type AccountRole,
+  type InviteParams,
+} from './members.js';

@@ -46,6 +46,8 @@ export interface RegistrationSecrets {
   readonly password: string;
   /** Test mode: the client's own word, sealed so that only the module reads it (absent: false). */
   readonly sandbox?: boolean;
+  /** A member accepting an invitation: its name and the code the owner's client drew (see members.ts). */
+  readonly invitation?: { readonly member: string; readonly code: string };
 }
 
 export interface SealedEnvelope {
@@ -64,17 +66,27 @@ export function envelopeAad(meterId: string, clientPublic: Buffer): Buffer {
 
 export function envelopeBody(secrets: RegistrationSecrets): Buffer {
   const sandbox = secrets.sandbox === true ? { sandbox: true } : {};
-  return Buffer.from(JSON.stringify({ macKey: secrets.macKey.toString('base64'), password: secrets.password, ...sandbox }));
+  const invitation = secrets.invitation ? { invitation: { member: secrets.invitation.member, code: secrets.invitation.code } } : {};
+  return Buffer.from(JSON.stringify({ macKey: secrets.macKey.toString('base64'), password: secrets.password, ...sandbox, ...invitation }));
+}
+
+function parseInvitation(v: unknown): RegistrationSecrets['invitation'] | null {
+  const o = v as { member?: unknown; code?: unknown } | null;
+  if (typeof o !== 'object' || o === null || typeof o.member !== 'string' || typeof o.code !== 'string') return null;
+  return { member: o.member, code: o.code };
 }
 
 /** The secrets in an opened envelope; null when the body is not one. */
 export function parseEnvelopeBody(body: Buffer): RegistrationSecrets | null {
   try {
-    const d = JSON.parse(body.toString('utf8')) as { macKey?: unknown; password?: unknown; sandbox?: unknown };
+    const d = JSON.parse(body.toString('utf8')) as { macKey?: unknown; password?: unknown; sandbox?: unknown; invitation?: unknown };
     if (typeof d.macKey !== 'string' || typeof d.password !== 'string') return null;
     if (d.sandbox !== undefined && typeof d.sandbox !== 'boolean') return null;
+    const invitation = d.invitation === undefined ? undefined : parseInvitation(d.invitation);
+    if (invitation === null) return null;
     const macKey = Buffer.from(d.macKey, 'base64');
-    return macKey.length === MAC_KEY_BYTES ? { macKey, password: d.password, ...(d.sandbox === true ? { sandbox: true } : {}) } : null;
+    if (macKey.length !== MAC_KEY_BYTES) return null;
+    return { macKey, password: d.password, ...(d.sandbox === true ? { sandbox: true } : {}), ...(invitation ? { invitation } : {}) };
   } catch {
     return null;
   }

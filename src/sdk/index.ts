@@ -28,3 +28,4 @@ export { fetchProfile, putProfile, verifyEmailToken, type CustomerProfile, type 
 export { pricingPlans, fetchPlan, choosePlan, fetchInvoices, invoicePdfOf, type PlanInfo, type InvoiceInfo } from './billing.js';
 export { fundingReceipt, fundingRequests, type FundingRequestInfo, type CardFunded, type FundingRequested, type FundingStatus } from './funding.js';
 export { listApiKeys, revokeApiKey, drawApiKey, type ApiKeyInfo, type ApiKeyRequest, type ApiKeyScope, type CreatedApiKey } from './api-keys.js';
+export { listMembers, drawInvitation, type Invitation, type InvitationRequest, type MemberInfo, type MemberRole } from './members.js';

@@ -1,7 +1,6 @@
 import type { LabelAddress } from '../address/index.js';
 import type { ItemKind } from '../indicium/index.js';
-import type { ResponseWire } from '../protocol/index.js';
-import type { CommandRequest } from '../protocol/index.js';
+import { parseMemberLogin, type CommandRequest, type ResponseWire } from '../protocol/index.js';
 import { macRequest, openResetPassword, sealPassword, sealRegistration, verifyProof, verifyResponseMac } from './client-protocol.js';
 import type { ClientCrypto } from './crypto.js';
 import {
@@ -20,6 +19,7 @@ import {
 } from './history.js';
 import { fundingReceipt, fundingRequests, type CardFunded, type FundingRequested, type FundingRequestInfo, type FundingStatus } from './funding.js';
 import { drawApiKey, type ApiKeyRequest, type CreatedApiKey } from './api-key-draw.js';
+import { drawInvitation, type Invitation, type InvitationRequest } from './members.js';
 import type { ApiKeyScope } from '../protocol/index.js';
 import { ApiError, callApi } from './http.js';
 import { ProfileError, type ClientProfile, type ProfileStore } from './profile-store.js';
@@ -169,7 +169,7 @@ export class MeterClient {
     server: string,
     user: string,
     password: string,
-    opts: ClientOptions & { caCertPem?: string; sandbox?: boolean } = {},
+    opts: ClientOptions & { caCertPem?: string; sandbox?: boolean; inviteCode?: string } = {},
   ): Promise<MeterClient> {
     const crypto = opts.crypto ?? webClientCrypto();
     if (await store.exists(user)) throw new ProfileError('profile_exists', `a local profile for ${user} already exists`);
@@ -186,7 +186,11 @@ export class MeterClient {
     const ephemeralPublicKey = await checkOffer(crypto, caPem, begun, clientNonce);
     const meterId = begun.meterId!;
     const macKey = Buffer.from(await crypto.randomBytes(32));
-    const envelope = await sealRegistration(crypto, meterId, clientNonce, ephemeralPublicKey, { macKey, password, sandbox });
+    // Accepting an invitation (`owner+member`): the code travels sealed, for the module alone to check.
+    const named = parseMemberLogin(user);
+    if (named && !opts.inviteCode) throw new ApiError('invite_code_missing', `${user} is a member's login name: accept the invitation with its code`, 0);
+    const invitation = named && opts.inviteCode ? { invitation: { member: named.member, code: opts.inviteCode } } : {};
+    const envelope = await sealRegistration(crypto, meterId, clientNonce, ephemeralPublicKey, { macKey, password, sandbox, ...invitation });
     const done = await callApi<SessionAnswer>(server, 'POST', '/v1/registrations/complete', {
       user,
       meterId,
@@ -195,8 +199,8 @@ export class MeterClient {
     });
     const requestMac = Buffer.from(await crypto.sha256(envelope.sealed));
     const regs = await checkResponse(crypto, macKey, done.response, done.responseMac, { op: 'register', meterId, requestMac });
-    // The module's MAC'd word on what it registered: a sandbox meter, or a real one.
-    if ((done.response.result.sandbox ?? 'false') !== String(sandbox)) {
+    // The module's MAC'd word on what it registered: a sandbox meter, or a real one (a member joins whichever the account is).
+    if (!named && (done.response.result.sandbox ?? 'false') !== String(sandbox)) {
       throw new ApiError(
         'sandbox_mismatch',
         `asked for ${sandbox ? 'a sandbox' : 'a real'} meter, but the module registered ${sandbox ? 'a real' : 'a sandbox'} one`,
@@ -439,6 +443,22 @@ export class MeterClient {
   }
 
   /**
+   * Invite a member to this account (the owner's session only). The code is drawn here and shown
+   * once; with `mail`, the server sends it to `email` as well.
+   */
+  async inviteMember(req: InvitationRequest): Promise<Invitation & Balance> {
+    const { code, params } = await drawInvitation(this.crypto, req, Date.now());
+    const out = await this.command('member_invite', params, undefined, req.mail ? { inviteCode: code } : {});
+    const member = out.body.member as { login: string; mailed: boolean };
+    return { ...out.registers, code, login: member.login, role: req.role, expiresAt: params.expiresAt!, mailed: member.mailed };
+  }
+
+  /** Remove a member (invited or accepted): its keys leave the package and its sessions end. */
+  async removeMember(member: string): Promise<Balance> {
+    return (await this.command('member_remove', { member })).registers;
+  }
+
+  /**
    * Test mode: credit this sandbox meter with free test value (at most MAX_SANDBOX_BALANCE_MILLS in
    * all). The module refuses it on a real meter (`not_sandbox`).
    */
@@ -519,7 +539,23 @@ export class MeterClient {
   }
 
   private async command(op: string, params: Record<string, string>, path = `/v1/meters/${this.meterId}/${op}`, extraBody: Record<string, unknown> = {}) {
+    try {
+      return await this.commandOnce(op, params, path, extraBody);
+    } catch (e) {
+      // Another user of the account (a member, the owner, an integrator) moved the registers since
+      // this client last saw them: the refusal's MAC'd registers are adopted (commandOnce does, when
+      // they are not behind ours), so the command goes once more on them.
+      if (!(e instanceof ApiError && e.code === 'stale_registers' && this.adoptedForward)) throw e;
+      return this.commandOnce(op, params, path, extraBody);
+    }
+  }
+
+  /** Set by the last refusal: its registers were adopted because they were not behind this client's record. */
+  private adoptedForward = false;
+
+  private async commandOnce(op: string, params: Record<string, string>, path: string, extraBody: Record<string, unknown>) {
     if (op !== 'login') await this.profile.reload();
+    this.adoptedForward = false;
     const { body, requestMac } = await this.buildRequest(op, params);
     const macKey = Buffer.from(this.profile.state.macKey, 'base64');
     const headers: Record<string, string> = { 'idempotency-key': await uuid(this.crypto) };
@@ -530,10 +566,13 @@ export class MeterClient {
       answer = await callApi(this.server, 'POST', path, { ...extraBody, ...body }, { headers });
     } catch (e) {
       if (e instanceof ApiError && e.body.response && e.body.responseMac) {
-        // An authenticated refusal: the challenge is spent, take the next one (but never adopt registers we dispute).
+        // An authenticated refusal: the challenge is spent, take the next one. Registers behind our
+        // own record are never adopted (a rolled-back database); registers ahead are another user's work.
         const wire = e.body.response as ResponseWire;
         const regs = await checkResponse(this.crypto, macKey, wire, String(e.body.responseMac), expect);
-        await this.adopt(wire, e.code === 'stale_registers' ? null : regs);
+        const forward = regs.arMills >= BigInt(this.profile.state.arMills);
+        await this.adopt(wire, e.code === 'stale_registers' && !forward ? null : regs);
+        this.adoptedForward = e.code === 'stale_registers' && forward;
         if (e.code === 'invalid_credentials' && op === 'login') await this.store.endSession(this.profile.pub.user);
       }
       throw e;

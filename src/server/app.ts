@@ -22,6 +22,7 @@ import { approvalRoutes, officerRoutes, operationsRoutes } from './routes/operat
 import { profileRoutes } from './routes/profile.js';
 import { bankAccountRoutes } from './routes/bank-accounts.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
+import { memberRoutes } from './routes/members.js';
 import { publicRoutes } from './routes/public.js';
 import { rateRoutes } from './routes/rates.js';
 import { registrationRoutes } from './routes/registration.js';
@@ -83,6 +84,7 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions = {}): Promi
   await app.register(profileRoutes(ctx));
   await app.register(bankAccountRoutes(ctx));
   await app.register(apiKeyRoutes(ctx));
+  await app.register(memberRoutes(ctx));
   await app.register(mailRoutes(ctx));
   await app.register(paymentRoutes(ctx));
   await app.register(fundingRequestRoutes(ctx));

@@ -2,12 +2,12 @@ import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { OFFICER_CACHE_MAX, OFFICER_CACHE_TTL_MS, OFFICER_LOGIN_RATE_BURST, OFFICER_LOGIN_RATE_PER_SEC } from '../constants.js';
 import { fail } from '../errors.js';
-import { looksLikeApiKey, scopeAllows, type Scope } from '../protocol/index.js';
+import { looksLikeApiKey, memberHasScope, memberMayRun, scopeAllows, scopeOfOp, type Scope } from '../protocol/index.js';
 import { apiKeySessionOf, sessionOf, type CustomerSession } from '../services/index.js';
 import { repo, type Db } from '../store/index.js';
 import { hasControlCharacter, officerPasswords, OfficerLockout } from './officer-login.js';
 import { RateLimiter } from './rate-limit.js';
-import { USERNAME_PATTERN } from './schemas.js';
+import { ACCOUNT_LOGIN_PATTERN } from './schemas.js';
 
 export type { CustomerSession } from '../services/index.js';
 
@@ -36,10 +36,25 @@ export async function authenticateCustomer(db: Db, request: FastifyRequest): Pro
 
 /** `api_key_scope` (with the scope needed) when an API key does not hold `need`; a session holds every scope. */
 export function requireScope(caller: CustomerSession, need: Scope): void {
+  const m = caller.member;
+  if (m && !memberHasScope(m.role, need)) fail('member_role', `a ${m.role} may not do this: it is the account owner's`, { role: m.role });
   if (!scopeAllows(caller.apiKey?.scopes ?? null, need)) {
     const why = need === 'manage' ? 'only a session may do this (no API key holds the manage scope)' : `the API key lacks the ${need} scope`;
     fail('api_key_scope', why, { scope: need });
   }
+}
+
+/**
+ * May this caller run this meter command? A member, as its role says (its own password change
+ * included: that is `manage` for a key, not for a member); anyone else, by the op's scope.
+ */
+export function requireOpAllowed(caller: CustomerSession, op: string): void {
+  const m = caller.member;
+  if (m) {
+    if (!memberMayRun(m.role, op)) fail('member_role', `a ${m.role} may not ${op}`, { role: m.role });
+    return;
+  }
+  requireScope(caller, scopeOfOp(op));
 }
 
 /** The bearer token of a request, well-formed (no control character can reach a lookup), or `unauthorized`. */
@@ -50,9 +65,9 @@ export function bearerToken(request: FastifyRequest): string {
   return m[1]!;
 }
 
-const USERNAME = new RegExp(USERNAME_PATTERN);
+const USERNAME = new RegExp(ACCOUNT_LOGIN_PATTERN);
 
-/** A customer's login name; a malformed one (a control character, say) is answered as an unknown user. */
+/** A customer's login name, or a member's (`owner+member`); a malformed one (a control character, say) is answered as an unknown user. */
 export function loginName(user: string): string {
   if (!USERNAME.test(user)) fail('invalid_credentials', 'unknown user, or registration not completed');
   return user;

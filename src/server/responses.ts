@@ -72,6 +72,13 @@ export const CommandDone = Type.Object({
       { description: 'an api_key: the key is stored by its hash; its text is only ever with the client that drew it' },
     ),
   ),
+  member: Type.Optional(
+    Type.Object(
+      { member: Str(), login: Str(), role: Str(), expiresAt: Str(), mailed: Type.Boolean() },
+      { description: 'a member_invite: the login name the invitee accepts with, and whether the server mailed the code' },
+    ),
+  ),
+  removed: Type.Optional(Str({ description: 'a member_remove: the member whose slot left the package' })),
 });
 
 const FundingStatus = Type.Union([Type.Literal('requested'), Type.Literal('filed'), Type.Literal('settled'), Type.Literal('returned')]);
@@ -460,3 +467,17 @@ export const ApiKey = Type.Object({
 });
 
 export const ApiKeyList = Type.Object({ apiKeys: Type.Array(ApiKey) });
+
+const MemberStatus = Type.Union([Type.Literal('invited'), Type.Literal('active'), Type.Literal('locked'), Type.Literal('removed')]);
+export const AccountMember = Type.Object({
+  member: Str(),
+  login: Str({ description: 'what the member logs in as: owner+member' }),
+  role: Type.Union([Type.Literal('shipper'), Type.Literal('viewer')]),
+  status: MemberStatus,
+  email: NullableStr,
+  invitedAt: Str(),
+  expiresAt: Str({ description: 'when the invitation lapses unless accepted' }),
+  joinedAt: NullableStr,
+  removedAt: NullableStr,
+});
+export const AccountMemberList = Type.Object({ members: Type.Array(AccountMember) });

@@ -1,6 +1,6 @@
 import { LabelAddress } from '../address/index.js';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { MAX_OFFICER_CERT_PEM_BYTES, MAX_USERNAME_LENGTH } from '../constants.js';
+import { MAX_MEMBER_NAME_LENGTH, MAX_OFFICER_CERT_PEM_BYTES, MAX_USERNAME_LENGTH } from '../constants.js';
 
 /** OpenAPI 3.0 spells "or null" as `nullable`; fast-json-stringify honours it too. */
 export const Nullable = <T extends TSchema>(schema: T) => Type.Unsafe<Static<T> | null>({ ...schema, nullable: true });
@@ -17,6 +17,9 @@ export const USERNAME_PATTERN = `^[A-Za-z0-9._@-]{1,${MAX_USERNAME_LENGTH}}$`;
 export const Username = Type.String({ pattern: USERNAME_PATTERN });
 /** A customer login name as sent: checked by the route, so that a malformed one is refused like an unknown one (401). */
 export const LoginName = Type.String({ maxLength: 4 * MAX_USERNAME_LENGTH });
+/** A customer's user name, or a member's login name `owner+member` (issue 14 item 1). */
+export const ACCOUNT_LOGIN_PATTERN = `^[A-Za-z0-9._@-]{1,${MAX_USERNAME_LENGTH}}(\\+[A-Za-z0-9._@-]{1,${MAX_MEMBER_NAME_LENGTH}})?$`;
+export const AccountLogin = Type.String({ pattern: ACCOUNT_LOGIN_PATTERN });
 export const MeterId = Type.String({ format: 'uuid', pattern: '^[0-9a-f-]{36}$' });
 /** An item id: the first 128 bits of SHA-256 over the signed item, in lowercase hex. */
 export const ItemId = Type.String({ pattern: '^[0-9a-f]{32}$', description: '32 lowercase hex digits' });
@@ -50,6 +53,8 @@ export const CommandBody = Type.Object(
     mac: Hex32,
     /** print only: the destination address for the label, checked (VAULTMETER_ADDRESS_CHECK) before the module signs. */
     shipTo: Type.Optional(LabelAddress),
+    /** member_invite only: the invitation code, for the server to mail to params.email (its SHA-256 must be params.codeHash). */
+    inviteCode: Type.Optional(Type.String({ minLength: 16, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' })),
   },
   { additionalProperties: false },
 );

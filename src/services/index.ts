@@ -44,6 +44,7 @@ export {
 } from './history.js';
 export { addBankAccount, listBankAccounts, removeBankAccount, type BankAccountInput, type BankAccountType, type BankAccountView } from './bank-accounts.js';
 export { createApiKey, listApiKeys, revokeApiKey, type ApiKeyView } from './api-keys.js';
+export { inviteMember, removeMember, listMembers, accountForLogin, type MemberView, type LoginAccount } from './members.js';
 export { apiKeySessionOf, forgetApiKey } from './api-key-auth.js';
 export { getProfile, updateProfile, verifyEmail, type ProfileInput, type ProfileView } from './profile.js';
 export { emailProblem, normalizeEmail } from './email-address.js';

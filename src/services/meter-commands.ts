@@ -9,6 +9,7 @@ import { endSessions, openSession } from './sessions.js';
 import { checkPrintDestination } from './print-destination.js';
 import type { LabelAddress } from '../address/index.js';
 import { lockedTheMeter, mailIfLowBalance, mailLockout } from './mail/triggers.js';
+import { accountForLogin, type LoginAccount } from './members.js';
 
 // Client meter commands (the patent's FIG. 7): each carries the client MAC, the module's one-time
 // challenge and the client's view of the registers; the module checks all three. The ledger
@@ -131,22 +132,23 @@ export function refund(ctx: ServiceContext, meterId: string, input: CommandInput
   });
 }
 
-/** Log in: the module checks the password inside the package; a success opens a session, a failure ends them all. */
-export function login(ctx: ServiceContext, customer: repo.CustomerRow, input: CommandInput, remember: Remember): Promise<Answer> {
-  return runMeterCommand(ctx, customer.meterId, input, remember, {
-    onOk: async ({ tx }) => ({ session: await openSession(tx, customer.customerId) }),
+/**
+ * Log in (the owner, or a member with `input.member`): the module checks the password inside the
+ * package; a success opens a session, a failure ends that user's sessions.
+ */
+export function login(ctx: ServiceContext, account: LoginAccount, input: CommandInput, remember: Remember): Promise<Answer> {
+  return runMeterCommand(ctx, account.meterId, input, remember, {
+    onOk: async ({ tx }) => ({ session: await openSession(tx, account.customerId, account.member) }),
     onRefused: async ({ tx }, r) => {
-      await endSessions(tx, customer.customerId);
-      if (lockedTheMeter(r)) await mailLockout(tx, customer.meterId, new Date());
+      await endSessions(tx, account.customerId, account.member);
+      if (lockedTheMeter(r)) await mailLockout(tx, account.meterId, new Date(), account.member);
     },
   });
 }
 
-/** A registered customer, for login; one answer for an unknown and an unregistered user (no enumeration). */
-export async function customerForLogin(ctx: ServiceContext, user: string): Promise<repo.CustomerRow> {
-  const c = await repo.findCustomer(ctx.db, user);
-  if (!c?.registeredAt) fail('invalid_credentials', 'unknown user, or registration not completed');
-  return c;
+/** A registered customer or an accepted member, for login; one answer for every other name (no enumeration). */
+export function customerForLogin(ctx: ServiceContext, user: string): Promise<LoginAccount> {
+  return accountForLogin(ctx.db, user);
 }
 
 export interface LoginChallenge {
@@ -157,9 +159,9 @@ export interface LoginChallenge {
 
 /** A fresh module challenge for login, MAC-bound to the client's nonce. */
 export async function loginChallenge(ctx: ServiceContext, user: string, clientNonce: string): Promise<LoginChallenge> {
-  const customer = await customerForLogin(ctx, user);
-  return onMeter(ctx, 'challenge', customer.meterId, {
-    args: () => ({ clientNonce }),
+  const account = await customerForLogin(ctx, user);
+  return onMeter(ctx, 'challenge', account.meterId, {
+    args: () => ({ clientNonce, ...(account.member !== null ? { member: account.member } : {}) }),
     answer: (_scope, r, meter) => ({ meterId: meter.meterId, response: r.response, responseMac: r.responseMac }),
   });
 }

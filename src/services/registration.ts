@@ -6,6 +6,8 @@ import { onMeter } from './commit/meter-op.js';
 import type { ServiceContext } from './context.js';
 import { provisionMeter } from './provisioning.js';
 import { openSession } from './sessions.js';
+import { parseMemberLogin } from '../protocol/index.js';
+import { beginAcceptance, completeAcceptance } from './members.js';
 
 // Registration (the patent's registration state): a pooled meter is bound to a new customer. The
 // claim is a ledger effect of the module's registerBegin record, so it commits with it and replays.
@@ -17,6 +19,8 @@ export interface Begun {
 
 /** `sandbox`: test mode asked for; the module holds it to the client's sealed word at completion. */
 export async function beginRegistration(ctx: ServiceContext, user: string, clientNonce: string, sandbox = false): Promise<Begun> {
+  // `owner+member`: a member accepting an invitation, into its slot of the owner's meter.
+  if (parseMemberLogin(user)) return beginAcceptance(ctx, user, clientNonce);
   const existing = await repo.findCustomer(ctx.db, user);
   if (existing?.registeredAt) fail('user_exists');
   // An unfinished registration begins again on the meter it claimed.
@@ -64,6 +68,7 @@ export async function completeRegistration(
   clientPublicKey: string,
   sealedSecrets: string,
 ): Promise<Completed> {
+  if (parseMemberLogin(user)) return completeAcceptance(ctx, user, meterId, clientPublicKey, sealedSecrets);
   const customer = await repo.findCustomer(ctx.db, user);
   if (!customer || customer.meterId !== meterId) fail('not_found', 'begin the registration first');
   if (customer.registeredAt) fail('user_exists');

@@ -66,6 +66,22 @@ function careActed(
 
 const nothingOutsideThePackage = (): void => {};
 
+/** A member's row moves on as its slot in the package did (see membership.account_members). */
+function memberStatus(
+  w: BatchWriter,
+  e: { meterId: string; member: string },
+  status: string,
+  column: 'joined_at' | 'removed_at',
+  at: Date,
+  from: string,
+): void {
+  once(w, {
+    sql: `UPDATE membership.account_members SET status = $3, ${column} = $4 WHERE meter_id = $1 AND member = $2 AND ${from}`,
+    params: [e.meterId, e.member, status, at],
+    what: 'the member changed concurrently',
+  });
+}
+
 export const APPLIERS: { readonly [K in EffectKind]: Applier<K> } = {
   meter_provisioned: (w, e, at) => {
     w.meters.push({
@@ -342,6 +358,27 @@ export const APPLIERS: { readonly [K in EffectKind]: Applier<K> } = {
       sql: 'UPDATE membership.api_keys SET revoked_at = $3 WHERE key_id = $2 AND meter_id = $1 AND revoked_at IS NULL',
       params: [e.meterId, e.keyId, at],
       what: 'the API key was revoked concurrently',
+    });
+  },
+  member_invited: (w, e, at) => {
+    once(w, {
+      sql: `INSERT INTO membership.account_members (meter_id, member, role, status, email, invited_at, expires_at)
+            VALUES ($1, $2, $3, 'invited', $4, $5, $6)
+            ON CONFLICT (meter_id, member) DO UPDATE
+              SET role = EXCLUDED.role, status = 'invited', email = EXCLUDED.email, invited_at = EXCLUDED.invited_at,
+                  expires_at = EXCLUDED.expires_at, joined_at = NULL, removed_at = NULL
+              WHERE account_members.status = 'removed'`,
+      params: [e.meterId, e.member, e.role, e.email, at, new Date(e.expiresAt)],
+      what: 'that member name is in use on this account',
+    });
+  },
+  member_joined: (w, e, at) => memberStatus(w, e, 'active', 'joined_at', at, "status = 'invited'"),
+  member_removed: (w, e, at) => memberStatus(w, e, 'removed', 'removed_at', at, "status <> 'removed'"),
+  member_locked: (w, e) => {
+    once(w, {
+      sql: "UPDATE membership.account_members SET status = 'locked' WHERE meter_id = $1 AND member = $2 AND status = 'active'",
+      params: [e.meterId, e.member],
+      what: 'the member changed concurrently',
     });
   },
   recovery_logged: (w, e, at) => audit(w, 'recovery_logged', at, { module: e.module, actor: null, detail: { discarded: e.discarded } }),

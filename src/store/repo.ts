@@ -13,3 +13,4 @@ export * from './bank-accounts-repo.js';
 export * from './api-keys-repo.js';
 export * from './care-repo.js';
 export * from './billing-repo.js';
+export * from './members-repo.js';

@@ -4,7 +4,7 @@ import { CHALLENGE_RATE_BURST, CHALLENGE_RATE_PER_SEC, REGISTRATION_RATE_BURST, 
 import { beginRegistration, completeRegistration } from '../../services/index.js';
 import type { ServerContext } from '../context.js';
 import { RateLimiter } from '../rate-limit.js';
-import { answers, Base64, Hex32, MeterId, Username } from '../schemas.js';
+import { ACCOUNT_LOGIN_PATTERN, AccountLogin, answers, Base64, Hex32, MeterId } from '../schemas.js';
 import { RegistrationBegun, RegistrationDone } from '../responses.js';
 
 /** Registration (the patent's registration state): a pooled meter is bound to a new customer. */
@@ -21,7 +21,7 @@ export function registrationRoutes(ctx: ServerContext): FastifyPluginAsyncTypebo
           tags: ['registration'],
           body: Type.Object(
             {
-              user: Username,
+              user: Type.String({ pattern: ACCOUNT_LOGIN_PATTERN, description: 'a new user name; or `owner+member` to accept an invitation (seal its code)' }),
               clientNonce: Hex32,
               sandbox: Type.Optional(
                 Type.Boolean({
@@ -57,7 +57,7 @@ export function registrationRoutes(ctx: ServerContext): FastifyPluginAsyncTypebo
           summary: 'Complete registration: deliver the sealed client MAC key and password to the module',
           tags: ['registration'],
           body: Type.Object(
-            { user: Username, meterId: MeterId, clientPublicKey: Type.String({ pattern: '^04[0-9a-f]{128}$' }), sealedSecrets: Base64 },
+            { user: AccountLogin, meterId: MeterId, clientPublicKey: Type.String({ pattern: '^04[0-9a-f]{128}$' }), sealedSecrets: Base64 },
             { additionalProperties: false },
           ),
           response: answers(RegistrationDone),

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { CHALLENGE_RATE_BURST, CHALLENGE_RATE_PER_SEC } from '../../constants.js';
 import { customerForLogin, endSession, login, loginChallenge, spendRefused } from '../../services/index.js';
-import { bearerToken, loginName, requireCustomer } from '../auth.js';
+import { authenticateCustomer, bearerToken, loginName, requireScope } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import { runIdempotent } from '../idempotency.js';
 import { RateLimiter } from '../rate-limit.js';
@@ -42,10 +42,12 @@ export function sessionRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
       },
       async (request, reply) => {
         const { user, ...command } = request.body;
-        const customer = await customerForLogin(ctx, loginName(user));
-        const input = { ...command, op: 'login' };
-        return runIdempotent(ctx.db, request, reply, `login:${customer.customerId}`, (remember) => login(ctx, customer, input, remember), {
-          spend: (why) => spendRefused(ctx, customer.meterId, input, why),
+        const account = await customerForLogin(ctx, loginName(user));
+        const member = account.member !== null ? { member: account.member } : {};
+        const input = { ...command, op: 'login', ...member };
+        const scope = account.member !== null ? `login:${account.customerId}:${account.member}` : `login:${account.customerId}`;
+        return runIdempotent(ctx.db, request, reply, scope, (remember) => login(ctx, account, input, remember), {
+          spend: (why) => spendRefused(ctx, account.meterId, input, why),
         });
       },
     );
@@ -61,8 +63,10 @@ export function sessionRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
         },
       },
       async (request) => {
-        // Checked first, so that an unknown or expired token is told so.
-        await requireCustomer(ctx.db, request, 'manage');
+        // Checked first, so that an unknown or expired token is told so. Any session (a member's too) may
+        // end itself; an API key is not a session (revoke it instead).
+        const caller = await authenticateCustomer(ctx.db, request);
+        if (caller.apiKey) requireScope(caller, 'manage');
         await endSession(ctx.db, bearerToken(request));
         return { loggedOut: true };
       },

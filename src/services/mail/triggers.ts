@@ -20,9 +20,10 @@ export function crossedBelow(beforeMills: bigint, afterMills: bigint, thresholdM
   return beforeMills >= thresholdMills && afterMills < thresholdMills;
 }
 
-export async function mailLockout(tx: Q, meterId: string, at: Date): Promise<void> {
+/** To the account owner, for the owner's lock or (`member`) a member's. */
+export async function mailLockout(tx: Q, meterId: string, at: Date, member: string | null = null): Promise<void> {
   const to = await repo.verifiedEmailOfMeter(tx, meterId);
-  if (to) await mailRepo.enqueueMail(tx, lockoutMail({ to: to.email, username: to.username, at }));
+  if (to) await mailRepo.enqueueMail(tx, lockoutMail({ to: to.email, username: to.username, at, member }));
 }
 
 /** After a print: `result` is the module's answer (the registers after, and the amount debited). */

@@ -34,6 +34,7 @@ export function makePackage(changes: Partial<MeterPackage> = {}): MeterPackage {
     refunds: NO_REFUNDS,
     debits: NO_DEBITS,
     sandbox: false,
+    members: [],
     ...changes,
   };
 }
