@@ -41,15 +41,14 @@ function requireAccountOpen(pkg: MeterPackage): void {
   }
 }
 
-/** An acceptance begun: the module's ephemeral key kept in the slot. Begun by another client and still young, it is theirs. */
+/**
+ * An acceptance begun: the module's ephemeral key kept in the slot. Unlike a registration, a new
+ * begin replaces an older one: only the code completes it, so a begin holds nothing worth keeping
+ * from another client, and a member whose first try failed (a mistyped code) can try again at once.
+ */
 export function beginAcceptance(pkg: MeterPackage, member: string, pending: PendingRegistration, nowMs: number): MeterPackage {
   requireAccountOpen(pkg);
-  const slot = openInvitation(pkg, member, nowMs);
-  const begun = slot.pending;
-  if (begun && nowMs <= begun.expiresAtMs && !constantTimeEqual(begun.clientNonce, pending.clientNonce)) {
-    fail('registration_pending', `another client began accepting this invitation; it expires at ${new Date(begun.expiresAtMs).toISOString()}`);
-  }
-  return withMember(pkg, { ...slot, pending });
+  return withMember(pkg, { ...openInvitation(pkg, member, nowMs), pending });
 }
 
 /** The invitation being accepted and its begun acceptance, or why it cannot complete. */

@@ -18,6 +18,7 @@ import {
   type PrintedItem,
 } from '../../src/sdk/index.js';
 import { LEDGER_AUDIT_KINDS } from '../../src/store/index.js';
+import { MAX_FAILED_LOGINS } from '../../src/constants.js';
 import { DEV_ACH_ODFI } from '../../src/services/index.js';
 import { returnsFile } from '../helpers/returns-file.js';
 import {
@@ -73,6 +74,7 @@ const DURABLE: Record<string, string> = {
     FROM membership.bank_accounts b JOIN membership.customers c USING (customer_id) ORDER BY b.bank_account_id`,
   // last_used_at is left out: a hint for the customer, not ledger state (a recovery starts it afresh).
   'membership.api_keys': 'SELECT key_id, meter_id, key_sha256, scopes, created_at, expires_at, revoked_at FROM membership.api_keys ORDER BY key_id',
+  'membership.account_members': 'SELECT * FROM membership.account_members ORDER BY meter_id, member',
   'membership.officers': 'SELECT username, password_hash, role, created_at FROM membership.officers ORDER BY username',
   'membership.password_resets': 'SELECT * FROM membership.password_resets ORDER BY meter_id',
   'commerce.account_refunds': 'SELECT * FROM commerce.account_refunds ORDER BY meter_id',
@@ -175,6 +177,8 @@ function expectEveryKind(live: Record<string, unknown[]>): void {
   expect(keys.some((k) => k.revoked_at !== null)).toBe(true);
   expect(keys.some((k) => k.revoked_at === null)).toBe(true);
   expect(keys.some((k) => k.expires_at !== null)).toBe(true);
+  const members = (live['membership.account_members'] as { member: string; status: string }[]).map((m) => `${m.member}:${m.status}`);
+  expect(members).toEqual(['bob:removed', 'vic:locked']);
 }
 
 /** No SMTP_URL: every mail stays pending, untried, and operators list it. */
@@ -184,7 +188,16 @@ async function expectMailWaiting(sys: TestSystem, officer: TestOfficer): Promise
   expect(mail.json.mail.length).toBeGreaterThan(0);
   for (const m of mail.json.mail) expect(m).toMatchObject({ state: 'pending', attempts: 0 });
   for (const m of mail.json.mail)
-    expect(['email_verification', 'debit_returned', 'funding_receipt', 'balance_adjusted', 'password_reset', 'account_closed']).toContain(m.kind);
+    expect([
+      'email_verification',
+      'debit_returned',
+      'funding_receipt',
+      'balance_adjusted',
+      'password_reset',
+      'account_closed',
+      'member_invitation',
+      'meter_locked',
+    ]).toContain(m.kind);
 }
 
 /** A profile change: one of a few addresses, so some changes keep the address (and its verification) and some reset it. */
@@ -297,6 +310,21 @@ async function everyApiKeyEffect(c: Customer): Promise<void> {
   await revokeApiKey(MeterClient.fromApiKey(diskProfiles, await diskProfiles.unlockWithPassword(c.user, c.password), ended.apiKey), ended.keyId);
 }
 
+/**
+ * Every member effect: Bob invited by mail (`member_invited`), joins (`member_joined`), prints, and
+ * is removed (`member_removed`); Vic, invited by a handed-over code, joins and locks herself out
+ * (`member_locked`).
+ */
+async function everyMemberEffect(sys: TestSystem, c: Customer): Promise<void> {
+  const bobCode = await c.client.inviteMember({ member: 'bob', role: 'shipper', email: 'bob@example.com', mail: true });
+  const vicCode = await c.client.inviteMember({ member: 'vic', role: 'viewer' });
+  const bob = await MeterClient.register(diskProfiles, sys.url, `${c.user}+bob`, PW, { inviteCode: bobCode.code });
+  c.items.push(await bob.print(postage(333n)));
+  const vic = await MeterClient.register(diskProfiles, sys.url, `${c.user}+vic`, PW, { inviteCode: vicCode.code });
+  for (let i = 0; i < MAX_FAILED_LOGINS; i++) await expect(vic.authenticate('not the password')).rejects.toMatchObject({ code: 'invalid_credentials' });
+  await c.client.removeMember('bob');
+}
+
 /** Customer care's acts, each asked for by a support agent and approved by a security officer. */
 async function everyCareEffect(sys: TestSystem, customers: Customer[], officer: TestOfficer): Promise<void> {
   const support = await newTestOfficer(sys.url, [officer, sys.secondOfficer], 'care1', 'support', sys.dir);
@@ -357,6 +385,7 @@ async function everyCustomerEffect(sys: TestSystem, customers: Customer[], offic
   await everyBankEffect(customers);
   await everyFundingEffect(sys, customers[4]!, officer);
   await everyApiKeyEffect(customers[5]!);
+  await everyMemberEffect(sys, customers[2]!);
   await everySandboxEffect(sys, officer);
   await everyCardEffect(sys, customers[5]!, standIn);
 }

@@ -34,7 +34,7 @@ describe('package encoding', () => {
       delete d.refunds;
     });
     expect(decodePackage(v1)).toEqual(makePackage({ refunds: NO_REFUNDS }));
-    expect(JSON.parse(encodePackage(decodePackage(v1)).toString('utf8')).f).toBe(4);
+    expect(JSON.parse(encodePackage(decodePackage(v1)).toString('utf8')).f).toBe(5);
   });
 
   it('opens a format 2 package, sealed before ACH debits, with none pending, settled or owed', () => {
@@ -136,7 +136,10 @@ describe('package encoding', () => {
 describe('package decoding refuses corrupt documents', () => {
   const p = makePackage();
   it.each<[string, (d: Record<string, unknown>) => void]>([
-    ['unknown format', (d) => (d.f = 5)],
+    ['unknown format', (d) => (d.f = 6)],
+    ['members not a list', (d) => (d.members = { bob: 1 })],
+    ['a member with a bad name', (d) => (d.members = [{ name: 'a+b', role: 'viewer' }])],
+    ['a member with an unknown role', (d) => (d.members = [{ name: 'bob', role: 'owner' }])],
     ['format 4 without debits', (d) => delete d.debits],
     ['a pending debit with an unknown method', (d) => (d.debits = { pending: [['a'.repeat(32), '10', 1, 'cash']], settled: [], owed: '0' })],
     ['a settled debit with a method', (d) => (d.debits = { pending: [], settled: [['a'.repeat(32), '10', 1, 'card']], owed: '0' })],
