@@ -153,6 +153,7 @@ export const CustomerRecord = Type.Object({
   bankAccounts: Type.Array(Type.Object({ bankAccountId: Str(), routing: Str(), last4: Str(), accountType: Str() })),
   fundingRequests: Type.Array(Type.Object({ requestId: Str(), amountMills: Mills, status: Str(), requestedAt: IsoTime })),
   apiKeys: Type.Integer({ description: 'live API keys' }),
+  members: Type.Array(Type.Object({ member: Str(), role: Str(), status: Str() }), { description: "the account's other users (removed ones too)" }),
   refund: Nullable(Type.Object({ refundMills: Mills, owedMills: Mills, state: Str(), closedAt: IsoTime })),
   events: Type.Array(Type.Object({ kind: Str(), actor: Nullable(Str()), at: IsoTime, detail: Opaque('what the event records') })),
 });

@@ -22,6 +22,7 @@ export interface CustomerRecord {
   readonly bankAccounts: readonly { readonly bankAccountId: string; readonly routing: string; readonly last4: string; readonly accountType: string }[];
   readonly fundingRequests: readonly { readonly requestId: string; readonly amountMills: string; readonly status: string; readonly requestedAt: string }[];
   readonly apiKeys: number;
+  readonly members: readonly { readonly member: string; readonly role: string; readonly status: string }[];
   readonly refund: { readonly refundMills: string; readonly owedMills: string; readonly state: string; readonly closedAt: string } | null;
   readonly events: readonly { readonly kind: string; readonly actor: string | null; readonly at: string; readonly detail: Record<string, unknown> }[];
 }
@@ -29,13 +30,14 @@ export interface CustomerRecord {
 export async function customerRecord(ctx: ServiceContext, user: string): Promise<CustomerRecord> {
   const c = await registeredCustomer(ctx, user);
   const db = ctx.db;
-  const [standing, registers, profile, banks, funding, keys, refund, events] = await Promise.all([
+  const [standing, registers, profile, banks, funding, keys, members, refund, events] = await Promise.all([
     repo.meterStanding(db, c.meterId),
     historyRepo.currentRegisters(db, c.meterId),
     repo.findProfile(db, c.customerId),
     repo.listBankAccounts(db, c.customerId),
     repo.listFundingRequests(db, c.meterId, CARE_LOOKUP_ROWS),
     repo.countLiveApiKeys(db, c.meterId),
+    repo.listMembers(db, c.meterId),
     repo.findAccountRefund(db, c.meterId),
     repo.meterAuditEvents(db, c.meterId, CARE_LOOKUP_ROWS),
   ]);
@@ -59,6 +61,7 @@ export async function customerRecord(ctx: ServiceContext, user: string): Promise
       requestedAt: f.requestedAt.toISOString(),
     })),
     apiKeys: keys,
+    members: members.map((m) => ({ member: m.member, role: m.role, status: m.status })),
     refund: refund && {
       refundMills: refund.refundMills.toString(),
       owedMills: refund.owedMills.toString(),

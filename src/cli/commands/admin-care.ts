@@ -35,7 +35,7 @@ function signedMills(text: string): string {
 }
 
 export function adminCare(admin: Command): void {
-  withAdmin(admin.command('customer').description("a customer's standing: meter, profile, bank accounts, funding, API keys and care history"))
+  withAdmin(admin.command('customer').description("a customer's standing: meter, profile, bank accounts, funding, API keys, members and care history"))
     .argument('<user>', 'the customer')
     .action(
       action(async (user: string, o: AdminOpts) => {
