@@ -104,6 +104,19 @@ export async function requestsDueForSettlement(q: Q, holdMs: number, now: Date, 
   return r.rows;
 }
 
+/**
+ * Card requests still waiting, committed between `oldest` and `newest` (exclusive, inclusive):
+ * left by a server that died before it charged them, or waiting on the cardholder. Oldest first.
+ */
+export async function strandedCardRequests(q: Q, newest: Date, oldest: Date, limit: number): Promise<FundingRequestRow[]> {
+  const r = await q.query<FundingRequestRow>(
+    `SELECT ${COLUMNS} FROM commerce.funding_requests
+     WHERE status = 'requested' AND method = 'card' AND requested_at <= $1 AND requested_at > $2 ORDER BY requested_at, request_id LIMIT $3`,
+    [newest, oldest, limit],
+  );
+  return r.rows;
+}
+
 export interface AchFileRow {
   fileId: string;
   createdAt: Date;
