@@ -6,7 +6,7 @@ import { ApiError, MeterClient } from '../../src/sdk/index.js';
 import { startStripeStandIn, type StripeStandIn } from '../helpers/stripe-standin.js';
 import type { LooseJson } from '../helpers/loose-json.js';
 import { pdfText } from '../unit/labels/fixtures.js';
-import { letter, officerFlags, post, rawCommand, type RawAnswer } from './api-client.js';
+import { letter, officerFlags, post, rawCommand, revokeAs, type RawAnswer } from './api-client.js';
 import { startSystem, type TestSystem } from './harness.js';
 
 // Issue 14 item 4, cards: a customer funds their meter by card, through the official stripe SDK in
@@ -200,12 +200,19 @@ describe('card funding, through real processes and a Stripe stand-in', () => {
       expect(intentsOf(requestId)).toEqual([]);
       dora = await login('dora');
     }
+    // And one whose meter is revoked before any run: its card must not be charged at all (the run leaves it out).
+    const eve = await MeterClient.register(diskProfiles, sys.url, 'eve', PW);
+    standIn.failNext(3);
+    const evesRequest = 'd4'.repeat(16);
+    const eves = await rawCard(eve, cardParams(evesRequest, '4000'), 'strand-eve');
+    expect([eves.first.status, eves.first.json.code]).toEqual([502, 'card_processor_unavailable']);
+    expect((await revokeAs(sys.url, sys.officer, 'eve', 'fraud')).status).toBe(200);
     // Too young: a live request may still be charging it.
     const early = await sweep();
     expect(early.code, early.stderr).toBe(0);
     expect(early.json.cards).toEqual([]);
     await db.query("UPDATE commerce.funding_requests SET requested_at = requested_at - interval '15 minutes' WHERE request_id = ANY($1::text[])", [
-      Object.values(stranded),
+      [...Object.values(stranded), evesRequest],
     ]);
     const run = await sweep();
     expect(run.code, run.stderr).toBe(0);
@@ -215,6 +222,11 @@ describe('card funding, through real processes and a Stripe stand-in', () => {
       { ...base, requestId: stranded.declined, outcome: 'cancelled', code: 'card_declined' },
       { ...base, requestId: stranded.authentication, outcome: 'pending', code: 'requires_action' },
     ]);
+    // Nor does the customer's retry charge it.
+    const retried = await eves.again();
+    expect([retried.status, retried.json.code]).toEqual([403, 'funding_refused']);
+    expect(intentsOf(evesRequest)).toEqual([]);
+    expect(await requestRow(evesRequest)).toMatchObject({ status: 'requested' });
     const [visaIntent] = intentsOf(stranded.visa);
     expect(await requestRow(stranded.visa)).toMatchObject({ status: 'settled', payment_intent_id: visaIntent!.id });
     expect(await requestRow(stranded.declined)).toMatchObject({ status: 'returned', return_code: 'card_declined', owed_mills: 0n });

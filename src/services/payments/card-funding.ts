@@ -52,6 +52,7 @@ export async function completeCardFunding(ctx: ServiceContext, meterId: string, 
   if (row.status !== 'requested') return resultOf(row);
   // Past Stripe's idempotency window the same key could create a second PaymentIntent: no new charge, the webhook finishes it.
   if (Date.now() - row.requestedAt.getTime() > CARD_CHARGE_MAX_AGE_MS) return { ...resultOf(row), paymentStatus: 'unconfirmed' };
+  await inService(ctx, meterId);
   const charge = await cards(ctx).charge({ requestId, meterId, amountMills: row.amountMills, paymentMethod: row.paymentMethod ?? '' });
   if (charge.outcome === 'succeeded') {
     return resultOf(await after(ctx, row, await debitOp(ctx, row, 'settle', undefined, charge.paymentIntentId)));
@@ -61,6 +62,15 @@ export async function completeCardFunding(ctx: ServiceContext, meterId: string, 
     return { ...resultOf(done), declineCode: charge.declineCode, message: charge.message };
   }
   return { ...resultOf(row), paymentIntentId: charge.paymentIntentId, paymentStatus: charge.status };
+}
+
+/**
+ * The module would refuse to settle a payment for a revoked or withdrawn meter: its card is not
+ * charged at all (a retry, or a payments run, would otherwise take money it can never credit).
+ */
+async function inService(ctx: ServiceContext, meterId: string): Promise<void> {
+  const status = (await repo.getMeter(ctx.db, meterId))?.status;
+  if (status === 'revoked' || status === 'withdrawn') fail('funding_refused', `the meter is ${status}: the card is not charged`);
 }
 
 export interface WebhookOutcome {
