@@ -81,8 +81,18 @@ export async function addBankAccount(ctx: ServiceContext, session: CustomerSessi
       await repo.lockCustomerBankAccounts(tx, session.customerId);
       if ((await repo.listBankAccounts(tx, session.customerId)).length >= MAX_BANK_ACCOUNTS_PER_CUSTOMER) tooMany();
       const holderName = input.holderName.trim();
-      const added = { kind: 'bank_account_added' as const, username: session.username, bankAccountId, routing, accountType: input.accountType, holderName };
-      return [{ ...added, last4, sealed: sealedBase64 }];
+      return [
+        {
+          kind: 'bank_account_added',
+          username: session.username,
+          bankAccountId,
+          routing,
+          accountType: input.accountType,
+          holderName,
+          last4,
+          sealed: sealedBase64,
+        },
+      ];
     },
     answer: ({ writer }) => remember(writer, committed),
   });

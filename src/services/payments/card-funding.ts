@@ -168,7 +168,7 @@ async function sweepOne(ctx: ServiceContext, r: repo.FundingRequestRow): Promise
     if (done.status === 'returned') return { ...base, outcome: 'cancelled', ...(done.returnCode ? { code: done.returnCode } : {}) };
     return { ...base, outcome: 'pending', ...(done.paymentStatus ? { code: done.paymentStatus } : {}) };
   } catch (e) {
-    // Stripe down, a meter out of service (funding_refused), a lost database connection: the next run tries again.
+    // Stripe down, a settlement the module refused (funding_refused), a lost database connection: the next run tries again.
     return { ...base, outcome: 'failed', code: e instanceof VaultError ? e.code : 'internal' };
   }
 }
