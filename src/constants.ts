@@ -44,6 +44,22 @@ export const MAX_ACH_HOLD_HOURS = 30 * 24;
 /** Card payments through Stripe: how long one API call may take, and how often the SDK retries it (same idempotency key). */
 export const STRIPE_TIMEOUT_MS = 20_000;
 export const STRIPE_MAX_NETWORK_RETRIES = 2;
+/**
+ * A card request still `requested` this long after it committed is finished by the payments run:
+ * its server died between the commit and the charge. Well past a live request's own charge (three
+ * Stripe attempts of STRIPE_TIMEOUT_MS), so the sweep does not race the request it rescues.
+ */
+export const STRANDED_CARD_MIN_AGE_MS = 10 * 60_000;
+/**
+ * Stripe keeps an idempotency key for at least 24 hours and may forget it after. A card request
+ * older than this is never charged again (by a retry or the sweep): a forgotten key would create a
+ * second PaymentIntent, so a second charge. Only Stripe's webhook (or customer care) finishes it.
+ */
+export const CARD_CHARGE_MAX_AGE_MS = 23 * 3_600_000;
+/** Stranded card requests one payments run finishes (oldest first; the next run takes the rest). */
+export const MAX_STRANDED_CARDS_PER_RUN = 20;
+/** Stranded card requests a payments run charges at once: each waits on Stripe, up to three STRIPE_TIMEOUT_MS when it is down. */
+export const STRANDED_CARD_CONCURRENCY = 4;
 /** The largest Stripe webhook body accepted (Stripe's events are a few kB). */
 export const MAX_STRIPE_WEBHOOK_BYTES = 256 * 1024;
 /** NACHA files one payments run writes (the next run takes the rest). */

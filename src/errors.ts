@@ -37,6 +37,7 @@ export const ERRORS = {
   card_payments_disabled: { status: 422, title: 'Card payments are not configured on this server' },
   card_processor_unavailable: { status: 502, title: 'The card processor could not be reached; retry with the same Idempotency-Key' },
   webhook_signature_invalid: { status: 400, title: 'The webhook signature does not verify' },
+  webhook_meter_mismatch: { status: 422, title: "The event's PaymentIntent names another meter than its funding request" },
   officer_locked: { status: 423, title: 'Too many failed logins for this officer name; wait and try again' },
   meter_withdrawn: { status: 410, title: 'The meter is withdrawn' },
   meter_not_operational: { status: 409, title: 'The meter is not in the operational state' },

@@ -28,9 +28,14 @@ export async function listBankAccounts(client: MeterClient): Promise<BankAccount
   return r.bankAccounts;
 }
 
-/** Not idempotent: a retry after a lost answer may add the account twice (list, then remove one). */
-export function addBankAccount(client: MeterClient, account: BankAccountInput): Promise<BankAccount> {
-  return callApi<BankAccount>(client.server, 'POST', '/v1/bank-accounts', account, { headers: client.sessionHeaders() });
+/**
+ * Sent with an Idempotency-Key (a fresh one, or `opts.idempotencyKey` to retry a call whose answer
+ * was lost): a retry with the same key and account answers the same account and adds nothing, so
+ * the SDK may retry it on its own when the server cannot be reached.
+ */
+export async function addBankAccount(client: MeterClient, account: BankAccountInput, opts: { idempotencyKey?: string } = {}): Promise<BankAccount> {
+  const key = opts.idempotencyKey ?? (await client.newIdempotencyKey());
+  return callApi<BankAccount>(client.server, 'POST', '/v1/bank-accounts', account, { headers: { ...client.sessionHeaders(), 'idempotency-key': key } });
 }
 
 export function removeBankAccount(client: MeterClient, bankAccountId: string): Promise<{ bankAccountId: string; removed: boolean }> {

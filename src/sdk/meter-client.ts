@@ -153,6 +153,11 @@ export class MeterClient {
     return { authorization: `Bearer ${this.token}` };
   }
 
+  /** A fresh Idempotency-Key from the client's randomness, for a session route that changes state. */
+  newIdempotencyKey(): Promise<string> {
+    return uuid(this.crypto);
+  }
+
   /** Talk to another server than the profile's (e.g. a second API server of the same installation). */
   useServer(url: string): void {
     this.serverOverride = url;

@@ -120,7 +120,16 @@ const AchFile = Type.Object({
   development: Type.Boolean(),
 });
 
-export const PaymentsRan = Type.Object({ files: Type.Array(AchFile), settled: Type.Array(DebitOutcome) });
+/** A stranded card request the run finished: `pending` still waits on the cardholder or Stripe, `failed` is tried again next run. */
+const CardSwept = Type.Object({
+  requestId: Str(),
+  meterId: Str(),
+  outcome: Type.Union([Type.Literal('settled'), Type.Literal('cancelled'), Type.Literal('pending'), Type.Literal('failed')]),
+  amountMills: Mills,
+  code: Type.Optional(Str()),
+});
+
+export const PaymentsRan = Type.Object({ files: Type.Array(AchFile), settled: Type.Array(DebitOutcome), cards: Type.Array(CardSwept) });
 
 export const ReturnsRead = Type.Object({
   returns: Type.Array(Type.Composite([DebitOutcome, Type.Object({ returnCode: Str(), traceNumber: Str() })])),

@@ -1,6 +1,6 @@
 import { LabelAddress } from '../address/index.js';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { MAX_MEMBER_NAME_LENGTH, MAX_OFFICER_CERT_PEM_BYTES, MAX_USERNAME_LENGTH } from '../constants.js';
+import { MAX_IDEMPOTENCY_KEY_LENGTH, MAX_MEMBER_NAME_LENGTH, MAX_OFFICER_CERT_PEM_BYTES, MAX_USERNAME_LENGTH } from '../constants.js';
 
 /** OpenAPI 3.0 spells "or null" as `nullable`; fast-json-stringify honours it too. */
 export const Nullable = <T extends TSchema>(schema: T) => Type.Unsafe<Static<T> | null>({ ...schema, nullable: true });
@@ -11,6 +11,16 @@ export const Opaque = (description: string) => Type.Unsafe<Record<string, unknow
 /** String values under any names (OpenAPI 3.0 has no patternProperties, so no Type.Record). */
 export const StringMap = (description?: string) =>
   Type.Unsafe<Record<string, string>>({ type: 'object', additionalProperties: { type: 'string' }, ...(description ? { description } : {}) });
+
+/** The Idempotency-Key request header of a state-changing POST (checked again by runIdempotent); other headers pass. */
+export const IdempotencyKeyHeader = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
+      pattern: `^[A-Za-z0-9._:-]{1,${MAX_IDEMPOTENCY_KEY_LENGTH}}$`,
+      description: 'A key of your choosing (a UUID): a retry with the same key and body gets the first answer back and changes nothing more',
+    }),
+  ),
+});
 
 export const Hex32 = Type.String({ pattern: '^[0-9a-f]{64}$', description: '32 bytes, lowercase hex' });
 export const USERNAME_PATTERN = `^[A-Za-z0-9._@-]{1,${MAX_USERNAME_LENGTH}}$`;

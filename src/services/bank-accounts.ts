@@ -3,6 +3,7 @@ import { MAX_BANK_ACCOUNTS_PER_CUSTOMER } from '../constants.js';
 import { fail } from '../errors.js';
 import { abaChecksumOk, normalizeAccountNumber } from '../payments/index.js';
 import { repo, type BankAccountRow, type Db } from '../store/index.js';
+import { forget, type Answer, type Remember } from './answer.js';
 import type { ServiceContext } from './context.js';
 import { logChange } from './logged.js';
 import type { CustomerSession } from './sessions.js';
@@ -55,8 +56,13 @@ function checkInput(input: BankAccountInput): void {
   if (input.holderName.trim() === '') fail('invalid_request', "the account holder's name is blank");
 }
 
-/** `POST /v1/bank-accounts`: sealed by a module, then logged; bad input changes nothing. */
-export async function addBankAccount(ctx: ServiceContext, session: CustomerSession, input: BankAccountInput): Promise<BankAccountView> {
+/**
+ * `POST /v1/bank-accounts`: sealed by a module, then logged; bad input changes nothing. The answer
+ * kept under the request's Idempotency-Key (`remember`, in the batch that adds the account) names
+ * the account only: its creation time is the module's record time, known once the batch commits,
+ * so `bankAccountAnswer` reads the account back for the first answer and every replay alike.
+ */
+export async function addBankAccount(ctx: ServiceContext, session: CustomerSession, input: BankAccountInput, remember: Remember = forget): Promise<Answer> {
   checkInput(input);
   // Test mode: a sandbox meter's customer never gives a bank account (nothing real is ever drawn for it).
   if ((await repo.getMeter(ctx.db, session.meterId))?.sandbox) fail('sandbox_meter', 'a sandbox (test mode) meter has no bank accounts');
@@ -67,6 +73,7 @@ export async function addBankAccount(ctx: ServiceContext, session: CustomerSessi
   const { sealedBase64, last4 } = await ctx.modules
     .pick()
     .sealBankAccount({ username: session.username, meterId: session.meterId, bankAccountId, routing, accountNumber: input.accountNumber });
+  const committed: Answer = { status: 201, body: { bankAccountId } };
   await logChange(ctx, {
     key: `bank-accounts:${session.username}`,
     meterId: session.meterId,
@@ -87,9 +94,19 @@ export async function addBankAccount(ctx: ServiceContext, session: CustomerSessi
         },
       ];
     },
+    answer: ({ writer }) => remember(writer, committed),
   });
-  const row = await repo.findBankAccount(ctx.db, session.customerId, bankAccountId);
-  return row ? viewOf(row) : fail('internal', 'the bank account added is not found');
+  return committed;
+}
+
+/**
+ * The account an add committed, as answered: to the first request and to a retry with its key. A
+ * retry after the account was removed still names the account it added (and adds nothing).
+ */
+export async function bankAccountAnswer(db: Db, session: CustomerSession, committed: Answer): Promise<Answer> {
+  const id = committed.body.bankAccountId;
+  const row = typeof id === 'string' ? await repo.findBankAccount(db, session.customerId, id, { removed: true }) : null;
+  return row ? { status: committed.status, body: { ...viewOf(row) } } : fail('internal', 'the bank account added is not found');
 }
 
 /** `DELETE /v1/bank-accounts/{id}`: another customer's account, or one removed already, is not found. */

@@ -42,7 +42,15 @@ export {
   type Transaction,
   type Page,
 } from './history.js';
-export { addBankAccount, listBankAccounts, removeBankAccount, type BankAccountInput, type BankAccountType, type BankAccountView } from './bank-accounts.js';
+export {
+  addBankAccount,
+  bankAccountAnswer,
+  listBankAccounts,
+  removeBankAccount,
+  type BankAccountInput,
+  type BankAccountType,
+  type BankAccountView,
+} from './bank-accounts.js';
 export { createApiKey, listApiKeys, revokeApiKey, type ApiKeyView } from './api-keys.js';
 export { inviteMember, removeMember, listMembers, accountForLogin, type MemberView, type LoginAccount } from './members.js';
 export { apiKeySessionOf, forgetApiKey } from './api-key-auth.js';

@@ -24,11 +24,11 @@ export async function listBankAccounts(q: Q, customerId: bigint): Promise<BankAc
   return r.rows;
 }
 
-/** One of the customer's accounts not removed; another customer's is not found. */
-export async function findBankAccount(q: Q, customerId: bigint, bankAccountId: string): Promise<BankAccountRow | null> {
+/** One of the customer's accounts, not removed unless `removed` is asked; another customer's is not found. */
+export async function findBankAccount(q: Q, customerId: bigint, bankAccountId: string, opts: { removed?: boolean } = {}): Promise<BankAccountRow | null> {
   const r = await q.query<BankAccountRow>(
-    `SELECT ${COLUMNS} FROM membership.bank_accounts WHERE customer_id = $1 AND bank_account_id = $2 AND removed_at IS NULL`,
-    [customerId, bankAccountId],
+    `SELECT ${COLUMNS} FROM membership.bank_accounts WHERE customer_id = $1 AND bank_account_id = $2 AND ($3 OR removed_at IS NULL)`,
+    [customerId, bankAccountId, opts.removed === true],
   );
   return r.rows[0] ?? null;
 }

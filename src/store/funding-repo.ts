@@ -104,6 +104,23 @@ export async function requestsDueForSettlement(q: Q, holdMs: number, now: Date, 
   return r.rows;
 }
 
+/**
+ * Card requests still waiting, committed between `oldest` and `newest` (exclusive, inclusive):
+ * left by a server that died before it charged them, or waiting on the cardholder. Oldest first.
+ * A revoked or withdrawn meter's are left out: its card is not charged (the module would not
+ * settle), and they would fill every run's batch until they aged out.
+ */
+export async function strandedCardRequests(q: Q, newest: Date, oldest: Date, limit: number): Promise<FundingRequestRow[]> {
+  const r = await q.query<FundingRequestRow>(
+    `SELECT ${columns('f.')} FROM commerce.funding_requests f JOIN postal.meters m ON m.meter_id = f.meter_id
+     WHERE f.status = 'requested' AND f.method = 'card' AND f.requested_at <= $1 AND f.requested_at > $2
+       AND m.status NOT IN ('revoked', 'withdrawn')
+     ORDER BY f.requested_at, f.request_id LIMIT $3`,
+    [newest, oldest, limit],
+  );
+  return r.rows;
+}
+
 export interface AchFileRow {
   fileId: string;
   createdAt: Date;

@@ -102,7 +102,7 @@ describe('ACH funding, through real processes', () => {
     expect(settled.json.settled).toEqual([expect.objectContaining({ requestId: r.requestId, outcome: 'settled', amountMills: '50000' })]);
     expect((await ann.balance()).drMills).toBe(before.drMills + 50_000n);
     // Run again: nothing is filed or settled twice.
-    expect((await run()).json).toEqual({ files: [], settled: [] });
+    expect((await run()).json).toEqual({ files: [], settled: [], cards: [] });
     expect((await ann.balance()).drMills).toBe(before.drMills + 50_000n);
     expect(await ann.print(letter(730n))).toMatchObject({ amountMills: 730n });
     // The receipt: mailed at settlement, and a PDF made from the ledger's rows, for the customer only.

@@ -59,13 +59,13 @@ describe('bank accounts, sealed by a module', () => {
   let cy: MeterClient;
   let annAccount: BankAccount;
 
-  const call = async (client: MeterClient, method: string, path: string, body?: unknown) => {
+  const call = async (client: MeterClient, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
     const res = await fetch(`${sys.url}${path}`, {
       method,
-      headers: { ...client.sessionHeaders(), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: { ...client.sessionHeaders(), ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    return { status: res.status, text: await res.clone().text(), json: (await res.json()) as Record<string, unknown> };
+    return { status: res.status, headers: res.headers, text: await res.clone().text(), json: (await res.json()) as Record<string, unknown> };
   };
   const account = (over: Record<string, unknown> = {}) => ({
     routingNumber: ROUTING,
@@ -186,6 +186,40 @@ describe('bank accounts, sealed by a module', () => {
     expect((await call(bob, 'GET', '/v1/bank-accounts')).json.bankAccounts).toEqual([]);
     expect(await counts()).toEqual(before);
     expect((await listBankAccounts(ann)).length).toBe(1);
+  });
+
+  it('takes an Idempotency-Key: a retry answers the same account and adds nothing; the key with another body is refused', async () => {
+    // A customer of their own: these adds count against a customer's rate limit.
+    const dee = await MeterClient.register(diskProfiles, sys.url, 'dee', PW);
+    const key = { 'idempotency-key': 'add-account-1' };
+    const body = account({ accountNumber: '31415926', holderName: 'Dee Example' });
+    const first = await call(dee, 'POST', '/v1/bank-accounts', body, key);
+    expect(first.status, first.text).toBe(201);
+    expect(first.json).toMatchObject({ last4: '5926', holderName: 'Dee Example' });
+    const before = await counts();
+    const again = await call(dee, 'POST', '/v1/bank-accounts', body, key);
+    expect([again.status, again.headers.get('idempotency-replayed')]).toEqual([201, 'true']);
+    expect(again.json).toEqual(first.json);
+    const other = await call(dee, 'POST', '/v1/bank-accounts', account({ accountNumber: '27182818', holderName: 'Dee Example' }), key);
+    expect({ status: other.status, code: other.json.code }).toEqual({ status: 422, code: 'idempotency_key_reused' });
+    expect(await counts()).toEqual(before);
+    expect(await listBankAccounts(dee)).toEqual([first.json]);
+
+    // The SDK sends a key of its own with every add (one stored answer each); a retry with the same key adds nothing,
+    // even after the account was removed: it still names the account it added.
+    const input = { routingNumber: ROUTING, accountNumber: '16180339', accountType: 'savings' as const, holderName: 'Dee Example' };
+    const scope = `customer:${(await db.query<{ id: string }>("SELECT customer_id::text AS id FROM membership.customers WHERE username = 'dee'")).rows[0]!.id}`;
+    const keys = async () => (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM postal.idempotency WHERE scope = $1', [scope])).rows[0]!.n;
+    const keysBefore = await keys();
+    const viaSdk = await addBankAccount(dee, input);
+    expect(await keys()).toBe(keysBefore + 1);
+    const retried = await addBankAccount(dee, input, { idempotencyKey: 'sdk-retry-1' });
+    expect(await addBankAccount(dee, input, { idempotencyKey: 'sdk-retry-1' })).toEqual(retried);
+    expect((await call(dee, 'DELETE', `/v1/bank-accounts/${retried.bankAccountId}`)).status).toBe(200);
+    const afterRemoval = await counts();
+    expect(await addBankAccount(dee, input, { idempotencyKey: 'sdk-retry-1' })).toEqual(retried);
+    expect(await counts()).toEqual(afterRemoval);
+    expect((await listBankAccounts(dee)).map((a) => a.bankAccountId)).toEqual([first.json.bankAccountId, viaSdk.bankAccountId]);
   });
 
   it('keeps the number out of every table, the sealed column and the log included', async () => {

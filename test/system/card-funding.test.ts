@@ -6,7 +6,7 @@ import { ApiError, MeterClient } from '../../src/sdk/index.js';
 import { startStripeStandIn, type StripeStandIn } from '../helpers/stripe-standin.js';
 import type { LooseJson } from '../helpers/loose-json.js';
 import { pdfText } from '../unit/labels/fixtures.js';
-import { letter, post, rawCommand, type RawAnswer } from './api-client.js';
+import { letter, officerFlags, post, rawCommand, revokeAs, type RawAnswer } from './api-client.js';
 import { startSystem, type TestSystem } from './harness.js';
 
 // Issue 14 item 4, cards: a customer funds their meter by card, through the official stripe SDK in
@@ -174,6 +174,106 @@ describe('card funding, through real processes and a Stripe stand-in', () => {
     expect(replay.json).toMatchObject({ outcome: 'unchanged' });
     expect((await counts()).log).toBe(log);
     expect((await bob.balance()).drMills).toBe(before.drMills + 3_000n);
+  });
+
+  /** Three card requests a server left between the commit and the charge (see the sweep's test). */
+  const stranded = { visa: 'd1'.repeat(16), declined: 'd2'.repeat(16), authentication: 'd3'.repeat(16) };
+  let dora: MeterClient;
+  const sweep = (json = true) => sys.cli(['admin', 'payments', 'run', '--settle-only', ...(json ? ['--json'] : []), ...officerFlags(sys.url, sys.officer)]);
+  /** The idempotency keys the confirmations of a request's PaymentIntents were sent with (Stripe applies one key once). */
+  const confirmKeysOf = (requestId: string) => {
+    const ids = new Set(intentsOf(requestId).map((pi) => pi.id));
+    return [...new Set(standIn.calls.filter((c) => ids.has(c.path.split('/')[3] ?? '') && c.path.endsWith('/confirm')).map((c) => c.idempotencyKey))];
+  };
+
+  it('a payments run finishes the card requests a dead server left uncharged, each as a retry would: charged once', async () => {
+    dora = await MeterClient.register(diskProfiles, sys.url, 'dora', PW);
+    // The server "dies" between the commit and the charge: the request is committed, Stripe never reached.
+    for (const [pm, requestId] of [
+      ['pm_card_visa', stranded.visa],
+      ['pm_card_chargeDeclined', stranded.declined],
+      ['pm_card_authenticationRequired', stranded.authentication],
+    ] as const) {
+      standIn.failNext(3);
+      const r = await rawCommand(sys.url, dora, 'fund_request', cardParams(requestId, '4000', pm), () => {}, { 'idempotency-key': `strand-${requestId}` });
+      expect([r.status, r.json.code]).toEqual([502, 'card_processor_unavailable']);
+      expect(intentsOf(requestId)).toEqual([]);
+      dora = await login('dora');
+    }
+    // And one whose meter is revoked before any run: its card must not be charged at all (the run leaves it out).
+    const eve = await MeterClient.register(diskProfiles, sys.url, 'eve', PW);
+    standIn.failNext(3);
+    const evesRequest = 'd4'.repeat(16);
+    const eves = await rawCard(eve, cardParams(evesRequest, '4000'), 'strand-eve');
+    expect([eves.first.status, eves.first.json.code]).toEqual([502, 'card_processor_unavailable']);
+    expect((await revokeAs(sys.url, sys.officer, 'eve', 'fraud')).status).toBe(200);
+    // Too young: a live request may still be charging it.
+    const early = await sweep();
+    expect(early.code, early.stderr).toBe(0);
+    expect(early.json.cards).toEqual([]);
+    await db.query("UPDATE commerce.funding_requests SET requested_at = requested_at - interval '15 minutes' WHERE request_id = ANY($1::text[])", [
+      [...Object.values(stranded), evesRequest],
+    ]);
+    const run = await sweep();
+    expect(run.code, run.stderr).toBe(0);
+    const base = { meterId: dora.meterId, amountMills: '4000' };
+    expect(run.json.cards).toEqual([
+      { ...base, requestId: stranded.visa, outcome: 'settled' },
+      { ...base, requestId: stranded.declined, outcome: 'cancelled', code: 'card_declined' },
+      { ...base, requestId: stranded.authentication, outcome: 'pending', code: 'requires_action' },
+    ]);
+    // Nor does the customer's retry charge it.
+    const retried = await eves.again();
+    expect([retried.status, retried.json.code]).toEqual([403, 'funding_refused']);
+    expect(intentsOf(evesRequest)).toEqual([]);
+    expect(await requestRow(evesRequest)).toMatchObject({ status: 'requested' });
+    const [visaIntent] = intentsOf(stranded.visa);
+    expect(await requestRow(stranded.visa)).toMatchObject({ status: 'settled', payment_intent_id: visaIntent!.id });
+    expect(await requestRow(stranded.declined)).toMatchObject({ status: 'returned', return_code: 'card_declined', owed_mills: 0n });
+    expect(await requestRow(stranded.authentication)).toMatchObject({ status: 'requested' });
+    expect((await dora.balance()).drMills).toBe(4_000n);
+
+    // The next run leaves the finished ones alone and asks Stripe again for the one waiting on its cardholder:
+    // under the same idempotency keys, so still one PaymentIntent and one confirmation each.
+    const again = await sweep(false);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain('stranded card requests: 0 settled, 0 cancelled, 1 pending, 0 failed');
+    for (const requestId of Object.values(stranded)) {
+      expect(intentsOf(requestId), requestId).toHaveLength(1);
+      expect(confirmKeysOf(requestId), requestId).toEqual([`${requestId}-confirm`]);
+    }
+    // The settled one was confirmed by exactly one call, the sweep's.
+    expect(standIn.calls.filter((c) => c.path === `/v1/payment_intents/${visaIntent!.id}/confirm`)).toHaveLength(1);
+    expect((await dora.balance()).drMills).toBe(4_000n);
+  }, 60_000);
+
+  it('the webhook refuses an event whose PaymentIntent names another meter than its request, and changes nothing', async () => {
+    const [pi] = intentsOf(stranded.authentication);
+    Object.assign(pi!, { status: 'succeeded', amount_received: pi!.amount });
+    const before = await counts();
+    for (const metadata of [{ ...pi!.metadata, meterId: bob.meterId }, { requestId: stranded.authentication }]) {
+      const crossed = standIn.signedEvent('payment_intent.succeeded', { ...pi!, metadata });
+      const r = await webhook(crossed.body, crossed.signature);
+      expect([r.status, r.json.code], JSON.stringify(r.json)).toEqual([422, 'webhook_meter_mismatch']);
+      expect(r.json.requestId).toBe(stranded.authentication);
+    }
+    // A refund whose charge names another meter than the settled request it resolves to: refused as well.
+    const [visa] = intentsOf(stranded.visa);
+    const refund = standIn.signedEvent('charge.refunded', {
+      id: visa!.latest_charge,
+      object: 'charge',
+      payment_intent: visa!.id,
+      metadata: { meterId: bob.meterId },
+    });
+    expect((await webhook(refund.body, refund.signature)).json.code).toBe('webhook_meter_mismatch');
+    expect(await counts()).toEqual(before);
+    expect(await requestRow(stranded.authentication)).toMatchObject({ status: 'requested' });
+    expect(await requestRow(stranded.visa)).toMatchObject({ status: 'settled' });
+    expect((await dora.balance()).drMills).toBe(4_000n);
+    // The true event settles it.
+    const real = standIn.signedEvent('payment_intent.succeeded', { ...pi! });
+    expect((await webhook(real.body, real.signature)).json).toMatchObject({ outcome: 'settled', requestId: stranded.authentication });
+    expect((await dora.balance()).drMills).toBe(8_000n);
   });
 
   it('refuses an unsigned or tampered event and changes nothing', async () => {

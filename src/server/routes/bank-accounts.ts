@@ -1,11 +1,12 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { BANK_ACCOUNT_RATE_BURST, BANK_ACCOUNT_RATE_PER_SEC, MAX_BANK_HOLDER_NAME_LENGTH } from '../../constants.js';
-import { addBankAccount, listBankAccounts, removeBankAccount } from '../../services/index.js';
+import { addBankAccount, bankAccountAnswer, listBankAccounts, removeBankAccount } from '../../services/index.js';
 import { requireCustomer } from '../auth.js';
 import type { ServerContext } from '../context.js';
+import { runIdempotent } from '../idempotency.js';
 import { RateLimiter } from '../rate-limit.js';
-import { answers, created } from '../schemas.js';
+import { answers, created, IdempotencyKeyHeader } from '../schemas.js';
 import { BankAccount, BankAccountList, BankAccountRemoved } from '../responses.js';
 
 // A customer's bank accounts for ACH debits (issue 14 item 4). The routing and account numbers are
@@ -47,8 +48,11 @@ export function bankAccountRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox
       {
         schema: {
           summary: 'Add a bank account for ACH debits; a module seals the account number, and only its last four are ever answered',
+          description:
+            'Send an Idempotency-Key: a retry with the same key and body answers the same account (header `idempotency-replayed: true`) and adds nothing; the same key with another body is refused (idempotency_key_reused).',
           tags: ['bank-accounts'],
           security: [{ session: [] }],
+          headers: IdempotencyKeyHeader,
           body: BankAccountBody,
           response: created(BankAccount),
         },
@@ -56,8 +60,10 @@ export function bankAccountRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox
       async (request, reply) => {
         const session = await requireCustomer(ctx.db, request, 'manage');
         limiter.take(`customer:${session.customerId}`);
-        const account = await addBankAccount(ctx, session, request.body);
-        return reply.code(201).send(account);
+        // The key shares the customer's scope with their meter commands: one key, one request, whichever route.
+        return runIdempotent(ctx.db, request, reply, `customer:${session.customerId}`, (remember) => addBankAccount(ctx, session, request.body, remember), {
+          after: (committed) => bankAccountAnswer(ctx.db, session, committed),
+        });
       },
     );
 

@@ -19,9 +19,9 @@ export function paymentRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
       '/v1/admin/payments/run',
       {
         schema: {
-          summary: 'File waiting funding requests in a NACHA file (to the bank outbox) and settle what is past its hold',
+          summary: 'File waiting funding requests in a NACHA file (to the bank outbox), settle what is past its hold, and finish stranded card requests',
           description:
-            'The API server runs this by itself (settling every minute, filing daily after VAULTMETER_ACH_CUTOFF_UTC). `file: false` only settles; `settle: false` only files.',
+            'The API server runs this by itself (settling every minute, filing daily after VAULTMETER_ACH_CUTOFF_UTC). `file: false` only settles; `settle: false` only files. Settling also finishes card requests still waiting 10 minutes after they committed (their server died before the charge), as a customer retry would: `cards`.',
           tags: ['admin', 'payments'],
           body: Type.Optional(Type.Object({ file: Type.Optional(Type.Boolean()), settle: Type.Optional(Type.Boolean()) }, { additionalProperties: false })),
           response: answers(PaymentsRan),

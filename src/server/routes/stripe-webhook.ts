@@ -27,7 +27,7 @@ export function stripeWebhookRoutes(ctx: ServerContext): FastifyPluginAsyncTypeb
         schema: {
           summary: "Stripe's events for card funding (signed with STRIPE_WEBHOOK_SECRET)",
           description:
-            'payment_intent.succeeded settles a card funding request still waiting, payment_intent.payment_failed cancels it, charge.dispute.created and charge.refunded after settlement record the amount as owed and suspend the meter. The body is the raw event; an event whose Stripe-Signature does not verify is refused (webhook_signature_invalid) and changes nothing. A replayed event changes nothing.',
+            'payment_intent.succeeded settles a card funding request still waiting, payment_intent.payment_failed cancels it, charge.dispute.created and charge.refunded after settlement record the amount as owed and suspend the meter. The body is the raw event; an event whose Stripe-Signature does not verify is refused (webhook_signature_invalid) and changes nothing, and so is one whose PaymentIntent metadata names another meter than the funding request it resolves to (webhook_meter_mismatch). A replayed event changes nothing.',
           tags: ['payments'],
           response: answers(WebhookDone),
         },

@@ -9,4 +9,4 @@ export { fundingReceipt } from './receipts.js';
 export { planCatalogue, currentPlan, selectPlan, runBilling, listInvoices, invoiceDocument, type PlanView, type InvoiceView } from './billing.js';
 export { CARD_CODE, cardCode, millsToCents, type CardCharge, type CardChargeRequest, type CardEvent, type CardPayments, type PaymentPort } from './port.js';
 export { StripeCardPayments, stripeSettingsFromEnv, apiBase, type StripeSettings } from './stripe-card.js';
-export { completeCardFunding, handleCardWebhook, type CardFundingResult, type WebhookOutcome } from './card-funding.js';
+export { completeCardFunding, handleCardWebhook, sweepStrandedCards, type CardFundingResult, type CardSweepView, type WebhookOutcome } from './card-funding.js';

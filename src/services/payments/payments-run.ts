@@ -4,15 +4,18 @@ import { locks, type Q } from '../../store/index.js';
 import type { ServiceContext } from '../context.js';
 import type { AchConfig } from './ach-config.js';
 import { fileAch, type AchFileView } from './ach-filing.js';
+import { sweepStrandedCards, type CardSweepView } from './card-funding.js';
 import { settleDue, type DebitOutcomeView } from './settlement.js';
 
-// One payments run: deliver any file left undelivered, file what waits (when asked to), and settle
-// what is past its hold. One run at a time per installation (a session advisory lock), whether the
+// One payments run: deliver any file left undelivered, file what waits (when asked to), settle
+// what is past its hold, and finish the card requests a dead server left uncharged. One run at a time per installation (a session advisory lock), whether the
 // daily job or an operator started it.
 
 export interface PaymentsRun {
   readonly files: readonly AchFileView[];
   readonly settled: readonly DebitOutcomeView[];
+  /** Stranded card requests finished (settling is what they wait for: they go with `settle`). */
+  readonly cards: readonly CardSweepView[];
 }
 
 export interface RunOptions {
@@ -40,7 +43,8 @@ export async function runPayments(ctx: ServiceContext, config: AchConfig, opts: 
     try {
       const files = opts.file ? await fileAch(ctx, config, opts.now) : [];
       const settled = opts.settle === false ? [] : await settleDue(ctx, config.holdHours, opts.now);
-      return { files, settled };
+      const cards = opts.settle === false ? [] : await sweepStrandedCards(ctx, opts.now);
+      return { files, settled, cards };
     } finally {
       await locks.unlockPayments(client).catch(() => {});
     }

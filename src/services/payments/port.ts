@@ -28,12 +28,30 @@ export type CardCharge =
   /** Still waiting (3-D Secure, processing): the webhook settles or cancels it later. */
   | { readonly outcome: 'incomplete'; readonly paymentIntentId: string; readonly status: string };
 
-/** A verified processor event, in the terms the funding service acts on. */
+/**
+ * A verified processor event, in the terms the funding service acts on. `requestId` and `meterId`
+ * are the PaymentIntent's metadata (null when it lacks them); a dispute or a refund carries the
+ * meter only when its object has metadata of its own.
+ */
 export type CardEvent =
-  | { readonly kind: 'succeeded'; readonly eventId: string; readonly paymentIntentId: string; readonly requestId: string | null; readonly amountCents: number }
-  | { readonly kind: 'failed'; readonly eventId: string; readonly paymentIntentId: string; readonly requestId: string | null; readonly code: string }
+  | {
+      readonly kind: 'succeeded';
+      readonly eventId: string;
+      readonly paymentIntentId: string;
+      readonly requestId: string | null;
+      readonly meterId: string | null;
+      readonly amountCents: number;
+    }
+  | {
+      readonly kind: 'failed';
+      readonly eventId: string;
+      readonly paymentIntentId: string;
+      readonly requestId: string | null;
+      readonly meterId: string | null;
+      readonly code: string;
+    }
   /** A dispute or a refund of a settled payment: the money went back to the cardholder. */
-  | { readonly kind: 'disputed' | 'refunded'; readonly eventId: string; readonly paymentIntentId: string }
+  | { readonly kind: 'disputed' | 'refunded'; readonly eventId: string; readonly paymentIntentId: string; readonly meterId?: string | null }
   | { readonly kind: 'ignored'; readonly eventId: string; readonly type: string };
 
 export interface CardPayments {

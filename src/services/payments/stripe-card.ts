@@ -132,12 +132,14 @@ function eventOf(event: Stripe.Event): CardEvent {
   switch (event.type) {
     case 'payment_intent.succeeded': {
       const pi = event.data.object;
-      return { kind: 'succeeded', eventId, paymentIntentId: pi.id, requestId: meta(pi).requestId ?? null, amountCents: pi.amount_received || pi.amount };
+      const { requestId = null, meterId = null } = meta(pi);
+      return { kind: 'succeeded', eventId, paymentIntentId: pi.id, requestId, meterId, amountCents: pi.amount_received || pi.amount };
     }
     case 'payment_intent.payment_failed': {
       const pi = event.data.object;
       const err = pi.last_payment_error;
-      return { kind: 'failed', eventId, paymentIntentId: pi.id, requestId: meta(pi).requestId ?? null, code: cardCode(err?.code) };
+      const { requestId = null, meterId = null } = meta(pi);
+      return { kind: 'failed', eventId, paymentIntentId: pi.id, requestId, meterId, code: cardCode(err?.code) };
     }
     case 'charge.dispute.created': {
       const pi = event.data.object.payment_intent;
@@ -145,9 +147,12 @@ function eventOf(event: Stripe.Event): CardEvent {
       return id ? { kind: 'disputed', eventId, paymentIntentId: id } : { kind: 'ignored', eventId, type: event.type };
     }
     case 'charge.refunded': {
-      const pi = event.data.object.payment_intent;
+      const charge = event.data.object;
+      const pi = charge.payment_intent;
       const id = typeof pi === 'string' ? pi : (pi?.id ?? null);
-      return id ? { kind: 'refunded', eventId, paymentIntentId: id } : { kind: 'ignored', eventId, type: event.type };
+      // A charge made by our PaymentIntent may carry its metadata: then it must name the same meter.
+      const meterId = charge.metadata?.meterId ?? null;
+      return id ? { kind: 'refunded', eventId, paymentIntentId: id, meterId } : { kind: 'ignored', eventId, type: event.type };
     }
     default:
       return { kind: 'ignored', eventId, type: event.type };

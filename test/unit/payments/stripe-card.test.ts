@@ -29,7 +29,12 @@ describe('StripeCardPayments (the stripe SDK against the stand-in)', () => {
     expect(again).toEqual(first);
     const created = [...standIn.intents.values()].filter((pi) => pi.metadata.requestId === 'a'.repeat(32));
     expect(created).toHaveLength(1);
-    expect(created[0]).toMatchObject({ amount: 2_500, currency: 'usd', status: 'succeeded', metadata: { requestId: 'a'.repeat(32) } });
+    expect(created[0]).toMatchObject({
+      amount: 2_500,
+      currency: 'usd',
+      status: 'succeeded',
+      metadata: { requestId: 'a'.repeat(32), meterId: req('a', 'x').meterId },
+    });
     expect(standIn.calls.filter((c) => c.path === '/v1/payment_intents').every((c) => c.idempotencyKey === 'a'.repeat(32))).toBe(true);
   });
 
@@ -56,6 +61,7 @@ describe('StripeCardPayments (the stripe SDK against the stand-in)', () => {
       kind: 'succeeded',
       paymentIntentId: pi.id,
       requestId: 'a'.repeat(32),
+      meterId: req('a', 'x').meterId,
       amountCents: 2_500,
     });
     const code = (f: () => unknown) => {
@@ -72,6 +78,14 @@ describe('StripeCardPayments (the stripe SDK against the stand-in)', () => {
     expect(code(() => cards.verifyEvent(Buffer.from(forged.body), forged.signature))).toBe('webhook_signature_invalid');
     const dispute = standIn.signedEvent('charge.dispute.created', { id: 'dp_1', object: 'dispute', payment_intent: pi.id, charge: 'ch_1' });
     expect(cards.verifyEvent(Buffer.from(dispute.body), dispute.signature)).toMatchObject({ kind: 'disputed', paymentIntentId: pi.id });
+    // A refund's charge may carry the PaymentIntent's metadata; a dispute does not.
+    const refund = standIn.signedEvent('charge.refunded', { id: 'ch_1', object: 'charge', payment_intent: pi.id, metadata: { meterId: 'm-1' } });
+    expect(cards.verifyEvent(Buffer.from(refund.body), refund.signature)).toEqual({
+      kind: 'refunded',
+      eventId: expect.any(String),
+      paymentIntentId: pi.id,
+      meterId: 'm-1',
+    });
     const other = standIn.signedEvent('customer.created', { id: 'cus_1', object: 'customer' });
     expect(cards.verifyEvent(Buffer.from(other.body), other.signature)).toMatchObject({ kind: 'ignored', type: 'customer.created' });
     const noSecret = new StripeCardPayments({ secretKey: standIn.secretKey, webhookSecret: null, ...apiBase(standIn.base) });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lastCutoffMs } from '../../../src/runtime/payments-job.js';
+import { lastCutoffMs, runSummary } from '../../../src/runtime/payments-job.js';
 import { achConfigFromEnv } from '../../../src/services/index.js';
 
 describe('the payments job schedule', () => {
@@ -26,5 +26,13 @@ describe('the payments job schedule', () => {
     expect(() => achConfigFromEnv({ VAULTMETER_ACH_HOLD_HOURS: '-1' })).toThrow(/HOLD_HOURS/);
     expect(() => achConfigFromEnv({ VAULTMETER_PAYMENTS_POLL_MS: '5' })).toThrow(/POLL_MS/);
     expect(() => achConfigFromEnv({ VAULTMETER_ACH_COMPANY_ID: 'short' })).toThrow(/COMPANY_ID/);
+  });
+
+  it('logs a run that moved money, stranded cards counted; a run that only found cards still waiting logs nothing', () => {
+    const card = (outcome: 'settled' | 'cancelled' | 'pending' | 'failed') => ({ requestId: 'r', meterId: 'm', outcome, amountMills: '1000' });
+    expect(runSummary({ files: [], settled: [], cards: [card('pending')] })).toBeNull();
+    expect(runSummary({ files: [], settled: [], cards: [card('settled'), card('cancelled'), card('pending'), card('failed'), card('failed')] })).toBe(
+      'payments: 0 NACHA file(s) (0 debits); 0 settled, 0 refused; stranded cards: 1 settled, 1 cancelled, 1 pending, 2 failed',
+    );
   });
 });

@@ -53,6 +53,12 @@ describe('/openapi.json', () => {
     }
   });
 
+  it('takes an Idempotency-Key for a bank account added', () => {
+    const params = doc.paths['/v1/bank-accounts'].post.parameters as LooseJson[];
+    expect(params).toEqual([expect.objectContaining({ in: 'header', name: 'idempotency-key', required: false })]);
+    expect(params[0].schema.pattern).toBe('^[A-Za-z0-9._:-]{1,128}$');
+  });
+
   it('never names an API key hash in an answer', () => {
     for (const [path, method] of [
       ['/v1/api-keys', 'get'],
