@@ -15,7 +15,8 @@ import { startSystem, type TestSystem } from './harness.js';
 const PW = 'correct horse battery';
 const SCHEMAS = ['postal', 'membership', 'provider', 'commerce', 'support', 'staging'];
 
-const secretOf = (key: string) => key.slice(key.lastIndexOf('_') + 1);
+// After `vm_`, the 32 hex of the id and `_`: the secret may itself hold `_`, so never search for the last one.
+const secretOf = (key: string) => key.slice('vm_'.length + 32 + 1);
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 
 describe('API keys for integrators', () => {
