@@ -121,6 +121,8 @@ export const MAX_MODULE_OFFICER_NONCES = 10_000;
 export const MAX_OFFICER_CERT_PEM_BYTES = 4096;
 /** Officer certificates a module keeps parsed and checked against the CA (see module/officer-check.ts). */
 export const MAX_CACHED_OFFICER_CERTIFICATES = 1000;
+/** Officer names a module keeps removed (each one is refused for good). */
+export const MAX_REMOVED_OFFICERS = 10_000;
 /** Officer certificates: re-keying replaces them before they expire. */
 export const OFFICER_CERT_LIFETIME_DAYS = 2 * 365;
 /** Customer sessions stay looked up this long in one API server (another server sees an ended session this late at most). */

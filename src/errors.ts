@@ -107,6 +107,7 @@ export const ERRORS = {
   },
   sandbox_limit: { status: 422, title: 'The test funds would take the sandbox meter over its test balance cap' },
   registration_mismatch: { status: 409, title: "The registration's sealed request does not match how it was begun (sandbox or not)" },
+  officer_revoked: { status: 403, title: 'The officer was removed: the modules refuse every signature by that name' },
   member_unknown: { status: 404, title: 'No such member of this account, or the invitation was not accepted' },
   member_exists: { status: 409, title: 'That name is already a member of this account; remove it first' },
   too_many_members: { status: 409, title: 'The account holds as many members as allowed; remove one first' },

@@ -12,6 +12,7 @@ import { adminMail } from './commands/admin-mail.js';
 import { adminModulesReinstate } from './commands/admin-modules-reinstate.js';
 import { adminModules } from './commands/admin-modules.js';
 import { adminOfficersAdd } from './commands/admin-officers-add.js';
+import { adminOfficersRemove } from './commands/admin-officers-remove.js';
 import { adminRates } from './commands/admin-rates.js';
 import { adminRevoke } from './commands/admin-revoke.js';
 import { adminUnlock } from './commands/admin-unlock.js';
@@ -107,7 +108,9 @@ function adminGroup(program: Command): void {
   adminHistory(admin);
   adminMail(admin);
   adminPayments(admin);
-  adminOfficersAdd(admin.command('officers').description('officer accounts'));
+  const officers = admin.command('officers').description('officer accounts');
+  adminOfficersAdd(officers);
+  adminOfficersRemove(officers);
 }
 
 export function buildProgram(): Command {

@@ -180,6 +180,8 @@ export const EFFECT_SCHEMAS = {
     passwordHash: Text(512),
     by: Text(64),
   }),
+  /** Two security officers removed an officer: every module refuses the name's signatures; its logins end. */
+  officer_removed: effect('officer_removed', { username: Name, by: Text(64) }),
   approval_requested: effect('approval_requested', {
     approvalId: Version,
     action: Type.Union(APPROVAL_ACTIONS.map((a) => Type.Literal(a))),
@@ -266,6 +268,7 @@ export const EFFECT_KINDS = Object.keys(EFFECT_SCHEMAS) as EffectKind[];
 export const SERVER_DECLARED: ReadonlySet<EffectKind> = new Set<EffectKind>([
   'customer_claimed',
   'officer_created',
+  'officer_removed',
   'approval_requested',
   'approval_granted',
   'item_redeemed',

@@ -15,6 +15,7 @@ import { validateBatchOp } from './op-args.js';
 import type { LogPosition, Ring, RingEffect } from './ring.js';
 import type { Journal } from './journal.js';
 import type { RateStore } from './rate-store.js';
+import type { OfficerRemovals } from './officer-removals.js';
 import type { MeterPackage } from '../meter/index.js';
 
 /** What a package-writing op did, for the ring: amounts and registers after. */
@@ -144,6 +145,7 @@ export class GuardedModule {
     private readonly now: () => number,
     private readonly log: (line: string) => void,
     private readonly rates: RateStore,
+    private readonly removals: OfficerRemovals,
   ) {
     this.vault = new LogVault(crypto, { now, logHeadSeq: () => this.ring.head.logSeq });
     this.desk = new OfficerDesk(crypto, now);
@@ -159,6 +161,8 @@ export class GuardedModule {
     openBackupChunk: async (a) => this.vault.openBackupChunk(a),
     signBackup: async (a) => this.vault.signBackup(a),
     certifyOfficer: async (a) => this.desk.certify(a),
+    removeOfficer: (a) => this.serially(() => this.removals.remove(this.desk, a.user, a.authorization, this.now())),
+    removedOfficers: async () => ({ officers: this.removals.list() }),
     halt: (a) => this.serially(async () => this.haltHere(a.reason)),
     clearHalt: (a) => this.serially(() => this.clearHaltHere(a.authorization)),
     installRates: (a) => this.serially(() => this.rates.install(this.desk, a.bundle, a.authorization)),

@@ -190,6 +190,11 @@ export interface CertifyOfficerResult {
   readonly authorizedBy: readonly string[];
 }
 
+export interface RemovedOfficer {
+  readonly user: string;
+  readonly removedAt: string;
+}
+
 export interface AuditArgs {
   readonly pkg: SealedRef;
 }
@@ -494,6 +499,13 @@ export interface ModuleOps {
   openBackupChunk: [BackupChunkArgs, { readonly data: string }];
   signBackup: [SignBackupArgs, SignBackupResult];
   certifyOfficer: [CertifyOfficerArgs, CertifyOfficerResult];
+  /** Two security officers' `remove_officer` statement: the module refuses the name's signatures for good (`removed`: false when it had already). */
+  removeOfficer: [
+    { readonly user: string; readonly authorization: unknown },
+    RemovedOfficer & { readonly removed: boolean; readonly authorizedBy: readonly string[] },
+  ];
+  /** The officers this module refuses. */
+  removedOfficers: [Record<string, never>, { readonly officers: readonly RemovedOfficer[] }];
   /** Hold the system halt: package ops are refused (`system_halted`) until it is cleared. */
   halt: [{ readonly reason: string }, { readonly halted: true }];
   /** Two security officers' `clear_halt` statement, checked and spent; then the module's halt is cleared. */
@@ -540,6 +552,8 @@ export const MODULE_OPS: readonly ModuleOp[] = [
   'batch',
   ...VAULT_OPS,
   'certifyOfficer',
+  'removeOfficer',
+  'removedOfficers',
   'halt',
   'clearHalt',
   'installRates',

@@ -57,6 +57,14 @@ interface CertifiedOfficer {
 // make one, so refusals cannot crowd the cache), bounded, oldest out first.
 const certified = new Map<string, CertifiedOfficer>();
 
+// When each removed officer was removed (officer-removals.ts): one module process keeps one list.
+let removedAt: (user: string) => number | undefined = () => undefined;
+
+/** The module process's removed officers; a signature by one is refused from its removal on. */
+export function useOfficerRemovals(lookup: (user: string) => number | undefined): void {
+  removedAt = lookup;
+}
+
 function certifiedOfficer(caCertPem: string, certificatePem: string): CertifiedOfficer | null {
   const cacheKey = `${caCertPem}\n${certificatePem}`;
   const hit = certified.get(cacheKey);
@@ -90,6 +98,9 @@ function checkOne(raw: unknown, bytes: Buffer, caCertPem: string, expect: Office
     fail('officer_signature_invalid', 'the officer certificate is not a current one from this installation');
   const who = cert.who;
   if (!who) fail('officer_signature_invalid', 'the certificate is not an officer certificate');
+  // Checked at the module's own time, never the statement's: a removed officer cannot backdate one.
+  const removed = removedAt(who.user);
+  if (removed !== undefined && expect.nowMs >= removed) fail('officer_revoked', `${who.user} was removed as an officer on ${new Date(removed).toISOString()}`);
   if (!expect.roles.includes(who.role)) fail('officer_signature_invalid', `a ${who.role} may not ${expect.act.replace('_', ' ')}`);
   const good = verify('sha256', bytes, { key: cert.key, dsaEncoding: 'ieee-p1363' }, Buffer.from(raw.signature, 'base64'));
   if (!good) fail('officer_signature_invalid', `${who.user}'s signature does not verify`);

@@ -54,7 +54,7 @@ export class OfficerDesk {
   /** Two different security officers signed exactly this act, recently, and it was not used before. */
   dualControl(
     authorization: unknown,
-    act: 'certify_officer' | 'reinstate_module' | 'clear_halt' | 'install_rates',
+    act: 'certify_officer' | 'remove_officer' | 'reinstate_module' | 'clear_halt' | 'install_rates',
     params: Record<string, string>,
   ): VerifiedOfficer[] {
     const nowMs = this.now();

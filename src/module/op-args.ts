@@ -118,6 +118,8 @@ const SHAPES: { readonly [K in ModuleOp]: Shape } = {
   sealBackupChunk: chunk,
   openBackupChunk: chunk,
   certifyOfficer: { user: str, role: str, publicKey: str, authorization: any },
+  removeOfficer: { user: str, authorization: any },
+  removedOfficers: {},
   halt: { reason: str },
   confirm: { checkpoint: isObject },
   journal: { after: (v) => isObject(v) && str(v.seq) && str(v.hash) },

@@ -6,6 +6,7 @@ import { GuardedModule } from './guard.js';
 import { Ring } from './ring.js';
 import { Journal } from './journal.js';
 import { RateStore, ratesDirOf } from './rate-store.js';
+import { OfficerRemovals, removalsFileOf } from './officer-removals.js';
 import { encodeFrame, FrameDecoder } from './framing.js';
 import type { Keystore } from './keystore.js';
 import { isModuleOp, validateArgs } from './op-args.js';
@@ -34,6 +35,7 @@ export async function startModuleServer(opts: ModuleServerOptions): Promise<Serv
   // The composition root of the module process: the only place that knows the keys are in software.
   const crypto = new SoftwareModuleCrypto(opts.keystore);
   const rates = await RateStore.load(ratesDirOf(opts.ringPath), crypto.caCertPem, opts.log);
+  const removals = await OfficerRemovals.load(removalsFileOf(opts.ringPath), crypto.caCertPem, opts.log);
   const engine = new MeterEngine({
     rates: () => rates.book,
     ratedPostage: opts.keystore.domain.ratedPostage === true,
@@ -46,7 +48,7 @@ export async function startModuleServer(opts: ModuleServerOptions): Promise<Serv
   });
   const ring = await Ring.load(opts.ringPath, crypto, crypto.serial, opts.ringSize, now());
   const journal = await Journal.load(`${opts.ringPath}.journal`, crypto.serial, { seq: ring.head.logSeq, hash: ring.head.logHead }, ring.isNew ? now() : null);
-  const guarded = new GuardedModule(engine, ring, journal, crypto, now, opts.log, rates);
+  const guarded = new GuardedModule(engine, ring, journal, crypto, now, opts.log, rates, removals);
   await rm(opts.socketPath, { force: true });
   const server = createServer((socket) => serveConnection(socket, guarded, opts.log));
   await new Promise<void>((resolve, reject) => {

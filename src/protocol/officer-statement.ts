@@ -12,6 +12,7 @@ export const OFFICER_ACTS = [
   'revoke_meter',
   'unlock_meter',
   'certify_officer',
+  'remove_officer',
   'reinstate_module',
   'clear_halt',
   'install_rates',

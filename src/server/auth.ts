@@ -133,8 +133,8 @@ async function checkOfficer(db: Db, request: FastifyRequest): Promise<repo.Offic
   const password = decoded.slice(colon + 1);
   if (colon <= 0 || hasControlCharacter(decoded)) fail('invalid_credentials', 'the officer user name or password is wrong');
   officerLockout.assertOpen(user);
-  const officer = await repo.findOfficer(db, user);
-  // An unknown name costs the same hash work as a wrong password.
+  const officer = await repo.findActiveOfficer(db, user);
+  // An unknown (or removed) name costs the same hash work as a wrong password.
   const ok = await officerPasswords.verify(password, officer?.passwordHash ?? (await officerPasswords.dummyHash()));
   if (!officer || !ok) {
     officerLockout.failed(user);

@@ -274,6 +274,14 @@ export const AuditEvents = Type.Object({
   ),
 });
 
+export const OfficerRemoved = Type.Object({
+  officer: Type.Object({
+    user: Str(),
+    removedAt: Str({ description: 'when the modules took the removal (the first to hold it, for a removal run again)' }),
+    modules: Type.Integer({ description: 'modules that hold the removal' }),
+  }),
+});
+
 export const OfficerCreated = Type.Object({
   officer: Type.Object({
     user: Str(),

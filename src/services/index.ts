@@ -16,7 +16,7 @@ export {
 } from './meter-commands.js';
 export { fund, audit, registeredCustomer } from './funding.js';
 export { beginRegistration, completeRegistration, type Begun, type Completed } from './registration.js';
-export { revokeMeter, unlockMeter, createOfficer } from './operators.js';
+export { revokeMeter, unlockMeter, createOfficer, removeOfficer } from './operators.js';
 export { requestApproval, requestCare, approve, type ApprovalAction, type Approved } from './approvals.js';
 export { isCareAction, recordRefundPaid, type CareRequest, type CareDone } from './care.js';
 export { customerRecord, type CustomerRecord } from './customer-record.js';

@@ -1,4 +1,4 @@
-import { fail } from '../errors.js';
+import { fail, VaultError } from '../errors.js';
 import type { OfficerRole } from '../protocol/index.js';
 import { repo } from '../store/index.js';
 import type { ServiceContext } from './context.js';
@@ -66,4 +66,47 @@ export async function createOfficer(ctx: ServiceContext, by: string, o: NewOffic
     by,
   );
   return { password, certificatePem };
+}
+
+/**
+ * Remove an officer, on two security officers' `remove_officer` statement: every module checks it
+ * and refuses the name's signatures for good; then the officer's logins end (`officer_removed`).
+ * One module that does not take it fails the removal, naming it: run it again once the module is
+ * back (a module that has it already answers so, and nothing is logged twice).
+ */
+export async function removeOfficer(
+  ctx: ServiceContext,
+  by: string,
+  user: string,
+  authorization: unknown,
+): Promise<{ user: string; removedAt: string; modules: number }> {
+  const row = await repo.findOfficer(ctx.db, user);
+  if (!row) fail('not_found', `no officer ${user}`);
+  const active = (await repo.findActiveOfficer(ctx.db, user)) !== null;
+  if (active && row.role === 'security_officer' && (await repo.countActiveSecurityOfficers(ctx.db)) <= 2)
+    fail('dual_control', 'dual control needs two security officers: certify another one (admin officers add) before removing this one');
+  const modules = ctx.modules.modules;
+  const answers = await Promise.allSettled(modules.map((m) => m.call('removeOfficer', { user, authorization })));
+  const refused = answers.findIndex((r) => r.status === 'rejected');
+  if (refused >= 0) {
+    const e = (answers[refused] as PromiseRejectedResult).reason as unknown;
+    if (e instanceof VaultError) throw e;
+    fail(
+      'module_unavailable',
+      `the module at ${modules[refused]!.socketPath} did not take the removal (${(e as Error).message}); run it again once it is back`,
+    );
+  }
+  const first = (answers[0] as PromiseFulfilledResult<{ removedAt: string; authorizedBy: readonly string[] }>).value;
+  if (active) {
+    await logChangeOrNote(
+      ctx,
+      {
+        key: `officer-removed:${user}`,
+        effects: () => [{ kind: 'officer_removed', username: user, by }],
+        logExtra: { authorizedBy: first.authorizedBy, authorization },
+      },
+      by,
+    );
+  }
+  return { user, removedAt: first.removedAt, modules: modules.length };
 }

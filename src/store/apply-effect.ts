@@ -11,6 +11,7 @@ export const LEDGER_AUDIT_KINDS = [
   'meter_revoked',
   'meter_unlocked',
   'officer_created',
+  'officer_removed',
   'approval_requested',
   'approval_granted',
   'recovery_logged',
@@ -267,6 +268,14 @@ export const APPLIERS: { readonly [K in EffectKind]: Applier<K> } = {
       what: 'that officer exists already',
     });
     audit(w, 'officer_created', at, { actor: e.by, detail: { user: e.username, role: e.role } });
+  },
+  officer_removed: (w, e, at) => {
+    once(w, {
+      sql: 'UPDATE membership.officers SET removed_at = $2 WHERE username = $1 AND removed_at IS NULL',
+      params: [e.username, at],
+      what: 'that officer was removed already',
+    });
+    audit(w, 'officer_removed', at, { actor: e.by, detail: { user: e.username } });
   },
   approval_requested: (w, e, at) => {
     once(w, {

@@ -85,6 +85,7 @@ export async function ensureAppRole(ownerUrl: string, password: string): Promise
       GRANT SELECT, INSERT ON membership.api_keys TO ${a};
       GRANT UPDATE (revoked_at, last_used_at) ON membership.api_keys TO ${a};
       GRANT SELECT, INSERT ON membership.account_members TO ${a};
+      GRANT UPDATE (removed_at) ON membership.officers TO ${a};
       GRANT UPDATE (role, status, email, invited_at, expires_at, joined_at, removed_at) ON membership.account_members TO ${a};
       GRANT SELECT, INSERT ON membership.password_resets TO ${a};
       GRANT UPDATE (reset_nonce, sealed_password, reason, officers, reset_at) ON membership.password_resets TO ${a};

@@ -4,12 +4,12 @@ import { fail } from '../../errors.js';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { MAX_AUDIT_PAGE } from '../../constants.js';
 import type { OfficerAuthorization as SignedAct } from '../../protocol/index.js';
-import { approve, createOfficer, requestApproval } from '../../services/index.js';
+import { approve, createOfficer, removeOfficer, requestApproval } from '../../services/index.js';
 import { repo, txlogRepo } from '../../store/index.js';
 import { requireAnyOfficer, requireOfficer, requireSecurityOfficer } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import { answers, OfficerAuthorization, OfficerSignature, Username } from '../schemas.js';
-import { ApprovalGranted, ApprovalRequested, Approvals, AuditEvents, LogStatus, Modules, OfficerCreated } from '../responses.js';
+import { ApprovalGranted, ApprovalRequested, Approvals, AuditEvents, LogStatus, Modules, OfficerCreated, OfficerRemoved } from '../responses.js';
 
 const ModuleSerial = Type.String({ pattern: '^[A-Za-z0-9-]{1,40}$' });
 
@@ -110,6 +110,23 @@ export function officerRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
         const by = await requireSecurityOfficer(ctx.db, request);
         const { password, certificatePem } = await createOfficer(ctx, by, request.body);
         return { officer: { user: request.body.user, role: request.body.role, password, certificatePem } };
+      },
+    );
+
+    app.post(
+      '/v1/admin/officers/:user/removal',
+      {
+        schema: {
+          summary: "Remove an officer, on two security officers' signatures: every module refuses the name's signatures for good, and its logins end",
+          tags: ['operations'],
+          params: Type.Object({ user: Username }),
+          body: Type.Object({ authorization: OfficerAuthorization }, { additionalProperties: false }),
+          response: answers(OfficerRemoved),
+        },
+      },
+      async (request) => {
+        const by = await requireSecurityOfficer(ctx.db, request);
+        return { officer: await removeOfficer(ctx, by, request.params.user, request.body.authorization) };
       },
     );
   };

@@ -9,6 +9,7 @@ import type { CheckpointWire, ModuleOp } from '../../../src/module/messages.js';
 import { Ring } from '../../../src/module/ring.js';
 import { Journal } from '../../../src/module/journal.js';
 import { RateStore, ratesDirOf } from '../../../src/module/rate-store.js';
+import { OfficerRemovals, removalsFileOf } from '../../../src/module/officer-removals.js';
 import { Clock, makeEngine, TODAY } from './engine.js';
 import type { LooseJson } from '../../helpers/loose-json.js';
 
@@ -59,7 +60,8 @@ export class GuardHarness {
     this.journal = await Journal.load(`${this.ringPath}.journal`, this.serial, head, this.ring.isNew ? this.clock.now() : null);
     const log = (line: string) => this.logs.push(line);
     const rates = await RateStore.load(ratesDirOf(this.ringPath), this.crypto.caCertPem, log);
-    this.guard = new GuardedModule(this.engine, this.ring, this.journal, this.crypto, this.clock.now, log, rates);
+    const removals = await OfficerRemovals.load(removalsFileOf(this.ringPath), this.crypto.caCertPem, log);
+    this.guard = new GuardedModule(this.engine, this.ring, this.journal, this.crypto, this.clock.now, log, rates, removals);
   }
 
   /** Dispatch with an explicit checkpoint; the database copy is not touched. */
