@@ -109,6 +109,11 @@ const officerLockout = new OfficerLockout();
 // scrypt makes a password check cost ~50 ms: remember good credentials briefly (by hash, bounded).
 const verifiedOfficers = new Map<string, { officer: repo.OfficerRow; untilMs: number }>();
 
+/** A removed officer's logins end here at once (on other API servers within OFFICER_CACHE_TTL_MS). */
+export function forgetOfficer(user: string): void {
+  for (const [k, v] of verifiedOfficers) if (v.officer.username === user) verifiedOfficers.delete(k);
+}
+
 async function authenticateOfficer(db: Db, request: FastifyRequest): Promise<repo.OfficerRow> {
   const key = createHash('sha256')
     .update(request.headers.authorization ?? '')

@@ -6,7 +6,7 @@ import { MAX_AUDIT_PAGE } from '../../constants.js';
 import type { OfficerAuthorization as SignedAct } from '../../protocol/index.js';
 import { approve, createOfficer, removeOfficer, requestApproval } from '../../services/index.js';
 import { repo, txlogRepo } from '../../store/index.js';
-import { requireAnyOfficer, requireOfficer, requireSecurityOfficer } from '../auth.js';
+import { forgetOfficer, requireAnyOfficer, requireOfficer, requireSecurityOfficer } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import { answers, OfficerAuthorization, OfficerSignature, Username } from '../schemas.js';
 import { ApprovalGranted, ApprovalRequested, Approvals, AuditEvents, LogStatus, Modules, OfficerCreated, OfficerRemoved } from '../responses.js';
@@ -126,7 +126,9 @@ export function officerRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
       },
       async (request) => {
         const by = await requireSecurityOfficer(ctx.db, request);
-        return { officer: await removeOfficer(ctx, by, request.params.user, request.body.authorization) };
+        const officer = await removeOfficer(ctx, by, request.params.user, request.body.authorization);
+        forgetOfficer(officer.user);
+        return { officer };
       },
     );
   };
