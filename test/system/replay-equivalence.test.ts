@@ -32,8 +32,10 @@ import {
   requestAs,
   approveAs,
   letter,
+  officerSignature,
   signedAs,
 } from './api-client.js';
+import { newStatement } from '../../src/runtime/index.js';
 import { runCli, startSystem, type TestSystem } from './harness.js';
 import { startStripeStandIn, type StripeStandIn } from '../helpers/stripe-standin.js';
 import { modulePids, shippedTo, until } from './wait.js';
@@ -75,7 +77,7 @@ const DURABLE: Record<string, string> = {
   // last_used_at is left out: a hint for the customer, not ledger state (a recovery starts it afresh).
   'membership.api_keys': 'SELECT key_id, meter_id, key_sha256, scopes, created_at, expires_at, revoked_at FROM membership.api_keys ORDER BY key_id',
   'membership.account_members': 'SELECT * FROM membership.account_members ORDER BY meter_id, member',
-  'membership.officers': 'SELECT username, password_hash, role, created_at FROM membership.officers ORDER BY username',
+  'membership.officers': 'SELECT username, password_hash, role, created_at, removed_at FROM membership.officers ORDER BY username',
   'membership.password_resets': 'SELECT * FROM membership.password_resets ORDER BY meter_id',
   'commerce.account_refunds': 'SELECT * FROM commerce.account_refunds ORDER BY meter_id',
   'commerce.customer_plans': 'SELECT * FROM commerce.customer_plans ORDER BY meter_id',
@@ -142,6 +144,11 @@ async function registerCustomers(sys: TestSystem, officer: Officer): Promise<Cus
 async function secondOfficerApproves(sys: TestSystem, officer: Officer): Promise<void> {
   await newTestOfficer(sys.url, [officer, sys.secondOfficer], 'op1', 'operator', sys.dir);
   const secondOfficer = sys.secondOfficer;
+  // An officer removed (`officer_removed`): the modules refuse the name, the row keeps when.
+  await newTestOfficer(sys.url, [officer, secondOfficer], 'op2', 'operator', sys.dir);
+  const statement = newStatement('remove_officer', { user: 'op2' });
+  const signatures = [await officerSignature(officer, statement), await officerSignature(secondOfficer, statement)];
+  expect((await post(sys.url, '/v1/admin/officers/op2/removal', { authorization: { statement, signatures } }, officerHeaders(officer))).status).toBe(200);
   const req = await requestAs(sys.url, officer, 'clear_halt');
   expect(req.status).toBe(200);
   expect((await approveAs(sys.url, secondOfficer, req.json.approval.id)).status).toBe(200);
@@ -152,7 +159,9 @@ function expectEveryKind(live: Record<string, unknown[]>): void {
   const actions = new Set(live['support.operator_actions']!.map((a) => (a as { action: string }).action));
   expect([...actions].sort()).toEqual(['account_closed', 'account_refund_paid', 'audit', 'fund', 'meter_adjusted', 'password_reset', 'revoke']);
   expect(live['support.approvals']!.map((a) => (a as { state: string }).state)).toEqual(Array(5).fill('approved'));
-  expect(live['membership.officers']!.length).toBe(4);
+  const officers = live['membership.officers'] as { username: string; removed_at: Date | null }[];
+  expect(officers.filter((o) => o.removed_at !== null).map((o) => o.username)).toEqual(['op2']);
+  expect(officers.length).toBe(5);
   expect(live['membership.password_resets']!.length).toBe(1);
   expect(live['commerce.customer_plans']!.map((p) => (p as { plan: string }).plan)).toEqual(['standard']);
   expect((live['commerce.account_refunds'] as { state: string }[]).map((r) => r.state)).toEqual(['paid']);
