@@ -3,7 +3,7 @@
 // `$meter:1` or `$token:0`, resolved when the request is sent (fuzz-live.ts), so that plans can be
 // drawn in advance from a seed.
 import fc from 'fast-check';
-import { MAX_BODY_BYTES, MAX_RATE_BUNDLE_BYTES, MAX_RETURNS_FILE_BYTES } from '../../src/constants.js';
+import { MAX_BODY_BYTES, MAX_RATE_BUNDLE_BYTES, MAX_RETURNS_FILE_BYTES, MAX_STRIPE_WEBHOOK_BYTES } from '../../src/constants.js';
 
 /** The part of a JSON Schema (OpenAPI 3.0 dialect) the server's routes use. */
 export interface Schema {
@@ -493,6 +493,7 @@ const signedPlan: fc.Arbitrary<SignedPlan> = fc.record({
 const BODY_LIMITS: Readonly<Record<string, number>> = {
   'POST /v1/admin/rates': MAX_RATE_BUNDLE_BYTES,
   'POST /v1/admin/payments/returns': MAX_RETURNS_FILE_BYTES,
+  'POST /v1/webhooks/stripe': MAX_STRIPE_WEBHOOK_BYTES,
 };
 export const bodyLimitOf = (routeKey: string): number => BODY_LIMITS[routeKey] ?? MAX_BODY_BYTES;
 

@@ -469,7 +469,7 @@ describe('the HTTP contract, route by route', () => {
         expectProblem(expect, await hook('id=evt_1', 'application/x-www-form-urlencoded'), 'invalid_request');
       });
       // With nothing waiting, a run files and settles nothing, and changes nothing.
-      await unchanged(async () => expect((await run(officer, {})).json()).toEqual({ files: [], settled: [] }));
+      await unchanged(async () => expect((await run(officer, {})).json()).toEqual({ files: [], settled: [], cards: [] }));
     });
 
     it('GET /v1/revocations lists a revoked meter, whose commands are then refused', async () => {
