@@ -44,6 +44,7 @@ import {
   type DebitLimits,
   assertRegisters,
   type MeterPackage,
+  type PendingRegistration,
   inviteMember,
   removeMember,
 } from '../meter/index.js';
@@ -216,48 +217,25 @@ export class MeterEngine {
   /** Registration step 1: prove this module holds a certified key, and offer an ephemeral ECDH key. */
   async registerBegin(args: M.RegisterBeginArgs, opened?: MeterPackage): Promise<M.RegisterBeginResult> {
     const pkg = opened ?? (await this.open(args.pkg));
-    if (args.member !== undefined) return this.acceptBegin(pkg, args.member, args.clientNonce);
-    if (pkg.state !== 'registered') fail('meter_not_operational', 'the meter is already registered');
     const clientNonce = fromHex(args.clientNonce, 32);
+    // A member accepting an invitation begins the same way, its offer kept in the member's slot.
+    if (args.member !== undefined) {
+      const member = args.member;
+      return this.offer(pkg, clientNonce, (pending) => beginAcceptance(pkg, member, pending, this.deps.now()));
+    }
+    if (pkg.state !== 'registered') fail('meter_not_operational', 'the meter is already registered');
     // A begun registration belongs to whoever began it (only they know its nonce) until it expires:
     // begun again by another client, it would be theirs to complete.
-    const pending = pkg.pendingRegistration;
-    if (pending && this.deps.now() <= pending.expiresAtMs && !constantTimeEqual(pending.clientNonce, clientNonce)) {
-      fail('registration_pending', `another client began this registration; it expires at ${new Date(pending.expiresAtMs).toISOString()}`);
+    const begun = pkg.pendingRegistration;
+    if (begun && this.deps.now() <= begun.expiresAtMs && !constantTimeEqual(begun.clientNonce, clientNonce)) {
+      fail('registration_pending', `another client began this registration; it expires at ${new Date(begun.expiresAtMs).toISOString()}`);
     }
-    const eph = ephemeralKey(this.deps.random);
-    const { serial, certPem } = this.crypto;
-    const proof = proofBytes({
-      meterId: pkg.meterId,
-      clientNonce,
-      ephemeralPublicKey: eph.publicKey,
-      moduleSerial: serial,
-      meterCertSerialHex: pkg.certSerialHex,
-    });
-    const next = this.next(pkg, {
-      pendingRegistration: {
-        ephemeralPrivateKeyPkcs8: eph.privateKey,
-        clientNonce,
-        expiresAtMs: this.deps.now() + REGISTRATION_TTL_MS,
-        sandbox: args.sandbox === true,
-      },
-    });
-    return {
-      package: await this.sealRef(next),
-      ephemeralPublicKey: hex(eph.publicKey),
-      proofSignature: hex(await this.crypto.signAsModule('registration-proof', proof)),
-      moduleSerial: serial,
-      moduleCertPem: certPem,
-      meterCertSerialHex: pkg.certSerialHex,
-    };
+    const sandbox = args.sandbox === true;
+    return this.offer(pkg, clientNonce, (pending) => ({ ...pkg, pendingRegistration: { ...pending, sandbox } }));
   }
 
-  /**
-   * A member accepting an invitation begins as a registration does: the module proves its certified
-   * key and offers an ephemeral ECDH key, kept in the member's slot.
-   */
-  private async acceptBegin(pkg: MeterPackage, member: string, clientNonceHex: string): Promise<M.RegisterBeginResult> {
-    const clientNonce = fromHex(clientNonceHex, 32);
+  /** An ephemeral ECDH key kept where `keep` puts it, and the module's signed proof over it. */
+  private async offer(pkg: MeterPackage, clientNonce: Buffer, keep: (pending: PendingRegistration) => MeterPackage): Promise<M.RegisterBeginResult> {
     const eph = ephemeralKey(this.deps.random);
     const { serial, certPem } = this.crypto;
     const proof = proofBytes({
@@ -268,7 +246,7 @@ export class MeterEngine {
       meterCertSerialHex: pkg.certSerialHex,
     });
     const pending = { ephemeralPrivateKeyPkcs8: eph.privateKey, clientNonce, expiresAtMs: this.deps.now() + REGISTRATION_TTL_MS, sandbox: false };
-    const next = this.next(beginAcceptance(pkg, member, pending, this.deps.now()));
+    const next = this.next(keep(pending));
     return {
       package: await this.sealRef(next),
       ephemeralPublicKey: hex(eph.publicKey),

@@ -5,7 +5,8 @@ import { publicKeyDigest } from '../../src/module/index.js';
 import { join } from 'node:path';
 import { officerStatementBytes, type OfficerAct, type OfficerAuthorization, type OfficerSignature, type OfficerStatement } from '../../src/protocol/index.js';
 import { newStatement, readOfficerCredential, writeOfficerCredential } from '../../src/runtime/index.js';
-import { MeterClient } from '../../src/sdk/index.js';
+import { ApiError, MeterClient } from '../../src/sdk/index.js';
+import { expect } from 'vitest';
 import type { LooseJson } from '../helpers/loose-json.js';
 
 export interface RawAnswer {
@@ -173,4 +174,14 @@ export async function approveAs(url: string, officer: TestOfficer, id: string): 
   const signed = request?.params.authorization ? (JSON.parse(request.params.authorization) as OfficerAuthorization) : null;
   const body = signed ? { signature: await officerSignature(officer, signed.statement) } : {};
   return post(url, `/v1/admin/approvals/${id}/approve`, body, officerHeaders(officer));
+}
+
+/** The code and status an SDK call was refused with (it must be refused). */
+export async function refusalOf(p: Promise<unknown>): Promise<{ code: string; status: number }> {
+  const e = await p.then(
+    () => null,
+    (x: unknown) => x,
+  );
+  expect(e).toBeInstanceOf(ApiError);
+  return { code: (e as ApiError).code, status: (e as ApiError).status };
 }

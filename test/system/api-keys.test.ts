@@ -3,9 +3,9 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diskProfiles } from '../../src/cli/index.js';
 import { API_KEY_CREATE_RATE_BURST, MAX_API_KEYS_PER_CUSTOMER } from '../../src/constants.js';
-import { ApiError, listApiKeys, MeterClient, revokeApiKey, type ClientProfile, type CreatedApiKey } from '../../src/sdk/index.js';
+import { listApiKeys, MeterClient, revokeApiKey, type ClientProfile, type CreatedApiKey } from '../../src/sdk/index.js';
 import type { LooseJson } from '../helpers/loose-json.js';
-import { fundAs, get, letter, post, printParams, type RawAnswer } from './api-client.js';
+import { fundAs, get, letter, post, printParams, type RawAnswer, refusalOf } from './api-client.js';
 import { startSystem, type TestSystem } from './harness.js';
 
 // Issue 14 item 1: API keys for integrators. A key is made by a MAC'd meter command, kept as its
@@ -57,14 +57,6 @@ describe('API keys for integrators', () => {
                 (SELECT count(*)::int FROM postal.items) AS items, (SELECT count(*)::int FROM membership.sessions) AS sessions`,
       )
     ).rows[0]!;
-  const refusalOf = async (p: Promise<unknown>) => {
-    const e = await p.then(
-      () => null,
-      (x: unknown) => x,
-    );
-    expect(e).toBeInstanceOf(ApiError);
-    return { code: (e as ApiError).code, status: (e as ApiError).status };
-  };
 
   beforeAll(async () => {
     sys = await startSystem();

@@ -2,8 +2,8 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diskProfiles } from '../../src/cli/index.js';
 import { MAX_FAILED_LOGINS } from '../../src/constants.js';
-import { ApiError, listMembers, MeterClient, type Invitation } from '../../src/sdk/index.js';
-import { fundAs, get, letter, post, rawCommand } from './api-client.js';
+import { listMembers, MeterClient, type Invitation } from '../../src/sdk/index.js';
+import { fundAs, get, letter, post, rawCommand, refusalOf } from './api-client.js';
 import { startSystem, type TestSystem } from './harness.js';
 
 // Issue 14 item 1: several users per account, with roles, against the real processes. The owner
@@ -22,14 +22,6 @@ describe('several users per account', () => {
   let vic: MeterClient;
   let bobInvite: Invitation;
 
-  const refusalOf = async (p: Promise<unknown>) => {
-    const e = await p.then(
-      () => null,
-      (x: unknown) => x,
-    );
-    expect(e).toBeInstanceOf(ApiError);
-    return { code: (e as ApiError).code, status: (e as ApiError).status };
-  };
   const counts = async () =>
     (
       await db.query<{ log: number; items: number; members: number }>(
