@@ -1,6 +1,5 @@
 import { isMemberName, isMemberRole } from '../protocol/index.js';
-import type { Member } from './members.js';
-import type { PasswordVerifier, PendingRegistration } from './package.js';
+import type { Member, PasswordVerifier, PendingRegistration } from './credentials.js';
 
 // A member slot inside the package's JSON (package format 5): bytes as base64, times as ms.
 

@@ -1,7 +1,10 @@
 import { MAX_ACCOUNT_MEMBERS } from '../constants.js';
 import { fail } from '../errors.js';
-import type { InviteParams, MemberRole } from '../protocol/index.js';
-import type { MeterPackage, PasswordVerifier, PendingRegistration } from './package.js';
+import type { InviteParams } from '../protocol/index.js';
+import type { Invitation, Member } from './credentials.js';
+import type { MeterPackage } from './package.js';
+
+export type { Invitation, Member } from './credentials.js';
 
 // Several users per account (issue 14 item 1). The owner is the package's own credentials; each
 // member has a slot of its own in the package: its client MAC key, password verifier, failed logins
@@ -11,29 +14,6 @@ import type { MeterPackage, PasswordVerifier, PendingRegistration } from './pack
 // The engine runs a member's command on a *view*: the package with the member's credentials in the
 // owner's place, so every rule (MAC, challenge, registers, login, password change) is the one the
 // owner's commands run. `foldMember` puts the credentials back in the slot and the owner's back in place.
-
-export interface Invitation {
-  /** SHA-256 of the code the owner's client drew; the invitee's sealed acceptance must hold the code. */
-  readonly codeHash: Buffer;
-  readonly expiresAtMs: number;
-}
-
-export interface Member {
-  readonly name: string;
-  readonly role: MemberRole;
-  /** Set while invited; null once accepted. */
-  readonly invitation: Invitation | null;
-  /** An acceptance begun (as a registration is: the module's ephemeral ECDH key). */
-  readonly pending: PendingRegistration | null;
-  readonly clientMacKey: Buffer | null;
-  readonly passwordVerifier: PasswordVerifier | null;
-  readonly passwordHistory: readonly PasswordVerifier[];
-  readonly failedLogins: number;
-  /** Too many failed logins: this member only; the owner and other members go on. */
-  readonly locked: boolean;
-  readonly lastChallenge: Buffer | null;
-  readonly loginChallenge: Buffer | null;
-}
 
 export function findMember(p: MeterPackage, name: string): Member | null {
   return p.members.find((m) => m.name === name) ?? null;

@@ -2,25 +2,13 @@ import { assertRegisters, type Registers } from './registers.js';
 import { FUNDING_METHODS, NO_DEBITS, type DebitMemory, type FundingMethod } from './debits.js';
 import { NO_REFUNDS, type RefundedItem, type RefundMemory } from './refunds.js';
 import { decodeMembers, encodeMember } from './member-codec.js';
-import type { Member } from './members.js';
+import type { Member, PasswordVerifier, PendingRegistration } from './credentials.js';
+
+export type { PasswordVerifier, PendingRegistration } from './credentials.js';
 
 /** `suspended`: the bank returned a debit whose value was already downloaded (see debits.ts). */
 export type MeterState = 'registered' | 'operational' | 'locked' | 'suspended' | 'withdrawn' | 'revoked';
 export const METER_STATES: readonly MeterState[] = ['registered', 'operational', 'locked', 'suspended', 'withdrawn', 'revoked'];
-
-export interface PasswordVerifier {
-  readonly salt: Buffer;
-  readonly hash: Buffer;
-}
-
-/** Registration in progress: the module's ephemeral ECDH key lives in the package, so any module can finish it. */
-export interface PendingRegistration {
-  readonly ephemeralPrivateKeyPkcs8: Buffer;
-  readonly clientNonce: Buffer;
-  readonly expiresAtMs: number;
-  /** Test mode, as the registration was begun: registerComplete refuses a sealed request that says otherwise. */
-  readonly sandbox: boolean;
-}
 
 /**
  * The patent's security device transaction data: everything a module needs to run the meter.

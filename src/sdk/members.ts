@@ -1,34 +1,13 @@
-import { INVITATION_TTL_MS } from '../constants.js';
-import { checkInviteParams, type MemberRole } from '../protocol/index.js';
-import type { ClientCrypto } from './crypto.js';
 import { callApi } from './http.js';
 import type { MeterClient } from './meter-client.js';
+import type { MemberRole } from '../protocol/index.js';
 
-// Several users per account over HTTP (issue 14 item 1). The owner's client draws the invitation
-// code; the module keeps only its SHA-256 (in the MAC'd `member_invite`), and the invitee's sealed
-// acceptance must hold the code. Mailing it is the owner's choice: without `mail` the code never
-// reaches the server, and the owner hands it over themselves.
+// Several users per account over HTTP (issue 14 item 1): the owner invites (MeterClient.inviteMember,
+// with a code drawn in invitation-draw.ts), lists and removes; the invitee accepts with
+// MeterClient.register as `owner+member`.
 
 export type { MemberRole } from '../protocol/index.js';
-
-export interface InvitationRequest {
-  readonly member: string;
-  readonly role: MemberRole;
-  /** Where the invitation goes; with `mail` the server sends the code there. */
-  readonly email?: string;
-  readonly mail?: boolean;
-  /** Default and most: 72 hours. */
-  readonly expiresInHours?: number;
-}
-
-/** An invitation made: `code` is what the invitee accepts with, shown once. */
-export interface Invitation {
-  readonly code: string;
-  readonly login: string;
-  readonly role: MemberRole;
-  readonly expiresAt: string;
-  readonly mailed: boolean;
-}
+export { drawInvitation, type Invitation, type InvitationRequest } from './invitation-draw.js';
 
 export interface MemberInfo {
   member: string;
@@ -40,24 +19,6 @@ export interface MemberInfo {
   expiresAt: string;
   joinedAt: string | null;
   removedAt: string | null;
-}
-
-const CODE_BYTES = 32;
-
-/** A fresh code and the `member_invite` command's parameters (its hash, never the code). */
-export async function drawInvitation(crypto: ClientCrypto, req: InvitationRequest, nowMs: number): Promise<{ code: string; params: Record<string, string> }> {
-  const hours = req.expiresInHours ?? INVITATION_TTL_MS / 3_600_000;
-  if (!(hours > 0 && hours * 3_600_000 <= INVITATION_TTL_MS))
-    throw new RangeError(`an invitation lives more than 0 and at most ${INVITATION_TTL_MS / 3_600_000} hours`);
-  if (req.mail && !req.email) throw new RangeError('an invitation is mailed to an e-mail address: give one');
-  const code = Buffer.from(await crypto.randomBytes(CODE_BYTES)).toString('base64url');
-  const codeHash = Buffer.from(await crypto.sha256(Buffer.from(code, 'utf8'))).toString('hex');
-  // Whole seconds, a moment short of the bound, so the module's own clock never finds it too far out.
-  const expiresAt = new Date(Math.floor((nowMs + hours * 3_600_000) / 1000) * 1000 - 1000).toISOString();
-  const params = { member: req.member, role: req.role, codeHash, email: req.email ?? '', expiresAt };
-  const checked = checkInviteParams(params, nowMs);
-  if (typeof checked === 'string') throw new RangeError(checked);
-  return { code, params };
 }
 
 /** The owner's listing. */

@@ -19,7 +19,7 @@ import {
 } from './history.js';
 import { fundingReceipt, fundingRequests, type CardFunded, type FundingRequested, type FundingRequestInfo, type FundingStatus } from './funding.js';
 import { drawApiKey, type ApiKeyRequest, type CreatedApiKey } from './api-key-draw.js';
-import { drawInvitation, type Invitation, type InvitationRequest } from './members.js';
+import { drawInvitation, type Invitation, type InvitationRequest } from './invitation-draw.js';
 import type { ApiKeyScope } from '../protocol/index.js';
 import { ApiError, callApi } from './http.js';
 import { ProfileError, type ClientProfile, type ProfileStore } from './profile-store.js';

@@ -52,7 +52,8 @@ export {
   type BankAccountView,
 } from './bank-accounts.js';
 export { createApiKey, listApiKeys, revokeApiKey, type ApiKeyView } from './api-keys.js';
-export { inviteMember, removeMember, listMembers, accountForLogin, type MemberView, type LoginAccount } from './members.js';
+export { inviteMember, removeMember, listMembers, type MemberView } from './members.js';
+export { accountForLogin, type LoginAccount } from './login-account.js';
 export { apiKeySessionOf, forgetApiKey } from './api-key-auth.js';
 export { getProfile, updateProfile, verifyEmail, type ProfileInput, type ProfileView } from './profile.js';
 export { emailProblem, normalizeEmail } from './email-address.js';

@@ -9,7 +9,7 @@ import { endSessions, openSession } from './sessions.js';
 import { checkPrintDestination } from './print-destination.js';
 import type { LabelAddress } from '../address/index.js';
 import { lockedTheMeter, mailIfLowBalance, mailLockout } from './mail/triggers.js';
-import { accountForLogin, type LoginAccount } from './members.js';
+import { accountForLogin, type LoginAccount } from './login-account.js';
 
 // Client meter commands (the patent's FIG. 7): each carries the client MAC, the module's one-time
 // challenge and the client's view of the registers; the module checks all three. The ledger

@@ -7,7 +7,7 @@ import type { ServiceContext } from './context.js';
 import { provisionMeter } from './provisioning.js';
 import { openSession } from './sessions.js';
 import { parseMemberLogin } from '../protocol/index.js';
-import { beginAcceptance, completeAcceptance } from './members.js';
+import type { Q } from '../store/index.js';
 
 // Registration (the patent's registration state): a pooled meter is bound to a new customer. The
 // claim is a ledger effect of the module's registerBegin record, so it commits with it and replays.
@@ -75,5 +75,32 @@ export async function completeRegistration(
   return onMeter(ctx, 'registerComplete', meterId, {
     args: () => ({ clientPublicKey, sealedSecrets }),
     answer: async ({ tx }, result) => ({ result, session: await openSession(tx, customer.customerId) }),
+  });
+}
+
+/** The account an invitation names: its owner must be a registered customer. */
+async function invitingAccount(q: Q, login: string): Promise<{ customerId: bigint; meterId: string; member: string }> {
+  const named = parseMemberLogin(login);
+  const owner = named ? await repo.findCustomer(q, named.owner) : null;
+  if (!named || !owner?.registeredAt) fail('invitation_unknown', 'no open invitation for this name');
+  return { customerId: owner.customerId, meterId: owner.meterId, member: named.member };
+}
+
+/** Accepting an invitation, step 1: as a registration begins, on the account's meter, into the member's slot. */
+async function beginAcceptance(ctx: ServiceContext, login: string, clientNonce: string): Promise<Begun> {
+  const account = await invitingAccount(ctx.db, login);
+  return onMeter(ctx, 'registerBegin', account.meterId, {
+    args: () => ({ clientNonce, member: account.member, logExtra: { username: login } }),
+    answer: (_scope, begun, meter) => ({ begun, meter }),
+  });
+}
+
+/** Step 2: the sealed envelope (MAC key, password, the invitation's code) goes to the module; a session opens for the member. */
+async function completeAcceptance(ctx: ServiceContext, login: string, meterId: string, clientPublicKey: string, sealedSecrets: string): Promise<Completed> {
+  const account = await invitingAccount(ctx.db, login);
+  if (account.meterId !== meterId) fail('not_found', 'begin accepting the invitation first');
+  return onMeter(ctx, 'registerComplete', meterId, {
+    args: () => ({ clientPublicKey, sealedSecrets, member: account.member }),
+    answer: async ({ tx }, result) => ({ result, session: await openSession(tx, account.customerId, account.member) }),
   });
 }
