@@ -480,3 +480,9 @@ export const MAX_ACCOUNT_MEMBERS = 10;
 export const MAX_MEMBER_NAME_LENGTH = 32;
 /** An invitation not accepted by then is dead: the owner invites again. */
 export const INVITATION_TTL_MS = 72 * 3_600_000;
+
+// Meter licenses (src/services/licenses.ts, issue 18 item 1)
+/** Rows an officer's license listing answers at most. */
+export const MAX_LICENSES_PAGE = 500;
+/** Movements a license answer lists, newest first. */
+export const MAX_LICENSE_MOVEMENTS = 20;

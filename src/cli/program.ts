@@ -35,6 +35,8 @@ import { clientProfile } from './commands/client-profile.js';
 import { clientBankAccounts } from './commands/client-bank-accounts.js';
 import { clientApiKeys } from './commands/client-api-keys.js';
 import { clientMembers } from './commands/client-members.js';
+import { clientMove } from './commands/client-move.js';
+import { adminLicenses } from './commands/admin-licenses.js';
 import { clientPrinterList } from './commands/client-printer-list.js';
 import { clientPrinterTest } from './commands/client-printer-test.js';
 import { clientRefund } from './commands/client-refund.js';
@@ -86,6 +88,7 @@ function clientGroup(program: Command): void {
   clientBankAccounts(client);
   clientApiKeys(client);
   clientMembers(client);
+  clientMove(client);
   clientVerifyEmail(client);
   clientLogout(client);
 }
@@ -111,6 +114,7 @@ function adminGroup(program: Command): void {
   const officers = admin.command('officers').description('officer accounts');
   adminOfficersAdd(officers);
   adminOfficersRemove(officers);
+  adminLicenses(admin);
 }
 
 export function buildProgram(): Command {

@@ -17,7 +17,7 @@ export type IdentityPurpose = 'registration-proof' | 'audit-report' | 'log-head'
 
 /** A customer's secret that is not a meter's (a bank account number): one key per purpose. */
 /** `debit-authorization`: an empty field whose seal authenticates a funding request's terms (see module/debit-authorization.ts). */
-export type CustomerFieldPurpose = 'bank-account' | 'debit-authorization';
+export type CustomerFieldPurpose = 'bank-account' | 'debit-authorization' | 'tax-id';
 
 /** A meter's signing key as its package carries it: wrapped by the module, opaque outside it. */
 export interface MeterKeyRef {

@@ -153,6 +153,8 @@ function commandMeaning(meterId: string, r: EffectResult): LedgerEffect[] {
       return [memberInvited(meterId, x)];
     case 'member_remove':
       return [{ kind: 'member_removed', meterId, member: x.member ?? '' }];
+    case 'move':
+      return [{ kind: 'meter_moved', meterId, fromZip: x.fromZip ?? '', toZip: x.toZip ?? '' }];
     default:
       return [];
   }

@@ -30,6 +30,8 @@ const Version = Type.String({ pattern: '^\\d{1,18}$' });
 const ItemId = Type.String({ pattern: '^[0-9a-f]{32}$' });
 const Name = Type.String({ minLength: 1, maxLength: 64 });
 const MemberName = Type.String({ pattern: MEMBER_NAME_PATTERN });
+const LicenseNumber = Type.String({ pattern: '^VM-[0-9]{4}-[0-9A-F]{8}$' });
+const Zip5 = Type.String({ pattern: '^[0-9]{5}$' });
 const Instant = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{3})?Z$' });
 /** The officers whose signatures a module checked (dual control: two). */
 const Officers = Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 2, maxItems: 2 });
@@ -254,6 +256,28 @@ export const EFFECT_SCHEMAS = {
   member_removed: effect('member_removed', { meterId: Uuid, member: MemberName }),
   /** Too many of a member's failed logins: that member is locked out, the account is not. */
   member_locked: effect('member_locked', { meterId: Uuid, member: MemberName }),
+  /**
+   * An officer licensed a customer's meter (issue 18 item 1): the license number, the licensing ZIP,
+   * and the customer's tax id sealed by a module (bound to the meter and the number) with its last four.
+   */
+  license_issued: effect('license_issued', {
+    licenseNumber: LicenseNumber,
+    meterId: Uuid,
+    licensingZip: Zip5,
+    taxIdSealed: B64,
+    taxIdLast4: Type.String({ pattern: '^[0-9]{4}$' }),
+    officer: Text(64),
+  }),
+  /** An officer suspended, reinstated or revoked a license, with a reason. */
+  license_status_changed: effect('license_status_changed', {
+    licenseNumber: LicenseNumber,
+    meterId: Uuid,
+    status: Type.Union([Type.Literal('issued'), Type.Literal('suspended'), Type.Literal('revoked')]),
+    reason: Text(MAX_CARE_REASON_LENGTH),
+    officer: Text(64),
+  }),
+  /** The customer's MAC'd `move`: the module changed the licensing ZIP in the sealed package. Only a module derives it. */
+  meter_moved: effect('meter_moved', { meterId: Uuid, fromZip: Zip5, toZip: Zip5 }),
   /** A checkpoint recovery that discarded transactions, for the audit trail. */
   recovery_logged: effect('recovery_logged', { module: Text(64), discarded: Type.Array(Json, { maxItems: MAX_LOGGED_DISCARDS }) }),
 } as const;
@@ -284,6 +308,8 @@ export const SERVER_DECLARED: ReadonlySet<EffectKind> = new Set<EffectKind>([
   'account_refund_paid',
   'plan_selected',
   'invoice_issued',
+  'license_issued',
+  'license_status_changed',
 ]);
 
 /** When an effect took place: the time of the record that carries it. */

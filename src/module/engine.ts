@@ -413,6 +413,12 @@ export class MeterEngine {
         const { member, role, codeHashHex, email, expiresAt } = invite;
         return { next: inviteMember(pkg, invite), result: { member, role, codeHash: codeHashHex, email: email ?? '', expiresAt } };
       }
+      case 'move': {
+        // Meter movement: the licensing ZIP the meter's items are reported under (issue 18 item 1).
+        if (!/^\d{5}$/.test(p.licensingZip ?? '')) fail('invalid_request', 'licensingZip is 5 digits');
+        if (p.licensingZip === pkg.licensingZip) fail('invalid_request', `the meter is licensed in ${pkg.licensingZip} already`);
+        return { next: { ...pkg, licensingZip: p.licensingZip!, lastTransactionAtMs: now }, result: { fromZip: pkg.licensingZip, toZip: p.licensingZip! } };
+      }
       case 'member_remove': {
         if (!isMemberName(p.member)) fail('invalid_request', 'name the member to remove');
         return { next: removeMember(pkg, p.member), result: { member: p.member } };

@@ -16,6 +16,7 @@ import type { LogPosition, Ring, RingEffect } from './ring.js';
 import type { Journal } from './journal.js';
 import type { RateStore } from './rate-store.js';
 import type { OfficerRemovals } from './officer-removals.js';
+import { sealTaxId } from './tax-id.js';
 import type { MeterPackage } from '../meter/index.js';
 
 /** What a package-writing op did, for the ring: amounts and registers after. */
@@ -168,6 +169,7 @@ export class GuardedModule {
     installRates: (a) => this.serially(() => this.rates.install(this.desk, a.bundle, a.authorization)),
     rates: async (a) => ({ bundles: this.rates.list(a.sha256) }),
     sealBankAccount: (a) => this.bank.sealBankAccount(a),
+    sealTaxId: (a) => sealTaxId(this.crypto, a),
     buildAchFile: (a) => this.bank.buildAchFile(a),
     recover: (a) => this.serially(() => this.recover(a.checkpoint, a.log)),
     confirm: (a) => this.serially(() => this.confirm(a.checkpoint)),

@@ -190,6 +190,16 @@ export interface CertifyOfficerResult {
   readonly authorizedBy: readonly string[];
 }
 
+export interface SealTaxIdArgs {
+  readonly meterId: string;
+  readonly licenseNumber: string;
+  readonly taxId: string;
+}
+export interface SealTaxIdResult {
+  readonly sealedBase64: string;
+  readonly last4: string;
+}
+
 export interface RemovedOfficer {
   readonly user: string;
   readonly removedAt: string;
@@ -516,6 +526,8 @@ export interface ModuleOps {
   rates: [{ readonly sha256?: string }, { readonly bundles: readonly RateBundleWire[] }];
   /** Seal a customer's bank account number (no ledger effect of its own: the server declares `bank_account_added` with the blob). */
   sealBankAccount: [SealBankAccountArgs, SealBankAccountResult];
+  /** Seal a licensed customer's tax id (no ledger effect of its own: the server declares `license_issued` with the blob). */
+  sealTaxId: [SealTaxIdArgs, SealTaxIdResult];
   /** Open each entry's sealed account number, build a PPD debit file, validate it, and sign it. */
   buildAchFile: [BuildAchFileArgs, BuildAchFileResult];
 }
@@ -543,7 +555,7 @@ export type PackageOp = (typeof PACKAGE_OPS)[number];
 /** Ops with the log key that leave the ring alone: they run beside the serial queue. */
 export const VAULT_OPS = ['openLog', 'beginBackup', 'sealBackupChunk', 'openBackupChunk', 'signBackup'] as const;
 /** Ops with the package key's customer-field subkey that leave the ring alone: they run beside the serial queue. */
-export const BANK_OPS = ['sealBankAccount', 'buildAchFile'] as const;
+export const BANK_OPS = ['sealBankAccount', 'buildAchFile', 'sealTaxId'] as const;
 export const MODULE_OPS: readonly ModuleOp[] = [
   'info',
   ...PACKAGE_OPS,

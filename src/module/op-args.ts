@@ -113,6 +113,7 @@ const SHAPES: { readonly [K in ModuleOp]: Shape } = {
   installRates: { bundle: isObject, authorization: any },
   rates: { sha256: optional(str) },
   sealBankAccount: { username: str, meterId: str, bankAccountId: str, routing: str, accountNumber: str },
+  sealTaxId: { meterId: str, licenseNumber: str, taxId: str },
   buildAchFile: { header: strings(...ACH_HEADER_FIELDS), entries: (v) => Array.isArray(v) && v.every(achEntry) },
   openLog: { records },
   sealBackupChunk: chunk,

@@ -1,6 +1,6 @@
 // The client SDK: the customer's side of the protocol over HTTP. Browser-portable: no node: import;
 // crypto through ClientCrypto (WebCrypto by default), the profile through a ProfileStore.
-export { MeterClient, type Balance, type PrintRequest, type PrintedItem, type ClientOptions } from './meter-client.js';
+export { MeterClient, type Balance, type PrintRequest, type PrintedItem, type ClientOptions, type MeterLicense } from './meter-client.js';
 export { ApiError, callApi, type HttpOptions } from './http.js';
 export type { ClientCrypto, EcdhKey } from './crypto.js';
 export { webClientCrypto, derToP1363 } from './web-crypto.js';

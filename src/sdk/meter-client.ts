@@ -126,6 +126,11 @@ async function checkOffer(crypto: ClientCrypto, caPem: string, begun: Record<str
 
 type SessionAnswer = { response: ResponseWire; responseMac: string; session: { token: string; expiresAt: string } };
 
+export interface MeterLicense {
+  license: { licenseNumber: string; licensingZip: string; taxIdLast4: string; status: string; statusReason: string | null; issuedAt: string } | null;
+  movements: { movedAt: string; fromZip: string; toZip: string }[];
+}
+
 /**
  * The client side of the meter protocol, over HTTP. The profile (MAC key, registers, challenge)
  * lives in a ProfileStore the caller provides; the crypto is WebCrypto unless the caller gives another.
@@ -474,6 +479,17 @@ export class MeterClient {
 
   async withdraw(): Promise<Balance> {
     return (await this.command('withdraw', {})).registers;
+  }
+
+  /** Meter movement: a new licensing ZIP, which the module sets in the sealed package (issue 18 item 1). */
+  async move(licensingZip: string): Promise<Balance & { fromZip: string; toZip: string }> {
+    const out = await this.command('move', { licensingZip });
+    return { ...out.registers, fromZip: out.result.fromZip ?? '', toZip: out.result.toZip ?? '' };
+  }
+
+  /** The meter's license (null when it holds none) and its movements, newest first. */
+  license(): Promise<MeterLicense> {
+    return callApi(this.server, 'GET', '/v1/license', undefined, { headers: this.sessionHeaders() });
   }
 
   /** One page of this meter's items on the server, newest first (GET /v1/items). */

@@ -23,6 +23,7 @@ import { profileRoutes } from './routes/profile.js';
 import { bankAccountRoutes } from './routes/bank-accounts.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { memberRoutes } from './routes/members.js';
+import { customerLicenseRoutes, licenseRoutes } from './routes/licenses.js';
 import { publicRoutes } from './routes/public.js';
 import { rateRoutes } from './routes/rates.js';
 import { registrationRoutes } from './routes/registration.js';
@@ -85,6 +86,8 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions = {}): Promi
   await app.register(bankAccountRoutes(ctx));
   await app.register(apiKeyRoutes(ctx));
   await app.register(memberRoutes(ctx));
+  await app.register(licenseRoutes(ctx));
+  await app.register(customerLicenseRoutes(ctx));
   await app.register(mailRoutes(ctx));
   await app.register(paymentRoutes(ctx));
   await app.register(fundingRequestRoutes(ctx));

@@ -499,3 +499,22 @@ export const AccountMember = Type.Object({
   removedAt: NullableStr,
 });
 export const AccountMemberList = Type.Object({ members: Type.Array(AccountMember) });
+
+export const License = Type.Object({
+  licenseNumber: Str(),
+  user: NullableStr,
+  meterId: Str(),
+  licensingZip: Str(),
+  taxIdLast4: Str({ description: "the last four of the customer's tax id; the rest is sealed by a module" }),
+  status: Type.Union([Type.Literal('issued'), Type.Literal('suspended'), Type.Literal('revoked')]),
+  statusReason: NullableStr,
+  issuedBy: Str(),
+  issuedAt: Str(),
+  statusAt: Str(),
+});
+export const LicenseAnswer = Type.Object({ license: License });
+export const LicenseList = Type.Object({ licenses: Type.Array(License) });
+export const CustomerLicense = Type.Object({
+  license: Type.Union([License, Type.Null()]),
+  movements: Type.Array(Type.Object({ movedAt: Str(), fromZip: Str(), toZip: Str() }), { description: "the meter's changes of licensing ZIP, newest first" }),
+});

@@ -12,6 +12,8 @@ export const LEDGER_AUDIT_KINDS = [
   'meter_unlocked',
   'officer_created',
   'officer_removed',
+  'license_issued',
+  'license_status_changed',
   'approval_requested',
   'approval_granted',
   'recovery_logged',
@@ -368,6 +370,37 @@ export const APPLIERS: { readonly [K in EffectKind]: Applier<K> } = {
       params: [e.meterId, e.keyId, at],
       what: 'the API key was revoked concurrently',
     });
+  },
+  license_issued: (w, e, at) => {
+    once(w, {
+      sql: `INSERT INTO provider.meter_licenses (license_number, meter_id, licensing_zip, tax_id_sealed, tax_id_last4, status, issued_by, issued_at, status_at)
+            VALUES ($1, $2, $3, $4, $5, 'issued', $6, $7, $7) ON CONFLICT (license_number) DO NOTHING`,
+      params: [e.licenseNumber, e.meterId, e.licensingZip, Buffer.from(e.taxIdSealed, 'base64'), e.taxIdLast4, e.officer, at],
+      what: 'that license number is taken',
+    });
+    audit(w, 'license_issued', at, { meterId: e.meterId, actor: e.officer, detail: { licenseNumber: e.licenseNumber, licensingZip: e.licensingZip } });
+  },
+  license_status_changed: (w, e, at) => {
+    once(w, {
+      sql: `UPDATE provider.meter_licenses SET status = $2, status_reason = $3, status_at = $4 WHERE license_number = $1 AND status <> 'revoked'`,
+      params: [e.licenseNumber, e.status, e.reason, at],
+      what: 'the license changed concurrently',
+    });
+    audit(w, 'license_status_changed', at, {
+      meterId: e.meterId,
+      actor: e.officer,
+      detail: { licenseNumber: e.licenseNumber, status: e.status, reason: e.reason },
+    });
+  },
+  meter_moved: (w, e, at) => {
+    w.statements.push(
+      {
+        sql: 'INSERT INTO provider.meter_movements (meter_id, moved_at, from_zip, to_zip) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
+        params: [e.meterId, at, e.fromZip, e.toZip],
+      },
+      { sql: 'UPDATE postal.meters SET licensing_zip = $2 WHERE meter_id = $1', params: [e.meterId, e.toZip] },
+      { sql: "UPDATE provider.meter_licenses SET licensing_zip = $2 WHERE meter_id = $1 AND status <> 'revoked'", params: [e.meterId, e.toZip] },
+    );
   },
   member_invited: (w, e, at) => {
     once(w, {

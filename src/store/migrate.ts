@@ -107,6 +107,11 @@ export async function ensureAppRole(ownerUrl: string, password: string): Promise
       GRANT UPDATE (state, paid_at) ON commerce.account_refunds TO ${a};
       GRANT SELECT, INSERT ON commerce.customer_plans, commerce.invoices TO ${a};
       GRANT UPDATE (plan, selected_at) ON commerce.customer_plans TO ${a};
+
+      GRANT USAGE ON SCHEMA provider TO ${a};
+      GRANT SELECT, INSERT ON provider.meter_licenses, provider.meter_movements TO ${a};
+      GRANT UPDATE (licensing_zip, status, status_reason, status_at) ON provider.meter_licenses TO ${a};
+      GRANT UPDATE (licensing_zip) ON postal.meters TO ${a};
     `);
   } finally {
     await client.end();

@@ -14,3 +14,4 @@ export * from './api-keys-repo.js';
 export * from './care-repo.js';
 export * from './billing-repo.js';
 export * from './members-repo.js';
+export * from './licenses-repo.js';

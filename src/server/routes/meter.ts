@@ -32,6 +32,7 @@ const Op = Type.Union([
   Type.Literal('test_fund'),
   Type.Literal('member_invite'),
   Type.Literal('member_remove'),
+  Type.Literal('move'),
 ]);
 
 // Each key creation is a module op and a log record: bounded per customer, like a bank account.
