@@ -9,7 +9,8 @@ import type * as M from './messages.js';
 // does not open.
 
 const AAD_DOMAIN = 'vaultmeter/tax-id/v1';
-const TAX_ID = /^\d{9}$/;
+// Nine digits, or an EIN (12-3456789) or an SSN (123-45-6789) with its dashes where they belong.
+const TAX_ID = /^(\d{9}|\d{2}-\d{7}|\d{3}-\d{2}-\d{4})$/;
 const LICENSE_NUMBER = /^VM-\d{4}-[0-9A-F]{8}$/;
 
 export function taxIdAad(b: { readonly meterId: string; readonly licenseNumber: string }): Buffer {
@@ -18,8 +19,7 @@ export function taxIdAad(b: { readonly meterId: string; readonly licenseNumber: 
 
 /** `123-45-6789`, `12-3456789` or nine digits; anything else is refused. */
 export function normalizeTaxId(text: string): string | null {
-  const digits = text.replace(/-/g, '');
-  return TAX_ID.test(digits) && /^[\d-]{9,11}$/.test(text) ? digits : null;
+  return TAX_ID.test(text) ? text.replace(/-/g, '') : null;
 }
 
 export async function sealTaxId(crypto: Pick<ModuleCrypto, 'sealCustomerField'>, a: M.SealTaxIdArgs): Promise<M.SealTaxIdResult> {

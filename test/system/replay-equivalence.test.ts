@@ -77,6 +77,8 @@ const DURABLE: Record<string, string> = {
   // last_used_at is left out: a hint for the customer, not ledger state (a recovery starts it afresh).
   'membership.api_keys': 'SELECT key_id, meter_id, key_sha256, scopes, created_at, expires_at, revoked_at FROM membership.api_keys ORDER BY key_id',
   'membership.account_members': 'SELECT * FROM membership.account_members ORDER BY meter_id, member',
+  'provider.meter_licenses': 'SELECT * FROM provider.meter_licenses ORDER BY license_number',
+  'provider.meter_movements': 'SELECT * FROM provider.meter_movements ORDER BY meter_id, moved_at',
   'membership.officers': 'SELECT username, password_hash, role, created_at, removed_at FROM membership.officers ORDER BY username',
   'membership.password_resets': 'SELECT * FROM membership.password_resets ORDER BY meter_id',
   'commerce.account_refunds': 'SELECT * FROM commerce.account_refunds ORDER BY meter_id',
@@ -188,6 +190,9 @@ function expectEveryKind(live: Record<string, unknown[]>): void {
   expect(keys.some((k) => k.expires_at !== null)).toBe(true);
   const members = (live['membership.account_members'] as { member: string; status: string }[]).map((m) => `${m.member}:${m.status}`);
   expect(members).toEqual(['bob:removed', 'vic:locked']);
+  const licenses = (live['provider.meter_licenses'] as { status: string }[]).map((l) => l.status);
+  expect(licenses.sort()).toEqual(['issued', 'revoked']);
+  expect(live['provider.meter_movements']!.length).toBe(1);
 }
 
 /** No SMTP_URL: every mail stays pending, untried, and operators list it. */
@@ -334,6 +339,24 @@ async function everyMemberEffect(sys: TestSystem, c: Customer): Promise<void> {
   await c.client.removeMember('bob');
 }
 
+/** Every license effect: issued, suspended, reinstated, revoked, issued again; and the meter moved (`meter_moved`). */
+async function everyLicenseEffect(sys: TestSystem, c: Customer, officer: TestOfficer): Promise<void> {
+  const issue = () => post(sys.url, '/v1/admin/licenses', { user: c.user, taxId: '98-7654321' }, officerHeaders(officer));
+  const first = await issue();
+  expect(first.status, JSON.stringify(first.json)).toBe(200);
+  for (const action of ['suspend', 'reinstate', 'revoke']) {
+    const r = await post(
+      sys.url,
+      `/v1/admin/licenses/${first.json.license.licenseNumber}/${action}`,
+      { reason: `equivalence ${action}` },
+      officerHeaders(officer),
+    );
+    expect(r.status, JSON.stringify(r.json)).toBe(200);
+  }
+  expect((await issue()).status).toBe(200);
+  await c.client.move('10001');
+}
+
 /** Customer care's acts, each asked for by a support agent and approved by a security officer. */
 async function everyCareEffect(sys: TestSystem, customers: Customer[], officer: TestOfficer): Promise<void> {
   const support = await newTestOfficer(sys.url, [officer, sys.secondOfficer], 'care1', 'support', sys.dir);
@@ -395,6 +418,7 @@ async function everyCustomerEffect(sys: TestSystem, customers: Customer[], offic
   await everyFundingEffect(sys, customers[4]!, officer);
   await everyApiKeyEffect(customers[5]!);
   await everyMemberEffect(sys, customers[2]!);
+  await everyLicenseEffect(sys, customers[4]!, officer);
   await everySandboxEffect(sys, officer);
   await everyCardEffect(sys, customers[5]!, standIn);
 }
