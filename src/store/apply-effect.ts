@@ -398,7 +398,6 @@ export const APPLIERS: { readonly [K in EffectKind]: Applier<K> } = {
         sql: 'INSERT INTO provider.meter_movements (meter_id, moved_at, from_zip, to_zip) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
         params: [e.meterId, at, e.fromZip, e.toZip],
       },
-      { sql: 'UPDATE postal.meters SET licensing_zip = $2 WHERE meter_id = $1', params: [e.meterId, e.toZip] },
       { sql: "UPDATE provider.meter_licenses SET licensing_zip = $2 WHERE meter_id = $1 AND status <> 'revoked'", params: [e.meterId, e.toZip] },
     );
   },

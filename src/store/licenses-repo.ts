@@ -58,8 +58,15 @@ export async function listMovements(q: Q, meterId: string, limit: number): Promi
   return r.rows;
 }
 
-/** The meter's licensing ZIP as the database keeps its copy (the sealed package holds the module's). */
+/**
+ * The meter's licensing ZIP as the database knows it: its last movement's, else the one it was
+ * provisioned with (`postal.meters.licensing_zip` never changes; the sealed package holds the module's).
+ */
 export async function licensingZipOf(q: Q, meterId: string): Promise<string | null> {
-  const r = await q.query<{ zip: string }>('SELECT licensing_zip AS zip FROM postal.meters WHERE meter_id = $1', [meterId]);
+  const r = await q.query<{ zip: string }>(
+    `SELECT COALESCE((SELECT to_zip FROM provider.meter_movements WHERE meter_id = $1 ORDER BY moved_at DESC LIMIT 1), licensing_zip) AS zip
+     FROM postal.meters WHERE meter_id = $1`,
+    [meterId],
+  );
   return r.rows[0]?.zip ?? null;
 }
