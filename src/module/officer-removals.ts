@@ -33,7 +33,11 @@ export class OfficerRemovals {
     private readonly caCertPem: string,
   ) {}
 
-  /** Loads the file; a removal whose statement fails is reported loudly and still kept (refusing more is the safe side). */
+  /**
+   * Loads the file; a removal whose statement fails is reported loudly and still kept (refusing more
+   * is the safe side). A file that does not parse stops the module from starting: skipping it, as a
+   * bad rate bundle is skipped, would forget every removal.
+   */
   static async load(file: string, caCertPem: string, log: (line: string) => void): Promise<OfficerRemovals> {
     const store = new OfficerRemovals(file, caCertPem);
     const text = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => (e.code === 'ENOENT' ? '[]' : Promise.reject(e)));

@@ -137,6 +137,8 @@ export interface MeterLicense {
  */
 export class MeterClient {
   private serverOverride: string | null = null;
+  /** Set by the last refusal: its registers were adopted because they were not behind this client's record. */
+  private adoptedForward = false;
 
   private constructor(
     private readonly profile: ClientProfile,
@@ -570,9 +572,6 @@ export class MeterClient {
       return this.commandOnce(op, params, path, extraBody);
     }
   }
-
-  /** Set by the last refusal: its registers were adopted because they were not behind this client's record. */
-  private adoptedForward = false;
 
   private async commandOnce(op: string, params: Record<string, string>, path: string, extraBody: Record<string, unknown>) {
     if (op !== 'login') await this.profile.reload();
