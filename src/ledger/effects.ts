@@ -11,7 +11,7 @@ import {
   MAX_LOGGED_DISCARDS,
   MAX_PROFILE_TEXT_LENGTH,
 } from '../constants.js';
-import { API_KEY_SCOPES, MEMBER_NAME_PATTERN, MEMBER_ROLES } from '../protocol/index.js';
+import { API_KEY_SCOPES, LICENSE_NUMBER_PATTERN, MEMBER_NAME_PATTERN, MEMBER_ROLES } from '../protocol/index.js';
 import { PLAN_IDS } from '../payments/index.js';
 
 // The ledger: every durable state change is one typed effect. The module seals the effects into
@@ -30,7 +30,7 @@ const Version = Type.String({ pattern: '^\\d{1,18}$' });
 const ItemId = Type.String({ pattern: '^[0-9a-f]{32}$' });
 const Name = Type.String({ minLength: 1, maxLength: 64 });
 const MemberName = Type.String({ pattern: MEMBER_NAME_PATTERN });
-const LicenseNumber = Type.String({ pattern: '^VM-[0-9]{4}-[0-9A-F]{8}$' });
+const LicenseNumber = Type.String({ pattern: LICENSE_NUMBER_PATTERN });
 const Zip5 = Type.String({ pattern: '^[0-9]{5}$' });
 const Instant = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{3})?Z$' });
 /** The officers whose signatures a module checked (dual control: two). */

@@ -1,6 +1,6 @@
 import type { ModuleCrypto } from '../crypto/index.js';
 import { fail } from '../errors.js';
-import { canonicalBytes, UUID } from '../protocol/index.js';
+import { canonicalBytes, LICENSE_NUMBER, UUID } from '../protocol/index.js';
 import type * as M from './messages.js';
 
 // A licensed customer's tax id (an EIN or SSN: nine digits), sealed here and never answered in
@@ -11,7 +11,6 @@ import type * as M from './messages.js';
 const AAD_DOMAIN = 'vaultmeter/tax-id/v1';
 // Nine digits, or an EIN (12-3456789) or an SSN (123-45-6789) with its dashes where they belong.
 const TAX_ID = /^(\d{9}|\d{2}-\d{7}|\d{3}-\d{2}-\d{4})$/;
-const LICENSE_NUMBER = /^VM-\d{4}-[0-9A-F]{8}$/;
 
 export function taxIdAad(b: { readonly meterId: string; readonly licenseNumber: string }): Buffer {
   return canonicalBytes(AAD_DOMAIN, { meterId: b.meterId, licenseNumber: b.licenseNumber });

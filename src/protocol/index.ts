@@ -56,7 +56,7 @@ export {
   type ApiKeyParams,
   type Scope,
 } from './api-keys.js';
-export { UUID, HEX32 } from './ids.js';
+export { UUID, HEX32, LICENSE_NUMBER, LICENSE_NUMBER_PATTERN } from './ids.js';
 export {
   MEMBER_ROLES,
   MEMBER_SEPARATOR,

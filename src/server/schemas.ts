@@ -1,6 +1,6 @@
 import { LabelAddress } from '../address/index.js';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { MAX_IDEMPOTENCY_KEY_LENGTH, MAX_MEMBER_NAME_LENGTH, MAX_OFFICER_CERT_PEM_BYTES, MAX_USERNAME_LENGTH } from '../constants.js';
+import { MAX_CARE_REASON_LENGTH, MAX_IDEMPOTENCY_KEY_LENGTH, MAX_MEMBER_NAME_LENGTH, MAX_OFFICER_CERT_PEM_BYTES, MAX_USERNAME_LENGTH } from '../constants.js';
 
 /** OpenAPI 3.0 spells "or null" as `nullable`; fast-json-stringify honours it too. */
 export const Nullable = <T extends TSchema>(schema: T) => Type.Unsafe<Static<T> | null>({ ...schema, nullable: true });
@@ -27,6 +27,8 @@ export const USERNAME_PATTERN = `^[A-Za-z0-9._@-]{1,${MAX_USERNAME_LENGTH}}$`;
 export const Username = Type.String({ pattern: USERNAME_PATTERN });
 /** A customer login name as sent: checked by the route, so that a malformed one is refused like an unknown one (401). */
 export const LoginName = Type.String({ maxLength: 4 * MAX_USERNAME_LENGTH });
+/** An officer's reason for an act (care, a license's status): printable ASCII, recorded as given. */
+export const ReasonText = Type.String({ minLength: 1, maxLength: MAX_CARE_REASON_LENGTH, pattern: '^[\\x20-\\x7e]*$' });
 /** A customer's user name, or a member's login name `owner+member` (issue 14 item 1). */
 export const ACCOUNT_LOGIN_PATTERN = `^[A-Za-z0-9._@-]{1,${MAX_USERNAME_LENGTH}}(\\+[A-Za-z0-9._@-]{1,${MAX_MEMBER_NAME_LENGTH}})?$`;
 export const AccountLogin = Type.String({ pattern: ACCOUNT_LOGIN_PATTERN });

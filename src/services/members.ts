@@ -59,13 +59,12 @@ export function inviteMember(ctx: ServiceContext, owner: CustomerSession, input:
     onOk: async ({ tx }, r) => {
       const x = r.response.result;
       const login = memberLoginName(owner.username, x.member ?? '');
-      if (inviteCode !== undefined && x.email) {
-        await mailRepo.enqueueMail(
-          tx,
-          invitationMail({ to: x.email, owner: owner.username, login, role: x.role ?? '', code: inviteCode, expiresAt: x.expiresAt ?? '' }),
-        );
+      const mailed = inviteCode !== undefined && Boolean(x.email);
+      if (mailed) {
+        const mail = { to: x.email!, owner: owner.username, login, role: x.role ?? '', code: inviteCode!, expiresAt: x.expiresAt ?? '' };
+        await mailRepo.enqueueMail(tx, invitationMail(mail));
       }
-      return { member: { member: x.member, login, role: x.role, expiresAt: x.expiresAt, mailed: inviteCode !== undefined && Boolean(x.email) } };
+      return { member: { member: x.member, login, role: x.role, expiresAt: x.expiresAt, mailed } };
     },
   });
 }

@@ -1,16 +1,14 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { MAX_ACCOUNT_REFUNDS_PAGE, MAX_CARE_REASON_LENGTH } from '../../constants.js';
+import { MAX_ACCOUNT_REFUNDS_PAGE } from '../../constants.js';
 import type { OfficerAuthorization as SignedAct } from '../../protocol/index.js';
 import { customerRecord, pendingPasswordReset, recordRefundPaid, requestCare } from '../../services/index.js';
 import { repo } from '../../store/index.js';
 import { requireCareOfficer, requireAnyOfficer, requireSecurityOfficer } from '../auth.js';
 import type { ServerContext } from '../context.js';
-import { answers, MeterId, OfficerAuthorization, Username } from '../schemas.js';
+import { answers, MeterId, OfficerAuthorization, ReasonText, Username } from '../schemas.js';
 import { AccountRefunds, ApprovalRequested, CustomerRecord, PasswordReset, RefundPaid } from '../responses.js';
 import { approvalJson } from './operations.js';
-
-const Reason = Type.String({ minLength: 1, maxLength: MAX_CARE_REASON_LENGTH, pattern: '^[\\x20-\\x7e]*$' });
 
 /** Customer care: a support agent's look-up and care requests, closed accounts' refunds, and the customer's reset pick-up. */
 export function careRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
@@ -41,7 +39,7 @@ export function careRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
             {
               action: Type.Union([Type.Literal('reset_password'), Type.Literal('adjust_balance'), Type.Literal('close_account')]),
               user: Username,
-              reason: Reason,
+              reason: ReasonText,
               amountMills: Type.Optional(Type.String({ pattern: '^-?[1-9]\\d{0,17}$', description: 'adjust_balance: signed mills' })),
               authorization: Type.Optional(OfficerAuthorization),
             },
@@ -97,7 +95,7 @@ export function accountRefundRoutes(ctx: ServerContext): FastifyPluginAsyncTypeb
           summary: "Record that a closed account's refund was paid (a security officer; once)",
           tags: ['care'],
           params: Type.Object({ meterId: MeterId }),
-          body: Type.Object({ reference: Reason }, { additionalProperties: false }),
+          body: Type.Object({ reference: ReasonText }, { additionalProperties: false }),
           response: answers(RefundPaid),
         },
       },

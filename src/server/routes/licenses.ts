@@ -1,17 +1,17 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { MAX_CARE_REASON_LENGTH, MAX_LICENSES_PAGE } from '../../constants.js';
+import { MAX_LICENSES_PAGE } from '../../constants.js';
+import { LICENSE_NUMBER_PATTERN } from '../../protocol/index.js';
 import { changeLicense, issueLicense, licenseOfMeter, listLicenses } from '../../services/index.js';
 import { requireAnyOfficer, requireCustomer, requireSecurityOfficer } from '../auth.js';
 import type { ServerContext } from '../context.js';
 import { CustomerLicense, LicenseAnswer, LicenseList } from '../responses.js';
-import { answers, Username } from '../schemas.js';
+import { answers, ReasonText, Username } from '../schemas.js';
 
 // Meter licenses (issue 18 item 1): security officers issue, suspend, reinstate and revoke; any
 // officer lists; a customer reads its own. Moving a meter is the MAC'd meter command `move`.
 
-const Reason = Type.String({ minLength: 1, maxLength: MAX_CARE_REASON_LENGTH, pattern: '^[\\x20-\\x7e]*$' });
-const LicenseNumber = Type.String({ pattern: '^VM-[0-9]{4}-[0-9A-F]{8}$' });
+const LicenseNumber = Type.String({ pattern: LICENSE_NUMBER_PATTERN });
 const Status = Type.Union([Type.Literal('issued'), Type.Literal('suspended'), Type.Literal('revoked')]);
 
 /** The officers' side: security officers issue and change licenses, any officer lists them. */
@@ -51,7 +51,7 @@ export function licenseRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
             licenseNumber: LicenseNumber,
             action: Type.Union([Type.Literal('suspend'), Type.Literal('reinstate'), Type.Literal('revoke')]),
           }),
-          body: Type.Object({ reason: Reason }, { additionalProperties: false }),
+          body: Type.Object({ reason: ReasonText }, { additionalProperties: false }),
           response: answers(LicenseAnswer),
         },
       },
