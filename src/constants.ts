@@ -262,6 +262,8 @@ export const SHIPPER_LOCK_KEY = 7262002;
 export const ROLL_FORWARD_LOCK_KEY = 7262003;
 /** One payments run (NACHA filing, settlement) per installation. */
 export const PAYMENTS_LOCK_KEY = 7262004;
+/** One provider report run per installation. */
+export const PROVIDER_REPORTS_LOCK_KEY = 7262005;
 /** How often the API server's payments job looks for due settlements and the daily filing (VAULTMETER_PAYMENTS_POLL_MS). */
 export const PAYMENTS_POLL_MS = 60_000;
 export const MIN_PAYMENTS_POLL_MS = 100;
@@ -300,6 +302,30 @@ export const MAX_BACKUP_CHUNKS = MAX_BACKUP_FILE_BYTES / MAX_BACKUP_CHUNK_BYTES;
 export const MAX_BACKUP_HOME_BYTES = 512 * 1024;
 /** Backups a module is sealing at once; beginning one more forgets the oldest. */
 export const MAX_OPEN_BACKUPS = 4;
+
+// Provider reports (issue 18 item 2): a module builds them from the log in one pass per day.
+/** Report passes a module keeps open at once (beginning another forgets the oldest). */
+export const MAX_OPEN_REPORTS = 2;
+/** Characters of a report file that cross the module socket in one call, either way (inside MAX_FRAME_BYTES). */
+export const MAX_REPORT_CHUNK_CHARS = 384 * 1024;
+/** The previous day's inventory file a module reads back at most (characters). */
+export const MAX_REPORT_PREVIOUS_CHARS = 96 * 1024 * 1024;
+/** Meters one inventory report may list. */
+export const MAX_REPORT_METERS = 500_000;
+/** Reported effects (fundings, licenses, movements, status changes) one day may hold. */
+export const MAX_REPORT_EVENTS = 1_000_000;
+/** Days one run of the report job produces at most (it resumes from where it stopped). */
+export const MAX_REPORT_DAYS_PER_RUN = 31;
+/** How long after midnight UTC the job waits before it reports the day just ended (records in flight at midnight land first). */
+export const REPORT_DAY_GRACE_MS = 5 * 60_000;
+/** How often the API server's report job looks for a day to file (VAULTMETER_PROVIDER_REPORTS_POLL_MS). */
+export const PROVIDER_REPORTS_POLL_MS = 10 * 60_000;
+export const MIN_PROVIDER_REPORTS_POLL_MS = 100;
+/** Times a report pass asks again when the module's own log is not yet in the database to the day's end. */
+export const REPORT_INCOMPLETE_RETRIES = 5;
+export const REPORT_INCOMPLETE_RETRY_MS = 200;
+/** Filed reports one listing returns at most. */
+export const MAX_REPORT_LIST = 400;
 /** The longest snapshot row (one JSON line) a module reads while it seals a backup. */
 export const MAX_BACKUP_ROW_BYTES = 4 * 1024 * 1024;
 /** Rows a backup reads per query from one table. */

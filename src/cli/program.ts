@@ -37,6 +37,7 @@ import { clientApiKeys } from './commands/client-api-keys.js';
 import { clientMembers } from './commands/client-members.js';
 import { clientMove } from './commands/client-move.js';
 import { adminLicenses } from './commands/admin-licenses.js';
+import { providerCommand } from './commands/provider-reports.js';
 import { clientPrinterList } from './commands/client-printer-list.js';
 import { clientPrinterTest } from './commands/client-printer-test.js';
 import { clientRefund } from './commands/client-refund.js';
@@ -134,5 +135,6 @@ export function buildProgram(): Command {
   backupCreate(backup);
   backupList(backup);
   recoverCommand(program);
+  providerCommand(program);
   return program;
 }

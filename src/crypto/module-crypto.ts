@@ -13,7 +13,7 @@ import type { KeyObject } from 'node:crypto';
 // leave the backend.
 
 /** What a module signs with its certified identity key: one purpose per message domain. */
-export type IdentityPurpose = 'registration-proof' | 'audit-report' | 'log-head' | 'backup-manifest' | 'ach-file';
+export type IdentityPurpose = 'registration-proof' | 'audit-report' | 'log-head' | 'backup-manifest' | 'ach-file' | 'provider-report';
 
 /** A customer's secret that is not a meter's (a bank account number): one key per purpose. */
 /** `debit-authorization`: an empty field whose seal authenticates a funding request's terms (see module/debit-authorization.ts). */

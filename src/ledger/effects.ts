@@ -13,6 +13,7 @@ import {
 } from '../constants.js';
 import { API_KEY_SCOPES, LICENSE_NUMBER_PATTERN, MEMBER_NAME_PATTERN, MEMBER_ROLES } from '../protocol/index.js';
 import { PLAN_IDS } from '../payments/index.js';
+import { REPORT_KINDS } from './provider-report-format.js';
 
 // The ledger: every durable state change is one typed effect. The module seals the effects into
 // its log record body; one applier (src/store/apply-effect.ts) writes them, live and in replay, so
@@ -278,6 +279,30 @@ export const EFFECT_SCHEMAS = {
   }),
   /** The customer's MAC'd `move`: the module changed the licensing ZIP in the sealed package. Only a module derives it. */
   meter_moved: effect('meter_moved', { meterId: Uuid, fromZip: Zip5, toZip: Zip5 }),
+  /**
+   * A day's provider reports reached the provider outbox (issue 18 item 2): a module made and signed
+   * them from the log; `sha256` names each file's exact bytes. A re-issue by an officer has a reason.
+   */
+  provider_reports_filed: effect('provider_reports_filed', {
+    day: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }),
+    issue: Type.Integer({ minimum: 1, maximum: 999_999 }),
+    signer: Text(64),
+    target: Text(200),
+    reports: Type.Array(
+      Type.Object(
+        {
+          kind: Type.Union(REPORT_KINDS.map((k) => Type.Literal(k))),
+          objectKey: Text(300),
+          sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+          lines: Type.Integer({ minimum: 0 }),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: REPORT_KINDS.length, maxItems: REPORT_KINDS.length },
+    ),
+    reason: Type.Union([Text(MAX_CARE_REASON_LENGTH), Type.Null()]),
+    officer: Type.Union([Text(64), Type.Null()]),
+  }),
   /** A checkpoint recovery that discarded transactions, for the audit trail. */
   recovery_logged: effect('recovery_logged', { module: Text(64), discarded: Type.Array(Json, { maxItems: MAX_LOGGED_DISCARDS }) }),
 } as const;
@@ -310,6 +335,7 @@ export const SERVER_DECLARED: ReadonlySet<EffectKind> = new Set<EffectKind>([
   'invoice_issued',
   'license_issued',
   'license_status_changed',
+  'provider_reports_filed',
 ]);
 
 /** When an effect took place: the time of the record that carries it. */

@@ -20,3 +20,6 @@ export * from './chain.js';
 export * from './segment.js';
 export * from './verify-log.js';
 export * from './backup-format.js';
+export * from './provider-report-format.js';
+export * from './provider-report-fold.js';
+export * from './provider-report-check.js';

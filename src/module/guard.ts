@@ -9,6 +9,7 @@ import { checkpointToJson, decodeCheckpointRecord, genesis, wireIsAuthentic, typ
 import { registersOf, type MeterEngine, type RegistersBefore } from './engine.js';
 import { LogVault } from './log-vault.js';
 import { OfficerDesk } from './officer-desk.js';
+import { ReportDesk } from './report-desk.js';
 import { BankDesk } from './bank-desk.js';
 import type * as M from './messages.js';
 import { validateBatchOp } from './op-args.js';
@@ -137,6 +138,7 @@ export class GuardedModule {
   private readonly vault: LogVault;
   private readonly desk: OfficerDesk;
   private readonly bank: BankDesk;
+  private readonly reports: ReportDesk;
 
   constructor(
     private readonly engine: MeterEngine,
@@ -151,6 +153,7 @@ export class GuardedModule {
     this.vault = new LogVault(crypto, { now, logHeadSeq: () => this.ring.head.logSeq });
     this.desk = new OfficerDesk(crypto, now);
     this.bank = new BankDesk(crypto);
+    this.reports = new ReportDesk(crypto, { now, logHeadSeq: () => this.ring.head.logSeq });
   }
 
   /** Every op, one entry each: the vault ops run beside the serial queue, the rest in it. */
@@ -161,6 +164,11 @@ export class GuardedModule {
     sealBackupChunk: async (a) => this.vault.sealBackupChunk(a),
     openBackupChunk: async (a) => this.vault.openBackupChunk(a),
     signBackup: async (a) => this.vault.signBackup(a),
+    beginReport: (a) => this.reports.begin(a),
+    reportPrevious: (a) => this.reports.previous(a),
+    reportRecords: (a) => this.reports.records(a),
+    finishReport: (a) => this.reports.finish(a),
+    reportPart: (a) => this.reports.part(a),
     certifyOfficer: async (a) => this.desk.certify(a),
     removeOfficer: (a) => this.serially(() => this.removals.remove(this.desk, a.user, a.authorization, this.now())),
     removedOfficers: async () => ({ officers: this.removals.list() }),

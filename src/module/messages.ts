@@ -1,4 +1,4 @@
-import type { LedgerEffect } from '../ledger/index.js';
+import type { LedgerEffect, ReportKind } from '../ledger/index.js';
 // The module's framed protocol: one JSON message per frame, bytes as base64 or hex strings, money as
 // strings of integer mills. Shared by the module process and the API server's module client.
 
@@ -261,6 +261,40 @@ export interface BeginBackupArgs {
   readonly home: string;
 }
 
+/** Begin a day's provider reports; `previous`: the previous day's inventory follows (reportPrevious), else every log starts at its first record. */
+export interface BeginReportArgs {
+  readonly reportId: string;
+  readonly day: string;
+  readonly issue: number;
+  readonly previous: boolean;
+}
+export interface ReportPreviousArgs {
+  readonly reportId: string;
+  readonly text: string;
+  readonly last: boolean;
+}
+export interface ReportRecordsArgs {
+  readonly reportId: string;
+  /** hex header, base64 body: each log's records in sequence order */
+  readonly records: readonly { readonly header: string; readonly body: string }[];
+}
+export interface FinishReportArgs {
+  readonly reportId: string;
+}
+export interface FinishReportResult {
+  readonly reports: readonly { readonly kind: ReportKind; readonly chars: number; readonly sha256: string }[];
+}
+export interface ReportPartArgs {
+  readonly reportId: string;
+  readonly kind: ReportKind;
+  readonly offset: number;
+}
+export interface ReportPartResult {
+  readonly text: string;
+  /** where the next piece starts, null after the last */
+  readonly next: number | null;
+}
+
 export interface SignBackupArgs {
   readonly backupId: string;
   /** Every table the snapshot covers, with rows or without: the module counts the rows itself. */
@@ -508,6 +542,13 @@ export interface ModuleOps {
   sealBackupChunk: [BackupChunkArgs, { readonly sealed: string }];
   openBackupChunk: [BackupChunkArgs, { readonly data: string }];
   signBackup: [SignBackupArgs, SignBackupResult];
+  /** Provider reports: a module folds the day's log records (which it opens itself) into four signed reports. */
+  beginReport: [BeginReportArgs, Record<string, never>];
+  reportPrevious: [ReportPreviousArgs, Record<string, never>];
+  /** `ended`: the logs on which a record of the next day was seen. */
+  reportRecords: [ReportRecordsArgs, { readonly ended: readonly string[] }];
+  finishReport: [FinishReportArgs, FinishReportResult];
+  reportPart: [ReportPartArgs, ReportPartResult];
   certifyOfficer: [CertifyOfficerArgs, CertifyOfficerResult];
   /** Two security officers' `remove_officer` statement: the module refuses the name's signatures for good (`removed`: false when it had already). */
   removeOfficer: [
@@ -554,6 +595,8 @@ export const PACKAGE_OPS = [
 export type PackageOp = (typeof PACKAGE_OPS)[number];
 /** Ops with the log key that leave the ring alone: they run beside the serial queue. */
 export const VAULT_OPS = ['openLog', 'beginBackup', 'sealBackupChunk', 'openBackupChunk', 'signBackup'] as const;
+/** Ops that make provider reports from log records: they leave the ring alone and run beside the serial queue. */
+export const REPORT_OPS = ['beginReport', 'reportPrevious', 'reportRecords', 'finishReport', 'reportPart'] as const;
 /** Ops with the package key's customer-field subkey that leave the ring alone: they run beside the serial queue. */
 export const BANK_OPS = ['sealBankAccount', 'buildAchFile', 'sealTaxId'] as const;
 export const MODULE_OPS: readonly ModuleOp[] = [
@@ -563,6 +606,7 @@ export const MODULE_OPS: readonly ModuleOp[] = [
   'reseed',
   'batch',
   ...VAULT_OPS,
+  ...REPORT_OPS,
   'certifyOfficer',
   'removeOfficer',
   'removedOfficers',

@@ -128,6 +128,11 @@ const SHAPES: { readonly [K in ModuleOp]: Shape } = {
   journalShipped: { at: (v) => isObject(v) && str(v.seq) && str(v.hash) },
   clearHalt: { authorization: any },
   beginBackup: { backupId: str, home: str },
+  beginReport: { reportId: str, day: str, issue: Number.isSafeInteger, previous: (v) => typeof v === 'boolean' },
+  reportPrevious: { reportId: str, text: str, last: (v) => typeof v === 'boolean' },
+  reportRecords: { reportId: str, records: (v) => Array.isArray(v) && v.every((r) => isObject(r) && str(r.header) && str(r.body)) },
+  finishReport: { reportId: str },
+  reportPart: { reportId: str, kind: str, offset: Number.isSafeInteger },
   signBackup: {
     backupId: str,
     tables: (v) => Array.isArray(v) && v.every(str),

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { addressCheckMode } from '../address/index.js';
 import { mailerIdFrom } from '../indicium/index.js';
-import { exitWithParent } from '../platform/index.js';
+import { join, resolve } from 'node:path';
+import { exitWithParent, type ShipTarget } from '../platform/index.js';
 import { DEFAULT_HALT_THRESHOLD, DEFAULT_LICENSING_ZIP, DEFAULT_PORT, MAX_METER_POOL, MAX_MODULE_COUNT, METER_POOL_TARGET } from '../constants.js';
 import { intFromEnv } from './env.js';
 import { ModuleConnection, ModulePool, decodeCheckpointRecord } from '../module/index.js';
@@ -21,9 +22,10 @@ import {
   type ServiceContext,
 } from '../services/index.js';
 import { createDb, repo, settingsRepo, type Db } from '../store/index.js';
-import { repairMeter, rollForward, ShippedWaiter } from '../txlog/index.js';
+import { parseTarget, repairMeter, rollForward, ShippedWaiter } from '../txlog/index.js';
 import { logSettingsFromEnv } from './log-settings.js';
 import { startPaymentsJob } from './payments-job.js';
+import { startProviderReportsJob } from './provider-reports-job.js';
 
 /**
  * The API server process. It gets the database URL of the application role and the module sockets;
@@ -77,6 +79,7 @@ export async function runApiServer(): Promise<void> {
     addressCheck: addressCheckMode(process.env.VAULTMETER_ADDRESS_CHECK),
     mailerId: mailerIdFrom(process.env.VAULTMETER_MAILER_ID),
     ...paymentsFromEnv(),
+    providerOutbox: providerOutboxFromEnv(),
   };
   const log = (msg: string) => process.stderr.write(`[api] ${msg}\n`);
   // Any evidence of a stale database counts, not only a checkpoint mismatch: before serving, put back
@@ -90,12 +93,14 @@ export async function runApiServer(): Promise<void> {
   const scrape = await listenForScrapes(ctx, metricsPort);
   pool.start();
   const payments = startPaymentsJob(ctx, ctx.ach, log);
+  const reports = startProviderReportsJob(ctx, log);
   const url = `http://${host}:${port}`;
   const metricsUrl = scrape ? { metricsUrl: `http://127.0.0.1:${metricsPort}/metrics` } : {};
   process.stdout.write(`${JSON.stringify({ ready: true, url, ...metricsUrl })}\n`);
   exitOnSignal([
     () => pool.stop(),
     async () => payments?.stop(),
+    async () => reports?.stop(),
     async () => scrape?.close(),
     () => app.close(),
     async () => shipped?.close(),
@@ -108,6 +113,11 @@ export async function runApiServer(): Promise<void> {
 function paymentsFromEnv(): PaymentPort {
   const stripe = stripeSettingsFromEnv();
   return { ach: achConfigFromEnv(), card: stripe ? new StripeCardPayments(stripe) : null };
+}
+
+/** VAULTMETER_PROVIDER_OUTBOX (a directory or an s3:// target), else provider-outbox in the home (or the working directory). */
+function providerOutboxFromEnv(): ShipTarget {
+  return parseTarget(process.env.VAULTMETER_PROVIDER_OUTBOX || join(resolve(process.env.VAULTMETER_HOME || process.cwd()), 'provider-outbox'));
 }
 
 /** On SIGTERM or SIGINT: each step in order (the pool, the jobs, the listeners, the connections), then exit. */

@@ -31,10 +31,14 @@ export interface RunningSystem {
   stop(): Promise<void>;
 }
 
-/** The API server's own settings: its database, the module sockets, its port, and where the NACHA files go (the payments job writes them). */
+/**
+ * The API server's own settings: its database, the module sockets, its port, and where the NACHA
+ * files and the provider reports go (its payments and report jobs write them).
+ */
 function apiEnv(home: string, dbUrl: string, sockets: string, port: number): Record<string, string> {
   const outbox = process.env.VAULTMETER_BANK_OUTBOX || join(home, 'bank-outbox');
-  return { VAULTMETER_DB_URL: dbUrl, VAULTMETER_MODULE_SOCKETS: sockets, PORT: String(port), VAULTMETER_BANK_OUTBOX: outbox };
+  const provider = process.env.VAULTMETER_PROVIDER_OUTBOX || join(home, 'provider-outbox');
+  return { VAULTMETER_DB_URL: dbUrl, VAULTMETER_MODULE_SOCKETS: sockets, PORT: String(port), VAULTMETER_BANK_OUTBOX: outbox, VAULTMETER_PROVIDER_OUTBOX: provider };
 }
 
 /** The passphrase for the module keystores: VAULTMETER_PASSPHRASE, else the development file in the home. */

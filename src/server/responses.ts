@@ -518,3 +518,36 @@ export const CustomerLicense = Type.Object({
   license: Type.Union([License, Type.Null()]),
   movements: Type.Array(Type.Object({ movedAt: Str(), fromZip: Str(), toZip: Str() }), { description: "the meter's changes of licensing ZIP, newest first" }),
 });
+
+export const ProviderReport = Type.Object({
+  day: Str(),
+  kind: Str(),
+  issue: Type.Integer(),
+  objectKey: Str({ description: 'where the file is in the provider outbox' }),
+  sha256: Str({ description: "SHA-256 of the file's bytes" }),
+  lines: Type.Integer(),
+  signer: Str({ description: 'the serial of the module that made and signed it' }),
+  target: Str(),
+  reason: NullableStr,
+  officer: NullableStr,
+  filedAt: Str(),
+});
+export const ProviderReportList = Type.Object({ reports: Type.Array(ProviderReport) });
+export const ProviderReportAnswer = Type.Object({
+  report: ProviderReport,
+  text: Str({ description: 'the file, exactly as filed (docs/PROVIDER-REPORTS.md)' }),
+  ledgerTotals: Type.Record(Str(), Str(), { description: "the day's totals from the ledger tables, in the trailer's names" }),
+});
+export const ProviderReportRun = Type.Object({
+  filed: Type.Array(
+    Type.Object({
+      day: Str(),
+      issue: Type.Integer(),
+      signer: Str(),
+      reports: Type.Array(
+        Type.Object({ kind: Str(), objectKey: Str(), sha256: Str(), lines: Type.Integer(), totals: Type.Record(Str(), Str()) }),
+      ),
+    }),
+  ),
+  more: Type.Boolean({ description: 'more days wait than one run files: run again' }),
+});

@@ -1,5 +1,6 @@
 import type { AddressCheckMode, AddressVerifier } from '../address/index.js';
 import type { ModulePool } from '../module/index.js';
+import type { ShipTarget } from '../platform/index.js';
 import type { Db } from '../store/index.js';
 import type { Metrics } from './metrics.js';
 import type { RateBook } from '../rates/index.js';
@@ -43,6 +44,8 @@ export interface ServiceContext extends PaymentPort {
   readonly mailerId?: string;
   /** Where ACH debits originate and where the NACHA files go (src/services/payments/ach-config.ts). */
   readonly ach: AchConfig;
+  /** Where the provider reports go (VAULTMETER_PROVIDER_OUTBOX: a directory or an S3 bucket, like the ship targets). */
+  readonly providerOutbox: ShipTarget;
 }
 
 /** A package refused as older than the meter: the version refused, what showed it newer, and a client's record (its evidence). */

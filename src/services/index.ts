@@ -69,4 +69,13 @@ export { fundingReceiptMail } from './mail/funding-receipt-mail.js';
 export { crossedBelow, lockedTheMeter } from './mail/triggers.js';
 export type { Mail, MailKind } from './mail/mail.js';
 export * from './payments/index.js';
+export {
+  runProviderReports,
+  listProviderReports,
+  providerReport,
+  type ReportRun,
+  type FiledDay,
+  type FiledReport,
+  type ReportView,
+} from './provider-reports.js';
 export { issueLicense, changeLicense, listLicenses, licenseOfMeter, type LicenseView, type LicenseAction } from './licenses.js';

@@ -14,6 +14,7 @@ export const LEDGER_AUDIT_KINDS = [
   'officer_removed',
   'license_issued',
   'license_status_changed',
+  'provider_reports_filed',
   'approval_requested',
   'approval_granted',
   'recovery_logged',
@@ -400,6 +401,17 @@ export const APPLIERS: { readonly [K in EffectKind]: Applier<K> } = {
       },
       { sql: "UPDATE provider.meter_licenses SET licensing_zip = $2 WHERE meter_id = $1 AND status <> 'revoked'", params: [e.meterId, e.toZip] },
     );
+  },
+  provider_reports_filed: (w, e, at) => {
+    for (const r of e.reports) {
+      once(w, {
+        sql: `INSERT INTO provider.reports (day, kind, issue, object_key, sha256, lines, signer, target, reason, officer, filed_at)
+              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING`,
+        params: [e.day, r.kind, e.issue, r.objectKey, r.sha256, r.lines, e.signer, e.target, e.reason, e.officer, at],
+        what: `the ${r.kind} report of ${e.day} issue ${e.issue} was filed concurrently`,
+      });
+    }
+    audit(w, 'provider_reports_filed', at, { actor: e.officer, detail: { day: e.day, issue: e.issue, signer: e.signer, reason: e.reason } });
   },
   member_invited: (w, e, at) => {
     once(w, {

@@ -8,6 +8,8 @@ export { BatchWriter, type WriteMode } from './batch-writer.js';
 export { applyEffect, APPLIERS, LEDGER_AUDIT_KINDS } from './apply-effect.js';
 export { insertLogRecords, packBytes, type LogRecordWrite } from './txlog-rows.js';
 export * as txlogRepo from './txlog-repo.js';
+export * as providerReportsRepo from './provider-reports-repo.js';
+export type { ReportRow, LedgerTotals } from './provider-reports-repo.js';
 export type { Q } from './query.js';
 export type { LogRow } from './txlog-repo.js';
 export * as shippingRepo from './shipping-repo.js';

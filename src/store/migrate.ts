@@ -111,6 +111,7 @@ export async function ensureAppRole(ownerUrl: string, password: string): Promise
       GRANT USAGE ON SCHEMA provider TO ${a};
       GRANT SELECT, INSERT ON provider.meter_licenses, provider.meter_movements TO ${a};
       GRANT UPDATE (licensing_zip, status, status_reason, status_at) ON provider.meter_licenses TO ${a};
+      GRANT SELECT, INSERT ON provider.reports TO ${a};
     `);
   } finally {
     await client.end();

@@ -10,6 +10,7 @@ import { buildApp, type ServerContext } from '../../src/server/index.js';
 import { DEFAULT_ADDRESS_CHECK_MODE } from '../../src/address/index.js';
 import { achConfigFromEnv, BuiltInAddressVerifier, createMetrics, ModuleRateBook } from '../../src/services/index.js';
 import { appUrlFrom, createDb } from '../../src/store/index.js';
+import { DirectoryTarget } from '../../src/txlog/index.js';
 import type { LooseJson } from '../helpers/loose-json.js';
 import type { TestSystem } from './harness.js';
 
@@ -43,6 +44,7 @@ export async function injectApp(sys: TestSystem): Promise<{ app: FastifyInstance
     addresses: new BuiltInAddressVerifier(),
     addressCheck: DEFAULT_ADDRESS_CHECK_MODE,
     ach: achConfigFromEnv({ ...process.env, VAULTMETER_BANK_OUTBOX: join(home, 'bank-outbox') }),
+    providerOutbox: new DirectoryTarget(join(home, 'provider-outbox')),
   };
   const app = await buildApp(ctx);
   return {
