@@ -23,9 +23,14 @@ export function reportSignatureProblem(report: ParsedReport, caCertPem: string, 
 
 /** The trailer fields that differ from what the detail lines add up to (empty when it adds up). */
 export function reportTotalsProblems(report: ParsedReport): string[] {
-  const expected = totalsOf(report.kind, report.lines.map((l) => [...l]));
+  const expected = totalsOf(
+    report.kind,
+    report.lines.map((l) => [...l]),
+  );
   const stated = new Map(report.totals);
-  const problems = expected.filter(([k, v]) => stated.get(k) !== v).map(([k, v]) => `${k}: the trailer says ${stated.get(k) ?? 'nothing'}, the lines add up to ${v}`);
+  const problems = expected
+    .filter(([k, v]) => stated.get(k) !== v)
+    .map(([k, v]) => `${k}: the trailer says ${stated.get(k) ?? 'nothing'}, the lines add up to ${v}`);
   if (report.totals.length !== expected.length) problems.push(`the trailer has ${report.totals.length} totals, not ${expected.length}`);
   return problems;
 }
@@ -34,7 +39,12 @@ export function reportTotalsProblems(report: ParsedReport): string[] {
 export function ledgerComparable(report: ParsedReport): Record<string, string> {
   if (report.kind === 'inventory') return { licensedEver: String(report.lines.filter((l) => l[1] !== '').length) };
   const lateColumn = report.lines[0] ? report.lines[0].length - 1 : 0;
-  return Object.fromEntries(totalsOf(report.kind, report.lines.filter((l) => l[lateColumn] !== 'yes').map((l) => [...l])));
+  return Object.fromEntries(
+    totalsOf(
+      report.kind,
+      report.lines.filter((l) => l[lateColumn] !== 'yes').map((l) => [...l]),
+    ),
+  );
 }
 
 /** Where the report and the ledger's own totals of its day differ (empty when they agree on every figure the ledger gives). */

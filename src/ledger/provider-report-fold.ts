@@ -203,8 +203,7 @@ export class ProviderDayFold {
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 const cmpBig = (a: bigint, b: bigint): number => (a < b ? -1 : a > b ? 1 : 0);
 
-const sum = (lines: readonly string[][], col: number, keep: (l: string[]) => boolean): bigint =>
-  lines.filter(keep).reduce((s, l) => s + BigInt(l[col]!), 0n);
+const sum = (lines: readonly string[][], col: number, keep: (l: string[]) => boolean): bigint => lines.filter(keep).reduce((s, l) => s + BigInt(l[col]!), 0n);
 const count = (lines: readonly string[][], keep: (l: string[]) => boolean): string => String(lines.filter(keep).length);
 
 /** Totals of a resetting report (column 4 the type, 5 the amount, 8 late); the verifier recomputes them from the lines. */
@@ -213,7 +212,14 @@ export function resettingTotals(lines: readonly string[][]): [string, string][] 
     [`${type}s`, count(lines, (l) => l[4] === type)],
     [`${type}Mills`, sum(lines, 5, (l) => l[4] === type).toString()],
   ];
-  return [['lines', String(lines.length)], ...of('reset'), ...of('return'), ...of('adjustment'), ...of('withdrawal'), ['lateLines', count(lines, (l) => l[8] === 'yes')]];
+  return [
+    ['lines', String(lines.length)],
+    ...of('reset'),
+    ...of('return'),
+    ...of('adjustment'),
+    ...of('withdrawal'),
+    ['lateLines', count(lines, (l) => l[8] === 'yes')],
+  ];
 }
 
 export function movementTotals(lines: readonly string[][]): [string, string][] {

@@ -175,7 +175,8 @@ export function parseReport(text: string): ParsedReport {
 function parseBody(bodyText: string): ReportBody {
   const records = bodyText.split('\n').slice(0, -1).map(parseCsvRecord);
   const h = records[0];
-  if (!h || h[0] !== 'H' || h[1] !== PROVIDER_REPORT_FORMAT || h.length !== 6) throw new ReportFormatError(`the file is not a ${PROVIDER_REPORT_FORMAT} report`);
+  if (!h || h[0] !== 'H' || h[1] !== PROVIDER_REPORT_FORMAT || h.length !== 6)
+    throw new ReportFormatError(`the file is not a ${PROVIDER_REPORT_FORMAT} report`);
   const kind = h[2] as ReportKind;
   if (!REPORT_KINDS.includes(kind)) throw new ReportFormatError(`unknown report kind ${JSON.stringify(h[2])}`);
   if (!DAY.test(h[3]!) || !/^[1-9]\d{0,5}$/.test(h[4]!) || (h[5] !== 'none' && !HEX64.test(h[5]!))) throw new ReportFormatError('the H record is malformed');
@@ -189,7 +190,8 @@ function parseBody(bodyText: string): ReportBody {
     else if (r[0] === 'C') {
       if (r.slice(1).join(',') !== REPORT_COLUMNS[kind].join(',')) throw new ReportFormatError(`the C record does not name the ${kind} columns`);
     } else if (r[0] === 'D') {
-      if (r.length !== REPORT_COLUMNS[kind].length + 1) throw new ReportFormatError(`a D record has ${r.length - 1} fields, not ${REPORT_COLUMNS[kind].length}`);
+      if (r.length !== REPORT_COLUMNS[kind].length + 1)
+        throw new ReportFormatError(`a D record has ${r.length - 1} fields, not ${REPORT_COLUMNS[kind].length}`);
       lines.push(r.slice(1));
     } else if (r[0] === 'T') totals = r.slice(1).map(totalOf);
     else throw new ReportFormatError(`unknown record type ${JSON.stringify(r[0])}`);

@@ -76,7 +76,8 @@ class ReportPass {
 
   takePrevious(text: string, last: boolean, check: (r: ParsedReport) => void): void {
     if (!this.previousPending) fail('report_refused', `report ${this.reportId}: it was begun without a previous inventory, or that is read already`);
-    if (this.previousText.length + text.length > MAX_REPORT_PREVIOUS_CHARS) fail('report_refused', `the previous inventory is over ${MAX_REPORT_PREVIOUS_CHARS} characters`);
+    if (this.previousText.length + text.length > MAX_REPORT_PREVIOUS_CHARS)
+      fail('report_refused', `the previous inventory is over ${MAX_REPORT_PREVIOUS_CHARS} characters`);
     this.previousText += text;
     if (!last) return;
     let parsed: ParsedReport;
@@ -153,9 +154,11 @@ export class ReportDesk {
   /** A piece of the previous day's inventory file; with `last`, the module checks its signature and continues from its end. */
   async previous(a: M.ReportPreviousArgs): Promise<Record<string, never>> {
     const pass = this.of(a.reportId);
-    if (typeof a.text !== 'string' || a.text.length > MAX_REPORT_CHUNK_CHARS) fail('invalid_request', `a report piece is at most ${MAX_REPORT_CHUNK_CHARS} characters`);
+    if (typeof a.text !== 'string' || a.text.length > MAX_REPORT_CHUNK_CHARS)
+      fail('invalid_request', `a report piece is at most ${MAX_REPORT_CHUNK_CHARS} characters`);
     pass.takePrevious(a.text, a.last === true, (r) => {
-      if (r.kind !== 'inventory' || r.day !== dayBefore(pass.day)) fail('report_refused', `the previous report must be the inventory of ${dayBefore(pass.day)}`);
+      if (r.kind !== 'inventory' || r.day !== dayBefore(pass.day))
+        fail('report_refused', `the previous report must be the inventory of ${dayBefore(pass.day)}`);
       const problem = reportSignatureProblem(r, this.crypto.caCertPem, new Date(this.self.now()));
       if (problem) fail('report_refused', `the previous inventory: ${problem}`);
     });
@@ -205,7 +208,10 @@ export class ReportDesk {
       const text = reportBodyText(body);
       const statement = reportStatement({ kind: body.kind, day: body.day, issue: body.issue, sha256: sha256Hex(text), signer: this.crypto.serial, signedAt });
       const signature = await this.crypto.signAsModule('provider-report', statement);
-      texts.set(body.kind, signedReportText(text, { signer: this.crypto.serial, signedAt, signatureHex: signature.toString('hex'), certificatePem: this.crypto.certPem }));
+      texts.set(
+        body.kind,
+        signedReportText(text, { signer: this.crypto.serial, signedAt, signatureHex: signature.toString('hex'), certificatePem: this.crypto.certPem }),
+      );
     }
     pass.finished = texts;
     return { reports: REPORT_KINDS.map((kind) => ({ kind, chars: texts.get(kind)!.length, sha256: sha256Hex(texts.get(kind)!) })) };

@@ -92,15 +92,12 @@ export async function runApiServer(): Promise<void> {
   await app.listen({ port, host });
   const scrape = await listenForScrapes(ctx, metricsPort);
   pool.start();
-  const payments = startPaymentsJob(ctx, ctx.ach, log);
-  const reports = startProviderReportsJob(ctx, log);
-  const url = `http://${host}:${port}`;
+  const jobs = [startPaymentsJob(ctx, ctx.ach, log), startProviderReportsJob(ctx, log)];
   const metricsUrl = scrape ? { metricsUrl: `http://127.0.0.1:${metricsPort}/metrics` } : {};
-  process.stdout.write(`${JSON.stringify({ ready: true, url, ...metricsUrl })}\n`);
+  process.stdout.write(`${JSON.stringify({ ready: true, url: `http://${host}:${port}`, ...metricsUrl })}\n`);
   exitOnSignal([
     () => pool.stop(),
-    async () => payments?.stop(),
-    async () => reports?.stop(),
+    async () => Promise.all(jobs.map((j) => j?.stop())),
     async () => scrape?.close(),
     () => app.close(),
     async () => shipped?.close(),

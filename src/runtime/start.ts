@@ -38,7 +38,13 @@ export interface RunningSystem {
 function apiEnv(home: string, dbUrl: string, sockets: string, port: number): Record<string, string> {
   const outbox = process.env.VAULTMETER_BANK_OUTBOX || join(home, 'bank-outbox');
   const provider = process.env.VAULTMETER_PROVIDER_OUTBOX || join(home, 'provider-outbox');
-  return { VAULTMETER_DB_URL: dbUrl, VAULTMETER_MODULE_SOCKETS: sockets, PORT: String(port), VAULTMETER_BANK_OUTBOX: outbox, VAULTMETER_PROVIDER_OUTBOX: provider };
+  return {
+    VAULTMETER_DB_URL: dbUrl,
+    VAULTMETER_MODULE_SOCKETS: sockets,
+    PORT: String(port),
+    VAULTMETER_BANK_OUTBOX: outbox,
+    VAULTMETER_PROVIDER_OUTBOX: provider,
+  };
 }
 
 /** The passphrase for the module keystores: VAULTMETER_PASSPHRASE, else the development file in the home. */
@@ -75,6 +81,12 @@ const SMTP_SECRETS = ['SMTP_URL'] as const;
 /** The Stripe keys: only the API server, which charges cards and checks Stripe's webhooks, gets them. */
 const STRIPE_SECRETS = ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'] as const;
 
+/** The run directory, and the default provider outbox (one the operator names must exist already: a mounted volume, say). */
+async function makeDirectories(home: string): Promise<void> {
+  await mkdir(paths(home).runDir, { recursive: true, mode: 0o700 });
+  if (!process.env.VAULTMETER_PROVIDER_OUTBOX) await mkdir(join(home, 'provider-outbox'), { recursive: true, mode: 0o700 });
+}
+
 /**
  * The supervisor: PostgreSQL, the module processes, the shipper, then the API server as a separate
  * process that never holds the passphrase. Every one of them is restarted when it dies (with a
@@ -84,7 +96,7 @@ export async function startSystem(opts: StartOptions): Promise<RunningSystem> {
   const config = await readConfig(opts.home);
   const { passphrase } = await loadPassphrase(opts.home);
   const p = paths(opts.home);
-  await mkdir(p.runDir, { recursive: true, mode: 0o700 });
+  await makeDirectories(opts.home);
   let stopping = false;
   const children = new Set<ChildProcess>();
   let db: RunningDatabase | null = null;

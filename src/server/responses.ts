@@ -544,9 +544,7 @@ export const ProviderReportRun = Type.Object({
       day: Str(),
       issue: Type.Integer(),
       signer: Str(),
-      reports: Type.Array(
-        Type.Object({ kind: Str(), objectKey: Str(), sha256: Str(), lines: Type.Integer(), totals: Type.Record(Str(), Str()) }),
-      ),
+      reports: Type.Array(Type.Object({ kind: Str(), objectKey: Str(), sha256: Str(), lines: Type.Integer(), totals: Type.Record(Str(), Str()) })),
     }),
   ),
   more: Type.Boolean({ description: 'more days wait than one run files: run again' }),

@@ -128,7 +128,9 @@ async function previousInventory(ctx: ServiceContext, day: string): Promise<stri
   const rows = await providerReportsRepo.latestIssue(ctx.db, dayBefore(day));
   const row = rows?.find((r) => r.kind === 'inventory');
   if (!row) {
-    if (await providerReportsRepo.lastFiledDay(ctx.db)) fail('report_refused', `${dayBefore(day)} is not filed, so ${day} cannot continue from it`);
+    // Only the first day filed starts from the logs' beginnings; any later day continues the one before.
+    const first = await providerReportsRepo.firstFiledDay(ctx.db);
+    if (first && first < day) fail('report_refused', `${dayBefore(day)} is not filed, so ${day} cannot continue from it`);
     return null;
   }
   return readFiled(ctx, row);
@@ -138,12 +140,19 @@ async function previousInventory(ctx: ServiceContext, day: string): Promise<stri
 export async function readFiled(ctx: ServiceContext, row: ReportRow): Promise<string> {
   const bytes = await ctx.providerOutbox.get(row.objectKey);
   if (!bytes) fail('report_file_missing', `${row.objectKey} is not in the provider outbox (${ctx.providerOutbox.name}); re-issue ${row.day}`);
-  if (sha256Hex(bytes) !== row.sha256) fail('report_file_missing', `${row.objectKey} in the provider outbox is not the file that was filed (its SHA-256 differs)`);
+  if (sha256Hex(bytes) !== row.sha256)
+    fail('report_file_missing', `${row.objectKey} in the provider outbox is not the file that was filed (its SHA-256 differs)`);
   return bytes.toString('utf8');
 }
 
 /** One module pass: begin, the previous inventory, every log's records of the day, finish, and the four files. */
-async function makeReports(ctx: ServiceContext, module: ModuleConnection, day: string, issue: number, previous: string | null): Promise<Map<ReportKind, string>> {
+async function makeReports(
+  ctx: ServiceContext,
+  module: ModuleConnection,
+  day: string,
+  issue: number,
+  previous: string | null,
+): Promise<Map<ReportKind, string>> {
   const reportId = randomBytes(12).toString('hex');
   await module.call('beginReport', { reportId, day, issue, previous: previous !== null });
   if (previous !== null) await sendPrevious(module, reportId, previous);
@@ -180,7 +189,7 @@ async function readParts(
   const texts = new Map<ReportKind, string>();
   for (const r of reports) {
     let text = '';
-    for (let offset: number | null = 0; offset !== null; ) {
+    for (let offset: number | null = 0; offset !== null;) {
       const part: { text: string; next: number | null } = await module.call('reportPart', { reportId, kind: r.kind, offset });
       text += part.text;
       offset = part.next;
@@ -254,7 +263,9 @@ export async function providerReport(
   kind: ReportKind,
   issue: number | null,
 ): Promise<{ report: ReportView; text: string; ledgerTotals: Record<string, string> }> {
-  const row = (await providerReportsRepo.findReport(ctx.db, day, kind, issue)) ?? fail('not_found', `no ${kind} report of ${day}${issue ? ` issue ${issue}` : ''} was filed`);
+  const row =
+    (await providerReportsRepo.findReport(ctx.db, day, kind, issue)) ??
+    fail('not_found', `no ${kind} report of ${day}${issue ? ` issue ${issue}` : ''} was filed`);
   const text = await readFiled(ctx, row);
   return { report: viewOf(row), text, ledgerTotals: await providerReportsRepo.ledgerTotals(ctx.db, kind, day) };
 }

@@ -35,6 +35,12 @@ export async function lastFiledDay(q: Q): Promise<string | null> {
   return r.rows[0]?.day ?? null;
 }
 
+/** The first day filed, or null. */
+export async function firstFiledDay(q: Q): Promise<string | null> {
+  const r = await q.query<{ day: string | null }>(`SELECT to_char(min(day), 'YYYY-MM-DD') AS day FROM provider.reports`);
+  return r.rows[0]?.day ?? null;
+}
+
 /** The UTC day of the log's first record, or null for an empty log. */
 export async function firstRecordDay(q: Q): Promise<string | null> {
   const r = await q.query<{ day: string | null }>(`SELECT to_char(min(at) AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day FROM postal.txlog`);
@@ -92,10 +98,7 @@ export async function ledgerTotals(q: Q, kind: string, day: string): Promise<Led
     const lines = r.rows.reduce((n, x) => n + BigInt(x.n), 0n).toString();
     return { lines, issued: of('issued'), suspended: of('suspended'), reinstated: of('reinstated'), revoked: of('revoked') };
   }
-  const r = await q.query<{ licensed: string }>(
-    `SELECT count(DISTINCT meter_id) AS licensed FROM provider.meter_licenses WHERE issued_at < ${END}`,
-    [day],
-  );
+  const r = await q.query<{ licensed: string }>(`SELECT count(DISTINCT meter_id) AS licensed FROM provider.meter_licenses WHERE issued_at < ${END}`, [day]);
   return { licensedEver: r.rows[0]!.licensed };
 }
 

@@ -82,7 +82,11 @@ export async function startSystem(extraEnv: NodeJS.ProcessEnv = {}): Promise<Tes
   if (extraEnv.VAULTMETER_PASSPHRASE === undefined) delete env.VAULTMETER_PASSPHRASE;
   const child: ChildProcess = spawn(process.execPath, [CLI, 'start', '--json'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
+  child.stderr!.on('data', (d) => {
+    stderr += d;
+    // VAULTMETER_TEST_ECHO=1 shows the system's own log while a test runs (to debug one).
+    if (process.env.VAULTMETER_TEST_ECHO === '1') process.stderr.write(d);
+  });
   const lines = createInterface({ input: child.stdout! });
   const first = await new Promise<{ officer: TestOfficer; secondOfficer: TestOfficer; url: string }>((resolve, reject) => {
     let officers: { officer: TestOfficer; secondOfficer: TestOfficer } | null = null;

@@ -48,9 +48,7 @@ const describe = (r: ReportView) =>
 
 const describeRun = (r: ReportRun) =>
   (r.filed.length
-    ? r.filed
-        .map((d) => `Filed ${d.day} (issue ${d.issue}, module ${d.signer}): ${d.reports.map((x) => `${x.kind} ${x.lines} lines`).join(', ')}`)
-        .join('\n')
+    ? r.filed.map((d) => `Filed ${d.day} (issue ${d.issue}, module ${d.signer}): ${d.reports.map((x) => `${x.kind} ${x.lines} lines`).join(', ')}`).join('\n')
     : 'Nothing to file: every day that is over is filed.') + (r.more ? '\nMore days wait: run again.' : '');
 
 function checkKind(kind: string): void {
@@ -110,16 +108,21 @@ export function providerCommand(program: Command): void {
       action(async (day: string | undefined, kind: string | undefined, o: AdminOpts & { file?: string; issue?: string; ca?: string; offline?: boolean }) => {
         const checks = await verifyReport(day, kind, o);
         const failed = checks.filter((c) => c.problems.length > 0);
-        emit(o.json === true, { ok: failed.length === 0, checks }, () =>
-          checks.map((c) => `${c.problems.length ? 'FAIL' : 'ok  '}  ${c.check}${c.problems.map((p) => `\n      ${p}`).join('')}`).join('\n'),
-        );
-        if (failed.length) throw new ProfileError('report_invalid', `the report fails: ${failed.map((c) => c.check).join('; ')}`);
+        const human = () => checks.map((c) => `${c.problems.length ? 'FAIL' : 'ok  '}  ${c.check}${c.problems.map((p) => `\n      ${p}`).join('')}`).join('\n');
+        if (failed.length) {
+          if (o.json !== true) process.stdout.write(`${human()}\n`);
+          throw new ProfileError('report_invalid', `the report fails: ${failed.map((c) => c.check).join('; ')}`, { checks });
+        }
+        emit(o.json === true, { ok: true, checks }, human);
       }),
     );
 }
 
 async function fetchReport(o: AdminOpts, day: string, kind: string, issue: string | undefined): Promise<ReportAnswer> {
-  return get<ReportAnswer>(o, `/v1/admin/provider/reports/${encodeURIComponent(day)}/${encodeURIComponent(kind)}${issue ? `?issue=${encodeURIComponent(issue)}` : ''}`);
+  return get<ReportAnswer>(
+    o,
+    `/v1/admin/provider/reports/${encodeURIComponent(day)}/${encodeURIComponent(kind)}${issue ? `?issue=${encodeURIComponent(issue)}` : ''}`,
+  );
 }
 
 interface Check {

@@ -68,7 +68,7 @@ export function licenseRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
           summary: 'Meter licenses, newest first',
           tags: ['provider'],
           querystring: Type.Object(
-            { status: Type.Optional(Status), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LICENSES_PAGE })) },
+            { status: Type.Optional(Status), limit: Type.Optional(Type.String({ pattern: '^[1-9]\\d{0,3}$', description: `at most ${MAX_LICENSES_PAGE}` })) },
             { additionalProperties: false },
           ),
           response: answers(LicenseList),
@@ -76,7 +76,9 @@ export function licenseRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
       },
       async (request) => {
         await requireAnyOfficer(ctx.db, request);
-        return { licenses: await listLicenses(ctx, request.query.status ?? null, request.query.limit ?? MAX_LICENSES_PAGE) };
+        return {
+          licenses: await listLicenses(ctx, request.query.status ?? null, Math.min(Number(request.query.limit ?? MAX_LICENSES_PAGE), MAX_LICENSES_PAGE)),
+        };
       },
     );
   };

@@ -57,7 +57,7 @@ export function providerReportRoutes(ctx: ServerContext): FastifyPluginAsyncType
           summary: 'Filed provider reports, newest day first',
           tags: ['provider'],
           querystring: Type.Object(
-            { day: Type.Optional(Day), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_REPORT_LIST })) },
+            { day: Type.Optional(Day), limit: Type.Optional(Type.String({ pattern: '^[1-9]\\d{0,3}$', description: `at most ${MAX_REPORT_LIST}` })) },
             { additionalProperties: false },
           ),
           response: answers(ProviderReportList),
@@ -65,7 +65,9 @@ export function providerReportRoutes(ctx: ServerContext): FastifyPluginAsyncType
       },
       async (request) => {
         await requireOfficer(ctx.db, request);
-        return { reports: await listProviderReports(ctx, request.query.day ?? null, request.query.limit ?? MAX_REPORT_LIST) };
+        return {
+          reports: await listProviderReports(ctx, request.query.day ?? null, Math.min(Number(request.query.limit ?? MAX_REPORT_LIST), MAX_REPORT_LIST)),
+        };
       },
     );
 
@@ -76,13 +78,13 @@ export function providerReportRoutes(ctx: ServerContext): FastifyPluginAsyncType
           summary: "A filed report's file (the newest issue unless `issue` names one), with the ledger's own totals of that day to hold it against",
           tags: ['provider'],
           params: Type.Object({ day: Day, kind: Kind }),
-          querystring: Type.Object({ issue: Type.Optional(Type.Integer({ minimum: 1, maximum: 999_999 })) }, { additionalProperties: false }),
+          querystring: Type.Object({ issue: Type.Optional(Type.String({ pattern: '^[1-9]\\d{0,5}$' })) }, { additionalProperties: false }),
           response: answers(ProviderReportAnswer),
         },
       },
       async (request) => {
         await requireOfficer(ctx.db, request);
-        return providerReport(ctx, request.params.day, request.params.kind, request.query.issue ?? null);
+        return providerReport(ctx, request.params.day, request.params.kind, request.query.issue ? Number(request.query.issue) : null);
       },
     );
   };

@@ -90,13 +90,24 @@ async function dayLogs(): Promise<{ own: ChainedRecord[]; peer: ChainedRecord[] 
     { atMs: NOON - 2 * 3_600_000, effects: [{ kind: 'customer_claimed', username: 'lena', meterId: METER }] },
     {
       atMs: NOON - 3_600_000,
-      effects: [{ kind: 'license_issued', licenseNumber: LICENSE, meterId: METER, licensingZip: '90807', taxIdSealed: 'AAAA', taxIdLast4: '4321', officer: 'so1' }],
+      effects: [
+        { kind: 'license_issued', licenseNumber: LICENSE, meterId: METER, licensingZip: '90807', taxIdSealed: 'AAAA', taxIdLast4: '4321', officer: 'so1' },
+      ],
     },
     { atMs: NOON, meterId: METER, version: 2n, dr: 5_000_000n, effects: [{ kind: 'meter_funded', meterId: METER, amountMills: '5000000', officer: 'so1' }] },
-    { atMs: NOON + 3_600_000, meterId: METER, version: 4n, ar: 1_000n, dr: 6_999_000n, effects: [{ kind: 'meter_moved', meterId: METER, fromZip: '90807', toZip: '10001' }] },
+    {
+      atMs: NOON + 3_600_000,
+      meterId: METER,
+      version: 4n,
+      ar: 1_000n,
+      dr: 6_999_000n,
+      effects: [{ kind: 'meter_moved', meterId: METER, fromZip: '90807', toZip: '10001' }],
+    },
     {
       atMs: NOON + 2 * 3_600_000,
-      effects: [{ kind: 'license_status_changed', licenseNumber: LICENSE, meterId: METER, status: 'suspended', reason: 'late, "very" late, indeed', officer: 'so2' }],
+      effects: [
+        { kind: 'license_status_changed', licenseNumber: LICENSE, meterId: METER, status: 'suspended', reason: 'late, "very" late, indeed', officer: 'so2' },
+      ],
     },
     // The next day: it ends the day on this log and is in no report of this day.
     { atMs: Date.parse(`${NEXT}T00:00:01.000Z`), meterId: METER, version: 5n, ar: 2_000n, dr: 6_998_000n, effects: [] },
@@ -122,7 +133,7 @@ async function makeDay(id: string, day: string, records: readonly ChainedRecord[
   const out = new Map<ReportKind, ParsedReport>();
   for (const r of reports) {
     let text = '';
-    for (let offset: number | null = 0; offset !== null; ) {
+    for (let offset: number | null = 0; offset !== null;) {
       const part = await desk.part({ reportId: id, kind: r.kind, offset });
       text += part.text;
       offset = part.next;
@@ -180,7 +191,16 @@ describe('a day of provider reports, made by the module from its log', () => {
     nowMs = Date.parse('2026-03-16T06:00:00.000Z');
     const more = await logOf(
       OWN,
-      [{ atMs: Date.parse(`${NEXT}T09:00:00.000Z`), meterId: METER, version: 6n, ar: 2_000n, dr: 7_998_000n, effects: [{ kind: 'meter_funded', meterId: METER, amountMills: '1000000', officer: 'so1' }] }],
+      [
+        {
+          atMs: Date.parse(`${NEXT}T09:00:00.000Z`),
+          meterId: METER,
+          version: 6n,
+          ar: 2_000n,
+          dr: 7_998_000n,
+          effects: [{ kind: 'meter_funded', meterId: METER, amountMills: '1000000', officer: 'so1' }],
+        },
+      ],
       { seq: BigInt(own.length), hash: own[own.length - 1]!.hash },
     );
     ownHead += 1n;
@@ -252,7 +272,12 @@ describe('what the module refuses', () => {
     // Re-digested after the change: the module's signature does not cover it.
     const parsed = parseReport(good);
     const bodyText = good.slice(0, good.lastIndexOf('\nS,') + 1).replace(',6999000,', ',1000,');
-    const forged = signedReportText(bodyText, { signer: parsed.signer, signedAt: parsed.signedAt, signatureHex: parsed.signatureHex, certificatePem: parsed.certificatePem });
+    const forged = signedReportText(bodyText, {
+      signer: parsed.signer,
+      signedAt: parsed.signedAt,
+      signatureHex: parsed.signatureHex,
+      certificatePem: parsed.certificatePem,
+    });
     await rejectsWith(tryPrevious('prev-002', NEXT, forged), 'report_refused');
     // The right file for the wrong day.
     await rejectsWith(tryPrevious('prev-003', '2026-03-17', good), 'report_refused');

@@ -23,7 +23,7 @@ describe('/openapi.json', () => {
 
   it('lists every route, each with a 200 (or, creating, 201) schema and the shared Problem for 4xx and 5xx', () => {
     const ops = operations();
-    expect(ops).toHaveLength(63);
+    expect(ops).toHaveLength(67);
     for (const { route, op } of ops) {
       // The metrics are Prometheus text, a receipt or an invoice a PDF, every other answer a JSON object.
       if (route === 'GET /metrics') expect(op.responses['200']?.content?.['text/plain']?.schema?.type, route).toBe('string');
