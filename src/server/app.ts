@@ -24,7 +24,7 @@ import { bankAccountRoutes } from './routes/bank-accounts.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { memberRoutes } from './routes/members.js';
 import { customerLicenseRoutes, licenseRoutes } from './routes/licenses.js';
-import { providerReportRoutes } from './routes/provider-reports.js';
+import { providerReportFilingRoutes, providerReportReadingRoutes } from './routes/provider-reports.js';
 import { publicRoutes } from './routes/public.js';
 import { rateRoutes } from './routes/rates.js';
 import { registrationRoutes } from './routes/registration.js';
@@ -88,7 +88,8 @@ export async function buildApp(ctx: ServerContext, opts: AppOptions = {}): Promi
   await app.register(apiKeyRoutes(ctx));
   await app.register(memberRoutes(ctx));
   await app.register(licenseRoutes(ctx));
-  await app.register(providerReportRoutes(ctx));
+  await app.register(providerReportFilingRoutes(ctx));
+  await app.register(providerReportReadingRoutes(ctx));
   await app.register(customerLicenseRoutes(ctx));
   await app.register(mailRoutes(ctx));
   await app.register(paymentRoutes(ctx));

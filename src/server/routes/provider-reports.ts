@@ -15,7 +15,8 @@ import { answers, ReasonText } from '../schemas.js';
 const Day = Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])$', description: 'a UTC day, YYYY-MM-DD' });
 const Kind = Type.Union(REPORT_KINDS.map((k) => Type.Literal(k)));
 
-export function providerReportRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
+/** Filing: the job's run on demand (operators and security officers), a re-issue (a security officer). */
+export function providerReportFilingRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
   return async (app) => {
     app.post(
       '/v1/admin/provider/reports/run',
@@ -50,6 +51,12 @@ export function providerReportRoutes(ctx: ServerContext): FastifyPluginAsyncType
       },
     );
 
+  };
+}
+
+/** Reading: the filed reports and one report's file, with the ledger's totals beside it. */
+export function providerReportReadingRoutes(ctx: ServerContext): FastifyPluginAsyncTypebox {
+  return async (app) => {
     app.get(
       '/v1/admin/provider/reports',
       {
