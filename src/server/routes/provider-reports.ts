@@ -50,7 +50,6 @@ export function providerReportFilingRoutes(ctx: ServerContext): FastifyPluginAsy
         return runProviderReports(ctx, { reissue: { day: request.params.day, reason: request.body.reason, officer } });
       },
     );
-
   };
 }
 
