@@ -1,4 +1,5 @@
 import { VaultError } from '../errors.js';
+import { startPeriodicJob, type PeriodicJob } from './periodic-job.js';
 import { runPayments, type AchConfig, type PaymentsRun, type ServiceContext } from '../services/index.js';
 
 // The API server's payments job: every minute (VAULTMETER_PAYMENTS_POLL_MS) it settles what is past
@@ -30,15 +31,10 @@ export function runSummary(r: PaymentsRun): string | null {
   );
 }
 
-export interface PaymentsJob {
-  stop(): Promise<void>;
-}
-
-export function startPaymentsJob(ctx: ServiceContext, config: AchConfig, log: (line: string) => void): PaymentsJob | null {
+export function startPaymentsJob(ctx: ServiceContext, config: AchConfig, log: (line: string) => void): PeriodicJob | null {
   const cutoff = config.cutoffUtc;
   if (!cutoff) return null;
   let filedForCutoff: number | null = null;
-  let running: Promise<void> = Promise.resolve();
   const tick = async () => {
     const now = new Date();
     const cut = lastCutoffMs(now, cutoff);
@@ -53,15 +49,5 @@ export function startPaymentsJob(ctx: ServiceContext, config: AchConfig, log: (l
       if (!(e instanceof VaultError && e.code === 'payments_busy')) log(`payments: the run failed: ${(e as Error).message}`);
     }
   };
-  const timer = setInterval(() => {
-    running = running.then(tick);
-  }, config.pollMs);
-  timer.unref();
-  running = running.then(tick);
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return startPeriodicJob(tick, config.pollMs);
 }

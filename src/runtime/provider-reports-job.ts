@@ -2,6 +2,7 @@ import { MIN_PROVIDER_REPORTS_POLL_MS, PROVIDER_REPORTS_POLL_MS } from '../const
 import { VaultError } from '../errors.js';
 import { runProviderReports, type ServiceContext } from '../services/index.js';
 import { intFromEnv } from './env.js';
+import { startPeriodicJob, type PeriodicJob } from './periodic-job.js';
 
 // The API server's provider report job: every VAULTMETER_PROVIDER_REPORTS_POLL_MS (10 minutes by
 // default) it files each day that is over (five minutes after midnight UTC, so records in flight at
@@ -9,14 +10,9 @@ import { intFromEnv } from './env.js';
 // servers there are; a day filed is never made again, so most ticks do nothing.
 // VAULTMETER_PROVIDER_REPORTS=off turns it off (then `vaultmeter provider reports run` files).
 
-export interface ProviderReportsJob {
-  stop(): Promise<void>;
-}
-
-export function startProviderReportsJob(ctx: ServiceContext, log: (line: string) => void, env = process.env): ProviderReportsJob | null {
-  if (env.VAULTMETER_PROVIDER_REPORTS === 'off') return null;
+export function startProviderReportsJob(ctx: ServiceContext, log: (line: string) => void): PeriodicJob | null {
+  if (process.env.VAULTMETER_PROVIDER_REPORTS === 'off') return null;
   const pollMs = intFromEnv('VAULTMETER_PROVIDER_REPORTS_POLL_MS', PROVIDER_REPORTS_POLL_MS, MIN_PROVIDER_REPORTS_POLL_MS, 86_400_000);
-  let running: Promise<void> = Promise.resolve();
   const tick = async () => {
     try {
       const { filed, more } = await runProviderReports(ctx);
@@ -27,15 +23,5 @@ export function startProviderReportsJob(ctx: ServiceContext, log: (line: string)
       if (!(e instanceof VaultError && e.code === 'provider_reports_busy')) log(`provider reports: the run failed: ${(e as Error).message}`);
     }
   };
-  const timer = setInterval(() => {
-    running = running.then(tick);
-  }, pollMs);
-  timer.unref();
-  running = running.then(tick);
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return startPeriodicJob(tick, pollMs);
 }

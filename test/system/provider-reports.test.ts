@@ -11,6 +11,7 @@ import { MeterClient } from '../../src/sdk/index.js';
 import { fundAs, get, newTestOfficer, officerHeaders, post, type TestOfficer } from './api-client.js';
 import { startSystem, type TestSystem } from './harness.js';
 import { until } from './wait.js';
+import { DAY_MS, TestClock } from '../helpers/test-clock.js';
 
 // Issue 18 item 2, against the real processes: the report job files each day that is over, a
 // module makes and signs the reports from the log, `provider reports verify` holds them to the CA,
@@ -21,9 +22,6 @@ import { until } from './wait.js';
 // happens today, then the clock moves to tomorrow noon so that today is over, and so on.
 
 const PW = 'correct horse battery';
-const DAY_MS = 86_400_000;
-const SHIM = join(import.meta.dirname, '..', 'helpers', 'shifted-clock.mjs');
-const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /** A module's refusal code (its own error, not an HTTP answer). */
 async function moduleRefusal(p: Promise<unknown>): Promise<string> {
@@ -38,18 +36,13 @@ async function moduleRefusal(p: Promise<unknown>): Promise<string> {
 describe('provider reports to the postal authority', () => {
   let sys: TestSystem;
   let db: pg.Client;
-  let clockFile = '';
-  let offsetMs = 0;
+  let clock: TestClock;
   let day = '';
   let nextDay = '';
   let lena: MeterClient;
   let operator: TestOfficer;
   let license = '';
 
-  const setClock = async (atMs: number) => {
-    offsetMs = atMs - Date.now();
-    await writeFile(clockFile, String(offsetMs));
-  };
   const filedIssues = async (d: string) =>
     Number((await db.query<{ n: bigint }>('SELECT count(*) AS n FROM provider.reports WHERE day = $1 AND issue = 1', [d])).rows[0]!.n);
   const fetch = async (d: string, kind: string, issue?: number) => {
@@ -60,16 +53,14 @@ describe('provider reports to the postal authority', () => {
   const outboxFile = (key: string) => join(sys.env.VAULTMETER_HOME!, 'provider-outbox', key);
 
   beforeAll(async () => {
-    const { mkdtemp } = await import('node:fs/promises');
-    const { tmpdir } = await import('node:os');
-    clockFile = join(await mkdtemp(join(tmpdir(), 'vmclock-')), 'offset');
+    clock = await TestClock.create();
     // Never straddle midnight: near it, start the day a little later.
     const now = Date.now();
     const start = now % DAY_MS > DAY_MS - 20 * 60_000 ? now + 30 * 60_000 : now;
-    await setClock(start);
-    day = dayOf(start);
-    nextDay = dayOf(start + DAY_MS);
-    sys = await startSystem({ NODE_OPTIONS: `--import ${SHIM}`, VAULTMETER_TEST_CLOCK_FILE: clockFile, VAULTMETER_PROVIDER_REPORTS_POLL_MS: '300' });
+    await clock.set(start);
+    day = TestClock.dayOf(start);
+    nextDay = TestClock.dayOf(start + DAY_MS);
+    sys = await startSystem({ ...clock.env, VAULTMETER_PROVIDER_REPORTS_POLL_MS: '300' });
     process.env.VAULTMETER_CLIENT_HOME = sys.env.VAULTMETER_CLIENT_HOME;
     db = await sys.ownerDb();
     lena = await MeterClient.register(diskProfiles, sys.url, 'lena', PW);
@@ -91,7 +82,7 @@ describe('provider reports to the postal authority', () => {
     expect(suspended.status).toBe(200);
     expect(await filedIssues(day)).toBe(0); // the day is not over
 
-    await setClock(Date.parse(`${nextDay}T12:00:00.000Z`));
+    await clock.set(TestClock.noonAfter(day));
     await until(`the reports of ${day}`, async () => (await filedIssues(day)) === 4, 60_000, 200);
 
     const resetting = parseReport((await fetch(day, 'resetting')).text);
@@ -204,7 +195,7 @@ describe('provider reports to the postal authority', () => {
   it('continues the next day from the previous inventory; a day is filed once; a security officer re-issues it', async () => {
     const reinstated = await post(sys.url, `/v1/admin/licenses/${license}/reinstate`, { reason: 'paperwork in' }, officerHeaders(sys.officer));
     expect(reinstated.status).toBe(200);
-    await setClock(Date.parse(`${dayOf(Date.parse(`${nextDay}T00:00:00Z`) + DAY_MS)}T12:00:00.000Z`));
+    await clock.set(TestClock.noonAfter(nextDay));
     await until(`the reports of ${nextDay}`, async () => (await filedIssues(nextDay)) === 4, 60_000, 200);
 
     const first: ParsedReport = parseReport((await fetch(day, 'inventory')).text);

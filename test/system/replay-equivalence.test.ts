@@ -39,6 +39,7 @@ import { newStatement } from '../../src/runtime/index.js';
 import { runCli, startSystem, type TestSystem } from './harness.js';
 import { startStripeStandIn, type StripeStandIn } from '../helpers/stripe-standin.js';
 import { modulePids, shippedTo, until } from './wait.js';
+import { TestClock } from '../helpers/test-clock.js';
 
 // Issue 10's proof that one applier writes every durable change: a random mix of every kind of
 // command runs live (with a module killed mid-batch), then the installation is rebuilt from a
@@ -79,6 +80,7 @@ const DURABLE: Record<string, string> = {
   'membership.account_members': 'SELECT * FROM membership.account_members ORDER BY meter_id, member',
   'provider.meter_licenses': 'SELECT * FROM provider.meter_licenses ORDER BY license_number',
   'provider.meter_movements': 'SELECT * FROM provider.meter_movements ORDER BY meter_id, moved_at',
+  'provider.reports': 'SELECT * FROM provider.reports ORDER BY day, kind, issue',
   'membership.officers': 'SELECT username, password_hash, role, created_at, removed_at FROM membership.officers ORDER BY username',
   'membership.password_resets': 'SELECT * FROM membership.password_resets ORDER BY meter_id',
   'commerce.account_refunds': 'SELECT * FROM commerce.account_refunds ORDER BY meter_id',
@@ -168,6 +170,8 @@ function expectEveryKind(live: Record<string, unknown[]>): void {
   expect(live['commerce.customer_plans']!.map((p) => (p as { plan: string }).plan)).toEqual(['standard']);
   expect((live['commerce.account_refunds'] as { state: string }[]).map((r) => r.state)).toEqual(['paid']);
   expect(live['postal.redemptions']!.length).toBeGreaterThan(0);
+  expect(live['provider.reports']!.length % 4).toBe(0);
+  expect(live['provider.reports']!.length).toBeGreaterThan(0);
   expect(live['postal.verifications']!.length).toBeGreaterThan(0);
   expect(live['postal.items']!.some((i) => (i as { refunded_at: Date | null }).refunded_at !== null)).toBe(true);
   const profiles = live['membership.profiles'] as { email_verified_at: Date | null }[];
@@ -466,6 +470,7 @@ describe('replay equivalence: live tables = backup + replayed log, row for row',
   let sys: TestSystem | null = null;
   let vault = '';
   let standIn: StripeStandIn;
+  let clock: TestClock;
   afterAll(async () => {
     await sys?.stop();
     await standIn?.close();
@@ -474,6 +479,8 @@ describe('replay equivalence: live tables = backup + replayed log, row for row',
 
   beforeAll(async () => {
     standIn = await startStripeStandIn();
+    // The system runs on a clock the test moves: at the end, today is over and its provider reports are filed.
+    clock = await TestClock.create();
   });
 
   it('rebuilds every durable table exactly', async () => {
@@ -487,6 +494,8 @@ describe('replay equivalence: live tables = backup + replayed log, row for row',
       VAULTMETER_SEGMENT_MAX_AGE_MS: '0',
       VAULTMETER_BACKUP_INTERVAL_MS: '0',
       VAULTMETER_ACH_HOLD_HOURS: '0',
+      VAULTMETER_PROVIDER_REPORTS_POLL_MS: '300',
+      ...clock.env,
     });
     const home = sys.env.VAULTMETER_HOME!;
     process.env.VAULTMETER_CLIENT_HOME = sys.env.VAULTMETER_CLIENT_HOME;
@@ -517,6 +526,13 @@ describe('replay equivalence: live tables = backup + replayed log, row for row',
     await revokeAndWithdraw(sys, customers, officer);
 
     const db = await sys.ownerDb();
+    // Provider reports (`provider_reports_filed`): the day is over, the job files it.
+    const lastDay = TestClock.dayOf((await db.query<{ at: Date }>('SELECT max(at) AS at FROM postal.txlog')).rows[0]!.at.getTime());
+    await clock.set(TestClock.noonAfter(lastDay));
+    await until('the provider reports', async () => {
+      const r = await db.query<{ day: string }>("SELECT to_char(max(day), 'YYYY-MM-DD') AS day FROM provider.reports");
+      return r.rows[0]!.day === lastDay;
+    });
     const shipDir = join(home, 'shipped-log');
     await until('the log to ship', () => shippedTo(db, `dir:${shipDir}`));
     const live = await durableRows(db);
@@ -532,7 +548,7 @@ describe('replay equivalence: live tables = backup + replayed log, row for row',
 
     const newHome = join(vault, 'home');
     const backupFile = join(vault, 'backups', (await readdir(join(vault, 'backups')))[0]!);
-    const env: NodeJS.ProcessEnv = { ...process.env, VAULTMETER_HOME: newHome };
+    const env: NodeJS.ProcessEnv = { ...process.env, VAULTMETER_HOME: newHome, ...clock.env };
     delete env.VAULTMETER_PASSPHRASE;
     const rec = await runCli(
       ['recover', '--backup', backupFile, '--log', join(vault, 'log'), '--passphrase-file', join(vault, 'passphrase'), '--keep-dev-passphrase', '--json'],
@@ -540,7 +556,7 @@ describe('replay equivalence: live tables = backup + replayed log, row for row',
       vault,
     );
     expect(rec.code, rec.stderr).toBe(0);
-    sys = await startSystem({ VAULTMETER_HOME: newHome, PORT: port, VAULTMETER_POOL_SIZE: '0', VAULTMETER_BACKUP_INTERVAL_MS: '0' });
+    sys = await startSystem({ VAULTMETER_HOME: newHome, PORT: port, VAULTMETER_POOL_SIZE: '0', VAULTMETER_BACKUP_INTERVAL_MS: '0', ...clock.env });
     const rdb = await sys.ownerDb();
     try {
       const recovered = await durableRows(rdb);

@@ -10,6 +10,7 @@ import {
   type ParsedReport,
 } from '../../ledger/index.js';
 import { callApi, ProfileError } from '../../sdk/index.js';
+import type { ReportView } from '../../services/index.js';
 import { emit } from '../output.js';
 import { action } from '../run.js';
 import { type AdminOpts, withAdmin, get, post } from './admin-options.js';
@@ -17,19 +18,6 @@ import { type AdminOpts, withAdmin, get, post } from './admin-options.js';
 // `vaultmeter provider reports`: the reports filed with the postal authority (issue 18 item 2). A
 // module makes and signs them from the log; `verify` checks a file's signature against the CA, its
 // trailer against its lines, and its totals against the ledger's own tables.
-
-interface ReportView {
-  day: string;
-  kind: string;
-  issue: number;
-  objectKey: string;
-  sha256: string;
-  lines: number;
-  signer: string;
-  reason: string | null;
-  officer: string | null;
-  filedAt: string;
-}
 
 type ReportRun = {
   filed: { day: string; issue: number; signer: string; reports: { kind: string; lines: number; totals: Record<string, string> }[] }[];
