@@ -159,6 +159,16 @@ async function secondOfficerApproves(sys: TestSystem, officer: Officer): Promise
 }
 
 /** The mix really holds every kind of change. */
+/** Provider reports (`provider_reports_filed`): the clock moves to the next noon, so the day is over, and the job files it. */
+async function fileProviderReports(db: pg.Client, clock: TestClock): Promise<void> {
+  const lastDay = TestClock.dayOf((await db.query<{ at: Date }>('SELECT max(at) AS at FROM postal.txlog')).rows[0]!.at.getTime());
+  await clock.set(TestClock.noonAfter(lastDay));
+  await until('the provider reports', async () => {
+    const r = await db.query<{ day: string }>("SELECT to_char(max(day), 'YYYY-MM-DD') AS day FROM provider.reports");
+    return r.rows[0]!.day === lastDay;
+  });
+}
+
 function expectEveryKind(live: Record<string, unknown[]>): void {
   const actions = new Set(live['support.operator_actions']!.map((a) => (a as { action: string }).action));
   expect([...actions].sort()).toEqual(['account_closed', 'account_refund_paid', 'audit', 'fund', 'meter_adjusted', 'password_reset', 'revoke']);
@@ -526,13 +536,7 @@ describe('replay equivalence: live tables = backup + replayed log, row for row',
     await revokeAndWithdraw(sys, customers, officer);
 
     const db = await sys.ownerDb();
-    // Provider reports (`provider_reports_filed`): the day is over, the job files it.
-    const lastDay = TestClock.dayOf((await db.query<{ at: Date }>('SELECT max(at) AS at FROM postal.txlog')).rows[0]!.at.getTime());
-    await clock.set(TestClock.noonAfter(lastDay));
-    await until('the provider reports', async () => {
-      const r = await db.query<{ day: string }>("SELECT to_char(max(day), 'YYYY-MM-DD') AS day FROM provider.reports");
-      return r.rows[0]!.day === lastDay;
-    });
+    await fileProviderReports(db, clock);
     const shipDir = join(home, 'shipped-log');
     await until('the log to ship', () => shippedTo(db, `dir:${shipDir}`));
     const live = await durableRows(db);
