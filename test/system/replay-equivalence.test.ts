@@ -159,6 +159,23 @@ async function secondOfficerApproves(sys: TestSystem, officer: Officer): Promise
 }
 
 /** The mix really holds every kind of change. */
+/** The live installation's settings: card payments through the stand-in, quick shipping, the moved clock. */
+function liveEnv(standIn: StripeStandIn, clock: TestClock): NodeJS.ProcessEnv {
+  return {
+    STRIPE_SECRET_KEY: standIn.secretKey,
+    STRIPE_WEBHOOK_SECRET: standIn.webhookSecret,
+    VAULTMETER_STRIPE_API_BASE: standIn.base,
+    VAULTMETER_POOL_SIZE: '2',
+    VAULTMETER_SHIP_INTERVAL_MS: '100',
+    VAULTMETER_SEGMENT_RECORDS: '50',
+    VAULTMETER_SEGMENT_MAX_AGE_MS: '0',
+    VAULTMETER_BACKUP_INTERVAL_MS: '0',
+    VAULTMETER_ACH_HOLD_HOURS: '0',
+    VAULTMETER_PROVIDER_REPORTS_POLL_MS: '300',
+    ...clock.env,
+  };
+}
+
 /** Provider reports (`provider_reports_filed`): the clock moves to the next noon, so the day is over, and the job files it. */
 async function fileProviderReports(db: pg.Client, clock: TestClock): Promise<void> {
   const lastDay = TestClock.dayOf((await db.query<{ at: Date }>('SELECT max(at) AS at FROM postal.txlog')).rows[0]!.at.getTime());
@@ -494,19 +511,7 @@ describe('replay equivalence: live tables = backup + replayed log, row for row',
   });
 
   it('rebuilds every durable table exactly', async () => {
-    sys = await startSystem({
-      STRIPE_SECRET_KEY: standIn.secretKey,
-      STRIPE_WEBHOOK_SECRET: standIn.webhookSecret,
-      VAULTMETER_STRIPE_API_BASE: standIn.base,
-      VAULTMETER_POOL_SIZE: '2',
-      VAULTMETER_SHIP_INTERVAL_MS: '100',
-      VAULTMETER_SEGMENT_RECORDS: '50',
-      VAULTMETER_SEGMENT_MAX_AGE_MS: '0',
-      VAULTMETER_BACKUP_INTERVAL_MS: '0',
-      VAULTMETER_ACH_HOLD_HOURS: '0',
-      VAULTMETER_PROVIDER_REPORTS_POLL_MS: '300',
-      ...clock.env,
-    });
+    sys = await startSystem(liveEnv(standIn, clock));
     const home = sys.env.VAULTMETER_HOME!;
     process.env.VAULTMETER_CLIENT_HOME = sys.env.VAULTMETER_CLIENT_HOME;
     const officer = sys.officer;
