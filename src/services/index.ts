@@ -70,3 +70,5 @@ export { crossedBelow, lockedTheMeter } from './mail/triggers.js';
 export type { Mail, MailKind } from './mail/mail.js';
 export * from './payments/index.js';
 export { issueLicense, changeLicense, listLicenses, licenseOfMeter, type LicenseView, type LicenseAction } from './licenses.js';
+export { runStaging, runDelta, loadWarehouse, stagedItem, type StagingRun, type DeltaResult, type LoadResult, type StagingProgress } from './staging.js';
+export { runReport, reportCsv, reportSvg, type Report } from './dss-reports.js';
