@@ -9,6 +9,7 @@ import { stagingPage, type WarehouseTable } from './staging-repo.js';
 // (read as vaultmeter_dss), opened read-only for reports. A load rebuilds the whole file from
 // staging, in primary-key order, into a new file that replaces the old one when complete: the
 // warehouse is a function of staging, so staging rebuilt after a recovery gives the same warehouse.
+// Staging's `at` columns are scans.scanned_at and fundings.funded_at here (AT is a DuckDB keyword).
 // Money is BIGINT mills (sums are HUGEINT), read back as bigint; times are UTC TIMESTAMPs.
 
 type Col = readonly [name: string, type: 'VARCHAR' | 'BIGINT' | 'INTEGER' | 'SMALLINT' | 'BOOLEAN' | 'TIMESTAMP'];
@@ -43,7 +44,7 @@ const SCHEMA: Readonly<Record<WarehouseTable, readonly Col[]>> = {
   ],
   scans: [
     ['item_id', 'VARCHAR'],
-    ['at', 'TIMESTAMP'],
+    ['scanned_at', 'TIMESTAMP'],
     ['location', 'VARCHAR'],
     ['valid', 'BOOLEAN'],
     ['ordinal', 'INTEGER'],
@@ -54,7 +55,7 @@ const SCHEMA: Readonly<Record<WarehouseTable, readonly Col[]>> = {
     ['meter_id', 'VARCHAR'],
     ['source', 'VARCHAR'],
     ['amount_mills', 'BIGINT'],
-    ['at', 'TIMESTAMP'],
+    ['funded_at', 'TIMESTAMP'],
     ['status', 'VARCHAR'],
     ['settled_at', 'TIMESTAMP'],
     ['returned_at', 'TIMESTAMP'],
@@ -197,11 +198,11 @@ export const REPORT_SQL: Readonly<Record<ReportName, string>> = {
   // (refunded items; closed accounts' refunds), per day.
   funding: `
     WITH ev AS (
-      SELECT ${day('at')} AS d, amount_mills AS funded, 0 AS returned_owed, 0 AS adjusted, 0 AS item_refunds, 0 AS account_refunds
+      SELECT ${day('funded_at')} AS d, amount_mills AS funded, 0 AS returned_owed, 0 AS adjusted, 0 AS item_refunds, 0 AS account_refunds
         FROM fundings WHERE source = 'officer'
       UNION ALL SELECT ${day('settled_at')}, amount_mills, 0, 0, 0, 0 FROM fundings WHERE source IN ('ach', 'card') AND settled_at IS NOT NULL
       UNION ALL SELECT ${day('returned_at')}, 0, owed_mills, 0, 0, 0 FROM fundings WHERE source IN ('ach', 'card') AND returned_at IS NOT NULL AND owed_mills > 0
-      UNION ALL SELECT ${day('at')}, 0, 0, amount_mills, 0, 0 FROM fundings WHERE source = 'adjust'
+      UNION ALL SELECT ${day('funded_at')}, 0, 0, amount_mills, 0, 0 FROM fundings WHERE source = 'adjust'
       UNION ALL SELECT ${day('refunded_at')}, 0, 0, 0, amount_mills, 0 FROM items WHERE refunded_at IS NOT NULL AND NOT test
       UNION ALL SELECT ${day('closed_at')}, 0, 0, 0, 0, refund_mills FROM account_refunds)
     SELECT strftime(d, '%Y-%m-%d') AS day, sum(funded) AS funded_mills, sum(returned_owed) AS returned_owed_mills, sum(adjusted) AS adjusted_mills,
@@ -210,8 +211,8 @@ export const REPORT_SQL: Readonly<Record<ReportName, string>> = {
   // Items scanned more than once in the period: a possible reuse of a printed item.
   duplicates: `
     SELECT item_id, coalesce(max(meter_id), '') AS meter_id, count(*) AS scans, count(*) FILTER (WHERE valid) AS valid_scans,
-           count(DISTINCT location) AS locations, strftime(min(at), '%Y-%m-%dT%H:%M:%S.%fZ') AS first_at, strftime(max(at), '%Y-%m-%dT%H:%M:%S.%fZ') AS last_at
-    FROM scans WHERE ${inRange('at')} GROUP BY item_id HAVING count(*) > 1 ORDER BY scans DESC, item_id`,
+           count(DISTINCT location) AS locations, strftime(min(scanned_at), '%Y-%m-%dT%H:%M:%S.%fZ') AS first_at, strftime(max(scanned_at), '%Y-%m-%dT%H:%M:%S.%fZ') AS last_at
+    FROM scans WHERE ${inRange('scanned_at')} GROUP BY item_id HAVING count(*) > 1 ORDER BY scans DESC, item_id`,
   // Meters that printed on each day.
   'active-meters': `
     SELECT strftime(${day('created_at')}, '%Y-%m-%d') AS day, count(DISTINCT meter_id) AS active_meters, count(*) AS pieces, sum(amount_mills) AS amount_mills
