@@ -56,9 +56,9 @@ export function stagedItem(i: VaultItem): StagedItem {
   };
 }
 
-/** A watermark is usable when every log it names is still at or past it (else a recovery rewound a log). */
-function usable(from: LogPosition, heads: readonly { logId: string; seq: bigint }[]): boolean {
-  if (Object.keys(from).length === 0) return false;
+/** A watermark is usable when a delta wrote it and every log it names is still at or past it (else the database was rewound under staging). */
+function usable(ran: boolean, from: LogPosition, heads: readonly { logId: string; seq: bigint }[]): boolean {
+  if (!ran) return false;
   return Object.entries(from).every(([logId, seq]) => {
     const head = heads.find((h) => h.logId === logId);
     return head !== undefined && head.seq >= BigInt(seq);
@@ -79,8 +79,13 @@ export async function runDelta(client: pg.ClientBase, progress: StagingProgress 
     await client.query(`SET LOCAL statement_timeout = ${STAGING_STATEMENT_TIMEOUT_MS}`);
     const heads = await stagingRepo.logHeads(client);
     const from = await stagingRepo.watermarks(client);
-    const fullCopy = !usable(from, heads);
-    const meters = fullCopy ? null : await stagingRepo.metersTouchedSince(client);
+    const fullCopy = !usable(await stagingRepo.hasDeltas(client), from, heads);
+    const meters = fullCopy
+      ? null
+      : await stagingRepo.metersTouchedSince(
+          client,
+          heads.map((h) => h.logId).filter((l) => !(l in from)),
+        );
     const changed: Record<string, number> = { 'staging.items': 0 };
     let itemsRead = 0;
     if (meters === null || meters.length > 0) {

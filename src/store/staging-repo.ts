@@ -28,16 +28,28 @@ export async function logHeads(q: Q): Promise<{ logId: string; seq: bigint; at: 
   return r.rows;
 }
 
+/** Whether a delta ever committed into this staging (with an empty log, the watermark names no log). */
+export async function hasDeltas(q: Q): Promise<boolean> {
+  return (await q.query('SELECT 1 FROM staging.deltas LIMIT 1')).rowCount === 1;
+}
+
 export async function watermarks(q: Q): Promise<LogPosition> {
   const r = await q.query<{ logId: string; seq: bigint }>('SELECT log_id AS "logId", seq FROM staging.watermarks ORDER BY log_id');
   return Object.fromEntries(r.rows.map((x) => [x.logId, x.seq.toString()]));
 }
 
-/** The meters named in the clear header of a log record after the watermark (a log without one: all of it). */
-export async function metersTouchedSince(q: Q): Promise<string[]> {
+/**
+ * The meters named in the clear header of a log record after the watermark, and of every record of
+ * `newLogs` (logs the watermark does not name yet). Index range scans on (log_id, seq) only.
+ */
+export async function metersTouchedSince(q: Q, newLogs: readonly string[]): Promise<string[]> {
   const r = await q.query<{ meterId: string }>(
-    `SELECT DISTINCT t.meter_id AS "meterId" FROM postal.txlog t LEFT JOIN staging.watermarks w USING (log_id)
-     WHERE t.meter_id IS NOT NULL AND t.seq > coalesce(w.seq, 0) ORDER BY 1`,
+    `SELECT DISTINCT meter_id AS "meterId" FROM (
+       SELECT t.meter_id FROM staging.watermarks w JOIN postal.txlog t ON t.log_id = w.log_id AND t.seq > w.seq
+       UNION ALL
+       SELECT t.meter_id FROM postal.txlog t WHERE t.log_id = ANY($1::text[])
+     ) x WHERE meter_id IS NOT NULL ORDER BY 1`,
+    [newLogs],
   );
   return r.rows.map((x) => x.meterId);
 }
