@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { diskProfiles } from '../../src/cli/index.js';
 import { addBankAccount, choosePlan, MeterClient, type PrintedItem } from '../../src/sdk/index.js';
+import { STAGING_LOCK_KEY } from '../../src/constants.js';
 import { dssUrlFrom } from '../../src/store/index.js';
 import { fundAs, letter, officerHeaders, post } from './api-client.js';
 import { runCli, startSystem, type TestSystem } from './harness.js';
@@ -213,6 +214,20 @@ async function expectDssConfined(home: string, items: number): Promise<void> {
   }
 }
 
+/** One run at a time: while another holds the staging lock, a run is refused and changes nothing. */
+async function expectOneRunAtATime(sys: Sys, db: pg.Client): Promise<void> {
+  const before = (await db.query('SELECT count(*)::int AS n FROM staging.deltas')).rows[0].n;
+  await db.query('SELECT pg_advisory_lock($1)', [STAGING_LOCK_KEY]);
+  try {
+    const busy = await sys.cli(['staging', 'run', '--json']);
+    expect(busy.code).toBe(1);
+    expect(busy.stderr).toContain('staging_busy');
+  } finally {
+    await db.query('SELECT pg_advisory_unlock($1)', [STAGING_LOCK_KEY]);
+  }
+  expect((await db.query('SELECT count(*)::int AS n FROM staging.deltas')).rows[0].n).toBe(before);
+}
+
 /** A delta after changes, then another with nothing new: it changes nothing, in staging or in the warehouse. */
 async function deltaThenAgain(sys: Sys, db: pg.Client, warehouse: string): Promise<{ liveStaging: Dump; liveWarehouse: Dump }> {
   const run = await sys.cli(['staging', 'run', '--json']);
@@ -276,6 +291,7 @@ describe('staging and the decision-support warehouse', () => {
     await expectNoSecrets(db, warehouse);
     await expectLedgerTotals(sys, db);
     await expectDssConfined(home, items.length);
+    await expectOneRunAtATime(sys, db);
 
     // Recovery: the backup (with staging at the first run's watermark) plus the shipped log, into an
     // empty database; the delta after it gives the same staging and the same warehouse.
