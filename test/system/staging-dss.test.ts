@@ -132,6 +132,9 @@ async function expectNoSecrets(db: pg.Client, warehouse: string): Promise<void> 
     expect(found.length, what).toBeGreaterThan(0);
     secrets.push({ what, text: found.map((b) => piece(b).toString('hex')), bytes: found.map(piece) });
   }
+  // The control: the same text search finds a package's tail in the vault's own rows.
+  const vaultText = (await db.query<{ t: string }>("SELECT string_agg(m::text, E'\\n') AS t FROM postal.meters m")).rows[0]!.t.toLowerCase();
+  expect(vaultText.includes(secrets.find((s) => s.what === 'package')!.text[0]!)).toBe(true);
   const stagingText = Object.values(await stagingDump(db))
     .flat()
     .join('\n')
