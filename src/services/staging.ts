@@ -33,7 +33,7 @@ export interface LoadResult {
 export function stagedItem(i: VaultItem): StagedItem {
   let data: ReturnType<typeof decodeItem>['data'] | null;
   try {
-    data = decodeItem(i.itemBytes).data;
+    data = decodeItem(i.itemBytes, { canonical: false }).data; // stored after the print checked it
   } catch {
     data = null; // kept with its amounts; the reports count it without class or zone
   }
