@@ -16,6 +16,7 @@ export interface DeltaResult {
   readonly to: LogPosition;
   /** No usable watermark (a first run, or a log behind it): every meter was copied. */
   readonly fullCopy: boolean;
+  /** Meters whose items were re-copied; -1 on a full copy (all). */
   readonly metersTouched: number;
   readonly itemsRead: number;
   /** Rows inserted, changed or deleted in staging, per table. Zero everywhere when nothing changed. */
