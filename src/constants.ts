@@ -512,3 +512,17 @@ export const INVITATION_TTL_MS = 72 * 3_600_000;
 export const MAX_LICENSES_PAGE = 500;
 /** Movements a license answer lists, newest first. */
 export const MAX_LICENSE_MOVEMENTS = 20;
+
+// Staging and the decision-support warehouse (src/services/staging.ts, docs/DSS.md, issue 18 item 3)
+/** One staging run (delta and load) per installation (pg_advisory_lock key). */
+export const STAGING_LOCK_KEY = 7262005;
+/** Items the delta reads, decodes and upserts per round trip. */
+export const STAGING_ITEM_PAGE = 10_000;
+/** Rows the warehouse load reads from staging per round trip. */
+export const WAREHOUSE_LOAD_PAGE = 50_000;
+/** The delta's and the load's statements may run long (a first full copy); no other statement gets this. */
+export const STAGING_STATEMENT_TIMEOUT_MS = 3_600_000;
+/** Rows a report answers at most (its CSV and chart); a longer one is refused: narrow --from/--to. */
+export const MAX_REPORT_ROWS = 100_000;
+/** Bars or points a report's chart draws; the longest series keep their last ones. */
+export const MAX_CHART_POINTS = 120;

@@ -123,6 +123,8 @@ export const ERRORS = {
   invitation_unknown: { status: 404, title: 'No open invitation for this name: it was accepted, withdrawn, or never made' },
   invitation_expired: { status: 410, title: 'The invitation has expired; ask the account owner to invite you again' },
   invitation_code_wrong: { status: 403, title: 'The invitation code does not match the invitation' },
+  staging_busy: { status: 409, title: 'Another staging run (delta and warehouse load) is in progress' },
+  warehouse_missing: { status: 404, title: 'The decision-support warehouse has not been built yet; run the staging job first' },
   internal: { status: 500, title: 'Internal error' },
 } as const;
 

@@ -56,6 +56,7 @@ import { redeemCommand } from './commands/redeem.js';
 import { serveCommand } from './commands/serve.js';
 import { shipCommand } from './commands/ship.js';
 import { startCommand } from './commands/start.js';
+import { reportsCommand, stagingCommand } from './commands/staging.js';
 import { verifyCommand } from './commands/verify.js';
 
 // The composition root: each command lives in its own file under commands/; the groups and their
@@ -136,5 +137,7 @@ export function buildProgram(): Command {
   backupList(backup);
   recoverCommand(program);
   providerCommand(program);
+  stagingCommand(program);
+  reportsCommand(program);
   return program;
 }

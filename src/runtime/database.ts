@@ -1,4 +1,4 @@
-import { appUrlFrom, ensureAppRole, migrate, startEmbedded, type EmbeddedDatabase } from '../store/index.js';
+import { appUrlFrom, ensureAppRole, ensureDssRole, migrate, startEmbedded, type EmbeddedDatabase } from '../store/index.js';
 import { paths, type InstallationConfig } from './home.js';
 
 export interface RunningDatabase {
@@ -27,6 +27,7 @@ export async function openDatabase(home: string, config: InstallationConfig, log
   try {
     await migrate(ownerUrl, log);
     await ensureAppRole(ownerUrl, config.appDbPassword);
+    if (config.dssDbPassword) await ensureDssRole(ownerUrl, config.dssDbPassword);
   } catch (e) {
     await stop();
     throw e;

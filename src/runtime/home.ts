@@ -17,6 +17,8 @@ export interface InstallationConfig {
   /** Present when the installation runs its own embedded PostgreSQL. */
   readonly embedded: { readonly port: number; readonly ownerPassword: string } | null;
   readonly appDbPassword: string;
+  /** The decision-support role's (docs/DSS.md); an installation made before it gets one at its first staging run. */
+  readonly dssDbPassword?: string;
   readonly modules: readonly { readonly serial: string; readonly keystore: string }[];
 }
 
@@ -32,6 +34,8 @@ export const paths = (home: string) => ({
   /** The default ship target when VAULTMETER_SHIP_TARGETS is unset (development: not off-site). */
   shippedLog: join(home, 'shipped-log'),
   backups: join(home, 'backups'),
+  /** The decision-support warehouse (DuckDB), rebuilt by `vaultmeter staging run` (docs/DSS.md). */
+  warehouse: join(home, 'dss', 'warehouse.duckdb'),
   runDir: socketDir(home),
 });
 

@@ -16,3 +16,4 @@ export {
 } from './officer-credential.js';
 export type { BootstrapOfficer } from './bootstrap-officers.js';
 export { BUNDLED_RATES_DIR, BUNDLED_ZONES_FILE, initRatesDir, readRateBundle, readRateBundles } from './rate-files.js';
+export { stagingRunInstallation } from './staging.js';

@@ -70,6 +70,7 @@ export async function initInstallation(opts: InitOptions): Promise<InitResult> {
     createdAt: now.toISOString(),
     embedded: process.env.DATABASE_URL ? null : { port: await freePort(embeddedPort()), ownerPassword: randomBytes(18).toString('base64url') },
     appDbPassword: randomBytes(18).toString('base64url'),
+    dssDbPassword: randomBytes(18).toString('base64url'),
     modules,
   };
   if (opts.secondOfficerUser === opts.officerUser) throw new Error('the two security officers need different user names');

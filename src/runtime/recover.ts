@@ -159,6 +159,7 @@ async function prepareHome(o: RecoverOptions, home: BackupHome, backupId: string
     createdAt: new Date().toISOString(),
     embedded: process.env.DATABASE_URL ? null : { port: await freePort(0), ownerPassword: randomBytes(18).toString('base64url') },
     appDbPassword: randomBytes(18).toString('base64url'),
+    dssDbPassword: randomBytes(18).toString('base64url'),
     modules,
   };
   await writeConfig(o.home, config);

@@ -79,3 +79,5 @@ export {
   type ReportView,
 } from './provider-reports.js';
 export { issueLicense, changeLicense, listLicenses, licenseOfMeter, type LicenseView, type LicenseAction } from './licenses.js';
+export { runStaging, runDelta, loadWarehouse, stagedItem, type StagingRun, type DeltaResult, type LoadResult, type StagingProgress } from './staging.js';
+export { runReport, reportCsv, reportSvg, type Report } from './dss-reports.js';

@@ -1,7 +1,10 @@
 export { createDb, inTransaction, type Db, type Tx } from './db.js';
 export { databaseUnavailable, isConnectionError } from './connection-errors.js';
 export { startEmbedded, type EmbeddedDatabase } from './embedded.js';
-export { migrate, ensureAppRole, appUrlFrom, APP_ROLE } from './migrate.js';
+export { migrate, ensureAppRole, appUrlFrom, APP_ROLE, ensureDssRole, dssUrlFrom, DSS_ROLE } from './migrate.js';
+export * as stagingRepo from './staging-repo.js';
+export type { LogPosition, StagedItem, VaultItem, WarehouseTable } from './staging-repo.js';
+export { openWarehouse, buildWarehouse, WAREHOUSE_TABLES, REPORT_NAMES, REPORT_SQL, type Warehouse, type ReportName } from './warehouse.js';
 export * as repo from './repo.js';
 export type { MeterRow, BankAccountRow, ApiKeyRow, MemberRow, LicenseRow } from './repo.js';
 export { BatchWriter, type WriteMode } from './batch-writer.js';

@@ -118,6 +118,42 @@ export async function ensureAppRole(ownerUrl: string, password: string): Promise
   }
 }
 
+export const DSS_ROLE = 'vaultmeter_dss';
+
+/**
+ * The decision-support role (docs/DSS.md): reads the stripped copies in `staging` and nothing else;
+ * no grant on a vault schema. Everything is revoked first, as for the application role. Its
+ * password is the installation's `dssDbPassword`.
+ */
+export async function ensureDssRole(ownerUrl: string, password: string): Promise<void> {
+  const client = new pg.Client({ connectionString: ownerUrl });
+  await client.connect();
+  try {
+    const exists = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [DSS_ROLE]);
+    const lit = client.escapeLiteral(password);
+    await client.query(exists.rowCount ? `ALTER ROLE ${DSS_ROLE} LOGIN PASSWORD ${lit}` : `CREATE ROLE ${DSS_ROLE} LOGIN PASSWORD ${lit}`);
+    const d = DSS_ROLE;
+    await client.query(`
+      REVOKE ALL ON ALL TABLES IN SCHEMA ${SCHEMAS} FROM ${d};
+      REVOKE ALL ON ALL SEQUENCES IN SCHEMA ${SCHEMAS} FROM ${d};
+      REVOKE ALL ON SCHEMA ${SCHEMAS} FROM ${d};
+      GRANT USAGE ON SCHEMA staging TO ${d};
+      GRANT SELECT ON staging.meters, staging.items, staging.scans, staging.fundings, staging.account_refunds, staging.invoices,
+                      staging.watermarks, staging.deltas TO ${d};
+    `);
+  } finally {
+    await client.end();
+  }
+}
+
+/** The same server and database as the owner URL, as the decision-support role. */
+export function dssUrlFrom(ownerUrl: string, password: string): string {
+  const u = new URL(ownerUrl);
+  u.username = DSS_ROLE;
+  u.password = password;
+  return u.toString();
+}
+
 /** The same server and database as the owner URL, as the application role. */
 export function appUrlFrom(ownerUrl: string, password: string): string {
   const u = new URL(ownerUrl);

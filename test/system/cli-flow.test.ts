@@ -133,6 +133,11 @@ describe('CLI help', () => {
     ['admin', 'approvals'],
     ['admin', 'events'],
     ['admin', 'officers', 'add'],
+    ['staging'],
+    ['staging', 'run'],
+    ['reports'],
+    ['reports', 'postage'],
+    ['reports', 'revenue'],
   ];
   it.each(commands.map((c) => [c.join(' ') || '(root)', c]))('%s --help', async (_name, args) => {
     const r = await runCli([...(args as string[]), '--help'], process.env);

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { APP_ROLE, applyEffect, BatchWriter, ensureAppRole } from '../../src/store/index.js';
+import { APP_ROLE, applyEffect, BatchWriter, DSS_ROLE, ensureAppRole, ensureDssRole } from '../../src/store/index.js';
 import { startSystem, type TestSystem } from './harness.js';
 
 // Issue 11, item 5: every privilege the application role holds, read from PostgreSQL, is exactly the
@@ -15,11 +15,11 @@ const SYSTEM_SCHEMAS = "('pg_catalog', 'information_schema')";
 /** One privilege: `<kind> <object> <privilege>`, e.g. `table postal.items INSERT`, `column postal.items.refunded_at UPDATE`. */
 type Privilege = string;
 
-/** The rows of the table under "## The grants": | kind `object` | PRIV, PRIV | why |; a columns row names `schema.table (col, col)`. */
-function documentedGrants(): Privilege[] {
+/** The rows of the table under "## <heading>": | kind `object` | PRIV, PRIV | why |; a columns row names `schema.table (col, col)`. */
+function documentedGrants(heading = 'The grants'): Privilege[] {
   const text = readFileSync(join(ROOT, 'docs', 'DATABASE-ROLES.md'), 'utf8');
-  const section = text.split(/^## /m).find((s) => s.startsWith('The grants\n'));
-  if (!section) throw new Error('docs/DATABASE-ROLES.md has no "## The grants" section');
+  const section = text.split(/^## /m).find((s) => s.startsWith(`${heading}\n`));
+  if (!section) throw new Error(`docs/DATABASE-ROLES.md has no "## ${heading}" section`);
   const out: Privilege[] = [];
   for (const line of section.split('\n')) {
     const m = /^\| (role|member of|database|schema|table|columns|sequence|function) `([^`]+)` \| ([A-Z, ]+) \|/.exec(line);
@@ -190,6 +190,82 @@ describe(`the privileges of ${APP_ROLE}`, () => {
       const ownerUrl = `postgres://postgres:${encodeURIComponent(config.embedded.ownerPassword)}@127.0.0.1:${config.embedded.port}/postgres`;
       await ensureAppRole(ownerUrl, config.appDbPassword);
       expect((await actualGrants(db, APP_ROLE)).sort()).toEqual([...actual].sort());
+    } finally {
+      await db.end();
+    }
+  });
+});
+
+// Issue 18 item 3: the decision-support role reads the stripped copies in `staging` and nothing else.
+describe(`the privileges of ${DSS_ROLE}`, () => {
+  let sys: TestSystem;
+  let actual: Privilege[];
+  beforeAll(async () => {
+    sys = await startSystem();
+    const db = await sys.ownerDb();
+    try {
+      actual = await actualGrants(db, DSS_ROLE);
+    } finally {
+      await db.end();
+    }
+  }, 120_000);
+  afterAll(async () => sys?.stop());
+
+  it("are exactly the table in docs/DATABASE-ROLES.md (The decision-support role's grants)", () => {
+    const doc = documentedGrants("The decision-support role's grants").map((p) => p.replace(/^database \S+/, 'database postgres'));
+    expect(new Set(doc).size).toBe(doc.length);
+    const got = actual.map((p) => p.replace(/^database \S+/, 'database postgres'));
+    expect({ notDocumented: got.filter((p) => !doc.includes(p)).sort(), notGranted: doc.filter((p) => !got.includes(p)).sort() }).toEqual({
+      notDocumented: [],
+      notGranted: [],
+    });
+  });
+
+  it('include nothing in a vault schema, and no write anywhere', () => {
+    expect(actual.filter((p) => / (postal|membership|provider|commerce|support)[. ]/.test(p))).toEqual([]);
+    expect(actual.filter((p) => / (INSERT|UPDATE|DELETE|TRUNCATE|TRIGGER|REFERENCES|MAINTAIN|CREATE)$/.test(p))).toEqual([]);
+    expect(actual.filter((p) => /^role /.test(p))).toEqual([`role ${DSS_ROLE} LOGIN`]);
+  });
+
+  it('are enforced: the DSS role is refused the vault schemas', async () => {
+    const config = JSON.parse(await readFile(join(sys.env.VAULTMETER_HOME!, 'config.json'), 'utf8'));
+    const ownerUrl = `postgres://postgres:${encodeURIComponent(config.embedded.ownerPassword)}@127.0.0.1:${config.embedded.port}/postgres`;
+    const u = new URL(ownerUrl);
+    u.username = DSS_ROLE;
+    u.password = config.dssDbPassword;
+    const { default: pg } = await import('pg');
+    const dss = new pg.Client({ connectionString: u.toString() });
+    await dss.connect();
+    try {
+      await dss.query('SELECT count(*) FROM staging.items');
+      for (const sql of [
+        'SELECT 1 FROM postal.items',
+        'SELECT 1 FROM postal.meters',
+        'SELECT 1 FROM postal.txlog',
+        'SELECT 1 FROM membership.bank_accounts',
+        'SELECT 1 FROM membership.sessions',
+        'SELECT 1 FROM provider.meter_licenses',
+        'SELECT 1 FROM commerce.funding_requests',
+        'SELECT 1 FROM support.operator_actions',
+        "INSERT INTO staging.watermarks (log_id, seq, at) VALUES ('x', 1, now())",
+        'CREATE TABLE staging.evil (x int)',
+      ])
+        await expect(dss.query(sql), sql).rejects.toThrow(/permission denied/);
+    } finally {
+      await dss.end();
+    }
+  });
+
+  it('are put back to the table when the database is opened', async () => {
+    const db = await sys.ownerDb();
+    try {
+      await db.query(`GRANT USAGE ON SCHEMA postal TO ${DSS_ROLE}`);
+      await db.query(`GRANT SELECT ON postal.items TO ${DSS_ROLE}`);
+      await db.query(`GRANT INSERT ON staging.items TO ${DSS_ROLE}`);
+      const config = JSON.parse(await readFile(join(sys.env.VAULTMETER_HOME!, 'config.json'), 'utf8'));
+      const ownerUrl = `postgres://postgres:${encodeURIComponent(config.embedded.ownerPassword)}@127.0.0.1:${config.embedded.port}/postgres`;
+      await ensureDssRole(ownerUrl, config.dssDbPassword);
+      expect((await actualGrants(db, DSS_ROLE)).sort()).toEqual([...actual].sort());
     } finally {
       await db.end();
     }
