@@ -224,7 +224,8 @@ class LogFeed {
       for (const row of rows) {
         // The header's time is the module's: the database's copy of it is only a hint.
         const atMs = decodeHeader(row.header)?.atMs ?? 0;
-        bytes += row.header.length * 2 + row.body.length * 1.34;
+        // On the wire: the header as hex, the body as base64.
+        bytes += row.header.length * 2 + Math.ceil(row.body.length / 3) * 4;
         if (page.length && bytes > REPLAY_MODULE_BATCH_BYTES) break;
         page.push({ header: row.header.toString('hex'), body: row.body.toString('base64') });
         this.after.set(logId, row.seq);

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { APP_ROLE, applyEffect, BatchWriter, DSS_ROLE, ensureAppRole, ensureDssRole } from '../../src/store/index.js';
+import { APP_ROLE, applyEffect, BatchWriter, DSS_ROLE, dssUrlFrom, ensureAppRole, ensureDssRole } from '../../src/store/index.js';
 import { startSystem, type TestSystem } from './harness.js';
 
 // Issue 11, item 5: every privilege the application role holds, read from PostgreSQL, is exactly the
@@ -105,19 +105,30 @@ async function actualGrants(db: pg.Client, role: string): Promise<Privilege[]> {
   return out;
 }
 
+// One installation for both roles' checks.
+let sys: TestSystem;
+beforeAll(async () => {
+  sys = await startSystem();
+}, 120_000);
+afterAll(async () => sys?.stop());
+
+/** The owner's URL and the installation's role passwords (config.json). */
+async function ownerAccess(): Promise<{ ownerUrl: string; appDbPassword: string; dssDbPassword: string }> {
+  const config = JSON.parse(await readFile(join(sys.env.VAULTMETER_HOME!, 'config.json'), 'utf8'));
+  const ownerUrl = `postgres://postgres:${encodeURIComponent(config.embedded.ownerPassword)}@127.0.0.1:${config.embedded.port}/postgres`;
+  return { ownerUrl, appDbPassword: config.appDbPassword, dssDbPassword: config.dssDbPassword };
+}
+
 describe(`the privileges of ${APP_ROLE}`, () => {
-  let sys: TestSystem;
   let actual: Privilege[];
   beforeAll(async () => {
-    sys = await startSystem();
     const db = await sys.ownerDb();
     try {
       actual = await actualGrants(db, APP_ROLE);
     } finally {
       await db.end();
     }
-  }, 120_000);
-  afterAll(async () => sys?.stop());
+  });
 
   it('are exactly the table in docs/DATABASE-ROLES.md', () => {
     const doc = documentedGrants().map((p) => p.replace(/^database \S+/, 'database postgres'));
@@ -186,9 +197,8 @@ describe(`the privileges of ${APP_ROLE}`, () => {
       await db.query(`GRANT CREATE ON SCHEMA postal TO ${APP_ROLE}`);
       await db.query(`GRANT USAGE ON SCHEMA staging TO ${APP_ROLE}`);
       expect((await actualGrants(db, APP_ROLE)).length).toBeGreaterThan(actual.length);
-      const config = JSON.parse(await readFile(join(sys.env.VAULTMETER_HOME!, 'config.json'), 'utf8'));
-      const ownerUrl = `postgres://postgres:${encodeURIComponent(config.embedded.ownerPassword)}@127.0.0.1:${config.embedded.port}/postgres`;
-      await ensureAppRole(ownerUrl, config.appDbPassword);
+      const { ownerUrl, appDbPassword } = await ownerAccess();
+      await ensureAppRole(ownerUrl, appDbPassword);
       expect((await actualGrants(db, APP_ROLE)).sort()).toEqual([...actual].sort());
     } finally {
       await db.end();
@@ -198,18 +208,15 @@ describe(`the privileges of ${APP_ROLE}`, () => {
 
 // Issue 18 item 3: the decision-support role reads the stripped copies in `staging` and nothing else.
 describe(`the privileges of ${DSS_ROLE}`, () => {
-  let sys: TestSystem;
   let actual: Privilege[];
   beforeAll(async () => {
-    sys = await startSystem();
     const db = await sys.ownerDb();
     try {
       actual = await actualGrants(db, DSS_ROLE);
     } finally {
       await db.end();
     }
-  }, 120_000);
-  afterAll(async () => sys?.stop());
+  });
 
   it("are exactly the table in docs/DATABASE-ROLES.md (The decision-support role's grants)", () => {
     const doc = documentedGrants("The decision-support role's grants").map((p) => p.replace(/^database \S+/, 'database postgres'));
@@ -228,13 +235,9 @@ describe(`the privileges of ${DSS_ROLE}`, () => {
   });
 
   it('are enforced: the DSS role is refused the vault schemas', async () => {
-    const config = JSON.parse(await readFile(join(sys.env.VAULTMETER_HOME!, 'config.json'), 'utf8'));
-    const ownerUrl = `postgres://postgres:${encodeURIComponent(config.embedded.ownerPassword)}@127.0.0.1:${config.embedded.port}/postgres`;
-    const u = new URL(ownerUrl);
-    u.username = DSS_ROLE;
-    u.password = config.dssDbPassword;
+    const { ownerUrl, dssDbPassword } = await ownerAccess();
     const { default: pg } = await import('pg');
-    const dss = new pg.Client({ connectionString: u.toString() });
+    const dss = new pg.Client({ connectionString: dssUrlFrom(ownerUrl, dssDbPassword) });
     await dss.connect();
     try {
       await dss.query('SELECT count(*) FROM staging.items');
@@ -262,9 +265,8 @@ describe(`the privileges of ${DSS_ROLE}`, () => {
       await db.query(`GRANT USAGE ON SCHEMA postal TO ${DSS_ROLE}`);
       await db.query(`GRANT SELECT ON postal.items TO ${DSS_ROLE}`);
       await db.query(`GRANT INSERT ON staging.items TO ${DSS_ROLE}`);
-      const config = JSON.parse(await readFile(join(sys.env.VAULTMETER_HOME!, 'config.json'), 'utf8'));
-      const ownerUrl = `postgres://postgres:${encodeURIComponent(config.embedded.ownerPassword)}@127.0.0.1:${config.embedded.port}/postgres`;
-      await ensureDssRole(ownerUrl, config.dssDbPassword);
+      const { ownerUrl, dssDbPassword } = await ownerAccess();
+      await ensureDssRole(ownerUrl, dssDbPassword);
       expect((await actualGrants(db, DSS_ROLE)).sort()).toEqual([...actual].sort());
     } finally {
       await db.end();

@@ -50,6 +50,15 @@ describe('provider reports to the postal authority', () => {
     expect(r.status, JSON.stringify(r.json)).toBe(200);
     return r.json as { report: { objectKey: string; sha256: string; issue: number }; text: string; ledgerTotals: Record<string, string> };
   };
+  /** A module's socket, as whoever holds the API server's privileges reaches it. */
+  const withModule = async (index: number, fn: (m: ModuleConnection) => Promise<void>) => {
+    const m = new ModuleConnection((await moduleSockets(sys.env.VAULTMETER_HOME!))[index]!);
+    try {
+      await fn(m);
+    } finally {
+      m.close();
+    }
+  };
   const outboxFile = (key: string) => join(sys.env.VAULTMETER_HOME!, 'provider-outbox', key);
 
   beforeAll(async () => {
@@ -167,8 +176,7 @@ describe('provider reports to the postal authority', () => {
   });
 
   it("whoever holds the API server's privileges cannot have a module leave a transaction out", async () => {
-    const m = new ModuleConnection((await moduleSockets(sys.env.VAULTMETER_HOME!))[0]!);
-    try {
+    await withModule(0, async (m) => {
       const log = (await db.query<{ log_id: string }>('SELECT log_id FROM postal.txlog GROUP BY log_id ORDER BY count(*) DESC LIMIT 1')).rows[0]!.log_id;
       const rows = await db.query<{ header: Buffer; body: Buffer }>('SELECT header, body FROM postal.txlog WHERE log_id = $1 AND seq <= 4 ORDER BY seq', [log]);
       const wire = rows.rows.map((r) => ({ header: r.header.toString('hex'), body: r.body.toString('base64') }));
@@ -187,9 +195,7 @@ describe('provider reports to the postal authority', () => {
       );
       // A day that is not over on the module's clock: refused.
       expect(await moduleRefusal(m.call('beginReport', { reportId: 'attack-early-1', day: nextDay, issue: 1, previous: false }))).toBe('report_refused');
-    } finally {
-      m.close();
-    }
+    });
   });
 
   it('continues the next day from the previous inventory; a day is filed once; a security officer re-issues it', async () => {
@@ -258,15 +264,12 @@ describe('provider reports to the postal authority', () => {
     expect(body).not.toBe(signed);
     const p = parseReport(previous);
     const forged = signedReportText(body, { signer: p.signer, signedAt: p.signedAt, signatureHex: p.signatureHex, certificatePem: p.certificatePem });
-    const m = new ModuleConnection((await moduleSockets(sys.env.VAULTMETER_HOME!))[1]!);
-    try {
+    await withModule(1, async (m) => {
       await m.call('beginReport', { reportId: 'attack-prev-01', day: nextDay, issue: 9, previous: true });
       expect(await moduleRefusal(m.call('reportPrevious', { reportId: 'attack-prev-01', text: forged, last: true }))).toBe('report_refused');
       await m.call('beginReport', { reportId: 'honest-prev-1', day: nextDay, issue: 9, previous: true });
       await m.call('reportPrevious', { reportId: 'honest-prev-1', text: previous, last: true });
-    } finally {
-      m.close();
-    }
+    });
   });
 
   it('resumes after the index is lost: the same day is made again from the same log', async () => {
