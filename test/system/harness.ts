@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, copyFile, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { freePort } from '../../src/runtime/init.js';
@@ -136,4 +136,28 @@ export async function startSystem(extraEnv: NodeJS.ProcessEnv = {}): Promise<Tes
       if (!keep) await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A vault as the recovery tests lay it out: `backups/<one file>`, `log/` (the shipped log), `passphrase`. */
+export interface RecoveredVault {
+  readonly rec: CliResult;
+  /** The empty home `recover` filled: `<vault>/home`. */
+  readonly newHome: string;
+  readonly backupFile: string;
+  /** The environment it ran in (no passphrase variable), for running `recover` again. */
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/** `vaultmeter recover` of the vault's one backup and its log into `<vault>/home`, as an operator on a new machine runs it. */
+export async function recoverVault(vault: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<RecoveredVault> {
+  const newHome = join(vault, 'home');
+  const backupFile = join(vault, 'backups', (await readdir(join(vault, 'backups')))[0]!);
+  const env: NodeJS.ProcessEnv = { ...process.env, VAULTMETER_HOME: newHome, ...extraEnv };
+  delete env.VAULTMETER_PASSPHRASE;
+  const rec = await runCli(
+    ['recover', '--backup', backupFile, '--log', join(vault, 'log'), '--passphrase-file', join(vault, 'passphrase'), '--keep-dev-passphrase', '--json'],
+    env,
+    vault,
+  );
+  return { rec, newHome, backupFile, env };
 }

@@ -59,6 +59,9 @@ describe('provider reports to the postal authority', () => {
       m.close();
     }
   };
+  /** `provider reports verify DAY KIND` against the live system, as a security officer. */
+  const verifyCli = (d: string, kind: string) =>
+    sys.cli(['provider', 'reports', 'verify', d, kind, '--officer', sys.officer.user, '--officer-password', sys.officer.password, '--server', sys.url]);
   const outboxFile = (key: string) => join(sys.env.VAULTMETER_HOME!, 'provider-outbox', key);
 
   beforeAll(async () => {
@@ -118,19 +121,7 @@ describe('provider reports to the postal authority', () => {
 
   it('verifies each report: the signature under the CA, the trailer, the ledger totals', async () => {
     for (const kind of ['resetting', 'movement', 'license-activity', 'inventory']) {
-      const r = await sys.cli([
-        'provider',
-        'reports',
-        'verify',
-        day,
-        kind,
-        '--officer',
-        sys.officer.user,
-        '--officer-password',
-        sys.officer.password,
-        '--server',
-        sys.url,
-      ]);
+      const r = await verifyCli(day, kind);
       expect(r.code, r.stdout + r.stderr).toBe(0);
       expect(r.stdout).not.toContain('FAIL');
       expect(r.stdout).toContain('totals against the ledger');
@@ -210,19 +201,7 @@ describe('provider reports to the postal authority', () => {
     expect(next.from).toEqual(first.to);
     expect(next.lines.map((l) => [l[2], l[4]])).toEqual([[license, 'reinstated']]);
     expect(parseReport((await fetch(nextDay, 'inventory')).text).lines.find((l) => l[0] === lena.meterId)![2]).toBe('issued');
-    const cli = await sys.cli([
-      'provider',
-      'reports',
-      'verify',
-      nextDay,
-      'inventory',
-      '--officer',
-      sys.officer.user,
-      '--officer-password',
-      sys.officer.password,
-      '--server',
-      sys.url,
-    ]);
+    const cli = await verifyCli(nextDay, 'inventory');
     expect(cli.code, cli.stdout + cli.stderr).toBe(0);
 
     // Nothing is due: a run files nothing, and the day's rows stay as they are.

@@ -1,4 +1,4 @@
-import { chmod, cp, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { chmod, cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type pg from 'pg';
@@ -7,7 +7,7 @@ import { MeterClient, type PrintedItem } from '../../src/sdk/index.js';
 import { diskProfiles } from '../../src/cli/index.js';
 import { decodeHeader } from '../../src/ledger/index.js';
 import { fundAs } from './api-client.js';
-import { runCli, startSystem, type TestSystem } from './harness.js';
+import { recoverVault, runCli, startSystem, type TestSystem } from './harness.js';
 import { shippedTo, until } from './wait.js';
 
 const PW = 'correct horse battery';
@@ -156,15 +156,7 @@ describe('recovery drill: backup + shipped log after losing everything', () => {
     await sys.stop();
     sys = null;
 
-    const newHome = join(vault, 'home');
-    const backupFile = join(vault, 'backups', (await readdir(join(vault, 'backups')))[0]!);
-    const env: NodeJS.ProcessEnv = { ...process.env, VAULTMETER_HOME: newHome };
-    delete env.VAULTMETER_PASSPHRASE;
-    const rec = await runCli(
-      ['recover', '--backup', backupFile, '--log', join(vault, 'log'), '--passphrase-file', join(vault, 'passphrase'), '--keep-dev-passphrase', '--json'],
-      env,
-      vault,
-    );
+    const { rec, newHome, backupFile, env } = await recoverVault(vault);
     expect(rec.code, rec.stderr).toBe(0);
     const report = rec.json;
     expect(report.meters).toBe(CUSTOMERS);

@@ -1,4 +1,4 @@
-import { chmod, cp, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { chmod, cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
@@ -36,7 +36,7 @@ import {
   signedAs,
 } from './api-client.js';
 import { newStatement } from '../../src/runtime/index.js';
-import { runCli, startSystem, type TestSystem } from './harness.js';
+import { recoverVault, startSystem, type TestSystem } from './harness.js';
 import { startStripeStandIn, type StripeStandIn } from '../helpers/stripe-standin.js';
 import { modulePids, shippedTo, until } from './wait.js';
 import { TestClock } from '../helpers/test-clock.js';
@@ -555,15 +555,7 @@ describe('replay equivalence: live tables = backup + replayed log, row for row',
     await sys.stop();
     sys = null;
 
-    const newHome = join(vault, 'home');
-    const backupFile = join(vault, 'backups', (await readdir(join(vault, 'backups')))[0]!);
-    const env: NodeJS.ProcessEnv = { ...process.env, VAULTMETER_HOME: newHome, ...clock.env };
-    delete env.VAULTMETER_PASSPHRASE;
-    const rec = await runCli(
-      ['recover', '--backup', backupFile, '--log', join(vault, 'log'), '--passphrase-file', join(vault, 'passphrase'), '--keep-dev-passphrase', '--json'],
-      env,
-      vault,
-    );
+    const { rec, newHome } = await recoverVault(vault, clock.env);
     expect(rec.code, rec.stderr).toBe(0);
     sys = await startSystem({ VAULTMETER_HOME: newHome, PORT: port, VAULTMETER_POOL_SIZE: '0', VAULTMETER_BACKUP_INTERVAL_MS: '0', ...clock.env });
     const rdb = await sys.ownerDb();

@@ -1,4 +1,4 @@
-import { chmod, cp, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { chmod, cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -9,7 +9,7 @@ import { addBankAccount, choosePlan, MeterClient, type PrintedItem } from '../..
 import { STAGING_LOCK_KEY } from '../../src/constants.js';
 import { dssUrlFrom } from '../../src/store/index.js';
 import { fundAs, letter, officerHeaders, post } from './api-client.js';
-import { runCli, startSystem, type TestSystem } from './harness.js';
+import { recoverVault, startSystem, type TestSystem } from './harness.js';
 import { shippedTo, until } from './wait.js';
 
 // Issue 18 item 3: staging and the decision-support warehouse, against the real processes. Known
@@ -306,15 +306,7 @@ describe('staging and the decision-support warehouse', () => {
     const port = new URL(sys.url).port;
     await sys.stop();
     sys = null;
-    const newHome = join(vault, 'home');
-    const backupFile = join(vault, 'backups', (await readdir(join(vault, 'backups')))[0]!);
-    const env: NodeJS.ProcessEnv = { ...process.env, VAULTMETER_HOME: newHome };
-    delete env.VAULTMETER_PASSPHRASE;
-    const rec = await runCli(
-      ['recover', '--backup', backupFile, '--log', join(vault, 'log'), '--passphrase-file', join(vault, 'passphrase'), '--keep-dev-passphrase', '--json'],
-      env,
-      vault,
-    );
+    const { rec, newHome } = await recoverVault(vault);
     expect(rec.code, rec.stderr).toBe(0);
     sys = await startSystem({ VAULTMETER_HOME: newHome, PORT: port, VAULTMETER_POOL_SIZE: '0', VAULTMETER_BACKUP_INTERVAL_MS: '0' });
     const rdb = await sys.ownerDb();
